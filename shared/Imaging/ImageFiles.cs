@@ -1,0 +1,129 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace FeatureInversion.Imaging;
+
+/// <summary>Thrown when bytes that should hold an image cannot be decoded as one.</summary>
+public sealed class InvalidImageException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Reading and writing images (JPEG, PNG, BMP, GIF, TGA, WebP, TIFF via ImageSharp 2.1) as 8-bit sRGB values
+/// mapped linearly to [0, 1]. No colour management or gamma conversion: the paper works on raw 8-bit values.
+/// </summary>
+public static class ImageFiles
+{
+    /// <summary>Largest accepted side in pixels; larger uploads are refused rather than decoded into gigabytes.</summary>
+    public const int MaxSide = 16384;
+
+    public static ColorImage Load(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Load(stream, Path.GetFileName(path));
+    }
+
+    public static ColorImage Load(Stream stream, string name = "image")
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        try
+        {
+            using var image = Image.Load<Rgb24>(stream);
+            return FromRgb24(image, name);
+        }
+        catch (UnknownImageFormatException e)
+        {
+            throw new InvalidImageException($"{name}: not a recognised image format.", e);
+        }
+        catch (InvalidImageContentException e)
+        {
+            throw new InvalidImageException($"{name}: corrupt image data ({e.Message}).", e);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new InvalidImageException($"{name}: unsupported image ({e.Message}).", e);
+        }
+    }
+
+    public static ColorImage Decode(ReadOnlySpan<byte> bytes, string name = "image")
+    {
+        if (bytes.IsEmpty) throw new InvalidImageException($"{name}: empty file.");
+        using var stream = new MemoryStream(bytes.ToArray(), writable: false);
+        return Load(stream, name);
+    }
+
+    private static ColorImage FromRgb24(Image<Rgb24> image, string name)
+    {
+        if (image.Width > MaxSide || image.Height > MaxSide)
+            throw new InvalidImageException($"{name}: {image.Width}x{image.Height} exceeds the {MaxSide}-pixel side limit.");
+        var color = new ColorImage(image.Width, image.Height);
+        int plane = image.Width * image.Height;
+        var planes = color.Planes;
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                int offset = y * rows.Width;
+                for (int x = 0; x < row.Length; x++)
+                {
+                    planes[offset + x] = row[x].R / 255f;
+                    planes[plane + offset + x] = row[x].G / 255f;
+                    planes[2 * plane + offset + x] = row[x].B / 255f;
+                }
+            }
+        });
+        return color;
+    }
+
+    private static Image<Rgb24> ToRgb24(ColorImage image)
+    {
+        var result = new Image<Rgb24>(image.Width, image.Height);
+        int plane = image.Width * image.Height;
+        var planes = image.Planes;
+        result.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                int offset = y * rows.Width;
+                for (int x = 0; x < row.Length; x++)
+                {
+                    row[x] = new Rgb24(ToByte(planes[offset + x]), ToByte(planes[plane + offset + x]), ToByte(planes[2 * plane + offset + x]));
+                }
+            }
+        });
+        return result;
+    }
+
+    private static byte ToByte(float v) => (byte)Math.Clamp(MathF.Round(v * 255f), 0f, 255f);
+
+    public static void SavePng(ColorImage image, string path)
+    {
+        using var stream = File.Create(path);
+        SavePng(image, stream);
+    }
+
+    public static void SavePng(ColorImage image, Stream stream)
+    {
+        using var rgb = ToRgb24(image);
+        rgb.Save(stream, new PngEncoder());
+    }
+
+    /// <summary>Writes a grayscale image, clamping to [0, 1].</summary>
+    public static void SavePng(GrayImage image, string path)
+    {
+        var planes = new float[3 * image.Pixels.Length];
+        for (int c = 0; c < 3; c++) image.Pixels.CopyTo(planes, c * image.Pixels.Length);
+        SavePng(new ColorImage(image.Width, image.Height, planes), path);
+    }
+
+    /// <summary>Bilinear (triangle filter) resize, as used for training crops and evaluation upsampling.</summary>
+    public static ColorImage Resize(ColorImage image, int width, int height)
+    {
+        if (width <= 0 || height <= 0) throw new ArgumentException($"Target size must be positive, got {width}x{height}.");
+        using var rgb = ToRgb24(image);
+        rgb.Mutate(c => c.Resize(width, height, KnownResamplers.Triangle));
+        return FromRgb24(rgb, "resized");
+    }
+}

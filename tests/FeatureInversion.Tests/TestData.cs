@@ -1,0 +1,38 @@
+using FeatureInversion.Imaging;
+
+namespace FeatureInversion.Tests;
+
+/// <summary>Locates the repository's tests/data folder and loads its photographs.</summary>
+internal static class TestData
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string PhotosDirectory => Path.Combine(Root, "tests", "data", "photos");
+
+    /// <summary>Every committed test photograph (varied sizes), sorted by name.</summary>
+    public static IEnumerable<string> PhotoNames =>
+        Directory.GetFiles(PhotosDirectory, "*.jpg").Select(Path.GetFileName).Order()!;
+
+    public static TheoryData<string> Photos
+    {
+        get
+        {
+            var data = new TheoryData<string>();
+            foreach (var name in PhotoNames) data.Add(name);
+            return data;
+        }
+    }
+
+    public static ColorImage LoadPhoto(string name) => ImageFiles.Load(Path.Combine(PhotosDirectory, name));
+
+    public static GrayImage LoadGray(string name) => LoadPhoto(name).ToGray();
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln"))) return dir.FullName;
+        }
+        throw new DirectoryNotFoundException("Cannot find the repository root (Serverless.sln) above " + AppContext.BaseDirectory);
+    }
+}
