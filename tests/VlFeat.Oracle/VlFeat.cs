@@ -154,13 +154,13 @@ public static unsafe partial class VlFeat
     public readonly record struct SiftFrame(float X, float Y, float Sigma, float Angle, float[] Descriptor);
 
     /// <summary>
-    /// Runs the detector and descriptor as <c>vl_sift</c> does with first octave 0, 3 levels, automatic octave
+    /// Runs the detector and descriptor as <c>vl_sift</c> does with first octave 0 (unless given), 3 levels, automatic octave
     /// count and default thresholds: per octave detect, then every orientation of every keypoint described.
     /// </summary>
-    public static List<SiftFrame> Sift(float[] image, int width, int height, bool describe = true)
+    public static List<SiftFrame> Sift(float[] image, int width, int height, bool describe = true, int firstOctave = 0)
     {
         var frames = new List<SiftFrame>();
-        var filter = vl_sift_new(width, height, -1, 3, 0);
+        var filter = vl_sift_new(width, height, -1, 3, firstOctave);
         try
         {
             var head = (VlSiftFiltHead*)filter;
