@@ -17,25 +17,30 @@ public static class ImageFiles
     /// <summary>Largest accepted side in pixels; larger uploads are refused rather than decoded into gigabytes.</summary>
     public const int MaxSide = 16384;
 
-    public static ColorImage Load(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Load(stream, Path.GetFileName(path));
-    }
+    public static ColorImage Load(string path) => Decode(File.ReadAllBytes(path), Path.GetFileName(path));
 
     public static ColorImage Load(Stream stream, string name = "image")
     {
         ArgumentNullException.ThrowIfNull(stream);
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return Decode(copy.GetBuffer().AsSpan(0, (int)copy.Length), name);
+    }
+
+    public static ColorImage Decode(ReadOnlySpan<byte> bytes, string name = "image")
+    {
+        if (bytes.IsEmpty) throw new InvalidImageException($"{name}: empty file.");
+        EnsureJpegComplete(bytes, name);
         try
         {
-            using var image = Image.Load<Rgb24>(stream);
+            using var image = Image.Load<Rgb24>(bytes);
             return FromRgb24(image, name);
         }
         catch (UnknownImageFormatException e)
         {
             throw new InvalidImageException($"{name}: not a recognised image format.", e);
         }
-        catch (InvalidImageContentException e)
+        catch (ImageFormatException e)
         {
             throw new InvalidImageException($"{name}: corrupt image data ({e.Message}).", e);
         }
@@ -45,11 +50,18 @@ public static class ImageFiles
         }
     }
 
-    public static ColorImage Decode(ReadOnlySpan<byte> bytes, string name = "image")
+    /// <summary>
+    /// ImageSharp decodes a truncated JPEG without error, filling the missing part; such an upload must be refused.
+    /// A complete JPEG has an end-of-image marker (FF D9) after its last start-of-scan (FF DA): entropy-coded data
+    /// cannot contain either (0xFF is byte-stuffed), and EXIF thumbnails end before the main image's scans.
+    /// </summary>
+    private static void EnsureJpegComplete(ReadOnlySpan<byte> bytes, string name)
     {
-        if (bytes.IsEmpty) throw new InvalidImageException($"{name}: empty file.");
-        using var stream = new MemoryStream(bytes.ToArray(), writable: false);
-        return Load(stream, name);
+        if (bytes.Length < 2 || bytes[0] != 0xFF || bytes[1] != 0xD8) return;
+        int lastScan = bytes.LastIndexOf([(byte)0xFF, (byte)0xDA]);
+        int end = bytes.LastIndexOf([(byte)0xFF, (byte)0xD9]);
+        if (lastScan < 0 || end < lastScan)
+            throw new InvalidImageException($"{name}: corrupt image data (JPEG truncated: no end-of-image marker after the last scan).");
     }
 
     private static ColorImage FromRgb24(Image<Rgb24> image, string name)

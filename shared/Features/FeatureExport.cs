@@ -1,0 +1,48 @@
+using FeatureInversion.Features.Sift;
+using FeatureInversion.Imaging;
+using FeatureInversion.IO;
+
+namespace FeatureInversion.Features;
+
+/// <summary>Computes a representation of an image file and writes it as a float32 <c>.npy</c> array.</summary>
+public static class FeatureExport
+{
+    /// <summary>Name accepted besides the dense representations: raw SIFT frames as an N × (4 + 128) array.</summary>
+    public const string SiftKeypoints = "sift";
+
+    public static IReadOnlyList<string> Names { get; } = [.. FeatureRepresentations.Names, SiftKeypoints];
+
+    /// <summary>
+    /// Writes the features of <paramref name="imagePath"/>: dense representations as channels × rows × cols;
+    /// <c>sift</c> as one row per oriented frame holding x, y, scale, angle and the 128 descriptor values.
+    /// Returns the array's shape.
+    /// </summary>
+    public static int[] Write(string representation, string imagePath, string outputPath)
+    {
+        var gray = ImageFiles.Load(imagePath).ToGray();
+        if (representation.Equals(SiftKeypoints, StringComparison.OrdinalIgnoreCase))
+        {
+            var frames = new SiftDetector().Detect(gray);
+            const int width = 4 + SiftFeature.DescriptorLength;
+            var data = new float[frames.Count * width];
+            for (int i = 0; i < frames.Count; i++)
+            {
+                var f = frames[i];
+                var row = data.AsSpan(i * width, width);
+                row[0] = f.X;
+                row[1] = f.Y;
+                row[2] = f.Sigma;
+                row[3] = f.Angle;
+                f.Descriptor.CopyTo(row[4..]);
+            }
+            int[] shape = [frames.Count, width];
+            NpyFile.Write(outputPath, data, shape);
+            return shape;
+        }
+
+        var map = FeatureRepresentations.Create(representation).Extract(gray);
+        int[] dims = [map.Shape.Channels, map.Shape.Rows, map.Shape.Cols];
+        NpyFile.Write(outputPath, map.Data, dims);
+        return dims;
+    }
+}

@@ -1,0 +1,3 @@
+using FeatureInversion.Trainer;
+
+return await Cli.RunAsync(args, Console.Out, Console.Error);
