@@ -89,22 +89,10 @@ public sealed class HogExtractor : IFeatureRepresentation
             _bin = new int[width];
         }
         var pixels = image.Pixels;
-        var acc = _histogram.RowAccumulator;
-        var column = _histogram.Column;
-        var weightLeft = _histogram.WeightLeft;
-        var weightRight = _histogram.WeightRight;
-        int stride = _histogram.Stride;
-
         for (int y = 1; y < image.Height - 1; y++)
         {
             OrientRow(pixels, width, y);
-            for (int x = 1; x < width - 1; x++)
-            {
-                float m = _magnitude[x];
-                int index = _bin[x] * stride + column[x];
-                acc[index] += m * weightLeft[x];
-                acc[index + 1] += m * weightRight[x];
-            }
+            _histogram.AddRow(_bin, _magnitude, 1, width - 1);
             _histogram.EndRow(y);
         }
     }

@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using FeatureInversion.Imaging;
 
 namespace FeatureInversion.Features;
@@ -15,7 +17,8 @@ namespace FeatureInversion.Features;
 /// <para>Quantisation 256 → 58: a pattern with exactly one circular run of ones starting at bit i of length
 /// j = 1..7 maps to i·7 + (j − 1) (bins 0–55); all-zeros and all-ones map to 56; every other pattern to 57.</para>
 /// <para>Binning: bilinear with (x + 0.5)/cell − 0.5 as HOG; a pixel whose left/top cell is past the last is
-/// skipped. Normalisation per cell: v = √h / (√Σh + 1e-10).</para>
+/// skipped. Normalisation per cell: v = √h / (√Σh + 1e-10). Binning uses exact integer moments
+/// (<see cref="UnitWeightCellHistogram"/>), which limits the cell size to 32 pixels.</para>
 /// </remarks>
 public sealed class LbpExtractor : IFeatureRepresentation
 {
@@ -24,14 +27,17 @@ public sealed class LbpExtractor : IFeatureRepresentation
 
     private static readonly byte[] Mapping = BuildUniformMapping();
 
-    private readonly CellHistogram _histogram = new(Dimension);
-    private byte[] _codes = [];
-    private float[] _cells = [];
+    private readonly UnitWeightCellHistogram _histogram;
+    private int[] _keys = [];
+    private readonly int[] _binOffset = new int[256];
+    private int _binOffsetSegments;
 
     public LbpExtractor(int cellSize = DefaultCellSize)
     {
-        if (cellSize < 2) throw new ArgumentOutOfRangeException(nameof(cellSize), cellSize, "LBP cell size must be at least 2 pixels.");
+        if (cellSize < 2 || cellSize > UnitWeightCellHistogram.MaxCellSize)
+            throw new ArgumentOutOfRangeException(nameof(cellSize), cellSize, $"LBP cell size must be 2..{UnitWeightCellHistogram.MaxCellSize} pixels.");
         CellSize = cellSize;
+        _histogram = new UnitWeightCellHistogram(Dimension, cellSize);
         Settings = new Dictionary<string, string>
         {
             ["variant"] = "uniform",
@@ -59,49 +65,61 @@ public sealed class LbpExtractor : IFeatureRepresentation
         var shape = OutputShape(image.Width, image.Height);
         FeatureInput.Validate(Name, image, Math.Max(CellSize, 3), shape, output.Length);
         int width = image.Width;
-        _histogram.Reset(width, shape.Rows, shape.Cols, CellSize);
-        if (_codes.Length < width) _codes = new byte[width];
+        _histogram.Reset(width, shape.Rows, shape.Cols);
+        if (_keys.Length < width) _keys = new int[width];
+        if (_binOffsetSegments != _histogram.Segments)
+        {
+            _binOffsetSegments = _histogram.Segments;
+            for (int code = 0; code < 256; code++) _binOffset[code] = Mapping[code] * _binOffsetSegments;
+        }
 
-        var acc = _histogram.RowAccumulator;
-        var column = _histogram.Column;
-        var weightLeft = _histogram.WeightLeft;
-        var weightRight = _histogram.WeightRight;
-        int stride = _histogram.Stride;
         for (int y = 1; y < image.Height - 1; y++)
         {
             // Rows whose top cell lies past the last cell row are skipped, as in VLFeat.
-            if (CellHistogram.Split(y, CellSize).Index - 1 >= shape.Rows) continue;
-            CodeRow(image.Pixels, width, y);
-            for (int x = 1; x < width - 1; x++)
-            {
-                int index = Mapping[_codes[x]] * stride + column[x];
-                acc[index] += weightLeft[x];
-                acc[index + 1] += weightRight[x];
-            }
-            _histogram.EndRow(y);
+            if ((int)MathF.Floor((y + 0.5f) / CellSize - 0.5f) >= shape.Rows) continue;
+            ComputeKeys(image.Pixels, width, y);
+            _histogram.AddRow(y, _keys, 1, width - 1);
         }
 
-        // Normalise: v = √h / (√Σh + 1e-10), in float as VLFeat.
-        int plane = shape.Rows * shape.Cols;
-        if (_cells.Length != shape.Length) _cells = new float[shape.Length];
-        _histogram.CopyTo(_cells);
-        for (int cell = 0; cell < plane; cell++)
+        // Normalise: v = √h / (√Σh + 1e-10), in float as VLFeat; vectorised across cells, summing bins in order.
+        Normalize(_histogram.Complete(), output, shape.Rows * shape.Cols);
+    }
+
+    private static void Normalize(float[] cells, Span<float> output, int plane)
+    {
+        int cell = 0;
+        var epsilon = new Vector<float>(1e-10f);
+        for (; cell <= plane - Vector<float>.Count; cell += Vector<float>.Count)
+        {
+            var sum = Vector<float>.Zero;
+            for (int k = 0; k < Dimension; k++) sum += new Vector<float>(cells, k * plane + cell);
+            var norm = Vector.SquareRoot(sum) + epsilon;
+            for (int k = 0; k < Dimension; k++)
+            {
+                (Vector.SquareRoot(new Vector<float>(cells, k * plane + cell)) / norm).CopyTo(output[(k * plane + cell)..]);
+            }
+        }
+        for (; cell < plane; cell++)
         {
             float sum = 0;
-            for (int k = 0; k < Dimension; k++) sum += _cells[k * plane + cell];
+            for (int k = 0; k < Dimension; k++) sum += cells[k * plane + cell];
             float norm = MathF.Sqrt(sum) + 1e-10f;
-            for (int k = 0; k < Dimension; k++) output[k * plane + cell] = MathF.Sqrt(_cells[k * plane + cell]) / norm;
+            for (int k = 0; k < Dimension; k++) output[k * plane + cell] = MathF.Sqrt(cells[k * plane + cell]) / norm;
         }
     }
 
-    /// <summary>LBP codes of pixels 1..W−2 of row y (strict comparisons, bits E, SE, S, SW, W, NW, N, NE).</summary>
-    private void CodeRow(float[] p, int width, int y)
+    /// <summary>
+    /// Histogram keys of pixels 1..W−2 of row y: the LBP code (strict comparisons, bits E, SE, S, SW, W, NW, N,
+    /// NE) mapped to its uniform bin, times the segment count, plus the pixel's cell segment.
+    /// </summary>
+    private void ComputeKeys(float[] p, int width, int y)
     {
         int x = 1;
         int up = (y - 1) * width, mid = y * width, down = (y + 1) * width;
+        var segmentOf = _histogram.SegmentOf;
         if (Vector.IsHardwareAccelerated)
         {
-            Span<int> lanes = stackalloc int[Vector<int>.Count];
+            bool gather = Avx2.IsSupported && Vector<int>.Count == Vector256<int>.Count;
             for (; x + Vector<float>.Count <= width - 1; x += Vector<float>.Count)
             {
                 var c = new Vector<float>(p, mid + x);
@@ -113,8 +131,15 @@ public sealed class LbpExtractor : IFeatureRepresentation
                     | Vector.GreaterThan(new Vector<float>(p, up + x - 1), c) & new Vector<int>(32)
                     | Vector.GreaterThan(new Vector<float>(p, up + x), c) & new Vector<int>(64)
                     | Vector.GreaterThan(new Vector<float>(p, up + x + 1), c) & new Vector<int>(128);
-                code.CopyTo(lanes);
-                for (int i = 0; i < lanes.Length; i++) _codes[x + i] = (byte)lanes[i];
+                if (gather)
+                {
+                    (GatherBinOffsets(code) + new Vector<int>(segmentOf, x)).CopyTo(_keys, x);
+                }
+                else
+                {
+                    code.CopyTo(_keys, x);
+                    for (int i = x; i < x + Vector<int>.Count; i++) _keys[i] = _binOffset[_keys[i]] + segmentOf[i];
+                }
             }
         }
         for (; x < width - 1; x++)
@@ -129,7 +154,16 @@ public sealed class LbpExtractor : IFeatureRepresentation
             if (p[up + x - 1] > c) code |= 32;
             if (p[up + x] > c) code |= 64;
             if (p[up + x + 1] > c) code |= 128;
-            _codes[x] = (byte)code;
+            _keys[x] = _binOffset[code] + segmentOf[x];
+        }
+    }
+
+    /// <summary>Looks the eight codes up in the 256-entry bin offset table with one AVX2 gather.</summary>
+    private unsafe Vector<int> GatherBinOffsets(Vector<int> codes)
+    {
+        fixed (int* table = _binOffset)
+        {
+            return Avx2.GatherVector256(table, codes.AsVector256(), 4).AsVector();
         }
     }
 

@@ -21,12 +21,21 @@ public class LbpOracleTests
     [InlineData(47, 33, 16)]
     [InlineData(64, 64, 8)]
     [InlineData(100, 61, 10)]
+    [InlineData(61, 45, 7)]   // odd cells: integer offsets without the half-pixel shift
+    [InlineData(90, 70, 15)]
+    [InlineData(300, 200, 32)] // largest cell: widest moment bit fields
     public void MatchesVlFeatOnOddSizesAndCells(int width, int height, int cell)
     {
-        var crop = HogOracleTests.Crop(TestData.LoadGray("coffee-480x320.jpg"), 13, 29, width, height);
+        var crop = HogOracleTests.Crop(TestData.LoadGray("coffee-480x320.jpg"), 13, 19, width, height);
         var (expected, rows, cols) = VlFeat.Lbp(crop.Pixels, width, height, cell);
         var actual = new LbpExtractor(cell).Extract(crop);
         Assert.Equal(new FeatureShape(58, rows, cols), actual.Shape);
         HogOracleTests.AssertClose(expected, actual.Data, 1e-4f);
+    }
+
+    [Fact]
+    public void RefusesCellsAboveTheExactBinningLimit()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LbpExtractor(33));
     }
 }

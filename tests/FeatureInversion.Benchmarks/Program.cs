@@ -1,0 +1,13 @@
+using FeatureInversion.Benchmarks;
+
+return args.FirstOrDefault() switch
+{
+    "features" => FeatureBenchmark.Run(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: FeatureInversion.Benchmarks features [--images DIR] [--seconds S]");
+    return 2;
+}
