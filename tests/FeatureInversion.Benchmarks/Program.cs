@@ -3,11 +3,12 @@ using FeatureInversion.Benchmarks;
 return args.FirstOrDefault() switch
 {
     "features" => FeatureBenchmark.Run(args[1..]),
+    "decoders" => DecoderBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: FeatureInversion.Benchmarks features [--images DIR] [--seconds S]");
+    Console.Error.WriteLine("usage: FeatureInversion.Benchmarks features [--images DIR] [--seconds S] | decoders [--seconds S]");
     return 2;
 }

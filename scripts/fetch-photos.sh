@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Fetches real photographs (no abstract renders or illustrations) from Debian wallpaper packages into
+#   DIR/train/ (32 photos) and DIR/test/ (6 held-out photos from different source images).
+# Usage: bash scripts/fetch-photos.sh [DIR]   (default: data/photos). Needs apt (Debian 12); idempotent.
+# Licences are those of the packages (see /usr/share/doc/<package>/copyright after extraction).
+set -euo pipefail
+dest="${1:-data/photos}"
+mkdir -p "$dest/train" "$dest/test"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+packages=(mate-backgrounds plasma-workspace-wallpapers lomiri-wallpapers lomiri-wallpapers-16.04 lomiri-wallpapers-20.04)
+(cd "$work" && apt-get download "${packages[@]}" >/dev/null 2>&1) || {
+  apt-get update -qq && (cd "$work" && apt-get download "${packages[@]}" >/dev/null)
+}
+for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/root"; done
+
+b="$work/root/usr/share/backgrounds"
+w="$work/root/usr/share/wallpapers"
+# name|source path; chosen by looking at every image of the packages: photographs only.
+train=(
+  "aqua|$b/mate/nature/Aqua.jpg" "blinds|$b/mate/nature/Blinds.jpg" "dune|$b/mate/nature/Dune.jpg"
+  "freshflower|$b/mate/nature/FreshFlower.jpg" "garden|$b/mate/nature/Garden.jpg"
+  "greenmeadow|$b/mate/nature/GreenMeadow.jpg" "ladybird|$b/mate/nature/LadyBird.jpg"
+  "raindrops|$b/mate/nature/RainDrops.jpg" "twowings|$b/mate/nature/TwoWings.jpg" "wood|$b/mate/nature/Wood.jpg"
+  "yellowflower|$b/mate/nature/YellowFlower.jpg"
+  "bythewater|$w/BytheWater/contents/images/2560x1600.jpg" "coldripple|$w/ColdRipple/contents/images/2560x1600.jpg"
+  "darkesthour|$w/DarkestHour/contents/images/2560x1600.jpg" "fallenleaf|$w/FallenLeaf/contents/images/2560x1600.jpg"
+  "grey|$w/Grey/contents/images/2560x1600.jpg" "kite|$w/Kite/contents/images/2560x1600.jpg"
+  "onestandsout|$w/OneStandsOut/contents/images/2560x1600.jpg" "path|$w/Path/contents/images/2560x1600.jpg"
+  "volna|$w/Volna/contents/images/5120x2880.jpg" "summer1am|$w/summer_1am/contents/images/2560x1600.jpg"
+  "bridge|$b/Bridge_by_Sander_Klootwijk.jpg" "dragonfly|$b/Dragonfly_by_Bolly.jpg"
+  "kleiber|$b/Kleiber_by_Lukas_Baubkus.jpg" "fig|$b/Picture_0B_by_freespace.jpg"
+  "brushes|$b/Picture_1A_by_freespace.jpg" "aitzgorri|$b/aitzgorri_by_Aitzol_Berasategi.jpg"
+  "free|$b/free_by_Peter_Nerlich.jpg" "greentock|$b/greentock_by_Peter_Nerlich.jpg"
+  "life|$b/life_by_Aitzol_Berasategi.jpg" "seeding|$b/seeding_by_Clements_Engelhardt.jpg"
+  "sunset|$b/sunset_by_Aitzol_Berasategi.jpg"
+)
+test=(
+  "storm|$b/mate/nature/Storm.jpg" "eveningglow|$w/EveningGlow/contents/images/2560x1600.jpg"
+  "colorfulcups|$w/ColorfulCups/contents/images/2560x1600.jpg" "friends|$b/friends_by_Aitzol_Berasategi.jpg"
+  "wine|$b/Wine_by_Jakkub_Mede.jpg" "picosdeeuropa|$b/picosdeeuropa_by_Aitzol_Berasategi.jpg"
+)
+copy() {
+  local split="$1"; shift
+  for entry in "$@"; do
+    local name="${entry%%|*}" src="${entry#*|}"
+    [ -f "$src" ] || { echo "missing in package: $src" >&2; exit 1; }
+    cp "$src" "$dest/$split/$name.jpg"
+  done
+}
+copy train "${train[@]}"
+copy test "${test[@]}"
+echo "$(ls "$dest/train" | wc -l) training and $(ls "$dest/test" | wc -l) test photographs in $dest"

@@ -1,0 +1,120 @@
+namespace FeatureInversion.Analysis;
+
+/// <summary>
+/// Reconstruction quality measures. Images are flat arrays of the same length (here planar RGB in [0, 1]).
+/// </summary>
+/// <remarks>
+/// The paper's average normalized reconstruction error (Dosovitskiy &amp; Brox, CVPR 2016, §4) is
+/// mean_i ‖x_i − f(Φ(x_i))‖₂ / N with N = mean_{i≠j} ‖x_i − x_j‖₂, the mean Euclidean distance between the test
+/// images: 0 is perfect, about 1 is no better than showing another test image. PSNR uses peak 1; SSIM is Wang
+/// et al. (2004) with an 11×11 Gaussian window (σ 1.5), K1 = 0.01, K2 = 0.03, per channel, averaged.
+/// </remarks>
+public static class ReconstructionMetrics
+{
+    public static double Distance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length != b.Length) throw new ArgumentException($"Images differ in length: {a.Length} vs {b.Length}.");
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            double d = a[i] - b[i];
+            sum += d * d;
+        }
+        return Math.Sqrt(sum);
+    }
+
+    /// <summary>N: the mean Euclidean distance over all unordered pairs of distinct images.</summary>
+    public static double MeanPairwiseDistance(IReadOnlyList<float[]> images)
+    {
+        if (images.Count < 2) throw new ArgumentException("Need at least two images for the normalisation.");
+        double sum = 0;
+        long pairs = 0;
+        for (int i = 0; i < images.Count; i++)
+        {
+            for (int j = i + 1; j < images.Count; j++)
+            {
+                sum += Distance(images[i], images[j]);
+                pairs++;
+            }
+        }
+        return sum / pairs;
+    }
+
+    /// <summary>The paper's average normalised reconstruction error of <paramref name="reconstructions"/>.</summary>
+    public static double NormalizedError(IReadOnlyList<float[]> targets, IReadOnlyList<float[]> reconstructions)
+    {
+        if (targets.Count != reconstructions.Count) throw new ArgumentException("One reconstruction per target is needed.");
+        double mean = targets.Zip(reconstructions).Average(p => Distance(p.First, p.Second));
+        return mean / MeanPairwiseDistance(targets);
+    }
+
+    public static double Psnr(ReadOnlySpan<float> target, ReadOnlySpan<float> reconstruction)
+    {
+        double d = Distance(target, reconstruction);
+        double mse = d * d / target.Length;
+        return mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(1.0 / mse);
+    }
+
+    /// <summary>Mean SSIM over the channels of planar images (channels × size × size).</summary>
+    public static double Ssim(ReadOnlySpan<float> target, ReadOnlySpan<float> reconstruction, int size)
+    {
+        int plane = size * size;
+        if (target.Length % plane != 0 || target.Length != reconstruction.Length) throw new ArgumentException("Images must be channels × size × size.");
+        int channels = target.Length / plane;
+        double total = 0;
+        for (int c = 0; c < channels; c++) total += SsimPlane(target.Slice(c * plane, plane), reconstruction.Slice(c * plane, plane), size);
+        return total / channels;
+    }
+
+    private static readonly double[] Window = GaussianWindow(11, 1.5);
+
+    private static double SsimPlane(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int size)
+    {
+        const double c1 = 0.01 * 0.01, c2 = 0.03 * 0.03;
+        int radius = Window.Length / 2;
+        double sum = 0;
+        int count = 0;
+        // 'valid' windows only, as the reference implementation; images smaller than the window use one window.
+        int start = Math.Min(radius, size / 2), end = Math.Max(size - radius, start + 1);
+        for (int cy = start; cy < end; cy++)
+        {
+            for (int cx = start; cx < end; cx++)
+            {
+                double wsum = 0, mx = 0, my = 0, xx = 0, yy = 0, xy = 0;
+                for (int dy = -radius; dy <= radius; dy++)
+                {
+                    int py = cy + dy;
+                    if (py < 0 || py >= size) continue;
+                    for (int dx = -radius; dx <= radius; dx++)
+                    {
+                        int px = cx + dx;
+                        if (px < 0 || px >= size) continue;
+                        double w = Window[dy + radius] * Window[dx + radius];
+                        double a = x[py * size + px], b = y[py * size + px];
+                        wsum += w;
+                        mx += w * a;
+                        my += w * b;
+                        xx += w * a * a;
+                        yy += w * b * b;
+                        xy += w * a * b;
+                    }
+                }
+                mx /= wsum; my /= wsum;
+                double vx = xx / wsum - mx * mx, vy = yy / wsum - my * my, cov = xy / wsum - mx * my;
+                sum += (2 * mx * my + c1) * (2 * cov + c2) / ((mx * mx + my * my + c1) * (vx + vy + c2));
+                count++;
+            }
+        }
+        return sum / count;
+    }
+
+    private static double[] GaussianWindow(int length, double sigma)
+    {
+        var w = new double[length];
+        int r = length / 2;
+        for (int i = 0; i < length; i++) w[i] = Math.Exp(-(i - r) * (i - r) / (2 * sigma * sigma));
+        double s = w.Sum();
+        for (int i = 0; i < length; i++) w[i] /= s;
+        return w;
+    }
+}

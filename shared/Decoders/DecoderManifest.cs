@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FeatureInversion.Decoders;
+
+/// <summary>How a decoder was trained, as recorded next to its weights.</summary>
+public sealed record TrainingRecord
+{
+    public string Data { get; init; } = "";
+    public int TrainPhotos { get; init; }
+    public int Samples { get; init; }
+    public int Steps { get; init; }
+    public int BatchSize { get; init; }
+    public double LearningRate { get; init; }
+    public int Seed { get; init; }
+    public double Seconds { get; init; }
+    public double FinalLoss { get; init; }
+}
+
+/// <summary>Measured test error of a decoder (see <c>Analysis.ReconstructionMetrics</c>).</summary>
+public sealed record EvaluationRecord
+{
+    public string Data { get; init; } = "";
+    public int TestImages { get; init; }
+    public double NormalizedError { get; init; }
+    public double MeanImageBaselineError { get; init; }
+    public double Psnr { get; init; }
+    public double Ssim { get; init; }
+}
+
+/// <summary>
+/// The manifest stored with decoder weights: which representation (and its settings) the decoder inverts,
+/// the architecture parameters, how it was trained, its measured test error and the weights' digest.
+/// </summary>
+public sealed record DecoderManifest
+{
+    public const int CurrentFormat = 1;
+    public const string FileName = "manifest.json";
+    public const string WeightsFileName = "weights.dat";
+
+    public int Format { get; init; } = CurrentFormat;
+    public string Version { get; init; } = "";
+    public string Representation { get; init; } = "";
+    public Dictionary<string, string> RepresentationSettings { get; init; } = [];
+    public int ImageSize { get; init; }
+    public double Width { get; init; }
+    public long Parameters { get; init; }
+    public string WeightsSha256 { get; init; } = "";
+    public DateTimeOffset CreatedUtc { get; init; }
+    public TrainingRecord? Training { get; init; }
+    public EvaluationRecord? Evaluation { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static DecoderManifest FromJson(string json, string source = "manifest") =>
+        JsonSerializer.Deserialize<DecoderManifest>(json, Json) ?? throw new InvalidDataException($"{source}: empty manifest.");
+}

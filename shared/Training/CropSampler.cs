@@ -1,0 +1,128 @@
+using FeatureInversion.Imaging;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace FeatureInversion.Training;
+
+/// <summary>
+/// Square crops of photographs rescaled to the training size, as training and test images. Photos are decoded
+/// once and reduced to at most <see cref="WorkingSide"/> pixels on their short side (ImageNet-like resolution);
+/// a crop covers a random 35–100% of that side at a random position, is optionally mirrored and resized with a
+/// triangle filter. Everything is seeded: the same photos, count and seed give the same crops.
+/// </summary>
+public sealed class CropSampler : IDisposable
+{
+    public const int WorkingSide = 384;
+    private static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"];
+    private readonly List<Image<Rgb24>> _photos = [];
+
+    public CropSampler(string directory)
+    {
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: no such photo folder.");
+        Files = Directory.GetFiles(directory).Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal).ToList();
+        if (Files.Count == 0) throw new InvalidDataException($"{directory}: no photographs ({string.Join(", ", Extensions)}).");
+        foreach (var file in Files)
+        {
+            // Decode through ImageFiles for its checks (truncated JPEGs etc.), then keep a reduced 8-bit copy.
+            var color = ImageFiles.Load(file);
+            var image = ToImage(color);
+            int shortSide = Math.Min(image.Width, image.Height);
+            if (shortSide > WorkingSide)
+            {
+                double f = (double)WorkingSide / shortSide;
+                image.Mutate(c => c.Resize((int)Math.Round(image.Width * f), (int)Math.Round(image.Height * f), KnownResamplers.Triangle));
+            }
+            _photos.Add(image);
+        }
+    }
+
+    public IReadOnlyList<string> Files { get; }
+
+    /// <summary>Random crops: photo, scale, position and mirroring drawn from a generator seeded with <paramref name="seed"/>.</summary>
+    public List<ColorImage> Random(int count, int size, int seed)
+    {
+        var random = new Random(seed);
+        var crops = new List<ColorImage>(count);
+        for (int i = 0; i < count; i++)
+        {
+            var photo = _photos[random.Next(_photos.Count)];
+            int shortSide = Math.Min(photo.Width, photo.Height);
+            int side = Math.Max(size, (int)(shortSide * (0.35 + 0.65 * random.NextDouble())));
+            side = Math.Min(side, shortSide);
+            int x = random.Next(photo.Width - side + 1), y = random.Next(photo.Height - side + 1);
+            bool mirror = random.Next(2) == 1;
+            crops.Add(Crop(photo, x, y, side, size, mirror));
+        }
+        return crops;
+    }
+
+    /// <summary>Test crops: per photo the centred full-height square, then <paramref name="perPhoto"/> − 1 seeded random ones.</summary>
+    public List<ColorImage> Evaluation(int perPhoto, int size, int seed)
+    {
+        var random = new Random(seed);
+        var crops = new List<ColorImage>();
+        foreach (var photo in _photos)
+        {
+            int shortSide = Math.Min(photo.Width, photo.Height);
+            crops.Add(Crop(photo, (photo.Width - shortSide) / 2, (photo.Height - shortSide) / 2, shortSide, size, false));
+            for (int i = 1; i < perPhoto; i++)
+            {
+                int side = Math.Max(size, (int)(shortSide * (0.35 + 0.65 * random.NextDouble())));
+                side = Math.Min(side, shortSide);
+                crops.Add(Crop(photo, random.Next(photo.Width - side + 1), random.Next(photo.Height - side + 1), side, size, false));
+            }
+        }
+        return crops;
+    }
+
+    private static ColorImage Crop(Image<Rgb24> photo, int x, int y, int side, int size, bool mirror)
+    {
+        using var crop = photo.Clone(c =>
+        {
+            c.Crop(new Rectangle(x, y, side, side)).Resize(size, size, KnownResamplers.Triangle);
+            if (mirror) c.Flip(FlipMode.Horizontal);
+        });
+        var image = new ColorImage(size, size);
+        int plane = size * size;
+        crop.ProcessPixelRows(rows =>
+        {
+            for (int r = 0; r < rows.Height; r++)
+            {
+                var row = rows.GetRowSpan(r);
+                for (int c = 0; c < row.Length; c++)
+                {
+                    image.Planes[r * size + c] = row[c].R / 255f;
+                    image.Planes[plane + r * size + c] = row[c].G / 255f;
+                    image.Planes[2 * plane + r * size + c] = row[c].B / 255f;
+                }
+            }
+        });
+        return image;
+    }
+
+    private static Image<Rgb24> ToImage(ColorImage color)
+    {
+        var image = new Image<Rgb24>(color.Width, color.Height);
+        int plane = color.Width * color.Height;
+        image.ProcessPixelRows(rows =>
+        {
+            for (int r = 0; r < rows.Height; r++)
+            {
+                var row = rows.GetRowSpan(r);
+                for (int c = 0; c < row.Length; c++)
+                {
+                    int i = r * color.Width + c;
+                    row[c] = new Rgb24((byte)MathF.Round(color.Planes[i] * 255), (byte)MathF.Round(color.Planes[plane + i] * 255), (byte)MathF.Round(color.Planes[2 * plane + i] * 255));
+                }
+            }
+        });
+        return image;
+    }
+
+    public void Dispose()
+    {
+        foreach (var photo in _photos) photo.Dispose();
+        _photos.Clear();
+    }
+}

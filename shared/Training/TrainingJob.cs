@@ -1,0 +1,92 @@
+using FeatureInversion.Decoders;
+
+namespace FeatureInversion.Training;
+
+/// <summary>What to train: data folders, decoder geometry and optimisation settings.</summary>
+public sealed record TrainingJobOptions
+{
+    public required string Representation { get; init; }
+    public required string TrainDirectory { get; init; }
+    public required string TestDirectory { get; init; }
+    public required string OutputDirectory { get; init; }
+    public int ImageSize { get; init; } = 64;
+    public double Width { get; init; } = 0.25;
+    public int Samples { get; init; } = 20000;
+    public int TestCropsPerPhoto { get; init; } = 10;
+    public string? CacheDirectory { get; init; }
+    public string? ResumeFrom { get; init; }
+    public TrainingOptions Training { get; init; } = new();
+}
+
+/// <summary>
+/// One training run end to end, shared by the trainer command and the scheduled container job: seeded crops of the
+/// training photos, features cached on disk, a decoder trained (or resumed from a checkpoint's weights and step),
+/// evaluated on crops of separate test photos against the mean-image baseline, and saved with its manifest.
+/// </summary>
+public static class TrainingJob
+{
+    public static DecoderManifest Run(TrainingJobOptions o, IProgress<TrainingProgress>? progress = null, TextWriter? log = null, CancellationToken cancel = default)
+    {
+        var spec = DecoderArchitecture.For(o.Representation, o.ImageSize, o.Width);
+        log?.WriteLine($"decoder {o.Representation} {o.ImageSize}px width {o.Width}: {spec.Layers.Count} layers, input {spec.Input}");
+
+        FeatureDataset train, test;
+        int trainPhotos;
+        using (var sampler = new CropSampler(o.TrainDirectory))
+        {
+            trainPhotos = sampler.Files.Count;
+            string key = $"train|{string.Join(",", sampler.Files.Select(f => Path.GetFileName(f) + ":" + new FileInfo(f).Length))}|{o.Training.Seed}";
+            train = FeatureDataset.Build(o.Representation, sampler.Random(o.Samples, o.ImageSize, o.Training.Seed), o.CacheDirectory, key);
+        }
+        using (var sampler = new CropSampler(o.TestDirectory))
+        {
+            string key = $"test|{string.Join(",", sampler.Files.Select(f => Path.GetFileName(f) + ":" + new FileInfo(f).Length))}";
+            test = FeatureDataset.Build(o.Representation, sampler.Evaluation(o.TestCropsPerPhoto, o.ImageSize, seed: 12345), o.CacheDirectory, key);
+        }
+        log?.WriteLine($"data: {train.Count} training crops of {trainPhotos} photos, {test.Count} test crops");
+
+        int startStep = 0;
+        DecoderNetwork network;
+        if (o.ResumeFrom is not null)
+        {
+            DecoderManifest previous;
+            (network, previous) = DecoderCheckpoint.Load(o.ResumeFrom, o.Representation);
+            if (network.Spec.ImageSize != o.ImageSize || network.Spec.Width != o.Width)
+                throw new InvalidDataException($"{o.ResumeFrom}: checkpoint is {previous.ImageSize}px width {previous.Width}, run asks {o.ImageSize}px width {o.Width}.");
+            startStep = previous.Training?.Steps ?? 0;
+            log?.WriteLine($"resuming from {o.ResumeFrom} at step {startStep} (weights and schedule; Adam moments restart)");
+        }
+        else
+        {
+            TorchSharp.torch.random.manual_seed(o.Training.Seed);
+            network = new DecoderNetwork(spec);
+        }
+
+        using (network)
+        {
+            var (loss, steps, seconds) = DecoderTrainer.Train(network, train, test, o.Training, startStep, progress, cancel);
+            var evaluation = DecoderTrainer.Evaluate(network, test, DecoderTrainer.MeanImage(train),
+                $"{test.Count} crops ({o.TestCropsPerPhoto} per photo) of {Path.GetFileName(Path.TrimEndingDirectorySeparator(o.TestDirectory))}");
+            var manifest = new DecoderManifest
+            {
+                Version = $"{o.Representation}-{o.ImageSize}px-w{o.Width:0.###}-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}",
+                CreatedUtc = DateTimeOffset.UtcNow,
+                Training = new TrainingRecord
+                {
+                    Data = $"{train.Count} seeded crops of {trainPhotos} photos in {Path.GetFileName(Path.TrimEndingDirectorySeparator(o.TrainDirectory))}",
+                    TrainPhotos = trainPhotos,
+                    Samples = train.Count,
+                    Steps = steps,
+                    BatchSize = o.Training.BatchSize,
+                    LearningRate = o.Training.LearningRate,
+                    Seed = o.Training.Seed,
+                    Seconds = Math.Round(seconds, 1),
+                    FinalLoss = loss,
+                },
+                Evaluation = evaluation,
+            };
+            DecoderCheckpoint.Save(network, manifest, o.OutputDirectory);
+            return DecoderCheckpoint.ReadManifest(o.OutputDirectory);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using FeatureInversion.Decoders;
+using FeatureInversion.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FeatureInversion.Tests.Decoders;
+
+/// <summary>Tiny training runs on crops of the committed test photos: fast, but real.</summary>
+public class TrainingTests
+{
+    private static FeatureDataset Crops(string representation, int count, int seed)
+    {
+        using var sampler = new CropSampler(TestData.PhotosDirectory);
+        return FeatureDataset.Build(representation, sampler.Random(count, 64, seed), cacheDirectory: null, cacheKey: "");
+    }
+
+    private static double Loss(DecoderNetwork network, FeatureDataset data)
+    {
+        var targets = DecoderTrainer.Targets(data);
+        var outputs = DecoderTrainer.Reconstruct(network, data);
+        return targets.Zip(outputs).Average(p => p.First.Zip(p.Second).Average(v => (v.First - v.Second) * (v.First - v.Second)));
+    }
+
+    [Fact]
+    public void LossFallsInAShortRun()
+    {
+        var data = Crops("hog", 64, seed: 5);
+        random.manual_seed(1);
+        using var network = new DecoderNetwork(DecoderArchitecture.For("hog", 64, 0.125));
+        double before = Loss(network, data);
+        var (_, steps, _) = DecoderTrainer.Train(network, data, null, new TrainingOptions { Steps = 60, BatchSize = 16, Seed = 1 });
+        double after = Loss(network, data);
+        Assert.Equal(60, steps);
+        Assert.True(after < 0.85 * before, $"training loss went from {before:F4} to {after:F4}");
+    }
+
+    [Fact]
+    public void TrainingIsDeterministicForASeed()
+    {
+        var data = Crops("lbp", 32, seed: 6);
+        float[] Run()
+        {
+            random.manual_seed(7);
+            using var network = new DecoderNetwork(DecoderArchitecture.For("lbp", 64, 0.0625));
+            DecoderTrainer.Train(network, data, null, new TrainingOptions { Steps = 5, BatchSize = 8, Seed = 7 });
+            return DecoderTrainer.Reconstruct(network, data)[0];
+        }
+        Assert.Equal(Run(), Run());
+    }
+
+    [Fact]
+    public void BatchesDoNotLeakNativeTensors()
+    {
+        var data = Crops("lbp", 16, seed: 8);
+        random.manual_seed(2);
+        using var network = new DecoderNetwork(DecoderArchitecture.For("lbp", 64, 0.0625));
+        DecoderTrainer.Train(network, data, null, new TrainingOptions { Steps = 2, BatchSize = 4 }); // warm-up allocations
+        DisposeScopeManager.Statistics.Reset();
+        DecoderTrainer.Train(network, data, null, new TrainingOptions { Steps = 10, BatchSize = 4 });
+        DecoderTrainer.Reconstruct(network, data);
+        Assert.Equal(0, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
+    public void LearningRateDecaysTowardsTheEnd()
+    {
+        var o = new TrainingOptions { Steps = 1000, LearningRate = 1e-3, DecayFrom = 0.6 };
+        Assert.Equal(1e-3, o.LearningRateAt(0));
+        Assert.Equal(1e-3, o.LearningRateAt(599));
+        Assert.Equal(5e-4, o.LearningRateAt(600));
+        Assert.Equal(2.5e-4, o.LearningRateAt(700));
+        Assert.Equal(1e-3 / 16, o.LearningRateAt(999), 12); // halved at 600, 700, 800, 900
+    }
+}
