@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fetches real photographs (no abstract renders or illustrations) from Debian wallpaper packages into
-#   DIR/train/ (32 photos) and DIR/test/ (6 held-out photos from different source images).
+# Fetches real photographs (no abstract renders or illustrations) from Debian packages (wallpapers and the
+# sample data of scikit-image and scikit-learn) into DIR/train/ (43 photos) and DIR/test/ (6 held-out photos
+# from different source images).
 # Usage: bash scripts/fetch-photos.sh [DIR]   (default: data/photos). Needs apt (Debian 12); idempotent.
 # Licences are those of the packages (see /usr/share/doc/<package>/copyright after extraction).
 set -euo pipefail
@@ -9,7 +10,7 @@ mkdir -p "$dest/train" "$dest/test"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-packages=(mate-backgrounds plasma-workspace-wallpapers lomiri-wallpapers lomiri-wallpapers-16.04 lomiri-wallpapers-20.04)
+packages=(mate-backgrounds plasma-workspace-wallpapers lomiri-wallpapers lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 python3-skimage python3-sklearn)
 (cd "$work" && apt-get download "${packages[@]}" >/dev/null 2>&1) || {
   apt-get update -qq && (cd "$work" && apt-get download "${packages[@]}" >/dev/null)
 }
@@ -17,6 +18,8 @@ for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/root"; done
 
 b="$work/root/usr/share/backgrounds"
 w="$work/root/usr/share/wallpapers"
+sk="$work/root/usr/lib/python3/dist-packages/skimage/data"
+sl="$work/root/usr/lib/python3/dist-packages/sklearn/datasets/images"
 # name|source path; chosen by looking at every image of the packages: photographs only.
 train=(
   "aqua|$b/mate/nature/Aqua.jpg" "blinds|$b/mate/nature/Blinds.jpg" "dune|$b/mate/nature/Dune.jpg"
@@ -35,6 +38,9 @@ train=(
   "free|$b/free_by_Peter_Nerlich.jpg" "greentock|$b/greentock_by_Peter_Nerlich.jpg"
   "life|$b/life_by_Aitzol_Berasategi.jpg" "seeding|$b/seeding_by_Clements_Engelhardt.jpg"
   "sunset|$b/sunset_by_Aitzol_Berasategi.jpg"
+  "astronaut|$sk/astronaut.png" "chelsea|$sk/chelsea.png" "coffee|$sk/coffee.png" "rocket|$sk/rocket.jpg"
+  "motorcycle|$sk/motorcycle_left.png" "brick|$sk/brick.png" "grass|$sk/grass.png" "gravel|$sk/gravel.png"
+  "hubble|$sk/hubble_deep_field.jpg" "china|$sl/china.jpg" "flower|$sl/flower.jpg"
 )
 test=(
   "storm|$b/mate/nature/Storm.jpg" "eveningglow|$w/EveningGlow/contents/images/2560x1600.jpg"
@@ -46,7 +52,7 @@ copy() {
   for entry in "$@"; do
     local name="${entry%%|*}" src="${entry#*|}"
     [ -f "$src" ] || { echo "missing in package: $src" >&2; exit 1; }
-    cp "$src" "$dest/$split/$name.jpg"
+    cp "$src" "$dest/$split/$name.${src##*.}"
   done
 }
 copy train "${train[@]}"

@@ -15,7 +15,7 @@ public static class Cli
               representation: hog | lbp | sift-grid (channels x rows x cols), or sift (N x 132 frames:
               x, y, scale, angle, 128-d descriptor), all computed on the rgb2gray image as VLFeat 0.9.21 does.
           train <representation> --train DIR --test DIR -o OUTDIR [--size 64] [--width 0.25] [--steps 2000]
-                [--batch 64] [--lr 0.001] [--samples 20000] [--seed 1] [--cache DIR] [--resume CKPTDIR]
+                [--batch 64] [--lr 0.001] [--samples 20000] [--seed 1] [--cache DIR] [--resume CKPTDIR] [--color-jitter P]
               Trains a decoder (hog | lbp | sift-grid) on seeded crops of the photos in the train folder, evaluates
               it on crops of the test folder and writes weights.dat + manifest.json to OUTDIR.
           evaluate <checkpoint> --test DIR [--per-photo 10] [--eval-size N] [-o report.json] [--sheet sheet.png]
@@ -76,7 +76,7 @@ public static class Cli
 
     private static int Train(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var (positional, o) = Parse(args, "--train", "--test", "-o", "--size", "--width", "--steps", "--batch", "--lr", "--samples", "--seed", "--cache", "--resume", "--eval-every");
+        var (positional, o) = Parse(args, "--train", "--test", "-o", "--size", "--width", "--steps", "--batch", "--lr", "--samples", "--seed", "--cache", "--resume", "--eval-every", "--color-jitter");
         if (positional.Count != 1) throw new UsageException("train needs <representation>");
         string Need(string key) => o.GetValueOrDefault(key) ?? throw new UsageException($"train needs {key}");
         var options = new FeatureInversion.Training.TrainingJobOptions
@@ -90,6 +90,7 @@ public static class Cli
             Samples = Int(o, "--samples", 20000),
             CacheDirectory = o.GetValueOrDefault("--cache"),
             ResumeFrom = o.GetValueOrDefault("--resume"),
+            ColorJitter = Double(o, "--color-jitter", 0),
             Training = new FeatureInversion.Training.TrainingOptions
             {
                 Steps = Int(o, "--steps", 2000),

@@ -7,13 +7,16 @@ namespace FeatureInversion.Training;
 
 /// <summary>
 /// Square crops of photographs rescaled to the training size, as training and test images. Photos are decoded
-/// once and reduced to at most <see cref="WorkingSide"/> pixels on their short side (ImageNet-like resolution);
-/// a crop covers a random 35–100% of that side at a random position, is optionally mirrored and resized with a
+/// once and reduced to at most <see cref="WorkingSide"/> pixels on their short side; a crop covers a random
+/// 20–100% of that side at a random position, is optionally mirrored and resized with a
 /// triangle filter. Everything is seeded: the same photos, count and seed give the same crops.
 /// </summary>
 public sealed class CropSampler : IDisposable
 {
-    public const int WorkingSide = 384;
+    public const int WorkingSide = 512;
+    /// <summary>Smallest crop side as a fraction of the photo's short side.</summary>
+    public const double MinScale = 0.2;
+
     private static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"];
     private readonly List<Image<Rgb24>> _photos = [];
 
@@ -39,8 +42,12 @@ public sealed class CropSampler : IDisposable
 
     public IReadOnlyList<string> Files { get; }
 
-    /// <summary>Random crops: photo, scale, position and mirroring drawn from a generator seeded with <paramref name="seed"/>.</summary>
-    public List<ColorImage> Random(int count, int size, int seed)
+    /// <summary>
+    /// Random crops: photo, scale, position and mirroring drawn from a generator seeded with <paramref name="seed"/>.
+    /// With <paramref name="colorJitter"/> &gt; 0, that fraction of crops gets its chroma rotated by a random hue angle
+    /// and scaled by a random saturation factor in YIQ space, luminance unchanged (see <see cref="JitterChroma"/>).
+    /// </summary>
+    public List<ColorImage> Random(int count, int size, int seed, double colorJitter = 0)
     {
         var random = new Random(seed);
         var crops = new List<ColorImage>(count);
@@ -48,13 +55,38 @@ public sealed class CropSampler : IDisposable
         {
             var photo = _photos[random.Next(_photos.Count)];
             int shortSide = Math.Min(photo.Width, photo.Height);
-            int side = Math.Max(size, (int)(shortSide * (0.35 + 0.65 * random.NextDouble())));
+            int side = Math.Max(size, (int)(shortSide * (MinScale + (1 - MinScale) * random.NextDouble())));
             side = Math.Min(side, shortSide);
             int x = random.Next(photo.Width - side + 1), y = random.Next(photo.Height - side + 1);
             bool mirror = random.Next(2) == 1;
-            crops.Add(Crop(photo, x, y, side, size, mirror));
+            var crop = Crop(photo, x, y, side, size, mirror);
+            if (random.NextDouble() < colorJitter) JitterChroma(crop, random.NextDouble() * 2 * Math.PI, 0.4 + 0.8 * random.NextDouble());
+            crops.Add(crop);
         }
         return crops;
+    }
+
+    /// <summary>
+    /// Rotates the chroma (I, Q) of every pixel by <paramref name="angle"/> and scales it by
+    /// <paramref name="saturation"/>, keeping Y = 0.299 R + 0.587 G + 0.114 B; clamps to [0, 1]. The grayscale the
+    /// features see is unchanged (up to clamping), so the decoder learns how uncertain colour is given the features
+    /// instead of memorising the few photos' palettes.
+    /// </summary>
+    public static void JitterChroma(ColorImage image, double angle, double saturation)
+    {
+        int n = image.Width * image.Height;
+        var r = image.Plane(0); var g = image.Plane(1); var b = image.Plane(2);
+        double cos = Math.Cos(angle) * saturation, sin = Math.Sin(angle) * saturation;
+        for (int k = 0; k < n; k++)
+        {
+            double y = 0.299 * r[k] + 0.587 * g[k] + 0.114 * b[k];
+            double i = 0.596 * r[k] - 0.274 * g[k] - 0.322 * b[k];
+            double q = 0.211 * r[k] - 0.523 * g[k] + 0.312 * b[k];
+            double i2 = cos * i - sin * q, q2 = sin * i + cos * q;
+            r[k] = (float)Math.Clamp(y + 0.956 * i2 + 0.621 * q2, 0, 1);
+            g[k] = (float)Math.Clamp(y - 0.272 * i2 - 0.647 * q2, 0, 1);
+            b[k] = (float)Math.Clamp(y - 1.106 * i2 + 1.703 * q2, 0, 1);
+        }
     }
 
     /// <summary>Test crops: per photo the centred full-height square, then <paramref name="perPhoto"/> − 1 seeded random ones.</summary>
@@ -68,7 +100,7 @@ public sealed class CropSampler : IDisposable
             crops.Add(Crop(photo, (photo.Width - shortSide) / 2, (photo.Height - shortSide) / 2, shortSide, size, false));
             for (int i = 1; i < perPhoto; i++)
             {
-                int side = Math.Max(size, (int)(shortSide * (0.35 + 0.65 * random.NextDouble())));
+                int side = Math.Max(size, (int)(shortSide * (MinScale + (1 - MinScale) * random.NextDouble())));
                 side = Math.Min(side, shortSide);
                 crops.Add(Crop(photo, random.Next(photo.Width - side + 1), random.Next(photo.Height - side + 1), side, size, false));
             }

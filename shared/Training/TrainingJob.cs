@@ -13,6 +13,9 @@ public sealed record TrainingJobOptions
     public double Width { get; init; } = 0.25;
     public int Samples { get; init; } = 20000;
     public int TestCropsPerPhoto { get; init; } = 10;
+
+    /// <summary>Fraction of training crops whose chroma is randomly rotated and rescaled (0: none).</summary>
+    public double ColorJitter { get; init; }
     public string? CacheDirectory { get; init; }
     public string? ResumeFrom { get; init; }
     public TrainingOptions Training { get; init; } = new();
@@ -35,12 +38,12 @@ public static class TrainingJob
         using (var sampler = new CropSampler(o.TrainDirectory))
         {
             trainPhotos = sampler.Files.Count;
-            string key = $"train|{string.Join(",", sampler.Files.Select(f => Path.GetFileName(f) + ":" + new FileInfo(f).Length))}|{o.Training.Seed}";
-            train = FeatureDataset.Build(o.Representation, sampler.Random(o.Samples, o.ImageSize, o.Training.Seed), o.CacheDirectory, key);
+            string key = $"train|{string.Join(",", sampler.Files.Select(f => Path.GetFileName(f) + ":" + new FileInfo(f).Length))}|{o.Training.Seed}|{o.ColorJitter}|{CropSampler.MinScale}|{CropSampler.WorkingSide}";
+            train = FeatureDataset.Build(o.Representation, sampler.Random(o.Samples, o.ImageSize, o.Training.Seed, o.ColorJitter), o.CacheDirectory, key);
         }
         using (var sampler = new CropSampler(o.TestDirectory))
         {
-            string key = $"test|{string.Join(",", sampler.Files.Select(f => Path.GetFileName(f) + ":" + new FileInfo(f).Length))}";
+            string key = $"test|{string.Join(",", sampler.Files.Select(f => Path.GetFileName(f) + ":" + new FileInfo(f).Length))}|{CropSampler.MinScale}|{CropSampler.WorkingSide}";
             test = FeatureDataset.Build(o.Representation, sampler.Evaluation(o.TestCropsPerPhoto, o.ImageSize, seed: 12345), o.CacheDirectory, key);
         }
         log?.WriteLine($"data: {train.Count} training crops of {trainPhotos} photos, {test.Count} test crops");
