@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches real photographs (no abstract renders or illustrations) from Debian packages (wallpapers and the
-# sample data of scikit-image and scikit-learn) into DIR/train/ (43 photos) and DIR/test/ (6 held-out photos
+# sample data of scikit-image, scikit-learn and OpenCV) into DIR/train/ (67 photos) and DIR/test/ (6 held-out photos
 # from different source images).
 # Usage: bash scripts/fetch-photos.sh [DIR]   (default: data/photos). Needs apt (Debian 12); idempotent.
 # Licences are those of the packages (see /usr/share/doc/<package>/copyright after extraction).
@@ -10,7 +10,7 @@ mkdir -p "$dest/train" "$dest/test"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-packages=(mate-backgrounds plasma-workspace-wallpapers lomiri-wallpapers lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 python3-skimage python3-sklearn)
+packages=(mate-backgrounds plasma-workspace-wallpapers lomiri-wallpapers lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 python3-skimage python3-sklearn opencv-doc)
 (cd "$work" && apt-get download "${packages[@]}" >/dev/null 2>&1) || {
   apt-get update -qq && (cd "$work" && apt-get download "${packages[@]}" >/dev/null)
 }
@@ -20,6 +20,7 @@ b="$work/root/usr/share/backgrounds"
 w="$work/root/usr/share/wallpapers"
 sk="$work/root/usr/lib/python3/dist-packages/skimage/data"
 sl="$work/root/usr/lib/python3/dist-packages/sklearn/datasets/images"
+cv="$work/root/usr/share/doc/opencv-doc/examples"
 # name|source path; chosen by looking at every image of the packages: photographs only.
 train=(
   "aqua|$b/mate/nature/Aqua.jpg" "blinds|$b/mate/nature/Blinds.jpg" "dune|$b/mate/nature/Dune.jpg"
@@ -41,6 +42,14 @@ train=(
   "astronaut|$sk/astronaut.png" "chelsea|$sk/chelsea.png" "coffee|$sk/coffee.png" "rocket|$sk/rocket.jpg"
   "motorcycle|$sk/motorcycle_left.png" "brick|$sk/brick.png" "grass|$sk/grass.png" "gravel|$sk/gravel.png"
   "hubble|$sk/hubble_deep_field.jpg" "china|$sl/china.jpg" "flower|$sl/flower.jpg"
+  "fruits|$cv/data/fruits.jpg" "baboon|$cv/data/baboon.jpg" "leuven|$cv/data/leuvenA.jpg"
+  "squirrel|$cv/data/squirrel_cls.jpg" "home|$cv/data/home.jpg" "aloe|$cv/data/aloeL.jpg" "orange|$cv/data/orange.jpg"
+  "messi|$cv/data/messi5.jpg" "aero1|$cv/data/aero1.jpg" "aero3|$cv/data/aero3.jpg" "apple|$cv/data/apple.jpg"
+  "butterfly|$cv/data/butterfly.jpg" "building|$cv/data/building.jpg" "plant|$cv/alphamat/input_images/plant.jpg"
+  "scenetext1|$cv/text/scenetext01.jpg" "scenetext2|$cv/text/scenetext02.jpg" "scenetext3|$cv/text/scenetext03.jpg"
+  "scenetext4|$cv/text/scenetext04.jpg" "scenetext5|$cv/text/scenetext05.jpg" "scenetext6|$cv/text/scenetext06.jpg"
+  "rubberwhale|$cv/data/rubberwhale1.png" "smarties|$cv/data/smarties.png" "graffiti|$cv/data/graf1.png"
+  "dog|$cv/data/chicky_512.png"
 )
 test=(
   "storm|$b/mate/nature/Storm.jpg" "eveningglow|$w/EveningGlow/contents/images/2560x1600.jpg"

@@ -24,6 +24,9 @@ public sealed record EvaluationRecord
     public int TestImages { get; init; }
     public double NormalizedError { get; init; }
     public double MeanImageBaselineError { get; init; }
+    /// <summary>N of the paper's metric: mean Euclidean distance between the test images (pixel values in [0, 1]);
+    /// the pipeline divides a single image's error by it.</summary>
+    public double MeanPairwiseDistance { get; init; }
     public double Psnr { get; init; }
     public double Ssim { get; init; }
 }

@@ -144,6 +144,7 @@ public sealed class DecoderTrainer
             TestImages = test.Count,
             NormalizedError = ReconstructionMetrics.NormalizedError(targets, reconstructions),
             MeanImageBaselineError = baseline,
+            MeanPairwiseDistance = ReconstructionMetrics.MeanPairwiseDistance(targets),
             Psnr = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Psnr(t.First, t.Second)),
             Ssim = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Ssim(t.First, t.Second, test.ImageSize)),
         };

@@ -97,6 +97,8 @@ public sealed class FeatureDataset
         }
     }
 
+    private const int ChunkElements = 1 << 26;
+
     private void Write(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -110,7 +112,9 @@ public sealed class FeatureDataset
             writer.Write(Count);
             writer.Write(Shape.Length);
             writer.Write(Images);
-            writer.Write(MemoryMarshal.AsBytes(Features.AsSpan()));
+            // In chunks: SIFT-grid features of 40k crops exceed 2 GB, more than one byte span can address.
+            for (int start = 0; start < Features.Length; start += ChunkElements)
+                writer.Write(MemoryMarshal.AsBytes(Features.AsSpan(start, Math.Min(ChunkElements, Features.Length - start))));
         }
         File.Move(temp, path, overwrite: true); // never leave a half-written cache behind
     }
@@ -124,7 +128,8 @@ public sealed class FeatureDataset
             throw new InvalidDataException($"{path}: feature cache does not match; delete it to rebuild.");
         var images = reader.ReadBytes(count * 3 * size * size);
         var features = new Half[count * shape.Length];
-        stream.ReadExactly(MemoryMarshal.AsBytes(features.AsSpan()));
+        for (int start = 0; start < features.Length; start += ChunkElements)
+            stream.ReadExactly(MemoryMarshal.AsBytes(features.AsSpan(start, Math.Min(ChunkElements, features.Length - start))));
         return new FeatureDataset(representation, shape, size, count, images, features);
     }
 }
