@@ -4,7 +4,7 @@ using FeatureInversion.Imaging;
 namespace FeatureInversion.Trainer;
 
 /// <summary>Verb dispatch for the trainer executable. Exit codes: 0 success, 1 failure on bad input, 2 usage error.</summary>
-public static class Cli
+public static partial class Cli
 {
     public const string Usage = """
         usage: FeatureInversion.Trainer <verb> [arguments]
@@ -23,6 +23,19 @@ public static class Cli
               with --eval-size the decoder output is upsampled bilinearly to that size before comparing.
           reconstruct <checkpoint> <image | features.npy> -o out.png
               Reconstructs the centred square of a photo (or stored features of the decoder's input shape).
+          pipeline <folder> [--out DIR] [--models DIR] [--batch NAME] [--azurite [CONNECTION]]
+              Runs the whole pipeline in this process over every file of the folder (uploads, ingestion as the blob
+              trigger does it, queued jobs, decoder worker, galleries): on local folders with an in-process queue
+              (default, under --out, default pipeline-out), or on Azurite blob + queue storage with --azurite.
+              Publishes the decoders in --models (default models) first.
+          worker
+              The decoder worker service (container entry point): consumes jobs from the configured queue until
+              stopped. Configuration: environment variables Pipeline__* (see docs/pipeline.md).
+          publish <checkpoint>...
+              Publishes decoder checkpoints to the configured models container; workers use the newest.
+          retrain <representation> [train options]
+              The scheduled training job: downloads train/ and test/ from the training container, trains,
+              evaluates and publishes the new decoder version.
           help
               Shows this text.
         """;
@@ -36,6 +49,7 @@ public static class Cli
         }
         try
         {
+            if (args[0] is "pipeline" or "worker" or "publish" or "retrain") return PipelineVerbAsync(args, stdout, stderr);
             return Task.FromResult(args[0] switch
             {
                 "features" => Features(args[1..], stdout),
@@ -74,7 +88,9 @@ public static class Cli
         return 0;
     }
 
-    private static int Train(string[] args, TextWriter stdout, TextWriter stderr)
+    private static int Train(string[] args, TextWriter stdout, TextWriter stderr) => Train(args, stdout, stderr, out _);
+
+    private static int Train(string[] args, TextWriter stdout, TextWriter stderr, out string outputDirectory)
     {
         var (positional, o) = Parse(args, "--train", "--test", "-o", "--size", "--width", "--steps", "--batch", "--lr", "--samples", "--seed", "--cache", "--resume", "--eval-every", "--color-jitter");
         if (positional.Count != 1) throw new UsageException("train needs <representation>");
@@ -103,6 +119,7 @@ public static class Cli
         var progress = new LineProgress(p => stderr.WriteLine(
             string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"step {p.Step}/{p.Steps}  loss {p.Loss:F5}  {p.ImagesPerSecond:F0} img/s  lr {p.LearningRate:G3}{(p.TestError is { } e ? $"  test error {e:F4}" : "")}")));
+        outputDirectory = options.OutputDirectory;
         var manifest = FeatureInversion.Training.TrainingJob.Run(options, progress, stdout);
         var ev = manifest.Evaluation!;
         stdout.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,

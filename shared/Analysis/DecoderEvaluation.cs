@@ -61,6 +61,7 @@ public static class DecoderEvaluation
             if (f.Shape != spec.Input) throw new ArgumentException($"Features are {f.Shape}, the {spec.Representation} decoder takes {spec.Input}.");
         }
         network.eval();
+        var device = network.parameters().First().device;
         var result = new List<ColorImage>(features.Count);
         using var noGrad = no_grad();
         for (int start = 0; start < features.Count; start += batchSize)
@@ -69,10 +70,11 @@ public static class DecoderEvaluation
             var data = new float[n * spec.Input.Length];
             for (int i = 0; i < n; i++) features[start + i].Data.CopyTo(data, i * spec.Input.Length);
             using var scope = NewDisposeScope();
-            var y = network.call(tensor(data, [n, spec.Input.Channels, spec.Input.Rows, spec.Input.Cols]));
+            // Inputs go to the network's device (CUDA in a GPU worker); results come back to the CPU to be read.
+            var y = network.call(tensor(data, [n, spec.Input.Channels, spec.Input.Rows, spec.Input.Cols]).to(device));
             if (size != spec.ImageSize)
                 y = nn.functional.interpolate(y, [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
-            var values = y.clamp(0, 1).contiguous().data<float>().ToArray();
+            var values = y.clamp(0, 1).cpu().contiguous().data<float>().ToArray();
             int p = 3 * size * size;
             for (int i = 0; i < n; i++) result.Add(new ColorImage(size, size, values.AsSpan(i * p, p).ToArray()));
         }

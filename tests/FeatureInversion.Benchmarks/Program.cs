@@ -4,11 +4,12 @@ return args.FirstOrDefault() switch
 {
     "features" => FeatureBenchmark.Run(args[1..]),
     "decoders" => DecoderBenchmark.Run(args[1..]),
+    "pipeline" => PipelineBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: FeatureInversion.Benchmarks features [--images DIR] [--seconds S] | decoders [--seconds S]");
+    Console.Error.WriteLine("usage: FeatureInversion.Benchmarks features [--images DIR] [--seconds S] | decoders [--seconds S] | pipeline [--images DIR]");
     return 2;
 }

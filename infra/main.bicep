@@ -1,0 +1,206 @@
+// Feature-inversion pipeline: data storage, Service Bus job queue, Function App (blob trigger + results API),
+// GPU Container Apps worker scaled by queue length, scheduled trainer job, managed identities with
+// least-privilege role assignments. Deploy: az deployment group create -g <rg> -f infra/main.bicep -p ...
+targetScope = 'resourceGroup'
+
+@description('Azure region for every resource.')
+param location string = resourceGroup().location
+@description('Short lowercase prefix for resource names (3-11 characters).')
+@minLength(3)
+@maxLength(11)
+param prefix string = 'finv'
+@description('Registry server the container images are pulled from, e.g. myregistry.azurecr.io.')
+param registryServer string
+@description('Resource id of that Azure Container Registry (identities get AcrPull on it).')
+param registryId string
+@description('Worker image (infra/docker/worker.Dockerfile).')
+param workerImage string
+@description('Trainer image (infra/docker/trainer.Dockerfile).')
+param trainerImage string
+@description('Representations computed for every uploaded image.')
+param representations array = ['hog', 'sift-grid', 'lbp']
+@description('Retraining schedule (cron, UTC).')
+param trainSchedule string = '0 3 * * 0'
+
+var suffix = uniqueString(resourceGroup().id)
+var roles = {
+  blobReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
+  blobContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  blobOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  blobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
+  queueContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  serviceBusSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
+  serviceBusReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+  acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: { name: take('${prefix}data${suffix}', 24), location: location }
+}
+
+module bus 'modules/servicebus.bicep' = {
+  name: 'servicebus'
+  params: { name: '${prefix}-bus-${suffix}', location: location }
+}
+
+resource functionsIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${prefix}-functions-id'
+  location: location
+}
+
+resource workerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${prefix}-worker-id'
+  location: location
+}
+
+resource trainerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${prefix}-trainer-id'
+  location: location
+}
+
+module functions 'modules/functionapp.bicep' = {
+  name: 'functions'
+  params: {
+    name: '${prefix}-func-${suffix}'
+    location: location
+    identityId: functionsIdentity.id
+    identityClientId: functionsIdentity.properties.clientId
+    dataBlobEndpoint: storage.outputs.blobEndpoint
+    dataQueueEndpoint: storage.outputs.queueEndpoint
+    serviceBusNamespace: bus.outputs.fullyQualifiedNamespace
+    queueName: bus.outputs.queueName
+    representations: representations
+    hostStorageName: take('${prefix}host${suffix}', 24)
+  }
+}
+
+module apps 'modules/containerapps.bicep' = {
+  name: 'containerapps'
+  dependsOn: [workerRoles, trainerRoles, workerAcrPull, trainerAcrPull, receiveJobs]
+  params: {
+    prefix: prefix
+    location: location
+    workerImage: workerImage
+    trainerImage: trainerImage
+    registryServer: registryServer
+    workerIdentityId: workerIdentity.id
+    workerClientId: workerIdentity.properties.clientId
+    trainerIdentityId: trainerIdentity.id
+    trainerClientId: trainerIdentity.properties.clientId
+    dataBlobEndpoint: storage.outputs.blobEndpoint
+    serviceBusNamespaceName: bus.outputs.namespaceName
+    serviceBusNamespace: bus.outputs.fullyQualifiedNamespace
+    queueName: bus.outputs.queueName
+    trainSchedule: trainSchedule
+  }
+}
+
+// --- Least-privilege role assignments, per identity and per container ---------------------------------------
+
+// Function app: the blob trigger owns the images container (it keeps receipts), writes features and results,
+// reads published models, signs read-only user delegation SAS URLs, and only sends jobs.
+var functionsBlobRoles = [
+  { container: 'images', role: roles.blobOwner }
+  { container: 'features', role: roles.blobContributor }
+  { container: 'results', role: roles.blobContributor }
+  { container: 'models', role: roles.blobReader }
+]
+module functionsRoles 'modules/blob-container-role.bicep' = [for r in functionsBlobRoles: {
+  name: 'functions-${r.container}'
+  params: { storageAccountName: storage.outputs.name, containerName: r.container, principalId: functionsIdentity.properties.principalId, roleDefinitionId: r.role }
+}]
+
+// Worker: reads images, features and models; writes results; receives (and settles) jobs.
+var workerBlobRoles = [
+  { container: 'images', role: roles.blobReader }
+  { container: 'features', role: roles.blobReader }
+  { container: 'models', role: roles.blobReader }
+  { container: 'results', role: roles.blobContributor }
+]
+module workerRoles 'modules/blob-container-role.bicep' = [for r in workerBlobRoles: {
+  name: 'worker-${r.container}'
+  params: { storageAccountName: storage.outputs.name, containerName: r.container, principalId: workerIdentity.properties.principalId, roleDefinitionId: r.role }
+}]
+
+// Trainer: reads training photos, publishes models.
+var trainerBlobRoles = [
+  { container: 'training', role: roles.blobReader }
+  { container: 'models', role: roles.blobContributor }
+]
+module trainerRoles 'modules/blob-container-role.bicep' = [for r in trainerBlobRoles: {
+  name: 'trainer-${r.container}'
+  params: { storageAccountName: storage.outputs.name, containerName: r.container, principalId: trainerIdentity.properties.principalId, roleDefinitionId: r.role }
+}]
+
+resource dataAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: take('${prefix}data${suffix}', 24)
+}
+
+resource hostAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: take('${prefix}host${suffix}', 24)
+}
+
+resource serviceBusNamespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' existing = {
+  name: '${prefix}-bus-${suffix}'
+}
+
+resource jobQueue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' existing = {
+  parent: serviceBusNamespace
+  name: 'reconstruction-jobs'
+}
+
+resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = {
+  name: last(split(registryId, '/'))
+}
+
+// Function app, account level on the data account: user delegation keys (to sign read-only SAS URLs) and the
+// blob trigger's poison queue.
+var functionsDataRoles = [roles.blobDelegator, roles.queueContributor]
+resource dataRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in functionsDataRoles: {
+  name: guid(dataAccount.id, functionsIdentity.id, role)
+  scope: dataAccount
+  dependsOn: [storage]
+  properties: { principalId: functionsIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role) }
+}]
+
+// The Functions runtime's own storage account (identity-based AzureWebJobsStorage and the deployment package).
+var functionsHostRoles = [roles.blobOwner, roles.queueContributor]
+resource hostRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in functionsHostRoles: {
+  name: guid(hostAccount.id, functionsIdentity.id, role)
+  scope: hostAccount
+  dependsOn: [functions]
+  properties: { principalId: functionsIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role) }
+}]
+
+resource sendJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(jobQueue.id, functionsIdentity.id, roles.serviceBusSender)
+  scope: jobQueue
+  dependsOn: [bus]
+  properties: { principalId: functionsIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusSender) }
+}
+
+resource receiveJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(jobQueue.id, workerIdentity.id, roles.serviceBusReceiver)
+  scope: jobQueue
+  dependsOn: [bus]
+  properties: { principalId: workerIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusReceiver) }
+}
+
+resource workerAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(registryId, workerIdentity.id, roles.acrPull)
+  scope: registry
+  properties: { principalId: workerIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPull) }
+}
+
+resource trainerAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(registryId, trainerIdentity.id, roles.acrPull)
+  scope: registry
+  properties: { principalId: trainerIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPull) }
+}
+
+output functionAppHost string = functions.outputs.defaultHostName
+output dataStorageAccount string = storage.outputs.name
+output serviceBusNamespace string = bus.outputs.fullyQualifiedNamespace
+output workerApp string = apps.outputs.workerName
+output trainerJob string = apps.outputs.trainerJobName

@@ -1,0 +1,95 @@
+@description('Function app name.')
+param name string
+@description('Azure region.')
+param location string
+@description('Resource id of the user-assigned identity the app runs as.')
+param identityId string
+@description('Client id of that identity (for identity-based connections).')
+param identityClientId string
+@description('Blob endpoint of the data storage account.')
+param dataBlobEndpoint string
+@description('Queue endpoint of the data storage account (the blob trigger keeps its poison queue there).')
+param dataQueueEndpoint string
+@description('Fully qualified Service Bus namespace.')
+param serviceBusNamespace string
+@description('Job queue name.')
+param queueName string
+@description('Representations computed for every image.')
+param representations array
+@description('Name of the storage account for the Functions runtime (host keys, leases, deployment package).')
+param hostStorageName string
+
+resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: hostStorageName
+  location: location
+  sku: { name: 'Standard_LRS' }
+  kind: 'StorageV2'
+  properties: { allowSharedKeyAccess: false, allowBlobPublicAccess: false, minimumTlsVersion: 'TLS1_2' }
+}
+
+resource hostBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: hostStorage
+  name: 'default'
+}
+
+resource deployments 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: hostBlobs
+  name: 'deployments'
+}
+
+// Flex Consumption: Linux, scales per function, identity-based deployment storage.
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: '${name}-plan'
+  location: location
+  kind: 'functionapp'
+  sku: { tier: 'FlexConsumption', name: 'FC1' }
+  properties: { reserved: true }
+}
+
+var representationSettings = [for (rep, i) in representations: { name: 'Pipeline__Representations__${i}', value: rep }]
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  kind: 'functionapp,linux'
+  identity: { type: 'UserAssigned', userAssignedIdentities: { '${identityId}': {} } }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${hostStorage.properties.primaryEndpoints.blob}deployments'
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
+        }
+      }
+      scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 }
+      runtime: { name: 'dotnet-isolated', version: '10.0' }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      appSettings: concat([
+        { name: 'AzureWebJobsStorage__accountName', value: hostStorage.name }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
+        // The blob trigger's connection: identity-based, on the data account.
+        { name: 'PipelineStorage__blobServiceUri', value: dataBlobEndpoint }
+        { name: 'PipelineStorage__queueServiceUri', value: dataQueueEndpoint }
+        { name: 'PipelineStorage__credential', value: 'managedidentity' }
+        { name: 'PipelineStorage__clientId', value: identityClientId }
+        { name: 'AZURE_CLIENT_ID', value: identityClientId } // DefaultAzureCredential picks this identity
+        { name: 'Pipeline__ImagesContainer', value: 'images' }
+        { name: 'Pipeline__Storage', value: 'azure' }
+        { name: 'Pipeline__BlobServiceUri', value: dataBlobEndpoint }
+        { name: 'Pipeline__Queue', value: 'servicebus' }
+        { name: 'Pipeline__ServiceBusNamespace', value: serviceBusNamespace }
+        { name: 'Pipeline__QueueName', value: queueName }
+      ], representationSettings)
+    }
+  }
+}
+
+output name string = app.name
+output hostStorageId string = hostStorage.id
+output defaultHostName string = app.properties.defaultHostName

@@ -1,0 +1,40 @@
+@description('Name of the data storage account (images, features, results, models, training).')
+param name string
+@description('Azure region.')
+param location string
+@description('Blob containers the pipeline uses.')
+param containers array = ['images', 'features', 'results', 'models', 'training']
+
+// Identities only: shared keys off, so every access is an Entra ID role assignment (read URLs use user delegation SAS).
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: name
+  location: location
+  sku: { name: 'Standard_LRS' }
+  kind: 'StorageV2'
+  properties: {
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    // Gives the blob trigger BlobCreated events and lets results be restored if deleted by mistake.
+    deleteRetentionPolicy: { enabled: true, days: 7 }
+  }
+}
+
+resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for c in containers: {
+  parent: blobService
+  name: c
+  properties: { publicAccess: 'None' }
+}]
+
+output id string = account.id
+output name string = account.name
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+output queueEndpoint string = account.properties.primaryEndpoints.queue

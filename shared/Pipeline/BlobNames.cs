@@ -1,0 +1,46 @@
+using System.Security.Cryptography;
+
+namespace FeatureInversion.Pipeline;
+
+/// <summary>
+/// The naming scheme of every blob the pipeline writes. Names derive from the image's content hash, the
+/// representation and the decoder version, so a re-fired blob trigger or a redelivered job writes to the same
+/// names (and finds them already there) instead of duplicating or losing a result.
+/// </summary>
+public static class BlobNames
+{
+    /// <summary>Content id of an image: the first 16 bytes of its SHA-256, in hex.</summary>
+    public static string ImageId(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content).AsSpan(0, 16));
+
+    /// <summary>The batch of an uploaded blob: its folder ("holiday/img1.jpg" → "holiday"), or "default" at the root.</summary>
+    public static string Batch(string imageBlob)
+    {
+        int slash = imageBlob.LastIndexOf('/');
+        return slash <= 0 ? "default" : imageBlob[..slash];
+    }
+
+    public static string FileName(string imageBlob) => imageBlob[(imageBlob.LastIndexOf('/') + 1)..];
+
+    public static string Features(string imageId, string representation, int size) => $"{imageId}/{representation}-{size}px.npy";
+
+    public static string ResultFolder(string batch, string imageId) => $"{batch}/{imageId}";
+    /// <remarks>Decoder versions name their representation (<c>hog-64px-w0.25-20261124T221000Z</c>).</remarks>
+    public static string Reconstruction(string batch, string imageId, string version) => $"{batch}/{imageId}/{version}.png";
+    /// <summary>Metrics of a result; written last, so its presence means the result is complete.</summary>
+    public static string Metrics(string batch, string imageId, string version) => $"{batch}/{imageId}/{version}.json";
+    /// <summary>The decoder's view of the original (centre square at the decoder's size), for the gallery.</summary>
+    public static string Original(string batch, string imageId, int size) => $"{batch}/{imageId}/original-{size}px.png";
+    public static string JobFailure(string batch, string imageId, string version) => $"{batch}/{imageId}/{version}.error.json";
+
+    /// <summary>What ingestion decided for an uploaded blob (its image id and jobs, or why it was refused).</summary>
+    public static string Ingestion(string imageBlob) => $"{Batch(imageBlob)}/_ingested/{FileName(imageBlob)}.json";
+    public static string Gallery(string batch) => $"{batch}/index.html";
+
+    public static string Manifest(string representation, string version) => $"{representation}/{version}/manifest.json";
+    public static string Weights(string representation, string version) => $"{representation}/{version}/weights.dat";
+    /// <summary>Pointer to the newest published version of a representation's decoder, written after its files.</summary>
+    public static string Latest(string representation) => $"{representation}/latest.json";
+
+    /// <summary>Job id used for queue de-duplication: the same image, representation and decoder give the same id.</summary>
+    public static string JobId(string imageId, string version) => $"{imageId}-{version}";
+}

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using FeatureInversion.Analysis;
+using FeatureInversion.Decoders;
+using FeatureInversion.Features;
+using FeatureInversion.Imaging;
+using TorchSharp;
+
+namespace FeatureInversion.Pipeline;
+
+/// <summary>
+/// Loaded decoders, one per published version (downloaded and loaded once), each behind a batcher: concurrent jobs
+/// for the same version are decoded together in one forward pass of up to <see cref="PipelineOptions.BatchSize"/>
+/// images, waiting at most <see cref="PipelineOptions.BatchWindowMilliseconds"/> for a batch to fill. One loop per
+/// decoder owns its network, so TorchSharp is never called on the same module from two threads.
+/// </summary>
+public sealed class DecoderPool(ModelRegistry registry, PipelineOptions options, string cacheDirectory) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<BatchingDecoder>>> _decoders = new();
+
+    public Task<BatchingDecoder> GetAsync(string representation, string version, CancellationToken ct = default) =>
+        _decoders.GetOrAdd($"{representation}/{version}", _ => new Lazy<Task<BatchingDecoder>>(() => LoadAsync(representation, version))).Value.WaitAsync(ct);
+
+    private async Task<BatchingDecoder> LoadAsync(string representation, string version)
+    {
+        try
+        {
+            string dir = await registry.DownloadAsync(representation, version, cacheDirectory);
+            var (network, manifest) = DecoderCheckpoint.Load(dir, representation);
+            if (TorchSharp.torch.cuda.is_available()) network.to(TorchSharp.torch.CUDA); // GPU workers decode on the device
+            return new BatchingDecoder(network, manifest, options.BatchSize, TimeSpan.FromMilliseconds(options.BatchWindowMilliseconds));
+        }
+        catch
+        {
+            _decoders.TryRemove($"{representation}/{version}", out _); // let a later job try again
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var lazy in _decoders.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully) await lazy.Value.Result.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>A decoder with a request queue that is drained in batches by a single loop.</summary>
+public sealed class BatchingDecoder : IAsyncDisposable
+{
+    private sealed record Request(FeatureMap Features, TaskCompletionSource<ColorImage> Result);
+
+    private readonly DecoderNetwork _network;
+    private readonly Channel<Request> _requests = Channel.CreateUnbounded<Request>();
+    private readonly Task _loop;
+    private readonly int _batchSize;
+    private readonly TimeSpan _window;
+    private long _batches, _images;
+
+    public BatchingDecoder(DecoderNetwork network, DecoderManifest manifest, int batchSize, TimeSpan window)
+    {
+        _network = network;
+        Manifest = manifest;
+        _batchSize = batchSize;
+        _window = window;
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public DecoderManifest Manifest { get; }
+    public FeatureShape InputShape => _network.Spec.Input;
+    /// <summary>Mean images per forward pass so far.</summary>
+    public double MeanBatch => _batches == 0 ? 0 : (double)_images / _batches;
+
+    public Task<ColorImage> DecodeAsync(FeatureMap features, CancellationToken ct = default)
+    {
+        if (features.Shape != InputShape) throw new InvalidJobException($"features are {features.Shape}, decoder {Manifest.Version} takes {InputShape}");
+        var request = new Request(features, new TaskCompletionSource<ColorImage>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_requests.Writer.TryWrite(request)) throw new ObjectDisposedException(nameof(BatchingDecoder));
+        return request.Result.Task.WaitAsync(ct);
+    }
+
+    private async Task LoopAsync()
+    {
+        var batch = new List<Request>(_batchSize);
+        while (await _requests.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            var deadline = DateTime.UtcNow + _window;
+            while (batch.Count < _batchSize)
+            {
+                if (_requests.Reader.TryRead(out var r)) { batch.Add(r); continue; }
+                var left = deadline - DateTime.UtcNow;
+                if (batch.Count > 0 && left <= TimeSpan.Zero) break;
+                using var timeout = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                try { if (!await _requests.Reader.WaitToReadAsync(timeout.Token)) break; }
+                catch (OperationCanceledException) { break; }
+            }
+            if (batch.Count == 0) continue;
+            try
+            {
+                var images = DecoderEvaluation.Decode(_network, batch.Select(b => b.Features).ToList(), batchSize: _batchSize);
+                for (int i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(images[i]);
+                _batches++;
+                _images += batch.Count;
+            }
+            catch (Exception e)
+            {
+                foreach (var b in batch) b.Result.TrySetException(e);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _requests.Writer.TryComplete();
+        await _loop;
+        _network.Dispose();
+    }
+}

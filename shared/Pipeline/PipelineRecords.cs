@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FeatureInversion.Pipeline;
+
+/// <summary>Metrics written next to each reconstruction (the blob whose presence marks the result complete).</summary>
+public sealed record ResultMetrics
+{
+    public required string JobId { get; init; }
+    public required string ImageBlob { get; init; }
+    public required string ImageId { get; init; }
+    public required string Representation { get; init; }
+    public required string DecoderVersion { get; init; }
+    public required int ImageSize { get; init; }
+    /// <summary>‖x − f(Φ(x))‖₂ / N for this image, N being the decoder's test-set mean pairwise distance.</summary>
+    public double? NormalizedError { get; init; }
+    public double Distance { get; init; }
+    public double Psnr { get; init; }
+    public double Ssim { get; init; }
+    public required string Reconstruction { get; init; }
+    public required string Original { get; init; }
+    public double DownloadMilliseconds { get; init; }
+    public double DecodeMilliseconds { get; init; }
+    public double UploadMilliseconds { get; init; }
+    public int DeliveryCount { get; init; }
+    public DateTimeOffset CompletedUtc { get; init; }
+}
+
+/// <summary>Why a job or an uploaded blob could not be processed.</summary>
+public sealed record FailureRecord
+{
+    public required string Source { get; init; }
+    public string? JobId { get; init; }
+    public required string Error { get; init; }
+    public int DeliveryCount { get; init; }
+    public DateTimeOffset FailedUtc { get; init; }
+}
+
+/// <summary>What ingestion did with an uploaded blob: its content id and jobs, or why it was refused.</summary>
+public sealed record IngestionRecord
+{
+    public required string ImageBlob { get; init; }
+    public string? ImageId { get; init; }
+    public required string Batch { get; init; }
+    public int Width { get; init; }
+    public int Height { get; init; }
+    public List<IngestedJob> Jobs { get; init; } = [];
+    /// <summary>Why the blob was refused (not an image, corrupt, too large); null when accepted.</summary>
+    public string? Error { get; init; }
+    public List<string> Warnings { get; init; } = [];
+    public DateTimeOffset IngestedUtc { get; init; }
+}
+
+public sealed record IngestedJob(string JobId, string Representation, string DecoderVersion, string FeaturesBlob);
+
+internal static class PipelineJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
+    public static T Deserialize<T>(byte[] bytes) => JsonSerializer.Deserialize<T>(bytes, Options) ?? throw new InvalidDataException($"empty {typeof(T).Name}");
+}

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using FeatureInversion.Analysis;
+using FeatureInversion.Decoders;
+using FeatureInversion.Features;
+using FeatureInversion.Imaging;
+using FeatureInversion.IO;
+using FeatureInversion.Pipeline.Queues;
+using FeatureInversion.Pipeline.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace FeatureInversion.Pipeline;
+
+/// <summary>
+/// Handles one reconstruction job: reads the features and the original by reference, decodes (batched with
+/// concurrent jobs), writes the reconstruction, the decoder's view of the original and the metrics — metrics last,
+/// create-only, so a redelivered job finds its result and completes without writing it twice — and refreshes the
+/// batch's gallery. Jobs that cannot succeed are dead-lettered with a failure record; others retry up to
+/// <see cref="PipelineOptions.MaxDeliveries"/>.
+/// </summary>
+public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders, GalleryWriter gallery, PipelineOptions options, ILogger<ReconstructionWorker> logger) : IJobHandler
+{
+    public async Task<JobOutcome> HandleAsync(string body, int deliveryCount, CancellationToken ct)
+    {
+        ReconstructionJob job;
+        try { job = ReconstructionJob.Parse(body); }
+        catch (InvalidJobException e)
+        {
+            logger.LogWarning("Dead-lettering a malformed job message: {Error}", e.Message);
+            return JobOutcome.DeadLetter(e.Message);
+        }
+
+        string metricsBlob = BlobNames.Metrics(job.Batch, job.ImageId, job.DecoderVersion);
+        if (await store.ExistsAsync(options.ResultsContainer, metricsBlob, ct))
+        {
+            logger.LogInformation("Job {JobId} already has its result (delivery {Delivery}); completing", job.JobId, deliveryCount);
+            return JobOutcome.Completed;
+        }
+        try
+        {
+            await ProcessAsync(job, deliveryCount, ct);
+            gallery.MarkChanged(job.Batch);
+            return JobOutcome.Completed;
+        }
+        catch (InvalidJobException e)
+        {
+            await RecordFailureAsync(job, e.Message, deliveryCount);
+            return JobOutcome.DeadLetter(e.Message);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && deliveryCount >= options.MaxDeliveries)
+        {
+            logger.LogError(e, "Job {JobId} failed on its last allowed delivery {Delivery}", job.JobId, deliveryCount);
+            await RecordFailureAsync(job, $"failed {deliveryCount} times, last: {e.Message}", deliveryCount);
+            return JobOutcome.DeadLetter(e.Message);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Job {JobId} failed on delivery {Delivery}; it will be retried", job.JobId, deliveryCount);
+            return JobOutcome.Retry(e.Message);
+        }
+    }
+
+    private async Task ProcessAsync(ReconstructionJob job, int deliveryCount, CancellationToken ct)
+    {
+        var decoder = await decoders.GetAsync(job.Representation, job.DecoderVersion, ct); // loaded once per version
+        var clock = Stopwatch.StartNew();
+        var featureBytes = await store.TryReadAsync(options.FeaturesContainer, job.FeaturesBlob, ct)
+            ?? throw new InvalidJobException($"features blob '{job.FeaturesBlob}' does not exist");
+        FeatureMap features;
+        try
+        {
+            var (data, shape) = NpyFile.Read(new MemoryStream(featureBytes), job.FeaturesBlob);
+            if (shape.Length != 3) throw new InvalidJobException($"features '{job.FeaturesBlob}' have {shape.Length} dimensions, expected 3");
+            features = new FeatureMap(new FeatureShape(shape[0], shape[1], shape[2]), data);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or OverflowException or ArgumentException)
+        {
+            throw new InvalidJobException($"features '{job.FeaturesBlob}' are unreadable: {e.Message}", e);
+        }
+        int size = decoder.Manifest.ImageSize;
+        string originalBlob = BlobNames.Original(job.Batch, job.ImageId, size);
+        var original = await ReadOriginalAsync(job, originalBlob, size, ct);
+        double download = clock.Elapsed.TotalMilliseconds;
+
+        clock.Restart();
+        var reconstruction = await decoder.DecodeAsync(features, ct);
+        double decode = clock.Elapsed.TotalMilliseconds;
+
+        clock.Restart();
+        double distance = ReconstructionMetrics.Distance(original.Planes, reconstruction.Planes);
+        double n = decoder.Manifest.Evaluation?.MeanPairwiseDistance ?? 0;
+        string pngBlob = BlobNames.Reconstruction(job.Batch, job.ImageId, job.DecoderVersion);
+        await store.WriteAsync(options.ResultsContainer, pngBlob, Png(reconstruction), ContentTypes.Png, overwrite: false, ct);
+        var metrics = new ResultMetrics
+        {
+            JobId = job.JobId, ImageBlob = job.ImageBlob, ImageId = job.ImageId, Representation = job.Representation,
+            DecoderVersion = job.DecoderVersion, ImageSize = size,
+            NormalizedError = n > 0 ? distance / n : null, Distance = distance,
+            Psnr = ReconstructionMetrics.Psnr(original.Planes, reconstruction.Planes),
+            Ssim = ReconstructionMetrics.Ssim(original.Planes, reconstruction.Planes, size),
+            Reconstruction = pngBlob, Original = originalBlob,
+            DownloadMilliseconds = download, DecodeMilliseconds = decode, UploadMilliseconds = clock.Elapsed.TotalMilliseconds,
+            DeliveryCount = deliveryCount, CompletedUtc = DateTimeOffset.UtcNow,
+        };
+        await store.WriteAsync(options.ResultsContainer, BlobNames.Metrics(job.Batch, job.ImageId, job.DecoderVersion),
+            PipelineJson.Serialize(metrics), ContentTypes.Json, overwrite: false, ct);
+        logger.LogInformation("Job {JobId}: {Representation} error {Error:F3} in {Decode:F0} ms", job.JobId, job.Representation, metrics.NormalizedError, decode);
+    }
+
+    /// <summary>The decoder's view of the original, as ingestion stored it; rebuilt from the upload if it is missing.</summary>
+    private async Task<ColorImage> ReadOriginalAsync(ReconstructionJob job, string originalBlob, int size, CancellationToken ct)
+    {
+        var stored = await store.TryReadAsync(options.ResultsContainer, originalBlob, ct);
+        if (stored is not null)
+        {
+            var view = ImageFiles.Decode(stored, originalBlob);
+            if (view.Width == size && view.Height == size) return view;
+        }
+        var imageBytes = await store.TryReadAsync(options.ImagesContainer, job.ImageBlob, ct)
+            ?? throw new InvalidJobException($"image blob '{job.ImageBlob}' no longer exists");
+        ColorImage photo;
+        try { photo = ImageFiles.Decode(imageBytes, job.ImageBlob); }
+        catch (InvalidImageException e) { throw new InvalidJobException(e.Message, e); }
+        var original = Reconstruction.DecoderInput(photo, size);
+        await store.WriteAsync(options.ResultsContainer, originalBlob, Png(original), ContentTypes.Png, overwrite: false, ct);
+        return original;
+    }
+
+    private async Task RecordFailureAsync(ReconstructionJob job, string error, int deliveryCount)
+    {
+        logger.LogWarning("Job {JobId} dead-lettered: {Error}", job.JobId, error);
+        var record = new FailureRecord { Source = job.ImageBlob, JobId = job.JobId, Error = error, DeliveryCount = deliveryCount, FailedUtc = DateTimeOffset.UtcNow };
+        await store.WriteAsync(options.ResultsContainer, BlobNames.JobFailure(job.Batch, job.ImageId, job.DecoderVersion), PipelineJson.Serialize(record), ContentTypes.Json, overwrite: true);
+        gallery.MarkChanged(job.Batch);
+    }
+
+    private static byte[] Png(ColorImage image)
+    {
+        using var stream = new MemoryStream();
+        ImageFiles.SavePng(image, stream);
+        return stream.ToArray();
+    }
+}

@@ -1,0 +1,46 @@
+using FeatureInversion.Pipeline.Storage;
+
+namespace FeatureInversion.Pipeline;
+
+/// <summary>Status of one uploaded image and read-only, expiring URLs of its results (what the HTTP function returns).</summary>
+public sealed record ImageStatus(string ImageBlob, string Status, string? ImageId, string? Error, Uri? Gallery, IReadOnlyList<RepresentationStatus> Results);
+
+public sealed record RepresentationStatus(string Representation, string DecoderVersion, string Status, Uri? Reconstruction, Uri? Metrics, string? Error);
+
+public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
+{
+    public const string Pending = "pending", Done = "done", Failed = "failed";
+
+    /// <summary>The status of an uploaded blob (name inside the images container), or null if it was never ingested.</summary>
+    public async Task<ImageStatus?> GetAsync(string imageBlob, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(imageBlob) || imageBlob.Contains("..")) throw new ArgumentException("Name an image blob inside the images container.", nameof(imageBlob));
+        var bytes = await store.TryReadAsync(options.ResultsContainer, BlobNames.Ingestion(imageBlob), ct);
+        if (bytes is null) return null;
+        var record = PipelineJson.Deserialize<IngestionRecord>(bytes);
+        var lifetime = TimeSpan.FromSeconds(options.ResultUrlSeconds);
+        string batch = record.Batch;
+        Uri? gallery = await store.ExistsAsync(options.ResultsContainer, BlobNames.Gallery(batch), ct)
+            ? await store.GetReadUrlAsync(options.ResultsContainer, BlobNames.Gallery(batch), lifetime, ct) : null;
+        if (record.Error is not null) return new ImageStatus(imageBlob, Failed, null, record.Error, gallery, []);
+
+        var results = new List<RepresentationStatus>();
+        foreach (var job in record.Jobs)
+        {
+            string metrics = BlobNames.Metrics(batch, record.ImageId!, job.DecoderVersion);
+            string failure = BlobNames.JobFailure(batch, record.ImageId!, job.DecoderVersion);
+            if (await store.ExistsAsync(options.ResultsContainer, metrics, ct))
+            {
+                results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, Done,
+                    await store.GetReadUrlAsync(options.ResultsContainer, BlobNames.Reconstruction(batch, record.ImageId!, job.DecoderVersion), lifetime, ct),
+                    await store.GetReadUrlAsync(options.ResultsContainer, metrics, lifetime, ct), null));
+            }
+            else if (await store.TryReadAsync(options.ResultsContainer, failure, ct) is { } failed)
+                results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, Failed, null, null, PipelineJson.Deserialize<FailureRecord>(failed).Error));
+            else
+                results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, Pending, null, null, null));
+        }
+        string status = results.Any(r => r.Status == Pending) ? Pending : results.Any(r => r.Status == Failed) ? Failed : Done;
+        return new ImageStatus(imageBlob, status, record.ImageId, null, gallery, results);
+    }
+}

@@ -1,0 +1,73 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Sas;
+
+namespace FeatureInversion.Pipeline.Storage;
+
+/// <summary>
+/// Blob store on Azure Blob Storage or Azurite. Read URLs are SAS tokens with read permission only: signed with the
+/// account key when the client has one (connection strings, Azurite), else with a user delegation key obtained
+/// through the client's Entra ID credential (managed identity in Azure).
+/// </summary>
+public sealed class AzureBlobStore(BlobServiceClient service) : IBlobStore
+{
+    public BlobServiceClient Service { get; } = service;
+
+    public async Task EnsureContainersAsync(IEnumerable<string> containers, CancellationToken ct = default)
+    {
+        foreach (var c in containers) await Service.GetBlobContainerClient(c).CreateIfNotExistsAsync(cancellationToken: ct);
+    }
+
+    public async Task<bool> ExistsAsync(string container, string name, CancellationToken ct = default) =>
+        (await Service.GetBlobContainerClient(container).GetBlobClient(name).ExistsAsync(ct)).Value;
+
+    public async Task<byte[]?> TryReadAsync(string container, string name, CancellationToken ct = default)
+    {
+        try
+        {
+            var result = await Service.GetBlobContainerClient(container).GetBlobClient(name).DownloadContentAsync(ct);
+            return result.Value.Content.ToArray();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task<bool> WriteAsync(string container, string name, ReadOnlyMemory<byte> content, string contentType, bool overwrite, CancellationToken ct = default)
+    {
+        var blob = Service.GetBlobContainerClient(container).GetBlobClient(name);
+        var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType } };
+        if (!overwrite) options.Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
+        try
+        {
+            await blob.UploadAsync(BinaryData.FromBytes(content), options, ct);
+            return true;
+        }
+        catch (RequestFailedException e) when (!overwrite && (e.Status == 409 || e.Status == 412))
+        {
+            return false;
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> ListAsync(string container, string prefix, CancellationToken ct = default)
+    {
+        var names = new List<string>();
+        await foreach (var item in Service.GetBlobContainerClient(container).GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct)) names.Add(item.Name);
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    public async Task<Uri> GetReadUrlAsync(string container, string name, TimeSpan lifetime, CancellationToken ct = default)
+    {
+        var blob = Service.GetBlobContainerClient(container).GetBlobClient(name);
+        var expires = DateTimeOffset.UtcNow.Add(lifetime);
+        if (blob.CanGenerateSasUri) return blob.GenerateSasUri(BlobSasPermissions.Read, expires);
+
+        var builder = new BlobSasBuilder(BlobSasPermissions.Read, expires) { BlobContainerName = container, BlobName = name, Resource = "b" };
+        // A user delegation key may start a little in the past to tolerate clock skew; it lives as long as the SAS.
+        var key = await Service.GetUserDelegationKeyAsync(DateTimeOffset.UtcNow.AddMinutes(-5), expires, ct);
+        return new BlobUriBuilder(blob.Uri) { Sas = builder.ToSasQueryParameters(key.Value, Service.AccountName) }.ToUri();
+    }
+}

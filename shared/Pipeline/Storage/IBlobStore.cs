@@ -1,0 +1,28 @@
+namespace FeatureInversion.Pipeline.Storage;
+
+/// <summary>
+/// The blob operations the pipeline needs, over Azure Blob Storage (or Azurite) and over a local folder (the
+/// embedded default). Writes can be create-only so that concurrent or repeated deliveries keep the first result.
+/// </summary>
+public interface IBlobStore
+{
+    Task EnsureContainersAsync(IEnumerable<string> containers, CancellationToken ct = default);
+    Task<bool> ExistsAsync(string container, string name, CancellationToken ct = default);
+    /// <summary>The blob's content, or null when there is no such blob.</summary>
+    Task<byte[]?> TryReadAsync(string container, string name, CancellationToken ct = default);
+    /// <summary>Writes a blob; with <paramref name="overwrite"/> false an existing blob is kept and false is returned.</summary>
+    Task<bool> WriteAsync(string container, string name, ReadOnlyMemory<byte> content, string contentType, bool overwrite, CancellationToken ct = default);
+    /// <summary>Names of the blobs under a prefix, in ordinal order.</summary>
+    Task<IReadOnlyList<string>> ListAsync(string container, string prefix, CancellationToken ct = default);
+    /// <summary>A URL that can read (and only read) the blob until it expires; file URLs for local folders.</summary>
+    Task<Uri> GetReadUrlAsync(string container, string name, TimeSpan lifetime, CancellationToken ct = default);
+}
+
+/// <summary>Content types of what the pipeline writes.</summary>
+public static class ContentTypes
+{
+    public const string Png = "image/png";
+    public const string Json = "application/json";
+    public const string Html = "text/html; charset=utf-8";
+    public const string Binary = "application/octet-stream";
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using FeatureInversion.Functions;
+using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Queues;
+using FeatureInversion.Pipeline.Storage;
+
+namespace FeatureInversion.Tests.Pipeline;
+
+/// <summary>The pipeline against a real Azurite: blob storage plus the storage-queue job queue, driven through the function classes.</summary>
+[Collection(AzuriteCollection.Name)]
+public class AzuritePipelineTests(AzuriteFixture azurite)
+{
+    private (AzureBlobStore Store, StorageQueueJobQueue Queue, PipelineOptions Options) Services(TimeSpan visibility)
+    {
+        string suffix = Guid.NewGuid().ToString("N")[..8];
+        var options = new PipelineOptions
+        {
+            ImagesContainer = "images" + suffix, FeaturesContainer = "features" + suffix, ResultsContainer = "results" + suffix,
+            ModelsContainer = "models" + suffix, QueueName = "jobs" + suffix, BatchWindowMilliseconds = 5,
+        };
+        var store = new AzureBlobStore(new BlobServiceClient(azurite.ConnectionString));
+        var queues = new QueueServiceClient(azurite.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        var queue = StorageQueueJobQueue.Create(queues, options.QueueName, visibility, options.BatchSize);
+        return (store, queue, options);
+    }
+
+    [Fact]
+    public async Task DroppedImagesGiveNTimesRResultsAndBadBlobsAClearErrorRecord()
+    {
+        var (store, queue, options) = Services(TimeSpan.FromMinutes(1));
+        await queue.EnsureCreatedAsync();
+        await using var bed = new PipelineTestbed(store, queue, queue, options);
+        await bed.SetUpAsync("hog", "lbp", "sift-grid");
+        var function = new ImageUploadedFunction(bed.Ingestion);
+
+        string[] photos = ["astronaut-300x300.jpg", "camera-256x256.jpg"];
+        var uploads = photos.Select(p => ($"drop/{p}", File.ReadAllBytes(Path.Combine(TestData.PhotosDirectory, p)))).ToList();
+        byte[] jpeg = File.ReadAllBytes(Path.Combine(TestData.PhotosDirectory, "coffee-480x320.jpg"));
+        uploads.Add(("drop/corrupt.jpg", jpeg[..2000]));
+        uploads.Add(("drop/readme.md", File.ReadAllBytes(Path.Combine(TestData.PhotosDirectory, "README.md"))));
+        foreach (var (name, bytes) in uploads)
+        {
+            await store.WriteAsync(options.ImagesContainer, name, bytes, ContentTypes.Binary, overwrite: true);
+            await function.RunAsync(bytes, name, CancellationToken.None); // what the host calls on BlobCreated
+        }
+
+        var statuses = await bed.RunWorkerUntilSettledAsync(uploads.Select(u => u.Item1), TimeSpan.FromMinutes(2));
+        var results = (await store.ListAsync(options.ResultsContainer, "drop/")).Where(n => n.EndsWith("Z.json", StringComparison.Ordinal)).ToList();
+        Assert.Equal(photos.Length * 3, results.Count);
+        Assert.Equal(ResultsQuery.Failed, statuses.Single(s => s.ImageBlob == "drop/corrupt.jpg").Status);
+        Assert.Contains("readme.md", statuses.Single(s => s.ImageBlob == "drop/readme.md").Error);
+        Assert.Equal(photos.Length, statuses.Count(s => s.Status == ResultsQuery.Done && s.Results.Count == 3));
+        Assert.Equal(0, (await queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
+    public async Task AWorkerStoppedMidJobLeavesTheMessageToBeRedeliveredAndOneResultIsWritten()
+    {
+        var (store, queue, options) = Services(TimeSpan.FromSeconds(2));
+        await queue.EnsureCreatedAsync();
+        await using var bed = new PipelineTestbed(store, queue, queue, options);
+        await bed.SetUpAsync("hog");
+        await bed.UploadPhotoAsync("crash", "rocket-427x285.jpg");
+
+        var started = new TaskCompletionSource();
+        using (var stop = new CancellationTokenSource())
+        {
+            var dying = queue.RunAsync(new HangingHandler(started), stop.Token);
+            await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            stop.Cancel(); // the container is killed with the message in hand: never completed
+            await dying;
+        }
+
+        var status = Assert.Single(await bed.RunWorkerUntilSettledAsync(["crash/rocket-427x285.jpg"], TimeSpan.FromMinutes(1)));
+        Assert.Equal(ResultsQuery.Done, status.Status);
+        var names = await store.ListAsync(options.ResultsContainer, $"crash/{status.ImageId}/");
+        var metricsName = Assert.Single(names, n => n.EndsWith("Z.json", StringComparison.Ordinal));
+        Assert.Single(names, n => n.EndsWith("Z.png", StringComparison.Ordinal));
+        var metrics = JsonSerializer.Deserialize<ResultMetrics>((await store.TryReadAsync(options.ResultsContainer, metricsName))!, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        Assert.Equal(2, metrics.DeliveryCount);
+        Assert.Equal(0, (await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    private sealed class HangingHandler(TaskCompletionSource started) : IJobHandler
+    {
+        public async Task<JobOutcome> HandleAsync(string body, int deliveryCount, CancellationToken ct)
+        {
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+            return JobOutcome.Completed;
+        }
+    }
+
+    [Fact]
+    public async Task TheResultsFunctionHandsOutReadOnlySasUrlsThatExpire()
+    {
+        var (store, queue, options) = Services(TimeSpan.FromMinutes(1));
+        options.ResultUrlSeconds = 3;
+        await queue.EnsureCreatedAsync();
+        await using var bed = new PipelineTestbed(store, queue, queue, options);
+        await bed.SetUpAsync("hog");
+        await bed.UploadPhotoAsync("sas", "camera-256x256.jpg");
+        await bed.RunWorkerUntilSettledAsync(["sas/camera-256x256.jpg"], TimeSpan.FromMinutes(1));
+        var function = new ResultsFunction(bed.Results);
+
+        var response = (FakeHttpResponse)await function.RunAsync(new FakeHttpRequest(new Uri("http://localhost/api/results?image=sas/camera-256x256.jpg")), CancellationToken.None);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var doc = JsonDocument.Parse(response.BodyText());
+        Assert.Equal("done", doc.RootElement.GetProperty("status").GetString());
+        var result = doc.RootElement.GetProperty("results")[0];
+        var png = new Uri(result.GetProperty("reconstruction").GetString()!);
+        Assert.Contains("sig=", png.Query);
+
+        using var http = new HttpClient();
+        var get = await http.GetAsync(png);
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], (await get.Content.ReadAsByteArrayAsync())[..4]);
+
+        var put = new HttpRequestMessage(HttpMethod.Put, png) { Content = new ByteArrayContent("overwritten"u8.ToArray()) };
+        put.Headers.Add("x-ms-blob-type", "BlockBlob");
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(put)).StatusCode);
+        var delete = await http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, png));
+        Assert.Equal(HttpStatusCode.Forbidden, delete.StatusCode);
+
+        await Task.Delay(TimeSpan.FromSeconds(options.ResultUrlSeconds + 2));
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync(png)).StatusCode);
+
+        var missing = (FakeHttpResponse)await function.RunAsync(new FakeHttpRequest(new Uri("http://localhost/api/results?image=sas/never.jpg")), CancellationToken.None);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        var bad = (FakeHttpResponse)await function.RunAsync(new FakeHttpRequest(new Uri("http://localhost/api/results")), CancellationToken.None);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+}

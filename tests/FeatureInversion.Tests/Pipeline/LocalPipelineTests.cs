@@ -1,0 +1,115 @@
+using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Queues;
+using FeatureInversion.Pipeline.Storage;
+
+namespace FeatureInversion.Tests.Pipeline;
+
+/// <summary>The pipeline on the embedded default: local folders and the in-process queue.</summary>
+public class LocalPipelineTests
+{
+    private static (LocalBlobStore Store, InProcessJobQueue Queue) Local() =>
+        (new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-local-" + Guid.NewGuid().ToString("N"))), new InProcessJobQueue());
+
+    [Fact]
+    public async Task EveryImageGetsOneResultPerRepresentationAndBadUploadsARecordedReason()
+    {
+        var (store, queue) = Local();
+        await using var bed = new PipelineTestbed(store, queue, queue);
+        await bed.SetUpAsync("hog", "lbp");
+        string[] photos = ["camera-256x256.jpg", "coffee-480x320.jpg", "rocket-427x285.jpg"];
+        foreach (var p in photos) Assert.Null((await bed.UploadPhotoAsync("b1", p)).Error);
+        byte[] jpeg = File.ReadAllBytes(Path.Combine(TestData.PhotosDirectory, "chelsea-451x300.jpg"));
+        var truncated = await bed.UploadAsync("b1/truncated.jpg", jpeg[..(jpeg.Length / 3)]);
+        var text = await bed.UploadAsync("b1/notes.txt", "not an image"u8.ToArray());
+        Assert.NotNull(truncated.Error);
+        Assert.Contains("notes.txt", text.Error);
+        Assert.Empty(truncated.Jobs);
+
+        var statuses = await bed.RunWorkerUntilSettledAsync(photos.Select(p => $"b1/{p}").Append("b1/truncated.jpg").Append("b1/notes.txt"), TimeSpan.FromMinutes(2));
+        var done = statuses.Where(s => s.Status == ResultsQuery.Done).ToList();
+        Assert.Equal(3, done.Count);
+        Assert.All(done, s => Assert.Equal(["hog", "lbp"], s.Results.Select(r => r.Representation).Order()));
+        Assert.Equal(2, statuses.Count(s => s.Status == ResultsQuery.Failed && s.Error is not null));
+
+        var metrics = (await store.ListAsync(bed.Options.ResultsContainer, "b1/")).Where(n => n.EndsWith("Z.json", StringComparison.Ordinal)).ToList();
+        Assert.Equal(6, metrics.Count);
+        foreach (var name in metrics)
+        {
+            var m = System.Text.Json.JsonSerializer.Deserialize<ResultMetrics>((await store.TryReadAsync(bed.Options.ResultsContainer, name))!, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+            Assert.InRange(m.NormalizedError!.Value, 0.01, 2.0);
+            Assert.True(await store.ExistsAsync(bed.Options.ResultsContainer, m.Reconstruction));
+        }
+        Assert.Empty(queue.DeadLetters);
+
+        await bed.Gallery.FlushAsync();
+        string html = System.Text.Encoding.UTF8.GetString((await store.TryReadAsync(bed.Options.ResultsContainer, "b1/index.html"))!);
+        Assert.Equal(3 * 3, CountOf(html, "data:image/png;base64,")); // original + two reconstructions per image
+        Assert.Contains("refused", html);
+    }
+
+    [Fact]
+    public async Task ARefiredTriggerAndARedeliveredJobDoNotDuplicateResults()
+    {
+        var (store, queue) = Local();
+        await using var bed = new PipelineTestbed(store, queue, queue);
+        await bed.SetUpAsync("hog");
+        var first = await bed.UploadPhotoAsync("b2", "camera-256x256.jpg");
+        var again = await bed.UploadPhotoAsync("b2", "camera-256x256.jpg"); // blob trigger fires twice for one upload
+        Assert.Equal(first.ImageId, again.ImageId);
+        Assert.Equal(first.Jobs.Select(j => j.JobId), again.Jobs.Select(j => j.JobId));
+        Assert.Equal(2, queue.Outstanding); // the in-process queue has no duplicate detection, like storage queues
+
+        await bed.RunWorkerUntilSettledAsync(["b2/camera-256x256.jpg"], TimeSpan.FromMinutes(1));
+        await queue.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var names = await store.ListAsync(bed.Options.ResultsContainer, $"b2/{first.ImageId}/");
+        Assert.Single(names, n => n.EndsWith("Z.png", StringComparison.Ordinal));
+        Assert.Single(names, n => n.EndsWith("Z.json", StringComparison.Ordinal));
+        Assert.Single(await store.ListAsync(bed.Options.FeaturesContainer, first.ImageId!));
+    }
+
+    [Fact]
+    public async Task AJobWithCorruptFeaturesIsDeadLetteredWithAFailureRecord()
+    {
+        var (store, queue) = Local();
+        await using var bed = new PipelineTestbed(store, queue, queue);
+        await bed.SetUpAsync("hog");
+        var record = await bed.UploadPhotoAsync("b3", "rocket-427x285.jpg");
+        await store.WriteAsync(bed.Options.FeaturesContainer, record.Jobs[0].FeaturesBlob, "garbage"u8.ToArray(), ContentTypes.Binary, overwrite: true);
+
+        var status = Assert.Single(await bed.RunWorkerUntilSettledAsync(["b3/rocket-427x285.jpg"], TimeSpan.FromMinutes(1)));
+        Assert.Equal(ResultsQuery.Failed, status.Status);
+        Assert.Contains("unreadable", status.Results[0].Error);
+        var (_, reason) = Assert.Single(queue.DeadLetters);
+        Assert.Contains("unreadable", reason);
+    }
+
+    [Fact]
+    public async Task NewJobsUseTheNewestPublishedDecoder()
+    {
+        var (store, _) = Local();
+        var options = new PipelineOptions();
+        var registry = new ModelRegistry(store, options);
+        string shipped = PipelineTestbed.ShippedModel("hog");
+        var manifest = FeatureInversion.Decoders.DecoderCheckpoint.ReadManifest(shipped);
+        await registry.PublishAsync(shipped);
+        Assert.Equal(manifest.Version, await registry.NewestVersionAsync("hog"));
+
+        // A retrained version (same weights, later timestamp) becomes the newest; republishing the old one does not roll back.
+        string newer = Path.Combine(Path.GetTempPath(), "fi-newer-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(newer);
+        File.Copy(Path.Combine(shipped, "weights.dat"), Path.Combine(newer, "weights.dat"));
+        var next = manifest with { Version = "hog-64px-w0.25-29990101T000000Z", CreatedUtc = manifest.CreatedUtc.AddDays(1) };
+        File.WriteAllText(Path.Combine(newer, "manifest.json"), next.ToJson());
+        await registry.PublishAsync(newer);
+        await registry.PublishAsync(shipped);
+        Assert.Equal(next.Version, await registry.NewestVersionAsync("hog"));
+        Assert.Null(await registry.NewestVersionAsync("lbp"));
+    }
+
+    private static int CountOf(string s, string what)
+    {
+        int n = 0;
+        for (int i = s.IndexOf(what, StringComparison.Ordinal); i >= 0; i = s.IndexOf(what, i + 1, StringComparison.Ordinal)) n++;
+        return n;
+    }
+}

@@ -1,0 +1,87 @@
+using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Queues;
+using FeatureInversion.Pipeline.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FeatureInversion.Tests.Pipeline;
+
+/// <summary>The pipeline's services wired over a given store and queue, with the shipped decoders published.</summary>
+internal sealed class PipelineTestbed : IAsyncDisposable
+{
+    public PipelineTestbed(IBlobStore store, IJobQueue queue, IJobSource source, PipelineOptions? options = null)
+    {
+        Store = store;
+        Queue = queue;
+        Source = source;
+        Options = options ?? new PipelineOptions();
+        Options.ModelCacheDirectory = Path.Combine(Path.GetTempPath(), "fi-test-models-" + Guid.NewGuid().ToString("N"));
+        Registry = new ModelRegistry(store, Options);
+        Gallery = new GalleryWriter(store, Options);
+        Ingestion = new IngestionService(store, queue, Registry, Gallery, Options, NullLogger<IngestionService>.Instance);
+        Decoders = new DecoderPool(Registry, Options, Options.ModelCacheDirectory);
+        Worker = new ReconstructionWorker(store, Decoders, Gallery, Options, NullLogger<ReconstructionWorker>.Instance);
+        Results = new ResultsQuery(store, Options);
+    }
+
+    public IBlobStore Store { get; }
+    public IJobQueue Queue { get; }
+    public IJobSource Source { get; }
+    public PipelineOptions Options { get; }
+    public ModelRegistry Registry { get; }
+    public GalleryWriter Gallery { get; }
+    public IngestionService Ingestion { get; }
+    public DecoderPool Decoders { get; }
+    public ReconstructionWorker Worker { get; }
+    public ResultsQuery Results { get; }
+
+    public static string ShippedModel(string representation) =>
+        Directory.GetDirectories(Path.Combine(TestData.Root, "models"), representation + "-*").Single();
+
+    public async Task SetUpAsync(params string[] representations)
+    {
+        Options.Representations = representations;
+        await Store.EnsureContainersAsync([Options.ImagesContainer, Options.FeaturesContainer, Options.ResultsContainer, Options.ModelsContainer]);
+        foreach (var rep in representations) await Registry.PublishAsync(ShippedModel(rep));
+    }
+
+    /// <summary>Uploads a file's bytes as the user would and runs ingestion as the blob trigger would.</summary>
+    public async Task<IngestionRecord> UploadAsync(string blobName, byte[] content)
+    {
+        await Store.WriteAsync(Options.ImagesContainer, blobName, content, ContentTypes.Binary, overwrite: true);
+        return await Ingestion.IngestAsync(blobName, content);
+    }
+
+    public Task<IngestionRecord> UploadPhotoAsync(string batch, string photo) =>
+        UploadAsync($"{batch}/{photo}", File.ReadAllBytes(Path.Combine(TestData.PhotosDirectory, photo)));
+
+    /// <summary>Runs the worker until every listed image has no pending result, or fails after the timeout.</summary>
+    public async Task<List<ImageStatus>> RunWorkerUntilSettledAsync(IEnumerable<string> imageBlobs, TimeSpan timeout)
+    {
+        using var stop = new CancellationTokenSource();
+        var run = Task.Run(() => Source.RunAsync(Worker, stop.Token));
+        var deadline = DateTime.UtcNow + timeout;
+        try
+        {
+            while (true)
+            {
+                var statuses = new List<ImageStatus>();
+                foreach (var blob in imageBlobs) statuses.Add((await Results.GetAsync(blob))!);
+                if (statuses.All(s => s.Status != ResultsQuery.Pending)) return statuses;
+                if (run.IsCompleted) await run;
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("results still pending: " + string.Join(", ", statuses.Where(s => s.Status == ResultsQuery.Pending).Select(s => s.ImageBlob)));
+                await Task.Delay(50);
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            await run;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Decoders.DisposeAsync();
+        if (Directory.Exists(Options.ModelCacheDirectory)) Directory.Delete(Options.ModelCacheDirectory, true);
+    }
+}
