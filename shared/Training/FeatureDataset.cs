@@ -58,6 +58,9 @@ public sealed class FeatureDataset
         }
 
         int plane = size * size;
+        long total = (long)crops.Count * shape.Length;
+        if (total > Array.MaxLength)
+            throw new ArgumentException($"{crops.Count} crops of {representation} features ({shape}) are {total:N0} values, more than one array holds ({Array.MaxLength:N0}); use at most {Array.MaxLength / shape.Length} samples.");
         var images = new byte[crops.Count * 3 * plane];
         var features = new Half[crops.Count * shape.Length];
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };

@@ -1,0 +1,48 @@
+using FeatureInversion.Decoders;
+
+namespace FeatureInversion.Tests.Decoders;
+
+/// <summary>The decoders committed under models/ load, match their manifests and reconstruct images.</summary>
+public class ShippedModelsTests
+{
+    public static TheoryData<string> Models
+    {
+        get
+        {
+            var data = new TheoryData<string>();
+            foreach (var dir in Directory.GetDirectories(Path.Combine(TestData.Root, "models")).Order()) data.Add(Path.GetFileName(dir));
+            return data;
+        }
+    }
+
+    [Fact]
+    public void ThereIsADecoderForEachHandDesignedRepresentation()
+    {
+        var representations = Directory.GetDirectories(Path.Combine(TestData.Root, "models")).Select(d => DecoderCheckpoint.ReadManifest(d).Representation);
+        Assert.Equal(["hog", "lbp", "sift-grid"], representations.Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void LoadsAndReconstructsAPhoto(string model)
+    {
+        string dir = Path.Combine(TestData.Root, "models", model);
+        var manifest = DecoderCheckpoint.ReadManifest(dir);
+        Assert.True(new FileInfo(Path.Combine(dir, DecoderManifest.WeightsFileName)).Length < 10_000_000, "shipped weights must stay under 10 MB");
+        Assert.NotNull(manifest.Evaluation);
+        Assert.True(manifest.Evaluation!.NormalizedError < manifest.Evaluation.MeanImageBaselineError,
+            $"{model}: error {manifest.Evaluation.NormalizedError} is not below the mean-image baseline {manifest.Evaluation.MeanImageBaselineError}");
+
+        var (network, _) = DecoderCheckpoint.Load(dir, manifest.Representation);
+        using (network)
+        {
+            var (input, features, reconstruction) = Reconstruction.FromPhoto(network, TestData.LoadPhoto("coffee-480x320.jpg"));
+            Assert.Equal((manifest.ImageSize, manifest.ImageSize), (reconstruction.Width, reconstruction.Height));
+            Assert.All(reconstruction.Planes, v => Assert.InRange(v, 0f, 1f));
+            // A trained decoder tracks the photo: closer to it than to a flat gray image is.
+            double error = FeatureInversion.Analysis.ReconstructionMetrics.Distance(input.Planes, reconstruction.Planes);
+            double gray = FeatureInversion.Analysis.ReconstructionMetrics.Distance(input.Planes, Enumerable.Repeat(0.5f, input.Planes.Length).ToArray());
+            Assert.True(error < gray, $"{model}: reconstruction distance {error:F2} vs flat gray {gray:F2}");
+        }
+    }
+}
