@@ -15,14 +15,17 @@ public static partial class Cli
               representation: hog | lbp | sift-grid (channels x rows x cols), or sift (N x 132 frames:
               x, y, scale, angle, 128-d descriptor), all computed on the rgb2gray image as VLFeat 0.9.21 does.
           train <representation> --train DIR --test DIR -o OUTDIR [--size 64] [--width 0.25] [--steps 2000]
-                [--batch 64] [--lr 0.001] [--samples 20000] [--seed 1] [--cache DIR] [--resume CKPTDIR] [--color-jitter P]
-              Trains a decoder (hog | lbp | sift-grid) on seeded crops of the photos in the train folder, evaluates
+                [--batch 64] [--lr 0.001] [--samples 20000] [--seed 1] [--cache DIR] [--resume CKPTDIR] [--color-jitter P] [--autoencoder]
+              Trains a decoder (hog | lbp | sift-grid | resnet18-{conv1,pool1,res2,res3,res4,res5,pool5}) on seeded crops of the photos in the train folder, evaluates
               it on crops of the test folder and writes weights.dat + manifest.json to OUTDIR.
           evaluate <checkpoint> --test DIR [--per-photo 10] [--eval-size N] [-o report.json] [--sheet sheet.png]
               Average normalized reconstruction error (paper's metric), PSNR and SSIM on crops of the test photos;
               with --eval-size the decoder output is upsampled bilinearly to that size before comparing.
           reconstruct <checkpoint> <image | features.npy> -o out.png
               Reconstructs the centred square of a photo (or stored features of the decoder's input shape).
+          layer-curve <checkpoints or folders>... -o plot.png
+              Normalized error per ResNet18 layer (fixed encoder and autoencoder decoders), as a PNG plot like the
+              paper's Figure 7 and a Markdown table.
           pipeline <folder> [--out DIR] [--models DIR] [--batch NAME] [--azurite [CONNECTION]]
               Runs the whole pipeline in this process over every file of the folder (uploads, ingestion as the blob
               trigger does it, queued jobs, decoder worker, galleries): on local folders with an in-process queue
@@ -56,6 +59,7 @@ public static partial class Cli
                 "train" => Train(args[1..], stdout, stderr),
                 "evaluate" => Evaluate(args[1..], stdout),
                 "reconstruct" => Reconstruct(args[1..], stdout),
+                "layer-curve" => LayerCurve(args[1..], stdout),
                 _ => throw new UsageException($"unknown verb '{args[0]}'"),
             });
         }
@@ -92,7 +96,8 @@ public static partial class Cli
 
     private static int Train(string[] args, TextWriter stdout, TextWriter stderr, out string outputDirectory)
     {
-        var (positional, o) = Parse(args, "--train", "--test", "-o", "--size", "--width", "--steps", "--batch", "--lr", "--samples", "--seed", "--cache", "--resume", "--eval-every", "--color-jitter");
+        bool autoencoder = args.Contains("--autoencoder");
+        var (positional, o) = Parse(args.Where(a => a != "--autoencoder").ToArray(), "--train", "--test", "-o", "--size", "--width", "--steps", "--batch", "--lr", "--samples", "--seed", "--cache", "--resume", "--eval-every", "--color-jitter");
         if (positional.Count != 1) throw new UsageException("train needs <representation>");
         string Need(string key) => o.GetValueOrDefault(key) ?? throw new UsageException($"train needs {key}");
         var options = new FeatureInversion.Training.TrainingJobOptions
@@ -107,6 +112,7 @@ public static partial class Cli
             CacheDirectory = o.GetValueOrDefault("--cache"),
             ResumeFrom = o.GetValueOrDefault("--resume"),
             ColorJitter = Double(o, "--color-jitter", 0),
+            Autoencoder = autoencoder,
             Training = new FeatureInversion.Training.TrainingOptions
             {
                 Steps = Int(o, "--steps", 2000),

@@ -8,6 +8,8 @@ public enum LayerKind
     Conv,
     /// <summary>Up-convolution (transposed convolution), kernel 4, stride 2, padding 1: doubles the size.</summary>
     UpConv,
+    /// <summary>Fully connected on the flattened input; its output is reshaped to OutChannels × OutSize × OutSize.</summary>
+    Fc,
 }
 
 /// <summary>
@@ -87,6 +89,21 @@ public static class DecoderArchitecture
                 b.Conv("conv5", ["conv4"], 1024, 3, 1);
                 b.UpChain("conv5", [512, 256, 128, 64, 32]);
                 break;
+            case not null when representation.StartsWith(ResNet18Representation.Prefix, StringComparison.Ordinal) && input.Rows == 1:
+                // Paper's Table 7 (vector layers): three fully connected layers, reshape to 4×4×256, up-convolutions.
+                b.Fc("fc1", "input", 4096, 1);
+                b.Fc("fc2", "fc1", 4096, 1);
+                b.Fc("fc3", "fc2", 256, 4);
+                b.UpChain("fc3", HalvingChannels(256, imageSize / 4));
+                break;
+            case not null when representation.StartsWith(ResNet18Representation.Prefix, StringComparison.Ordinal):
+                // Paper's Table 6 (convolutional layers): three convolutions at the layer's resolution, then as many
+                // up-convolutions as it takes to reach the image size.
+                b.Conv("conv1", ["input"], 256, 3, 1);
+                b.Conv("conv2", ["conv1"], 256, 3, 1);
+                b.Conv("conv3", ["conv2"], 256, 3, 1);
+                b.UpChain("conv3", HalvingChannels(256, imageSize / input.Rows));
+                break;
             default:
                 throw new ArgumentException($"No decoder architecture for representation '{representation}'.", nameof(representation));
         }
@@ -94,6 +111,15 @@ public static class DecoderArchitecture
         if (spec.Output.OutSize != imageSize || spec.Output.OutChannels != 3)
             throw new InvalidOperationException($"{representation} decoder ends at {spec.Output.OutSize}x{spec.Output.OutSize}x{spec.Output.OutChannels}, expected {imageSize}x{imageSize}x3.");
         return spec;
+    }
+
+    /// <summary>Channels of the hidden up-convolutions for an upsampling <paramref name="factor"/> (a power of two):
+    /// halving from <paramref name="first"/>, at least 32; the output up-convolution is added by UpChain.</summary>
+    private static int[] HalvingChannels(int first, int factor)
+    {
+        int steps = (int)Math.Round(Math.Log2(factor));
+        if (steps < 1 || 1 << steps != factor) throw new ArgumentException($"Feature map must be smaller than the image by a power of two (factor {factor}).");
+        return Enumerable.Range(0, steps - 1).Select(i => Math.Max(32, first >> (i + 1))).ToArray();
     }
 
     private sealed class Builder(FeatureShape input, double width)
@@ -126,6 +152,12 @@ public static class DecoderArchitecture
         }
 
         /// <summary>Up-convolutions with the given widths, then one to the 3 output channels.</summary>
+        public void Fc(string name, string from, int channels, int size)
+        {
+            var (c, inSize) = _shapes[from];
+            Add(new LayerSpec(name, LayerKind.Fc, [from], c * inSize * inSize, Scale(channels), 1, 1, inSize, size, true));
+        }
+
         public void UpChain(string from, int[] channels)
         {
             string previous = from;

@@ -10,6 +10,9 @@ namespace FeatureInversion.Decoders;
 /// </summary>
 public static class DecoderCheckpoint
 {
+    /// <summary>Manifest setting that marks an autoencoder's decoder (trained with a fine-tuned encoder).</summary>
+    public const string EncoderSetting = "encoder";
+
     public static void Save(DecoderNetwork network, DecoderManifest manifest, string directory)
     {
         Directory.CreateDirectory(directory);
@@ -22,7 +25,8 @@ public static class DecoderCheckpoint
             Width = network.Spec.Width,
             Parameters = network.ParameterCount,
             WeightsSha256 = Sha256(weights),
-            RepresentationSettings = new(FeatureRepresentations.Create(network.Spec.Representation).Settings),
+            RepresentationSettings = new(FeatureRepresentations.Create(network.Spec.Representation).Settings.Concat(manifest.RepresentationSettings)
+                .GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value)),
         };
         File.WriteAllText(Path.Combine(directory, DecoderManifest.FileName), complete.ToJson());
     }
@@ -43,6 +47,8 @@ public static class DecoderCheckpoint
         var manifest = ReadManifest(directory);
         if (!string.Equals(manifest.Representation, representation, StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException($"{directory}: decoder inverts '{manifest.Representation}', not '{representation}'.");
+        if (manifest.RepresentationSettings.TryGetValue(EncoderSetting, out var encoder))
+            throw new InvalidDataException($"{directory}: decoder of an autoencoder ({encoder}); it inverts its own fine-tuned encoder, not {representation} features.");
         var expected = FeatureRepresentations.Create(representation).Settings;
         foreach (var (key, value) in expected)
         {

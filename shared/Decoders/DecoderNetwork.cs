@@ -19,9 +19,12 @@ public sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
         Spec = spec;
         foreach (var l in spec.Layers)
         {
-            nn.Module<Tensor, Tensor> module = l.Kind == LayerKind.Conv
-                ? nn.Conv2d(l.InChannels, l.OutChannels, l.Kernel, stride: l.Stride, padding: l.Kernel / 2)
-                : nn.ConvTranspose2d(l.InChannels, l.OutChannels, l.Kernel, stride: l.Stride, padding: 1);
+            nn.Module<Tensor, Tensor> module = l.Kind switch
+            {
+                LayerKind.Conv => nn.Conv2d(l.InChannels, l.OutChannels, l.Kernel, stride: l.Stride, padding: l.Kernel / 2),
+                LayerKind.Fc => nn.Linear(l.InChannels, l.OutChannels * l.OutSize * l.OutSize),
+                _ => nn.ConvTranspose2d(l.InChannels, l.OutChannels, l.Kernel, stride: l.Stride, padding: 1),
+            };
             layers.Add(l.Name, module);
         }
         RegisterComponents();
@@ -40,7 +43,9 @@ public sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
         foreach (var l in Spec.Layers)
         {
             x = l.Inputs.Count == 1 ? outputs[l.Inputs[0]] : cat(l.Inputs.Select(i => outputs[i]).ToList(), 1);
-            x = layers[l.Name].call(x);
+            x = l.Kind == LayerKind.Fc
+                ? layers[l.Name].call(x.flatten(1)).reshape(-1, l.OutChannels, l.OutSize, l.OutSize)
+                : layers[l.Name].call(x);
             if (l.Activation) x = nn.functional.leaky_relu(x, LeakySlope);
             outputs[l.Name] = x;
         }
@@ -58,6 +63,7 @@ public sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
             {
                 Conv2d c => (c.weight!, c.bias),
                 ConvTranspose2d t => (t.weight!, t.bias),
+                Linear f => (f.weight!, f.bias),
                 _ => throw new InvalidOperationException(),
             };
             nn.init.kaiming_normal_(weight, LeakySlope, nn.init.FanInOut.FanIn, nn.init.NonlinearityType.LeakyReLU);

@@ -1,4 +1,5 @@
 using FeatureInversion.Decoders;
+using FeatureInversion.Features;
 
 namespace FeatureInversion.Training;
 
@@ -16,6 +17,8 @@ public sealed record TrainingJobOptions
 
     /// <summary>Fraction of training crops whose chroma is randomly rotated and rescaled (0: none).</summary>
     public double ColorJitter { get; init; }
+    /// <summary>Paper §5.2: train the decoder jointly with the (ResNet18) encoder unfrozen; saves encoder.dat too.</summary>
+    public bool Autoencoder { get; init; }
     public string? CacheDirectory { get; init; }
     public string? ResumeFrom { get; init; }
     public TrainingOptions Training { get; init; } = new();
@@ -67,12 +70,32 @@ public static class TrainingJob
 
         using (network)
         {
-            var (loss, steps, seconds) = DecoderTrainer.Train(network, train, test, o.Training, startStep, progress, cancel);
-            var evaluation = DecoderTrainer.Evaluate(network, test, DecoderTrainer.MeanImage(train),
-                $"{test.Count} crops ({o.TestCropsPerPhoto} per photo) of {Path.GetFileName(Path.TrimEndingDirectorySeparator(o.TestDirectory))}");
+            string testData = $"{test.Count} crops ({o.TestCropsPerPhoto} per photo) of {Path.GetFileName(Path.TrimEndingDirectorySeparator(o.TestDirectory))}";
+            double loss, seconds;
+            int steps;
+            EvaluationRecord evaluation;
+            FeatureInversion.Onnx.OnnxNetwork? encoderToSave = null;
+            var settings = new Dictionary<string, string>();
+            if (o.Autoencoder)
+            {
+                if (FeatureRepresentations.Create(o.Representation) is not ResNet18Representation layer)
+                    throw new ArgumentException($"--autoencoder needs a CNN layer (resnet18-…), not '{o.Representation}'.");
+                if (o.ResumeFrom is not null) throw new ArgumentException("--autoencoder runs cannot be resumed.");
+                var (encoder, mean) = ResNet18Representation.LoadTrainable();
+                (loss, steps, seconds) = AutoencoderTrainer.Train(network, encoder, mean, layer, train, test, o.Training, progress, cancel);
+                evaluation = AutoencoderTrainer.Evaluate(network, encoder, mean, layer, test, DecoderTrainer.MeanImage(train), testData);
+                encoderToSave = encoder;
+                settings[DecoderCheckpoint.EncoderSetting] = "autoencoder: ResNet18 fine-tuned jointly, weights in encoder.dat";
+            }
+            else
+            {
+                (loss, steps, seconds) = DecoderTrainer.Train(network, train, test, o.Training, startStep, progress, cancel);
+                evaluation = DecoderTrainer.Evaluate(network, test, DecoderTrainer.MeanImage(train), testData);
+            }
             var manifest = new DecoderManifest
             {
-                Version = $"{o.Representation}-{o.ImageSize}px-w{o.Width:0.###}-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}",
+                Version = $"{o.Representation}-{o.ImageSize}px-w{o.Width:0.###}{(o.Autoencoder ? "-ae" : "")}-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}",
+                RepresentationSettings = settings,
                 CreatedUtc = DateTimeOffset.UtcNow,
                 Training = new TrainingRecord
                 {
@@ -89,6 +112,11 @@ public static class TrainingJob
                 Evaluation = evaluation,
             };
             DecoderCheckpoint.Save(network, manifest, o.OutputDirectory);
+            if (encoderToSave is not null)
+            {
+                encoderToSave.save(Path.Combine(o.OutputDirectory, "encoder.dat"));
+                encoderToSave.Dispose();
+            }
             return DecoderCheckpoint.ReadManifest(o.OutputDirectory);
         }
     }

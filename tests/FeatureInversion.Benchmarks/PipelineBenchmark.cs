@@ -22,7 +22,7 @@ internal static class PipelineBenchmark
     {
         string images = args.Length > 1 && args[0] == "--images" ? args[1] : "data/photos/test";
         string modelsDir = Path.Combine(FindRoot(), "models");
-        var models = Directory.GetDirectories(modelsDir).Order(StringComparer.Ordinal).ToList();
+        var models = Directory.GetDirectories(modelsDir).Where(d => File.Exists(Path.Combine(d, "manifest.json"))).Order(StringComparer.Ordinal).ToList();
         var files = Directory.GetFiles(images).Order(StringComparer.Ordinal).ToList();
         Console.WriteLine($"# {Environment.ProcessorCount} cores; {files.Count} images from {images}; decoders {string.Join(", ", models.Select(Path.GetFileName))}");
 

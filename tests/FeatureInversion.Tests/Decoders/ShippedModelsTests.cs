@@ -10,7 +10,7 @@ public class ShippedModelsTests
         get
         {
             var data = new TheoryData<string>();
-            foreach (var dir in Directory.GetDirectories(Path.Combine(TestData.Root, "models")).Order()) data.Add(Path.GetFileName(dir));
+            foreach (var dir in ShippedDirectories()) data.Add(Path.GetRelativePath(Path.Combine(TestData.Root, "models"), dir));
             return data;
         }
     }
@@ -18,8 +18,20 @@ public class ShippedModelsTests
     [Fact]
     public void ThereIsADecoderForEachHandDesignedRepresentation()
     {
-        var representations = Directory.GetDirectories(Path.Combine(TestData.Root, "models")).Select(d => DecoderCheckpoint.ReadManifest(d).Representation);
+        var representations = Directory.GetDirectories(Path.Combine(TestData.Root, "models")).Where(d => File.Exists(Path.Combine(d, DecoderManifest.FileName)))
+            .Select(d => DecoderCheckpoint.ReadManifest(d).Representation);
         Assert.Equal(["hog", "lbp", "sift-grid"], representations.Order());
+        // CNN layers (issue 3): at least conv1, a middle stage, the last stage and the pooled vector.
+        var deep = ShippedDirectories().Select(DecoderCheckpoint.ReadManifest).Select(m => m.Representation).ToHashSet();
+        Assert.Superset(deep, new HashSet<string> { "resnet18-conv1", "resnet18-res3", "resnet18-res5", "resnet18-pool5" });
+    }
+
+    /// <summary>Every checkpoint folder under models/ (top level and one folder down, e.g. models/resnet18/).</summary>
+    private static IEnumerable<string> ShippedDirectories()
+    {
+        var root = Path.Combine(TestData.Root, "models");
+        return Directory.GetDirectories(root).SelectMany(d => File.Exists(Path.Combine(d, DecoderManifest.FileName)) ? [d] : Directory.GetDirectories(d))
+            .Where(d => File.Exists(Path.Combine(d, DecoderManifest.FileName))).Order(StringComparer.Ordinal);
     }
 
     [Theory]

@@ -1,0 +1,84 @@
+using FeatureInversion.Imaging;
+using FeatureInversion.Onnx;
+using static TorchSharp.torch;
+
+namespace FeatureInversion.Features;
+
+/// <summary>
+/// A layer of an AlexNet/CaffeNet network (the paper's Φ: conv1…conv5, fc6, fc7, fc8) loaded from a user-supplied
+/// ONNX file, e.g. the ONNX model zoo's bvlc_alexnet or a CaffeNet export. ImageNet AlexNet weights are not bundled
+/// with this project. Layers are found by structure, not by value names (exporters name them differently):
+/// conv<i>k</i> is the ReLU after the <i>k</i>-th Conv, fc6/fc7 the ReLU after the first/second Gemm, fc8 the third
+/// Gemm's output (before softmax) — the paper's processing steps (relu, norm, pool) follow the layer. The grayscale
+/// image is resized to the network's input size (227 for CaffeNet), scaled to 0–255, replicated and reduced by the
+/// Caffe BGR mean (104, 117, 123).
+/// </summary>
+public sealed class AlexNetRepresentation : IFeatureRepresentation, IDisposable
+{
+    public static IReadOnlyList<string> Layers { get; } = ["conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8"];
+    private static readonly float[] CaffeMeanBgr = [104f, 117f, 123f];
+
+    private readonly OnnxNetwork _network;
+    private readonly string _layer, _value, _path;
+    private readonly int _inputSize;
+    private readonly FeatureShape _shape;
+
+    public AlexNetRepresentation(string onnxPath, string layer)
+    {
+        if (!Layers.Contains(layer)) throw new ArgumentException($"AlexNet has no layer '{layer}'. Layers: {string.Join(", ", Layers)}.", nameof(layer));
+        var graph = OnnxGraph.Load(onnxPath);
+        _value = FindLayer(graph, layer);
+        _layer = layer;
+        _path = onnxPath;
+        var dims = graph.Model.Graph.Input.First(i => i.Name == graph.Inputs[0]).Type?.TensorType?.Shape?.Dim.Select(d => d.DimValue).ToArray();
+        _inputSize = dims is { Length: 4 } && dims[2] > 0 ? (int)dims[2] : 227;
+        _network = new OnnxNetwork(graph);
+        _network.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var probe = _network.Forward(zeros(1, 3, _inputSize, _inputSize), [_value])[_value].shape;
+        _shape = probe.Length == 4 ? new FeatureShape((int)probe[1], (int)probe[2], (int)probe[3]) : new FeatureShape((int)probe[1], 1, 1);
+    }
+
+    public string Name => "alexnet-" + _layer;
+    public int InputSize => _inputSize;
+
+    public IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["model"] = Path.GetFileName(_path), ["layer"] = _layer, ["value"] = _value, ["input"] = $"gray x3 at {_inputSize}px, 0-255, minus Caffe BGR mean 104/117/123",
+    };
+
+    /// <summary>Any image size: the image is resized to the network's input size first.</summary>
+    public FeatureShape OutputShape(int width, int height) => _shape;
+
+    public void Extract(GrayImage image, Span<float> output)
+    {
+        if (output.Length != _shape.Length) throw new ArgumentException($"Output has {output.Length} values, {Name} gives {_shape.Length}.", nameof(output));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = tensor(image.Pixels, [1, 1, image.Height, image.Width]);
+        if (image.Width != _inputSize || image.Height != _inputSize)
+            x = nn.functional.interpolate(x, [_inputSize, _inputSize], mode: InterpolationMode.Bilinear, align_corners: false);
+        x = x * 255f - tensor(CaffeMeanBgr).reshape(1, 3, 1, 1);
+        _network.Forward(x, [_value])[_value].contiguous().data<float>().CopyTo(output);
+    }
+
+    /// <summary>The ONNX value name of a paper layer, found by the order of Conv and Gemm nodes.</summary>
+    public static string FindLayer(OnnxGraph graph, string layer)
+    {
+        var nodes = graph.Nodes;
+        string AfterRelu(string value) => nodes.FirstOrDefault(n => n.OpType == "Relu" && n.Input[0] == value)?.Output[0] ?? value;
+        var convs = nodes.Where(n => n.OpType == "Conv").ToList();
+        var fcs = nodes.Where(n => n.OpType is "Gemm" or "MatMul").ToList();
+        if (convs.Count != 5 || fcs.Count != 3)
+            throw new OnnxImportException($"{graph.Source}: not an AlexNet/CaffeNet topology ({convs.Count} Conv and {fcs.Count} fully connected nodes; expected 5 and 3).");
+        return layer switch
+        {
+            "fc8" => fcs[2].Output[0],
+            "fc6" or "fc7" => AfterRelu(fcs[layer == "fc6" ? 0 : 1].Output[0]),
+            _ => AfterRelu(convs[layer[^1] - '1'].Output[0]),
+        };
+    }
+
+    public void Dispose() => _network.Dispose();
+}

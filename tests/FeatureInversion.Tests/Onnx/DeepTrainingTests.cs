@@ -1,0 +1,66 @@
+using FeatureInversion.Analysis;
+using FeatureInversion.Decoders;
+using FeatureInversion.Features;
+using FeatureInversion.Training;
+using static TorchSharp.torch;
+
+namespace FeatureInversion.Tests.Onnx;
+
+/// <summary>Tiny real training runs on ResNet18 features: fixed encoder through the trainer, and the autoencoder.</summary>
+public class DeepTrainingTests
+{
+    private static FeatureDataset Crops(string representation, int count, int seed)
+    {
+        using var sampler = new CropSampler(TestData.PhotosDirectory);
+        return FeatureDataset.Build(representation, sampler.Random(count, 64, seed), cacheDirectory: null, cacheKey: "");
+    }
+
+    [Fact]
+    public void AFixedEncoderDecoderForTheVectorLayerLearns()
+    {
+        var data = Crops("resnet18-pool5", 48, seed: 3);
+        random.manual_seed(1);
+        using var network = new DecoderNetwork(DecoderArchitecture.For("resnet18-pool5", 64, 0.125));
+        double before = DecoderTrainer.Evaluate(network, data).NormalizedError;
+        DecoderTrainer.Train(network, data, null, new TrainingOptions { Steps = 60, BatchSize = 16, Seed = 1 });
+        double after = DecoderTrainer.Evaluate(network, data).NormalizedError;
+        Assert.True(after < 0.9 * before, $"error on the training crops went from {before:F3} to {after:F3}");
+    }
+
+    [Fact]
+    public void TheAutoencoderTrainsTheEncoderTooAndItsCheckpointIsNotTakenForAFixedDecoder()
+    {
+        var data = Crops("resnet18-res4", 32, seed: 4);
+        var layer = (ResNet18Representation)FeatureRepresentations.Create("resnet18-res4");
+        var (encoder, mean) = ResNet18Representation.LoadTrainable();
+        using (encoder)
+        {
+            var before0 = encoder.parameters().Select(p => p.detach().clone()).ToList();
+            random.manual_seed(2);
+            using var decoder = new DecoderNetwork(DecoderArchitecture.For("resnet18-res4", 64, 0.125));
+            double before = AutoencoderTrainer.Evaluate(decoder, encoder, mean, layer, data).NormalizedError;
+
+            AutoencoderTrainer.Train(decoder, encoder, mean, layer, data, null, new TrainingOptions { Steps = 30, BatchSize = 8, Seed = 2 });
+            double after = AutoencoderTrainer.Evaluate(decoder, encoder, mean, layer, data).NormalizedError;
+            Assert.True(after < before, $"autoencoder error went from {before:F3} to {after:F3}");
+            var changed = before0.Zip(encoder.parameters()).Count(p => !p.First.allclose(p.Second));
+            Assert.True(changed > 0, "the encoder's weights did not change");
+            Assert.True(changed < before0.Count, "layers after res4 are never run and must stay as loaded");
+
+            string dir = Path.Combine(Path.GetTempPath(), "fi-ae-" + Guid.NewGuid().ToString("N"));
+            DecoderCheckpoint.Save(decoder, new DecoderManifest { Version = "resnet18-res4-ae-test", RepresentationSettings = new() { [DecoderCheckpoint.EncoderSetting] = "autoencoder" } }, dir);
+            var e = Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(dir, "resnet18-res4"));
+            Assert.Contains("autoencoder", e.Message);
+        }
+    }
+
+    [Fact]
+    public void TheLayerCurvePlotDrawsEachSeriesInItsColour()
+    {
+        var plot = ErrorCurvePlot.Draw("test", ["a", "b", "c"], [new PlotSeries("one", (1f, 0f, 0f), [0.2, 0.5, null])], width: 300, height: 200);
+        int n = plot.Width * plot.Height;
+        int red = Enumerable.Range(0, n).Count(i => plot.Planes[i] == 1f && plot.Planes[n + i] == 0f && plot.Planes[2 * n + i] == 0f);
+        Assert.InRange(red, 100, 5000); // a line segment, two markers and the legend box
+        Assert.Contains(plot.Planes.Take(n), v => v == 0f); // black axes and text
+    }
+}
