@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FeatureInversion.Analysis;
 using FeatureInversion.Decoders;
 using FeatureInversion.Features;
@@ -29,40 +28,22 @@ public static class AutoencoderTrainer
         var indices = new int[batch];
         var features = new float[batch * train.Shape.Length];
         var images = new float[batch * 3 * size * size];
-        var clock = Stopwatch.StartNew();
-        var window = Stopwatch.StartNew();
-        int windowImages = 0, step = 0;
-        double emaLoss = double.NaN;
-        for (; step < options.Steps && !cancel.IsCancellationRequested; step++)
+        var result = TrainingLoop.Run(optimizer, options, 0, batch, () =>
         {
-            double lr = options.LearningRateAt(step);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
             for (int b = 0; b < batch; b++) indices[b] = random.Next(train.Count);
             train.Gather(indices, features, images);
             decoder.train();
-            using (var scope = NewDisposeScope())
-            {
-                var target = tensor(images, [batch, 3, size, size]);
-                optimizer.zero_grad();
-                var code = layer.Tap(encoder, ResNet18Representation.EncoderInput(target, mean));
-                var loss = nn.functional.mse_loss(decoder.call(code), target);
-                loss.backward();
-                optimizer.step();
-                double value = loss.item<float>();
-                emaLoss = double.IsNaN(emaLoss) ? value : 0.98 * emaLoss + 0.02 * value;
-            }
-            windowImages += batch;
-            bool evaluate = test is not null && options.EvaluateEvery > 0 && (step + 1) % options.EvaluateEvery == 0;
-            if (progress is not null && ((step + 1) % 20 == 0 || evaluate || step + 1 == options.Steps))
-            {
-                double? error = evaluate ? Evaluate(decoder, encoder, mean, layer, test!).NormalizedError : null;
-                progress.Report(new TrainingProgress(step + 1, options.Steps, emaLoss, windowImages / window.Elapsed.TotalSeconds, lr, error));
-                window.Restart();
-                windowImages = 0;
-            }
-        }
+            using var scope = NewDisposeScope();
+            var target = tensor(images, [batch, 3, size, size]);
+            optimizer.zero_grad();
+            var code = layer.Tap(encoder, ResNet18Representation.EncoderInput(target, mean));
+            var loss = nn.functional.mse_loss(decoder.call(code), target);
+            loss.backward();
+            optimizer.step();
+            return loss.item<float>();
+        }, test is null ? null : () => Evaluate(decoder, encoder, mean, layer, test).NormalizedError, progress, cancel);
         decoder.eval();
-        return (emaLoss, step, clock.Elapsed.TotalSeconds);
+        return result;
     }
 
     /// <summary>Normalized error, PSNR and SSIM of the autoencoder on the test crops (and the mean-image baseline).</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FeatureInversion.Analysis;
 using FeatureInversion.Decoders;
 using TorchSharp;
@@ -64,44 +63,23 @@ public sealed class DecoderTrainer
         var images = new float[batch * 3 * train.ImageSize * train.ImageSize];
         long[] featureShape = [batch, train.Shape.Channels, train.Shape.Rows, train.Shape.Cols];
         long[] imageShape = [batch, 3, train.ImageSize, train.ImageSize];
-        var clock = Stopwatch.StartNew();
-        var window = Stopwatch.StartNew();
-        int windowImages = 0;
-        double emaLoss = double.NaN;
-        int step = startStep;
-        for (; step < options.Steps && !cancel.IsCancellationRequested; step++)
+        var result = TrainingLoop.Run(optimizer, options, startStep, batch, () =>
         {
-            double lr = options.LearningRateAt(step);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
             for (int b = 0; b < batch; b++) indices[b] = random.Next(train.Count);
             train.Gather(indices, features, images);
-
-            using (var scope = NewDisposeScope())
-            {
-                var x = tensor(features, featureShape);
-                var target = tensor(images, imageShape);
-                optimizer.zero_grad();
-                var loss = nn.functional.mse_loss(network.call(x), target);
-                loss.backward();
-                optimizer.step();
-                double value = loss.item<float>();
-                emaLoss = double.IsNaN(emaLoss) ? value : 0.98 * emaLoss + 0.02 * value;
-            }
-            windowImages += batch;
-
-            bool evaluate = test is not null && options.EvaluateEvery > 0 && (step + 1) % options.EvaluateEvery == 0;
-            if (progress is not null && ((step + 1) % 20 == 0 || evaluate || step + 1 == options.Steps))
-            {
-                double? error = evaluate ? Evaluate(network, test!).NormalizedError : null;
-                progress.Report(new TrainingProgress(step + 1, options.Steps, emaLoss, windowImages / window.Elapsed.TotalSeconds, lr, error));
-                window.Restart();
-                windowImages = 0;
-                network.train();
-            }
-        }
+            network.train();
+            using var scope = NewDisposeScope();
+            var x = tensor(features, featureShape);
+            var target = tensor(images, imageShape);
+            optimizer.zero_grad();
+            var loss = nn.functional.mse_loss(network.call(x), target);
+            loss.backward();
+            optimizer.step();
+            return loss.item<float>();
+        }, test is null ? null : () => Evaluate(network, test).NormalizedError, progress, cancel);
         optimizer.Dispose();
         network.eval();
-        return (emaLoss, step, clock.Elapsed.TotalSeconds);
+        return result;
     }
 
     /// <summary>Reconstructs every sample of <paramref name="data"/> (in [0, 1], planar RGB) in batches.</summary>

@@ -23,6 +23,13 @@ internal static class TestData
         }
     }
 
+    /// <summary>Seeded 64×64 training crops of the test photos with their features (no disk cache).</summary>
+    public static FeatureInversion.Training.FeatureDataset Crops(string representation, int count, int seed)
+    {
+        using var sampler = new FeatureInversion.Training.CropSampler(PhotosDirectory);
+        return FeatureInversion.Training.FeatureDataset.Build(representation, sampler.Random(count, 64, seed), cacheDirectory: null, cacheKey: "");
+    }
+
     public static ColorImage LoadPhoto(string name) => ImageFiles.Load(Path.Combine(PhotosDirectory, name));
 
     public static GrayImage LoadGray(string name) => LoadPhoto(name).ToGray();

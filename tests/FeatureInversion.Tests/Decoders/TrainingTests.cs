@@ -8,12 +8,6 @@ namespace FeatureInversion.Tests.Decoders;
 /// <summary>Tiny training runs on crops of the committed test photos: fast, but real.</summary>
 public class TrainingTests
 {
-    private static FeatureDataset Crops(string representation, int count, int seed)
-    {
-        using var sampler = new CropSampler(TestData.PhotosDirectory);
-        return FeatureDataset.Build(representation, sampler.Random(count, 64, seed), cacheDirectory: null, cacheKey: "");
-    }
-
     private static double Loss(DecoderNetwork network, FeatureDataset data)
     {
         var targets = DecoderTrainer.Targets(data);
@@ -24,7 +18,7 @@ public class TrainingTests
     [Fact]
     public void LossFallsInAShortRun()
     {
-        var data = Crops("hog", 64, seed: 5);
+        var data = TestData.Crops("hog", 64, seed: 5);
         random.manual_seed(1);
         using var network = new DecoderNetwork(DecoderArchitecture.For("hog", 64, 0.125));
         double before = Loss(network, data);
@@ -37,7 +31,7 @@ public class TrainingTests
     [Fact]
     public void TrainingIsDeterministicForASeed()
     {
-        var data = Crops("lbp", 32, seed: 6);
+        var data = TestData.Crops("lbp", 32, seed: 6);
         float[] Run()
         {
             random.manual_seed(7);
@@ -51,7 +45,7 @@ public class TrainingTests
     [Fact]
     public void BatchesDoNotLeakNativeTensors()
     {
-        var data = Crops("lbp", 16, seed: 8);
+        var data = TestData.Crops("lbp", 16, seed: 8);
         random.manual_seed(2);
         using var network = new DecoderNetwork(DecoderArchitecture.For("lbp", 64, 0.0625));
         DecoderTrainer.Train(network, data, null, new TrainingOptions { Steps = 2, BatchSize = 4 }); // warm-up allocations

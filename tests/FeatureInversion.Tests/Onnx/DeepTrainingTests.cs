@@ -9,16 +9,10 @@ namespace FeatureInversion.Tests.Onnx;
 /// <summary>Tiny real training runs on ResNet18 features: fixed encoder through the trainer, and the autoencoder.</summary>
 public class DeepTrainingTests
 {
-    private static FeatureDataset Crops(string representation, int count, int seed)
-    {
-        using var sampler = new CropSampler(TestData.PhotosDirectory);
-        return FeatureDataset.Build(representation, sampler.Random(count, 64, seed), cacheDirectory: null, cacheKey: "");
-    }
-
     [Fact]
     public void AFixedEncoderDecoderForTheVectorLayerLearns()
     {
-        var data = Crops("resnet18-pool5", 48, seed: 3);
+        var data = TestData.Crops("resnet18-pool5", 48, seed: 3);
         random.manual_seed(1);
         using var network = new DecoderNetwork(DecoderArchitecture.For("resnet18-pool5", 64, 0.125));
         double before = DecoderTrainer.Evaluate(network, data).NormalizedError;
@@ -30,7 +24,7 @@ public class DeepTrainingTests
     [Fact]
     public void TheAutoencoderTrainsTheEncoderTooAndItsCheckpointIsNotTakenForAFixedDecoder()
     {
-        var data = Crops("resnet18-res4", 32, seed: 4);
+        var data = TestData.Crops("resnet18-res4", 32, seed: 4);
         var layer = (ResNet18Representation)FeatureRepresentations.Create("resnet18-res4");
         var (encoder, mean) = ResNet18Representation.LoadTrainable();
         using (encoder)

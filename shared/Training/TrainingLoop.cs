@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace FeatureInversion.Training;
+
+/// <summary>
+/// The loop both trainers share: learning-rate schedule, one optimisation step per iteration, a smoothed loss,
+/// throughput and periodic test error reported every 20 steps.
+/// </summary>
+internal static class TrainingLoop
+{
+    /// <summary>Runs steps <c>startStep</c>…<c>Steps</c>: <c>step</c> trains one batch (the optimiser's learning rate is
+    /// already set) and returns its loss; <c>evaluate</c>, if given, returns the test error every EvaluateEvery steps.</summary>
+    public static (double FinalLoss, int Steps, double Seconds) Run(optim.Optimizer optimizer, TrainingOptions options, int startStep, int batch,
+        Func<double> step, Func<double>? evaluate, IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        var window = Stopwatch.StartNew();
+        int windowImages = 0;
+        double emaLoss = double.NaN;
+        int s = startStep;
+        for (; s < options.Steps && !cancel.IsCancellationRequested; s++)
+        {
+            double lr = options.LearningRateAt(s);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            double value = step();
+            emaLoss = double.IsNaN(emaLoss) ? value : 0.98 * emaLoss + 0.02 * value;
+            windowImages += batch;
+
+            bool evaluateNow = evaluate is not null && options.EvaluateEvery > 0 && (s + 1) % options.EvaluateEvery == 0;
+            if (progress is not null && ((s + 1) % 20 == 0 || evaluateNow || s + 1 == options.Steps))
+            {
+                double? error = evaluateNow ? evaluate!() : null;
+                progress.Report(new TrainingProgress(s + 1, options.Steps, emaLoss, windowImages / window.Elapsed.TotalSeconds, lr, error));
+                window.Restart();
+                windowImages = 0;
+            }
+        }
+        return (emaLoss, s, clock.Elapsed.TotalSeconds);
+    }
+}
