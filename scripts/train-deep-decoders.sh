@@ -17,4 +17,7 @@ done
 for layer in conv1 res3 res5 pool5; do
   dotnet run --project trainer -c Release --no-build -- train "resnet18-$layer" "${common[@]}" --steps 600 --autoencoder -o "$out/resnet18-$layer-64px-w0.25-ae"
 done
+# At lr 1e-3 the pool5 autoencoder does not train (error above the mean image); 1e-4 does. layer-curve plots the
+# newest checkpoint per layer, i.e. this one (docs/results.md lists both).
+dotnet run --project trainer -c Release --no-build -- train resnet18-pool5 "${common[@]}" --lr 0.0001 --steps 600 --autoencoder -o "$out/resnet18-pool5-64px-w0.25-ae-lr1e-4"
 dotnet run --project trainer -c Release --no-build -- layer-curve "$out" -o "$out/resnet18-layers.png"
