@@ -58,9 +58,10 @@ public sealed class FeatureDataset
         }
 
         int plane = size * size;
-        long total = (long)crops.Count * shape.Length;
-        if (total > Array.MaxLength)
-            throw new ArgumentException($"{crops.Count} crops of {representation} features ({shape}) are {total:N0} values, more than one array holds ({Array.MaxLength:N0}); use at most {Array.MaxLength / shape.Length} samples.");
+        // Features and target images each live in one array: both must fit.
+        long total = (long)crops.Count * shape.Length, pixels = (long)crops.Count * 3 * plane;
+        if (total > Array.MaxLength || pixels > Array.MaxLength)
+            throw new ArgumentException($"{crops.Count} crops of {size}px with {representation} features ({shape}) need {total:N0} feature values and {pixels:N0} pixel bytes, more than one array holds ({Array.MaxLength:N0}); use at most {Math.Min(Array.MaxLength / shape.Length, Array.MaxLength / (3L * plane))} samples.");
         var images = new byte[crops.Count * 3 * plane];
         var features = new Half[crops.Count * shape.Length];
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };

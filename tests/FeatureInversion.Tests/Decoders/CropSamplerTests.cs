@@ -35,4 +35,23 @@ public class CropSamplerTests
         var hogAfter = new HogExtractor().Extract(jittered).Data;
         Assert.True(hogBefore.Zip(hogAfter).Average(p => Math.Abs(p.First - p.Second)) < 0.01);
     }
+
+    /// <summary>Looks like many crops but holds one: the size check must come before any allocation.</summary>
+    private sealed class ManyCrops(int count, FeatureInversion.Imaging.ColorImage one) : IReadOnlyList<FeatureInversion.Imaging.ColorImage>
+    {
+        public FeatureInversion.Imaging.ColorImage this[int index] => one;
+        public int Count => count;
+        public IEnumerator<FeatureInversion.Imaging.ColorImage> GetEnumerator() => Enumerable.Repeat(one, count).GetEnumerator();
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    [Theory]
+    [InlineData("sift-grid", 64, 70_000)]   // features: 70k x 133x16x16 values
+    [InlineData("lbp", 128, 50_000)]        // target pixels: 50k x 3x128x128 bytes
+    public void DatasetsLargerThanOneArrayAreRefusedWithTheLimit(string representation, int size, int count)
+    {
+        var crops = new ManyCrops(count, new FeatureInversion.Imaging.ColorImage(size, size));
+        var e = Assert.Throws<ArgumentException>(() => FeatureInversion.Training.FeatureDataset.Build(representation, crops, null, ""));
+        Assert.Contains("use at most", e.Message);
+    }
 }
