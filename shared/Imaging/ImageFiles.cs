@@ -122,6 +122,14 @@ public static class ImageFiles
         rgb.Save(stream, new PngEncoder());
     }
 
+    /// <summary>The image as PNG file bytes (for blobs).</summary>
+    public static byte[] EncodePng(ColorImage image)
+    {
+        using var stream = new MemoryStream();
+        SavePng(image, stream);
+        return stream.ToArray();
+    }
+
     /// <summary>Writes a grayscale image, clamping to [0, 1].</summary>
     public static void SavePng(GrayImage image, string path)
     {

@@ -76,11 +76,7 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         var views = plans.Select(p => p.Manifest.ImageSize).Distinct().ToDictionary(size => size, size => Reconstruction.DecoderInput(photo, size));
         string batch = BlobNames.Batch(imageBlob);
         foreach (var (size, view) in views)
-        {
-            using var png = new MemoryStream();
-            ImageFiles.SavePng(view, png);
-            await store.WriteAsync(options.ResultsContainer, BlobNames.Original(batch, imageId, size), png.ToArray(), ContentTypes.Png, overwrite: false, ct);
-        }
+            await store.WriteAsync(options.ResultsContainer, BlobNames.Original(batch, imageId, size), ImageFiles.EncodePng(view), ContentTypes.Png, overwrite: false, ct);
 
         var features = new (string Blob, byte[] Npy)[plans.Count];
         Parallel.For(0, plans.Count, i =>

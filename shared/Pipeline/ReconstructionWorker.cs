@@ -89,7 +89,7 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         double distance = ReconstructionMetrics.Distance(original.Planes, reconstruction.Planes);
         double n = decoder.Manifest.Evaluation?.MeanPairwiseDistance ?? 0;
         string pngBlob = BlobNames.Reconstruction(job.Batch, job.ImageId, job.DecoderVersion);
-        await store.WriteAsync(options.ResultsContainer, pngBlob, Png(reconstruction), ContentTypes.Png, overwrite: false, ct);
+        await store.WriteAsync(options.ResultsContainer, pngBlob, ImageFiles.EncodePng(reconstruction), ContentTypes.Png, overwrite: false, ct);
         var metrics = new ResultMetrics
         {
             JobId = job.JobId, ImageBlob = job.ImageBlob, ImageId = job.ImageId, Representation = job.Representation,
@@ -121,7 +121,7 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         try { photo = ImageFiles.Decode(imageBytes, job.ImageBlob); }
         catch (InvalidImageException e) { throw new InvalidJobException(e.Message, e); }
         var original = Reconstruction.DecoderInput(photo, size);
-        await store.WriteAsync(options.ResultsContainer, originalBlob, Png(original), ContentTypes.Png, overwrite: false, ct);
+        await store.WriteAsync(options.ResultsContainer, originalBlob, ImageFiles.EncodePng(original), ContentTypes.Png, overwrite: false, ct);
         return original;
     }
 
@@ -131,12 +131,5 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         var record = new FailureRecord { Source = job.ImageBlob, JobId = job.JobId, Error = error, DeliveryCount = deliveryCount, FailedUtc = DateTimeOffset.UtcNow };
         await store.WriteAsync(options.ResultsContainer, BlobNames.JobFailure(job.Batch, job.ImageId, job.DecoderVersion), PipelineJson.Serialize(record), ContentTypes.Json, overwrite: true);
         gallery.MarkChanged(job.Batch);
-    }
-
-    private static byte[] Png(ColorImage image)
-    {
-        using var stream = new MemoryStream();
-        ImageFiles.SavePng(image, stream);
-        return stream.ToArray();
     }
 }
