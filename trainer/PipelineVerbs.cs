@@ -1,6 +1,5 @@
 using FeatureInversion.Imaging;
 using FeatureInversion.Pipeline;
-using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,26 +49,17 @@ public static partial class Cli
         if (models.Count == 0) throw new IOException($"{modelsDir}: no decoder checkpoints (folders with manifest.json)");
 
         string outDir = Path.GetFullPath(o.GetValueOrDefault("--out") ?? "pipeline-out");
-        var options = new PipelineOptions { ModelCacheDirectory = Path.Combine(outDir, "model-cache") };
-        IBlobStore store;
-        IJobQueue queue;
-        IJobSource source;
-        string where;
-        if (flags.Count > 0)
-        {
-            string connection = o.GetValueOrDefault("--connection") ?? "UseDevelopmentStorage=true";
-            store = new AzureBlobStore(new Azure.Storage.Blobs.BlobServiceClient(connection));
-            var storageQueue = StorageQueueJobQueue.Create(new Azure.Storage.Queues.QueueServiceClient(connection,
-                new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 }), options.QueueName, TimeSpan.FromMinutes(5), options.BatchSize);
-            await storageQueue.EnsureCreatedAsync();
-            (queue, source, where) = (storageQueue, storageQueue, $"Azurite/Azure storage ({((AzureBlobStore)store).Service.Uri}) with the storage queue '{options.QueueName}'");
-        }
-        else
-        {
-            store = new LocalBlobStore(Path.Combine(outDir, "storage"));
-            var local = new InProcessJobQueue(options.BatchSize);
-            (queue, source, where) = (local, local, $"local folders under {outDir} with an in-process queue");
-        }
+        string? connection = flags.Count > 0 ? o.GetValueOrDefault("--connection") ?? "UseDevelopmentStorage=true" : null;
+        // The same factories the hosted apps use: local folder + in-process queue, or blob storage + storage queue.
+        var options = connection is null
+            ? new PipelineOptions { Storage = "local", LocalRoot = Path.Combine(outDir, "storage"), Queue = "inprocess" }
+            : new PipelineOptions { Storage = "azure", BlobConnectionString = connection, Queue = "storage", QueueConnectionString = connection };
+        options.ModelCacheDirectory = Path.Combine(outDir, "model-cache");
+        var store = PipelineServices.CreateBlobStore(options);
+        var (queue, source) = PipelineServices.CreateQueue(options);
+        string where = store is AzureBlobStore azure
+            ? $"Azurite/Azure storage ({azure.Service.Uri}) with the storage queue '{options.QueueName}'"
+            : $"local folders under {outDir} with an in-process queue";
         string batch = o.GetValueOrDefault("--batch") ?? $"run-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}";
         var files = LocalPipeline.FilesIn(positional[0]);
         stdout.WriteLine($"pipeline on {where}: {files.Count} files from {positional[0]}, decoders {string.Join(", ", models.Select(Path.GetFileName))}");
