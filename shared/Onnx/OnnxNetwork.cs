@@ -24,10 +24,12 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
     private readonly OnnxGraph _graph;
     private readonly Dictionary<string, string> _keys = new(StringComparer.Ordinal);
     private readonly HashSet<string> _buffers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _valueNames;
 
     public OnnxNetwork(OnnxGraph graph, bool trainable = false) : base("onnx")
     {
         _graph = graph;
+        _valueNames = graph.ValueNames.ToHashSet(StringComparer.Ordinal); // checked on every forward: build once
         foreach (var node in graph.Nodes.Where(n => n.OpType == "BatchNormalization"))
         {
             _buffers.Add(node.Input[3]);
@@ -54,8 +56,7 @@ public sealed class OnnxNetwork : nn.Module<Tensor, Tensor>
     /// <summary>Runs the graph until every requested value is computed and returns them by name.</summary>
     public Dictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> outputs)
     {
-        var known = _graph.ValueNames.ToHashSet(StringComparer.Ordinal);
-        var missing = outputs.Where(o => !known.Contains(o) && o != _graph.Inputs[0]).ToList();
+        var missing = outputs.Where(o => !_valueNames.Contains(o) && o != _graph.Inputs[0]).ToList();
         if (missing.Count > 0) throw new ArgumentException($"{_graph.Source}: no values named {string.Join(", ", missing)}.");
 
         using var scope = NewDisposeScope();
