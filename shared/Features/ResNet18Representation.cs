@@ -58,35 +58,20 @@ public sealed class ResNet18Representation : IFeatureRepresentation
         var shape = OutputShape(image.Width, image.Height);
         if (output.Length != shape.Length) throw new ArgumentException($"Output has {output.Length} values, {Name} gives {shape.Length}.", nameof(output));
         var (network, mean) = Model.Value;
-        int n = image.Width * image.Height;
-        var input = new float[3 * n];
-        for (int c = 0; c < 3; c++)
-        {
-            var plane = input.AsSpan(c * n, n);
-            image.Pixels.CopyTo(plane);
-            for (int i = 0; i < n; i++) plane[i] = plane[i] * 255f - mean[c];
-        }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = tensor(input, [1, 3, image.Height, image.Width]);
-        Tensor y;
-        if (_layer == "pool5" && shape.Length == 512 && image.Width != 224)
-            y = network.Forward(x, [ResNet18Layers.All["res5"]])[ResNet18Layers.All["res5"]].mean([2, 3]);
-        else
-            y = network.Forward(x, [ResNet18Layers.All[_layer]])[ResNet18Layers.All[_layer]];
+        var y = Tap(network, GrayInput(tensor(image.Pixels, [1, 1, image.Height, image.Width]), mean));
         y.contiguous().data<float>().CopyTo(output);
     }
 
     /// <summary>The network and per-channel means this representation uses (shared, frozen).</summary>
-    internal static (OnnxNetwork Network, float[] Mean) Shared => Model.Value;
-
     /// <summary>The same input as <see cref="Extract"/> for a batch of RGB images in [0, 1] (N × 3 × H × W), as a
     /// differentiable tensor expression: rgb2gray, ×255, replicated, minus the channel means.</summary>
-    public static Tensor EncoderInput(Tensor rgb, float[] mean)
-    {
-        var gray = (rgb[.., 0..1] * Imaging.Grayscale.RedWeight + rgb[.., 1..2] * Imaging.Grayscale.GreenWeight + rgb[.., 2..3] * Imaging.Grayscale.BlueWeight) * 255f;
-        return gray.expand(-1, 3, -1, -1) - tensor(mean).reshape(1, 3, 1, 1);
-    }
+    public static Tensor EncoderInput(Tensor rgb, float[] mean) =>
+        GrayInput(rgb[.., 0..1] * Imaging.Grayscale.RedWeight + rgb[.., 1..2] * Imaging.Grayscale.GreenWeight + rgb[.., 2..3] * Imaging.Grayscale.BlueWeight, mean);
+
+    /// <summary>Gray images in [0, 1] (N × 1 × H × W) as the network's input: ×255, replicated, minus the channel means.</summary>
+    private static Tensor GrayInput(Tensor gray, float[] mean) => (gray * 255f).expand(-1, 3, -1, -1) - tensor(mean).reshape(1, 3, 1, 1);
 
     /// <summary>The layer's activations for an encoder input (differentiable; pool5 as in <see cref="Extract"/>).</summary>
     public Tensor Tap(OnnxNetwork network, Tensor input)
