@@ -67,15 +67,6 @@ public static class AutoencoderTrainer
                 for (int i = 0; i < n; i++) reconstructions.Add(values.AsSpan(i * p, p).ToArray());
             }
         }
-        return new EvaluationRecord
-        {
-            Data = data,
-            TestImages = targets.Count,
-            NormalizedError = ReconstructionMetrics.NormalizedError(targets, reconstructions),
-            MeanImageBaselineError = meanImage is null ? double.NaN : ReconstructionMetrics.NormalizedError(targets, targets.Select(_ => meanImage).ToList()),
-            MeanPairwiseDistance = ReconstructionMetrics.MeanPairwiseDistance(targets),
-            Psnr = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Psnr(t.First, t.Second)),
-            Ssim = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Ssim(t.First, t.Second, size)),
-        };
+        return DecoderTrainer.Record(targets, reconstructions, size, meanImage, data);
     }
 }

@@ -111,22 +111,20 @@ public sealed class DecoderTrainer
     }
 
     /// <summary>Normalised error, PSNR and SSIM on a test set, and the error of predicting <paramref name="meanImage"/> for every image.</summary>
-    public static EvaluationRecord Evaluate(DecoderNetwork network, FeatureDataset test, float[]? meanImage = null, string data = "")
+    public static EvaluationRecord Evaluate(DecoderNetwork network, FeatureDataset test, float[]? meanImage = null, string data = "") =>
+        Record(Targets(test), Reconstruct(network, test), test.ImageSize, meanImage, data);
+
+    /// <summary>The evaluation record of reconstructions against their targets (both RGB in [0, 1], size × size).</summary>
+    public static EvaluationRecord Record(List<float[]> targets, List<float[]> reconstructions, int size, float[]? meanImage, string data) => new()
     {
-        var targets = Targets(test);
-        var reconstructions = Reconstruct(network, test);
-        double baseline = meanImage is null ? double.NaN : ReconstructionMetrics.NormalizedError(targets, targets.Select(_ => meanImage).ToList());
-        return new EvaluationRecord
-        {
-            Data = data,
-            TestImages = test.Count,
-            NormalizedError = ReconstructionMetrics.NormalizedError(targets, reconstructions),
-            MeanImageBaselineError = baseline,
-            MeanPairwiseDistance = ReconstructionMetrics.MeanPairwiseDistance(targets),
-            Psnr = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Psnr(t.First, t.Second)),
-            Ssim = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Ssim(t.First, t.Second, test.ImageSize)),
-        };
-    }
+        Data = data,
+        TestImages = targets.Count,
+        NormalizedError = ReconstructionMetrics.NormalizedError(targets, reconstructions),
+        MeanImageBaselineError = meanImage is null ? double.NaN : ReconstructionMetrics.NormalizedError(targets, targets.Select(_ => meanImage).ToList()),
+        MeanPairwiseDistance = ReconstructionMetrics.MeanPairwiseDistance(targets),
+        Psnr = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Psnr(t.First, t.Second)),
+        Ssim = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Ssim(t.First, t.Second, size)),
+    };
 
     /// <summary>The mean training image, the trivial baseline predictor.</summary>
     public static float[] MeanImage(FeatureDataset train)
