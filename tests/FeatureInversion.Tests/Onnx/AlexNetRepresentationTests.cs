@@ -69,7 +69,7 @@ public class AlexNetRepresentationTests
     [Fact]
     public void AFileThatIsNotAnAlexNetIsRefused()
     {
-        var e = Assert.Throws<OnnxImportException>(() => new AlexNetRepresentation(OnnxNetworkTests.ModelFile("ResNet18.onnx"), "conv1"));
+        var e = Assert.Throws<OnnxImportException>(() => new AlexNetRepresentation(CnnModels.ResNet18File, "conv1"));
         Assert.Contains("not an AlexNet", e.Message);
     }
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using FeatureInversion.Imaging;
 using FeatureInversion.Onnx;
 using Google.Protobuf;
@@ -12,13 +11,6 @@ namespace FeatureInversion.Tests.Onnx;
 /// <summary>The ONNX importer against ONNX Runtime on the shipped ResNet18, and its refusals.</summary>
 public class OnnxNetworkTests
 {
-    internal static string ModelFile(string name)
-    {
-        string root = typeof(OnnxNetworkTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "NuGetPackageRoot").Value!;
-        string folder = name == "ResNet18.onnx" ? "ResNet18Onnx" : "ResNetPrepOnnx";
-        return Path.Combine(root, "microsoft.ml.dnnimagefeaturizer.resnet18", "0.23.1", "tools", "DnnImageModels", folder, name);
-    }
-
     /// <summary>A photo as the 1×3×224×224 RGB input the preprocessing graph expects (0–255).</summary>
     private static float[] PhotoInput()
     {
@@ -50,13 +42,13 @@ public class OnnxNetworkTests
     public void ResNet18MatchesOnnxRuntimeAtEveryTappedLayer()
     {
         float[] raw = PhotoInput();
-        var preprocessed = RunOrt(ModelFile("ResNetPreprocess.onnx"), raw, "PreprocessedInput")["PreprocessedInput"];
+        var preprocessed = RunOrt(CnnModels.ResNetPreprocessFile, raw, "PreprocessedInput")["PreprocessedInput"];
         string[] taps = [.. ResNet18Layers.All.Values];
-        var expected = RunOrt(ModelFile("ResNet18.onnx"), preprocessed, taps);
+        var expected = RunOrt(CnnModels.ResNet18File, preprocessed, taps);
 
         using var scope = NewDisposeScope();
-        using var prep = new OnnxNetwork(OnnxGraph.Load(ModelFile("ResNetPreprocess.onnx")));
-        using var net = new OnnxNetwork(OnnxGraph.Load(ModelFile("ResNet18.onnx")));
+        using var prep = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNetPreprocessFile));
+        using var net = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File));
         using var noGrad = no_grad();
         var ours = prep.call(tensor(raw, [1, 3, 224, 224]));
         AssertClose(preprocessed, ours.data<float>().ToArray(), "preprocessing");
@@ -69,7 +61,7 @@ public class OnnxNetworkTests
     [Fact]
     public void GradientsFlowToTheInputAndOnlyTrainableWeightsAreParameters()
     {
-        var graph = OnnxGraph.Load(ModelFile("ResNet18.onnx"));
+        var graph = OnnxGraph.Load(CnnModels.ResNet18File);
         using var frozen = new OnnxNetwork(graph);
         Assert.All(frozen.parameters(), p => Assert.False(p.requires_grad));
         using var trainable = new OnnxNetwork(graph, trainable: true);
@@ -87,7 +79,7 @@ public class OnnxNetworkTests
     [Fact]
     public void UnknownValueNamesAreRefused()
     {
-        using var net = new OnnxNetwork(OnnxGraph.Load(ModelFile("ResNet18.onnx")));
+        using var net = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File));
         using var x = zeros(1, 3, 64, 64);
         var e = Assert.Throws<ArgumentException>(() => net.Forward(x, ["NoSuchLayer"]));
         Assert.Contains("NoSuchLayer", e.Message);

@@ -13,7 +13,7 @@ public class ResNet18RepresentationTests
     public void EveryLayerHasItsDeclaredShapeAndMatchesTheNetworkRunDirectly(int size)
     {
         var image = FeatureInversion.Decoders.Reconstruction.DecoderInput(TestData.LoadPhoto("coffee-480x320.jpg"), size).ToGray();
-        using var net = new OnnxNetwork(OnnxGraph.Load(OnnxNetworkTests.ModelFile("ResNet18.onnx")));
+        using var net = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File));
         foreach (var name in FeatureRepresentations.DeepNames)
         {
             var rep = FeatureRepresentations.Create(name);
