@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches real photographs (no abstract renders or illustrations) from Debian packages (wallpapers and the
-# sample data of scikit-image, scikit-learn and OpenCV) into DIR/train/ (67 photos) and DIR/test/ (6 held-out photos
-# from different source images).
+# sample data of scikit-image, scikit-learn, OpenCV, labelme, dlib and jquery-backstretch) into DIR/train/
+# (98 photos) and DIR/test/ (6 held-out photos from different source images).
 # Usage: bash scripts/fetch-photos.sh [DIR]   (default: data/photos). Needs apt (Debian 12); idempotent.
 # Licences are those of the packages (see /usr/share/doc/<package>/copyright after extraction).
 set -euo pipefail
@@ -10,7 +10,8 @@ mkdir -p "$dest/train" "$dest/test"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-packages=(mate-backgrounds plasma-workspace-wallpapers lomiri-wallpapers lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 python3-skimage python3-sklearn opencv-doc)
+packages=(mate-backgrounds plasma-workspace-wallpapers lomiri-wallpapers lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 python3-skimage python3-sklearn opencv-doc
+  labelme-examples libdlib19.1 libjs-jquery-backstretch mate-screensaver-common)
 (cd "$work" && apt-get download "${packages[@]}" >/dev/null 2>&1) || {
   apt-get update -qq && (cd "$work" && apt-get download "${packages[@]}" >/dev/null)
 }
@@ -21,6 +22,9 @@ w="$work/root/usr/share/wallpapers"
 sk="$work/root/usr/lib/python3/dist-packages/skimage/data"
 sl="$work/root/usr/lib/python3/dist-packages/sklearn/datasets/images"
 cv="$work/root/usr/share/doc/opencv-doc/examples"
+lm="$work/root/usr/share/doc/labelme-examples/examples"
+dl="$work/root/usr/share/doc/libdlib19.1/examples"
+bs="$work/root/usr/share/doc/libjs-jquery-backstretch/examples"
 # name|source path; chosen by looking at every image of the packages: photographs only.
 train=(
   "aqua|$b/mate/nature/Aqua.jpg" "blinds|$b/mate/nature/Blinds.jpg" "dune|$b/mate/nature/Dune.jpg"
@@ -50,6 +54,20 @@ train=(
   "scenetext4|$cv/text/scenetext04.jpg" "scenetext5|$cv/text/scenetext05.jpg" "scenetext6|$cv/text/scenetext06.jpg"
   "rubberwhale|$cv/data/rubberwhale1.png" "smarties|$cv/data/smarties.png" "graffiti|$cv/data/graf1.png"
   "dog|$cv/data/chicky_512.png"
+  "voc2011a|$lm/bbox_detection/data_annotated/2011_000003.jpg" "voc2011b|$lm/bbox_detection/data_annotated/2011_000006.jpg"
+  "voc2011c|$lm/bbox_detection/data_annotated/2011_000025.jpg" "kitten|$lm/classification/data_annotated/0001.jpg"
+  "blackdog|$lm/classification/data_annotated/0002.jpg" "street|$lm/video_annotation/data_annotated/00000100.jpg"
+  "shelf|$lm/tutorial/apc2016_obj3.jpg"
+  "voc2007a|$dl/faces/2007_007763.jpg" "voc2008a|$dl/faces/2008_001009.jpg" "voc2008b|$dl/faces/2008_001322.jpg"
+  "voc2008c|$dl/faces/2008_002079.jpg" "voc2008d|$dl/faces/2008_002470.jpg" "voc2008e|$dl/faces/2008_002506.jpg"
+  "voc2008f|$dl/faces/2008_004176.jpg" "voc2008g|$dl/faces/2008_007676.jpg" "voc2009a|$dl/faces/2009_004587.jpg"
+  "portrait|$dl/faces/Tom_Cruise_avp_2014_4.jpg" "cars1|$dl/mmod_cars_test_image.jpg" "cars2|$dl/mmod_cars_test_image2.jpg"
+  "desk|$dl/video_frames/frame_000100.jpg"
+  "john1|$dl/johns/John_Salley/000179_02159509.jpg" "john2|$dl/johns/John_Savage/000264_01099001.jpg"
+  "john3|$dl/johns/John_Schneider/000288_00925786.jpg" "john4|$dl/johns/John_Shimkus/000373_03228153.jpg"
+  "john5|$dl/johns/John_Simm/000288_00470387.jpg"
+  "coffeecup|$bs/coffee.jpg" "dome|$bs/dome.jpg" "potholder|$bs/pot-holder.jpg" "leaf|$bs/sample1_1920.jpg"
+  "cliffs|$bs/sample2_1920.jpg" "earthhorizon|$b/cosmos/earth-horizon.jpg"
 )
 test=(
   "storm|$b/mate/nature/Storm.jpg" "eveningglow|$w/EveningGlow/contents/images/2560x1600.jpg"

@@ -2,7 +2,7 @@
 # Trains the shipped CPU-scale decoders (64x64 images, width 1/4) for HOG, SIFT and LBP on the photographs of
 # scripts/fetch-photos.sh and writes them to models/. Usage: bash scripts/train-cpu-decoders.sh [PHOTOS] [MODELS]
 # About 15 minutes on 2 cores (100k cached crops each; the SIFT-grid cache takes 6.8 GB of disk and RAM). Colour jitter (chroma rotated/rescaled, luminance kept) on every training crop:
-# with ~40 photos the decoders otherwise memorise the photos' palettes (see docs/results.md).
+# with ~100 photos the decoders otherwise memorise the photos' palettes (see docs/results.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 photos="${1:-data/photos}"
