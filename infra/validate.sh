@@ -16,4 +16,5 @@ echo "bicep build infra/main.bicep: ok"
 # The Dockerfiles' projects (CPU libtorch here: the CUDA package is not served on this machine).
 dotnet publish functions/FeatureInversion.Functions.csproj -c Release -o .tools/publish/functions >/dev/null
 dotnet publish trainer/FeatureInversion.Trainer.csproj -c Release -o .tools/publish/trainer >/dev/null
-echo "dotnet publish functions, trainer: ok"
+dotnet publish trainer/Worker/FeatureInversion.Worker.csproj -c Release -o .tools/publish/worker >/dev/null
+echo "dotnet publish functions, trainer, worker: ok"

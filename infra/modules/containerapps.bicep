@@ -76,7 +76,6 @@ resource worker 'Microsoft.App/containerApps@2024-10-02-preview' = {
       containers: [{
         name: 'worker'
         image: workerImage
-        args: ['worker']
         env: concat(pipelineEnv, [{ name: 'AZURE_CLIENT_ID', value: workerClientId }])
         resources: { cpu: json('8'), memory: '56Gi' }
       }]

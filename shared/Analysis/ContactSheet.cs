@@ -1,32 +1,53 @@
 using FeatureInversion.Features;
 using FeatureInversion.Imaging;
+using SkiaSharp;
 
 namespace FeatureInversion.Analysis;
 
 /// <summary>
-/// A side-by-side PNG sheet: one row per example with the original, a view of its features and the
-/// reconstruction. The feature view is the per-cell L2 norm over channels, scaled to its maximum and enlarged
-/// with nearest-neighbour sampling: it shows where the representation carries energy (for the sparse SIFT grid,
-/// where keypoints are) without pretending to be an image.
+/// A side-by-side PNG sheet with a header row naming its columns: one row per example with the original (the
+/// decoder's input crop), a view of its features and the reconstruction. The feature view is the per-cell L2
+/// norm over channels, scaled to its maximum and enlarged with nearest-neighbour sampling: it shows where the
+/// representation carries energy (for the sparse SIFT grid, where keypoints are) without pretending to be an image.
+/// Cells are at least <see cref="MinCell"/> pixels (small crops are enlarged, nearest neighbour) so headers fit.
 /// </summary>
 public static class ContactSheet
 {
-    public static ColorImage Build(IReadOnlyList<ColorImage> originals, IReadOnlyList<FeatureMap> features, IReadOnlyList<ColorImage> reconstructions, int gap = 4)
+    public const int MinCell = 128;
+    public static IReadOnlyList<string> DefaultHeaders { get; } = ["decoder input", "feature energy", "reconstruction"];
+
+    /// <summary>The sheet as PNG bytes.</summary>
+    public static byte[] Render(IReadOnlyList<ColorImage> originals, IReadOnlyList<FeatureMap> features, IReadOnlyList<ColorImage> reconstructions,
+        IReadOnlyList<string>? headers = null, int gap = 6)
     {
         if (originals.Count == 0 || originals.Count != features.Count || originals.Count != reconstructions.Count)
             throw new ArgumentException("Need the same, non-zero number of originals, features and reconstructions.");
-        int size = originals[0].Width;
-        int width = 3 * size + 4 * gap, height = originals.Count * (size + gap) + gap;
-        var sheet = new ColorImage(width, height);
-        Array.Fill(sheet.Planes, 1f);
-        for (int i = 0; i < originals.Count; i++)
+        headers ??= DefaultHeaders;
+        if (headers.Count != 3) throw new ArgumentException("Need three column headers.", nameof(headers));
+        int size = originals[0].Width, cell = Math.Max(size, MinCell), header = 26;
+        int width = 3 * cell + 4 * gap, height = header + originals.Count * (cell + gap) + gap;
+        using var bitmap = new SKBitmap(width, height);
+        using (var canvas = new SKCanvas(bitmap))
         {
-            int y = gap + i * (size + gap);
-            Paste(sheet, originals[i], gap, y);
-            Paste(sheet, FeatureView(features[i], size), 2 * gap + size, y);
-            Paste(sheet, reconstructions[i].Width == size ? reconstructions[i] : ImageFiles.Resize(reconstructions[i], size, size), 3 * gap + 2 * size, y);
+            canvas.Clear(SKColors.White);
+            using var typeface = SKTypeface.FromFamilyName(ErrorCurvePlot.Font);
+            using var font = new SKFont(typeface, 13);
+            using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+            for (int c = 0; c < 3; c++)
+                canvas.DrawText(headers[c], gap + c * (cell + gap) + cell / 2f, header - 8, SKTextAlign.Center, font, ink);
+            for (int i = 0; i < originals.Count; i++)
+            {
+                int y = header + i * (cell + gap);
+                ColorImage[] row = [originals[i], FeatureView(features[i], size), reconstructions[i]];
+                for (int c = 0; c < 3; c++)
+                {
+                    using var image = SKImage.FromEncodedData(ImageFiles.EncodePng(row[c]));
+                    canvas.DrawImage(image, SKRect.Create(gap + c * (cell + gap), y, cell, cell), new SKSamplingOptions(SKFilterMode.Nearest), null);
+                }
+            }
         }
-        return sheet;
+        using var png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
     }
 
     public static ColorImage FeatureView(FeatureMap map, int size)
@@ -50,17 +71,5 @@ public static class ContactSheet
             }
         }
         return view;
-    }
-
-    private static void Paste(ColorImage sheet, ColorImage image, int left, int top)
-    {
-        for (int ch = 0; ch < 3; ch++)
-        {
-            for (int y = 0; y < image.Height; y++)
-            {
-                image.Planes.AsSpan((ch * image.Height + y) * image.Width, image.Width)
-                    .CopyTo(sheet.Planes.AsSpan((ch * sheet.Height + top + y) * sheet.Width + left, image.Width));
-            }
-        }
     }
 }

@@ -1,12 +1,16 @@
 using System.Security.Cryptography;
 using FeatureInversion.Features;
+using FeatureInversion.Models;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace FeatureInversion.Decoders;
 
 /// <summary>
 /// A decoder on disk: a folder with <c>manifest.json</c> and <c>weights.dat</c> (TorchSharp state dictionary).
 /// Loading refuses a checkpoint whose manifest does not match the representation it is asked to invert, whose
-/// settings differ from that representation's, or whose weights do not match the recorded digest.
+/// representation this process does not know, whose settings differ from that representation's, or whose weights
+/// do not match the recorded digest.
 /// </summary>
 public static class DecoderCheckpoint
 {
@@ -20,37 +24,33 @@ public static class DecoderCheckpoint
         network.save(weights);
         var complete = manifest with
         {
-            Representation = network.Spec.Representation,
+            Representation = network.Spec.Representation.Name,
             ImageSize = network.Spec.ImageSize,
             Width = network.Spec.Width,
             Parameters = network.ParameterCount,
             WeightsSha256 = Sha256(weights),
-            RepresentationSettings = new(FeatureRepresentations.Create(network.Spec.Representation).Settings.Concat(manifest.RepresentationSettings)
+            RepresentationSettings = new(network.Spec.Representation.Settings.Concat(manifest.RepresentationSettings)
                 .GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value)),
         };
         File.WriteAllText(Path.Combine(directory, DecoderManifest.FileName), complete.ToJson());
     }
 
-    public static DecoderManifest ReadManifest(string directory)
+    /// <summary>
+    /// Loads the decoder in <paramref name="directory"/>, resolving its representation in <paramref name="registry"/>
+    /// and, when <paramref name="representation"/> is given, requiring that one. The network is moved to
+    /// <paramref name="device"/> (the CPU when null).
+    /// </summary>
+    public static (DecoderNetwork Network, DecoderManifest Manifest) Load(string directory, RepresentationRegistry registry, string? representation = null, Device? device = null)
     {
-        string path = Path.Combine(directory, DecoderManifest.FileName);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{directory}: no {DecoderManifest.FileName}; not a decoder checkpoint.", path);
-        var manifest = DecoderManifest.FromJson(File.ReadAllText(path), path);
-        if (manifest.Format != DecoderManifest.CurrentFormat)
-            throw new InvalidDataException($"{path}: manifest format {manifest.Format}, this build reads {DecoderManifest.CurrentFormat}.");
-        return manifest;
-    }
-
-    /// <summary>Loads the decoder in <paramref name="directory"/> for <paramref name="representation"/>.</summary>
-    public static (DecoderNetwork Network, DecoderManifest Manifest) Load(string directory, string representation)
-    {
-        var manifest = ReadManifest(directory);
+        var manifest = DecoderManifest.Read(directory);
+        representation ??= manifest.Representation;
         if (!string.Equals(manifest.Representation, representation, StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException($"{directory}: decoder inverts '{manifest.Representation}', not '{representation}'.");
         if (manifest.RepresentationSettings.TryGetValue(EncoderSetting, out var encoder))
             throw new InvalidDataException($"{directory}: decoder of an autoencoder ({encoder}); it inverts its own fine-tuned encoder, not {representation} features.");
-        var expected = FeatureRepresentations.Create(representation).Settings;
-        foreach (var (key, value) in expected)
+        if (!registry.TryGet(manifest.Representation, out var descriptor))
+            throw new InvalidDataException($"{directory}: decoder inverts '{manifest.Representation}', which this process does not offer (known: {string.Join(", ", registry.Names)}).");
+        foreach (var (key, value) in descriptor.Settings)
         {
             if (!manifest.RepresentationSettings.TryGetValue(key, out var stored) || stored != value)
                 throw new InvalidDataException($"{directory}: decoder was trained on {representation} with {key}={stored ?? "(unset)"}, features use {key}={value}.");
@@ -60,8 +60,9 @@ public static class DecoderCheckpoint
         if (!string.IsNullOrEmpty(manifest.WeightsSha256) && Sha256(weights) != manifest.WeightsSha256)
             throw new InvalidDataException($"{weights}: SHA-256 differs from the manifest; the file is corrupt or replaced.");
 
-        var network = new DecoderNetwork(DecoderArchitecture.For(representation, manifest.ImageSize, manifest.Width));
+        var network = new DecoderNetwork(DecoderArchitecture.For(descriptor, manifest.ImageSize, manifest.Width));
         network.load(weights);
+        if (device is not null) network.to(device);
         return (network, manifest);
     }
 

@@ -1,3 +1,4 @@
+using FeatureInversion.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,7 +15,7 @@ public sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
     private const double LeakySlope = 0.2;
     private readonly ModuleDict<nn.Module<Tensor, Tensor>> layers = new();
 
-    public DecoderNetwork(DecoderSpec spec) : base($"decoder_{spec.Representation.Replace('-', '_')}")
+    public DecoderNetwork(DecoderSpec spec) : base($"decoder_{spec.Representation.Name.Replace('-', '_')}")
     {
         Spec = spec;
         foreach (var l in spec.Layers)

@@ -10,17 +10,19 @@ public static class FeatureExport
     /// <summary>Name accepted besides the dense representations: raw SIFT frames as an N × (4 + 128) array.</summary>
     public const string SiftKeypoints = "sift";
 
-    public static IReadOnlyList<string> Names { get; } = [.. FeatureRepresentations.Names, SiftKeypoints];
+    /// <summary>Every name <see cref="Write"/> accepts with <paramref name="registry"/>: its dense representations and <c>sift</c>.</summary>
+    public static IReadOnlyList<string> Names(RepresentationRegistry registry) => [.. registry.Names, SiftKeypoints];
 
     /// <summary>
     /// Writes the features of <paramref name="imagePath"/>: dense representations as channels × rows × cols;
     /// <c>sift</c> as one row per oriented frame holding x, y, scale, angle and the 128 descriptor values.
     /// Returns the array's shape.
     /// </summary>
-    public static int[] Write(string representation, string imagePath, string outputPath)
+    public static int[] Write(RepresentationRegistry registry, string representation, string imagePath, string outputPath)
     {
+        var descriptor = representation.Equals(SiftKeypoints, StringComparison.OrdinalIgnoreCase) ? null : registry.Get(representation); // unknown names fail before decoding
         var gray = ImageFiles.Load(imagePath).ToGray();
-        if (representation.Equals(SiftKeypoints, StringComparison.OrdinalIgnoreCase))
+        if (descriptor is null)
         {
             var frames = new SiftDetector().Detect(gray);
             const int width = 4 + SiftFeature.DescriptorLength;
@@ -40,7 +42,7 @@ public static class FeatureExport
             return shape;
         }
 
-        var map = FeatureRepresentations.Create(representation).Extract(gray);
+        var map = descriptor.Create().Extract(gray);
         int[] dims = [map.Shape.Channels, map.Shape.Rows, map.Shape.Cols];
         NpyFile.Write(outputPath, map.Data, dims);
         return dims;

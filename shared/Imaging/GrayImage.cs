@@ -36,8 +36,6 @@ public sealed class GrayImage
         set => Pixels[y * Width + x] = value;
     }
 
-    public ReadOnlySpan<float> Row(int y) => Pixels.AsSpan(y * Width, Width);
-
     /// <summary>Throws when any pixel is NaN or infinite: extractors would silently propagate them.</summary>
     public void EnsureFinite()
     {

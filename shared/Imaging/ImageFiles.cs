@@ -34,7 +34,9 @@ public static class ImageFiles
         try
         {
             using var image = Image.Load<Rgb24>(bytes);
-            return FromRgb24(image, name);
+            if (image.Width > MaxSide || image.Height > MaxSide)
+                throw new InvalidImageException($"{name}: {image.Width}x{image.Height} exceeds the {MaxSide}-pixel side limit.");
+            return Rgb24Pixels.ToColorImage(image);
         }
         catch (UnknownImageFormatException e)
         {
@@ -64,52 +66,6 @@ public static class ImageFiles
             throw new InvalidImageException($"{name}: corrupt image data (JPEG truncated: no end-of-image marker after the last scan).");
     }
 
-    private static ColorImage FromRgb24(Image<Rgb24> image, string name)
-    {
-        if (image.Width > MaxSide || image.Height > MaxSide)
-            throw new InvalidImageException($"{name}: {image.Width}x{image.Height} exceeds the {MaxSide}-pixel side limit.");
-        var color = new ColorImage(image.Width, image.Height);
-        int plane = image.Width * image.Height;
-        var planes = color.Planes;
-        image.ProcessPixelRows(rows =>
-        {
-            for (int y = 0; y < rows.Height; y++)
-            {
-                var row = rows.GetRowSpan(y);
-                int offset = y * rows.Width;
-                for (int x = 0; x < row.Length; x++)
-                {
-                    planes[offset + x] = row[x].R / 255f;
-                    planes[plane + offset + x] = row[x].G / 255f;
-                    planes[2 * plane + offset + x] = row[x].B / 255f;
-                }
-            }
-        });
-        return color;
-    }
-
-    private static Image<Rgb24> ToRgb24(ColorImage image)
-    {
-        var result = new Image<Rgb24>(image.Width, image.Height);
-        int plane = image.Width * image.Height;
-        var planes = image.Planes;
-        result.ProcessPixelRows(rows =>
-        {
-            for (int y = 0; y < rows.Height; y++)
-            {
-                var row = rows.GetRowSpan(y);
-                int offset = y * rows.Width;
-                for (int x = 0; x < row.Length; x++)
-                {
-                    row[x] = new Rgb24(ToByte(planes[offset + x]), ToByte(planes[plane + offset + x]), ToByte(planes[2 * plane + offset + x]));
-                }
-            }
-        });
-        return result;
-    }
-
-    private static byte ToByte(float v) => (byte)Math.Clamp(MathF.Round(v * 255f), 0f, 255f);
-
     public static void SavePng(ColorImage image, string path)
     {
         using var stream = File.Create(path);
@@ -118,7 +74,7 @@ public static class ImageFiles
 
     public static void SavePng(ColorImage image, Stream stream)
     {
-        using var rgb = ToRgb24(image);
+        using var rgb = Rgb24Pixels.ToImage(image);
         rgb.Save(stream, new PngEncoder());
     }
 
@@ -142,8 +98,25 @@ public static class ImageFiles
     public static ColorImage Resize(ColorImage image, int width, int height)
     {
         if (width <= 0 || height <= 0) throw new ArgumentException($"Target size must be positive, got {width}x{height}.");
-        using var rgb = ToRgb24(image);
+        using var rgb = Rgb24Pixels.ToImage(image);
         rgb.Mutate(c => c.Resize(width, height, KnownResamplers.Triangle));
-        return FromRgb24(rgb, "resized");
+        return Rgb24Pixels.ToColorImage(rgb);
+    }
+
+    /// <summary>
+    /// The decoder's view of a photograph: its centred largest square, resized (triangle filter) to
+    /// <paramref name="size"/>, as training and test crops are made. Ingestion, reconstruction and evaluation use it.
+    /// </summary>
+    public static ColorImage CenterSquare(ColorImage photo, int size)
+    {
+        int side = Math.Min(photo.Width, photo.Height);
+        int x0 = (photo.Width - side) / 2, y0 = (photo.Height - side) / 2;
+        var square = new ColorImage(side, side);
+        for (int c = 0; c < 3; c++)
+        {
+            for (int y = 0; y < side; y++)
+                photo.Planes.AsSpan((c * photo.Height + y0 + y) * photo.Width + x0, side).CopyTo(square.Planes.AsSpan((c * side + y) * side, side));
+        }
+        return side == size ? square : Resize(square, size, size);
     }
 }

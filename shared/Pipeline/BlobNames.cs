@@ -23,7 +23,6 @@ public static class BlobNames
 
     public static string Features(string imageId, string representation, int size) => $"{imageId}/{representation}-{size}px.npy";
 
-    public static string ResultFolder(string batch, string imageId) => $"{batch}/{imageId}";
     /// <remarks>Decoder versions name their representation (<c>hog-64px-w0.25-20261124T221000Z</c>).</remarks>
     public static string Reconstruction(string batch, string imageId, string version) => $"{batch}/{imageId}/{version}.png";
     /// <summary>Metrics of a result; written last, so its presence means the result is complete.</summary>

@@ -71,7 +71,7 @@ public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
             var bytes = await store.TryReadAsync(options.ResultsContainer, name, ct);
             if (bytes is not null) records.Add(PipelineJson.Deserialize<IngestionRecord>(bytes));
         }
-        var representations = records.SelectMany(r => r.Jobs.Select(j => j.Representation)).Distinct().ToList();
+        var representations = records.OfType<AcceptedUpload>().SelectMany(r => r.Jobs.Select(j => j.Representation)).Distinct().ToList();
 
         var html = new StringBuilder();
         html.Append("<!doctype html><html><head><meta charset=\"utf-8\"><title>Reconstructions: ").Append(Enc(batch)).Append("</title><style>")
@@ -85,29 +85,29 @@ public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
         foreach (var record in records.OrderBy(r => r.ImageBlob, StringComparer.Ordinal))
         {
             html.Append("<tr><td>").Append(Enc(BlobNames.FileName(record.ImageBlob))).Append("</td>");
-            if (record.Error is not null)
+            if (record is not AcceptedUpload accepted)
             {
-                html.Append("<td class=\"err\" colspan=\"").Append(representations.Count + 1).Append("\">refused: ").Append(Enc(record.Error)).Append("</td></tr>");
+                html.Append("<td class=\"err\" colspan=\"").Append(representations.Count + 1).Append("\">refused: ").Append(Enc(((RefusedUpload)record).Error)).Append("</td></tr>");
                 continue;
             }
-            var original = names.FirstOrDefault(n => n.StartsWith($"{batch}/{record.ImageId}/original-", StringComparison.Ordinal));
+            var original = names.FirstOrDefault(n => n.StartsWith($"{batch}/{accepted.ImageId}/original-", StringComparison.Ordinal));
             html.Append("<td>").Append(original is null ? "pending" : Img(await DataUriAsync(original, ct), "original")).Append("</td>");
             foreach (var rep in representations)
             {
-                var job = record.Jobs.FirstOrDefault(j => j.Representation == rep);
+                var job = accepted.Jobs.FirstOrDefault(j => j.Representation == rep);
                 html.Append("<td>");
                 if (job is null) html.Append("—");
-                else if (present.Contains(BlobNames.Metrics(batch, record.ImageId!, job.DecoderVersion)))
+                else if (present.Contains(BlobNames.Metrics(batch, accepted.ImageId, job.DecoderVersion)))
                 {
-                    var m = PipelineJson.Deserialize<ResultMetrics>((await store.TryReadAsync(options.ResultsContainer, BlobNames.Metrics(batch, record.ImageId!, job.DecoderVersion), ct))!);
+                    var m = PipelineJson.Deserialize<ResultMetrics>((await store.TryReadAsync(options.ResultsContainer, BlobNames.Metrics(batch, accepted.ImageId, job.DecoderVersion), ct))!);
                     html.Append(Img(await DataUriAsync(m.Reconstruction, ct), rep)).Append("<br><small>error ")
                         .Append(m.NormalizedError is { } e ? e.ToString("F3", CultureInfo.InvariantCulture) : "n/a")
                         .Append(" · PSNR ").Append(m.Psnr.ToString("F1", CultureInfo.InvariantCulture)).Append(" dB · SSIM ")
                         .Append(m.Ssim.ToString("F2", CultureInfo.InvariantCulture)).Append("<br>").Append(Enc(job.DecoderVersion)).Append("</small>");
                 }
-                else if (present.Contains(BlobNames.JobFailure(batch, record.ImageId!, job.DecoderVersion)))
+                else if (present.Contains(BlobNames.JobFailure(batch, accepted.ImageId, job.DecoderVersion)))
                 {
-                    var f = PipelineJson.Deserialize<FailureRecord>((await store.TryReadAsync(options.ResultsContainer, BlobNames.JobFailure(batch, record.ImageId!, job.DecoderVersion), ct))!);
+                    var f = PipelineJson.Deserialize<FailureRecord>((await store.TryReadAsync(options.ResultsContainer, BlobNames.JobFailure(batch, accepted.ImageId, job.DecoderVersion), ct))!);
                     html.Append("<span class=\"err\">failed: ").Append(Enc(f.Error)).Append("</span>");
                 }
                 else html.Append("pending");

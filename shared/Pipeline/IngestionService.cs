@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using FeatureInversion.Decoders;
 using FeatureInversion.Features;
 using FeatureInversion.Imaging;
 using FeatureInversion.IO;
+using FeatureInversion.Models;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Logging;
@@ -17,7 +17,8 @@ namespace FeatureInversion.Pipeline;
 /// retry them. Everything is named by content hash: a re-fired trigger rewrites the same names and queues the same
 /// job ids.
 /// </summary>
-public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelRegistry registry, GalleryWriter gallery, PipelineOptions options, ILogger<IngestionService> logger)
+public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelRegistry registry, GalleryWriter gallery, PipelineOptions options,
+    RepresentationRegistry representations, ILogger<IngestionService> logger)
 {
     private readonly ConcurrentDictionary<string, DecoderManifest> _manifests = new();
 
@@ -39,41 +40,46 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         }
 
         await store.WriteAsync(options.ResultsContainer, BlobNames.Ingestion(imageBlob), PipelineJson.Serialize(record), ContentTypes.Json, overwrite: true, ct);
-        foreach (var job in record.Jobs)
+        switch (record)
         {
-            await queue.EnqueueAsync(new ReconstructionJob
-            {
-                JobId = job.JobId, ImageBlob = imageBlob, ImageId = record.ImageId!, Batch = batch, Representation = job.Representation,
-                DecoderVersion = job.DecoderVersion, FeaturesBlob = job.FeaturesBlob, EnqueuedUtc = DateTimeOffset.UtcNow,
-            }, ct);
+            case AcceptedUpload accepted:
+                foreach (var job in accepted.Jobs)
+                {
+                    await queue.EnqueueAsync(new ReconstructionJob
+                    {
+                        JobId = job.JobId, ImageBlob = imageBlob, ImageId = accepted.ImageId, Batch = batch, Representation = job.Representation,
+                        DecoderVersion = job.DecoderVersion, FeaturesBlob = job.FeaturesBlob, EnqueuedUtc = DateTimeOffset.UtcNow,
+                    }, ct);
+                }
+                logger.LogInformation("Ingested {Blob} as {ImageId}: {Jobs} jobs queued", imageBlob, accepted.ImageId, accepted.Jobs.Count);
+                break;
+            case RefusedUpload refused:
+                logger.LogWarning("Refused {Blob}: {Error}", imageBlob, refused.Error);
+                await gallery.RebuildAsync(batch, ct); // no worker will touch this batch for a refused upload
+                break;
         }
-        if (record.Error is not null)
-        {
-            logger.LogWarning("Refused {Blob}: {Error}", imageBlob, record.Error);
-            await gallery.RebuildAsync(batch, ct); // no worker will touch this batch for a refused upload
-        }
-        else logger.LogInformation("Ingested {Blob} as {ImageId}: {Jobs} jobs queued", imageBlob, record.ImageId, record.Jobs.Count);
         return record;
     }
 
-    private async Task<IngestionRecord> AcceptAsync(string imageBlob, string imageId, ColorImage photo, CancellationToken ct)
+    private async Task<AcceptedUpload> AcceptAsync(string imageBlob, string imageId, ColorImage photo, CancellationToken ct)
     {
         var warnings = new List<string>();
-        var plans = new List<(string Representation, DecoderManifest Manifest)>();
+        var plans = new List<(RepresentationDescriptor Representation, DecoderManifest Manifest)>();
         foreach (var rep in options.Representations)
         {
-            var version = await registry.NewestVersionAsync(rep, ct);
-            if (version is null) { warnings.Add($"no decoder published for '{rep}'"); continue; }
-            var manifest = _manifests.TryGetValue(version, out var m) ? m : await registry.ReadManifestAsync(rep, version, ct);
-            if (manifest is null) { warnings.Add($"decoder {rep}/{version} has no manifest"); continue; }
+            var descriptor = representations.Get(rep); // checked at host start by PipelineOptionsValidator
+            var version = await registry.NewestVersionAsync(descriptor.Name, ct);
+            if (version is null) { warnings.Add($"no decoder published for '{descriptor.Name}'"); continue; }
+            var manifest = _manifests.TryGetValue(version, out var m) ? m : await registry.ReadManifestAsync(descriptor.Name, version, ct);
+            if (manifest is null) { warnings.Add($"decoder {descriptor.Name}/{version} has no manifest"); continue; }
             _manifests[version] = manifest;
-            plans.Add((rep, manifest));
+            plans.Add((descriptor, manifest));
         }
 
         // Representations are independent: extract them in parallel (each extractor instance is single-threaded).
         // The decoder's view of the photo, once per decoder size: features are computed on it, and it is stored
         // (small PNG) as the worker's reference for the metrics and the gallery, so workers never decode the upload.
-        var views = plans.Select(p => p.Manifest.ImageSize).Distinct().ToDictionary(size => size, size => Reconstruction.DecoderInput(photo, size));
+        var views = plans.Select(p => p.Manifest.ImageSize).Distinct().ToDictionary(size => size, size => ImageFiles.CenterSquare(photo, size));
         string batch = BlobNames.Batch(imageBlob);
         foreach (var (size, view) in views)
             await store.WriteAsync(options.ResultsContainer, BlobNames.Original(batch, imageId, size), ImageFiles.EncodePng(view), ContentTypes.Png, overwrite: false, ct);
@@ -82,25 +88,25 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         Parallel.For(0, plans.Count, i =>
         {
             var (rep, manifest) = plans[i];
-            var map = FeatureRepresentations.Create(rep).Extract(views[manifest.ImageSize]);
+            var map = rep.Create().Extract(views[manifest.ImageSize]);
             using var stream = new MemoryStream();
             NpyFile.Write(stream, map.Data, map.Shape.Channels, map.Shape.Rows, map.Shape.Cols);
-            features[i] = (BlobNames.Features(imageId, rep, manifest.ImageSize), stream.ToArray());
+            features[i] = (BlobNames.Features(imageId, rep.Name, manifest.ImageSize), stream.ToArray());
         });
 
         var jobs = new List<IngestedJob>();
         for (int i = 0; i < plans.Count; i++)
         {
             await store.WriteAsync(options.FeaturesContainer, features[i].Blob, features[i].Npy, ContentTypes.Binary, overwrite: false, ct);
-            jobs.Add(new IngestedJob(BlobNames.JobId(imageId, plans[i].Manifest.Version), plans[i].Representation, plans[i].Manifest.Version, features[i].Blob));
+            jobs.Add(new IngestedJob(BlobNames.JobId(imageId, plans[i].Manifest.Version), plans[i].Representation.Name, plans[i].Manifest.Version, features[i].Blob));
         }
-        return new IngestionRecord
+        return new AcceptedUpload
         {
             ImageBlob = imageBlob, ImageId = imageId, Batch = batch, Width = photo.Width, Height = photo.Height,
             Jobs = jobs, Warnings = warnings, IngestedUtc = DateTimeOffset.UtcNow,
         };
     }
 
-    private static IngestionRecord Refused(string imageBlob, string error) =>
+    private static RefusedUpload Refused(string imageBlob, string error) =>
         new() { ImageBlob = imageBlob, Batch = BlobNames.Batch(imageBlob), Error = error, IngestedUtc = DateTimeOffset.UtcNow };
 }

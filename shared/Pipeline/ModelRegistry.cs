@@ -1,5 +1,5 @@
 using System.Text.Json;
-using FeatureInversion.Decoders;
+using FeatureInversion.Models;
 using FeatureInversion.Pipeline.Storage;
 
 namespace FeatureInversion.Pipeline;
@@ -16,7 +16,7 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
     /// <summary>Publishes a checkpoint folder (weights.dat + manifest.json); idempotent for the same version.</summary>
     public async Task<DecoderManifest> PublishAsync(string checkpointDirectory, CancellationToken ct = default)
     {
-        var manifest = DecoderCheckpoint.ReadManifest(checkpointDirectory);
+        var manifest = DecoderManifest.Read(checkpointDirectory);
         if (string.IsNullOrWhiteSpace(manifest.Version) || manifest.Version.Contains('/'))
             throw new InvalidDataException($"{checkpointDirectory}: manifest version '{manifest.Version}' cannot name a blob folder.");
         if (!manifest.Version.StartsWith(manifest.Representation, StringComparison.Ordinal))

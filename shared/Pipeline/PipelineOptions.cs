@@ -18,7 +18,8 @@ public sealed class PipelineOptions
     /// <summary>Photographs the scheduled trainer learns from (<c>train/</c> and <c>test/</c> prefixes).</summary>
     [Required] public string TrainingContainer { get; set; } = "training";
 
-    /// <summary>Representations computed for every image; one job each, with the newest published decoder.</summary>
+    /// <summary>Representations computed for every image; one job each, with the newest published decoder. Each must be
+    /// one the host's representation registry offers (the function app: the hand-designed ones).</summary>
     [MinLength(1)] public string[] Representations { get; set; } = ["hog", "sift-grid", "lbp"];
 
     /// <summary>Images larger than this (bytes) are refused before decoding.</summary>
@@ -36,15 +37,15 @@ public sealed class PipelineOptions
     /// <summary>Lifetime of the read-only SAS URLs the results function hands out.</summary>
     [Range(1, 7 * 24 * 3600)] public int ResultUrlSeconds { get; set; } = 3600;
 
-    /// <summary>"local" (a folder, <see cref="LocalRoot"/>) or "azure" (Blob Storage or Azurite).</summary>
-    [RegularExpression("^(local|azure)$")] public string Storage { get; set; } = "local";
+    /// <summary>A kind of <see cref="FeatureInversion.Pipeline.Storage.BlobStoreKinds"/>: "local" (a folder, <see cref="LocalRoot"/>) or "azure" (Blob Storage or Azurite).</summary>
+    [Required] public string Storage { get; set; } = "local";
     public string LocalRoot { get; set; } = "pipeline-data";
     /// <summary>Blob connection string (Azurite: <c>UseDevelopmentStorage=true</c>); when empty, <see cref="BlobServiceUri"/> with DefaultAzureCredential.</summary>
     public string? BlobConnectionString { get; set; }
     public string? BlobServiceUri { get; set; }
 
-    /// <summary>"inprocess", "storage" (Storage queue, Azurite locally) or "servicebus".</summary>
-    [RegularExpression("^(inprocess|storage|servicebus)$")] public string Queue { get; set; } = "inprocess";
+    /// <summary>A kind of <see cref="FeatureInversion.Pipeline.Queues.JobQueueKinds"/>: "inprocess", "storage" (Storage queue, Azurite locally) or "servicebus".</summary>
+    [Required] public string Queue { get; set; } = "inprocess";
     [Required] public string QueueName { get; set; } = "reconstruction-jobs";
     /// <summary>Storage queue connection string; when empty, <see cref="QueueServiceUri"/> with DefaultAzureCredential.</summary>
     public string? QueueConnectionString { get; set; }
@@ -56,6 +57,9 @@ public sealed class PipelineOptions
     [Range(1, 7 * 24 * 3600)] public int VisibilityTimeoutSeconds { get; set; } = 300;
     /// <summary>Service Bus: how long the processor keeps renewing a message lock (above the worst-case job time).</summary>
     [Range(1, 24 * 60)] public int MaxLockRenewalMinutes { get; set; } = 30;
+
+    /// <summary>Where the decoder worker runs its networks: "auto" (CUDA when libtorch sees a GPU), "cpu" or "cuda".</summary>
+    [RegularExpression("^(auto|cpu|cuda)$")] public string Device { get; set; } = "auto";
 
     /// <summary>Where workers keep downloaded decoder versions.</summary>
     public string ModelCacheDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "feature-inversion-models");

@@ -36,24 +36,41 @@ public sealed record FailureRecord
     public DateTimeOffset FailedUtc { get; init; }
 }
 
-/// <summary>What ingestion did with an uploaded blob: its content id and jobs, or why it was refused.</summary>
-public sealed record IngestionRecord
+/// <summary>
+/// What ingestion decided for an uploaded blob: <see cref="AcceptedUpload"/> (its content id and jobs) or
+/// <see cref="RefusedUpload"/> (why not). Stored as JSON with a <c>status</c> discriminator.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "status")]
+[JsonDerivedType(typeof(AcceptedUpload), "accepted")]
+[JsonDerivedType(typeof(RefusedUpload), "refused")]
+public abstract record IngestionRecord
 {
     public required string ImageBlob { get; init; }
-    public string? ImageId { get; init; }
     public required string Batch { get; init; }
+    public DateTimeOffset IngestedUtc { get; init; }
+}
+
+/// <summary>An image that was decoded, its features stored and its jobs queued.</summary>
+public sealed record AcceptedUpload : IngestionRecord
+{
+    /// <summary>Content id (<see cref="BlobNames.ImageId"/>): names every blob derived from the image.</summary>
+    public required string ImageId { get; init; }
     public int Width { get; init; }
     public int Height { get; init; }
     public List<IngestedJob> Jobs { get; init; } = [];
-    /// <summary>Why the blob was refused (not an image, corrupt, too large); null when accepted.</summary>
-    public string? Error { get; init; }
     public List<string> Warnings { get; init; } = [];
-    public DateTimeOffset IngestedUtc { get; init; }
+}
+
+/// <summary>An upload that is not processed (not an image, corrupt, too large, empty), with the reason.</summary>
+public sealed record RefusedUpload : IngestionRecord
+{
+    public required string Error { get; init; }
 }
 
 public sealed record IngestedJob(string JobId, string Representation, string DecoderVersion, string FeaturesBlob);
 
-internal static class PipelineJson
+/// <summary>The JSON form of every record the pipeline stores (web defaults, indented, nulls omitted).</summary>
+public static class PipelineJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {

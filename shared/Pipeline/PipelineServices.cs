@@ -1,71 +1,49 @@
-using Azure.Identity;
-using Azure.Messaging.ServiceBus;
-using Azure.Storage.Blobs;
-using Azure.Storage.Queues;
+using FeatureInversion.Features;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace FeatureInversion.Pipeline;
 
 /// <summary>
-/// Registers the pipeline's services from the "Pipeline" configuration section: storage and queue by kind
-/// (connection strings locally, DefaultAzureCredential with service URIs in Azure), the model registry, ingestion,
-/// the worker's handler and decoder pool, the gallery writer and the results query.
+/// Registration of the pipeline's torch-free services, split so that each host registers only what it runs:
+/// <see cref="AddPipelineCore"/> (options from the "Pipeline" section, validated at start; the blob store and
+/// queue by kind; published models; galleries; provisioning at start), then <see cref="AddIngestion"/> (the blob
+/// trigger's side) and <see cref="AddResultsApi"/> (the HTTP function's side). The decoder worker's registration is
+/// <c>AddDecoderWorker</c> in FeatureInversion.Reconstruction.
 /// </summary>
 public static class PipelineServices
 {
-    public static IServiceCollection AddFeatureInversionPipeline(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddPipelineCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<PipelineOptions>>().Value);
-        services.AddSingleton<IBlobStore>(sp => CreateBlobStore(sp.GetRequiredService<PipelineOptions>()));
-        services.AddSingleton(sp => CreateQueue(sp.GetRequiredService<PipelineOptions>()));
-        services.AddSingleton<IJobQueue>(sp => sp.GetRequiredService<JobQueuePair>().Queue);
-        services.AddSingleton<IJobSource>(sp => sp.GetRequiredService<JobQueuePair>().Source);
-        services.AddSingleton<ModelRegistry>();
-        services.AddSingleton<GalleryWriter>();
-        services.AddSingleton<IngestionService>();
-        services.AddSingleton<ResultsQuery>();
-        services.AddSingleton(sp => new DecoderPool(sp.GetRequiredService<ModelRegistry>(), sp.GetRequiredService<PipelineOptions>(), sp.GetRequiredService<PipelineOptions>().ModelCacheDirectory));
-        services.AddSingleton<ReconstructionWorker>();
+        // Hand-designed representations unless the host (with TorchSharp) registered a larger registry first.
+        services.TryAddSingleton(_ => RepresentationRegistry.HandDesigned());
+        services.TryAddSingleton(sp => BlobStoreKinds.Create(sp.GetRequiredService<PipelineOptions>()));
+        services.TryAddSingleton(sp => JobQueueKinds.Create(sp.GetRequiredService<PipelineOptions>()));
+        services.TryAddSingleton<ModelRegistry>();
+        services.TryAddSingleton<GalleryWriter>();
+        services.AddHostedService<PipelineProvisioning>();
         return services;
     }
 
-    /// <summary>Both ends of the configured queue (one object for the in-process and storage queues).</summary>
-    public sealed record JobQueuePair(IJobQueue Queue, IJobSource Source);
-
-    public static IBlobStore CreateBlobStore(PipelineOptions o) => o.Storage switch
+    /// <summary>The blob trigger's side: validate uploads, extract features, store them and queue jobs.</summary>
+    public static IServiceCollection AddIngestion(this IServiceCollection services)
     {
-        "local" => new LocalBlobStore(o.LocalRoot),
-        _ when !string.IsNullOrEmpty(o.BlobConnectionString) => new AzureBlobStore(new BlobServiceClient(o.BlobConnectionString)),
-        _ when !string.IsNullOrEmpty(o.BlobServiceUri) => new AzureBlobStore(new BlobServiceClient(new Uri(o.BlobServiceUri), new DefaultAzureCredential())),
-        _ => throw new OptionsValidationException(PipelineOptions.Section, typeof(PipelineOptions), ["Storage 'azure' needs BlobConnectionString or BlobServiceUri."]),
-    };
+        services.TryAddSingleton(sp => sp.GetRequiredService<JobQueuePair>().Queue);
+        services.TryAddSingleton<IngestionService>();
+        return services;
+    }
 
-    public static JobQueuePair CreateQueue(PipelineOptions o)
+    /// <summary>The HTTP function's side: an image's status and read-only result URLs.</summary>
+    public static IServiceCollection AddResultsApi(this IServiceCollection services)
     {
-        switch (o.Queue)
-        {
-            case "inprocess":
-                var local = new InProcessJobQueue(o.BatchSize);
-                return new JobQueuePair(local, local);
-            case "storage":
-                var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
-                var service = !string.IsNullOrEmpty(o.QueueConnectionString) ? new QueueServiceClient(o.QueueConnectionString, queueOptions)
-                    : !string.IsNullOrEmpty(o.QueueServiceUri) ? new QueueServiceClient(new Uri(o.QueueServiceUri), new DefaultAzureCredential(), queueOptions)
-                    : throw new OptionsValidationException(PipelineOptions.Section, typeof(PipelineOptions), ["Queue 'storage' needs QueueConnectionString or QueueServiceUri."]);
-                var storage = StorageQueueJobQueue.Create(service, o.QueueName, TimeSpan.FromSeconds(o.VisibilityTimeoutSeconds), o.BatchSize);
-                storage.EnsureCreatedAsync().GetAwaiter().GetResult();
-                return new JobQueuePair(storage, storage);
-            default:
-                var client = !string.IsNullOrEmpty(o.ServiceBusConnectionString) ? new ServiceBusClient(o.ServiceBusConnectionString)
-                    : !string.IsNullOrEmpty(o.ServiceBusNamespace) ? new ServiceBusClient(o.ServiceBusNamespace, new DefaultAzureCredential())
-                    : throw new OptionsValidationException(PipelineOptions.Section, typeof(PipelineOptions), ["Queue 'servicebus' needs ServiceBusConnectionString or ServiceBusNamespace."]);
-                return new JobQueuePair(new ServiceBusJobQueue(client.CreateSender(o.QueueName)),
-                    new ServiceBusJobSource(client, o.QueueName, ServiceBusJobSource.DefaultOptions(o.BatchSize, TimeSpan.FromMinutes(o.MaxLockRenewalMinutes))));
-        }
+        services.TryAddSingleton<ResultsQuery>();
+        return services;
     }
 }

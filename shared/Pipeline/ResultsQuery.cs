@@ -22,17 +22,17 @@ public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
         string batch = record.Batch;
         Uri? gallery = await store.ExistsAsync(options.ResultsContainer, BlobNames.Gallery(batch), ct)
             ? await store.GetReadUrlAsync(options.ResultsContainer, BlobNames.Gallery(batch), lifetime, ct) : null;
-        if (record.Error is not null) return new ImageStatus(imageBlob, Failed, null, record.Error, gallery, []);
+        if (record is not AcceptedUpload accepted) return new ImageStatus(imageBlob, Failed, null, ((RefusedUpload)record).Error, gallery, []);
 
         var results = new List<RepresentationStatus>();
-        foreach (var job in record.Jobs)
+        foreach (var job in accepted.Jobs)
         {
-            string metrics = BlobNames.Metrics(batch, record.ImageId!, job.DecoderVersion);
-            string failure = BlobNames.JobFailure(batch, record.ImageId!, job.DecoderVersion);
+            string metrics = BlobNames.Metrics(batch, accepted.ImageId, job.DecoderVersion);
+            string failure = BlobNames.JobFailure(batch, accepted.ImageId, job.DecoderVersion);
             if (await store.ExistsAsync(options.ResultsContainer, metrics, ct))
             {
                 results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, Done,
-                    await store.GetReadUrlAsync(options.ResultsContainer, BlobNames.Reconstruction(batch, record.ImageId!, job.DecoderVersion), lifetime, ct),
+                    await store.GetReadUrlAsync(options.ResultsContainer, BlobNames.Reconstruction(batch, accepted.ImageId, job.DecoderVersion), lifetime, ct),
                     await store.GetReadUrlAsync(options.ResultsContainer, metrics, lifetime, ct), null));
             }
             else if (await store.TryReadAsync(options.ResultsContainer, failure, ct) is { } failed)
@@ -41,6 +41,6 @@ public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
                 results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, Pending, null, null, null));
         }
         string status = results.Any(r => r.Status == Pending) ? Pending : results.Any(r => r.Status == Failed) ? Failed : Done;
-        return new ImageStatus(imageBlob, status, record.ImageId, null, gallery, results);
+        return new ImageStatus(imageBlob, status, accepted.ImageId, null, gallery, results);
     }
 }

@@ -1,6 +1,6 @@
-using FeatureInversion.Analysis;
 using FeatureInversion.Decoders;
-using FeatureInversion.Features;
+using FeatureInversion.Decoders.Inference;
+using FeatureInversion.Models;
 using FeatureInversion.Onnx;
 using static TorchSharp.torch;
 
@@ -11,7 +11,8 @@ namespace FeatureInversion.Training;
 /// chosen layer, the encoder's weights no longer frozen (BatchNormalization keeps its ImageNet statistics). The
 /// features then no longer have to serve classification, only reconstruction, so the error bounds what a decoder
 /// of this capacity can do at that layer. Same loss, optimiser, schedule and data (the target crops of a
-/// <see cref="FeatureDataset"/>; the encoder sees their grayscale, like the fixed representation).
+/// <see cref="FeatureDataset"/>; the encoder sees their grayscale, like the fixed representation). Encoder and
+/// decoder must be on the same device.
 /// </summary>
 public static class AutoencoderTrainer
 {
@@ -20,7 +21,8 @@ public static class AutoencoderTrainer
     {
         options.Validate();
         TorchSharp.torch.random.manual_seed(options.Seed);
-        var random = new Random(options.Seed * 7919);
+        var random = new Random(options.Seed * Seeds.BatchSampling);
+        var device = TorchDevices.Of(decoder);
         var parameters = decoder.parameters().Concat(encoder.parameters().Where(p => p.requires_grad)).ToList();
         using var optimizer = optim.Adam(parameters, options.LearningRate, options.Beta1, options.Beta2);
         int batch = Math.Min(options.BatchSize, train.Count);
@@ -34,7 +36,7 @@ public static class AutoencoderTrainer
             train.Gather(indices, features, images);
             decoder.train();
             using var scope = NewDisposeScope();
-            var target = tensor(images, [batch, 3, size, size]);
+            var target = tensor(images, [batch, 3, size, size]).to(device);
             optimizer.zero_grad();
             var code = layer.Tap(encoder, ResNet18Representation.EncoderInput(target, mean));
             var loss = nn.functional.mse_loss(decoder.call(code), target);
@@ -50,23 +52,9 @@ public static class AutoencoderTrainer
     public static EvaluationRecord Evaluate(DecoderNetwork decoder, OnnxNetwork encoder, float[] mean, ResNet18Representation layer, FeatureDataset test,
         float[]? meanImage = null, string data = "")
     {
-        decoder.eval();
-        var targets = DecoderTrainer.Targets(test);
-        var reconstructions = new List<float[]>();
-        int size = test.ImageSize, p = 3 * size * size;
-        using (no_grad())
-        {
-            for (int start = 0; start < targets.Count; start += 32)
-            {
-                int n = Math.Min(32, targets.Count - start);
-                var batch = new float[n * p];
-                for (int i = 0; i < n; i++) targets[start + i].CopyTo(batch, i * p);
-                using var scope = NewDisposeScope();
-                var output = decoder.call(layer.Tap(encoder, ResNet18Representation.EncoderInput(tensor(batch, [n, 3, size, size]), mean))).clamp(0, 1).contiguous();
-                var values = output.data<float>().ToArray();
-                for (int i = 0; i < n; i++) reconstructions.Add(values.AsSpan(i * p, p).ToArray());
-            }
-        }
-        return DecoderTrainer.Record(targets, reconstructions, size, meanImage, data);
+        int size = test.ImageSize;
+        var reconstructions = DecoderInference.Run(decoder, [3, size, size], test.Count, test.CopyImages,
+            encode: x => layer.Tap(encoder, ResNet18Representation.EncoderInput(x, mean)));
+        return DecoderTrainer.Record(DecoderTrainer.Targets(test), reconstructions, size, meanImage, data);
     }
 }

@@ -29,7 +29,7 @@ public sealed class CropSampler : IDisposable
         {
             // Decode through ImageFiles for its checks (truncated JPEGs etc.), then keep a reduced 8-bit copy.
             var color = ImageFiles.Load(file);
-            var image = ToImage(color);
+            var image = Rgb24Pixels.ToImage(color);
             int shortSide = Math.Min(image.Width, image.Height);
             if (shortSide > WorkingSide)
             {
@@ -67,32 +67,38 @@ public sealed class CropSampler : IDisposable
     }
 
     /// <summary>
-    /// Rotates the chroma (I, Q) of every pixel by <paramref name="angle"/> and scales it by
-    /// <paramref name="saturation"/>, keeping Y = 0.299 R + 0.587 G + 0.114 B; clamps to [0, 1]. The grayscale the
-    /// features see is unchanged (up to clamping), so the decoder learns how uncertain colour is given the features
-    /// instead of memorising the few photos' palettes.
+    /// Rotates the chroma (I, Q of YIQ) of every pixel by <paramref name="angle"/> and scales it by
+    /// <paramref name="saturation"/>, keeping the luminance the features see: Y is <c>rgb2gray</c>'s
+    /// (<see cref="Grayscale"/> weights), and after the chroma change each pixel is shifted along grey so its
+    /// rgb2gray value is Y again; then clamped to [0, 1]. The grayscale input of the representations is therefore
+    /// unchanged (up to clamping), so the decoder learns how uncertain colour is given the features instead of
+    /// memorising the few photos' palettes.
     /// </summary>
     public static void JitterChroma(ColorImage image, double angle, double saturation)
     {
+        const double wr = Grayscale.RedWeight, wg = Grayscale.GreenWeight, wb = Grayscale.BlueWeight, wsum = wr + wg + wb;
         int n = image.Width * image.Height;
         var r = image.Plane(0); var g = image.Plane(1); var b = image.Plane(2);
         double cos = Math.Cos(angle) * saturation, sin = Math.Sin(angle) * saturation;
         for (int k = 0; k < n; k++)
         {
-            double y = 0.299 * r[k] + 0.587 * g[k] + 0.114 * b[k];
+            double y = wr * r[k] + wg * g[k] + wb * b[k];
             double i = 0.596 * r[k] - 0.274 * g[k] - 0.322 * b[k];
             double q = 0.211 * r[k] - 0.523 * g[k] + 0.312 * b[k];
             double i2 = cos * i - sin * q, q2 = sin * i + cos * q;
-            r[k] = (float)Math.Clamp(y + 0.956 * i2 + 0.621 * q2, 0, 1);
-            g[k] = (float)Math.Clamp(y - 0.272 * i2 - 0.647 * q2, 0, 1);
-            b[k] = (float)Math.Clamp(y - 1.106 * i2 + 1.703 * q2, 0, 1);
+            double r2 = y + 0.956 * i2 + 0.621 * q2, g2 = y - 0.272 * i2 - 0.647 * q2, b2 = y - 1.106 * i2 + 1.703 * q2;
+            double shift = (y - (wr * r2 + wg * g2 + wb * b2)) / wsum;
+            r[k] = (float)Math.Clamp(r2 + shift, 0, 1);
+            g[k] = (float)Math.Clamp(g2 + shift, 0, 1);
+            b[k] = (float)Math.Clamp(b2 + shift, 0, 1);
         }
     }
 
-    /// <summary>Test crops: per photo the centred full-height square, then <paramref name="perPhoto"/> − 1 seeded random ones.</summary>
-    public List<ColorImage> Evaluation(int perPhoto, int size, int seed)
+    /// <summary>Test crops: per photo the centred full-height square, then <paramref name="perPhoto"/> − 1 random ones
+    /// seeded with <see cref="Seeds.EvaluationCrops"/> (the same crops for every decoder).</summary>
+    public List<ColorImage> Evaluation(int perPhoto, int size)
     {
-        var random = new Random(seed);
+        var random = new Random(Seeds.EvaluationCrops);
         var crops = new List<ColorImage>();
         foreach (var photo in _photos)
         {
@@ -115,41 +121,7 @@ public sealed class CropSampler : IDisposable
             c.Crop(new Rectangle(x, y, side, side)).Resize(size, size, KnownResamplers.Triangle);
             if (mirror) c.Flip(FlipMode.Horizontal);
         });
-        var image = new ColorImage(size, size);
-        int plane = size * size;
-        crop.ProcessPixelRows(rows =>
-        {
-            for (int r = 0; r < rows.Height; r++)
-            {
-                var row = rows.GetRowSpan(r);
-                for (int c = 0; c < row.Length; c++)
-                {
-                    image.Planes[r * size + c] = row[c].R / 255f;
-                    image.Planes[plane + r * size + c] = row[c].G / 255f;
-                    image.Planes[2 * plane + r * size + c] = row[c].B / 255f;
-                }
-            }
-        });
-        return image;
-    }
-
-    private static Image<Rgb24> ToImage(ColorImage color)
-    {
-        var image = new Image<Rgb24>(color.Width, color.Height);
-        int plane = color.Width * color.Height;
-        image.ProcessPixelRows(rows =>
-        {
-            for (int r = 0; r < rows.Height; r++)
-            {
-                var row = rows.GetRowSpan(r);
-                for (int c = 0; c < row.Length; c++)
-                {
-                    int i = r * color.Width + c;
-                    row[c] = new Rgb24((byte)MathF.Round(color.Planes[i] * 255), (byte)MathF.Round(color.Planes[plane + i] * 255), (byte)MathF.Round(color.Planes[2 * plane + i] * 255));
-                }
-            }
-        });
-        return image;
+        return Rgb24Pixels.ToColorImage(crop);
     }
 
     public void Dispose()

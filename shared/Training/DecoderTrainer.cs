@@ -1,60 +1,31 @@
-using FeatureInversion.Analysis;
 using FeatureInversion.Decoders;
+using FeatureInversion.Decoders.Inference;
+using FeatureInversion.Imaging;
+using FeatureInversion.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FeatureInversion.Training;
 
-public sealed record TrainingOptions
-{
-    public int Steps { get; init; } = 2000;
-    public int BatchSize { get; init; } = 64;
-    public double LearningRate { get; init; } = 1e-3;
-    public double Beta1 { get; init; } = 0.9;
-    public double Beta2 { get; init; } = 0.999;
-
-    /// <summary>Fraction of the steps after which the learning rate is halved every further tenth of the run.</summary>
-    public double DecayFrom { get; init; } = 0.6;
-
-    public int Seed { get; init; } = 1;
-
-    /// <summary>Evaluate on the test set every this many steps (0: only at the end).</summary>
-    public int EvaluateEvery { get; init; } = 500;
-
-    public void Validate()
-    {
-        if (Steps <= 0 || BatchSize <= 0 || LearningRate <= 0 || DecayFrom is < 0 or > 1)
-            throw new ArgumentException("Steps, batch size and learning rate must be positive, DecayFrom in [0, 1].");
-    }
-
-    /// <summary>Learning rate at a step: constant, then halved at DecayFrom and after every further 10% of the run.</summary>
-    public double LearningRateAt(int step)
-    {
-        double start = DecayFrom * Steps;
-        if (step < start) return LearningRate;
-        int halvings = 1 + (int)((step - start) / (0.1 * Steps));
-        return LearningRate * Math.Pow(0.5, halvings);
-    }
-}
-
-public readonly record struct TrainingProgress(int Step, int Steps, double Loss, double ImagesPerSecond, double LearningRate, double? TestError);
-
 /// <summary>
 /// Trains a decoder with the paper's objective: squared Euclidean loss ‖x − f(φ(x))‖² (as a per-pixel mean),
 /// Adam (β1 0.9, β2 0.999, lr 1e-3 by default) with step decay towards the end, batches drawn by a seeded
-/// generator. Every batch runs in its own dispose scope so native memory does not grow across steps.
+/// generator. The network, its optimiser state and every batch live on the network's device (put it there with
+/// <see cref="TorchDevices"/> before training); the only value read back per step is the logged loss. Every batch
+/// runs in its own dispose scope so native memory does not grow across steps.
 /// </summary>
-public sealed class DecoderTrainer
+public static class DecoderTrainer
 {
     public static (double FinalLoss, int Steps, double Seconds) Train(DecoderNetwork network, FeatureDataset train, FeatureDataset? test,
         TrainingOptions options, int startStep = 0, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         options.Validate();
-        if (train.Representation != network.Spec.Representation || train.ImageSize != network.Spec.ImageSize)
+        if (train.Representation.Name != network.Spec.Representation.Name || train.ImageSize != network.Spec.ImageSize)
             throw new ArgumentException($"Dataset ({train.Representation}, {train.ImageSize}px) does not fit the decoder ({network.Spec.Representation}, {network.Spec.ImageSize}px).");
         torch.random.manual_seed(options.Seed + startStep);
-        var random = new Random(options.Seed * 7919 + startStep);
-        var optimizer = optim.Adam(network.parameters(), options.LearningRate, options.Beta1, options.Beta2);
+        var random = new Random(options.Seed * Seeds.BatchSampling + startStep);
+        var device = TorchDevices.Of(network);
+        using var optimizer = optim.Adam(network.parameters(), options.LearningRate, options.Beta1, options.Beta2);
         network.train();
 
         int batch = Math.Min(options.BatchSize, train.Count);
@@ -69,39 +40,21 @@ public sealed class DecoderTrainer
             train.Gather(indices, features, images);
             network.train();
             using var scope = NewDisposeScope();
-            var x = tensor(features, featureShape);
-            var target = tensor(images, imageShape);
+            var x = tensor(features, featureShape).to(device);
+            var target = tensor(images, imageShape).to(device);
             optimizer.zero_grad();
             var loss = nn.functional.mse_loss(network.call(x), target);
             loss.backward();
             optimizer.step();
             return loss.item<float>();
         }, test is null ? null : () => Evaluate(network, test).NormalizedError, progress, cancel);
-        optimizer.Dispose();
         network.eval();
         return result;
     }
 
-    /// <summary>Reconstructs every sample of <paramref name="data"/> (in [0, 1], planar RGB) in batches.</summary>
-    public static List<float[]> Reconstruct(DecoderNetwork network, FeatureDataset data, int batchSize = 64)
-    {
-        network.eval();
-        var result = new List<float[]>(data.Count);
-        int p = 3 * data.ImageSize * data.ImageSize;
-        using var noGrad = no_grad();
-        for (int start = 0; start < data.Count; start += batchSize)
-        {
-            int n = Math.Min(batchSize, data.Count - start);
-            var indices = Enumerable.Range(start, n).ToArray();
-            var features = new float[n * data.Shape.Length];
-            data.Gather(indices, features, new float[n * p]);
-            using var scope = NewDisposeScope();
-            var output = network.call(tensor(features, [n, data.Shape.Channels, data.Shape.Rows, data.Shape.Cols])).clamp(0, 1).contiguous();
-            var values = output.data<float>().ToArray();
-            for (int i = 0; i < n; i++) result.Add(values.AsSpan(i * p, p).ToArray());
-        }
-        return result;
-    }
+    /// <summary>Reconstructs every sample of <paramref name="data"/> (in [0, 1], planar RGB) in batches on the network's device.</summary>
+    public static List<float[]> Reconstruct(DecoderNetwork network, FeatureDataset data, int batchSize = 64) =>
+        DecoderInference.Run(network, [data.Shape.Channels, data.Shape.Rows, data.Shape.Cols], data.Count, data.CopyFeatures, batchSize: batchSize);
 
     /// <summary>Targets of a dataset as [0, 1] planar RGB arrays.</summary>
     public static List<float[]> Targets(FeatureDataset data)

@@ -17,7 +17,7 @@ public sealed class FeatureDataset
 {
     private const string Magic = "FIDS1";
 
-    private FeatureDataset(string representation, FeatureShape shape, int imageSize, int count, byte[] images, Half[] features)
+    private FeatureDataset(RepresentationDescriptor representation, FeatureShape shape, int imageSize, int count, byte[] images, Half[] features)
     {
         Representation = representation;
         Shape = shape;
@@ -27,7 +27,7 @@ public sealed class FeatureDataset
         Features = features;
     }
 
-    public string Representation { get; }
+    public RepresentationDescriptor Representation { get; }
 
     public FeatureShape Shape { get; }
 
@@ -42,18 +42,17 @@ public sealed class FeatureDataset
     public Half[] Features { get; }
 
     /// <summary>Builds the dataset for <paramref name="crops"/>, or loads it from <paramref name="cacheDirectory"/> when cached.</summary>
-    public static FeatureDataset Build(string representation, IReadOnlyList<ColorImage> crops, string? cacheDirectory, string cacheKey, int threads = 0)
+    public static FeatureDataset Build(RepresentationDescriptor representation, IReadOnlyList<ColorImage> crops, string? cacheDirectory, string cacheKey, int threads = 0)
     {
         if (crops.Count == 0) throw new ArgumentException("No images to build a dataset from.");
         int size = crops[0].Width;
-        var probe = FeatureRepresentations.Create(representation);
-        var shape = probe.OutputShape(size, size);
+        var shape = representation.OutputShape(size, size);
         string? cacheFile = null;
         if (cacheDirectory is not null)
         {
-            string key = $"{representation}|{JsonSerializer.Serialize(probe.Settings)}|{size}|{crops.Count}|{cacheKey}";
+            string key = $"{representation.Name}|{JsonSerializer.Serialize(representation.Settings)}|{size}|{crops.Count}|{cacheKey}";
             string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16];
-            cacheFile = Path.Combine(cacheDirectory, $"{representation}-{size}-{crops.Count}-{hash}.bin");
+            cacheFile = Path.Combine(cacheDirectory, $"{representation.Name}-{size}-{crops.Count}-{hash}.bin");
             if (File.Exists(cacheFile)) return Read(cacheFile, representation, shape, size, crops.Count);
         }
 
@@ -66,7 +65,7 @@ public sealed class FeatureDataset
         var features = new Half[crops.Count * shape.Length];
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         Parallel.For(0, crops.Count, options,
-            () => (Extractor: FeatureRepresentations.Create(representation), Buffer: new float[shape.Length]),
+            () => (Extractor: representation.Create(), Buffer: new float[shape.Length]),
             (i, _, state) =>
             {
                 var crop = crops[i];
@@ -101,6 +100,20 @@ public sealed class FeatureDataset
         }
     }
 
+    /// <summary>Copies the features of samples <paramref name="start"/> … into <paramref name="features"/> (as many as it holds).</summary>
+    public void CopyFeatures(int start, Span<float> features)
+    {
+        var src = Features.AsSpan(start * Shape.Length, features.Length);
+        for (int k = 0; k < src.Length; k++) features[k] = (float)src[k];
+    }
+
+    /// <summary>Copies the target images of samples <paramref name="start"/> … into <paramref name="images"/> as [0, 1] values.</summary>
+    public void CopyImages(int start, Span<float> images)
+    {
+        var src = Images.AsSpan(start * 3 * ImageSize * ImageSize, images.Length);
+        for (int k = 0; k < src.Length; k++) images[k] = src[k] * (1f / 255f);
+    }
+
     private const int ChunkElements = 1 << 26;
 
     private void Write(string path)
@@ -111,7 +124,7 @@ public sealed class FeatureDataset
         using (var writer = new BinaryWriter(stream))
         {
             writer.Write(Magic);
-            writer.Write(Representation);
+            writer.Write(Representation.Name);
             writer.Write(ImageSize);
             writer.Write(Count);
             writer.Write(Shape.Length);
@@ -123,11 +136,11 @@ public sealed class FeatureDataset
         File.Move(temp, path, overwrite: true); // never leave a half-written cache behind
     }
 
-    private static FeatureDataset Read(string path, string representation, FeatureShape shape, int size, int count)
+    private static FeatureDataset Read(string path, RepresentationDescriptor representation, FeatureShape shape, int size, int count)
     {
         using var stream = File.OpenRead(path);
         using var reader = new BinaryReader(stream);
-        if (reader.ReadString() != Magic || reader.ReadString() != representation || reader.ReadInt32() != size
+        if (reader.ReadString() != Magic || reader.ReadString() != representation.Name || reader.ReadInt32() != size
             || reader.ReadInt32() != count || reader.ReadInt32() != shape.Length)
             throw new InvalidDataException($"{path}: feature cache does not match; delete it to rebuild.");
         var images = reader.ReadBytes(count * 3 * size * size);

@@ -1,12 +1,16 @@
 using FeatureInversion.Decoders;
+using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Features;
+using FeatureInversion.Models;
+using FeatureInversion.Onnx;
+using TorchSharp;
 
 namespace FeatureInversion.Training;
 
 /// <summary>What to train: data folders, decoder geometry and optimisation settings.</summary>
 public sealed record TrainingJobOptions
 {
-    public required string Representation { get; init; }
+    public required RepresentationDescriptor Representation { get; init; }
     public required string TrainDirectory { get; init; }
     public required string TestDirectory { get; init; }
     public required string OutputDirectory { get; init; }
@@ -31,10 +35,11 @@ public sealed record TrainingJobOptions
 /// </summary>
 public static class TrainingJob
 {
-    public static DecoderManifest Run(TrainingJobOptions o, IProgress<TrainingProgress>? progress = null, TextWriter? log = null, CancellationToken cancel = default)
+    public static DecoderManifest Run(TrainingJobOptions o, RepresentationRegistry registry, IProgress<TrainingProgress>? progress = null, TextWriter? log = null, CancellationToken cancel = default)
     {
+        var device = TorchDevices.Resolve(o.Training.Device);
         var spec = DecoderArchitecture.For(o.Representation, o.ImageSize, o.Width);
-        log?.WriteLine($"decoder {o.Representation} {o.ImageSize}px width {o.Width}: {spec.Layers.Count} layers, input {spec.Input}");
+        log?.WriteLine($"decoder {o.Representation} {o.ImageSize}px width {o.Width}: {spec.Layers.Count} layers, input {spec.Input}, on {device.type}");
 
         FeatureDataset train, test;
         int trainPhotos;
@@ -47,7 +52,7 @@ public static class TrainingJob
         using (var sampler = new CropSampler(o.TestDirectory))
         {
             string key = $"test|{string.Join(",", sampler.Files.Select(f => Path.GetFileName(f) + ":" + new FileInfo(f).Length))}|{CropSampler.MinScale}|{CropSampler.WorkingSide}";
-            test = FeatureDataset.Build(o.Representation, sampler.Evaluation(o.TestCropsPerPhoto, o.ImageSize, seed: 12345), o.CacheDirectory, key);
+            test = FeatureDataset.Build(o.Representation, sampler.Evaluation(o.TestCropsPerPhoto, o.ImageSize), o.CacheDirectory, key);
         }
         log?.WriteLine($"data: {train.Count} training crops of {trainPhotos} photos, {test.Count} test crops");
 
@@ -56,7 +61,7 @@ public static class TrainingJob
         if (o.ResumeFrom is not null)
         {
             DecoderManifest previous;
-            (network, previous) = DecoderCheckpoint.Load(o.ResumeFrom, o.Representation);
+            (network, previous) = DecoderCheckpoint.Load(o.ResumeFrom, registry, o.Representation.Name);
             if (network.Spec.ImageSize != o.ImageSize || network.Spec.Width != o.Width)
                 throw new InvalidDataException($"{o.ResumeFrom}: checkpoint is {previous.ImageSize}px width {previous.Width}, run asks {o.ImageSize}px width {o.Width}.");
             startStep = previous.Training?.Steps ?? 0;
@@ -67,6 +72,7 @@ public static class TrainingJob
             TorchSharp.torch.random.manual_seed(o.Training.Seed);
             network = new DecoderNetwork(spec);
         }
+        network.to(device); // weights are initialised on the CPU (same seeds, same start on every device), then moved
 
         using (network)
         {
@@ -74,14 +80,15 @@ public static class TrainingJob
             double loss, seconds;
             int steps;
             EvaluationRecord evaluation;
-            FeatureInversion.Onnx.OnnxNetwork? encoderToSave = null;
+            OnnxNetwork? encoderToSave = null;
             var settings = new Dictionary<string, string>();
             if (o.Autoencoder)
             {
-                if (FeatureRepresentations.Create(o.Representation) is not ResNet18Representation layer)
+                if (o.Representation.Create() is not ResNet18Representation layer)
                     throw new ArgumentException($"--autoencoder needs a CNN layer (resnet18-…), not '{o.Representation}'.");
                 if (o.ResumeFrom is not null) throw new ArgumentException("--autoencoder runs cannot be resumed.");
                 var (encoder, mean) = ResNet18Representation.LoadTrainable();
+                encoder.to(device);
                 (loss, steps, seconds) = AutoencoderTrainer.Train(network, encoder, mean, layer, train, test, o.Training, progress, cancel);
                 evaluation = AutoencoderTrainer.Evaluate(network, encoder, mean, layer, test, DecoderTrainer.MeanImage(train), testData);
                 encoderToSave = encoder;
@@ -117,7 +124,7 @@ public static class TrainingJob
                 encoderToSave.save(Path.Combine(o.OutputDirectory, "encoder.dat"));
                 encoderToSave.Dispose();
             }
-            return DecoderCheckpoint.ReadManifest(o.OutputDirectory);
+            return DecoderManifest.Read(o.OutputDirectory);
         }
     }
 }

@@ -57,20 +57,20 @@ internal static class PipelineBenchmark
         var views = new Dictionary<int, ColorImage[]>();
         foreach (var dir in models)
         {
-            var manifest = DecoderCheckpoint.ReadManifest(dir);
-            var (network, _) = DecoderCheckpoint.Load(dir, manifest.Representation);
+            var manifest = DecoderManifest.Read(dir);
+            var (network, _) = DecoderCheckpoint.Load(dir, Registry, manifest.Representation);
             using (network)
             {
                 int size = manifest.ImageSize;
                 if (!views.TryGetValue(size, out var inputs))
                 {
                     inputs = new ColorImage[photos.Length];
-                    Parallel.For(0, photos.Length, i => inputs[i] = Reconstruction.DecoderInput(photos[i], size));
+                    Parallel.For(0, photos.Length, i => inputs[i] = ImageFiles.CenterSquare(photos[i], size));
                     views[size] = inputs;
                 }
                 var features = new FeatureMap[inputs.Length];
-                Parallel.For(0, inputs.Length, i => features[i] = FeatureRepresentations.Create(manifest.Representation).Extract(inputs[i]));
-                var outputs = DecoderEvaluation.Decode(network, features, batchSize: 16);
+                Parallel.For(0, inputs.Length, i => features[i] = Registry.Create(manifest.Representation).Extract(inputs[i]));
+                var outputs = DecoderInference.Decode(network, features, batchSize: 16);
                 for (int i = 0; i < outputs.Count; i++)
                 {
                     ReconstructionMetrics.Distance(inputs[i].Planes, outputs[i].Planes);
@@ -87,7 +87,7 @@ internal static class PipelineBenchmark
         string root = Path.Combine(Path.GetTempPath(), "fi-bench-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var options = new PipelineOptions { Representations = models.Select(m => DecoderCheckpoint.ReadManifest(m).Representation).ToArray(), ModelCacheDirectory = Path.Combine(root, "cache") };
+            var options = new PipelineOptions { Representations = models.Select(m => DecoderManifest.Read(m).Representation).ToArray(), ModelCacheDirectory = Path.Combine(root, "cache") };
             var store = new LocalBlobStore(Path.Combine(root, "storage"));
             var queue = new InProcessJobQueue(options.BatchSize);
             var summary = new LocalPipeline(store, queue, queue, options).RunAsync(models, files, "bench").GetAwaiter().GetResult();

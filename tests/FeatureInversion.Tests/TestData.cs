@@ -7,6 +7,11 @@ internal static class TestData
 {
     public static string Root { get; } = FindRoot();
 
+    /// <summary>Every representation a TorchSharp host offers (hand-designed and ResNet18 layers).</summary>
+    public static RepresentationRegistry Representations { get; } = CnnRepresentations.All(alexNetOnnx: "");
+
+    public static RepresentationDescriptor Representation(string name) => Representations.Get(name);
+
     public static string PhotosDirectory => Path.Combine(Root, "tests", "data", "photos");
 
     /// <summary>Every committed test photograph (varied sizes), sorted by name.</summary>
@@ -27,7 +32,7 @@ internal static class TestData
     public static FeatureInversion.Training.FeatureDataset Crops(string representation, int count, int seed)
     {
         using var sampler = new FeatureInversion.Training.CropSampler(PhotosDirectory);
-        return FeatureInversion.Training.FeatureDataset.Build(representation, sampler.Random(count, 64, seed), cacheDirectory: null, cacheKey: "");
+        return FeatureInversion.Training.FeatureDataset.Build(Representation(representation), sampler.Random(count, 64, seed), cacheDirectory: null, cacheKey: "");
     }
 
     public static ColorImage LoadPhoto(string name) => ImageFiles.Load(Path.Combine(PhotosDirectory, name));

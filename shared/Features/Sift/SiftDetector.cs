@@ -38,7 +38,7 @@ public sealed partial class SiftDetector
 
     public SiftDetector(SiftOptions? options = null)
     {
-        Options = options ?? SiftOptions.Paper;
+        Options = options ?? new SiftOptions();
         Options.Validate();
         Sigmak = Math.Pow(2.0, 1.0 / S);
         Sigma0 = 1.6 * Sigmak;

@@ -31,8 +31,6 @@ public sealed record SiftOptions
     /// <summary>Gaussian window of the descriptor, in spatial bins.</summary>
     public double WindowSize { get; init; } = 2;
 
-    public static SiftOptions Paper { get; } = new();
-
     public void Validate()
     {
         if (LevelsPerOctave < 1) throw new ArgumentOutOfRangeException(nameof(LevelsPerOctave), LevelsPerOctave, "Need at least one level per octave.");

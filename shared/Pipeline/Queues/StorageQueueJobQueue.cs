@@ -12,7 +12,7 @@ namespace FeatureInversion.Pipeline.Queues;
 /// storage-queue trigger does. Storage queues have no duplicate detection: the worker's create-only result writes
 /// make a duplicate delivery harmless.
 /// </summary>
-public sealed class StorageQueueJobQueue(QueueClient queue, QueueClient poison, TimeSpan visibilityTimeout, int concurrency = 16) : IJobQueue, IJobSource
+public sealed class StorageQueueJobQueue(QueueClient queue, QueueClient poison, TimeSpan visibilityTimeout, int concurrency = 16) : IJobQueue, IJobSource, IProvisionedQueue
 {
     public QueueClient Queue { get; } = queue;
     public QueueClient Poison { get; } = poison;

@@ -23,7 +23,7 @@ public class FeaturesVerbTests : IDisposable
 
         var (data, shape) = NpyFile.Read(output);
         Assert.Equal(new[] { channels, rows, cols }, shape);
-        Assert.Equal(FeatureRepresentations.Create(representation).Extract(TestData.LoadGray("chelsea-451x300.jpg")).Data, data);
+        Assert.Equal(TestData.Representations.Create(representation).Extract(TestData.LoadGray("chelsea-451x300.jpg")).Data, data);
         Assert.Contains($"({channels}, {rows}, {cols})", stdout.ToString());
     }
 

@@ -15,14 +15,14 @@ public class CropSamplerTests
         Assert.All(a, i => Assert.Equal((64, 64), (i.Width, i.Height)));
         Assert.Equal(a.Select(i => i.Planes), b.Select(i => i.Planes));
         Assert.NotEqual(a.Select(i => i.Planes), c.Select(i => i.Planes));
-        Assert.Equal(5 * 3, sampler.Evaluation(3, 64, seed: 1).Count);
+        Assert.Equal(5 * 3, sampler.Evaluation(3, 64).Count);
     }
 
     [Fact]
     public void ChromaJitterKeepsLuminanceAndSoTheFeatures()
     {
         using var sampler = new CropSampler(TestData.PhotosDirectory);
-        var crop = sampler.Evaluation(1, 64, seed: 1)[2]; // a colour photo
+        var crop = sampler.Evaluation(1, 64)[2]; // a colour photo
         var gray = crop.ToGray().Pixels.ToArray();
         var hogBefore = new HogExtractor().Extract(crop).Data;
         var jittered = new FeatureInversion.Imaging.ColorImage(64, 64, (float[])crop.Planes.Clone());
@@ -51,7 +51,7 @@ public class CropSamplerTests
     public void DatasetsLargerThanOneArrayAreRefusedWithTheLimit(string representation, int size, int count)
     {
         var crops = new ManyCrops(count, new FeatureInversion.Imaging.ColorImage(size, size));
-        var e = Assert.Throws<ArgumentException>(() => FeatureInversion.Training.FeatureDataset.Build(representation, crops, null, ""));
+        var e = Assert.Throws<ArgumentException>(() => FeatureInversion.Training.FeatureDataset.Build(TestData.Representation(representation), crops, null, ""));
         Assert.Contains("use at most", e.Message);
     }
 }

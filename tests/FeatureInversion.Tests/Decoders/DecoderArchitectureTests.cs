@@ -9,7 +9,7 @@ public class DecoderArchitectureTests
     [Fact]
     public void FullSizeHogDecoderHasTheDocumentedShapes()
     {
-        var spec = DecoderArchitecture.For("hog", 256, 1.0);
+        var spec = DecoderArchitecture.For(TestData.Representation("hog"), 256, 1.0);
         Assert.Equal(new FeatureInversion.Features.FeatureShape(31, 32, 32), spec.Input);
         string[] expected =
         [
@@ -35,7 +35,7 @@ public class DecoderArchitectureTests
     [Fact]
     public void FullSizeLbpAndSiftDecodersGoThroughFourByFour()
     {
-        var lbp = DecoderArchitecture.For("lbp", 256, 1.0);
+        var lbp = DecoderArchitecture.For(TestData.Representation("lbp"), 256, 1.0);
         Assert.Equal(new FeatureInversion.Features.FeatureShape(58, 16, 16), lbp.Input);
         Assert.Equal(
             ["conv1 input 16x16x58 k5 s2 -> 8x8x256", "conv2 conv1 8x8x256 k3 s2 -> 4x4x512", "conv3 conv2 4x4x512 k3 s1 -> 4x4x1024",
@@ -43,7 +43,7 @@ public class DecoderArchitectureTests
              "upconv4 upconv3 32x32x128 k4 s2 -> 64x64x64", "upconv5 upconv4 64x64x64 k4 s2 -> 128x128x32", "upconv6 upconv5 128x128x32 k4 s2 -> 256x256x3"],
             lbp.Layers.Select(Describe));
 
-        var sift = DecoderArchitecture.For("sift-grid", 256, 1.0);
+        var sift = DecoderArchitecture.For(TestData.Representation("sift-grid"), 256, 1.0);
         Assert.Equal(new FeatureInversion.Features.FeatureShape(133, 64, 64), sift.Input);
         Assert.Equal("conv4 conv3 8x8x1024 k3 s2 -> 4x4x1024", Describe(sift.Layers[3]));
         Assert.Equal("upconv6 upconv5 128x128x32 k4 s2 -> 256x256x3", Describe(sift.Output));
@@ -57,7 +57,7 @@ public class DecoderArchitectureTests
     [InlineData("lbp", 128, 0.125)]
     public void NetworksProduceImagesOfTheSpecifiedSize(string representation, int size, double width)
     {
-        var spec = DecoderArchitecture.For(representation, size, width);
+        var spec = DecoderArchitecture.For(TestData.Representation(representation), size, width);
         using var network = new DecoderNetwork(spec);
         using var scope = NewDisposeScope();
         var output = network.call(zeros(2, spec.Input.Channels, spec.Input.Rows, spec.Input.Cols));
@@ -68,9 +68,9 @@ public class DecoderArchitectureTests
     [Fact]
     public void RefusesUnsupportedSizesAndRepresentations()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => DecoderArchitecture.For("hog", 100, 1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => DecoderArchitecture.For("hog", 64, 0));
-        Assert.Throws<ArgumentException>(() => DecoderArchitecture.For("surf", 64, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DecoderArchitecture.For(TestData.Representation("hog"), 100, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DecoderArchitecture.For(TestData.Representation("hog"), 64, 0));
+        Assert.Throws<ArgumentException>(() => DecoderArchitecture.For(TestData.Representation("surf"), 64, 1));
     }
 
     private static string Describe(LayerSpec l) =>

@@ -12,7 +12,7 @@ public class DecoderCheckpointTests : IDisposable
     private static DecoderNetwork NewNetwork(string representation = "lbp")
     {
         random.manual_seed(3);
-        return new DecoderNetwork(DecoderArchitecture.For(representation, 64, 0.125));
+        return new DecoderNetwork(DecoderArchitecture.For(TestData.Representation(representation), 64, 0.125));
     }
 
     [Fact]
@@ -20,7 +20,7 @@ public class DecoderCheckpointTests : IDisposable
     {
         using var network = NewNetwork();
         DecoderCheckpoint.Save(network, new DecoderManifest { Version = "test-1" }, _dir);
-        var (loaded, manifest) = DecoderCheckpoint.Load(_dir, "lbp");
+        var (loaded, manifest) = DecoderCheckpoint.Load(_dir, TestData.Representations, "lbp");
         using (loaded)
         {
             Assert.Equal("test-1", manifest.Version);
@@ -42,7 +42,7 @@ public class DecoderCheckpointTests : IDisposable
     {
         using var network = NewNetwork();
         DecoderCheckpoint.Save(network, new DecoderManifest { Version = "test-2" }, _dir);
-        var e = Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(_dir, "hog"));
+        var e = Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(_dir, TestData.Representations, "hog"));
         Assert.Contains("inverts 'lbp', not 'hog'", e.Message);
     }
 
@@ -55,15 +55,15 @@ public class DecoderCheckpointTests : IDisposable
         string original = File.ReadAllText(manifestPath);
 
         File.WriteAllText(manifestPath, original.Replace("\"cellSize\": \"16\"", "\"cellSize\": \"8\""));
-        Assert.Contains("cellSize=8", Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(_dir, "lbp")).Message);
+        Assert.Contains("cellSize=8", Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(_dir, TestData.Representations, "lbp")).Message);
 
         File.WriteAllText(manifestPath, original);
         var weights = Path.Combine(_dir, DecoderManifest.WeightsFileName);
         var bytes = File.ReadAllBytes(weights);
         bytes[^1] ^= 0xff;
         File.WriteAllBytes(weights, bytes);
-        Assert.Contains("SHA-256", Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(_dir, "lbp")).Message);
+        Assert.Contains("SHA-256", Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(_dir, TestData.Representations, "lbp")).Message);
 
-        Assert.Throws<FileNotFoundException>(() => DecoderCheckpoint.Load(Path.Combine(_dir, "missing"), "lbp"));
+        Assert.Throws<FileNotFoundException>(() => DecoderCheckpoint.Load(Path.Combine(_dir, "missing"), TestData.Representations, "lbp"));
     }
 }

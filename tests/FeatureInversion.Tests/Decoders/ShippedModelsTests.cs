@@ -19,10 +19,10 @@ public class ShippedModelsTests
     public void ThereAreDecodersForTheHandDesignedRepresentationsAndTheRequiredCnnLayers()
     {
         var representations = Directory.GetDirectories(Path.Combine(TestData.Root, "models")).Where(d => File.Exists(Path.Combine(d, DecoderManifest.FileName)))
-            .Select(d => DecoderCheckpoint.ReadManifest(d).Representation);
+            .Select(d => DecoderManifest.Read(d).Representation);
         Assert.Equal(["hog", "lbp", "sift-grid"], representations.Order());
         // CNN layers (issue 3): at least conv1, a middle stage, the last stage and the pooled vector.
-        var deep = ShippedDirectories().Select(DecoderCheckpoint.ReadManifest).Select(m => m.Representation).ToHashSet();
+        var deep = ShippedDirectories().Select(DecoderManifest.Read).Select(m => m.Representation).ToHashSet();
         string[] required = ["resnet18-conv1", "resnet18-res3", "resnet18-res5", "resnet18-pool5"];
         Assert.All(required, r => Assert.Contains(r, deep));
     }
@@ -40,21 +40,21 @@ public class ShippedModelsTests
     public void LoadsAndReconstructsAPhoto(string model)
     {
         string dir = Path.Combine(TestData.Root, "models", model);
-        var manifest = DecoderCheckpoint.ReadManifest(dir);
+        var manifest = DecoderManifest.Read(dir);
         Assert.True(new FileInfo(Path.Combine(dir, DecoderManifest.WeightsFileName)).Length < 11_000_000, "shipped weights must stay small (the pool5 decoder, three FC layers, is 10.5 MB)");
         Assert.NotNull(manifest.Evaluation);
         Assert.True(manifest.Evaluation!.NormalizedError < manifest.Evaluation.MeanImageBaselineError,
             $"{model}: error {manifest.Evaluation.NormalizedError} is not below the mean-image baseline {manifest.Evaluation.MeanImageBaselineError}");
 
-        var (network, _) = DecoderCheckpoint.Load(dir, manifest.Representation);
+        var (network, _) = DecoderCheckpoint.Load(dir, TestData.Representations, manifest.Representation);
         using (network)
         {
-            var (input, features, reconstruction) = Reconstruction.FromPhoto(network, TestData.LoadPhoto("coffee-480x320.jpg"));
+            var (input, features, reconstruction) = DecoderInference.FromPhoto(network, TestData.LoadPhoto("coffee-480x320.jpg"));
             Assert.Equal((manifest.ImageSize, manifest.ImageSize), (reconstruction.Width, reconstruction.Height));
             Assert.All(reconstruction.Planes, v => Assert.InRange(v, 0f, 1f));
             // A trained decoder tracks the photo: closer to it than to a flat gray image is.
-            double error = FeatureInversion.Analysis.ReconstructionMetrics.Distance(input.Planes, reconstruction.Planes);
-            double gray = FeatureInversion.Analysis.ReconstructionMetrics.Distance(input.Planes, Enumerable.Repeat(0.5f, input.Planes.Length).ToArray());
+            double error = ReconstructionMetrics.Distance(input.Planes, reconstruction.Planes);
+            double gray = ReconstructionMetrics.Distance(input.Planes, Enumerable.Repeat(0.5f, input.Planes.Length).ToArray());
             Assert.True(error < gray, $"{model}: reconstruction distance {error:F2} vs flat gray {gray:F2}");
         }
     }

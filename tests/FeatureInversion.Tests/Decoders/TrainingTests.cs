@@ -20,7 +20,7 @@ public class TrainingTests
     {
         var data = TestData.Crops("hog", 64, seed: 5);
         random.manual_seed(1);
-        using var network = new DecoderNetwork(DecoderArchitecture.For("hog", 64, 0.125));
+        using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("hog"), 64, 0.125));
         double before = Loss(network, data);
         var (_, steps, _) = DecoderTrainer.Train(network, data, null, new TrainingOptions { Steps = 60, BatchSize = 16, Seed = 1 });
         double after = Loss(network, data);
@@ -35,7 +35,7 @@ public class TrainingTests
         float[] Run()
         {
             random.manual_seed(7);
-            using var network = new DecoderNetwork(DecoderArchitecture.For("lbp", 64, 0.0625));
+            using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("lbp"), 64, 0.0625));
             DecoderTrainer.Train(network, data, null, new TrainingOptions { Steps = 5, BatchSize = 8, Seed = 7 });
             return DecoderTrainer.Reconstruct(network, data)[0];
         }
@@ -47,7 +47,7 @@ public class TrainingTests
     {
         var data = TestData.Crops("lbp", 16, seed: 8);
         random.manual_seed(2);
-        using var network = new DecoderNetwork(DecoderArchitecture.For("lbp", 64, 0.0625));
+        using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("lbp"), 64, 0.0625));
         DecoderTrainer.Train(network, data, null, new TrainingOptions { Steps = 2, BatchSize = 4 }); // warm-up allocations
         DisposeScopeManager.Statistics.Reset();
         DecoderTrainer.Train(network, data, null, new TrainingOptions { Steps = 10, BatchSize = 4 });

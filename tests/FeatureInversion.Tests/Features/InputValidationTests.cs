@@ -6,13 +6,13 @@ namespace FeatureInversion.Tests.Features;
 /// <summary>Every representation refuses bad input with a clear message instead of producing garbage.</summary>
 public class InputValidationTests
 {
-    public static TheoryData<string> Representations => new(FeatureRepresentations.Names);
+    public static TheoryData<string> Representations => new(RepresentationRegistry.HandDesigned().Names);
 
     [Theory]
     [MemberData(nameof(Representations))]
     public void RefusesImagesSmallerThanOneCell(string name)
     {
-        var representation = FeatureRepresentations.Create(name);
+        var representation = TestData.Representations.Create(name);
         var e = Assert.Throws<ArgumentException>(() => representation.Extract(new GrayImage(3, 40)));
         Assert.Contains("smaller than the minimum", e.Message);
     }
@@ -23,7 +23,7 @@ public class InputValidationTests
     {
         var image = TestData.LoadGray("camera-256x256.jpg");
         image[10, 20] = float.NaN;
-        var e = Assert.Throws<ArgumentException>(() => FeatureRepresentations.Create(name).Extract(image));
+        var e = Assert.Throws<ArgumentException>(() => TestData.Representations.Create(name).Extract(image));
         Assert.Contains("non-finite pixel at (10, 20)", e.Message);
     }
 
@@ -32,7 +32,7 @@ public class InputValidationTests
     public void RefusesAnOutputBufferOfTheWrongLength(string name)
     {
         var image = TestData.LoadGray("camera-256x256.jpg");
-        var representation = FeatureRepresentations.Create(name);
+        var representation = TestData.Representations.Create(name);
         var buffer = new float[representation.OutputShape(image.Width, image.Height).Length - 1];
         Assert.Throws<ArgumentException>(() => representation.Extract(image, buffer));
     }
@@ -41,7 +41,7 @@ public class InputValidationTests
     public void RefusesEmptyImagesAndUnknownNames()
     {
         Assert.Throws<ArgumentException>(() => new GrayImage(0, 10));
-        var e = Assert.Throws<ArgumentException>(() => FeatureRepresentations.Create("hogg"));
+        var e = Assert.Throws<ArgumentException>(() => TestData.Representations.Create("hogg"));
         Assert.Contains("hog, lbp, sift-grid", e.Message);
     }
 

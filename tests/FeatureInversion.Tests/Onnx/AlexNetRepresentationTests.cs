@@ -26,7 +26,7 @@ public class AlexNetRepresentationTests
             ["conv1"] = new(12, 55, 55), ["conv2"] = new(32, 27, 27), ["conv3"] = new(48, 13, 13), ["conv4"] = new(48, 13, 13),
             ["conv5"] = new(32, 13, 13), ["fc6"] = new(512, 1, 1), ["fc7"] = new(512, 1, 1), ["fc8"] = new(1000, 1, 1),
         };
-        var image = FeatureInversion.Decoders.Reconstruction.DecoderInput(TestData.LoadPhoto("astronaut-300x300.jpg"), 64).ToGray();
+        var image = FeatureInversion.Imaging.ImageFiles.CenterSquare(TestData.LoadPhoto("astronaut-300x300.jpg"), 64).ToGray();
         foreach (var layer in AlexNetRepresentation.Layers)
         {
             using var rep = new AlexNetRepresentation(path, layer);

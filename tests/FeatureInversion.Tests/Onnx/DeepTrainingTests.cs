@@ -14,7 +14,7 @@ public class DeepTrainingTests
     {
         var data = TestData.Crops("resnet18-pool5", 48, seed: 3);
         random.manual_seed(1);
-        using var network = new DecoderNetwork(DecoderArchitecture.For("resnet18-pool5", 64, 0.125));
+        using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("resnet18-pool5"), 64, 0.125));
         double before = DecoderTrainer.Evaluate(network, data).NormalizedError;
         DecoderTrainer.Train(network, data, null, new TrainingOptions { Steps = 60, BatchSize = 16, Seed = 1 });
         double after = DecoderTrainer.Evaluate(network, data).NormalizedError;
@@ -25,13 +25,13 @@ public class DeepTrainingTests
     public void TheAutoencoderTrainsTheEncoderTooAndItsCheckpointIsNotTakenForAFixedDecoder()
     {
         var data = TestData.Crops("resnet18-res4", 32, seed: 4);
-        var layer = (ResNet18Representation)FeatureRepresentations.Create("resnet18-res4");
+        var layer = (ResNet18Representation)TestData.Representations.Create("resnet18-res4");
         var (encoder, mean) = ResNet18Representation.LoadTrainable();
         using (encoder)
         {
             var before0 = encoder.parameters().Select(p => p.detach().clone()).ToList();
             random.manual_seed(2);
-            using var decoder = new DecoderNetwork(DecoderArchitecture.For("resnet18-res4", 64, 0.125));
+            using var decoder = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("resnet18-res4"), 64, 0.125));
             double before = AutoencoderTrainer.Evaluate(decoder, encoder, mean, layer, data).NormalizedError;
 
             AutoencoderTrainer.Train(decoder, encoder, mean, layer, data, null, new TrainingOptions { Steps = 30, BatchSize = 8, Seed = 2 });
@@ -43,7 +43,7 @@ public class DeepTrainingTests
 
             string dir = Path.Combine(Path.GetTempPath(), "fi-ae-" + Guid.NewGuid().ToString("N"));
             DecoderCheckpoint.Save(decoder, new DecoderManifest { Version = "resnet18-res4-ae-test", RepresentationSettings = new() { [DecoderCheckpoint.EncoderSetting] = "autoencoder" } }, dir);
-            var e = Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(dir, "resnet18-res4"));
+            var e = Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(dir, TestData.Representations, "resnet18-res4"));
             Assert.Contains("autoencoder", e.Message);
         }
     }

@@ -14,7 +14,7 @@ public class OnnxNetworkTests
     /// <summary>A photo as the 1×3×224×224 RGB input the preprocessing graph expects (0–255).</summary>
     private static float[] PhotoInput()
     {
-        var photo = FeatureInversion.Decoders.Reconstruction.DecoderInput(TestData.LoadPhoto("chelsea-451x300.jpg"), 224);
+        var photo = FeatureInversion.Imaging.ImageFiles.CenterSquare(TestData.LoadPhoto("chelsea-451x300.jpg"), 224);
         return photo.Planes.Select(v => v * 255f).ToArray();
     }
 

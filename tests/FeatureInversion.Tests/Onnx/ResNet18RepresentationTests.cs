@@ -12,11 +12,11 @@ public class ResNet18RepresentationTests
     [InlineData(224)]
     public void EveryLayerHasItsDeclaredShapeAndMatchesTheNetworkRunDirectly(int size)
     {
-        var image = FeatureInversion.Decoders.Reconstruction.DecoderInput(TestData.LoadPhoto("coffee-480x320.jpg"), size).ToGray();
+        var image = FeatureInversion.Imaging.ImageFiles.CenterSquare(TestData.LoadPhoto("coffee-480x320.jpg"), size).ToGray();
         using var net = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File));
-        foreach (var name in FeatureRepresentations.DeepNames)
+        foreach (var name in TestData.Representations.All.Where(d => d.Kind == RepresentationKind.CnnLayer).Select(d => d.Name))
         {
-            var rep = FeatureRepresentations.Create(name);
+            var rep = TestData.Representations.Create(name);
             var map = rep.Extract(image);
             Assert.Equal(rep.OutputShape(size, size).Length, map.Data.Length);
             Assert.All(map.Data, v => Assert.True(float.IsFinite(v)));
@@ -25,8 +25,8 @@ public class ResNet18RepresentationTests
         // pool5 at 224 is the model's own output, and equals the global mean of res5 (what it is elsewhere).
         if (size == 224)
         {
-            var pool5 = FeatureRepresentations.Create("resnet18-pool5").Extract(image).Data;
-            var res5 = FeatureRepresentations.Create("resnet18-res5").Extract(image);
+            var pool5 = TestData.Representations.Create("resnet18-pool5").Extract(image).Data;
+            var res5 = TestData.Representations.Create("resnet18-res5").Extract(image);
             for (int c = 0; c < 512; c++)
                 Assert.Equal(res5.Channel(c).ToArray().Average(), pool5[c], 3);
         }
@@ -35,7 +35,7 @@ public class ResNet18RepresentationTests
     [Fact]
     public void UnknownLayersAreRefused()
     {
-        var e = Assert.Throws<ArgumentException>(() => FeatureRepresentations.Create("resnet18-fc9"));
+        var e = Assert.Throws<ArgumentException>(() => TestData.Representations.Create("resnet18-fc9"));
         Assert.Contains("res5", e.Message);
     }
 
@@ -46,7 +46,7 @@ public class ResNet18RepresentationTests
     [InlineData("resnet18-res4", 256, 4)]
     public void ConvolutionalLayerDecodersAreThreeConvolutionsThenUpConvolutions(string representation, int size, int upconvs)
     {
-        var spec = DecoderArchitecture.For(representation, size, 1);
+        var spec = DecoderArchitecture.For(TestData.Representation(representation), size, 1);
         Assert.Equal([LayerKind.Conv, LayerKind.Conv, LayerKind.Conv], spec.Layers.Take(3).Select(l => l.Kind));
         Assert.All(spec.Layers.Take(3), l => Assert.Equal((3, 1, 256), (l.Kernel, l.Stride, l.OutChannels)));
         Assert.Equal(upconvs, spec.Layers.Skip(3).Count()); // log2(image size / map size)
@@ -57,12 +57,12 @@ public class ResNet18RepresentationTests
     [Fact]
     public void TheVectorLayerDecoderIsThreeFullyConnectedLayersReshapedTo4x4x256ThenUpConvolutions()
     {
-        var spec = DecoderArchitecture.For("resnet18-pool5", 256, 1);
+        var spec = DecoderArchitecture.For(TestData.Representation("resnet18-pool5"), 256, 1);
         Assert.Equal([LayerKind.Fc, LayerKind.Fc, LayerKind.Fc], spec.Layers.Take(3).Select(l => l.Kind));
         Assert.Equal((512, 4096), (spec.Layers[0].InChannels, spec.Layers[0].OutChannels));
         Assert.Equal((256, 4), (spec.Layers[2].OutChannels, spec.Layers[2].OutSize));
         Assert.Equal(6, spec.Layers.Count(l => l.Kind == LayerKind.UpConv)); // 4 -> 256
-        using var network = new DecoderNetwork(DecoderArchitecture.For("resnet18-pool5", 64, 0.25));
+        using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("resnet18-pool5"), 64, 0.25));
         using var scope = NewDisposeScope();
         Assert.Equal([2L, 3, 64, 64], network.call(randn(2, 512, 1, 1)).shape);
     }

@@ -17,13 +17,12 @@ public class LocalPipelineTests
         await using var bed = new PipelineTestbed(store, queue, queue);
         await bed.SetUpAsync("hog", "lbp");
         string[] photos = ["camera-256x256.jpg", "coffee-480x320.jpg", "rocket-427x285.jpg"];
-        foreach (var p in photos) Assert.Null((await bed.UploadPhotoAsync("b1", p)).Error);
+        foreach (var p in photos) Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("b1", p));
         byte[] jpeg = File.ReadAllBytes(Path.Combine(TestData.PhotosDirectory, "chelsea-451x300.jpg"));
         var truncated = await bed.UploadAsync("b1/truncated.jpg", jpeg[..(jpeg.Length / 3)]);
         var text = await bed.UploadAsync("b1/notes.txt", "not an image"u8.ToArray());
-        Assert.NotNull(truncated.Error);
-        Assert.Contains("notes.txt", text.Error);
-        Assert.Empty(truncated.Jobs);
+        Assert.IsType<RefusedUpload>(truncated);
+        Assert.Contains("notes.txt", Assert.IsType<RefusedUpload>(text).Error);
 
         var statuses = await bed.RunWorkerUntilSettledAsync(photos.Select(p => $"b1/{p}").Append("b1/truncated.jpg").Append("b1/notes.txt"), TimeSpan.FromMinutes(2));
         var done = statuses.Where(s => s.Status == ResultsQuery.Done).ToList();
@@ -53,8 +52,8 @@ public class LocalPipelineTests
         var (store, queue) = Local();
         await using var bed = new PipelineTestbed(store, queue, queue);
         await bed.SetUpAsync("hog");
-        var first = await bed.UploadPhotoAsync("b2", "camera-256x256.jpg");
-        var again = await bed.UploadPhotoAsync("b2", "camera-256x256.jpg"); // blob trigger fires twice for one upload
+        var first = Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("b2", "camera-256x256.jpg"));
+        var again = Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("b2", "camera-256x256.jpg")); // blob trigger fires twice for one upload
         Assert.Equal(first.ImageId, again.ImageId);
         Assert.Equal(first.Jobs.Select(j => j.JobId), again.Jobs.Select(j => j.JobId));
         Assert.Equal(2, queue.Outstanding); // the in-process queue has no duplicate detection, like storage queues
@@ -64,7 +63,7 @@ public class LocalPipelineTests
         var names = await store.ListAsync(bed.Options.ResultsContainer, $"b2/{first.ImageId}/");
         Assert.Single(names, n => n.EndsWith("Z.png", StringComparison.Ordinal));
         Assert.Single(names, n => n.EndsWith("Z.json", StringComparison.Ordinal));
-        Assert.Single(await store.ListAsync(bed.Options.FeaturesContainer, first.ImageId!));
+        Assert.Single(await store.ListAsync(bed.Options.FeaturesContainer, first.ImageId));
     }
 
     [Fact]
@@ -73,7 +72,7 @@ public class LocalPipelineTests
         var (store, queue) = Local();
         await using var bed = new PipelineTestbed(store, queue, queue);
         await bed.SetUpAsync("hog");
-        var record = await bed.UploadPhotoAsync("b3", "rocket-427x285.jpg");
+        var record = Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("b3", "rocket-427x285.jpg"));
         await store.WriteAsync(bed.Options.FeaturesContainer, record.Jobs[0].FeaturesBlob, "garbage"u8.ToArray(), ContentTypes.Binary, overwrite: true);
 
         var status = Assert.Single(await bed.RunWorkerUntilSettledAsync(["b3/rocket-427x285.jpg"], TimeSpan.FromMinutes(1)));
@@ -90,7 +89,7 @@ public class LocalPipelineTests
         var options = new PipelineOptions();
         var registry = new ModelRegistry(store, options);
         string shipped = PipelineTestbed.ShippedModel("hog");
-        var manifest = FeatureInversion.Decoders.DecoderCheckpoint.ReadManifest(shipped);
+        var manifest = FeatureInversion.Models.DecoderManifest.Read(shipped);
         await registry.PublishAsync(shipped);
         Assert.Equal(manifest.Version, await registry.NewestVersionAsync("hog"));
 

@@ -17,8 +17,8 @@ internal sealed class PipelineTestbed : IAsyncDisposable
         Options.ModelCacheDirectory = Path.Combine(Path.GetTempPath(), "fi-test-models-" + Guid.NewGuid().ToString("N"));
         Registry = new ModelRegistry(store, Options);
         Gallery = new GalleryWriter(store, Options);
-        Ingestion = new IngestionService(store, queue, Registry, Gallery, Options, NullLogger<IngestionService>.Instance);
-        Decoders = new DecoderPool(Registry, Options, Options.ModelCacheDirectory);
+        Ingestion = new IngestionService(store, queue, Registry, Gallery, Options, TestData.Representations, NullLogger<IngestionService>.Instance);
+        Decoders = new DecoderPool(Registry, Options, TestData.Representations, TorchSharp.torch.CPU);
         Worker = new ReconstructionWorker(store, Decoders, Gallery, Options, NullLogger<ReconstructionWorker>.Instance);
         Results = new ResultsQuery(store, Options);
     }

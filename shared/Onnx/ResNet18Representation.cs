@@ -1,8 +1,8 @@
 using FeatureInversion.Imaging;
-using FeatureInversion.Onnx;
+using FeatureInversion.Features;
 using static TorchSharp.torch;
 
-namespace FeatureInversion.Features;
+namespace FeatureInversion.Onnx;
 
 /// <summary>
 /// A layer of the ImageNet-trained ResNet18 (<see cref="ResNet18Layers"/>) as a feature representation, named
@@ -64,14 +64,13 @@ public sealed class ResNet18Representation : IFeatureRepresentation
         y.contiguous().data<float>().CopyTo(output);
     }
 
-    /// <summary>The network and per-channel means this representation uses (shared, frozen).</summary>
     /// <summary>The same input as <see cref="Extract"/> for a batch of RGB images in [0, 1] (N × 3 × H × W), as a
     /// differentiable tensor expression: rgb2gray, ×255, replicated, minus the channel means.</summary>
     public static Tensor EncoderInput(Tensor rgb, float[] mean) =>
-        GrayInput(rgb[.., 0..1] * Imaging.Grayscale.RedWeight + rgb[.., 1..2] * Imaging.Grayscale.GreenWeight + rgb[.., 2..3] * Imaging.Grayscale.BlueWeight, mean);
+        GrayInput(rgb[.., 0..1] * Grayscale.RedWeight + rgb[.., 1..2] * Grayscale.GreenWeight + rgb[.., 2..3] * Grayscale.BlueWeight, mean);
 
-    /// <summary>Gray images in [0, 1] (N × 1 × H × W) as the network's input: ×255, replicated, minus the channel means.</summary>
-    private static Tensor GrayInput(Tensor gray, float[] mean) => (gray * 255f).expand(-1, 3, -1, -1) - tensor(mean).reshape(1, 3, 1, 1);
+    /// <summary>Gray images in [0, 1] (N × 1 × H × W) as the network's input: ×255, replicated, minus the channel means (on the input's device).</summary>
+    private static Tensor GrayInput(Tensor gray, float[] mean) => (gray * 255f).expand(-1, 3, -1, -1) - tensor(mean).to(gray.device).reshape(1, 3, 1, 1);
 
     /// <summary>The layer's activations for an encoder input (differentiable; pool5 as in <see cref="Extract"/>).</summary>
     public Tensor Tap(OnnxNetwork network, Tensor input)

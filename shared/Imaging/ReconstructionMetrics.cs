@@ -1,4 +1,4 @@
-namespace FeatureInversion.Analysis;
+namespace FeatureInversion.Imaging;
 
 /// <summary>
 /// Reconstruction quality measures. Images are flat arrays of the same length (here planar RGB in [0, 1]).

@@ -1,8 +1,8 @@
 using FeatureInversion.Imaging;
-using FeatureInversion.Onnx;
+using FeatureInversion.Features;
 using static TorchSharp.torch;
 
-namespace FeatureInversion.Features;
+namespace FeatureInversion.Onnx;
 
 /// <summary>
 /// A layer of an AlexNet/CaffeNet network (the paper's Φ: conv1…conv5, fc6, fc7, fc8) loaded from a user-supplied
@@ -15,6 +15,7 @@ namespace FeatureInversion.Features;
 /// </summary>
 public sealed class AlexNetRepresentation : IFeatureRepresentation, IDisposable
 {
+    public const string Prefix = "alexnet-";
     public static IReadOnlyList<string> Layers { get; } = ["conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8"];
     private static readonly float[] CaffeMeanBgr = [104f, 117f, 123f];
 
@@ -40,7 +41,7 @@ public sealed class AlexNetRepresentation : IFeatureRepresentation, IDisposable
         _shape = probe.Length == 4 ? new FeatureShape((int)probe[1], (int)probe[2], (int)probe[3]) : new FeatureShape((int)probe[1], 1, 1);
     }
 
-    public string Name => "alexnet-" + _layer;
+    public string Name => Prefix + _layer;
     public int InputSize => _inputSize;
 
     public IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>

@@ -1,6 +1,6 @@
 using FeatureInversion.Features;
 
-namespace FeatureInversion.Decoders;
+namespace FeatureInversion.Models;
 
 public enum LayerKind
 {
@@ -24,7 +24,7 @@ public sealed record LayerSpec(string Name, LayerKind Kind, IReadOnlyList<string
 }
 
 /// <summary>The layers of a decoder for one representation, image size and width.</summary>
-public sealed record DecoderSpec(string Representation, int ImageSize, double Width, FeatureShape Input, IReadOnlyList<LayerSpec> Layers)
+public sealed record DecoderSpec(RepresentationDescriptor Representation, int ImageSize, double Width, FeatureShape Input, IReadOnlyList<LayerSpec> Layers)
 {
     public LayerSpec Output => Layers[^1];
 }
@@ -50,17 +50,18 @@ public static class DecoderArchitecture
 {
     public static IReadOnlyList<int> ImageSizes { get; } = [64, 128, 256];
 
-    /// <summary>The decoder for a representation (hog, lbp, sift-grid) at an image size and channel width.</summary>
-    public static DecoderSpec For(string representation, int imageSize, double width)
+    /// <summary>The decoder for a representation at an image size and channel width, by the representation's layout.</summary>
+    public static DecoderSpec For(RepresentationDescriptor representation, int imageSize, double width)
     {
+        ArgumentNullException.ThrowIfNull(representation);
         if (!ImageSizes.Contains(imageSize))
             throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, $"Image size must be one of {string.Join(", ", ImageSizes)}.");
         if (width is <= 0 or > 4) throw new ArgumentOutOfRangeException(nameof(width), width, "Width multiplier must be in (0, 4].");
-        var input = FeatureRepresentations.Create(representation).OutputShape(imageSize, imageSize);
+        var input = representation.OutputShape(imageSize, imageSize);
         var b = new Builder(input, width);
-        switch (representation)
+        switch (representation.Decoder)
         {
-            case "hog":
+            case DecoderLayout.Hog:
                 b.Conv("convA1", ["input"], 256, 5, 2);
                 b.Conv("convA2", ["convA1"], 512, 5, 2);
                 b.Conv("convA3", ["convA2"], 1024, 3, 2);
@@ -75,13 +76,13 @@ public static class DecoderArchitecture
                 b.UpConv("upconvJ2", ["upconvJ1"], 32);
                 b.UpConv("upconvJ3", ["upconvJ2"], 3, output: true);
                 break;
-            case "lbp":
+            case DecoderLayout.Lbp:
                 b.Conv("conv1", ["input"], 256, 5, 2);
                 b.Conv("conv2", ["conv1"], 512, 3, 2);
                 b.Conv("conv3", ["conv2"], 1024, 3, 1);
                 b.UpChain("conv3", [512, 256, 128, 64, 32]);
                 break;
-            case "sift-grid":
+            case DecoderLayout.Sift:
                 b.Conv("conv1", ["input"], 256, 5, 2);
                 b.Conv("conv2", ["conv1"], 512, 3, 2);
                 b.Conv("conv3", ["conv2"], 1024, 3, 2);
@@ -89,14 +90,14 @@ public static class DecoderArchitecture
                 b.Conv("conv5", ["conv4"], 1024, 3, 1);
                 b.UpChain("conv5", [512, 256, 128, 64, 32]);
                 break;
-            case not null when representation.StartsWith(ResNet18Representation.Prefix, StringComparison.Ordinal) && input.Rows == 1:
+            case DecoderLayout.CnnVector:
                 // Paper's Table 7 (vector layers): three fully connected layers, reshape to 4×4×256, up-convolutions.
                 b.Fc("fc1", "input", 4096, 1);
                 b.Fc("fc2", "fc1", 4096, 1);
                 b.Fc("fc3", "fc2", 256, 4);
                 b.UpChain("fc3", HalvingChannels(256, imageSize / 4));
                 break;
-            case not null when representation.StartsWith(ResNet18Representation.Prefix, StringComparison.Ordinal):
+            case DecoderLayout.CnnConvolutional:
                 // Paper's Table 6 (convolutional layers): three convolutions at the layer's resolution, then as many
                 // up-convolutions as it takes to reach the image size.
                 b.Conv("conv1", ["input"], 256, 3, 1);
@@ -105,7 +106,7 @@ public static class DecoderArchitecture
                 b.UpChain("conv3", HalvingChannels(256, imageSize / input.Rows));
                 break;
             default:
-                throw new ArgumentException($"No decoder architecture for representation '{representation}'.", nameof(representation));
+                throw new ArgumentOutOfRangeException(nameof(representation), representation.Decoder, $"No decoder table for layout {representation.Decoder}.");
         }
         var spec = new DecoderSpec(representation, imageSize, width, input, b.Layers);
         if (spec.Output.OutSize != imageSize || spec.Output.OutChannels != 3)

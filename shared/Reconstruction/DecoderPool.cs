@@ -1,20 +1,22 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using FeatureInversion.Analysis;
 using FeatureInversion.Decoders;
+using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Features;
 using FeatureInversion.Imaging;
-using TorchSharp;
+using FeatureInversion.Models;
+using FeatureInversion.Pipeline;
 
-namespace FeatureInversion.Pipeline;
+namespace FeatureInversion.Reconstruction;
 
 /// <summary>
 /// Loaded decoders, one per published version (downloaded and loaded once), each behind a batcher: concurrent jobs
 /// for the same version are decoded together in one forward pass of up to <see cref="PipelineOptions.BatchSize"/>
 /// images, waiting at most <see cref="PipelineOptions.BatchWindowMilliseconds"/> for a batch to fill. One loop per
-/// decoder owns its network, so TorchSharp is never called on the same module from two threads.
+/// decoder owns its network, so TorchSharp is never called on the same module from two threads. Decoders are put
+/// on <paramref name="device"/> (CUDA in a GPU worker). Owned by the DI container, which disposes it once.
 /// </summary>
-public sealed class DecoderPool(ModelRegistry registry, PipelineOptions options, string cacheDirectory) : IAsyncDisposable
+public sealed class DecoderPool(ModelRegistry registry, PipelineOptions options, RepresentationRegistry representations, TorchSharp.torch.Device device) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<BatchingDecoder>>> _decoders = new();
 
@@ -25,9 +27,8 @@ public sealed class DecoderPool(ModelRegistry registry, PipelineOptions options,
     {
         try
         {
-            string dir = await registry.DownloadAsync(representation, version, cacheDirectory);
-            var (network, manifest) = DecoderCheckpoint.Load(dir, representation);
-            if (TorchSharp.torch.cuda.is_available()) network.to(TorchSharp.torch.CUDA); // GPU workers decode on the device
+            string dir = await registry.DownloadAsync(representation, version, options.ModelCacheDirectory);
+            var (network, manifest) = DecoderCheckpoint.Load(dir, representations, representation, device);
             return new BatchingDecoder(network, manifest, options.BatchSize, TimeSpan.FromMilliseconds(options.BatchWindowMilliseconds));
         }
         catch
@@ -56,7 +57,6 @@ public sealed class BatchingDecoder : IAsyncDisposable
     private readonly Task _loop;
     private readonly int _batchSize;
     private readonly TimeSpan _window;
-    private long _batches, _images;
 
     public BatchingDecoder(DecoderNetwork network, DecoderManifest manifest, int batchSize, TimeSpan window)
     {
@@ -69,8 +69,6 @@ public sealed class BatchingDecoder : IAsyncDisposable
 
     public DecoderManifest Manifest { get; }
     public FeatureShape InputShape => _network.Spec.Input;
-    /// <summary>Mean images per forward pass so far.</summary>
-    public double MeanBatch => _batches == 0 ? 0 : (double)_images / _batches;
 
     public Task<ColorImage> DecodeAsync(FeatureMap features, CancellationToken ct = default)
     {
@@ -99,10 +97,8 @@ public sealed class BatchingDecoder : IAsyncDisposable
             if (batch.Count == 0) continue;
             try
             {
-                var images = DecoderEvaluation.Decode(_network, batch.Select(b => b.Features).ToList(), batchSize: _batchSize);
+                var images = DecoderInference.Decode(_network, batch.Select(b => b.Features).ToList(), batchSize: _batchSize);
                 for (int i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(images[i]);
-                _batches++;
-                _images += batch.Count;
             }
             catch (Exception e)
             {

@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using FeatureInversion.Features;
+using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace FeatureInversion.Pipeline;
+namespace FeatureInversion.Reconstruction;
 
 /// <summary>Summary of a local pipeline run.</summary>
 /// <remarks><c>UploadSeconds</c>: copying the files into the images container (the user's part); <c>Seconds</c>: from
@@ -15,21 +17,25 @@ public sealed record LocalRunSummary(int Uploaded, int Refused, int Results, int
 /// Runs the whole pipeline in one process, as the cloud does in several: publishes decoder checkpoints to the
 /// models container, uploads photos to the images container, calls ingestion for each as the blob trigger would,
 /// runs the worker until every job is settled, and writes the galleries. Works on any store and queue: a local
-/// folder with the in-process queue (the embedded default) or Azurite blob and storage queue.
+/// folder with the in-process queue (the embedded default) or Azurite blob and storage queue, with any
+/// representation of <paramref name="representations"/> (CNN layers included: this process has TorchSharp).
 /// </summary>
-public sealed class LocalPipeline(IBlobStore store, IJobQueue queue, IJobSource source, PipelineOptions options, ILoggerFactory? loggers = null)
+public sealed class LocalPipeline(IBlobStore store, JobQueuePair queues, PipelineOptions options, RepresentationRegistry representations, ILoggerFactory? loggers = null)
 {
+    private readonly IJobQueue queue = queues.Queue;
+    private readonly IJobSource source = queues.Source;
     private readonly ILoggerFactory _loggers = loggers ?? NullLoggerFactory.Instance;
 
     public async Task<LocalRunSummary> RunAsync(IEnumerable<string> modelDirectories, IReadOnlyList<string> photos, string batch, CancellationToken ct = default)
     {
         await store.EnsureContainersAsync([options.ImagesContainer, options.FeaturesContainer, options.ResultsContainer, options.ModelsContainer, options.TrainingContainer], ct);
+        if (queue is IProvisionedQueue provisioned) await provisioned.EnsureCreatedAsync(ct);
         var registry = new ModelRegistry(store, options);
         foreach (var dir in modelDirectories) await registry.PublishAsync(dir, ct);
 
         var galleryWriter = new GalleryWriter(store, options);
-        var ingestion = new IngestionService(store, queue, registry, galleryWriter, options, _loggers.CreateLogger<IngestionService>());
-        await using var decoders = new DecoderPool(registry, options, options.ModelCacheDirectory);
+        var ingestion = new IngestionService(store, queue, registry, galleryWriter, options, representations, _loggers.CreateLogger<IngestionService>());
+        await using var decoders = new DecoderPool(registry, options, representations, WorkerDevice.From(options).Device);
         var clock = Stopwatch.StartNew();
         var worker = new ReconstructionWorker(store, decoders, galleryWriter, options, _loggers.CreateLogger<ReconstructionWorker>());
 
@@ -48,7 +54,7 @@ public sealed class LocalPipeline(IBlobStore store, IJobQueue queue, IJobSource 
         {
             byte[] bytes = (await store.TryReadAsync(options.ImagesContainer, names[i], token))!; // the trigger's input binding
             var record = await ingestion.IngestAsync(names[i], bytes, token); // the blob trigger's call
-            if (record.Error is not null) Interlocked.Increment(ref refused);
+            if (record is RefusedUpload) Interlocked.Increment(ref refused);
         });
 
         // Wait until every job is settled: the in-process queue says so; other queues are watched through the results.

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace FeatureInversion.Decoders;
+namespace FeatureInversion.Models;
 
 /// <summary>How a decoder was trained, as recorded next to its weights.</summary>
 public sealed record TrainingRecord
@@ -17,7 +17,7 @@ public sealed record TrainingRecord
     public double FinalLoss { get; init; }
 }
 
-/// <summary>Measured test error of a decoder (see <c>Analysis.ReconstructionMetrics</c>).</summary>
+/// <summary>Measured test error of a decoder (see <c>Imaging.ReconstructionMetrics</c>).</summary>
 public sealed record EvaluationRecord
 {
     public string Data { get; init; } = "";
@@ -64,4 +64,15 @@ public sealed record DecoderManifest
 
     public static DecoderManifest FromJson(string json, string source = "manifest") =>
         JsonSerializer.Deserialize<DecoderManifest>(json, Json) ?? throw new InvalidDataException($"{source}: empty manifest.");
+
+    /// <summary>Reads <c>manifest.json</c> of a checkpoint folder, refusing other formats.</summary>
+    public static DecoderManifest Read(string directory)
+    {
+        string path = Path.Combine(directory, FileName);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{directory}: no {FileName}; not a decoder checkpoint.", path);
+        var manifest = FromJson(File.ReadAllText(path), path);
+        if (manifest.Format != CurrentFormat)
+            throw new InvalidDataException($"{path}: manifest format {manifest.Format}, this build reads {CurrentFormat}.");
+        return manifest;
+    }
 }

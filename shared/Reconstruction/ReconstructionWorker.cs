@@ -1,14 +1,13 @@
 using System.Diagnostics;
-using FeatureInversion.Analysis;
-using FeatureInversion.Decoders;
 using FeatureInversion.Features;
 using FeatureInversion.Imaging;
 using FeatureInversion.IO;
+using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace FeatureInversion.Pipeline;
+namespace FeatureInversion.Reconstruction;
 
 /// <summary>
 /// Handles one reconstruction job: reads the features and the original by reference, decodes (batched with
@@ -120,7 +119,7 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         ColorImage photo;
         try { photo = ImageFiles.Decode(imageBytes, job.ImageBlob); }
         catch (InvalidImageException e) { throw new InvalidJobException(e.Message, e); }
-        var original = Reconstruction.DecoderInput(photo, size);
+        var original = ImageFiles.CenterSquare(photo, size);
         await store.WriteAsync(options.ResultsContainer, originalBlob, ImageFiles.EncodePng(original), ContentTypes.Png, overwrite: false, ct);
         return original;
     }

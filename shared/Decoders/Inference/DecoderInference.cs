@@ -1,0 +1,90 @@
+using FeatureInversion.Features;
+using FeatureInversion.Imaging;
+using FeatureInversion.IO;
+using static TorchSharp.torch;
+
+namespace FeatureInversion.Decoders.Inference;
+
+/// <summary>Writes the inputs of items <c>start</c> … <c>start + n − 1</c> (n × the item shape, C order) into <c>buffer</c>.</summary>
+public delegate void BatchFill(int start, Span<float> buffer);
+
+/// <summary>
+/// The one batched inference path: training's periodic evaluation, <c>evaluate</c>, <c>reconstruct</c>, the
+/// autoencoder evaluation and the pipeline's worker all decode through <see cref="Run"/>. Inputs are filled into a
+/// reused host buffer, moved to the device the network lives on (CUDA in a GPU worker), decoded without gradients
+/// inside one dispose scope per batch, optionally upsampled bilinearly, clamped to [0, 1] and read back with
+/// <c>.cpu()</c> inside the scope, so no tensor outlives its batch.
+/// </summary>
+public static class DecoderInference
+{
+    public const int DefaultBatchSize = 32;
+
+    /// <summary>
+    /// Runs <paramref name="count"/> items through <paramref name="network"/> (after <paramref name="encode"/>, if given,
+    /// e.g. an autoencoder's encoder) in batches; returns each output as planar RGB in [0, 1] at
+    /// <paramref name="outputSize"/> (the network's own size when null).
+    /// </summary>
+    public static List<float[]> Run(nn.Module<Tensor, Tensor> network, long[] itemShape, int count, BatchFill fill,
+        Func<Tensor, Tensor>? encode = null, int? outputSize = null, int batchSize = DefaultBatchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        network.eval();
+        var device = TorchDevices.Of(network);
+        int itemLength = checked((int)itemShape.Aggregate(1L, (a, b) => a * b));
+        var buffer = new float[Math.Min(batchSize, Math.Max(count, 1)) * itemLength];
+        var results = new List<float[]>(count);
+        using var noGrad = no_grad();
+        for (int start = 0; start < count; start += batchSize)
+        {
+            int n = Math.Min(batchSize, count - start);
+            var input = buffer.AsSpan(0, n * itemLength);
+            fill(start, input);
+            using var scope = NewDisposeScope();
+            var x = tensor(buffer, [buffer.Length / itemLength, .. itemShape]); // copies the buffer, which is reused
+            if (x.shape[0] != n) x = x.narrow(0, 0, n);
+            x = x.to(device);
+            var y = network.call(encode is null ? x : encode(x));
+            if (outputSize is { } size && size != y.shape[^1])
+                y = nn.functional.interpolate(y, [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
+            var values = y.clamp(0, 1).cpu().contiguous().data<float>().ToArray();
+            int p = values.Length / n;
+            for (int i = 0; i < n; i++) results.Add(values.AsSpan(i * p, p).ToArray());
+        }
+        return results;
+    }
+
+    /// <summary>Decodes feature maps of the decoder's input shape into images (upsampled to <paramref name="outputSize"/> when larger).</summary>
+    public static List<ColorImage> Decode(DecoderNetwork network, IReadOnlyList<FeatureMap> features, int? outputSize = null, int batchSize = DefaultBatchSize)
+    {
+        var spec = network.Spec;
+        foreach (var f in features)
+        {
+            if (f.Shape != spec.Input) throw new ArgumentException($"Features are {f.Shape}, the {spec.Representation} decoder takes {spec.Input}.");
+        }
+        int size = outputSize ?? spec.ImageSize;
+        int length = spec.Input.Length;
+        var planes = Run(network, [spec.Input.Channels, spec.Input.Rows, spec.Input.Cols], features.Count, (start, buffer) =>
+        {
+            for (int i = 0; i * length < buffer.Length; i++) features[start + i].Data.CopyTo(buffer.Slice(i * length, length));
+        }, outputSize: size, batchSize: batchSize);
+        return planes.Select(p => new ColorImage(size, size, p)).ToList();
+    }
+
+    /// <summary>The decoder's view of a photo (<see cref="ImageFiles.CenterSquare"/>), its features and their reconstruction.</summary>
+    public static (ColorImage Input, FeatureMap Features, ColorImage Reconstruction) FromPhoto(DecoderNetwork network, ColorImage photo)
+    {
+        var input = ImageFiles.CenterSquare(photo, network.Spec.ImageSize);
+        var features = network.Spec.Representation.Create().Extract(input);
+        return (input, features, Decode(network, [features])[0]);
+    }
+
+    /// <summary>Decodes features read from a float32 .npy array of the decoder's input shape.</summary>
+    public static ColorImage FromNpy(DecoderNetwork network, string path)
+    {
+        var (data, shape) = NpyFile.Read(path);
+        var expected = network.Spec.Input;
+        if (shape.Length != 3 || shape[0] != expected.Channels || shape[1] != expected.Rows || shape[2] != expected.Cols)
+            throw new InvalidDataException($"{path}: features are ({string.Join(", ", shape)}), the {network.Spec.Representation} decoder takes ({expected.Channels}, {expected.Rows}, {expected.Cols}).");
+        return Decode(network, [new FeatureMap(expected, data)])[0];
+    }
+}

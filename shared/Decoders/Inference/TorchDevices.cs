@@ -1,0 +1,26 @@
+using static TorchSharp.torch;
+
+namespace FeatureInversion.Decoders.Inference;
+
+/// <summary>Where TorchSharp work runs: <c>auto</c> takes CUDA when libtorch sees a GPU, else the CPU.</summary>
+public enum DeviceChoice
+{
+    Auto,
+    Cpu,
+    Cuda,
+}
+
+public static class TorchDevices
+{
+    /// <summary>The device for a choice; <see cref="DeviceChoice.Cuda"/> without a usable GPU is an error, not a silent CPU run.</summary>
+    public static Device Resolve(DeviceChoice choice) => choice switch
+    {
+        DeviceChoice.Cpu => CPU,
+        DeviceChoice.Cuda when cuda.is_available() => CUDA,
+        DeviceChoice.Cuda => throw new InvalidOperationException("CUDA was requested but libtorch sees no CUDA device (a CPU build of libtorch, or no GPU)."),
+        _ => cuda.is_available() ? CUDA : CPU,
+    };
+
+    /// <summary>The device a module's parameters live on (the CPU for a module without parameters).</summary>
+    public static Device Of(nn.Module module) => module.parameters().FirstOrDefault()?.device ?? CPU;
+}

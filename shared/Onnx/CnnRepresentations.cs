@@ -1,0 +1,50 @@
+using FeatureInversion.Features;
+
+namespace FeatureInversion.Onnx;
+
+/// <summary>
+/// Registers CNN layers as representations: the ImageNet ResNet18 bundled through NuGet (<c>resnet18-{layer}</c>)
+/// and, from an ONNX file the user supplies, AlexNet/CaffeNet (<c>alexnet-{layer}</c>; no AlexNet weights are
+/// bundled). Convolutional layers are inverted with the paper's Table 6 decoder, vector layers with Table 7.
+/// </summary>
+public static class CnnRepresentations
+{
+    /// <summary>Environment variable naming an AlexNet/CaffeNet ONNX file to register (hosts without a CLI option).</summary>
+    public const string AlexNetVariable = "FEATURE_INVERSION_ALEXNET";
+
+    /// <summary>Adds <c>resnet18-conv1</c> … <c>resnet18-pool5</c>.</summary>
+    public static RepresentationRegistry AddResNet18(this RepresentationRegistry registry)
+    {
+        foreach (var layer in ResNet18Layers.All.Keys)
+        {
+            var layout = layer == "pool5" ? DecoderLayout.CnnVector : DecoderLayout.CnnConvolutional;
+            registry.Add(new RepresentationDescriptor(ResNet18Representation.Prefix + layer, $"ImageNet ResNet18, {layer}",
+                RepresentationKind.CnnLayer, layout, () => new ResNet18Representation(layer)));
+        }
+        return registry;
+    }
+
+    /// <summary>Adds <c>alexnet-conv1</c> … <c>alexnet-fc8</c> computed by the network in <paramref name="onnxPath"/>.
+    /// The file is checked now (exists, parses, has the AlexNet topology), not at first use.</summary>
+    public static RepresentationRegistry AddAlexNet(this RepresentationRegistry registry, string onnxPath)
+    {
+        var graph = OnnxGraph.Load(onnxPath);
+        AlexNetRepresentation.FindLayer(graph, "conv1"); // refuses other topologies with the reason
+        foreach (var layer in AlexNetRepresentation.Layers)
+        {
+            var layout = layer.StartsWith("fc", StringComparison.Ordinal) ? DecoderLayout.CnnVector : DecoderLayout.CnnConvolutional;
+            registry.Add(new RepresentationDescriptor(AlexNetRepresentation.Prefix + layer, $"AlexNet/CaffeNet from {Path.GetFileName(onnxPath)}, {layer}",
+                RepresentationKind.CnnLayer, layout, () => new AlexNetRepresentation(onnxPath, layer)));
+        }
+        return registry;
+    }
+
+    /// <summary>Every representation a host with TorchSharp offers: the hand-designed ones, ResNet18's layers, and
+    /// AlexNet's when <paramref name="alexNetOnnx"/> (or <see cref="AlexNetVariable"/>) names a file.</summary>
+    public static RepresentationRegistry All(string? alexNetOnnx = null)
+    {
+        var registry = RepresentationRegistry.HandDesigned().AddResNet18();
+        alexNetOnnx ??= Environment.GetEnvironmentVariable(AlexNetVariable);
+        return string.IsNullOrEmpty(alexNetOnnx) ? registry : registry.AddAlexNet(alexNetOnnx);
+    }
+}

@@ -1,0 +1,27 @@
+using FeatureInversion.Pipeline.Queues;
+using FeatureInversion.Pipeline.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FeatureInversion.Pipeline;
+
+/// <summary>A blob container a host writes to, registered by the host's <c>Add…</c> call.</summary>
+public sealed record ContainerNeed(Func<PipelineOptions, string> Name);
+
+/// <summary>
+/// Creates what the host needs before it runs, when the host starts (never inside a DI factory): the blob
+/// containers its services write to and the queue, where the queue kind needs creating (storage queues).
+/// </summary>
+public sealed class PipelineProvisioning(IBlobStore store, JobQueuePair queues, IEnumerable<ContainerNeed> containers, PipelineOptions options,
+    ILogger<PipelineProvisioning> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var names = containers.Select(c => c.Name(options)).Distinct().ToList();
+        await store.EnsureContainersAsync(names, cancellationToken);
+        if (queues.Queue is IProvisionedQueue queue) await queue.EnsureCreatedAsync(cancellationToken);
+        logger.LogInformation("Provisioned containers {Containers} and the {Queue} queue '{QueueName}'", names, options.Queue, options.QueueName);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

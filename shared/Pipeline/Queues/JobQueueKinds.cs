@@ -1,0 +1,60 @@
+using Azure.Identity;
+using Azure.Messaging.ServiceBus;
+using Azure.Storage.Queues;
+
+namespace FeatureInversion.Pipeline.Queues;
+
+/// <summary>Both ends of a configured queue (one object for the in-process and storage queues).</summary>
+public sealed record JobQueuePair(IJobQueue Queue, IJobSource Source);
+
+/// <summary>A queue that must exist before use; created by the host's provisioning service at start.</summary>
+public interface IProvisionedQueue
+{
+    Task EnsureCreatedAsync(CancellationToken ct = default);
+}
+
+/// <summary>One kind of job queue (<see cref="PipelineOptions.Queue"/>): what its settings need and how to build it.</summary>
+public sealed record JobQueueKind(string Name, string Description, Func<PipelineOptions, string?> Check, Func<PipelineOptions, JobQueuePair> Create);
+
+/// <summary>
+/// The job queues the pipeline runs on, by name: <c>inprocess</c> (the embedded default), <c>storage</c> (Azure
+/// Storage queue; Azurite locally) and <c>servicebus</c>. Connection strings locally; in Azure the service URI or
+/// namespace with DefaultAzureCredential. Building a queue does no I/O (queues are created by provisioning).
+/// </summary>
+public static class JobQueueKinds
+{
+    public static JobQueueKind InProcess { get; } = new("inprocess", "in-memory queue in this process", _ => null, o =>
+    {
+        var local = new InProcessJobQueue(o.BatchSize);
+        return new JobQueuePair(local, local);
+    });
+
+    public static JobQueueKind Storage { get; } = new("storage", "Azure Storage queue (Azurite locally) with a poison queue",
+        o => string.IsNullOrEmpty(o.QueueConnectionString) && string.IsNullOrEmpty(o.QueueServiceUri) ? "Queue 'storage' needs QueueConnectionString or QueueServiceUri." : null,
+        o =>
+        {
+            var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+            var service = !string.IsNullOrEmpty(o.QueueConnectionString) ? new QueueServiceClient(o.QueueConnectionString, queueOptions)
+                : new QueueServiceClient(new Uri(o.QueueServiceUri!), new DefaultAzureCredential(), queueOptions);
+            var storage = StorageQueueJobQueue.Create(service, o.QueueName, TimeSpan.FromSeconds(o.VisibilityTimeoutSeconds), o.BatchSize);
+            return new JobQueuePair(storage, storage);
+        });
+
+    public static JobQueueKind ServiceBus { get; } = new("servicebus", "Azure Service Bus queue (dead-letter sub-queue)",
+        o => string.IsNullOrEmpty(o.ServiceBusConnectionString) && string.IsNullOrEmpty(o.ServiceBusNamespace) ? "Queue 'servicebus' needs ServiceBusConnectionString or ServiceBusNamespace." : null,
+        o =>
+        {
+            var client = !string.IsNullOrEmpty(o.ServiceBusConnectionString) ? new ServiceBusClient(o.ServiceBusConnectionString)
+                : new ServiceBusClient(o.ServiceBusNamespace, new DefaultAzureCredential());
+            return new JobQueuePair(new ServiceBusJobQueue(client.CreateSender(o.QueueName)),
+                new ServiceBusJobSource(client, o.QueueName, ServiceBusJobSource.DefaultOptions(o.BatchSize, TimeSpan.FromMinutes(o.MaxLockRenewalMinutes))));
+        });
+
+    public static IReadOnlyDictionary<string, JobQueueKind> All { get; } =
+        new[] { InProcess, Storage, ServiceBus }.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The configured queue; settings are checked by <see cref="PipelineOptionsValidator"/> first.</summary>
+    public static JobQueuePair Create(PipelineOptions options) =>
+        All.TryGetValue(options.Queue, out var kind) ? kind.Create(options)
+            : throw new ArgumentException($"Unknown queue kind '{options.Queue}'. Known: {string.Join(", ", All.Keys)}.");
+}

@@ -1,0 +1,40 @@
+using FeatureInversion.Decoders.Inference;
+using FeatureInversion.Features;
+using FeatureInversion.Onnx;
+using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Queues;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using static TorchSharp.torch;
+
+namespace FeatureInversion.Reconstruction;
+
+/// <summary>The device the worker decodes on, from <see cref="PipelineOptions.Device"/>.</summary>
+public sealed record WorkerDevice(Device Device)
+{
+    public static WorkerDevice From(PipelineOptions options) =>
+        new(TorchDevices.Resolve(Enum.Parse<DeviceChoice>(options.Device, ignoreCase: true)));
+}
+
+/// <summary>Registration of the decoder worker (the GPU container's process) on top of <c>AddPipelineCore</c>.</summary>
+public static class ReconstructionServices
+{
+    /// <summary>
+    /// Every representation this process can compute (hand-designed, ResNet18, and AlexNet when
+    /// <c>FEATURE_INVERSION_ALEXNET</c> names a file), the job source, the decoder pool on the configured device,
+    /// the job handler and the hosted worker loop; provisioning creates the results and models containers.
+    /// </summary>
+    public static IServiceCollection AddDecoderWorker(this IServiceCollection services)
+    {
+        services.Replace(ServiceDescriptor.Singleton(_ => CnnRepresentations.All()));
+        services.TryAddSingleton(sp => sp.GetRequiredService<JobQueuePair>().Source);
+        services.TryAddSingleton(sp => WorkerDevice.From(sp.GetRequiredService<PipelineOptions>()));
+        services.TryAddSingleton(sp => new DecoderPool(sp.GetRequiredService<ModelRegistry>(), sp.GetRequiredService<PipelineOptions>(),
+            sp.GetRequiredService<RepresentationRegistry>(), sp.GetRequiredService<WorkerDevice>().Device));
+        services.TryAddSingleton<ReconstructionWorker>();
+        services.AddSingleton(new ContainerNeed(o => o.ResultsContainer));
+        services.AddSingleton(new ContainerNeed(o => o.ModelsContainer));
+        services.AddHostedService<JobWorkerService>();
+        return services;
+    }
+}

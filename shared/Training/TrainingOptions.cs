@@ -1,0 +1,40 @@
+using FeatureInversion.Decoders.Inference;
+
+namespace FeatureInversion.Training;
+
+public sealed record TrainingOptions
+{
+    public int Steps { get; init; } = 2000;
+    public int BatchSize { get; init; } = 64;
+    public double LearningRate { get; init; } = 1e-3;
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.999;
+
+    /// <summary>Fraction of the steps after which the learning rate is halved every further tenth of the run.</summary>
+    public double DecayFrom { get; init; } = 0.6;
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Evaluate on the test set every this many steps (0: only at the end).</summary>
+    public int EvaluateEvery { get; init; } = 500;
+
+    /// <summary>Where the networks, batches and optimiser state live (auto: CUDA when libtorch sees a GPU).</summary>
+    public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
+
+    public void Validate()
+    {
+        if (Steps <= 0 || BatchSize <= 0 || LearningRate <= 0 || DecayFrom is < 0 or > 1)
+            throw new ArgumentException("Steps, batch size and learning rate must be positive, DecayFrom in [0, 1].");
+    }
+
+    /// <summary>Learning rate at a step: constant, then halved at DecayFrom and after every further 10% of the run.</summary>
+    public double LearningRateAt(int step)
+    {
+        double start = DecayFrom * Steps;
+        if (step < start) return LearningRate;
+        int halvings = 1 + (int)((step - start) / (0.1 * Steps));
+        return LearningRate * Math.Pow(0.5, halvings);
+    }
+}
+
+public readonly record struct TrainingProgress(int Step, int Steps, double Loss, double ImagesPerSecond, double LearningRate, double? TestError);

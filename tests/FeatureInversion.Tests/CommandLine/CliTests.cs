@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
+using FeatureInversion.Trainer;
+using FeatureInversion.Trainer.Verbs;
+
+namespace FeatureInversion.Tests.CommandLine;
+
+/// <summary>The command line's contract: help on every verb, usage errors with that verb's usage only, and README's
+/// documented command lines naming only verbs and options that exist.</summary>
+public partial class CliTests
+{
+    public static TheoryData<string> VerbNames
+    {
+        get
+        {
+            var data = new TheoryData<string>();
+            foreach (var verb in Cli.Verbs()) data.Add(verb.Command.Name);
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(VerbNames))]
+    public async Task HelpOnEveryVerbPrintsItsUsageAndExitsZero(string verb)
+    {
+        var stdout = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync([verb, "--help"], stdout, new StringWriter()));
+        string help = stdout.ToString();
+        Assert.Matches($@"Usage:\s+\S+ {verb} ", help);
+        foreach (var other in Cli.Verbs().Where(v => v.Command.Name != verb))
+            Assert.DoesNotContain(other.Command.Description!, help);
+    }
+
+    [Fact]
+    public async Task AUsageErrorPrintsThatVerbsUsageOnlyAndExitsTwo()
+    {
+        var stderr = new StringWriter();
+        Assert.Equal(2, await Cli.RunAsync(["evaluate", "models/hog-64px-w0.25", "--per-photo", "many"], new StringWriter(), stderr));
+        string text = stderr.ToString();
+        Assert.Contains("--per-photo", text);
+        Assert.Matches(@"Usage:\s+\S+ evaluate ", text);
+        Assert.DoesNotMatch(@"\S+ train ", text);
+        Assert.DoesNotContain(new TrainVerb().Command.Description!, text);
+
+        Assert.Equal(2, await Cli.RunAsync(["train", "surf", "--train", ".", "--test", ".", "-o", "x"], new StringWriter(), new StringWriter()));
+        Assert.Equal(2, await Cli.RunAsync(["pipeline", ".", "--connection", "UseDevelopmentStorage=true"], new StringWriter(), new StringWriter()));
+        Assert.Equal(2, await Cli.RunAsync([], new StringWriter(), new StringWriter()));
+    }
+
+    /// <summary>README command lines, continuation lines joined: <c>dotnet run --project trainer -c Release -- verb …</c>.</summary>
+    private static IEnumerable<(string Verb, string Arguments)> DocumentedCommands()
+    {
+        string readme = File.ReadAllText(Path.Combine(TestData.Root, "README.md")).Replace("\\\n", " ");
+        foreach (Match m in Documented().Matches(readme)) yield return (m.Groups[1].Value, m.Groups[2].Value);
+    }
+
+    [GeneratedRegex(@"dotnet run --project trainer -c Release -- ([a-z-]+)([^\n`#]*)")]
+    private static partial Regex Documented();
+
+    [GeneratedRegex(@"(?<![\w-])(--?[a-z][a-z0-9-]*)")]
+    private static partial Regex OptionToken();
+
+    [Fact]
+    public void EveryOptionTheReadmeShowsExistsOnItsVerb()
+    {
+        var root = Cli.BuildRoot();
+        var documented = DocumentedCommands().ToList();
+        Assert.True(documented.Count >= 8, $"found only {documented.Count} documented trainer command lines");
+        foreach (var (verb, arguments) in documented)
+        {
+            var command = root.Subcommands.SingleOrDefault(c => c.Name == verb);
+            Assert.True(command is not null, $"README shows verb '{verb}', which the trainer does not have");
+            var names = command!.Options.SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet();
+            foreach (Match token in OptionToken().Matches(arguments))
+                Assert.True(names.Contains(token.Value), $"README shows '{verb} {token.Value}', which '{verb}' does not accept");
+        }
+        Assert.Contains(documented, d => d.Verb == "pipeline" && d.Arguments.Contains("--azurite"));
+    }
+}
+
+/// <summary>AlexNet/CaffeNet layers from a user-supplied ONNX file through the command line (the file the tests build).</summary>
+public class AlexNetCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("fi-alexnet-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task FeaturesAndTrainingWorkOnAlexNetLayersGivenTheFile()
+    {
+        string onnx = Path.Combine(_dir, "caffenet.onnx");
+        File.WriteAllBytes(onnx, FeatureInversion.Tests.Onnx.AlexNetOnnx.Build());
+        string photo = Path.Combine(TestData.PhotosDirectory, "astronaut-300x300.jpg");
+        string npy = Path.Combine(_dir, "fc7.npy");
+        var stdout = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(["features", "alexnet-fc7", photo, "-o", npy, "--alexnet", onnx], stdout, new StringWriter()));
+        var (_, shape) = FeatureInversion.IO.NpyFile.Read(npy);
+        Assert.Equal(new[] { 4096 / 8, 1, 1 }, shape);
+
+        // Without the file the layer is unknown: a usage error naming the known ones.
+        var stderr = new StringWriter();
+        Assert.Equal(2, await Cli.RunAsync(["features", "alexnet-fc7", photo, "-o", npy], new StringWriter(), stderr));
+        Assert.Contains("resnet18-conv1", stderr.ToString());
+
+        // fc layers train with the paper's Table 7 decoder.
+        string output = Path.Combine(_dir, "decoder");
+        Assert.Equal(0, await Cli.RunAsync(["train", "alexnet-fc7", "--alexnet", onnx, "--train", TestData.PhotosDirectory, "--test", TestData.PhotosDirectory,
+            "-o", output, "--steps", "2", "--samples", "16", "--batch", "8", "--width", "0.0625", "--eval-every", "0", "--device", "cpu"], new StringWriter(), new StringWriter()));
+        Assert.Equal("alexnet-fc7", FeatureInversion.Models.DecoderManifest.Read(output).Representation);
+        Assert.Equal(0, await Cli.RunAsync(["reconstruct", output, photo, "-o", Path.Combine(_dir, "r.png"), "--alexnet", onnx], new StringWriter(), new StringWriter()));
+    }
+}

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using FeatureInversion.Decoders.Inference;
+using FeatureInversion.Features;
+using FeatureInversion.Onnx;
+
+namespace FeatureInversion.Trainer.Verbs;
+
+/// <summary>Options several verbs share, and the representation registry they resolve names in.</summary>
+internal static class CommonOptions
+{
+    public static Option<FileInfo?> AlexNet() => new("--alexnet")
+    {
+        Description = $"An AlexNet/CaffeNet ONNX file: adds its layers as alexnet-conv1 … alexnet-fc8 (also ${CnnRepresentations.AlexNetVariable}). No AlexNet weights are bundled.",
+        HelpName = "model.onnx",
+    };
+
+    public static Option<DeviceChoice> Device() => new("--device")
+    {
+        Description = "Where TorchSharp runs: auto (CUDA when libtorch sees a GPU), cpu or cuda.",
+        DefaultValueFactory = _ => DeviceChoice.Auto,
+    };
+
+    /// <summary>Every representation this process offers: hand-designed, ResNet18 layers, AlexNet layers when given.</summary>
+    public static RepresentationRegistry Registry(FileInfo? alexNet) => CnnRepresentations.All(alexNet?.FullName);
+
+    /// <summary>The descriptor of a representation named on the command line; an unknown name is a usage error.</summary>
+    public static RepresentationDescriptor Resolve(RepresentationRegistry registry, string name) =>
+        registry.TryGet(name, out var d) ? d : throw new UsageException($"unknown representation '{name}' (known: {string.Join(", ", registry.Names)})");
+
+    public static FileInfo ExistingFile(FileInfo file) => file.Exists ? file : throw new IOException($"{file}: no such file");
+
+    public static DirectoryInfo ExistingFolder(DirectoryInfo dir) => dir.Exists ? dir : throw new IOException($"{dir}: no such folder");
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using FeatureInversion.Analysis;
+using FeatureInversion.Decoders;
+using FeatureInversion.Decoders.Inference;
+
+namespace FeatureInversion.Trainer.Verbs;
+
+/// <summary><c>evaluate</c>: the paper's error, PSNR and SSIM of a decoder on crops of test photos, and a contact sheet.</summary>
+internal sealed class EvaluateVerb : IVerb
+{
+    private readonly Argument<DirectoryInfo> _checkpoint = new("checkpoint") { Description = "Decoder checkpoint folder (manifest.json, weights.dat)" };
+    private readonly Option<DirectoryInfo> _test = new("--test") { Description = "Folder of test photographs", Required = true, HelpName = "DIR" };
+    private readonly Option<int> _perPhoto = new("--per-photo") { Description = "Crops per photo (the centred square, then seeded random crops)", DefaultValueFactory = _ => 10 };
+    private readonly Option<int?> _evalSize = new("--eval-size") { Description = "Upsample the decoder output bilinearly to this size before comparing", HelpName = "N" };
+    private readonly Option<FileInfo?> _report = new("--output", "-o") { Description = "JSON report to write", HelpName = "report.json" };
+    private readonly Option<FileInfo?> _sheet = new("--sheet") { Description = "Contact sheet PNG: original | feature energy | reconstruction", HelpName = "sheet.png" };
+    private readonly Option<DeviceChoice> _device = CommonOptions.Device();
+    private readonly Option<FileInfo?> _alexNet = CommonOptions.AlexNet();
+
+    public EvaluateVerb()
+    {
+        Command = new Command("evaluate", "Average normalized reconstruction error (the paper's metric), PSNR and SSIM on crops of the test photos.")
+        {
+            _checkpoint, _test, _perPhoto, _evalSize, _report, _sheet, _device, _alexNet,
+        };
+        Command.SetAction(Run);
+    }
+
+    public Command Command { get; }
+
+    private int Run(ParseResult parse)
+    {
+        var stdout = parse.InvocationConfiguration.Output;
+        var checkpoint = CommonOptions.ExistingFolder(parse.GetValue(_checkpoint)!);
+        var test = CommonOptions.ExistingFolder(parse.GetValue(_test)!);
+        var (network, manifest) = DecoderCheckpoint.Load(checkpoint.FullName, CommonOptions.Registry(parse.GetValue(_alexNet)), device: TorchDevices.Resolve(parse.GetValue(_device)));
+        using (network)
+        {
+            var (report, targets, reconstructions, features) = DecoderEvaluation.Run(network, manifest, test.FullName, parse.GetValue(_perPhoto), parse.GetValue(_evalSize));
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{report.Decoder}: {report.TestImages} test images at {report.EvaluationSize}px: normalized error {report.NormalizedError:F4}, PSNR {report.Psnr:F2} dB, SSIM {report.Ssim:F4}"));
+            if (parse.GetValue(_report) is { } json)
+            {
+                File.WriteAllText(json.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+                stdout.WriteLine($"report -> {json}");
+            }
+            if (parse.GetValue(_sheet) is { } sheet)
+            {
+                int n = Math.Min(8, targets.Count);
+                int step = Math.Max(1, targets.Count / n);
+                var pick = Enumerable.Range(0, n).Select(i => i * step).ToList();
+                File.WriteAllBytes(sheet.FullName, ContactSheet.Render(pick.Select(i => targets[i]).ToList(), pick.Select(i => features[i]).ToList(), pick.Select(i => reconstructions[i]).ToList()));
+                stdout.WriteLine($"sheet (original | feature energy | reconstruction) -> {sheet}");
+            }
+        }
+        return 0;
+    }
+}

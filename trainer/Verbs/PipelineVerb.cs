@@ -1,0 +1,81 @@
+using System.CommandLine;
+using FeatureInversion.Decoders.Inference;
+using FeatureInversion.Models;
+using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Queues;
+using FeatureInversion.Pipeline.Storage;
+using FeatureInversion.Reconstruction;
+
+namespace FeatureInversion.Trainer.Verbs;
+
+/// <summary>
+/// <c>pipeline</c>: the whole pipeline in this process over a folder (uploads, ingestion as the blob trigger does
+/// it, queued jobs, the decoder worker, galleries), on local folders with an in-process queue, or on Azurite (or
+/// Azure Storage) blobs and a storage queue.
+/// </summary>
+internal sealed class PipelineVerb : IVerb
+{
+    private readonly Argument<DirectoryInfo> _folder = new("folder") { Description = "Folder of images (every non-hidden file is uploaded; non-images are refused with a reason)" };
+    private readonly Option<DirectoryInfo> _out = new("--out") { Description = "Output folder (local storage, model cache)", DefaultValueFactory = _ => new DirectoryInfo("pipeline-out"), HelpName = "DIR" };
+    private readonly Option<DirectoryInfo> _models = new("--models") { Description = "Folder of decoder checkpoints to publish first", DefaultValueFactory = _ => new DirectoryInfo("models"), HelpName = "DIR" };
+    private readonly Option<string?> _batch = new("--batch") { Description = "Batch name (the images' folder in the containers); default run-<UTC time>", HelpName = "NAME" };
+    private readonly Option<bool> _azurite = new("--azurite") { Description = "Use blob and queue storage (Azurite by default) instead of local folders and an in-process queue" };
+    private readonly Option<string> _connection = new("--connection") { Description = "Storage connection string for --azurite", DefaultValueFactory = _ => "UseDevelopmentStorage=true", HelpName = "STRING" };
+    private readonly Option<DeviceChoice> _device = CommonOptions.Device();
+    private readonly Option<FileInfo?> _alexNet = CommonOptions.AlexNet();
+
+    public PipelineVerb()
+    {
+        Command = new Command("pipeline", "Runs the whole pipeline in this process over every file of a folder and writes the results and a gallery.")
+        {
+            _folder, _out, _models, _batch, _azurite, _connection, _device, _alexNet,
+        };
+        Command.Validators.Add(r =>
+        {
+            if (r.GetResult(_connection) is { Implicit: false } && !r.GetValue(_azurite)) r.AddError("--connection goes with --azurite");
+        });
+        Command.SetAction(RunAsync);
+    }
+
+    public Command Command { get; }
+
+    private async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
+    {
+        var stdout = parse.InvocationConfiguration.Output;
+        var folder = CommonOptions.ExistingFolder(parse.GetValue(_folder)!);
+        var modelsDir = parse.GetValue(_models)!;
+        var models = modelsDir.Exists ? Directory.GetDirectories(modelsDir.FullName).Where(d => File.Exists(Path.Combine(d, DecoderManifest.FileName))).Order(StringComparer.Ordinal).ToList() : [];
+        if (models.Count == 0) throw new IOException($"{modelsDir}: no decoder checkpoints (folders with {DecoderManifest.FileName})");
+
+        string outDir = parse.GetValue(_out)!.FullName;
+        string? connection = parse.GetValue(_azurite) ? parse.GetValue(_connection) : null;
+        var options = connection is null
+            ? new PipelineOptions { Storage = BlobStoreKinds.Local.Name, LocalRoot = Path.Combine(outDir, "storage"), Queue = JobQueueKinds.InProcess.Name }
+            : new PipelineOptions { Storage = BlobStoreKinds.Azure.Name, BlobConnectionString = connection, Queue = JobQueueKinds.Storage.Name, QueueConnectionString = connection };
+        options.ModelCacheDirectory = Path.Combine(outDir, "model-cache");
+        options.Device = parse.GetValue(_device).ToString().ToLowerInvariant();
+        var representations = CommonOptions.Registry(parse.GetValue(_alexNet));
+        // Every published representation: the default ones first, in their usual order, then the others (CNN layers).
+        var published = models.Select(m => DecoderManifest.Read(m).Representation).Distinct(StringComparer.Ordinal).ToList();
+        options.Representations = [.. options.Representations.Where(published.Contains), .. published.Except(options.Representations)];
+        // The same kinds the hosted apps use: local folder + in-process queue, or blob storage + storage queue.
+        var store = BlobStoreKinds.Create(options);
+        var queues = JobQueueKinds.Create(options);
+        string where = store is AzureBlobStore azure
+            ? $"Azurite/Azure storage ({azure.Service.Uri}) with the storage queue '{options.QueueName}'"
+            : $"local folders under {outDir} with an in-process queue";
+        string batch = parse.GetValue(_batch) ?? $"run-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}";
+        var files = LocalPipeline.FilesIn(folder.FullName);
+        stdout.WriteLine($"pipeline on {where}: {files.Count} files from {parse.GetValue(_folder)}, decoders {string.Join(", ", models.Select(Path.GetFileName))}");
+        var summary = await new LocalPipeline(store, queues, options, representations).RunAsync(models, files, batch, ct);
+        foreach (var image in summary.Images)
+        {
+            string detail = image.Error ?? string.Join("  ", image.Results.Select(r => $"{r.Representation}: {r.Status}"));
+            stdout.WriteLine($"  {image.ImageBlob}: {image.Status}  {detail}");
+        }
+        stdout.WriteLine($"{summary.Uploaded} uploaded, {summary.Refused} refused, {summary.Results} reconstructions, {summary.Failed} failed jobs; upload {summary.UploadSeconds:F1} s, processing {summary.Seconds:F1} s");
+        stdout.WriteLine($"gallery: {summary.Gallery}");
+        stdout.WriteLine($"metrics: {options.ResultsContainer}/{batch}/<image id>/<decoder version>.json" + (store is LocalBlobStore l ? $" under {Path.Combine(l.Root, options.ResultsContainer)}" : ""));
+        return 0;
+    }
+}

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FeatureInversion.Trainer.Verbs;
+
+/// <summary>
+/// <c>retrain</c>, the scheduled training job: downloads <c>train/</c> and <c>test/</c> from the training container,
+/// trains with the same options as <c>train</c>, evaluates and publishes the new decoder version.
+/// </summary>
+internal sealed class RetrainVerb : IVerb
+{
+    private readonly TrainingOptionSet _training = new();
+
+    public RetrainVerb()
+    {
+        Command = new Command("retrain", "The scheduled training job: downloads train/ and test/ from the training container, trains, evaluates and publishes the new decoder version.");
+        _training.AddTo(Command);
+        Command.SetAction(RunAsync);
+    }
+
+    public Command Command { get; }
+
+    private async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
+    {
+        await using var services = PipelineHost.Build();
+        var options = services.GetRequiredService<PipelineOptions>();
+        var store = services.GetRequiredService<IBlobStore>();
+        var stdout = parse.InvocationConfiguration.Output;
+        string work = Path.Combine(Path.GetTempPath(), $"retrain-{Guid.NewGuid():N}");
+        try
+        {
+            foreach (var split in new[] { "train", "test" })
+            {
+                var names = await store.ListAsync(options.TrainingContainer, split + "/", ct);
+                if (names.Count == 0) throw new IOException($"training container '{options.TrainingContainer}' has no {split}/ photos");
+                Directory.CreateDirectory(Path.Combine(work, split));
+                foreach (var name in names)
+                {
+                    var bytes = await store.TryReadAsync(options.TrainingContainer, name, ct) ?? throw new IOException($"{name} vanished during download");
+                    await File.WriteAllBytesAsync(Path.Combine(work, split, name[(split.Length + 1)..].Replace('/', '_')), bytes, ct);
+                }
+                stdout.WriteLine($"{names.Count} {split} photos from '{options.TrainingContainer}'");
+            }
+            string output = Path.Combine(work, "out");
+            _training.Run(parse, Path.Combine(work, "train"), Path.Combine(work, "test"), output);
+            await store.EnsureContainersAsync([options.ModelsContainer], ct);
+            var manifest = await services.GetRequiredService<ModelRegistry>().PublishAsync(output, ct);
+            stdout.WriteLine($"published {manifest.Representation}/{manifest.Version}");
+            return 0;
+        }
+        finally
+        {
+            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Globalization;
+using FeatureInversion.Decoders.Inference;
+using FeatureInversion.Models;
+using FeatureInversion.Training;
+
+namespace FeatureInversion.Trainer.Verbs;
+
+/// <summary>
+/// The options of a training run, shared by <c>train</c> and the scheduled <c>retrain</c> job (which takes its
+/// photos from the training container instead of folders): added to a command once, bound into
+/// <see cref="TrainingJobOptions"/>, and run with the same progress lines.
+/// </summary>
+internal sealed class TrainingOptionSet
+{
+    public Argument<string> Representation { get; } = new("representation") { Description = "hog | lbp | sift-grid | resnet18-{conv1,pool1,res2,res3,res4,res5,pool5} | alexnet-… (with --alexnet)" };
+    public Option<int> Size { get; } = new("--size") { Description = "Decoder image size: 64, 128 or 256", DefaultValueFactory = _ => 64 };
+    public Option<double> Width { get; } = new("--width") { Description = "Channel width multiplier (1 = the paper's networks)", DefaultValueFactory = _ => 0.25 };
+    public Option<int> Steps { get; } = new("--steps") { Description = "Optimisation steps", DefaultValueFactory = _ => 2000 };
+    public Option<int> Batch { get; } = new("--batch") { Description = "Batch size", DefaultValueFactory = _ => 64 };
+    public Option<double> LearningRate { get; } = new("--lr") { Description = "Adam learning rate (halved from 60% of the run, then every further 10%)", DefaultValueFactory = _ => 1e-3 };
+    public Option<int> Samples { get; } = new("--samples") { Description = "Seeded training crops", DefaultValueFactory = _ => 20000 };
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed of crops, initialisation and batches", DefaultValueFactory = _ => 1 };
+    public Option<DirectoryInfo?> Cache { get; } = new("--cache") { Description = "Folder for cached feature datasets", HelpName = "DIR" };
+    public Option<DirectoryInfo?> Resume { get; } = new("--resume") { Description = "Continue from this checkpoint's weights and step", HelpName = "CKPTDIR" };
+    public Option<double> ColorJitter { get; } = new("--color-jitter") { Description = "Fraction of crops whose chroma is randomly rotated and scaled (luminance kept)", DefaultValueFactory = _ => 0, HelpName = "P" };
+    public Option<int> EvaluateEvery { get; } = new("--eval-every") { Description = "Test error every this many steps (0: only at the end)", DefaultValueFactory = _ => 500 };
+    public Option<bool> Autoencoder { get; } = new("--autoencoder") { Description = "Train jointly with the unfrozen CNN encoder (paper §5.2; resnet18-… only)" };
+    public Option<DeviceChoice> Device { get; } = CommonOptions.Device();
+    public Option<FileInfo?> AlexNet { get; } = CommonOptions.AlexNet();
+
+    public void AddTo(Command command)
+    {
+        command.Arguments.Add(Representation);
+        foreach (var option in new Option[] { Size, Width, Steps, Batch, LearningRate, Samples, Seed, Cache, Resume, ColorJitter, EvaluateEvery, Autoencoder, Device, AlexNet })
+            command.Options.Add(option);
+    }
+
+    /// <summary>Trains with the parsed options on the given folders and prints progress (stderr) and the result (stdout).</summary>
+    public DecoderManifest Run(ParseResult parse, string trainDirectory, string testDirectory, string outputDirectory)
+    {
+        var registry = CommonOptions.Registry(parse.GetValue(AlexNet));
+        var options = new TrainingJobOptions
+        {
+            Representation = CommonOptions.Resolve(registry, parse.GetValue(Representation)!),
+            TrainDirectory = trainDirectory,
+            TestDirectory = testDirectory,
+            OutputDirectory = outputDirectory,
+            ImageSize = parse.GetValue(Size),
+            Width = parse.GetValue(Width),
+            Samples = parse.GetValue(Samples),
+            CacheDirectory = parse.GetValue(Cache)?.FullName,
+            ResumeFrom = parse.GetValue(Resume)?.FullName,
+            ColorJitter = parse.GetValue(ColorJitter),
+            Autoencoder = parse.GetValue(Autoencoder),
+            Training = new TrainingOptions
+            {
+                Steps = parse.GetValue(Steps),
+                BatchSize = parse.GetValue(Batch),
+                LearningRate = parse.GetValue(LearningRate),
+                Seed = parse.GetValue(Seed),
+                EvaluateEvery = parse.GetValue(EvaluateEvery),
+                Device = parse.GetValue(Device),
+            },
+        };
+        var stdout = parse.InvocationConfiguration.Output;
+        var stderr = parse.InvocationConfiguration.Error;
+        var progress = new LineProgress(p => stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"step {p.Step}/{p.Steps}  loss {p.Loss:F5}  {p.ImagesPerSecond:F0} img/s  lr {p.LearningRate:G3}{(p.TestError is { } e ? $"  test error {e:F4}" : "")}")));
+        var manifest = TrainingJob.Run(options, registry, progress, stdout);
+        var ev = manifest.Evaluation!;
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{manifest.Version}: normalized error {ev.NormalizedError:F4} (mean-image baseline {ev.MeanImageBaselineError:F4}), PSNR {ev.Psnr:F2} dB, SSIM {ev.Ssim:F4}, {manifest.Training!.Seconds:F0} s -> {outputDirectory}"));
+        return manifest;
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+    private sealed class LineProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
