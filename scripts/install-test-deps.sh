@@ -3,6 +3,7 @@
 #  - libvlfeat1: VLFeat 0.9.21 (libvl.so.1), the reference the extractors are tested against.
 #  - Azurite 3.37.0 (npm, into .tools/azurite): real Blob and Queue storage for the pipeline's integration tests.
 #  - unzip, curl: to unpack the bicep CLI from NuGet for infra/validate.sh.
+#  - fonts-dejavu-core: the font of ScottPlot figures and contact-sheet headers.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -13,9 +14,9 @@ fi
 ldconfig -p | grep -q 'libvl\.so\.1' || { echo "libvl.so.1 still missing after install" >&2; exit 1; }
 
 cd "$(dirname "$0")/.."
-if ! command -v unzip >/dev/null || ! command -v curl >/dev/null || ! command -v npm >/dev/null; then
+if ! command -v unzip >/dev/null || ! command -v curl >/dev/null || ! command -v npm >/dev/null || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends unzip curl npm >/dev/null
+  apt-get install -y -qq --no-install-recommends unzip curl npm fonts-dejavu-core >/dev/null
 fi
 if [ ! -x .tools/azurite/node_modules/.bin/azurite ]; then
   mkdir -p .tools/azurite
