@@ -5,13 +5,14 @@
 #  - unzip, curl: to unpack the bicep CLI from NuGet for infra/validate.sh.
 #  - fonts-dejavu-core: the font of ScottPlot figures and contact-sheet headers.
 set -euo pipefail
+# (grep reads all of ldconfig's output: with grep -q, ldconfig may die of SIGPIPE and pipefail fails the check)
 export DEBIAN_FRONTEND=noninteractive
 
-if ! ldconfig -p | grep -q 'libvl\.so\.1'; then
+if ! ldconfig -p | grep 'libvl\.so\.1' >/dev/null; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends libvlfeat1 >/dev/null
 fi
-ldconfig -p | grep -q 'libvl\.so\.1' || { echo "libvl.so.1 still missing after install" >&2; exit 1; }
+ldconfig -p | grep 'libvl\.so\.1' >/dev/null || { echo "libvl.so.1 still missing after install" >&2; exit 1; }
 
 cd "$(dirname "$0")/.."
 if ! command -v unzip >/dev/null || ! command -v curl >/dev/null || ! command -v npm >/dev/null || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
