@@ -23,7 +23,7 @@ public static class Cli
 
     public static IReadOnlyList<IVerb> Verbs() =>
     [
-        new FeaturesVerb(), new TrainVerb(), new EvaluateVerb(), new ReconstructVerb(), new LayerCurveVerb(),
+        new FeaturesVerb(), new ArchitectureVerb(), new TrainVerb(), new EvaluateVerb(), new ReconstructVerb(), new LayerCurveVerb(),
         new PipelineVerb(), new PublishVerb(), new RetrainVerb(),
     ];
 

@@ -4,13 +4,16 @@ using FeatureInversion.Features;
 using FeatureInversion.Imaging;
 using FeatureInversion.Models;
 using FeatureInversion.Training;
+using FeatureInversion.Training.Data;
 
 namespace FeatureInversion.Analysis;
 
-/// <summary>Result of evaluating a decoder on a folder of test photographs.</summary>
+/// <summary>Result of evaluating a decoder on a folder of test photographs: the paper's error with its baseline (the
+/// mean training image predicted for every crop), PSNR, SSIM, the colour gain and the errors per photo and per crop.</summary>
 public sealed record EvaluationReport(
     string Decoder, string Representation, int DecoderSize, int EvaluationSize, int TestImages,
-    double NormalizedError, double Psnr, double Ssim, double? MeanImageBaselineError, IReadOnlyList<double> PerImageError);
+    double NormalizedError, double Psnr, double Ssim, double? MeanImageBaselineError, double ColorGain,
+    IReadOnlyList<PhotoError> PerPhoto, IReadOnlyList<double> PerImageError);
 
 /// <summary>
 /// Evaluates a decoder as in the paper: test crops of separate photographs at the evaluation size are the targets;
@@ -26,29 +29,28 @@ public static class DecoderEvaluation
         int evalSize = evaluationSize ?? size;
         if (evalSize < size) throw new ArgumentException($"Evaluation size {evalSize} is smaller than the decoder's {size}.");
         List<ColorImage> targets;
-        using (var sampler = new CropSampler(testDirectory)) targets = sampler.Evaluation(perPhoto, evalSize);
+        List<string> photos;
+        using (var sampler = new CropSampler(testDirectory, evalSize))
+        {
+            targets = sampler.Evaluation(perPhoto);
+            photos = sampler.Files.Select(f => Path.GetFileNameWithoutExtension(f)).ToList();
+        }
         var inputs = evalSize == size ? targets : targets.Select(t => ImageFiles.Resize(t, size, size)).ToList();
 
         var representation = network.Spec.Representation.Create();
-        var features = inputs.Select(i => representation.Extract(i)).ToList();
+        List<FeatureMap> features;
+        try { features = inputs.Select(i => representation.Extract(i)).ToList(); }
+        finally { (representation as IDisposable)?.Dispose(); }
         var reconstructions = DecoderInference.Decode(network, features, evalSize);
 
         var t = targets.Select(i => i.Planes).ToList();
         var r = reconstructions.Select(i => i.Planes).ToList();
-        var perImage = t.Zip(r).Select(p => ReconstructionMetrics.Distance(p.First, p.Second)).ToList();
-        double norm = ReconstructionMetrics.MeanPairwiseDistance(t);
-        double? baseline = null;
-        if (meanImage is not null)
-        {
-            if (meanImage.Length != t[0].Length) throw new ArgumentException("Mean image does not have the evaluation size.");
-            baseline = ReconstructionMetrics.NormalizedError(t, t.Select(_ => meanImage).ToList());
-        }
+        if (meanImage is not null && meanImage.Length != t[0].Length) throw new ArgumentException("Mean image does not have the evaluation size.");
+        var record = Evaluation.Record(t, r, evalSize, meanImage, testDirectory, Enumerable.Range(0, t.Count).Select(i => photos[i / perPhoto]).ToList());
+        double norm = record.MeanPairwiseDistance;
         var report = new EvaluationReport(manifest.Version, network.Spec.Representation.Name, size, evalSize, t.Count,
-            perImage.Average() / norm,
-            t.Zip(r).Average(p => ReconstructionMetrics.Psnr(p.First, p.Second)),
-            t.Zip(r).Average(p => ReconstructionMetrics.Ssim(p.First, p.Second, evalSize)),
-            baseline,
-            perImage.Select(d => d / norm).ToList());
+            record.NormalizedError, record.Psnr, record.Ssim, meanImage is null ? null : record.MeanImageBaselineError, record.ColorGain,
+            record.PerPhoto!, t.Zip(r).Select(p => ReconstructionMetrics.Distance(p.First, p.Second) / norm).ToList());
         return (report, targets, reconstructions, features);
     }
 }

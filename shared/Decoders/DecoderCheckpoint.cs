@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using FeatureInversion.Features;
+using FeatureInversion.Imaging;
 using FeatureInversion.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -17,14 +18,24 @@ public static class DecoderCheckpoint
     /// <summary>Manifest setting that marks an autoencoder's decoder (trained with a fine-tuned encoder).</summary>
     public const string EncoderSetting = "encoder";
 
-    public static void Save(DecoderNetwork network, DecoderManifest manifest, string directory)
+    /// <summary>The mean training image (the baseline predictor), stored beside the weights when training saves one.</summary>
+    public const string MeanImageFileName = "mean-image.png";
+
+    public static void Save(DecoderNetwork network, DecoderManifest manifest, string directory, float[]? meanImage = null)
     {
         Directory.CreateDirectory(directory);
+        int size = network.Spec.ImageSize;
+        if (meanImage is not null)
+        {
+            if (meanImage.Length != 3 * size * size) throw new ArgumentException($"Mean image has {meanImage.Length} values, not 3×{size}×{size}.", nameof(meanImage));
+            ImageFiles.SavePng(new ColorImage(size, size, meanImage), Path.Combine(directory, MeanImageFileName));
+        }
         string weights = Path.Combine(directory, DecoderManifest.WeightsFileName);
         network.save(weights);
         var complete = manifest with
         {
             Representation = network.Spec.Representation.Name,
+            Architecture = DecoderArchitecture.Revision,
             ImageSize = network.Spec.ImageSize,
             Width = network.Spec.Width,
             Parameters = network.ParameterCount,
@@ -64,6 +75,15 @@ public static class DecoderCheckpoint
         network.load(weights);
         if (device is not null) network.to(device);
         return (network, manifest);
+    }
+
+    /// <summary>The checkpoint's mean training image at <paramref name="size"/> pixels (resized when needed), or null when none is stored.</summary>
+    public static float[]? TryLoadMeanImage(string directory, int size)
+    {
+        string path = Path.Combine(directory, MeanImageFileName);
+        if (!File.Exists(path)) return null;
+        var image = ImageFiles.Load(path);
+        return (image.Width == size && image.Height == size ? image : ImageFiles.Resize(image, size, size)).Planes;
     }
 
     private static string Sha256(string path)

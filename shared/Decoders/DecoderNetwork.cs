@@ -22,9 +22,9 @@ public sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
         {
             nn.Module<Tensor, Tensor> module = l.Kind switch
             {
-                LayerKind.Conv => nn.Conv2d(l.InChannels, l.OutChannels, l.Kernel, stride: l.Stride, padding: l.Kernel / 2),
+                LayerKind.Conv => nn.Conv2d(l.InChannels, l.OutChannels, l.Kernel, stride: l.Stride, padding: l.Padding),
                 LayerKind.Fc => nn.Linear(l.InChannels, l.OutChannels * l.OutSize * l.OutSize),
-                _ => nn.ConvTranspose2d(l.InChannels, l.OutChannels, l.Kernel, stride: l.Stride, padding: 1),
+                _ => nn.ConvTranspose2d(l.InChannels, l.OutChannels, l.Kernel, stride: l.Stride, padding: l.Padding, output_padding: l.OutputPadding),
             };
             layers.Add(l.Name, module);
         }

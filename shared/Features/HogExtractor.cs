@@ -99,7 +99,10 @@ public sealed class HogExtractor : IFeatureRepresentation
 
     /// <summary>
     /// Magnitude and hard orientation bin of pixels 1..W−2 of row y, with VLFeat's float operations in its
-    /// order so that ties (e.g. purely vertical gradients) resolve to the same bin. Zero gradients get weight 0.
+    /// order so that ties (e.g. purely vertical gradients) resolve to the same bin: VLFeat 0.9.21 scores the
+    /// orientations with the raw, unnormalised gradient (normalising first rounds differently and can move a
+    /// gradient that lies between two bins to the other one; ../shared fixture hog-vlfeat-mismatch-64x64.png).
+    /// Zero gradients get weight 0.
     /// </summary>
     private void OrientRow(float[] pixels, int width, int y)
     {
@@ -107,7 +110,6 @@ public sealed class HogExtractor : IFeatureRepresentation
         int x = 1;
         if (Vector.IsHardwareAccelerated)
         {
-            var tiny = new Vector<float>(1e-10f);
             int k9 = Orientations;
             for (; x + Vector<float>.Count <= width - 1; x += Vector<float>.Count)
             {
@@ -115,9 +117,6 @@ public sealed class HogExtractor : IFeatureRepresentation
                 var gx = new Vector<float>(pixels, i + 1) - new Vector<float>(pixels, i - 1);
                 var gy = new Vector<float>(pixels, i + width) - new Vector<float>(pixels, i - width);
                 var grad = Vector.SquareRoot(gx * gx + gy * gy);
-                var divisor = Vector.Max(grad, tiny);
-                gx /= divisor;
-                gy /= divisor;
                 var best = Vector<float>.Zero;
                 var bestBin = Vector<int>.Zero;
                 for (int k = 0; k < Orientations; k++)
@@ -140,9 +139,6 @@ public sealed class HogExtractor : IFeatureRepresentation
             float gx = pixels[i + 1] - pixels[i - 1];
             float gy = pixels[i + width] - pixels[i - width];
             float grad = MathF.Sqrt(gx * gx + gy * gy);
-            float divisor = MathF.Max(grad, 1e-10f);
-            gx /= divisor;
-            gy /= divisor;
             float best = 0;
             int bestBin = 0;
             for (int k = 0; k < Orientations; k++)

@@ -29,14 +29,24 @@ public static class ImageFiles
 
     public static ColorImage Decode(ReadOnlySpan<byte> bytes, string name = "image")
     {
+        using var image = DecodeRgb24(bytes, name);
+        return Rgb24Pixels.ToColorImage(image);
+    }
+
+    /// <summary>Decodes to 8-bit RGB with the same checks as <see cref="Decode"/> (for code that keeps bytes, not floats).</summary>
+    public static Image<Rgb24> DecodeRgb24(ReadOnlySpan<byte> bytes, string name = "image")
+    {
         if (bytes.IsEmpty) throw new InvalidImageException($"{name}: empty file.");
         EnsureJpegComplete(bytes, name);
         try
         {
-            using var image = Image.Load<Rgb24>(bytes);
+            var image = Image.Load<Rgb24>(bytes);
             if (image.Width > MaxSide || image.Height > MaxSide)
+            {
+                image.Dispose();
                 throw new InvalidImageException($"{name}: {image.Width}x{image.Height} exceeds the {MaxSide}-pixel side limit.");
-            return Rgb24Pixels.ToColorImage(image);
+            }
+            return image;
         }
         catch (UnknownImageFormatException e)
         {

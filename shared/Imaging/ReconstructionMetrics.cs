@@ -40,6 +40,27 @@ public static class ReconstructionMetrics
         return sum / pairs;
     }
 
+    /// <summary>
+    /// Colour gain: the normalised error of each reconstruction's own rgb2gray image (replicated to three channels)
+    /// minus that of the reconstruction. Positive when the predicted colour brings the reconstruction closer to the
+    /// colour target than its luminance alone does; zero for gray predictions, negative for wrong colours.
+    /// </summary>
+    public static double ColorGain(IReadOnlyList<float[]> targets, IReadOnlyList<float[]> reconstructions) =>
+        NormalizedError(targets, reconstructions.Select(GrayAsRgb).ToList()) - NormalizedError(targets, reconstructions);
+
+    /// <summary>The rgb2gray image of planar RGB, replicated into three planes.</summary>
+    public static float[] GrayAsRgb(float[] rgb)
+    {
+        int plane = rgb.Length / 3;
+        var gray = new float[rgb.Length];
+        for (int p = 0; p < plane; p++)
+        {
+            float y = Grayscale.RedWeight * rgb[p] + Grayscale.GreenWeight * rgb[plane + p] + Grayscale.BlueWeight * rgb[2 * plane + p];
+            gray[p] = gray[plane + p] = gray[2 * plane + p] = y;
+        }
+        return gray;
+    }
+
     /// <summary>The paper's average normalised reconstruction error of <paramref name="reconstructions"/>.</summary>
     public static double NormalizedError(IReadOnlyList<float[]> targets, IReadOnlyList<float[]> reconstructions)
     {

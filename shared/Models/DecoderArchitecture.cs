@@ -4,9 +4,10 @@ namespace FeatureInversion.Models;
 
 public enum LayerKind
 {
-    /// <summary>Convolution, padding ⌊k/2⌋: stride 1 keeps the size, stride 2 halves it.</summary>
+    /// <summary>Convolution, padding ⌊k/2⌋: stride 1 keeps the size, stride 2 halves it (rounding up).</summary>
     Conv,
-    /// <summary>Up-convolution (transposed convolution), kernel 4, stride 2, padding 1: doubles the size.</summary>
+    /// <summary>Up-convolution (transposed convolution), stride 2, padding ⌊(k−1)/2⌋ and output padding k mod 2, so
+    /// that kernel 4 (Tables 3–5) and kernel 5 (Tables 6–7) both exactly double the size.</summary>
     UpConv,
     /// <summary>Fully connected on the flattened input; its output is reshaped to OutChannels × OutSize × OutSize.</summary>
     Fc,
@@ -19,91 +20,164 @@ public enum LayerKind
 public sealed record LayerSpec(string Name, LayerKind Kind, IReadOnlyList<string> Inputs, int InChannels, int OutChannels,
     int Kernel, int Stride, int InSize, int OutSize, bool Activation)
 {
-    public override string ToString() =>
-        $"{Name,-9} {string.Join("+", Inputs),-18} {InSize}x{InSize}x{InChannels,-5} k{Kernel} s{Stride} -> {OutSize}x{OutSize}x{OutChannels}";
+    /// <summary>Zero padding of the convolution or up-convolution (see <see cref="LayerKind"/>).</summary>
+    public int Padding => Kind == LayerKind.UpConv ? (Kernel - 1) / 2 : Kernel / 2;
+
+    /// <summary>Extra rows/columns an up-convolution adds on one side so odd kernels double the size too.</summary>
+    public int OutputPadding => Kind == LayerKind.UpConv ? Kernel % 2 : 0;
+
+    /// <summary>Weights and biases of the layer.</summary>
+    public long Parameters => Kind == LayerKind.Fc
+        ? ((long)InChannels + 1) * OutChannels * OutSize * OutSize
+        : (long)InChannels * OutChannels * Kernel * Kernel + OutChannels;
+
+    /// <summary>The input column as the paper writes it: the layer's inputs, "{a, b}" when concatenated.</summary>
+    public string InputLabel => Inputs.Count == 1 ? Inputs[0] : "{" + string.Join(", ", Inputs) + "}";
+
+    /// <summary>The InSize column: H×W×C, or the vector length of a fully connected layer.</summary>
+    public string InShape => Kind == LayerKind.Fc && InSize == 1 ? $"{InChannels}" : Kind == LayerKind.Fc ? $"{InSize}×{InSize}×{InChannels / (InSize * InSize)}" : $"{InSize}×{InSize}×{InChannels}";
+
+    /// <summary>The OutSize column.</summary>
+    public string OutShape => Kind == LayerKind.Fc && OutSize == 1 ? $"{OutChannels}" : $"{OutSize}×{OutSize}×{OutChannels}";
+
+    public override string ToString() => Kind == LayerKind.Fc
+        ? $"{Name,-9} {InputLabel,-22} {InShape,-14} -  -  {OutShape}"
+        : $"{Name,-9} {InputLabel,-22} {InShape,-14} {Kernel}  {Stride}  {OutShape}";
 }
 
 /// <summary>The layers of a decoder for one representation, image size and width.</summary>
 public sealed record DecoderSpec(RepresentationDescriptor Representation, int ImageSize, double Width, FeatureShape Input, IReadOnlyList<LayerSpec> Layers)
 {
     public LayerSpec Output => Layers[^1];
+
+    /// <summary>Trainable parameters (equal to the built network's; tested).</summary>
+    public long Parameters => Layers.Sum(l => l.Parameters);
+
+    /// <summary>The paper's table for this decoder (Layer, Input, InSize, K, S, OutSize), one line per layer.</summary>
+    public string Table()
+    {
+        var lines = new List<string>
+        {
+            $"{Representation} decoder, {ImageSize}×{ImageSize} images, width {Width:0.###} ({DecoderArchitecture.TableOf(Representation.Decoder)}); input {Input.Rows}×{Input.Cols}×{Input.Channels}",
+            $"{"Layer",-9} {"Input",-22} {"InSize",-14} K  S  OutSize",
+        };
+        lines.AddRange(Layers.Select(l => l.ToString()));
+        lines.Add($"{Parameters:N0} parameters; leaky ReLU 0.2 after every layer but {Output.Name}");
+        return string.Join(Environment.NewLine, lines);
+    }
 }
 
 /// <summary>
-/// Decoder architectures after Dosovitskiy &amp; Brox (CVPR 2016, supplementary Tables 3–5): strided convolutions
-/// gather context from the feature map, up-convolutions (kernel 4, stride 2) expand to the image, leaky ReLU 0.2
-/// after every layer except the linear output.
+/// Decoder architectures of Dosovitskiy &amp; Brox (CVPR 2016), supplementary Tables 3–7, layer for layer: names,
+/// inputs, kernels, strides and channels are the paper's at 256×256 images and width 1; leaky ReLU 0.2 follows
+/// every layer except the linear output.
 /// </summary>
 /// <remarks>
-/// <para>HOG (two streams joined): stream A downsamples the 31-channel cell map three times (5×5 s2, 5×5 s2,
-/// 3×3 s2) and comes back with three up-convolutions; stream B keeps the cell resolution (5×5, 3×3); the join J
-/// concatenates both, applies two 3×3 convolutions and three up-convolutions to the image (cell size 8 = 2³).</para>
-/// <para>LBP and SIFT: strided convolutions down to 1/64 of the image side (4×4 at 256×256), one 3×3 convolution
-/// there, then six up-convolutions to the image.</para>
-/// <para>Channel counts are those of the full networks at width 1 (256 to 1024 in the encoders, halving in each
-/// up-convolution down to 32 and the 3 output channels) and scale with <c>width</c> (¼ for CPU training); the
-/// image size (64, 128, 256) sets the spatial sizes. The layer shapes were derived from the paper's description;
-/// the supplementary tables' text could not be consulted where this was written, so they are documented here and
-/// in docs/decoders.md rather than claimed identical.</para>
+/// <para>HOG (Table 3) and LBP (Table 5) have two streams: A compresses the feature map spatially (and so sees the
+/// overall brightness), B keeps the cell resolution (fine detail); J concatenates them and up-convolves to the
+/// image. SIFT (Table 4) is a single stream conv1–conv6 (2048 channels in conv4, conv5) and six up-convolutions.
+/// Up-convolutions of these tables are 4×4, stride 2.</para>
+/// <para>CNN layers: Table 6 (AlexNet CONV5) — three 3×3 convolutions at the layer's resolution, then 5×5
+/// up-convolutions with 256, 128, 64, 32 channels and the 3 output channels; Table 7 (FC8) — fc1–fc3 with 4096
+/// units, reshape to 4×4×256, the same 5×5 up-convolutions. For layers whose map is a different power-of-two
+/// fraction of the image, the up-convolution chain is as long as it must be, with the tables' channels in order
+/// (32 repeated where the chain is longer than the table's).</para>
+/// <para>Other image sizes scale the spatial sizes (the feature maps shrink with the image; the layers are the
+/// same); <c>width</c> scales every hidden channel count (¼ for CPU training), never the 3 output channels.</para>
 /// </remarks>
 public static class DecoderArchitecture
 {
+    /// <summary>Bumped whenever a layer of any decoder changes; checkpoints record it and older ones are refused.</summary>
+    public const int Revision = 2;
+
+    /// <summary>What changed at each revision, for the message that refuses an older checkpoint.</summary>
+    public const string RevisionChange =
+        "revision 2 builds the decoders exactly as the paper's Tables 3–7 (two-stream LBP with a 5×5 convA2, SIFT conv1–conv6 with 2048 channels in conv4/conv5, HOG's upconvJ4–J6 names, 5×5 up-convolutions with 256/128/64/32 channels for CNN layers)";
+
+    /// <summary>Image sizes the trainer and the shipped decoders use.</summary>
     public static IReadOnlyList<int> ImageSizes { get; } = [64, 128, 256];
 
-    /// <summary>The decoder for a representation at an image size and channel width, by the representation's layout.</summary>
+    private static readonly int[] CnnUpChannels = [256, 128, 64, 32];
+
+    /// <summary>The supplementary table a layout follows.</summary>
+    public static string TableOf(DecoderLayout layout) => layout switch
+    {
+        DecoderLayout.Hog => "Table 3",
+        DecoderLayout.Sift => "Table 4",
+        DecoderLayout.Lbp => "Table 5",
+        DecoderLayout.CnnConvolutional => "Table 6",
+        DecoderLayout.CnnVector => "Table 7",
+        _ => "no table",
+    };
+
+    /// <summary>The decoder for a representation at an image size (one of <see cref="ImageSizes"/>) and width.</summary>
     public static DecoderSpec For(RepresentationDescriptor representation, int imageSize, double width)
     {
-        ArgumentNullException.ThrowIfNull(representation);
         if (!ImageSizes.Contains(imageSize))
             throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, $"Image size must be one of {string.Join(", ", ImageSizes)}.");
+        return Build(representation, imageSize, width);
+    }
+
+    /// <summary>The decoder at any image size whose geometry works out (the paper's Tables 6 and 7 end at 192 and 128 px).</summary>
+    public static DecoderSpec Build(RepresentationDescriptor representation, int imageSize, double width)
+    {
+        ArgumentNullException.ThrowIfNull(representation);
+        if (imageSize is < 16 or > 4096) throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, "Image size must be in [16, 4096].");
         if (width is <= 0 or > 4) throw new ArgumentOutOfRangeException(nameof(width), width, "Width multiplier must be in (0, 4].");
         var input = representation.OutputShape(imageSize, imageSize);
         var b = new Builder(input, width);
         switch (representation.Decoder)
         {
-            case DecoderLayout.Hog:
+            case DecoderLayout.Hog: // Table 3
                 b.Conv("convA1", ["input"], 256, 5, 2);
                 b.Conv("convA2", ["convA1"], 512, 5, 2);
                 b.Conv("convA3", ["convA2"], 1024, 3, 2);
-                b.UpConv("upconvA1", ["convA3"], 512);
-                b.UpConv("upconvA2", ["upconvA1"], 256);
-                b.UpConv("upconvA3", ["upconvA2"], 128);
+                b.UpConv("upconvA1", ["convA3"], 512, 4);
+                b.UpConv("upconvA2", ["upconvA1"], 256, 4);
+                b.UpConv("upconvA3", ["upconvA2"], 128, 4);
                 b.Conv("convB1", ["input"], 128, 5, 1);
                 b.Conv("convB2", ["convB1"], 128, 3, 1);
                 b.Conv("convJ1", ["upconvA3", "convB2"], 256, 3, 1);
                 b.Conv("convJ2", ["convJ1"], 128, 3, 1);
-                b.UpConv("upconvJ1", ["convJ2"], 64);
-                b.UpConv("upconvJ2", ["upconvJ1"], 32);
-                b.UpConv("upconvJ3", ["upconvJ2"], 3, output: true);
+                b.UpConv("upconvJ4", ["convJ2"], 64, 4);
+                b.UpConv("upconvJ5", ["upconvJ4"], 32, 4);
+                b.UpConv("upconvJ6", ["upconvJ5"], 3, 4, output: true);
                 break;
-            case DecoderLayout.Lbp:
-                b.Conv("conv1", ["input"], 256, 5, 2);
-                b.Conv("conv2", ["conv1"], 512, 3, 2);
-                b.Conv("conv3", ["conv2"], 1024, 3, 1);
-                b.UpChain("conv3", [512, 256, 128, 64, 32]);
-                break;
-            case DecoderLayout.Sift:
+            case DecoderLayout.Sift: // Table 4
                 b.Conv("conv1", ["input"], 256, 5, 2);
                 b.Conv("conv2", ["conv1"], 512, 3, 2);
                 b.Conv("conv3", ["conv2"], 1024, 3, 2);
-                b.Conv("conv4", ["conv3"], 1024, 3, 2);
-                b.Conv("conv5", ["conv4"], 1024, 3, 1);
-                b.UpChain("conv5", [512, 256, 128, 64, 32]);
+                b.Conv("conv4", ["conv3"], 2048, 3, 2);
+                b.Conv("conv5", ["conv4"], 2048, 3, 1);
+                b.Conv("conv6", ["conv5"], 1024, 3, 1);
+                b.UpChain("conv6", [512, 256, 128, 64, 32], 4);
                 break;
-            case DecoderLayout.CnnVector:
-                // Paper's Table 7 (vector layers): three fully connected layers, reshape to 4×4×256, up-convolutions.
-                b.Fc("fc1", "input", 4096, 1);
-                b.Fc("fc2", "fc1", 4096, 1);
-                b.Fc("fc3", "fc2", 256, 4);
-                b.UpChain("fc3", HalvingChannels(256, imageSize / 4));
+            case DecoderLayout.Lbp: // Table 5
+                b.Conv("convA1", ["input"], 256, 5, 2);
+                b.Conv("convA2", ["convA1"], 512, 5, 2);
+                b.Conv("convA3", ["convA2"], 1024, 3, 1);
+                b.UpConv("upconvA1", ["convA3"], 512, 4);
+                b.UpConv("upconvA2", ["upconvA1"], 256, 4);
+                b.Conv("convB1", ["input"], 128, 5, 1);
+                b.Conv("convB2", ["convB1"], 128, 3, 1);
+                b.Conv("convJ1", ["upconvA2", "convB2"], 256, 3, 1);
+                b.Conv("convJ2", ["convJ1"], 128, 3, 1);
+                b.UpConv("upconvJ3", ["convJ2"], 128, 4);
+                b.UpConv("upconvJ4", ["upconvJ3"], 64, 4);
+                b.UpConv("upconvJ5", ["upconvJ4"], 32, 4);
+                b.UpConv("upconvJ6", ["upconvJ5"], 3, 4, output: true);
                 break;
-            case DecoderLayout.CnnConvolutional:
-                // Paper's Table 6 (convolutional layers): three convolutions at the layer's resolution, then as many
-                // up-convolutions as it takes to reach the image size.
+            case DecoderLayout.CnnConvolutional: // Table 6
                 b.Conv("conv1", ["input"], 256, 3, 1);
                 b.Conv("conv2", ["conv1"], 256, 3, 1);
                 b.Conv("conv3", ["conv2"], 256, 3, 1);
-                b.UpChain("conv3", HalvingChannels(256, imageSize / input.Rows));
+                b.UpChain("conv3", CnnChannels(imageSize, input.Rows), 5);
+                break;
+            case DecoderLayout.CnnVector: // Table 7
+                b.Fc("fc1", "input", 4096, 1);
+                b.Fc("fc2", "fc1", 4096, 1);
+                b.Fc("fc3", "fc2", 256, 4); // 4096 units, reshaped to 4×4×256
+                b.UpChain("fc3", CnnChannels(imageSize, 4), 5);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(representation), representation.Decoder, $"No decoder table for layout {representation.Decoder}.");
@@ -114,13 +188,15 @@ public static class DecoderArchitecture
         return spec;
     }
 
-    /// <summary>Channels of the hidden up-convolutions for an upsampling <paramref name="factor"/> (a power of two):
-    /// halving from <paramref name="first"/>, at least 32; the output up-convolution is added by UpChain.</summary>
-    private static int[] HalvingChannels(int first, int factor)
+    /// <summary>Hidden channels of the 5×5 up-convolutions taking a <paramref name="from"/>-pixel map to the image:
+    /// Table 6's 256, 128, 64, 32 in order, as many as the upsampling factor (a power of two) needs.</summary>
+    private static int[] CnnChannels(int imageSize, int from)
     {
-        int steps = (int)Math.Round(Math.Log2(factor));
-        if (steps < 1 || 1 << steps != factor) throw new ArgumentException($"Feature map must be smaller than the image by a power of two (factor {factor}).");
-        return Enumerable.Range(0, steps - 1).Select(i => Math.Max(32, first >> (i + 1))).ToArray();
+        int factor = imageSize / Math.Max(1, from);
+        int steps = (int)Math.Round(Math.Log2(Math.Max(1, factor)));
+        if (steps < 1 || from * (1 << steps) != imageSize)
+            throw new ArgumentException($"A {from}×{from} feature map is no power-of-two fraction of {imageSize}×{imageSize} images: no up-convolution chain reaches the image.");
+        return Enumerable.Range(0, steps - 1).Select(i => CnnUpChannels[Math.Min(i, CnnUpChannels.Length - 1)]).ToArray();
     }
 
     private sealed class Builder(FeatureShape input, double width)
@@ -146,28 +222,28 @@ public static class DecoderArchitecture
             Add(new LayerSpec(name, LayerKind.Conv, inputs, c, Scale(channels), kernel, stride, size, outSize, true));
         }
 
-        public void UpConv(string name, IReadOnlyList<string> inputs, int channels, bool output = false)
+        public void UpConv(string name, IReadOnlyList<string> inputs, int channels, int kernel, bool output = false)
         {
             var (c, size) = In(inputs);
-            Add(new LayerSpec(name, LayerKind.UpConv, inputs, c, output ? channels : Scale(channels), 4, 2, size, 2 * size, !output));
+            Add(new LayerSpec(name, LayerKind.UpConv, inputs, c, output ? channels : Scale(channels), kernel, 2, size, 2 * size, !output));
         }
 
-        /// <summary>Up-convolutions with the given widths, then one to the 3 output channels.</summary>
         public void Fc(string name, string from, int channels, int size)
         {
             var (c, inSize) = _shapes[from];
             Add(new LayerSpec(name, LayerKind.Fc, [from], c * inSize * inSize, Scale(channels), 1, 1, inSize, size, true));
         }
 
-        public void UpChain(string from, int[] channels)
+        /// <summary>Up-convolutions upconv1… with the given hidden widths, then one to the 3 output channels.</summary>
+        public void UpChain(string from, int[] channels, int kernel)
         {
             string previous = from;
             for (int i = 0; i < channels.Length; i++)
             {
-                UpConv($"upconv{i + 1}", [previous], channels[i]);
+                UpConv($"upconv{i + 1}", [previous], channels[i], kernel);
                 previous = $"upconv{i + 1}";
             }
-            UpConv($"upconv{channels.Length + 1}", [previous], 3, output: true);
+            UpConv($"upconv{channels.Length + 1}", [previous], 3, kernel, output: true);
         }
 
         private void Add(LayerSpec layer)

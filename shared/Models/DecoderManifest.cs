@@ -29,7 +29,14 @@ public sealed record EvaluationRecord
     public double MeanPairwiseDistance { get; init; }
     public double Psnr { get; init; }
     public double Ssim { get; init; }
+    /// <summary>Error of the reconstructions' own grayscale minus their error: positive when predicted colour helps.</summary>
+    public double ColorGain { get; init; }
+    /// <summary>Normalised error per test photo (mean over its crops), in the order of the test folder.</summary>
+    public List<PhotoError>? PerPhoto { get; init; }
 }
+
+/// <summary>Normalised error of one test photo's crops.</summary>
+public sealed record PhotoError(string Photo, int Crops, double NormalizedError);
 
 /// <summary>
 /// The manifest stored with decoder weights: which representation (and its settings) the decoder inverts,
@@ -45,6 +52,8 @@ public sealed record DecoderManifest
     public string Version { get; init; } = "";
     public string Representation { get; init; } = "";
     public Dictionary<string, string> RepresentationSettings { get; init; } = [];
+    /// <summary><see cref="DecoderArchitecture.Revision"/> the weights were trained for (absent, so 0, before revision 2).</summary>
+    public int Architecture { get; init; }
     public int ImageSize { get; init; }
     public double Width { get; init; }
     public long Parameters { get; init; }
@@ -65,7 +74,8 @@ public sealed record DecoderManifest
     public static DecoderManifest FromJson(string json, string source = "manifest") =>
         JsonSerializer.Deserialize<DecoderManifest>(json, Json) ?? throw new InvalidDataException($"{source}: empty manifest.");
 
-    /// <summary>Reads <c>manifest.json</c> of a checkpoint folder, refusing other formats.</summary>
+    /// <summary>Reads <c>manifest.json</c> of a checkpoint folder, refusing other formats and decoders built for
+    /// another <see cref="DecoderArchitecture.Revision"/> (their weights do not fit today's layers).</summary>
     public static DecoderManifest Read(string directory)
     {
         string path = Path.Combine(directory, FileName);
@@ -73,6 +83,16 @@ public sealed record DecoderManifest
         var manifest = FromJson(File.ReadAllText(path), path);
         if (manifest.Format != CurrentFormat)
             throw new InvalidDataException($"{path}: manifest format {manifest.Format}, this build reads {CurrentFormat}.");
+        manifest.RequireCurrentArchitecture(path);
         return manifest;
+    }
+
+    /// <summary>Throws when the decoder was built for another architecture revision, naming what changed.</summary>
+    public void RequireCurrentArchitecture(string source)
+    {
+        if (Architecture != DecoderArchitecture.Revision)
+            throw new InvalidDataException(
+                $"{source}: decoder built for architecture revision {(Architecture == 0 ? "1 (before revisions were recorded)" : Architecture.ToString())}, this build uses revision {DecoderArchitecture.Revision}: "
+                + $"{DecoderArchitecture.RevisionChange}. Its weights do not fit; retrain it (trainer `train`, or scripts/train-cpu-decoders.sh).");
     }
 }

@@ -1,5 +1,6 @@
 using FeatureInversion.Imaging;
 using FeatureInversion.Features;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FeatureInversion.Onnx;
@@ -13,7 +14,7 @@ namespace FeatureInversion.Onnx;
 /// image is resized to the network's input size (227 for CaffeNet), scaled to 0–255, replicated and reduced by the
 /// Caffe BGR mean (104, 117, 123).
 /// </summary>
-public sealed class AlexNetRepresentation : IFeatureRepresentation, IDisposable
+public sealed class AlexNetRepresentation : IFeatureRepresentation, IBatchEncodable, IDisposable
 {
     public const string Prefix = "alexnet-";
     public static IReadOnlyList<string> Layers { get; } = ["conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8"];
@@ -62,6 +63,21 @@ public sealed class AlexNetRepresentation : IFeatureRepresentation, IDisposable
             x = nn.functional.interpolate(x, [_inputSize, _inputSize], mode: InterpolationMode.Bilinear, align_corners: false);
         x = x * 255f - tensor(CaffeMeanBgr).reshape(1, 3, 1, 1);
         _network.Forward(x, [_value])[_value].contiguous().data<float>().CopyTo(output);
+    }
+
+    public IBatchEncoder CreateEncoder(Device device)
+    {
+        var network = new OnnxNetwork(OnnxGraph.Load(_path));
+        network.eval();
+        network.to(device);
+        var mean = tensor(CaffeMeanBgr).reshape(1, 3, 1, 1).to(device);
+        return new NetworkEncoder(network, rgb =>
+        {
+            var x = rgb[.., 0..1] * Imaging.Grayscale.RedWeight + rgb[.., 1..2] * Imaging.Grayscale.GreenWeight + rgb[.., 2..3] * Imaging.Grayscale.BlueWeight;
+            if (x.shape[^1] != _inputSize || x.shape[^2] != _inputSize)
+                x = nn.functional.interpolate(x, [_inputSize, _inputSize], mode: InterpolationMode.Bilinear, align_corners: false);
+            return network.Forward(x * 255f - mean, [_value])[_value];
+        });
     }
 
     /// <summary>The ONNX value name of a paper layer, found by the order of Conv and Gemm nodes.</summary>

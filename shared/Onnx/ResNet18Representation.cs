@@ -1,5 +1,6 @@
 using FeatureInversion.Imaging;
 using FeatureInversion.Features;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FeatureInversion.Onnx;
@@ -13,7 +14,7 @@ namespace FeatureInversion.Onnx;
 /// input; at other sizes it is the global average of res5, which is what that pool computes at 224.
 /// The network and its weights are loaded once per process and shared (inference only, no gradients).
 /// </summary>
-public sealed class ResNet18Representation : IFeatureRepresentation
+public sealed class ResNet18Representation : IFeatureRepresentation, IBatchEncodable
 {
     public const string Prefix = "resnet18-";
     private static readonly Lazy<(OnnxNetwork Network, float[] Mean)> Model = new(LoadModel);
@@ -78,6 +79,15 @@ public sealed class ResNet18Representation : IFeatureRepresentation
         if (_layer == "pool5" && input.shape[^1] != 224)
             return network.Forward(input, [ResNet18Layers.All["res5"]])[ResNet18Layers.All["res5"]].mean([2, 3], keepdim: true);
         return network.Forward(input, [ResNet18Layers.All[_layer]])[ResNet18Layers.All[_layer]];
+    }
+
+    public IBatchEncoder CreateEncoder(Device device)
+    {
+        var (_, mean) = Model.Value;
+        var network = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File));
+        network.eval();
+        network.to(device);
+        return new NetworkEncoder(network, rgb => Tap(network, EncoderInput(rgb, mean)));
     }
 
     /// <summary>A fresh, trainable copy of the network (for autoencoder training) and the channel means.</summary>

@@ -2,6 +2,7 @@ using FeatureInversion.Decoders;
 using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Models;
 using FeatureInversion.Onnx;
+using FeatureInversion.Training.Data;
 using static TorchSharp.torch;
 
 namespace FeatureInversion.Training;
@@ -10,36 +11,32 @@ namespace FeatureInversion.Training;
 /// The paper's autoencoder comparison (§5.2): the same decoder trained jointly with the CNN encoder up to the
 /// chosen layer, the encoder's weights no longer frozen (BatchNormalization keeps its ImageNet statistics). The
 /// features then no longer have to serve classification, only reconstruction, so the error bounds what a decoder
-/// of this capacity can do at that layer. Same loss, optimiser, schedule and data (the target crops of a
-/// <see cref="FeatureDataset"/>; the encoder sees their grayscale, like the fixed representation). Encoder and
-/// decoder must be on the same device.
+/// of this capacity can do at that layer. Same loss, optimiser, schedule and data (an images-only
+/// <see cref="StreamingBatches"/> stream; the encoder sees their grayscale, like the fixed representation). Encoder
+/// and decoder must be on the same device.
 /// </summary>
 public static class AutoencoderTrainer
 {
     public static (double FinalLoss, int Steps, double Seconds) Train(DecoderNetwork decoder, OnnxNetwork encoder, float[] mean, ResNet18Representation layer,
-        FeatureDataset train, FeatureDataset? test, TrainingOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+        StreamingBatches train, FeatureDataset? test, TrainingOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         options.Validate();
         TorchSharp.torch.random.manual_seed(options.Seed);
-        var random = new Random(options.Seed * Seeds.BatchSampling);
         var device = TorchDevices.Of(decoder);
         var parameters = decoder.parameters().Concat(encoder.parameters().Where(p => p.requires_grad)).ToList();
         using var optimizer = optim.Adam(parameters, options.LearningRate, options.Beta1, options.Beta2);
-        int batch = Math.Min(options.BatchSize, train.Count);
-        int size = train.ImageSize;
-        var indices = new int[batch];
-        var features = new float[batch * train.Shape.Length];
-        var images = new float[batch * 3 * size * size];
+        int batch = train.BatchSize, size = train.ImageSize;
+        using var tensors = new BatchTensors(device, null, [batch, 3, size, size]);
         var result = TrainingLoop.Run(optimizer, options, 0, batch, () =>
         {
-            for (int b = 0; b < batch; b++) indices[b] = random.Next(train.Count);
-            train.Gather(indices, features, images);
+            var data = train.Take(cancel);
+            tensors.Load(data);
+            train.Return(data);
             decoder.train();
             using var scope = NewDisposeScope();
-            var target = tensor(images, [batch, 3, size, size]).to(device);
             optimizer.zero_grad();
-            var code = layer.Tap(encoder, ResNet18Representation.EncoderInput(target, mean));
-            var loss = nn.functional.mse_loss(decoder.call(code), target);
+            var code = layer.Tap(encoder, ResNet18Representation.EncoderInput(tensors.Images, mean));
+            var loss = nn.functional.mse_loss(decoder.call(code), tensors.Images);
             loss.backward();
             optimizer.step();
             return loss.item<float>();
@@ -50,11 +47,11 @@ public static class AutoencoderTrainer
 
     /// <summary>Normalized error, PSNR and SSIM of the autoencoder on the test crops (and the mean-image baseline).</summary>
     public static EvaluationRecord Evaluate(DecoderNetwork decoder, OnnxNetwork encoder, float[] mean, ResNet18Representation layer, FeatureDataset test,
-        float[]? meanImage = null, string data = "")
+        float[]? meanImage = null, string data = "", IReadOnlyList<string>? photoOfCrop = null)
     {
         int size = test.ImageSize;
         var reconstructions = DecoderInference.Run(decoder, [3, size, size], test.Count, test.CopyImages,
             encode: x => layer.Tap(encoder, ResNet18Representation.EncoderInput(x, mean)));
-        return DecoderTrainer.Record(DecoderTrainer.Targets(test), reconstructions, size, meanImage, data);
+        return Evaluation.Record(DecoderTrainer.Targets(test), reconstructions, size, meanImage, data, photoOfCrop);
     }
 }

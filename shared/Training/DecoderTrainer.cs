@@ -2,6 +2,8 @@ using FeatureInversion.Decoders;
 using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Imaging;
 using FeatureInversion.Models;
+using FeatureInversion.Onnx;
+using FeatureInversion.Training.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,41 +11,42 @@ namespace FeatureInversion.Training;
 
 /// <summary>
 /// Trains a decoder with the paper's objective: squared Euclidean loss ‖x − f(φ(x))‖² (as a per-pixel mean),
-/// Adam (β1 0.9, β2 0.999, lr 1e-3 by default) with step decay towards the end, batches drawn by a seeded
-/// generator. The network, its optimiser state and every batch live on the network's device (put it there with
-/// <see cref="TorchDevices"/> before training); the only value read back per step is the logged loss. Every batch
-/// runs in its own dispose scope so native memory does not grow across steps.
+/// Adam (β1 0.9, β2 0.999, lr 1e-3 by default) with step decay towards the end, on an endless stream of fresh
+/// random crops (<see cref="StreamingBatches"/>). The network, its optimiser state and the batch tensors live on
+/// the network's device (put it there with <see cref="TorchDevices"/> first); each batch is copied into tensors
+/// allocated once, and the only value read back per step is the logged loss. CNN-layer features are computed on
+/// that device from the batch's images by an <see cref="IBatchEncoder"/> when one is given.
 /// </summary>
 public static class DecoderTrainer
 {
-    public static (double FinalLoss, int Steps, double Seconds) Train(DecoderNetwork network, FeatureDataset train, FeatureDataset? test,
-        TrainingOptions options, int startStep = 0, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    public static (double FinalLoss, int Steps, double Seconds) Train(DecoderNetwork network, StreamingBatches train, FeatureDataset? test,
+        TrainingOptions options, int startStep = 0, IBatchEncoder? encoder = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         options.Validate();
-        if (train.Representation.Name != network.Spec.Representation.Name || train.ImageSize != network.Spec.ImageSize)
-            throw new ArgumentException($"Dataset ({train.Representation}, {train.ImageSize}px) does not fit the decoder ({network.Spec.Representation}, {network.Spec.ImageSize}px).");
+        if (train.ImageSize != network.Spec.ImageSize)
+            throw new ArgumentException($"Batches are {train.ImageSize}px, the decoder is {network.Spec.ImageSize}px.");
+        if (encoder is null && train.FeatureShape is null)
+            throw new ArgumentException("An images-only stream needs an encoder that computes the features.");
+        if (encoder is null && train.FeatureShape != network.Spec.Input)
+            throw new ArgumentException($"Batches carry {train.FeatureShape} features, {network.Spec.Representation}'s decoder reads {network.Spec.Input}.");
         torch.random.manual_seed(options.Seed + startStep);
-        var random = new Random(options.Seed * Seeds.BatchSampling + startStep);
         var device = TorchDevices.Of(network);
         using var optimizer = optim.Adam(network.parameters(), options.LearningRate, options.Beta1, options.Beta2);
         network.train();
 
-        int batch = Math.Min(options.BatchSize, train.Count);
-        var indices = new int[batch];
-        var features = new float[batch * train.Shape.Length];
-        var images = new float[batch * 3 * train.ImageSize * train.ImageSize];
-        long[] featureShape = [batch, train.Shape.Channels, train.Shape.Rows, train.Shape.Cols];
-        long[] imageShape = [batch, 3, train.ImageSize, train.ImageSize];
+        int batch = train.BatchSize, size = train.ImageSize;
+        var shape = train.FeatureShape;
+        using var tensors = new BatchTensors(device, encoder is null ? [batch, shape!.Value.Channels, shape.Value.Rows, shape.Value.Cols] : null, [batch, 3, size, size]);
         var result = TrainingLoop.Run(optimizer, options, startStep, batch, () =>
         {
-            for (int b = 0; b < batch; b++) indices[b] = random.Next(train.Count);
-            train.Gather(indices, features, images);
+            var data = train.Take(cancel);
+            tensors.Load(data);
+            train.Return(data);
             network.train();
             using var scope = NewDisposeScope();
-            var x = tensor(features, featureShape).to(device);
-            var target = tensor(images, imageShape).to(device);
+            var x = encoder is null ? tensors.Features! : encoder.Encode(tensors.Images);
             optimizer.zero_grad();
-            var loss = nn.functional.mse_loss(network.call(x), target);
+            var loss = nn.functional.mse_loss(network.call(x), tensors.Images);
             loss.backward();
             optimizer.step();
             return loss.item<float>();
@@ -57,38 +60,10 @@ public static class DecoderTrainer
         DecoderInference.Run(network, [data.Shape.Channels, data.Shape.Rows, data.Shape.Cols], data.Count, data.CopyFeatures, batchSize: batchSize);
 
     /// <summary>Targets of a dataset as [0, 1] planar RGB arrays.</summary>
-    public static List<float[]> Targets(FeatureDataset data)
-    {
-        int p = 3 * data.ImageSize * data.ImageSize;
-        return Enumerable.Range(0, data.Count).Select(i => data.Images.AsSpan(i * p, p).ToArray().Select(v => v / 255f).ToArray()).ToList();
-    }
+    public static List<float[]> Targets(FeatureDataset data) => Enumerable.Range(0, data.Count).Select(data.Target).ToList();
 
-    /// <summary>Normalised error, PSNR and SSIM on a test set, and the error of predicting <paramref name="meanImage"/> for every image.</summary>
-    public static EvaluationRecord Evaluate(DecoderNetwork network, FeatureDataset test, float[]? meanImage = null, string data = "") =>
-        Record(Targets(test), Reconstruct(network, test), test.ImageSize, meanImage, data);
-
-    /// <summary>The evaluation record of reconstructions against their targets (both RGB in [0, 1], size × size).</summary>
-    public static EvaluationRecord Record(List<float[]> targets, List<float[]> reconstructions, int size, float[]? meanImage, string data) => new()
-    {
-        Data = data,
-        TestImages = targets.Count,
-        NormalizedError = ReconstructionMetrics.NormalizedError(targets, reconstructions),
-        MeanImageBaselineError = meanImage is null ? double.NaN : ReconstructionMetrics.NormalizedError(targets, targets.Select(_ => meanImage).ToList()),
-        MeanPairwiseDistance = ReconstructionMetrics.MeanPairwiseDistance(targets),
-        Psnr = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Psnr(t.First, t.Second)),
-        Ssim = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Ssim(t.First, t.Second, size)),
-    };
-
-    /// <summary>The mean training image, the trivial baseline predictor.</summary>
-    public static float[] MeanImage(FeatureDataset train)
-    {
-        int p = 3 * train.ImageSize * train.ImageSize;
-        var mean = new double[p];
-        for (int i = 0; i < train.Count; i++)
-        {
-            var img = train.Images.AsSpan(i * p, p);
-            for (int k = 0; k < p; k++) mean[k] += img[k];
-        }
-        return mean.Select(v => (float)(v / train.Count / 255.0)).ToArray();
-    }
+    /// <summary>Normalised error, PSNR and SSIM on a test set, the error of predicting <paramref name="meanImage"/> for every
+    /// image, the colour gain and the per-photo errors (see <see cref="Evaluation.Record"/>).</summary>
+    public static EvaluationRecord Evaluate(DecoderNetwork network, FeatureDataset test, float[]? meanImage = null, string data = "", IReadOnlyList<string>? photoOfCrop = null) =>
+        Evaluation.Record(Targets(test), Reconstruct(network, test), test.ImageSize, meanImage, data, photoOfCrop);
 }

@@ -3,6 +3,7 @@ using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Features;
 using FeatureInversion.Models;
 using FeatureInversion.Onnx;
+using FeatureInversion.Training.Data;
 using TorchSharp;
 
 namespace FeatureInversion.Training;
@@ -16,22 +17,25 @@ public sealed record TrainingJobOptions
     public required string OutputDirectory { get; init; }
     public int ImageSize { get; init; } = 64;
     public double Width { get; init; } = 0.25;
-    public int Samples { get; init; } = 20000;
     public int TestCropsPerPhoto { get; init; } = 10;
 
     /// <summary>Fraction of training crops whose chroma is randomly rotated and rescaled (0: none).</summary>
     public double ColorJitter { get; init; }
     /// <summary>Paper §5.2: train the decoder jointly with the (ResNet18) encoder unfrozen; saves encoder.dat too.</summary>
     public bool Autoencoder { get; init; }
+    /// <summary>Where photo pools are kept between runs (none: a temporary pool, deleted at the end).</summary>
     public string? CacheDirectory { get; init; }
+    /// <summary>Threads that crop and compute features while the network trains (0: one fewer than the cores, at least one).</summary>
+    public int LoaderThreads { get; init; }
     public string? ResumeFrom { get; init; }
     public TrainingOptions Training { get; init; } = new();
 }
 
 /// <summary>
-/// One training run end to end, shared by the trainer command and the scheduled container job: seeded crops of the
-/// training photos, features cached on disk, a decoder trained (or resumed from a checkpoint's weights and step),
-/// evaluated on crops of separate test photos against the mean-image baseline, and saved with its manifest.
+/// One training run end to end, shared by the trainer command and the scheduled container job: the training photos
+/// pooled at the resolution the crops need, a stream of fresh random crops and their features, a decoder trained (or
+/// resumed from a checkpoint's weights and step), evaluated on fixed crops of separate test photos against the
+/// mean-training-image baseline, and saved with its manifest and mean image.
 /// </summary>
 public static class TrainingJob
 {
@@ -39,22 +43,19 @@ public static class TrainingJob
     {
         var device = TorchDevices.Resolve(o.Training.Device);
         var spec = DecoderArchitecture.For(o.Representation, o.ImageSize, o.Width);
-        log?.WriteLine($"decoder {o.Representation} {o.ImageSize}px width {o.Width}: {spec.Layers.Count} layers, input {spec.Input}, on {device.type}");
+        log?.WriteLine($"decoder {o.Representation} {o.ImageSize}px width {o.Width}: {spec.Layers.Count} layers ({DecoderArchitecture.TableOf(o.Representation.Decoder)}), {spec.Parameters:N0} parameters, input {spec.Input}, on {device.type}");
 
-        FeatureDataset train, test;
-        int trainPhotos;
-        using (var sampler = new CropSampler(o.TrainDirectory))
+        using var trainPool = PhotoPool.Open(o.TrainDirectory, CropSampler.PoolSide(o.ImageSize), o.CacheDirectory, log: log);
+        List<string> testPhotos;
+        FeatureDataset test;
+        using (var sampler = new CropSampler(o.TestDirectory, o.ImageSize, o.CacheDirectory))
         {
-            trainPhotos = sampler.Files.Count;
-            string key = $"train|{string.Join(",", sampler.Files.Select(f => Path.GetFileName(f) + ":" + new FileInfo(f).Length))}|{o.Training.Seed}|{o.ColorJitter}|{CropSampler.MinScale}|{CropSampler.WorkingSide}";
-            train = FeatureDataset.Build(o.Representation, sampler.Random(o.Samples, o.ImageSize, o.Training.Seed, o.ColorJitter), o.CacheDirectory, key);
+            testPhotos = sampler.Files.Select(f => Path.GetFileNameWithoutExtension(f)).ToList();
+            test = FeatureDataset.Build(o.Representation, sampler.Evaluation(o.TestCropsPerPhoto));
         }
-        using (var sampler = new CropSampler(o.TestDirectory))
-        {
-            string key = $"test|{string.Join(",", sampler.Files.Select(f => Path.GetFileName(f) + ":" + new FileInfo(f).Length))}|{CropSampler.MinScale}|{CropSampler.WorkingSide}";
-            test = FeatureDataset.Build(o.Representation, sampler.Evaluation(o.TestCropsPerPhoto, o.ImageSize), o.CacheDirectory, key);
-        }
-        log?.WriteLine($"data: {train.Count} training crops of {trainPhotos} photos, {test.Count} test crops");
+        var photoOfCrop = Enumerable.Range(0, test.Count).Select(i => testPhotos[i / o.TestCropsPerPhoto]).ToList();
+        var meanImage = Evaluation.MeanImage(trainPool, o.ImageSize);
+        log?.WriteLine($"data: fresh random crops of {trainPool.Count} training photos every step; {test.Count} test crops of {testPhotos.Count} photos");
 
         int startStep = 0;
         DecoderNetwork network;
@@ -65,39 +66,53 @@ public static class TrainingJob
             if (network.Spec.ImageSize != o.ImageSize || network.Spec.Width != o.Width)
                 throw new InvalidDataException($"{o.ResumeFrom}: checkpoint is {previous.ImageSize}px width {previous.Width}, run asks {o.ImageSize}px width {o.Width}.");
             startStep = previous.Training?.Steps ?? 0;
-            log?.WriteLine($"resuming from {o.ResumeFrom} at step {startStep} (weights and schedule; Adam moments restart)");
+            log?.WriteLine($"resuming from {o.ResumeFrom} at step {startStep} (weights, schedule and crop stream; Adam moments restart)");
         }
         else
         {
-            TorchSharp.torch.random.manual_seed(o.Training.Seed);
+            torch.random.manual_seed(o.Training.Seed);
             network = new DecoderNetwork(spec);
         }
         network.to(device); // weights are initialised on the CPU (same seeds, same start on every device), then moved
 
         using (network)
         {
-            string testData = $"{test.Count} crops ({o.TestCropsPerPhoto} per photo) of {Path.GetFileName(Path.TrimEndingDirectorySeparator(o.TestDirectory))}";
+            string testData = $"{test.Count} crops ({o.TestCropsPerPhoto} per photo) of {testPhotos.Count} photos in {Path.GetFileName(Path.TrimEndingDirectorySeparator(o.TestDirectory))}";
             double loss, seconds;
             int steps;
             EvaluationRecord evaluation;
             OnnxNetwork? encoderToSave = null;
             var settings = new Dictionary<string, string>();
-            if (o.Autoencoder)
+            var probe = o.Representation.Create();
+            try
             {
-                if (o.Representation.Create() is not ResNet18Representation layer)
-                    throw new ArgumentException($"--autoencoder needs a CNN layer (resnet18-…), not '{o.Representation}'.");
-                if (o.ResumeFrom is not null) throw new ArgumentException("--autoencoder runs cannot be resumed.");
-                var (encoder, mean) = ResNet18Representation.LoadTrainable();
-                encoder.to(device);
-                (loss, steps, seconds) = AutoencoderTrainer.Train(network, encoder, mean, layer, train, test, o.Training, progress, cancel);
-                evaluation = AutoencoderTrainer.Evaluate(network, encoder, mean, layer, test, DecoderTrainer.MeanImage(train), testData);
-                encoderToSave = encoder;
-                settings[DecoderCheckpoint.EncoderSetting] = "autoencoder: ResNet18 fine-tuned jointly, weights in encoder.dat";
+                if (o.Autoencoder)
+                {
+                    if (probe is not ResNet18Representation layer)
+                        throw new ArgumentException($"--autoencoder needs a CNN layer (resnet18-…), not '{o.Representation}'.");
+                    if (o.ResumeFrom is not null) throw new ArgumentException("--autoencoder runs cannot be resumed.");
+                    var (encoder, mean) = ResNet18Representation.LoadTrainable();
+                    encoder.to(device);
+                    using var stream = new StreamingBatches(trainPool, null, o.ImageSize, o.Training.BatchSize, o.Training.Seed, o.ColorJitter, o.LoaderThreads);
+                    (loss, steps, seconds) = AutoencoderTrainer.Train(network, encoder, mean, layer, stream, test, o.Training, progress, cancel);
+                    evaluation = AutoencoderTrainer.Evaluate(network, encoder, mean, layer, test, meanImage, testData, photoOfCrop);
+                    encoderToSave = encoder;
+                    settings[DecoderCheckpoint.EncoderSetting] = "autoencoder: ResNet18 fine-tuned jointly, weights in encoder.dat";
+                }
+                else
+                {
+                    // CNN layers are computed from the batch on the training device; hand-designed features by the loader threads.
+                    using var encoder = (probe as IBatchEncodable)?.CreateEncoder(device);
+                    using var stream = new StreamingBatches(trainPool, encoder is null ? o.Representation : null, o.ImageSize, o.Training.BatchSize,
+                        o.Training.Seed, o.ColorJitter, o.LoaderThreads, firstBatch: startStep);
+                    log?.WriteLine($"loader: {stream.Producers} thread(s){(encoder is null ? "" : $", {o.Representation} encoded per batch on {device.type}")}");
+                    (loss, steps, seconds) = DecoderTrainer.Train(network, stream, test, o.Training, startStep, encoder, progress, cancel);
+                    evaluation = DecoderTrainer.Evaluate(network, test, meanImage, testData, photoOfCrop);
+                }
             }
-            else
+            finally
             {
-                (loss, steps, seconds) = DecoderTrainer.Train(network, train, test, o.Training, startStep, progress, cancel);
-                evaluation = DecoderTrainer.Evaluate(network, test, DecoderTrainer.MeanImage(train), testData);
+                (probe as IDisposable)?.Dispose();
             }
             var manifest = new DecoderManifest
             {
@@ -106,9 +121,9 @@ public static class TrainingJob
                 CreatedUtc = DateTimeOffset.UtcNow,
                 Training = new TrainingRecord
                 {
-                    Data = $"{train.Count} seeded crops of {trainPhotos} photos in {Path.GetFileName(Path.TrimEndingDirectorySeparator(o.TrainDirectory))}",
-                    TrainPhotos = trainPhotos,
-                    Samples = train.Count,
+                    Data = $"fresh random crops of {trainPool.Count} photos in {Path.GetFileName(Path.TrimEndingDirectorySeparator(o.TrainDirectory))} (colour jitter {o.ColorJitter:0.##})",
+                    TrainPhotos = trainPool.Count,
+                    Samples = steps * o.Training.BatchSize,
                     Steps = steps,
                     BatchSize = o.Training.BatchSize,
                     LearningRate = o.Training.LearningRate,
@@ -118,7 +133,7 @@ public static class TrainingJob
                 },
                 Evaluation = evaluation,
             };
-            DecoderCheckpoint.Save(network, manifest, o.OutputDirectory);
+            DecoderCheckpoint.Save(network, manifest, o.OutputDirectory, meanImage);
             if (encoderToSave is not null)
             {
                 encoderToSave.save(Path.Combine(o.OutputDirectory, "encoder.dat"));

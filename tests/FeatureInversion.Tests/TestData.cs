@@ -28,12 +28,16 @@ internal static class TestData
         }
     }
 
-    /// <summary>Seeded 64×64 training crops of the test photos with their features (no disk cache).</summary>
-    public static FeatureInversion.Training.FeatureDataset Crops(string representation, int count, int seed)
+    /// <summary>Seeded 64×64 crops of the test photos with their features (a fixed set, as for evaluation).</summary>
+    public static FeatureInversion.Training.Data.FeatureDataset Crops(string representation, int count, int seed)
     {
-        using var sampler = new FeatureInversion.Training.CropSampler(PhotosDirectory);
-        return FeatureInversion.Training.FeatureDataset.Build(Representation(representation), sampler.Random(count, 64, seed), cacheDirectory: null, cacheKey: "");
+        using var sampler = new FeatureInversion.Training.Data.CropSampler(PhotosDirectory, 64);
+        return FeatureInversion.Training.Data.FeatureDataset.Build(Representation(representation), sampler.Random(count, seed));
     }
+
+    /// <summary>The test photos pooled for 64-pixel crops (a temporary pool file, deleted on dispose).</summary>
+    public static FeatureInversion.Training.Data.PhotoPool Pool(int size = 64) =>
+        FeatureInversion.Training.Data.PhotoPool.Open(PhotosDirectory, FeatureInversion.Training.Data.CropSampler.PoolSide(size));
 
     public static ColorImage LoadPhoto(string name) => ImageFiles.Load(Path.Combine(PhotosDirectory, name));
 

@@ -38,9 +38,15 @@ internal sealed class EvaluateVerb : IVerb
         var (network, manifest) = DecoderCheckpoint.Load(checkpoint.FullName, CommonOptions.Registry(parse.GetValue(_alexNet)), device: TorchDevices.Resolve(parse.GetValue(_device)));
         using (network)
         {
-            var (report, targets, reconstructions, features) = DecoderEvaluation.Run(network, manifest, test.FullName, parse.GetValue(_perPhoto), parse.GetValue(_evalSize));
+            int evalSize = parse.GetValue(_evalSize) ?? network.Spec.ImageSize;
+            var meanImage = DecoderCheckpoint.TryLoadMeanImage(checkpoint.FullName, evalSize);
+            var (report, targets, reconstructions, features) = DecoderEvaluation.Run(network, manifest, test.FullName, parse.GetValue(_perPhoto), evalSize, meanImage);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{report.Decoder}: {report.TestImages} test images at {report.EvaluationSize}px: normalized error {report.NormalizedError:F4}, PSNR {report.Psnr:F2} dB, SSIM {report.Ssim:F4}"));
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  mean training image: {(report.MeanImageBaselineError is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : $"n/a (no {DecoderCheckpoint.MeanImageFileName} in the checkpoint)")}; colour gain {report.ColorGain:+0.0000;-0.0000} (error of the reconstruction's own gray minus its error)"));
+            foreach (var photo in report.PerPhoto)
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {photo.Photo,-28} {photo.NormalizedError:F4}  ({photo.Crops} crops)"));
             if (parse.GetValue(_report) is { } json)
             {
                 File.WriteAllText(json.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));

@@ -19,9 +19,9 @@ internal sealed class TrainingOptionSet
     public Option<int> Steps { get; } = new("--steps") { Description = "Optimisation steps", DefaultValueFactory = _ => 2000 };
     public Option<int> Batch { get; } = new("--batch") { Description = "Batch size", DefaultValueFactory = _ => 64 };
     public Option<double> LearningRate { get; } = new("--lr") { Description = "Adam learning rate (halved from 60% of the run, then every further 10%)", DefaultValueFactory = _ => 1e-3 };
-    public Option<int> Samples { get; } = new("--samples") { Description = "Seeded training crops", DefaultValueFactory = _ => 20000 };
+    public Option<int> LoaderThreads { get; } = new("--loader-threads") { Description = "Threads that crop photos and compute features while the network trains (0: cores - 1, at least 1)", DefaultValueFactory = _ => 0, HelpName = "N" };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of crops, initialisation and batches", DefaultValueFactory = _ => 1 };
-    public Option<DirectoryInfo?> Cache { get; } = new("--cache") { Description = "Folder for cached feature datasets", HelpName = "DIR" };
+    public Option<DirectoryInfo?> Cache { get; } = new("--cache") { Description = "Folder that keeps the decoded photo pools between runs", HelpName = "DIR" };
     public Option<DirectoryInfo?> Resume { get; } = new("--resume") { Description = "Continue from this checkpoint's weights and step", HelpName = "CKPTDIR" };
     public Option<double> ColorJitter { get; } = new("--color-jitter") { Description = "Fraction of crops whose chroma is randomly rotated and scaled (luminance kept)", DefaultValueFactory = _ => 0, HelpName = "P" };
     public Option<int> EvaluateEvery { get; } = new("--eval-every") { Description = "Test error every this many steps (0: only at the end)", DefaultValueFactory = _ => 500 };
@@ -32,7 +32,7 @@ internal sealed class TrainingOptionSet
     public void AddTo(Command command)
     {
         command.Arguments.Add(Representation);
-        foreach (var option in new Option[] { Size, Width, Steps, Batch, LearningRate, Samples, Seed, Cache, Resume, ColorJitter, EvaluateEvery, Autoencoder, Device, AlexNet })
+        foreach (var option in new Option[] { Size, Width, Steps, Batch, LearningRate, LoaderThreads, Seed, Cache, Resume, ColorJitter, EvaluateEvery, Autoencoder, Device, AlexNet })
             command.Options.Add(option);
     }
 
@@ -48,7 +48,7 @@ internal sealed class TrainingOptionSet
             OutputDirectory = outputDirectory,
             ImageSize = parse.GetValue(Size),
             Width = parse.GetValue(Width),
-            Samples = parse.GetValue(Samples),
+            LoaderThreads = parse.GetValue(LoaderThreads),
             CacheDirectory = parse.GetValue(Cache)?.FullName,
             ResumeFrom = parse.GetValue(Resume)?.FullName,
             ColorJitter = parse.GetValue(ColorJitter),
@@ -70,7 +70,7 @@ internal sealed class TrainingOptionSet
         var manifest = TrainingJob.Run(options, registry, progress, stdout);
         var ev = manifest.Evaluation!;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{manifest.Version}: normalized error {ev.NormalizedError:F4} (mean-image baseline {ev.MeanImageBaselineError:F4}), PSNR {ev.Psnr:F2} dB, SSIM {ev.Ssim:F4}, {manifest.Training!.Seconds:F0} s -> {outputDirectory}"));
+            $"{manifest.Version}: normalized error {ev.NormalizedError:F4} (mean-image baseline {ev.MeanImageBaselineError:F4}), colour gain {ev.ColorGain:+0.0000;-0.0000}, PSNR {ev.Psnr:F2} dB, SSIM {ev.Ssim:F4}, {manifest.Training!.Seconds:F0} s -> {outputDirectory}"));
         return manifest;
     }
 

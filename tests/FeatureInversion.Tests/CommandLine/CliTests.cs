@@ -105,7 +105,7 @@ public class AlexNetCliTests : IDisposable
         // fc layers train with the paper's Table 7 decoder.
         string output = Path.Combine(_dir, "decoder");
         Assert.Equal(0, await Cli.RunAsync(["train", "alexnet-fc7", "--alexnet", onnx, "--train", TestData.PhotosDirectory, "--test", TestData.PhotosDirectory,
-            "-o", output, "--steps", "2", "--samples", "16", "--batch", "8", "--width", "0.0625", "--eval-every", "0", "--device", "cpu"], new StringWriter(), new StringWriter()));
+            "-o", output, "--steps", "2", "--loader-threads", "1", "--batch", "8", "--width", "0.0625", "--eval-every", "0", "--device", "cpu"], new StringWriter(), new StringWriter()));
         Assert.Equal("alexnet-fc7", FeatureInversion.Models.DecoderManifest.Read(output).Representation);
         Assert.Equal(0, await Cli.RunAsync(["reconstruct", output, photo, "-o", Path.Combine(_dir, "r.png"), "--alexnet", onnx], new StringWriter(), new StringWriter()));
     }

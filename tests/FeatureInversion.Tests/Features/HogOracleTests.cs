@@ -36,6 +36,18 @@ public class HogOracleTests
         AssertClose(expected, actual.Data, 1e-4f);
     }
 
+    /// <summary>A 64×64 crop of a photograph on which an earlier version differed from VLFeat by up to 0.08 in a 3×3-cell
+    /// patch: a gradient whose orientation lies exactly between two bins must go to the bin VLFeat picks.</summary>
+    [Fact]
+    public void MatchesVlFeatOnTheOrientationTieFixture()
+    {
+        var gray = FeatureInversion.Imaging.ImageFiles.Load(Path.Combine(TestData.Root, "tests", "data", "fixtures", "hog-vlfeat-mismatch-64x64.png")).ToGray();
+        var (expected, dim, rows, cols) = VlFeat.Hog(gray.Pixels, gray.Width, gray.Height, 8);
+        var actual = new HogExtractor(8).Extract(gray);
+        Assert.Equal(new FeatureShape(dim, rows, cols), actual.Shape);
+        AssertClose(expected, actual.Data, 1e-4f);
+    }
+
     [Fact]
     public void OneExtractorServesImagesOfDifferentSizes()
     {

@@ -1,0 +1,32 @@
+using static TorchSharp.torch;
+
+namespace FeatureInversion.Onnx;
+
+/// <summary>
+/// A CNN representation computed on a whole batch at once, on a device: training extracts these features inside the
+/// step from the batch's colour images (rgb2gray, then the network), instead of image by image on the CPU, which is
+/// several times slower and would need a feature cache.
+/// </summary>
+public interface IBatchEncoder : IDisposable
+{
+    /// <summary>Features (N × C × h × w) of colour images in [0, 1] (N × 3 × S × S) on the encoder's device; no gradients.</summary>
+    Tensor Encode(Tensor rgb);
+}
+
+/// <summary>A representation that can give an <see cref="IBatchEncoder"/>.</summary>
+public interface IBatchEncodable
+{
+    /// <summary>An encoder whose network lives on <paramref name="device"/> (its own copy: disposing it leaves the representation usable).</summary>
+    IBatchEncoder CreateEncoder(Device device);
+}
+
+internal sealed class NetworkEncoder(OnnxNetwork network, Func<Tensor, Tensor> encode) : IBatchEncoder
+{
+    public Tensor Encode(Tensor rgb)
+    {
+        using var noGrad = no_grad();
+        return encode(rgb);
+    }
+
+    public void Dispose() => network.Dispose();
+}

@@ -1,0 +1,51 @@
+using FeatureInversion.Imaging;
+using FeatureInversion.Models;
+
+namespace FeatureInversion.Training;
+
+/// <summary>The evaluation record of reconstructions against their targets, as stored in manifests.</summary>
+public static class Evaluation
+{
+    /// <summary>
+    /// The paper's normalised error, PSNR, SSIM, the error of predicting <paramref name="meanImage"/> for every target
+    /// (the trivial baseline), the colour gain and, when <paramref name="photoOfCrop"/> names each crop's photo, the
+    /// error per photo. Images are RGB planes in [0, 1], size × size.
+    /// </summary>
+    public static EvaluationRecord Record(List<float[]> targets, List<float[]> reconstructions, int size, float[]? meanImage, string data,
+        IReadOnlyList<string>? photoOfCrop = null)
+    {
+        double norm = ReconstructionMetrics.MeanPairwiseDistance(targets);
+        var perCrop = targets.Zip(reconstructions).Select(p => ReconstructionMetrics.Distance(p.First, p.Second) / norm).ToList();
+        return new EvaluationRecord
+        {
+            Data = data,
+            TestImages = targets.Count,
+            NormalizedError = perCrop.Average(),
+            MeanImageBaselineError = meanImage is null ? double.NaN : ReconstructionMetrics.NormalizedError(targets, targets.Select(_ => meanImage).ToList()),
+            MeanPairwiseDistance = norm,
+            Psnr = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Psnr(t.First, t.Second)),
+            Ssim = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Ssim(t.First, t.Second, size)),
+            ColorGain = ReconstructionMetrics.ColorGain(targets, reconstructions),
+            PerPhoto = photoOfCrop is null ? null : PerPhoto(perCrop, photoOfCrop),
+        };
+    }
+
+    /// <summary>Mean of the per-crop errors for each photo, in order of first appearance.</summary>
+    public static List<PhotoError> PerPhoto(IReadOnlyList<double> perCrop, IReadOnlyList<string> photoOfCrop) =>
+        perCrop.Zip(photoOfCrop).GroupBy(p => p.Second).Select(g => new PhotoError(g.Key, g.Count(), g.Average(p => p.First))).ToList();
+
+    /// <summary>The mean of <paramref name="count"/> training crops drawn from the stream's generator: the baseline predictor.</summary>
+    public static float[] MeanImage(Data.PhotoPool pool, int size, int count = 4096, int seed = 1)
+    {
+        var renderer = new Data.CropRenderer(size);
+        var random = Data.SplitMix.For(seed, long.MinValue);
+        var crop = new float[3 * size * size];
+        var sum = new double[crop.Length];
+        for (int i = 0; i < count; i++)
+        {
+            renderer.Render(pool, Data.CropDraw.Random(ref random, pool, size, 0), crop);
+            for (int k = 0; k < crop.Length; k++) sum[k] += crop[k];
+        }
+        return sum.Select(v => (float)(v / count)).ToArray();
+    }
+}
