@@ -20,5 +20,5 @@ run() {
 }
 run hog 64 6000
 run sift-grid 64 3000 --loader-threads 2
-run lbp 64 5000
-run hog 128 2500
+run lbp 64 4000
+run hog 128 1500

@@ -11,5 +11,5 @@ trainer="${3:-}"
 if [ -z "$trainer" ]; then dotnet build trainer -c Release >/dev/null; trainer=trainer/bin/Release/net10.0/FeatureInversion.Trainer.dll; fi
 for layer in conv1 res3 res5 pool5; do
   dotnet "$trainer" train "resnet18-$layer" --train "$photos/train" --test "$photos/test" -o "$models/resnet18-$layer-64px-w0.25" \
-    --size 64 --width 0.25 --steps 1000 --batch 64 --lr 0.001 --seed 1 --eval-every 500 --cache "${FEATURE_CACHE:-data/cache}"
+    --size 64 --width 0.25 --steps 600 --batch 64 --lr 0.001 --seed 1 --eval-every 300 --cache "${FEATURE_CACHE:-data/cache}"
 done

@@ -28,7 +28,7 @@ param jobsPerWorker int = 64
 @description('Retraining schedule (cron, UTC).')
 param trainSchedule string = '0 3 * * 0'
 @description('Representation the scheduled job retrains, and its training arguments.')
-param trainArgs array = ['retrain', 'hog', '--size', '128', '--width', '0.5', '--steps', '20000', '--samples', '100000', '--color-jitter', '1.0']
+param trainArgs array = ['retrain', 'hog', '--size', '128', '--width', '0.5', '--steps', '20000', '--color-jitter', '0.5', '--device', 'cuda']
 
 resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: '${prefix}-logs'

@@ -17,7 +17,7 @@ public static class ErrorCurvePlot
 
     /// <summary>The plot as PNG bytes.</summary>
     public static byte[] Render(string title, IReadOnlyList<string> layers, IReadOnlyList<PlotSeries> series, double yMin = 0, double yMax = 1,
-        int width = 900, int height = 520)
+        int width = 900, int height = 520, string xLabel = "layer")
     {
         if (layers.Count == 0) throw new ArgumentException("Need at least one layer.", nameof(layers));
         var plot = new Plot();
@@ -46,7 +46,7 @@ public static class ErrorCurvePlot
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, layers.ToArray());
         plot.Axes.SetLimits(-0.3, layers.Count - 0.7, yMin, yMax);
         plot.Title(title);
-        plot.XLabel("layer");
+        plot.XLabel(xLabel);
         plot.YLabel("normalized error (lower is better)");
         plot.ShowLegend(Alignment.UpperLeft);
         return plot.GetImageBytes(width, height, ImageFormat.Png);

@@ -18,6 +18,16 @@ public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
     private readonly ConcurrentDictionary<string, byte> _dirty = new();
     // Result blobs are write-once, so their data URIs can be cached for the life of the process.
     private readonly ConcurrentDictionary<string, string> _dataUris = new();
+    private readonly ConcurrentDictionary<string, Models.EvaluationRecord?> _testSets = new();
+
+    /// <summary>The decoder's measured test error and mean-image baseline, from its published manifest (null when unpublished).</summary>
+    private async Task<Models.EvaluationRecord?> TestSetAsync(string representation, string version, CancellationToken ct)
+    {
+        if (_testSets.TryGetValue(version, out var known)) return known;
+        var bytes = await store.TryReadAsync(options.ModelsContainer, BlobNames.Manifest(representation, version), ct);
+        var evaluation = bytes is null ? null : Models.DecoderManifest.FromJson(Encoding.UTF8.GetString(bytes)).Evaluation;
+        return _testSets[version] = evaluation;
+    }
 
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -102,8 +112,13 @@ public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
                     var m = PipelineJson.Deserialize<ResultMetrics>((await store.TryReadAsync(options.ResultsContainer, BlobNames.Metrics(batch, accepted.ImageId, job.DecoderVersion), ct))!);
                     html.Append(Img(await DataUriAsync(m.Reconstruction, ct), rep)).Append("<br><small>error ")
                         .Append(m.NormalizedError is { } e ? e.ToString("F3", CultureInfo.InvariantCulture) : "n/a")
+                        .Append(" · colour gain ").Append(m.ColorGain is { } g ? g.ToString("+0.000;-0.000", CultureInfo.InvariantCulture) : "n/a")
                         .Append(" · PSNR ").Append(m.Psnr.ToString("F1", CultureInfo.InvariantCulture)).Append(" dB · SSIM ")
-                        .Append(m.Ssim.ToString("F2", CultureInfo.InvariantCulture)).Append("<br>").Append(Enc(job.DecoderVersion)).Append("</small>");
+                        .Append(m.Ssim.ToString("F2", CultureInfo.InvariantCulture)).Append("<br>").Append(Enc(job.DecoderVersion));
+                    if (await TestSetAsync(job.Representation, job.DecoderVersion, ct) is { } t)
+                        html.Append("<br>test set: ").Append(t.NormalizedError.ToString("F3", CultureInfo.InvariantCulture))
+                            .Append(" (mean image ").Append(t.MeanImageBaselineError.ToString("F3", CultureInfo.InvariantCulture)).Append(")");
+                    html.Append("</small>");
                 }
                 else if (present.Contains(BlobNames.JobFailure(batch, accepted.ImageId, job.DecoderVersion)))
                 {

@@ -15,6 +15,8 @@ public sealed record ResultMetrics
     /// <summary>‖x − f(Φ(x))‖₂ / N for this image, N being the decoder's test-set mean pairwise distance.</summary>
     public double? NormalizedError { get; init; }
     public double Distance { get; init; }
+    /// <summary>(‖x − gray(f)‖₂ − ‖x − f‖₂) / N: positive when the reconstruction's colour brings it closer than its own grayscale.</summary>
+    public double? ColorGain { get; init; }
     public double Psnr { get; init; }
     public double Ssim { get; init; }
     public required string Reconstruction { get; init; }

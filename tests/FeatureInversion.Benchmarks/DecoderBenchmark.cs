@@ -24,7 +24,7 @@ internal static class DecoderBenchmark
             foreach (var representation in new[] { "hog", "sift-grid", "lbp" })
             {
                 random.manual_seed(0);
-                var spec = DecoderArchitecture.For(Registry.Get(representation), size, width);
+                var spec = DecoderArchitecture.For(Benchmark.Registry.Get(representation), size, width);
                 using var network = new DecoderNetwork(spec);
                 var input = randn(batch, spec.Input.Channels, spec.Input.Rows, spec.Input.Cols);
                 var target = rand(batch, 3, size, size);

@@ -58,7 +58,7 @@ internal static class PipelineBenchmark
         foreach (var dir in models)
         {
             var manifest = DecoderManifest.Read(dir);
-            var (network, _) = DecoderCheckpoint.Load(dir, Registry, manifest.Representation);
+            var (network, _) = DecoderCheckpoint.Load(dir, Benchmark.Registry, manifest.Representation);
             using (network)
             {
                 int size = manifest.ImageSize;
@@ -69,7 +69,7 @@ internal static class PipelineBenchmark
                     views[size] = inputs;
                 }
                 var features = new FeatureMap[inputs.Length];
-                Parallel.For(0, inputs.Length, i => features[i] = Registry.Create(manifest.Representation).Extract(inputs[i]));
+                Parallel.For(0, inputs.Length, i => features[i] = Benchmark.Registry.Create(manifest.Representation).Extract(inputs[i]));
                 var outputs = DecoderInference.Decode(network, features, batchSize: 16);
                 for (int i = 0; i < outputs.Count; i++)
                 {
@@ -90,7 +90,7 @@ internal static class PipelineBenchmark
             var options = new PipelineOptions { Representations = models.Select(m => DecoderManifest.Read(m).Representation).ToArray(), ModelCacheDirectory = Path.Combine(root, "cache") };
             var store = new LocalBlobStore(Path.Combine(root, "storage"));
             var queue = new InProcessJobQueue(options.BatchSize);
-            var summary = new LocalPipeline(store, queue, queue, options).RunAsync(models, files, "bench").GetAwaiter().GetResult();
+            var summary = new LocalPipeline(store, new FeatureInversion.Pipeline.Queues.JobQueuePair(queue, queue), options, Benchmark.Registry).RunAsync(models, files, "bench").GetAwaiter().GetResult();
             if (summary.Results != files.Count * models.Count) throw new InvalidOperationException($"{summary.Results} results, expected {files.Count * models.Count}");
             return summary.Seconds; // trigger to gallery; the upload copy is the user's part
         }

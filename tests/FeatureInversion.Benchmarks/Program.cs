@@ -5,11 +5,12 @@ return args.FirstOrDefault() switch
     "features" => FeatureBenchmark.Run(args[1..]),
     "decoders" => DecoderBenchmark.Run(args[1..]),
     "pipeline" => PipelineBenchmark.Run(args[1..]),
+    "training" => TrainingDataBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: FeatureInversion.Benchmarks features [--images DIR] [--seconds S] | decoders [--seconds S] | pipeline [--images DIR]");
+    Console.Error.WriteLine("usage: FeatureInversion.Benchmarks features [--images DIR] [--seconds S] | decoders [--seconds S] | pipeline [--images DIR] | training rate|rss|pool [...]");
     return 2;
 }

@@ -32,6 +32,21 @@ public partial class CliTests
     }
 
     [Fact]
+    public async Task ArchitecturePrintsThePapersTableAndRefusesOddSizes()
+    {
+        var stdout = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(["architecture", "lbp"], stdout, new StringWriter()));
+        string table = stdout.ToString();
+        Assert.Contains("Table 5", table);
+        Assert.Contains("convJ1    {upconvA2, convB2}     16×16×384      3  1  16×16×256", table);
+        Assert.Contains("20,796,003 parameters", table);
+        var small = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(["architecture", "resnet18-res3", "--size", "64", "--width", "0.25"], small, new StringWriter()));
+        Assert.Contains("Table 6", small.ToString());
+        Assert.Equal(2, await Cli.RunAsync(["architecture", "hog", "--size", "100"], new StringWriter(), new StringWriter()));
+    }
+
+    [Fact]
     public async Task AUsageErrorPrintsThatVerbsUsageOnlyAndExitsTwo()
     {
         var stderr = new StringWriter();

@@ -20,7 +20,8 @@ public class ShippedModelsTests
     {
         var representations = Directory.GetDirectories(Path.Combine(TestData.Root, "models")).Where(d => File.Exists(Path.Combine(d, DecoderManifest.FileName)))
             .Select(d => DecoderManifest.Read(d).Representation);
-        Assert.Equal(["hog", "lbp", "sift-grid"], representations.Order());
+        Assert.Equal(["hog", "lbp", "sift-grid"], representations.Distinct().Order());
+        Assert.All(ShippedDirectories().Select(DecoderManifest.Read), m => Assert.Equal(DecoderArchitecture.Revision, m.Architecture));
         // CNN layers (issue 3): at least conv1, a middle stage, the last stage and the pooled vector.
         var deep = ShippedDirectories().Select(DecoderManifest.Read).Select(m => m.Representation).ToHashSet();
         string[] required = ["resnet18-conv1", "resnet18-res3", "resnet18-res5", "resnet18-pool5"];

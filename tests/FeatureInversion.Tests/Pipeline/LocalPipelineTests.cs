@@ -36,6 +36,7 @@ public class LocalPipelineTests
         {
             var m = System.Text.Json.JsonSerializer.Deserialize<ResultMetrics>((await store.TryReadAsync(bed.Options.ResultsContainer, name))!, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
             Assert.InRange(m.NormalizedError!.Value, 0.01, 2.0);
+            Assert.InRange(m.ColorGain!.Value, -1.0, 1.0);
             Assert.True(await store.ExistsAsync(bed.Options.ResultsContainer, m.Reconstruction));
         }
         Assert.Empty(queue.DeadLetters);
@@ -44,6 +45,8 @@ public class LocalPipelineTests
         string html = System.Text.Encoding.UTF8.GetString((await store.TryReadAsync(bed.Options.ResultsContainer, "b1/index.html"))!);
         Assert.Equal(3 * 3, CountOf(html, "data:image/png;base64,")); // original + two reconstructions per image
         Assert.Contains("refused", html);
+        Assert.Contains("colour gain", html);
+        Assert.Contains("(mean image 0.", html); // the decoder's test error and baseline from its manifest
     }
 
     [Fact]
