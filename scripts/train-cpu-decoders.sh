@@ -12,9 +12,10 @@ trainer="${3:-}"
 [ -d "$photos/train" ] || bash scripts/fetch-photos.sh "$photos"
 if [ -z "$trainer" ]; then dotnet build trainer -c Release >/dev/null; trainer=trainer/bin/Release/net10.0/FeatureInversion.Trainer.dll; fi
 run() {
-  local rep="$1" size="$2" steps="$3"; shift 3
+  local rep="$1" size="$2" steps="$3" out="$models"; shift 3
+  [ "$size" = 64 ] || out="$models/${size}px"   # the pipeline publishes the top-level (64 px) decoders only
   dotnet "$trainer" train "$rep" \
-    --train "$photos/train" --test "$photos/test" -o "$models/$rep-${size}px-w0.25" \
+    --train "$photos/train" --test "$photos/test" -o "$out/$rep-${size}px-w0.25" \
     --size "$size" --width 0.25 --steps "$steps" --batch 64 --lr 0.001 --seed 1 \
     --eval-every 1000 --color-jitter 0.5 --cache "${FEATURE_CACHE:-data/cache}" "$@"
 }

@@ -42,7 +42,7 @@ public class ShippedModelsTests
     {
         string dir = Path.Combine(TestData.Root, "models", model);
         var manifest = DecoderManifest.Read(dir);
-        Assert.True(new FileInfo(Path.Combine(dir, DecoderManifest.WeightsFileName)).Length < 11_000_000, "shipped weights must stay small (the pool5 decoder, three FC layers, is 10.5 MB)");
+        Assert.True(new FileInfo(Path.Combine(dir, DecoderManifest.WeightsFileName)).Length < 25_000_000, "shipped weights must stay small (the largest, SIFT-grid's Table 4 at width ¼ with 2048/4 channels in conv4 and conv5, is 24 MB)");
         Assert.NotNull(manifest.Evaluation);
         Assert.True(manifest.Evaluation!.NormalizedError < manifest.Evaluation.MeanImageBaselineError,
             $"{model}: error {manifest.Evaluation.NormalizedError} is not below the mean-image baseline {manifest.Evaluation.MeanImageBaselineError}");

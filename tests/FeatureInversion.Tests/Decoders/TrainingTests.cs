@@ -6,7 +6,13 @@ using static TorchSharp.torch;
 
 namespace FeatureInversion.Tests.Decoders;
 
+/// <summary>The tests that compare seeded runs: libtorch's default generator is process-wide, so they must not run
+/// beside other test classes that draw from it.</summary>
+[CollectionDefinition(nameof(TorchRandomCollection), DisableParallelization = true)]
+public sealed class TorchRandomCollection;
+
 /// <summary>Tiny training runs on streamed crops of the committed test photos: fast, but real.</summary>
+[Collection(nameof(TorchRandomCollection))]
 public class TrainingTests
 {
     private static double Loss(DecoderNetwork network, FeatureDataset data)
