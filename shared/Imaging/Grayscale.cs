@@ -17,7 +17,13 @@ public static class Grayscale
     {
         ArgumentNullException.ThrowIfNull(image);
         var gray = new float[image.Width * image.Height];
-        ReadOnlySpan<float> r = image.Plane(0), g = image.Plane(1), b = image.Plane(2);
+        Fill(image.Plane(0), image.Plane(1), image.Plane(2), gray);
+        return new GrayImage(image.Width, image.Height, gray);
+    }
+
+    /// <summary>rgb2gray of planar RGB into <paramref name="gray"/> (same length as each plane), without allocating.</summary>
+    public static void Fill(ReadOnlySpan<float> r, ReadOnlySpan<float> g, ReadOnlySpan<float> b, Span<float> gray)
+    {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
@@ -27,13 +33,12 @@ public static class Grayscale
             for (; i <= gray.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
                 var y = wr * new Vector<float>(r[i..]) + wg * new Vector<float>(g[i..]) + wb * new Vector<float>(b[i..]);
-                y.CopyTo(gray.AsSpan(i));
+                y.CopyTo(gray[i..]);
             }
         }
         for (; i < gray.Length; i++)
         {
             gray[i] = RedWeight * r[i] + GreenWeight * g[i] + BlueWeight * b[i];
         }
-        return new GrayImage(image.Width, image.Height, gray);
     }
 }

@@ -53,11 +53,10 @@ public static class ReconstructionMetrics
     {
         int plane = rgb.Length / 3;
         var gray = new float[rgb.Length];
-        for (int p = 0; p < plane; p++)
-        {
-            float y = Grayscale.RedWeight * rgb[p] + Grayscale.GreenWeight * rgb[plane + p] + Grayscale.BlueWeight * rgb[2 * plane + p];
-            gray[p] = gray[plane + p] = gray[2 * plane + p] = y;
-        }
+        var span = rgb.AsSpan();
+        Grayscale.Fill(span[..plane], span.Slice(plane, plane), span.Slice(2 * plane, plane), gray.AsSpan(0, plane));
+        gray.AsSpan(0, plane).CopyTo(gray.AsSpan(plane, plane));
+        gray.AsSpan(0, plane).CopyTo(gray.AsSpan(2 * plane, plane));
         return gray;
     }
 

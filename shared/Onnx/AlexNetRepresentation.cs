@@ -73,7 +73,7 @@ public sealed class AlexNetRepresentation : IFeatureRepresentation, IBatchEncoda
         var mean = tensor(CaffeMeanBgr).reshape(1, 3, 1, 1).to(device);
         return new NetworkEncoder(network, rgb =>
         {
-            var x = rgb[.., 0..1] * Imaging.Grayscale.RedWeight + rgb[.., 1..2] * Imaging.Grayscale.GreenWeight + rgb[.., 2..3] * Imaging.Grayscale.BlueWeight;
+            var x = TensorGrayscale.Of(rgb);
             if (x.shape[^1] != _inputSize || x.shape[^2] != _inputSize)
                 x = nn.functional.interpolate(x, [_inputSize, _inputSize], mode: InterpolationMode.Bilinear, align_corners: false);
             return network.Forward(x * 255f - mean, [_value])[_value];

@@ -68,7 +68,7 @@ public sealed class ResNet18Representation : IFeatureRepresentation, IBatchEncod
     /// <summary>The same input as <see cref="Extract"/> for a batch of RGB images in [0, 1] (N × 3 × H × W), as a
     /// differentiable tensor expression: rgb2gray, ×255, replicated, minus the channel means.</summary>
     public static Tensor EncoderInput(Tensor rgb, float[] mean) =>
-        GrayInput(rgb[.., 0..1] * Grayscale.RedWeight + rgb[.., 1..2] * Grayscale.GreenWeight + rgb[.., 2..3] * Grayscale.BlueWeight, mean);
+        GrayInput(TensorGrayscale.Of(rgb), mean);
 
     /// <summary>Gray images in [0, 1] (N × 1 × H × W) as the network's input: ×255, replicated, minus the channel means (on the input's device).</summary>
     private static Tensor GrayInput(Tensor gray, float[] mean) => (gray * 255f).expand(-1, 3, -1, -1) - tensor(mean).to(gray.device).reshape(1, 3, 1, 1);

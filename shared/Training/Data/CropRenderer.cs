@@ -16,13 +16,18 @@ public readonly record struct CropDraw(int Photo, int X, int Y, int Side, bool M
         int photo = random.Next(pool.Count);
         var (w, h) = pool.Size(photo);
         int shortSide = Math.Min(w, h);
-        int side = Math.Min(shortSide, Math.Max(size, (int)(shortSide * (MinScale + (1 - MinScale) * random.NextDouble()))));
+        int side = SideFor(shortSide, size, random.NextDouble());
         int x = random.Next(w - side + 1), y = random.Next(h - side + 1);
         bool mirror = random.Next(2) == 1;
         bool jitter = random.NextDouble() < colorJitter;
         float angle = (float)(random.NextDouble() * 2 * Math.PI), saturation = (float)(0.4 + 0.8 * random.NextDouble());
         return new CropDraw(photo, x, y, side, mirror, jitter, angle, saturation);
     }
+
+    /// <summary>A crop side for a uniform draw <paramref name="u"/> in [0, 1): MinScale to all of the short side, at
+    /// least the crop size (no enlarging where the photo allows), at most the short side.</summary>
+    public static int SideFor(int shortSide, int size, double u) =>
+        Math.Min(shortSide, Math.Max(size, (int)(shortSide * (MinScale + (1 - MinScale) * u))));
 
     /// <summary>The centred full-height square of a photo, as the test set's first crop per photo.</summary>
     public static CropDraw Centre(PhotoPool pool, int photo)
@@ -111,9 +116,7 @@ public sealed class CropRenderer
             }
         }
         if (draw.Jitter) ChromaJitter.Apply(red, green, blue, draw.HueAngle, draw.Saturation);
-        var gray = Gray.Pixels;
-        for (int p = 0; p < plane; p++)
-            gray[p] = Grayscale.RedWeight * red[p] + Grayscale.GreenWeight * green[p] + Grayscale.BlueWeight * blue[p];
+        Grayscale.Fill(red, green, blue, Gray.Pixels);
     }
 
     private static float Quantize(float v) => Math.Clamp(MathF.Round(v), 0f, 255f) * (1f / 255f);

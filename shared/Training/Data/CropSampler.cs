@@ -57,7 +57,7 @@ public sealed class CropSampler : IDisposable
             int shortSide = Math.Min(w, h);
             for (int i = 1; i < perPhoto; i++)
             {
-                int side = Math.Min(shortSide, Math.Max(Size, (int)(shortSide * (CropDraw.MinScale + (1 - CropDraw.MinScale) * random.NextDouble()))));
+                int side = CropDraw.SideFor(shortSide, Size, random.NextDouble());
                 crops.Add(Render(new CropDraw(photo, random.Next(w - side + 1), random.Next(h - side + 1), side, false, false, 0, 1)));
             }
         }

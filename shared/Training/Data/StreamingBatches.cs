@@ -114,11 +114,8 @@ public sealed class StreamingBatches : IDisposable
         }
     }
 
-    private static long NextInSlot(long first, int slot, int depth)
-    {
-        long k = first + ((slot - first % depth) % depth + depth) % depth;
-        return k;
-    }
+    /// <summary>The first batch number at or after <paramref name="first"/> that lands in ring slot <paramref name="slot"/>.</summary>
+    private static long NextInSlot(long first, int slot, int depth) => first + ((slot - first % depth) % depth + depth) % depth;
 
     private void Produce()
     {
