@@ -8,7 +8,8 @@ namespace FeatureInversion.Functions;
 
 /// <summary>
 /// GET /api/results?image={blob name in the images container}: the image's status and read-only, expiring SAS URLs
-/// of its reconstructions, metrics and batch gallery. 404 for an image never ingested, 400 without a name.
+/// of its reconstructions, metrics and batch gallery. 404 for an image never ingested, 400 without a name or with
+/// one no blob can have (<see cref="BlobNames.Problem"/>: any other name works, dots included).
 /// </summary>
 public sealed class ResultsFunction(ResultsQuery results)
 {
@@ -16,8 +17,9 @@ public sealed class ResultsFunction(ResultsQuery results)
     public async Task<HttpResponseData> RunAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = "results")] HttpRequestData request, CancellationToken ct)
     {
         string? image = System.Web.HttpUtility.ParseQueryString(request.Url.Query)["image"];
-        if (string.IsNullOrWhiteSpace(image) || image.Contains(".."))
-            return await Json(request, HttpStatusCode.BadRequest, new { error = "pass ?image=<blob name in the images container>" }, ct);
+        string? problem = BlobNames.Problem(image);
+        if (image is null || problem is not null)
+            return await Json(request, HttpStatusCode.BadRequest, new { error = $"pass ?image=<blob name in the images container> ({problem})" }, ct);
         var status = await results.GetAsync(image, ct);
         return status is null
             ? await Json(request, HttpStatusCode.NotFound, new { error = $"'{image}' has not been ingested" }, ct)

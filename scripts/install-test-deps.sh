@@ -4,6 +4,7 @@
 #  - Azurite 3.37.0 (npm, into .tools/azurite): real Blob and Queue storage for the pipeline's integration tests.
 #  - unzip, curl: to unpack the bicep CLI from NuGet for infra/validate.sh.
 #  - fonts-dejavu-core: the font of ScottPlot figures and contact-sheet headers.
+#  - time (GNU time): the fault-injection tests read each CLI run's peak RSS from it.
 set -euo pipefail
 # (grep reads all of ldconfig's output: with grep -q, ldconfig may die of SIGPIPE and pipefail fails the check)
 export DEBIAN_FRONTEND=noninteractive
@@ -15,9 +16,9 @@ fi
 ldconfig -p | grep 'libvl\.so\.1' >/dev/null || { echo "libvl.so.1 still missing after install" >&2; exit 1; }
 
 cd "$(dirname "$0")/.."
-if ! command -v unzip >/dev/null || ! command -v curl >/dev/null || ! command -v npm >/dev/null || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+if ! command -v unzip >/dev/null || ! command -v curl >/dev/null || ! command -v npm >/dev/null || [ ! -x /usr/bin/time ] || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends unzip curl npm fonts-dejavu-core >/dev/null
+  apt-get install -y -qq --no-install-recommends unzip curl npm time fonts-dejavu-core >/dev/null
 fi
 if [ ! -x .tools/azurite/node_modules/.bin/azurite ]; then
   mkdir -p .tools/azurite

@@ -6,8 +6,8 @@ param location string
 param queueName string = 'reconstruction-jobs'
 @description('Lock duration of a delivered job; workers renew it up to Pipeline__MaxLockRenewalMinutes.')
 param lockDuration string = 'PT5M'
-@description('Deliveries before Service Bus dead-letters a job the worker keeps failing (the worker dead-letters sooner, with a reason).')
-param maxDeliveryCount int = 10
+@description('Deliveries before Service Bus dead-letters a job: Pipeline__MaxDeliveries (5) + 1. The worker dead-letters a failing job on delivery 5 with its reason, and any delivery beyond 5 unprocessed; the broker only catches what no worker could settle (each delivery crashed its worker).')
+param maxDeliveryCount int = 6
 
 resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
   name: name

@@ -13,15 +13,34 @@ public static class FeatureExport
     /// <summary>Every name <see cref="Write"/> accepts with <paramref name="registry"/>: its dense representations and <c>sift</c>.</summary>
     public static IReadOnlyList<string> Names(RepresentationRegistry registry) => [.. registry.Names, SiftKeypoints];
 
+    /// <summary>Working memory one extraction may take beyond the process's own (the CLI's target is 600 MB in all).</summary>
+    public const long DefaultMemoryBudget = 512L * 1024 * 1024;
+
+    /// <summary>SIFT frames on the whole image: measured about 80 bytes per pixel (scale space and gradients).</summary>
+    private const double SiftBytesPerPixel = 85;
+
+    /// <summary>The image limits for full-resolution features of a representation: the default limits, with the pixel
+    /// count lowered to what its working memory allows within the budget (sift-grid: about 4.5 megapixels).</summary>
+    public static ImageLimits LimitsFor(RepresentationDescriptor? descriptor, long memoryBudgetBytes = DefaultMemoryBudget)
+    {
+        double perPixel = descriptor?.WorkingBytesPerPixel ?? SiftBytesPerPixel;
+        long pixels = (long)(memoryBudgetBytes / (perPixel + 3)); // + the decoded 8-bit pixels
+        return pixels >= ImageLimits.Default.MaxPixels ? ImageLimits.Default
+            : ImageLimits.Default with { MaxPixels = pixels, Context = $"for {descriptor?.Name ?? SiftKeypoints} at full resolution (about {perPixel:F0} bytes per pixel; resize the image first)" };
+    }
+
     /// <summary>
     /// Writes the features of <paramref name="imagePath"/>: dense representations as channels × rows × cols;
     /// <c>sift</c> as one row per oriented frame holding x, y, scale, angle and the 128 descriptor values.
     /// Returns the array's shape.
     /// </summary>
-    public static int[] Write(RepresentationRegistry registry, string representation, string imagePath, string outputPath)
+    public static int[] Write(RepresentationRegistry registry, string representation, string imagePath, string outputPath, long memoryBudgetBytes = DefaultMemoryBudget)
     {
         var descriptor = representation.Equals(SiftKeypoints, StringComparison.OrdinalIgnoreCase) ? null : registry.Get(representation); // unknown names fail before decoding
-        var gray = ImageFiles.Load(imagePath).ToGray();
+        var gray = ImageFiles.LoadGray(imagePath, LimitsFor(descriptor, memoryBudgetBytes));
+        try { descriptor?.OutputShape(gray.Width, gray.Height); }
+        catch (ArgumentException e) { throw new InvalidImageException($"{Path.GetFileName(imagePath)}: {e.Message}", e); }
+        if (descriptor is null) FeatureInput.EnsureSizeOf(SiftKeypoints, Path.GetFileName(imagePath), gray.Width, gray.Height, Sift.SiftDetector.MinimumSide);
         if (descriptor is null)
         {
             var frames = new SiftDetector().Detect(gray);

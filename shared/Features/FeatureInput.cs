@@ -15,6 +15,13 @@ internal static class FeatureInput
         image.EnsureFinite();
     }
 
+    /// <summary>As <see cref="EnsureSize"/> for a named input file: the message names it (CLI and pipeline refusals alike).</summary>
+    public static void EnsureSizeOf(string representation, string file, int width, int height, int minSide)
+    {
+        if (width < minSide || height < minSide)
+            throw new InvalidImageException($"{file}: {representation}: image {width}x{height} is smaller than the minimum {minSide}x{minSide}.");
+    }
+
     public static void EnsureSize(string representation, int width, int height, int minSide)
     {
         if (width < minSide || height < minSide)

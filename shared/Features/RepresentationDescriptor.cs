@@ -11,7 +11,8 @@ public sealed class RepresentationDescriptor
     private readonly Func<IFeatureRepresentation> _factory;
     private readonly Lazy<IFeatureRepresentation> _probe;
 
-    public RepresentationDescriptor(string name, string summary, RepresentationKind kind, DecoderLayout decoder, Func<IFeatureRepresentation> factory)
+    public RepresentationDescriptor(string name, string summary, RepresentationKind kind, DecoderLayout decoder, Func<IFeatureRepresentation> factory,
+        double workingBytesPerPixel = 16)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(factory);
@@ -22,6 +23,7 @@ public sealed class RepresentationDescriptor
         Kind = kind;
         Decoder = decoder;
         _factory = factory;
+        WorkingBytesPerPixel = workingBytesPerPixel;
         _probe = new Lazy<IFeatureRepresentation>(factory);
     }
 
@@ -30,6 +32,10 @@ public sealed class RepresentationDescriptor
     public RepresentationKind Kind { get; }
     /// <summary>The paper's decoder table for this representation.</summary>
     public DecoderLayout Decoder { get; }
+
+    /// <summary>Peak working memory of one extraction per input pixel (measured, docs/reliability.md): what bounds the
+    /// image size the CLI accepts for full-resolution features (the pipeline extracts from small views only).</summary>
+    public double WorkingBytesPerPixel { get; }
 
     /// <summary>Settings that change the output, recorded in decoder manifests and checked when a decoder loads.</summary>
     public IReadOnlyDictionary<string, string> Settings => _probe.Value.Settings;

@@ -1,58 +1,206 @@
+using System.Runtime.InteropServices;
+using FeatureInversion.Imaging.Integrity;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
 namespace FeatureInversion.Imaging;
 
-/// <summary>Thrown when bytes that should hold an image cannot be decoded as one.</summary>
+/// <summary>Thrown when bytes that should hold an image cannot be decoded as one, or are refused by the limits.</summary>
 public sealed class InvalidImageException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// Reading and writing images (JPEG, PNG, BMP, GIF, TGA, WebP, TIFF via ImageSharp 2.1) as 8-bit sRGB values
 /// mapped linearly to [0, 1]. No colour management or gamma conversion: the paper works on raw 8-bit values.
+/// Every read goes through <see cref="Inspect"/> first: file size, the header's declared size against
+/// <see cref="ImageLimits"/>, and completeness (PNG, JPEG and BMP data that stops early) — all before pixels are decoded.
+/// Images are shown upright: the EXIF orientation is applied.
 /// </summary>
 public static class ImageFiles
 {
-    /// <summary>Largest accepted side in pixels; larger uploads are refused rather than decoded into gigabytes.</summary>
-    public const int MaxSide = 16384;
+    /// <summary>Decoding configuration: contiguous pixel buffers (so views read them as one span), a small retained
+    /// pool (ImageSharp's default keeps freed buffers, hundreds of MB after a few large images) and a hard cap per
+    /// allocation as a backstop behind the header checks.</summary>
+    private static readonly Configuration Decoding = CreateConfiguration();
 
-    public static ColorImage Load(string path) => Decode(File.ReadAllBytes(path), Path.GetFileName(path));
-
-    public static ColorImage Load(Stream stream, string name = "image")
+    private static Configuration CreateConfiguration()
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return Decode(copy.GetBuffer().AsSpan(0, (int)copy.Length), name);
+        var configuration = Configuration.Default.Clone();
+        configuration.PreferContiguousImageBuffers = true;
+        configuration.MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 16, AllocationLimitMegabytes = 1024 });
+        return configuration;
     }
 
-    public static ColorImage Decode(ReadOnlySpan<byte> bytes, string name = "image")
+    /// <summary>Reads the header and checks the file against the limits and for completeness; decodes no pixels.</summary>
+    public static ImageHeader Inspect(ReadOnlyMemory<byte> bytes, string name, ImageLimits? limits = null)
     {
-        using var image = DecodeRgb24(bytes, name);
+        limits ??= ImageLimits.Default;
+        if (bytes.IsEmpty) throw new InvalidImageException($"{name}: empty file.");
+        if (bytes.Length > limits.MaxBytes) throw new InvalidImageException($"{name}: {bytes.Length} bytes exceeds the {limits.MaxBytes}-byte limit.");
+        IImageInfo? info;
+        SixLabors.ImageSharp.Formats.IImageFormat? format;
+        try
+        {
+            using var stream = AsStream(bytes);
+            info = Image.Identify(Decoding, stream, out format);
+        }
+        catch (Exception e) when (e is ImageFormatException or NotSupportedException or InvalidMemoryOperationException or ArgumentException)
+        {
+            throw new InvalidImageException($"{name}: corrupt image data ({e.Message}).", e);
+        }
+        if (info is null || format is null) throw new InvalidImageException($"{name}: not a recognised image format.");
+        if (info.Width <= 0 || info.Height <= 0) throw new InvalidImageException($"{name}: corrupt image data (size {info.Width}x{info.Height}).");
+        if (limits.Refusal(info.Width, info.Height) is { } refusal) throw new InvalidImageException($"{name}: {refusal}.");
+        string? problem = JpegIntegrity.Problem(bytes.Span) ?? PngIntegrity.Problem(bytes) ?? BmpIntegrity.Problem(bytes.Span);
+        if (problem is not null) throw new InvalidImageException($"{name}: corrupt image data ({problem}).");
+        int orientation = OrientationOf(info);
+        return new ImageHeader(info.Width, info.Height, format.Name, orientation);
+    }
+
+    public static ColorImage Load(string path, ImageLimits? limits = null) => Decode(ReadFile(path, limits), Path.GetFileName(path), limits);
+
+    public static ColorImage Load(Stream stream, string name = "image", ImageLimits? limits = null) => Decode(ReadLimited(stream, name, limits), name, limits);
+
+    /// <summary>A file's bytes, refused before reading when it is larger than the limit.</summary>
+    public static byte[] ReadFile(string path, ImageLimits? limits = null)
+    {
+        limits ??= ImageLimits.Default;
+        long length = new FileInfo(path).Length;
+        if (length > limits.MaxBytes) throw new InvalidImageException($"{Path.GetFileName(path)}: {length} bytes exceeds the {limits.MaxBytes}-byte limit.");
+        return File.ReadAllBytes(path);
+    }
+
+    /// <summary>Reads a stream up to the byte limit: a longer stream is refused without being read to its end.</summary>
+    public static byte[] ReadLimited(Stream stream, string name, ImageLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        limits ??= ImageLimits.Default;
+        if (stream.CanSeek && stream.Length - stream.Position > limits.MaxBytes)
+            throw new InvalidImageException($"{name}: {stream.Length - stream.Position} bytes exceeds the {limits.MaxBytes}-byte limit.");
+        using var copy = new MemoryStream();
+        var buffer = new byte[81920];
+        int n;
+        while ((n = stream.Read(buffer)) > 0)
+        {
+            if (copy.Length + n > limits.MaxBytes) throw new InvalidImageException($"{name}: more than the {limits.MaxBytes}-byte limit.");
+            copy.Write(buffer, 0, n);
+        }
+        return copy.ToArray();
+    }
+
+    /// <summary>The whole image, upright, as planar floats (12 bytes per pixel: for the CLI's full-resolution features).</summary>
+    public static ColorImage Decode(ReadOnlyMemory<byte> bytes, string name = "image", ImageLimits? limits = null)
+    {
+        using var image = DecodeRgb24(bytes, name, limits);
         return Rgb24Pixels.ToColorImage(image);
     }
 
-    /// <summary>Decodes to 8-bit RGB with the same checks as <see cref="Decode"/> (for code that keeps bytes, not floats).</summary>
-    public static Image<Rgb24> DecodeRgb24(ReadOnlySpan<byte> bytes, string name = "image")
+    /// <summary>The rgb2gray image of a file, upright, at full resolution (3 + 4 bytes per pixel, no float colour image).</summary>
+    public static GrayImage LoadGray(string path, ImageLimits? limits = null)
     {
-        if (bytes.IsEmpty) throw new InvalidImageException($"{name}: empty file.");
-        EnsureJpegComplete(bytes, name);
+        using var image = DecodeRgb24(ReadFile(path, limits), Path.GetFileName(path), limits);
+        var gray = new GrayImage(image.Width, image.Height);
+        float[] r = new float[image.Width], g = new float[image.Width], b = new float[image.Width];
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (int x = 0; x < row.Length; x++) { r[x] = row[x].R / 255f; g[x] = row[x].G / 255f; b[x] = row[x].B / 255f; }
+                Grayscale.Fill(r, g, b, gray.Pixels.AsSpan(y * rows.Width, rows.Width));
+            }
+        });
+        return gray;
+    }
+
+    /// <summary>Decodes to 8-bit RGB, upright, after <see cref="Inspect"/> (for code that keeps bytes, not floats).</summary>
+    public static Image<Rgb24> DecodeRgb24(ReadOnlyMemory<byte> bytes, string name = "image", ImageLimits? limits = null)
+    {
+        var header = Inspect(bytes, name, limits);
+        var image = DecodeStored(bytes, name);
+        if (header.Orientation is >= 2 and <= 8) image.Mutate(c => c.AutoOrient());
+        return image;
+    }
+
+    /// <summary>
+    /// The decoder's view of a photograph: its centred largest square (of the upright image), resized by the
+    /// <see cref="TentResampler"/> to <paramref name="size"/> — as the decoders' test crops are made — read straight
+    /// from the decoded 8-bit pixels: 3 bytes per photo pixel, no full-resolution float image.
+    /// </summary>
+    public static (ColorImage View, ImageHeader Header) DecodeView(ReadOnlyMemory<byte> bytes, string name, int size, ImageLimits? limits = null)
+    {
+        var (views, header) = DecodeViews(bytes, name, [size], limits);
+        return (views[size], header);
+    }
+
+    /// <summary>Views at several sizes from one decode (see <see cref="DecodeView"/>).</summary>
+    public static (Dictionary<int, ColorImage> Views, ImageHeader Header) DecodeViews(ReadOnlyMemory<byte> bytes, string name, IReadOnlyCollection<int> sizes, ImageLimits? limits = null)
+    {
+        var header = Inspect(bytes, name, limits);
+        using var image = DecodeStored(bytes, name);
+        int side = Math.Min(header.Width, header.Height);
+        int dx0 = (header.Width - side) / 2, dy0 = (header.Height - side) / 2;
+        // The displayed square's corners in stored pixels: the same square, flipped or turned.
+        var (ax, ay) = ExifOrientation.StoredOf(header.Orientation, dx0, dy0, header.StoredWidth, header.StoredHeight);
+        var (bx, by) = ExifOrientation.StoredOf(header.Orientation, dx0 + side - 1, dy0 + side - 1, header.StoredWidth, header.StoredHeight);
+        byte[]? copy = null;
+        if (!image.DangerousTryGetSinglePixelMemory(out var memory))
+        {
+            copy = new byte[3L * image.Width * image.Height];
+            image.CopyPixelDataTo(copy);
+        }
+        var views = new Dictionary<int, ColorImage>();
+        foreach (int size in sizes.Distinct())
+        {
+            var view = new ColorImage(size, size);
+            ReadOnlySpan<byte> pixels = copy is null ? MemoryMarshal.AsBytes(memory.Span) : copy;
+            new TentResampler(size).Render(pixels, image.Width, Math.Min(ax, bx), Math.Min(ay, by), side, false, view.Planes);
+            views[size] = ExifOrientation.Apply(view, header.Orientation);
+        }
+        return (views, header);
+    }
+
+    /// <summary>The decoder's view of an image file (see <see cref="DecodeView"/>).</summary>
+    public static ColorImage LoadView(string path, int size, ImageLimits? limits = null) =>
+        DecodeView(ReadFile(path, limits), Path.GetFileName(path), size, limits).View;
+
+    /// <summary>The decoder's view of an image already in memory: its centred square through the same resampler.</summary>
+    public static ColorImage CenterSquare(ColorImage photo, int size)
+    {
+        int side = Math.Min(photo.Width, photo.Height);
+        int x0 = (photo.Width - side) / 2, y0 = (photo.Height - side) / 2;
+        var pixels = new byte[3 * side * side];
+        int plane = photo.Width * photo.Height;
+        for (int y = 0; y < side; y++)
+        {
+            for (int x = 0; x < side; x++)
+            {
+                int src = (y0 + y) * photo.Width + x0 + x, dst = 3 * (y * side + x);
+                pixels[dst] = Rgb24Pixels.ToByte(photo.Planes[src]);
+                pixels[dst + 1] = Rgb24Pixels.ToByte(photo.Planes[plane + src]);
+                pixels[dst + 2] = Rgb24Pixels.ToByte(photo.Planes[2 * plane + src]);
+            }
+        }
+        var view = new ColorImage(size, size);
+        new TentResampler(size).Render(pixels, side, 0, 0, side, false, view.Planes);
+        return view;
+    }
+
+    private static Image<Rgb24> DecodeStored(ReadOnlyMemory<byte> bytes, string name)
+    {
         try
         {
-            var image = Image.Load<Rgb24>(bytes);
-            if (image.Width > MaxSide || image.Height > MaxSide)
-            {
-                image.Dispose();
-                throw new InvalidImageException($"{name}: {image.Width}x{image.Height} exceeds the {MaxSide}-pixel side limit.");
-            }
-            return image;
+            using var stream = AsStream(bytes);
+            return Image.Load<Rgb24>(Decoding, stream);
         }
         catch (UnknownImageFormatException e)
         {
             throw new InvalidImageException($"{name}: not a recognised image format.", e);
         }
-        catch (ImageFormatException e)
+        catch (Exception e) when (e is ImageFormatException or InvalidMemoryOperationException or ArgumentException)
         {
             throw new InvalidImageException($"{name}: corrupt image data ({e.Message}).", e);
         }
@@ -62,19 +210,16 @@ public static class ImageFiles
         }
     }
 
-    /// <summary>
-    /// ImageSharp decodes a truncated JPEG without error, filling the missing part; such an upload must be refused.
-    /// A complete JPEG has an end-of-image marker (FF D9) after its last start-of-scan (FF DA): entropy-coded data
-    /// cannot contain either (0xFF is byte-stuffed), and EXIF thumbnails end before the main image's scans.
-    /// </summary>
-    private static void EnsureJpegComplete(ReadOnlySpan<byte> bytes, string name)
+    private static int OrientationOf(IImageInfo info)
     {
-        if (bytes.Length < 2 || bytes[0] != 0xFF || bytes[1] != 0xD8) return;
-        int lastScan = bytes.LastIndexOf([(byte)0xFF, (byte)0xDA]);
-        int end = bytes.LastIndexOf([(byte)0xFF, (byte)0xD9]);
-        if (lastScan < 0 || end < lastScan)
-            throw new InvalidImageException($"{name}: corrupt image data (JPEG truncated: no end-of-image marker after the last scan).");
+        var value = info.Metadata.ExifProfile?.GetValue(ExifTag.Orientation)?.Value ?? 1;
+        return value is >= 1 and <= 8 ? value : 1;
     }
+
+    private static Stream AsStream(ReadOnlyMemory<byte> bytes) =>
+        MemoryMarshal.TryGetArray(bytes, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
 
     public static void SavePng(ColorImage image, string path)
     {
@@ -104,29 +249,12 @@ public static class ImageFiles
         SavePng(new ColorImage(image.Width, image.Height, planes), path);
     }
 
-    /// <summary>Bilinear (triangle filter) resize, as used for training crops and evaluation upsampling.</summary>
+    /// <summary>Bilinear (triangle filter) resize, as used for evaluation upsampling.</summary>
     public static ColorImage Resize(ColorImage image, int width, int height)
     {
         if (width <= 0 || height <= 0) throw new ArgumentException($"Target size must be positive, got {width}x{height}.");
         using var rgb = Rgb24Pixels.ToImage(image);
         rgb.Mutate(c => c.Resize(width, height, KnownResamplers.Triangle));
         return Rgb24Pixels.ToColorImage(rgb);
-    }
-
-    /// <summary>
-    /// The decoder's view of a photograph: its centred largest square, resized (triangle filter) to
-    /// <paramref name="size"/>, as training and test crops are made. Ingestion, reconstruction and evaluation use it.
-    /// </summary>
-    public static ColorImage CenterSquare(ColorImage photo, int size)
-    {
-        int side = Math.Min(photo.Width, photo.Height);
-        int x0 = (photo.Width - side) / 2, y0 = (photo.Height - side) / 2;
-        var square = new ColorImage(side, side);
-        for (int c = 0; c < 3; c++)
-        {
-            for (int y = 0; y < side; y++)
-                photo.Planes.AsSpan((c * photo.Height + y0 + y) * photo.Width + x0, side).CopyTo(square.Planes.AsSpan((c * side + y) * side, side));
-        }
-        return side == size ? square : Resize(square, size, size);
     }
 }

@@ -12,6 +12,9 @@ public static class CnnRepresentations
     /// <summary>Environment variable naming an AlexNet/CaffeNet ONNX file to register (hosts without a CLI option).</summary>
     public const string AlexNetVariable = "FEATURE_INVERSION_ALEXNET";
 
+    /// <summary>The network's activations on a full-resolution image: measured 390 (conv1) to 770 (res5) bytes per pixel.</summary>
+    private const double CnnBytesPerPixel = 800;
+
     /// <summary>Adds <c>resnet18-conv1</c> … <c>resnet18-pool5</c>.</summary>
     public static RepresentationRegistry AddResNet18(this RepresentationRegistry registry)
     {
@@ -19,7 +22,7 @@ public static class CnnRepresentations
         {
             var layout = layer == "pool5" ? DecoderLayout.CnnVector : DecoderLayout.CnnConvolutional;
             registry.Add(new RepresentationDescriptor(ResNet18Representation.Prefix + layer, $"ImageNet ResNet18, {layer}",
-                RepresentationKind.CnnLayer, layout, () => new ResNet18Representation(layer)));
+                RepresentationKind.CnnLayer, layout, () => new ResNet18Representation(layer), CnnBytesPerPixel));
         }
         return registry;
     }
@@ -34,7 +37,7 @@ public static class CnnRepresentations
         {
             var layout = layer.StartsWith("fc", StringComparison.Ordinal) ? DecoderLayout.CnnVector : DecoderLayout.CnnConvolutional;
             registry.Add(new RepresentationDescriptor(AlexNetRepresentation.Prefix + layer, $"AlexNet/CaffeNet from {Path.GetFileName(onnxPath)}, {layer}",
-                RepresentationKind.CnnLayer, layout, () => new AlexNetRepresentation(onnxPath, layer)));
+                RepresentationKind.CnnLayer, layout, () => new AlexNetRepresentation(onnxPath, layer), CnnBytesPerPixel));
         }
         return registry;
     }

@@ -12,6 +12,28 @@ public static class BlobNames
     /// <summary>Content id of an image: the first 16 bytes of its SHA-256, in hex.</summary>
     public static string ImageId(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content).AsSpan(0, 16));
 
+    /// <summary>Azure's limit on blob names (characters).</summary>
+    public const int MaxLength = 1024;
+
+    /// <summary>
+    /// Why <paramref name="name"/> cannot be a blob name, or null. Any name Blob Storage can hold is accepted — dots
+    /// anywhere (<c>a..b.jpg</c>, <c>..hidden.jpg</c>), spaces, quotes, any Unicode, up to 1024 characters — except
+    /// path segments that are empty, "." or ".." (the storage service normalises them away, so such a blob cannot
+    /// exist, and on a local folder they would leave the container) and control characters.
+    /// </summary>
+    public static string? Problem(string? name)
+    {
+        if (string.IsNullOrEmpty(name)) return "empty blob name";
+        if (name.Length > MaxLength) return $"blob name of {name.Length} characters exceeds the {MaxLength}-character limit";
+        if (name.Any(char.IsControl)) return "blob name contains control characters";
+        foreach (var segment in name.Split('/'))
+        {
+            if (segment.Length == 0) return "blob name has an empty path segment (leading, trailing or double '/')";
+            if (segment is "." or "..") return $"blob name has a '{segment}' path segment";
+        }
+        return null;
+    }
+
     /// <summary>The batch of an uploaded blob: its folder ("holiday/img1.jpg" → "holiday"), or "default" at the root.</summary>
     public static string Batch(string imageBlob)
     {

@@ -125,12 +125,21 @@ public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
                     var f = PipelineJson.Deserialize<FailureRecord>((await store.TryReadAsync(options.ResultsContainer, BlobNames.JobFailure(batch, accepted.ImageId, job.DecoderVersion), ct))!);
                     html.Append("<span class=\"err\">failed: ").Append(Enc(f.Error)).Append("</span>");
                 }
-                else html.Append("pending");
+                else
+                {
+                    // Marked stalled now, or by the page's script when it is viewed after the stall time.
+                    var stalledAfter = ResultsQuery.StalledAfter(accepted, options);
+                    html.Append(DateTimeOffset.UtcNow > stalledAfter
+                        ? $"<span class=\"err\">stalled: pending since {accepted.IngestedUtc:u}</span>"
+                        : $"<span class=\"pending\" data-stalled-after=\"{stalledAfter:O}\">pending</span>");
+                }
                 html.Append("</td>");
             }
             html.Append("</tr>");
         }
-        html.Append("</table><p><small>generated ").Append(DateTimeOffset.UtcNow.ToString("u", CultureInfo.InvariantCulture)).Append("</small></p></body></html>");
+        html.Append("</table><script>for(const e of document.querySelectorAll('[data-stalled-after]'))")
+            .Append("if(Date.now()>Date.parse(e.dataset.stalledAfter)){e.className='err';e.textContent='stalled: no result '+")
+            .Append(options.StalledAfterMinutes).Append("+' min after upload';}</script><p><small>generated ").Append(DateTimeOffset.UtcNow.ToString("u", CultureInfo.InvariantCulture)).Append("</small></p></body></html>");
         return html.ToString();
     }
 

@@ -13,55 +13,86 @@ namespace FeatureInversion.Pipeline;
 /// What the blob trigger does with an uploaded image: validate it, compute each configured representation on the
 /// decoder's view of it (the grayscale centre square at the newest published decoder's size), store the features
 /// as .npy blobs and queue one job per (image, representation, decoder version). Refused uploads (not an image,
-/// corrupt, too large) get an ingestion record with the reason instead of an exception, so the trigger does not
-/// retry them. Everything is named by content hash: a re-fired trigger rewrites the same names and queues the same
-/// job ids.
+/// corrupt, truncated, over the size limits, smaller than a feature cell) get an ingestion record with the reason
+/// instead of an exception, so the trigger does not retry them. Everything is named by content hash: a re-fired
+/// trigger rewrites the same names and queues the same job ids. The record is written last, after the jobs are
+/// queued: an upload without a record is one whose ingestion did not finish.
 /// </summary>
 public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelRegistry registry, GalleryWriter gallery, PipelineOptions options,
     RepresentationRegistry representations, ILogger<IngestionService> logger)
 {
     private readonly ConcurrentDictionary<string, DecoderManifest> _manifests = new();
 
+    /// <summary>Ingests an upload read from a stream (the blob trigger's binding): a blob over the byte limit is refused
+    /// after reading at most the limit, never buffered whole.</summary>
+    public async Task<IngestionRecord> IngestAsync(string imageBlob, Stream content, CancellationToken ct = default)
+    {
+        byte[] bytes;
+        try { bytes = ImageFiles.ReadLimited(content, imageBlob, Limits); }
+        catch (InvalidImageException e) { return await RecordAsync(Refused(imageBlob, Reason(e, imageBlob)), ct); }
+        return await IngestAsync(imageBlob, bytes, ct);
+    }
+
     public async Task<IngestionRecord> IngestAsync(string imageBlob, ReadOnlyMemory<byte> content, CancellationToken ct = default)
     {
-        string batch = BlobNames.Batch(imageBlob);
+        if (BlobNames.Problem(imageBlob) is { } nameProblem) throw new ArgumentException($"'{imageBlob}': {nameProblem}", nameof(imageBlob));
         IngestionRecord record;
-        if (content.Length > options.MaxImageBytes)
-            record = Refused(imageBlob, $"{content.Length} bytes exceeds the {options.MaxImageBytes}-byte limit");
-        else if (content.Length == 0)
-            record = Refused(imageBlob, "the blob is empty");
+        if (content.Length == 0) record = Refused(imageBlob, $"{imageBlob}: empty file.");
         else
         {
-            ColorImage? photo = null;
+            var plans = await PlanAsync(ct);
+            (Dictionary<int, ColorImage> Views, ImageHeader Header)? decoded = null;
             string? error = null;
-            try { photo = ImageFiles.Decode(content.Span, imageBlob); }
-            catch (InvalidImageException e) { error = e.Message; }
-            record = photo is null ? Refused(imageBlob, error!) : await AcceptAsync(imageBlob, BlobNames.ImageId(content.Span), photo, ct);
+            try { decoded = Decode(imageBlob, content, plans); }
+            catch (InvalidImageException e) { error = Reason(e, imageBlob); }
+            record = decoded is { } d
+                ? await AcceptAsync(imageBlob, BlobNames.ImageId(content.Span), d.Views, d.Header, plans.Plans, plans.Warnings, ct)
+                : Refused(imageBlob, error!);
         }
+        return await RecordAsync(record, ct);
+    }
 
-        await store.WriteAsync(options.ResultsContainer, BlobNames.Ingestion(imageBlob), PipelineJson.Serialize(record), ContentTypes.Json, overwrite: true, ct);
+    /// <summary>Writes the record — for an accepted upload only after all its jobs are queued, so a crash before that
+    /// leaves no record and the re-fired trigger (or the local pipeline's rerun) redoes the upload; every name it
+    /// writes or queues is the same the second time.</summary>
+    private async Task<IngestionRecord> RecordAsync(IngestionRecord record, CancellationToken ct)
+    {
+        string batch = record.Batch;
+        if (record is AcceptedUpload accepted)
+        {
+            foreach (var job in accepted.Jobs)
+            {
+                await queue.EnqueueAsync(new ReconstructionJob
+                {
+                    JobId = job.JobId, ImageBlob = accepted.ImageBlob, ImageId = accepted.ImageId, Batch = batch, Representation = job.Representation,
+                    DecoderVersion = job.DecoderVersion, FeaturesBlob = job.FeaturesBlob, EnqueuedUtc = DateTimeOffset.UtcNow,
+                }, ct);
+            }
+        }
+        await store.WriteAsync(options.ResultsContainer, BlobNames.Ingestion(record.ImageBlob), PipelineJson.Serialize(record), ContentTypes.Json, overwrite: true, ct);
         switch (record)
         {
-            case AcceptedUpload accepted:
-                foreach (var job in accepted.Jobs)
-                {
-                    await queue.EnqueueAsync(new ReconstructionJob
-                    {
-                        JobId = job.JobId, ImageBlob = imageBlob, ImageId = accepted.ImageId, Batch = batch, Representation = job.Representation,
-                        DecoderVersion = job.DecoderVersion, FeaturesBlob = job.FeaturesBlob, EnqueuedUtc = DateTimeOffset.UtcNow,
-                    }, ct);
-                }
-                logger.LogInformation("Ingested {Blob} as {ImageId}: {Jobs} jobs queued", imageBlob, accepted.ImageId, accepted.Jobs.Count);
+            case AcceptedUpload a:
+                logger.LogInformation("Ingested {Blob} as {ImageId}: {Jobs} jobs queued", a.ImageBlob, a.ImageId, a.Jobs.Count);
                 break;
             case RefusedUpload refused:
-                logger.LogWarning("Refused {Blob}: {Error}", imageBlob, refused.Error);
+                logger.LogWarning("Refused {Blob}: {Error}", refused.ImageBlob, refused.Error);
                 await gallery.RebuildAsync(batch, ct); // no worker will touch this batch for a refused upload
                 break;
         }
         return record;
     }
 
-    private async Task<AcceptedUpload> AcceptAsync(string imageBlob, string imageId, ColorImage photo, CancellationToken ct)
+    private ImageLimits Limits => new() { MaxBytes = options.MaxImageBytes, MaxPixels = options.MaxImagePixels };
+
+    /// <summary>The refusal as the CLI words it ("name: reason.").</summary>
+    private static string Reason(InvalidImageException e, string imageBlob) =>
+        e.Message.StartsWith(imageBlob + ": ", StringComparison.Ordinal) ? e.Message : $"{imageBlob}: {e.Message}.";
+
+    private sealed record Plan(List<(RepresentationDescriptor Representation, DecoderManifest Manifest)> Plans, List<string> Warnings);
+
+    /// <summary>The newest published decoder of each configured representation.</summary>
+    private async Task<Plan> PlanAsync(CancellationToken ct)
     {
         var warnings = new List<string>();
         var plans = new List<(RepresentationDescriptor Representation, DecoderManifest Manifest)>();
@@ -75,15 +106,45 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
             _manifests[version] = manifest;
             plans.Add((descriptor, manifest));
         }
+        return new Plan(plans, warnings);
+    }
 
-        // Representations are independent: extract them in parallel (each extractor instance is single-threaded).
+    /// <summary>
+    /// The decoder's views of the upload, one per decoder size, decoded once at 3 bytes per pixel (never as a
+    /// full-resolution float image); an image smaller than a representation's cell is refused with the message the
+    /// CLI gives, since its view would be enlarged from a few pixels.
+    /// </summary>
+    private (Dictionary<int, ColorImage> Views, ImageHeader Header) Decode(string imageBlob, ReadOnlyMemory<byte> content, Plan plans)
+    {
+        var sizes = plans.Plans.Select(p => p.Manifest.ImageSize).Distinct().ToList();
+        var (views, header) = ImageFiles.DecodeViews(content, imageBlob, sizes, Limits);
+        foreach (var rep in options.Representations.Select(representations.Get)) EnsureLargeEnough(rep, imageBlob, header);
+        return (views, header);
+    }
+
+    /// <summary>Refuses an image smaller than the representation's cell, with the CLI's message. Hand-designed
+    /// representations are asked about the whole image (as the CLI computes them), CNN layers about the centred square.</summary>
+    public static void EnsureLargeEnough(RepresentationDescriptor representation, string name, ImageHeader header)
+    {
+        int side = Math.Min(header.Width, header.Height);
+        try
+        {
+            if (representation.Kind == RepresentationKind.HandDesigned) representation.OutputShape(header.Width, header.Height);
+            else representation.OutputShape(side, side);
+        }
+        catch (ArgumentException e) { throw new InvalidImageException($"{name}: {e.Message}", e); }
+    }
+
+    private async Task<AcceptedUpload> AcceptAsync(string imageBlob, string imageId, Dictionary<int, ColorImage> views, ImageHeader header,
+        List<(RepresentationDescriptor Representation, DecoderManifest Manifest)> plans, List<string> warnings, CancellationToken ct)
+    {
         // The decoder's view of the photo, once per decoder size: features are computed on it, and it is stored
         // (small PNG) as the worker's reference for the metrics and the gallery, so workers never decode the upload.
-        var views = plans.Select(p => p.Manifest.ImageSize).Distinct().ToDictionary(size => size, size => ImageFiles.CenterSquare(photo, size));
         string batch = BlobNames.Batch(imageBlob);
         foreach (var (size, view) in views)
             await store.WriteAsync(options.ResultsContainer, BlobNames.Original(batch, imageId, size), ImageFiles.EncodePng(view), ContentTypes.Png, overwrite: false, ct);
 
+        // Representations are independent: extract them in parallel (each extractor instance is single-threaded).
         var features = new (string Blob, byte[] Npy)[plans.Count];
         Parallel.For(0, plans.Count, i =>
         {
@@ -102,7 +163,7 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         }
         return new AcceptedUpload
         {
-            ImageBlob = imageBlob, ImageId = imageId, Batch = batch, Width = photo.Width, Height = photo.Height,
+            ImageBlob = imageBlob, ImageId = imageId, Batch = batch, Width = header.Width, Height = header.Height,
             Jobs = jobs, Warnings = warnings, IngestedUtc = DateTimeOffset.UtcNow,
         };
     }

@@ -62,13 +62,25 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
             ?? throw new InvalidJobException($"decoder {representation}/{version} is not published in '{options.ModelsContainer}'");
         var weights = await store.TryReadAsync(options.ModelsContainer, BlobNames.Weights(representation, version), ct)
             ?? throw new InvalidJobException($"decoder {representation}/{version} has no weights in '{options.ModelsContainer}'");
+        // Staged beside the final folder and moved into place; removed on every failure (a full disk, a concurrent
+        // download that won), so failed attempts leave no folders behind.
         string staging = dir + "." + Guid.NewGuid().ToString("N");
-        Directory.CreateDirectory(staging);
-        await File.WriteAllBytesAsync(Path.Combine(staging, DecoderManifest.WeightsFileName), weights, ct);
-        await File.WriteAllBytesAsync(Path.Combine(staging, DecoderManifest.FileName), manifest, ct);
-        Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
-        try { Directory.Move(staging, dir); }
-        catch (IOException) when (Directory.Exists(dir)) { Directory.Delete(staging, true); }
-        return dir;
+        try
+        {
+            Directory.CreateDirectory(staging);
+            await File.WriteAllBytesAsync(Path.Combine(staging, DecoderManifest.WeightsFileName), weights, ct);
+            await File.WriteAllBytesAsync(Path.Combine(staging, DecoderManifest.FileName), manifest, ct);
+            try { Directory.Move(staging, dir); }
+            catch (IOException) when (Directory.Exists(dir)) { }
+            return dir;
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+            {
+                try { Directory.Delete(staging, recursive: true); }
+                catch (IOException) { }
+            }
+        }
     }
 }

@@ -22,11 +22,25 @@ public sealed class PipelineOptions
     /// one the host's representation registry offers (the function app: the hand-designed ones).</summary>
     [MinLength(1)] public string[] Representations { get; set; } = ["hog", "sift-grid", "lbp"];
 
-    /// <summary>Images larger than this (bytes) are refused before decoding.</summary>
-    [Range(1, long.MaxValue)] public long MaxImageBytes { get; set; } = 50 * 1024 * 1024;
+    /// <summary>Images larger than this (bytes) are refused before decoding, after reading at most this many bytes.</summary>
+    [Range(1, 1L << 32)] public long MaxImageBytes { get; set; } = 50 * 1024 * 1024;
 
-    /// <summary>A job that failed this many deliveries is dead-lettered with its last error.</summary>
+    /// <summary>Images whose header declares more pixels (width × height) than this are refused before decoding; a
+    /// decode costs about 3 bytes per pixel, up to 9 for progressive JPEGs (docs/reliability.md).</summary>
+    [Range(1, 268_435_456)] public long MaxImagePixels { get; set; } = 40_000_000;
+
+    /// <summary>A job that failed this many deliveries is dead-lettered with its last error; a delivery beyond it (the
+    /// earlier ones crashed the worker) is dead-lettered before it is processed. Service Bus queues are created with
+    /// this max delivery count plus one, so the broker dead-letters only what no worker could settle.</summary>
     [Range(1, 100)] public int MaxDeliveries { get; set; } = 5;
+
+    /// <summary>A job still pending this long after its upload was ingested shows as stalled in the results API and
+    /// the gallery (a worker is down, or the queue lost it).</summary>
+    [Range(1, 7 * 24 * 60)] public int StalledAfterMinutes { get; set; } = 30;
+
+    /// <summary>Failed deliveries are retried after a back-off doubling from this, up to <see cref="MaxRetryDelaySeconds"/>.</summary>
+    [Range(0, 60_000)] public int RetryDelayMilliseconds { get; set; } = 1000;
+    [Range(0, 3600)] public int MaxRetryDelaySeconds { get; set; } = 30;
 
     /// <summary>Jobs a worker decodes together (and handles concurrently).</summary>
     [Range(1, 1024)] public int BatchSize { get; set; } = 16;

@@ -9,12 +9,15 @@ public sealed record RepresentationStatus(string Representation, string DecoderV
 
 public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
 {
-    public const string Pending = "pending", Done = "done", Failed = "failed";
+    public const string Pending = "pending", Stalled = "stalled", Done = "done", Failed = "failed";
+
+    /// <summary>When a job of this upload still pending counts as stalled (<see cref="PipelineOptions.StalledAfterMinutes"/> after ingestion).</summary>
+    public static DateTimeOffset StalledAfter(AcceptedUpload upload, PipelineOptions options) => upload.IngestedUtc.AddMinutes(options.StalledAfterMinutes);
 
     /// <summary>The status of an uploaded blob (name inside the images container), or null if it was never ingested.</summary>
     public async Task<ImageStatus?> GetAsync(string imageBlob, CancellationToken ct = default)
     {
-        if (string.IsNullOrWhiteSpace(imageBlob) || imageBlob.Contains("..")) throw new ArgumentException("Name an image blob inside the images container.", nameof(imageBlob));
+        if (BlobNames.Problem(imageBlob) is { } problem) throw new ArgumentException($"Name an image blob inside the images container ({problem}).", nameof(imageBlob));
         var bytes = await store.TryReadAsync(options.ResultsContainer, BlobNames.Ingestion(imageBlob), ct);
         if (bytes is null) return null;
         var record = PipelineJson.Deserialize<IngestionRecord>(bytes);
@@ -37,10 +40,14 @@ public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
             }
             else if (await store.TryReadAsync(options.ResultsContainer, failure, ct) is { } failed)
                 results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, Failed, null, null, PipelineJson.Deserialize<FailureRecord>(failed).Error));
+            else if (DateTimeOffset.UtcNow > StalledAfter(accepted, options))
+                results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, Stalled, null, null,
+                    $"pending since {accepted.IngestedUtc:u}, longer than {options.StalledAfterMinutes} min: no worker has settled it (workers down, or the job was lost)"));
             else
                 results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, Pending, null, null, null));
         }
-        string status = results.Any(r => r.Status == Pending) ? Pending : results.Any(r => r.Status == Failed) ? Failed : Done;
+        string status = results.Any(r => r.Status == Pending) ? Pending : results.Any(r => r.Status == Stalled) ? Stalled
+            : results.Any(r => r.Status == Failed) ? Failed : Done;
         return new ImageStatus(imageBlob, status, accepted.ImageId, null, gallery, results);
     }
 }

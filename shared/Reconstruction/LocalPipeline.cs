@@ -10,18 +10,25 @@ namespace FeatureInversion.Reconstruction;
 
 /// <summary>Summary of a local pipeline run.</summary>
 /// <remarks><c>UploadSeconds</c>: copying the files into the images container (the user's part); <c>Seconds</c>: from
-/// the first trigger to the last result and the gallery (the pipeline's part).</remarks>
-public sealed record LocalRunSummary(int Uploaded, int Refused, int Results, int Failed, double UploadSeconds, double Seconds, string Gallery, IReadOnlyList<ImageStatus> Images);
+/// the first trigger to the last result and the gallery (the pipeline's part). <c>IngestionErrors</c>: files whose
+/// ingestion itself kept failing (storage down, disk full) after the trigger's retries, with the last error.</remarks>
+public sealed record LocalRunSummary(int Uploaded, int Refused, int Results, int Failed, double UploadSeconds, double Seconds, string Gallery,
+    IReadOnlyList<ImageStatus> Images, IReadOnlyDictionary<string, string> IngestionErrors);
 
 /// <summary>
 /// Runs the whole pipeline in one process, as the cloud does in several: publishes decoder checkpoints to the
-/// models container, uploads photos to the images container, calls ingestion for each as the blob trigger would,
-/// runs the worker until every job is settled, and writes the galleries. Works on any store and queue: a local
-/// folder with the in-process queue (the embedded default) or Azurite blob and storage queue, with any
-/// representation of <paramref name="representations"/> (CNN layers included: this process has TorchSharp).
+/// models container, uploads photos to the images container, calls ingestion for each as the blob trigger would
+/// (streamed, 4 at a time, each file on its own: one that fails is retried like a trigger and then reported, never
+/// stopping the others), runs the worker and the dead-letter consumer until every job is settled, and writes the
+/// galleries. Works on any store and queue: a local folder with the in-process queue (the embedded default) or
+/// Azurite blob and storage queue, with any representation of <paramref name="representations"/> (CNN layers
+/// included: this process has TorchSharp).
 /// </summary>
 public sealed class LocalPipeline(IBlobStore store, JobQueuePair queues, PipelineOptions options, RepresentationRegistry representations, ILoggerFactory? loggers = null)
 {
+    /// <summary>Attempts per upload, as the Functions host retries a failing blob trigger before giving up on it.</summary>
+    public const int IngestionAttempts = 5;
+
     private readonly IJobQueue queue = queues.Queue;
     private readonly IJobSource source = queues.Source;
     private readonly ILoggerFactory _loggers = loggers ?? NullLoggerFactory.Instance;
@@ -35,55 +42,102 @@ public sealed class LocalPipeline(IBlobStore store, JobQueuePair queues, Pipelin
 
         var galleryWriter = new GalleryWriter(store, options);
         var ingestion = new IngestionService(store, queue, registry, galleryWriter, options, representations, _loggers.CreateLogger<IngestionService>());
+        var recorder = new DeadLetterRecorder(store, galleryWriter, options, _loggers.CreateLogger<DeadLetterRecorder>());
+        var logger = _loggers.CreateLogger<LocalPipeline>();
         await using var decoders = new DecoderPool(registry, options, representations, WorkerDevice.From(options).Device);
         var clock = Stopwatch.StartNew();
         var worker = new ReconstructionWorker(store, decoders, galleryWriter, options, _loggers.CreateLogger<ReconstructionWorker>());
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var running = Task.Run(() => source.RunAsync(worker, stop.Token), CancellationToken.None);
+        var local = queue as InProcessJobQueue;
+        var deadLetters = local is null ? Task.Run(() => queues.DeadLetters.RunAsync(recorder, stop.Token), CancellationToken.None) : Task.CompletedTask;
         // The user's uploads (timed apart: they are not the pipeline's work), then ingestion, concurrently, as the
-        // Functions host runs blob triggers (host.json: 4 at a time).
+        // Functions host runs blob triggers (host.json: 4 at a time). Blob names are the batch and the file name, as is.
         var names = photos.Select(p => $"{batch}/{Path.GetFileName(p)}").ToList();
+        var errors = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct };
         await Parallel.ForEachAsync(Enumerable.Range(0, photos.Count), parallel, async (i, token) =>
-            await store.WriteAsync(options.ImagesContainer, names[i], await File.ReadAllBytesAsync(photos[i], token), ContentTypes.Binary, overwrite: true, token));
+        {
+            try { await store.WriteAsync(options.ImagesContainer, names[i], await File.ReadAllBytesAsync(photos[i], token), ContentTypes.Binary, overwrite: true, token); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException || e is Azure.RequestFailedException)
+            {
+                errors[names[i]] = $"upload failed: {e.Message}";
+            }
+        });
         double uploadSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
         int refused = 0;
+        var retry = RetryPolicy.From(options);
         await Parallel.ForEachAsync(Enumerable.Range(0, photos.Count), parallel, async (i, token) =>
         {
-            byte[] bytes = (await store.TryReadAsync(options.ImagesContainer, names[i], token))!; // the trigger's input binding
-            var record = await ingestion.IngestAsync(names[i], bytes, token); // the blob trigger's call
-            if (record is RefusedUpload) Interlocked.Increment(ref refused);
+            if (errors.ContainsKey(names[i])) return;
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await using var stream = await store.TryOpenReadAsync(options.ImagesContainer, names[i], token)
+                        ?? throw new FileNotFoundException($"blob '{names[i]}' is gone");
+                    var record = await ingestion.IngestAsync(names[i], stream, token); // the blob trigger's call
+                    if (record is RefusedUpload) Interlocked.Increment(ref refused);
+                    errors.TryRemove(names[i], out _);
+                    return;
+                }
+                catch (Exception e) when (!token.IsCancellationRequested)
+                {
+                    errors[names[i]] = $"ingestion failed {attempt} times, last: {e.Message}";
+                    logger.LogWarning(e, "Ingestion of {Blob} failed (attempt {Attempt} of {Attempts})", names[i], attempt, IngestionAttempts);
+                    if (attempt == IngestionAttempts) return;
+                    await Task.Delay(retry.Delay(attempt), token);
+                }
+            }
         });
 
-        // Wait until every job is settled: the in-process queue says so; other queues are watched through the results.
+        // Wait until every job is settled. The in-process queue knows (then its dead letters are recorded: nothing can
+        // change after that, so nothing is awaited further); other queues are watched through the results, where a job
+        // pending past the stall time stops the wait as "stalled".
         var query = new ResultsQuery(store, options);
-        if (queue is InProcessJobQueue local) await Task.WhenAny(local.WhenIdleAsync(ct), running);
-        var pending = new HashSet<string>(names);
-        while (pending.Count > 0)
+        var ingested = names.Where(n => !errors.ContainsKey(n)).ToList();
+        if (local is not null)
         {
-            foreach (var n in pending.ToList())
+            await Task.WhenAny(local.WhenIdleAsync(ct), running);
+            await local.DrainDeadLettersAsync(recorder, ct);
+        }
+        else
+        {
+            var pending = new HashSet<string>(ingested);
+            while (pending.Count > 0)
             {
-                if ((await query.GetAsync(n, ct))!.Status != ResultsQuery.Pending) pending.Remove(n);
+                foreach (var n in pending.ToList())
+                {
+                    if ((await query.GetAsync(n, ct))?.Status != ResultsQuery.Pending) pending.Remove(n);
+                }
+                if (pending.Count == 0) break;
+                if (running.IsCompleted) { await running; throw new InvalidOperationException("the worker stopped before the jobs were done"); }
+                await Task.Delay(250, ct);
             }
-            if (pending.Count == 0) break;
-            if (running.IsCompleted) { await running; throw new InvalidOperationException("the worker stopped before the jobs were done"); }
-            await Task.Delay(250, ct);
         }
         stop.Cancel();
         await running;
-        await galleryWriter.RebuildAsync(batch, ct);
+        await deadLetters;
+        try { await galleryWriter.RebuildAsync(batch, ct); }
+        catch (Exception e) when (e is IOException or Azure.RequestFailedException) { logger.LogError(e, "Could not write the gallery of {Batch}", batch); }
         var statuses = new List<ImageStatus>();
-        foreach (var n in names) statuses.Add((await query.GetAsync(n, ct))!);
+        foreach (var n in names)
+        {
+            ImageStatus? status = null;
+            try { status = await query.GetAsync(n, ct); }
+            catch (Exception e) when (e is IOException or Azure.RequestFailedException) { errors.TryAdd(n, $"status unreadable: {e.Message}"); }
+            statuses.Add(status ?? new ImageStatus(n, ResultsQuery.Failed, null, errors.GetValueOrDefault(n, "not ingested"), null, []));
+        }
         int results = statuses.Sum(s => s.Results.Count(r => r.Status == ResultsQuery.Done));
-        int failed = statuses.Sum(s => s.Results.Count(r => r.Status == ResultsQuery.Failed));
+        int failed = statuses.Sum(s => s.Results.Count(r => r.Status != ResultsQuery.Done));
         var gallery = (await store.GetReadUrlAsync(options.ResultsContainer, BlobNames.Gallery(batch), TimeSpan.FromHours(1), ct)).ToString();
-        return new LocalRunSummary(photos.Count, refused, results, failed, uploadSeconds, clock.Elapsed.TotalSeconds, gallery, statuses);
+        return new LocalRunSummary(photos.Count, refused, results, failed, uploadSeconds, clock.Elapsed.TotalSeconds, gallery, statuses, errors);
     }
 
-    /// <summary>Every (non-hidden) file of a folder, ordered by name: what a user would drop into the container.
-    /// Files that are not images are uploaded too and refused by ingestion with a reason.</summary>
+    /// <summary>Every file of a folder, ordered by name: what a user would drop into the container, hidden files
+    /// included. Files that are not images are uploaded too and refused by ingestion with a reason.</summary>
     public static IReadOnlyList<string> FilesIn(string folder) =>
-        Directory.EnumerateFiles(folder).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal).ToList();
+        Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal).ToList();
 }

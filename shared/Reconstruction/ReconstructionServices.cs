@@ -28,6 +28,8 @@ public static class ReconstructionServices
     {
         services.Replace(ServiceDescriptor.Singleton(_ => CnnRepresentations.All()));
         services.TryAddSingleton(sp => sp.GetRequiredService<JobQueuePair>().Source);
+        services.TryAddSingleton(sp => sp.GetRequiredService<JobQueuePair>().DeadLetters);
+        services.TryAddSingleton<DeadLetterRecorder>();
         services.TryAddSingleton(sp => WorkerDevice.From(sp.GetRequiredService<PipelineOptions>()));
         services.TryAddSingleton(sp => new DecoderPool(sp.GetRequiredService<ModelRegistry>(), sp.GetRequiredService<PipelineOptions>(),
             sp.GetRequiredService<RepresentationRegistry>(), sp.GetRequiredService<WorkerDevice>().Device));

@@ -14,7 +14,7 @@ namespace FeatureInversion.Reconstruction;
 /// concurrent jobs), writes the reconstruction, the decoder's view of the original and the metrics — metrics last,
 /// create-only, so a redelivered job finds its result and completes without writing it twice — and refreshes the
 /// batch's gallery. Jobs that cannot succeed are dead-lettered with a failure record; others retry up to
-/// <see cref="PipelineOptions.MaxDeliveries"/>.
+/// <see cref="PipelineOptions.MaxDeliveries"/>; a delivery beyond that count is dead-lettered unprocessed.
 /// </summary>
 public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders, GalleryWriter gallery, PipelineOptions options, ILogger<ReconstructionWorker> logger) : IJobHandler
 {
@@ -34,6 +34,14 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
             logger.LogInformation("Job {JobId} already has its result (delivery {Delivery}); completing", job.JobId, deliveryCount);
             return JobOutcome.Completed;
         }
+        if (deliveryCount > options.MaxDeliveries)
+        {
+            // Counted before processing: deliveries that never settled (the worker crashed or was killed on them) end
+            // here instead of crashing the next worker too.
+            string reason = $"delivered {deliveryCount} times, more than the {options.MaxDeliveries} allowed: earlier deliveries never settled (the worker stopped or crashed on them)";
+            await TryRecordFailureAsync(job, reason, deliveryCount);
+            return JobOutcome.DeadLetter(reason);
+        }
         try
         {
             await ProcessAsync(job, deliveryCount, ct);
@@ -42,14 +50,14 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         }
         catch (InvalidJobException e)
         {
-            await RecordFailureAsync(job, e.Message, deliveryCount);
+            await TryRecordFailureAsync(job, e.Message, deliveryCount);
             return JobOutcome.DeadLetter(e.Message);
         }
         catch (Exception e) when (!ct.IsCancellationRequested && deliveryCount >= options.MaxDeliveries)
         {
             logger.LogError(e, "Job {JobId} failed on its last allowed delivery {Delivery}", job.JobId, deliveryCount);
-            await RecordFailureAsync(job, $"failed {deliveryCount} times, last: {e.Message}", deliveryCount);
-            return JobOutcome.DeadLetter(e.Message);
+            await TryRecordFailureAsync(job, $"failed {deliveryCount} times, last: {e.Message}", deliveryCount);
+            return JobOutcome.DeadLetter($"failed {deliveryCount} times, last: {e.Message}");
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
@@ -125,11 +133,20 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         return original;
     }
 
-    private async Task RecordFailureAsync(ReconstructionJob job, string error, int deliveryCount)
+    /// <summary>Writes the failure record; if that fails too (a full disk, throttling), the job is dead-lettered anyway
+    /// and the <see cref="DeadLetterRecorder"/> writes the record from the dead-letter queue later.</summary>
+    private async Task TryRecordFailureAsync(ReconstructionJob job, string error, int deliveryCount)
     {
         logger.LogWarning("Job {JobId} dead-lettered: {Error}", job.JobId, error);
         var record = new FailureRecord { Source = job.ImageBlob, JobId = job.JobId, Error = error, DeliveryCount = deliveryCount, FailedUtc = DateTimeOffset.UtcNow };
-        await store.WriteAsync(options.ResultsContainer, BlobNames.JobFailure(job.Batch, job.ImageId, job.DecoderVersion), PipelineJson.Serialize(record), ContentTypes.Json, overwrite: true);
-        gallery.MarkChanged(job.Batch);
+        try
+        {
+            await store.WriteAsync(options.ResultsContainer, BlobNames.JobFailure(job.Batch, job.ImageId, job.DecoderVersion), PipelineJson.Serialize(record), ContentTypes.Json, overwrite: true);
+            gallery.MarkChanged(job.Batch);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not write the failure record of job {JobId}; the dead-letter consumer will", job.JobId);
+        }
     }
 }

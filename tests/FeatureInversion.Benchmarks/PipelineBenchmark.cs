@@ -90,7 +90,7 @@ internal static class PipelineBenchmark
             var options = new PipelineOptions { Representations = models.Select(m => DecoderManifest.Read(m).Representation).ToArray(), ModelCacheDirectory = Path.Combine(root, "cache") };
             var store = new LocalBlobStore(Path.Combine(root, "storage"));
             var queue = new InProcessJobQueue(options.BatchSize);
-            var summary = new LocalPipeline(store, new FeatureInversion.Pipeline.Queues.JobQueuePair(queue, queue), options, Benchmark.Registry).RunAsync(models, files, "bench").GetAwaiter().GetResult();
+            var summary = new LocalPipeline(store, new FeatureInversion.Pipeline.Queues.JobQueuePair(queue, queue, queue), options, Benchmark.Registry).RunAsync(models, files, "bench").GetAwaiter().GetResult();
             if (summary.Results != files.Count * models.Count) throw new InvalidOperationException($"{summary.Results} results, expected {files.Count * models.Count}");
             return summary.Seconds; // trigger to gallery; the upload copy is the user's part
         }

@@ -15,7 +15,7 @@ namespace FeatureInversion.Trainer.Verbs;
 /// </summary>
 internal sealed class PipelineVerb : IVerb
 {
-    private readonly Argument<DirectoryInfo> _folder = new("folder") { Description = "Folder of images (every non-hidden file is uploaded; non-images are refused with a reason)" };
+    private readonly Argument<DirectoryInfo> _folder = new("folder") { Description = "Folder of images (every file is uploaded under its own name, hidden ones too; non-images, broken and oversized images are refused with a reason)" };
     private readonly Option<DirectoryInfo> _out = new("--out") { Description = "Output folder (local storage, model cache)", DefaultValueFactory = _ => new DirectoryInfo("pipeline-out"), HelpName = "DIR" };
     private readonly Option<DirectoryInfo> _models = new("--models") { Description = "Folder of decoder checkpoints to publish first", DefaultValueFactory = _ => new DirectoryInfo("models"), HelpName = "DIR" };
     private readonly Option<string?> _batch = new("--batch") { Description = "Batch name (the images' folder in the containers); default run-<UTC time>", HelpName = "NAME" };
@@ -73,7 +73,7 @@ internal sealed class PipelineVerb : IVerb
             string detail = image.Error ?? string.Join("  ", image.Results.Select(r => $"{r.Representation}: {r.Status}"));
             stdout.WriteLine($"  {image.ImageBlob}: {image.Status}  {detail}");
         }
-        stdout.WriteLine($"{summary.Uploaded} uploaded, {summary.Refused} refused, {summary.Results} reconstructions, {summary.Failed} failed jobs; upload {summary.UploadSeconds:F1} s, processing {summary.Seconds:F1} s");
+        stdout.WriteLine($"{summary.Uploaded} uploaded, {summary.Refused} refused, {summary.IngestionErrors.Count} not ingested, {summary.Results} reconstructions, {summary.Failed} failed or stalled jobs; upload {summary.UploadSeconds:F1} s, processing {summary.Seconds:F1} s");
         stdout.WriteLine($"gallery: {summary.Gallery}");
         stdout.WriteLine($"metrics: {options.ResultsContainer}/{batch}/<image id>/<decoder version>.json" + (store is LocalBlobStore l ? $" under {Path.Combine(l.Root, options.ResultsContainer)}" : ""));
         return 0;

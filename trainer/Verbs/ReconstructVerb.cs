@@ -33,9 +33,15 @@ internal sealed class ReconstructVerb : IVerb
         var (network, manifest) = DecoderCheckpoint.Load(checkpoint.FullName, CommonOptions.Registry(parse.GetValue(_alexNet)), device: TorchDevices.Resolve(parse.GetValue(_device)));
         using (network)
         {
-            var image = input.Extension.Equals(".npy", StringComparison.OrdinalIgnoreCase)
-                ? DecoderInference.FromNpy(network, input.FullName)
-                : DecoderInference.FromPhoto(network, ImageFiles.Load(input.FullName)).Reconstruction;
+            ColorImage image;
+            if (input.Extension.Equals(".npy", StringComparison.OrdinalIgnoreCase)) image = DecoderInference.FromNpy(network, input.FullName);
+            else
+            {
+                // The decoder's view, decoded at 3 bytes per photo pixel; photos smaller than a feature cell are refused as everywhere.
+                var (view, header) = ImageFiles.DecodeView(ImageFiles.ReadFile(input.FullName), input.Name, network.Spec.ImageSize);
+                FeatureInversion.Pipeline.IngestionService.EnsureLargeEnough(network.Spec.Representation, input.Name, header);
+                image = DecoderInference.FromPhoto(network, view).Reconstruction;
+            }
             ImageFiles.SavePng(image, output.FullName);
         }
         parse.InvocationConfiguration.Output.WriteLine($"{manifest.Version}: {input.Name} -> {output}");

@@ -41,20 +41,38 @@ public static partial class NpyFile
         stream.Write(MemoryMarshal.AsBytes(data));
     }
 
-    /// <summary>Reads a float32 C-order array; other dtypes or Fortran order are refused with a clear message.</summary>
-    public static (float[] Data, int[] Shape) Read(string path)
+    /// <summary>The most values an array may hold (256 MB of float32); larger declared shapes are refused before allocation.</summary>
+    public const long DefaultMaxValues = 64L * 1024 * 1024;
+
+    /// <summary>Longest accepted header (NumPy writes under 1 KiB; version 2 allows 4 GiB).</summary>
+    public const int MaxHeaderLength = 64 * 1024;
+
+    /// <summary>Reads a float32 C-order array; anything else is refused with <see cref="InvalidDataException"/> naming the file.</summary>
+    public static (float[] Data, int[] Shape) Read(string path, long maxValues = DefaultMaxValues)
     {
         using var stream = File.OpenRead(path);
-        return Read(stream, Path.GetFileName(path));
+        return Read(stream, Path.GetFileName(path), maxValues);
     }
 
-    public static (float[] Data, int[] Shape) Read(Stream stream, string name = "array")
+    /// <summary>
+    /// Reads a float32 C-order array. Everything is checked before the data is allocated: magic, version, header
+    /// length (at most <see cref="MaxHeaderLength"/>), dtype, order, the shape (non-negative integers whose product is
+    /// at most <paramref name="maxValues"/>) and, on a seekable stream, that the data is exactly as long as the shape
+    /// says. NaN and infinite values are refused. Every problem is an <see cref="InvalidDataException"/> naming the file.
+    /// </summary>
+    public static (float[] Data, int[] Shape) Read(Stream stream, string name = "array", long maxValues = DefaultMaxValues)
+    {
+        try { return ReadChecked(stream, name, maxValues); }
+        catch (EndOfStreamException) { throw new InvalidDataException($"{name}: the file ends before its header or data does."); }
+    }
+
+    private static (float[] Data, int[] Shape) ReadChecked(Stream stream, string name, long maxValues)
     {
         Span<byte> prefix = stackalloc byte[10];
         stream.ReadExactly(prefix);
         if (!prefix[..6].SequenceEqual(Magic)) throw new InvalidDataException($"{name}: not a .npy file.");
         int major = prefix[6];
-        int headerLength;
+        long headerLength;
         if (major == 1)
         {
             headerLength = prefix[8] | (prefix[9] << 8);
@@ -63,16 +81,18 @@ public static partial class NpyFile
         {
             Span<byte> rest = stackalloc byte[2];
             stream.ReadExactly(rest);
-            headerLength = prefix[8] | (prefix[9] << 8) | (rest[0] << 16) | (rest[1] << 24);
+            headerLength = (uint)(prefix[8] | (prefix[9] << 8) | (rest[0] << 16) | (rest[1] << 24));
         }
         else
         {
             throw new InvalidDataException($"{name}: unsupported .npy version {major}.");
         }
+        if (headerLength > MaxHeaderLength) throw new InvalidDataException($"{name}: header of {headerLength} bytes exceeds {MaxHeaderLength}.");
 
         var headerBytes = new byte[headerLength];
         stream.ReadExactly(headerBytes);
-        string header = Encoding.Latin1.GetString(headerBytes);
+        if (headerBytes.Any(b => b > 0x7E || b < 0x20 && b != (byte)'\n')) throw new InvalidDataException($"{name}: header is not printable ASCII.");
+        string header = Encoding.ASCII.GetString(headerBytes);
         var descr = DescrPattern().Match(header);
         if (!descr.Success || descr.Groups[1].Value is not ("<f4" or "f4"))
             throw new InvalidDataException($"{name}: only float32 ('<f4') arrays are supported, header: {header.Trim()}");
@@ -80,14 +100,30 @@ public static partial class NpyFile
             throw new InvalidDataException($"{name}: Fortran-ordered arrays are not supported.");
         var shapeMatch = ShapePattern().Match(header);
         if (!shapeMatch.Success) throw new InvalidDataException($"{name}: no shape in header.");
-        var shape = shapeMatch.Groups[1].Value
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.Parse(s, CultureInfo.InvariantCulture))
-            .ToArray();
-        long count = shape.Aggregate(1L, (a, d) => a * d);
-        var data = new float[checked((int)count)];
+        var parts = shapeMatch.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var shape = new int[parts.Length];
+        long count = 1;
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
+                throw new InvalidDataException($"{name}: shape ({shapeMatch.Groups[1].Value}) is not a tuple of non-negative integers.");
+            count = Math.Min(count * shape[i], long.MaxValue / int.MaxValue); // saturates instead of overflowing
+        }
+        if (count > maxValues) throw new InvalidDataException($"{name}: shape ({string.Join(", ", shape)}) holds more than the {maxValues} values allowed.");
+        if (stream.CanSeek && stream.Length - stream.Position != 4 * count)
+            throw new InvalidDataException($"{name}: shape ({string.Join(", ", shape)}) needs {4 * count} data bytes, the file has {stream.Length - stream.Position}.");
+        var data = new float[count];
         stream.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
+        int bad = IndexOfNonFinite(data);
+        if (bad >= 0) throw new InvalidDataException($"{name}: value {bad} is {data[bad]} (NaN and infinite values are refused).");
         return (data, shape);
+    }
+
+    private static int IndexOfNonFinite(ReadOnlySpan<float> data)
+    {
+        for (int i = 0; i < data.Length; i++)
+            if (!float.IsFinite(data[i])) return i;
+        return -1;
     }
 
     [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]

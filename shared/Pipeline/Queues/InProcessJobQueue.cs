@@ -5,10 +5,14 @@ namespace FeatureInversion.Pipeline.Queues;
 
 /// <summary>
 /// The embedded default queue: an in-memory channel with queue semantics (explicit completion, redelivery of
-/// retried or interrupted deliveries with a growing delivery count, a dead-letter list). No services needed.
+/// retried deliveries after the retry back-off and of interrupted ones at once, with a growing delivery count, a
+/// dead-letter list that is also a <see cref="IDeadLetterSource"/>). No services needed.
 /// </summary>
-public sealed class InProcessJobQueue(int concurrency = 16) : IJobQueue, IJobSource
+public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry = null) : IJobQueue, IJobSource, IDeadLetterSource
 {
+    private readonly RetryPolicy _retry = retry ?? new RetryPolicy(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
+    private readonly Channel<DeadLetter> _letters = Channel.CreateUnbounded<DeadLetter>();
+
     private sealed record Envelope(string Body, int DeliveryCount);
 
     private readonly Channel<Envelope> _channel = Channel.CreateUnbounded<Envelope>();
@@ -73,9 +77,41 @@ public sealed class InProcessJobQueue(int concurrency = 16) : IJobQueue, IJobSou
         switch (outcome.Disposition)
         {
             case JobDisposition.Complete: Settle(); break;
-            case JobDisposition.DeadLetter: _deadLetters.Enqueue((envelope.Body, outcome.Reason ?? "")); Settle(); break;
-            default: _channel.Writer.TryWrite(envelope with { DeliveryCount = envelope.DeliveryCount + 1 }); break;
+            case JobDisposition.DeadLetter:
+                _deadLetters.Enqueue((envelope.Body, outcome.Reason ?? ""));
+                _letters.Writer.TryWrite(new DeadLetter(envelope.Body, outcome.Reason ?? "", envelope.DeliveryCount));
+                Settle();
+                break;
+            default:
+                // Back off before the next delivery (its slot is free meanwhile); redelivered even if the worker stops.
+                _ = Task.Delay(_retry.Delay(envelope.DeliveryCount), CancellationToken.None)
+                    .ContinueWith(_ => _channel.Writer.TryWrite(envelope with { DeliveryCount = envelope.DeliveryCount + 1 }), TaskScheduler.Default);
+                break;
         }
+    }
+
+    /// <summary>Hands dead letters to <paramref name="handler"/> as they come, until cancelled.</summary>
+    public async Task RunAsync(IDeadLetterHandler handler, CancellationToken ct)
+    {
+        try
+        {
+            while (await _letters.Reader.WaitToReadAsync(ct))
+                while (_letters.Reader.TryRead(out var letter)) await TryHandleAsync(handler, letter, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+    }
+
+    /// <summary>Hands every dead letter not yet handled to <paramref name="handler"/> and returns (after the queue is idle).</summary>
+    public async Task DrainDeadLettersAsync(IDeadLetterHandler handler, CancellationToken ct = default)
+    {
+        while (_letters.Reader.TryRead(out var letter)) await TryHandleAsync(handler, letter, ct);
+    }
+
+    /// <summary>A letter whose handler fails stays in <see cref="DeadLetters"/> (this process has nowhere else to keep it).</summary>
+    private static async Task TryHandleAsync(IDeadLetterHandler handler, DeadLetter letter, CancellationToken ct)
+    {
+        try { await handler.HandleAsync(letter, ct); }
+        catch (Exception) when (!ct.IsCancellationRequested) { }
     }
 
     private void Settle()

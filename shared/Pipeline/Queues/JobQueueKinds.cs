@@ -4,8 +4,8 @@ using Azure.Storage.Queues;
 
 namespace FeatureInversion.Pipeline.Queues;
 
-/// <summary>Both ends of a configured queue (one object for the in-process and storage queues).</summary>
-public sealed record JobQueuePair(IJobQueue Queue, IJobSource Source);
+/// <summary>Both ends of a configured queue and its dead letters (one object for the in-process and storage queues).</summary>
+public sealed record JobQueuePair(IJobQueue Queue, IJobSource Source, IDeadLetterSource DeadLetters);
 
 /// <summary>A queue that must exist before use; created by the host's provisioning service at start.</summary>
 public interface IProvisionedQueue
@@ -25,8 +25,8 @@ public static class JobQueueKinds
 {
     public static JobQueueKind InProcess { get; } = new("inprocess", "in-memory queue in this process", _ => null, o =>
     {
-        var local = new InProcessJobQueue(o.BatchSize);
-        return new JobQueuePair(local, local);
+        var local = new InProcessJobQueue(o.BatchSize, RetryPolicy.From(o));
+        return new JobQueuePair(local, local, local);
     });
 
     public static JobQueueKind Storage { get; } = new("storage", "Azure Storage queue (Azurite locally) with a poison queue",
@@ -36,8 +36,8 @@ public static class JobQueueKinds
             var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
             var service = !string.IsNullOrEmpty(o.QueueConnectionString) ? new QueueServiceClient(o.QueueConnectionString, queueOptions)
                 : new QueueServiceClient(new Uri(o.QueueServiceUri!), new DefaultAzureCredential(), queueOptions);
-            var storage = StorageQueueJobQueue.Create(service, o.QueueName, TimeSpan.FromSeconds(o.VisibilityTimeoutSeconds), o.BatchSize);
-            return new JobQueuePair(storage, storage);
+            var storage = StorageQueueJobQueue.Create(service, o.QueueName, TimeSpan.FromSeconds(o.VisibilityTimeoutSeconds), o.BatchSize, RetryPolicy.From(o));
+            return new JobQueuePair(storage, storage, storage);
         });
 
     public static JobQueueKind ServiceBus { get; } = new("servicebus", "Azure Service Bus queue (dead-letter sub-queue)",
@@ -46,8 +46,8 @@ public static class JobQueueKinds
         {
             var client = !string.IsNullOrEmpty(o.ServiceBusConnectionString) ? new ServiceBusClient(o.ServiceBusConnectionString)
                 : new ServiceBusClient(o.ServiceBusNamespace, new DefaultAzureCredential());
-            return new JobQueuePair(new ServiceBusJobQueue(client.CreateSender(o.QueueName)),
-                new ServiceBusJobSource(client, o.QueueName, ServiceBusJobSource.DefaultOptions(o.BatchSize, TimeSpan.FromMinutes(o.MaxLockRenewalMinutes))));
+            var source = new ServiceBusJobSource(client, o.QueueName, ServiceBusJobSource.DefaultOptions(o.BatchSize, TimeSpan.FromMinutes(o.MaxLockRenewalMinutes)), RetryPolicy.From(o));
+            return new JobQueuePair(new ServiceBusJobQueue(client.CreateSender(o.QueueName)), source, source);
         });
 
     public static IReadOnlyDictionary<string, JobQueueKind> All { get; } =

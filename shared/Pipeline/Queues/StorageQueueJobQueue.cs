@@ -9,17 +9,21 @@ namespace FeatureInversion.Pipeline.Queues;
 /// Jobs on an Azure Storage queue (Azurite locally). A received message stays invisible for the visibility timeout;
 /// completing deletes it; a retry makes it visible again after a short back-off; a worker that stops mid-job leaves
 /// it to reappear when the timeout ends. Dead letters go to <c>{queue}-poison</c> with the reason, as the Functions
-/// storage-queue trigger does. Storage queues have no duplicate detection: the worker's create-only result writes
-/// make a duplicate delivery harmless.
+/// storage-queue trigger does; as an <see cref="IDeadLetterSource"/> it hands them on and deletes each once handled.
+/// Storage queues have no duplicate detection: the worker's create-only result writes make a duplicate delivery
+/// harmless. The dequeue count is the service's, so a worker that crashes mid-job still counts the delivery.
 /// </summary>
-public sealed class StorageQueueJobQueue(QueueClient queue, QueueClient poison, TimeSpan visibilityTimeout, int concurrency = 16) : IJobQueue, IJobSource, IProvisionedQueue
+public sealed class StorageQueueJobQueue(QueueClient queue, QueueClient poison, TimeSpan visibilityTimeout, int concurrency = 16, RetryPolicy? retry = null)
+    : IJobQueue, IJobSource, IDeadLetterSource, IProvisionedQueue
 {
+    private readonly RetryPolicy _retry = retry ?? new RetryPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+
     public QueueClient Queue { get; } = queue;
     public QueueClient Poison { get; } = poison;
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
-    public static StorageQueueJobQueue Create(QueueServiceClient service, string queueName, TimeSpan visibilityTimeout, int concurrency = 16) =>
-        new(service.GetQueueClient(queueName), service.GetQueueClient(queueName + "-poison"), visibilityTimeout, concurrency);
+    public static StorageQueueJobQueue Create(QueueServiceClient service, string queueName, TimeSpan visibilityTimeout, int concurrency = 16, RetryPolicy? retry = null) =>
+        new(service.GetQueueClient(queueName), service.GetQueueClient(queueName + "-poison"), visibilityTimeout, concurrency, retry);
 
     public async Task EnsureCreatedAsync(CancellationToken ct = default)
     {
@@ -79,9 +83,47 @@ public sealed class StorageQueueJobQueue(QueueClient queue, QueueClient poison, 
                 await Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
                 break;
             default:
-                var backoff = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, message.DequeueCount - 1)));
-                await Queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: backoff, cancellationToken: CancellationToken.None);
+                await Queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _retry.Delay((int)message.DequeueCount), cancellationToken: CancellationToken.None);
                 break;
         }
+    }
+
+    /// <summary>Reads the poison queue: each message (ours: reason, delivery count and body as JSON; anything else is
+    /// taken as a body) goes to <paramref name="handler"/>, then is deleted; a handler failure leaves it for later.</summary>
+    public async Task RunAsync(IDeadLetterHandler handler, CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                QueueMessage[] messages = (await Poison.ReceiveMessagesAsync(32, visibilityTimeout, ct)).Value;
+                if (messages.Length == 0) { await Task.Delay(PollInterval * 4, ct); continue; }
+                foreach (var message in messages)
+                {
+                    try { await handler.HandleAsync(ParsePoison(message), ct); }
+                    catch (Exception) when (!ct.IsCancellationRequested) { continue; } // stays, visible again after the timeout
+                    await Poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+    }
+
+    private static DeadLetter ParsePoison(QueueMessage message)
+    {
+        string text = message.Body.ToString();
+        try
+        {
+            using var json = JsonDocument.Parse(text);
+            var root = json.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("body", out var body) && body.ValueKind == JsonValueKind.String)
+            {
+                string reason = root.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()! : "moved to the poison queue";
+                int count = root.TryGetProperty("deliveryCount", out var c) && c.TryGetInt32(out int n) ? n : (int)message.DequeueCount;
+                return new DeadLetter(body.GetString()!, reason, count);
+            }
+        }
+        catch (JsonException) { }
+        return new DeadLetter(text, "moved to the poison queue", (int)message.DequeueCount);
     }
 }

@@ -35,6 +35,12 @@ public sealed class AzureBlobStore(BlobServiceClient service) : IBlobStore
         }
     }
 
+    public async Task<Stream?> TryOpenReadAsync(string container, string name, CancellationToken ct = default)
+    {
+        try { return await Service.GetBlobContainerClient(container).GetBlobClient(name).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), ct); }
+        catch (RequestFailedException e) when (e.Status == 404) { return null; }
+    }
+
     public async Task<bool> WriteAsync(string container, string name, ReadOnlyMemory<byte> content, string contentType, bool overwrite, CancellationToken ct = default)
     {
         var blob = Service.GetBlobContainerClient(container).GetBlobClient(name);

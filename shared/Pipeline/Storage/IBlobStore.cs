@@ -10,6 +10,8 @@ public interface IBlobStore
     Task<bool> ExistsAsync(string container, string name, CancellationToken ct = default);
     /// <summary>The blob's content, or null when there is no such blob.</summary>
     Task<byte[]?> TryReadAsync(string container, string name, CancellationToken ct = default);
+    /// <summary>A stream over the blob whose Length is the blob's size (read lazily), or null when there is no such blob.</summary>
+    Task<Stream?> TryOpenReadAsync(string container, string name, CancellationToken ct = default);
     /// <summary>Writes a blob; with <paramref name="overwrite"/> false an existing blob is kept and false is returned.</summary>
     Task<bool> WriteAsync(string container, string name, ReadOnlyMemory<byte> content, string contentType, bool overwrite, CancellationToken ct = default);
     /// <summary>Names of the blobs under a prefix, in ordinal order.</summary>

@@ -1,15 +1,45 @@
 namespace FeatureInversion.Pipeline.Storage;
 
-/// <summary>Blob store on a local folder: <c>{root}/{container}/{name}</c>. Writes go to a temporary file first and are
-/// moved into place, so a reader never sees half a blob and create-only writes are atomic.</summary>
+/// <summary>
+/// Blob store on a local folder: <c>{root}/{container}/{name}</c>. Writes go to a temporary file under
+/// <c>{root}/.tmp</c> first and are moved into place, so a reader never sees half a blob and create-only writes are
+/// atomic; the temporary file is removed on every failure (a full disk leaves nothing behind). Any blob name works
+/// (<see cref="BlobNames.Problem"/>): path segments longer than a file name may be (255 bytes) are stored under a
+/// shortened name with a hash of the whole segment, and "."/".." segments are refused, so no name leaves its container.
+/// </summary>
 public sealed class LocalBlobStore(string root) : IBlobStore
 {
+    private const int MaxFileNameBytes = 255;
+
     public string Root { get; } = Path.GetFullPath(root);
+
+    private string TempDirectory => Path.Combine(Root, ".tmp");
 
     public string PathOf(string container, string name)
     {
-        if (name.Contains("..") || Path.IsPathRooted(name)) throw new ArgumentException($"Blob name '{name}' leaves its container.", nameof(name));
-        return Path.Combine(Root, container, name.Replace('/', Path.DirectorySeparatorChar));
+        if (BlobNames.Problem(name) is { } problem) throw new ArgumentException($"Blob name '{name}': {problem}.", nameof(name));
+        if (Path.IsPathRooted(name)) throw new ArgumentException($"Blob name '{name}' leaves its container.", nameof(name));
+        string folder = Path.Combine(Root, container);
+        string path = Path.Combine([folder, .. name.Split('/').Select(FileSystemName)]);
+        if (!Path.GetFullPath(path).StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"Blob name '{name}' leaves its container.", nameof(name));
+        return path;
+    }
+
+    /// <summary>A path segment as a file name: itself when short enough (room is kept for the ".json" and similar
+    /// suffixes names derive with), else a prefix, '~' and 16 hex digits of its SHA-256.</summary>
+    private static string FileSystemName(string segment)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(segment) <= MaxFileNameBytes - 32 && segment.IndexOf(Path.DirectorySeparatorChar) < 0) return segment;
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(segment)))[..16];
+        var prefix = new System.Text.StringBuilder();
+        foreach (var rune in segment.EnumerateRunes())
+        {
+            if (rune.Value == Path.DirectorySeparatorChar) continue;
+            if (System.Text.Encoding.UTF8.GetByteCount(prefix.ToString()) + rune.Utf8SequenceLength > 120) break;
+            prefix.Append(rune.ToString());
+        }
+        return $"{prefix}~{hash}";
     }
 
     public Task EnsureContainersAsync(IEnumerable<string> containers, CancellationToken ct = default)
@@ -27,23 +57,47 @@ public sealed class LocalBlobStore(string root) : IBlobStore
         catch (DirectoryNotFoundException) { return null; }
     }
 
+    public Task<Stream?> TryOpenReadAsync(string container, string name, CancellationToken ct = default)
+    {
+        try { return Task.FromResult<Stream?>(new FileStream(PathOf(container, name), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous)); }
+        catch (FileNotFoundException) { return Task.FromResult<Stream?>(null); }
+        catch (DirectoryNotFoundException) { return Task.FromResult<Stream?>(null); }
+    }
+
     public async Task<bool> WriteAsync(string container, string name, ReadOnlyMemory<byte> content, string contentType, bool overwrite, CancellationToken ct = default)
     {
         string path = PathOf(container, name);
         if (!overwrite && File.Exists(path)) return false;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        string temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        await File.WriteAllBytesAsync(temp, content.ToArray(), ct);
+        Directory.CreateDirectory(TempDirectory);
+        string temp = Path.Combine(TempDirectory, $"{Guid.NewGuid():N}.tmp");
+        bool moved = false;
         try
         {
-            File.Move(temp, path, overwrite);
-            return true;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+                await file.WriteAsync(content, ct);
+            try
+            {
+                File.Move(temp, path, overwrite);
+                moved = true;
+                return true;
+            }
+            catch (IOException) when (!overwrite && File.Exists(path))
+            {
+                return false;
+            }
         }
-        catch (IOException) when (!overwrite && File.Exists(path))
+        finally
         {
-            File.Delete(temp);
-            return false;
+            if (!moved) TryDelete(temp);
         }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     public Task<IReadOnlyList<string>> ListAsync(string container, string prefix, CancellationToken ct = default)
@@ -51,7 +105,6 @@ public sealed class LocalBlobStore(string root) : IBlobStore
         string dir = Path.Combine(Root, container);
         if (!Directory.Exists(dir)) return Task.FromResult<IReadOnlyList<string>>([]);
         IReadOnlyList<string> names = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-            .Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal))
             .Select(f => Path.GetRelativePath(dir, f).Replace(Path.DirectorySeparatorChar, '/'))
             .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
             .Order(StringComparer.Ordinal).ToList();

@@ -39,24 +39,18 @@ public readonly record struct CropDraw(int Photo, int X, int Y, int Side, bool M
 }
 
 /// <summary>
-/// Renders crops of pooled photos to planar RGB in [0, 1] at the training size: a separable triangle (tent) filter
-/// whose support widens with the reduction factor (as ImageSharp's Triangle resampler, so shrinking averages instead
-/// of aliasing), written straight into the caller's buffer; optional mirror and chroma jitter; and the rgb2gray image
-/// the features are computed on. One renderer per thread; its scratch buffers are reused, so rendering allocates
-/// nothing per crop.
+/// Renders crops of pooled photos to planar RGB in [0, 1] at the training size with the <see cref="TentResampler"/>
+/// (the filter the pipeline's decoder views use), then optional chroma jitter, and the rgb2gray image the features are
+/// computed on. One renderer per thread; its scratch buffers are reused, so rendering allocates nothing per crop.
 /// </summary>
 public sealed class CropRenderer
 {
-    private readonly int _size;
-    private float[] _rows = [];       // side × size × 3 after the horizontal pass
-    private float[] _weights = [];    // size × taps
-    private int[] _starts;
+    private readonly TentResampler _resampler;
 
     public CropRenderer(int size)
     {
         if (size < 8) throw new ArgumentOutOfRangeException(nameof(size), size, "Crop size must be at least 8.");
-        _size = size;
-        _starts = new int[size];
+        _resampler = new TentResampler(size);
         Gray = new GrayImage(size, size);
     }
 
@@ -66,84 +60,12 @@ public sealed class CropRenderer
     /// <summary>Renders <paramref name="draw"/> into <paramref name="rgb"/> (3 × size × size, planar, [0, 1]) and <see cref="Gray"/>.</summary>
     public void Render(PhotoPool pool, in CropDraw draw, Span<float> rgb)
     {
-        int s = _size, plane = s * s;
-        if (rgb.Length != 3 * plane) throw new ArgumentException($"Crop buffer holds {rgb.Length} values, needs {3 * plane}.", nameof(rgb));
+        int plane = _resampler.Size * _resampler.Size;
         var (w, _) = pool.Size(draw.Photo);
-        var pixels = pool.Pixels(draw.Photo);
-        int taps = Weights(draw.Side);
-        int side = draw.Side;
-        if (_rows.Length < side * s * 3) _rows = new float[side * s * 3];
-
-        // Horizontal pass: each source row of the crop to `size` columns (mirrored when asked), channels interleaved.
-        for (int r = 0; r < side; r++)
-        {
-            var row = pixels.Slice(3 * ((draw.Y + r) * w + draw.X), 3 * side);
-            var outRow = _rows.AsSpan(r * s * 3, s * 3);
-            for (int o = 0; o < s; o++)
-            {
-                int start = _starts[o];
-                var wts = _weights.AsSpan(o * taps, taps);
-                float sr = 0, sg = 0, sb = 0;
-                for (int t = 0; t < wts.Length; t++)
-                {
-                    float wt = wts[t];
-                    if (wt == 0) continue;
-                    int k = 3 * (start + t);
-                    sr += wt * row[k]; sg += wt * row[k + 1]; sb += wt * row[k + 2];
-                }
-                int dst = 3 * (draw.Mirror ? s - 1 - o : o);
-                outRow[dst] = sr; outRow[dst + 1] = sg; outRow[dst + 2] = sb;
-            }
-        }
-        // Vertical pass into planar RGB, scaled to [0, 1] and rounded to 8-bit levels as a decoded crop would be.
+        _resampler.Render(pool.Pixels(draw.Photo), w, draw.X, draw.Y, draw.Side, draw.Mirror, rgb);
         var red = rgb[..plane]; var green = rgb.Slice(plane, plane); var blue = rgb.Slice(2 * plane, plane);
-        for (int o = 0; o < s; o++)
-        {
-            int start = _starts[o];
-            var wts = _weights.AsSpan(o * taps, taps);
-            for (int x = 0; x < s; x++)
-            {
-                float sr = 0, sg = 0, sb = 0;
-                for (int t = 0; t < wts.Length; t++)
-                {
-                    float wt = wts[t];
-                    if (wt == 0) continue;
-                    int k = ((start + t) * s + x) * 3;
-                    sr += wt * _rows[k]; sg += wt * _rows[k + 1]; sb += wt * _rows[k + 2];
-                }
-                int p = o * s + x;
-                red[p] = Quantize(sr); green[p] = Quantize(sg); blue[p] = Quantize(sb);
-            }
-        }
         if (draw.Jitter) ChromaJitter.Apply(red, green, blue, draw.HueAngle, draw.Saturation);
         Grayscale.Fill(red, green, blue, Gray.Pixels);
-    }
-
-    private static float Quantize(float v) => Math.Clamp(MathF.Round(v), 0f, 255f) * (1f / 255f);
-
-    /// <summary>Tent weights for `side` → `size` (normalised per output sample); returns the taps per sample.</summary>
-    private int Weights(int side)
-    {
-        double ratio = (double)side / _size, radius = Math.Max(1.0, ratio);
-        int taps = (int)Math.Ceiling(2 * radius) + 1;
-        if (_weights.Length < _size * taps) _weights = new float[_size * taps];
-        for (int o = 0; o < _size; o++)
-        {
-            double centre = (o + 0.5) * ratio - 0.5;
-            int start = (int)Math.Floor(centre - radius) + 1;
-            start = Math.Clamp(start, 0, Math.Max(0, side - taps));
-            double sum = 0;
-            for (int t = 0; t < taps; t++)
-            {
-                int i = start + t;
-                double wt = i < side ? Math.Max(0, 1 - Math.Abs(i - centre) / radius) : 0;
-                _weights[o * taps + t] = (float)wt;
-                sum += wt;
-            }
-            for (int t = 0; t < taps; t++) _weights[o * taps + t] = (float)(_weights[o * taps + t] / sum);
-            _starts[o] = start;
-        }
-        return taps;
     }
 }
 

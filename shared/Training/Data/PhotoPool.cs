@@ -21,7 +21,7 @@ namespace FeatureInversion.Training.Data;
 public sealed unsafe class PhotoPool : IDisposable
 {
     private static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".tga"];
-    private const string Format = "photo-pool-1";
+    private const string Format = "photo-pool-2"; // 2: photos upright (EXIF orientation applied)
 
     private sealed record Entry(string File, int Width, int Height, long Offset);
     private sealed record Index(string Format, int ShortSide, List<Entry> Photos);
@@ -84,7 +84,7 @@ public sealed unsafe class PhotoPool : IDisposable
     /// <summary>
     /// Opens the pool of <paramref name="directory"/>'s photos at <paramref name="shortSide"/>, building it if no cached
     /// pool matches. Photos are decoded in parallel (each checked like an upload: corrupt or truncated files and sides
-    /// over <see cref="ImageFiles.MaxSide"/> are refused, naming the file).
+    /// over the <see cref="ImageLimits"/> are refused, naming the file).
     /// </summary>
     public static PhotoPool Open(string directory, int shortSide, string? cacheDirectory = null, int threads = 0, TextWriter? log = null) =>
         Open(ListPhotos(directory), shortSide, cacheDirectory, threads, log);
@@ -115,9 +115,7 @@ public sealed unsafe class PhotoPool : IDisposable
         long offset = 0;
         foreach (var file in files)
         {
-            var info = Image.Identify(file) ?? throw new InvalidImageException($"{System.IO.Path.GetFileName(file)}: not a recognised image format.");
-            if (info.Width > ImageFiles.MaxSide || info.Height > ImageFiles.MaxSide)
-                throw new InvalidImageException($"{System.IO.Path.GetFileName(file)}: {info.Width}x{info.Height} exceeds the {ImageFiles.MaxSide}-pixel side limit.");
+            var info = ImageFiles.Inspect(ImageFiles.ReadFile(file), System.IO.Path.GetFileName(file)); // limits and completeness, upright size
             var (w, h) = Reduced(info.Width, info.Height, shortSide);
             entries.Add(new Entry(file, w, h, offset));
             offset += 3L * w * h;
@@ -131,7 +129,7 @@ public sealed unsafe class PhotoPool : IDisposable
                 Parallel.For(0, entries.Count, options, i =>
                 {
                     var e = entries[i];
-                    using var image = ImageFiles.DecodeRgb24(File.ReadAllBytes(e.File), System.IO.Path.GetFileName(e.File));
+                    using var image = ImageFiles.DecodeRgb24(ImageFiles.ReadFile(e.File), System.IO.Path.GetFileName(e.File));
                     if (image.Width != e.Width || image.Height != e.Height)
                         image.Mutate(c => c.Resize(e.Width, e.Height, KnownResamplers.Triangle));
                     var pixels = new byte[3 * e.Width * e.Height];

@@ -1,3 +1,4 @@
+using SixLabors.ImageSharp.Processing;
 using FeatureInversion.Imaging;
 
 namespace FeatureInversion.Tests.Imaging;
@@ -32,8 +33,8 @@ public class ImageFilesTests
     public void CorruptEmptyAndNonImageBytesGiveClearErrors()
     {
         var jpeg = File.ReadAllBytes(Path.Combine(TestData.PhotosDirectory, "camera-256x256.jpg"));
-        Assert.Contains("empty file", Assert.Throws<InvalidImageException>(() => ImageFiles.Decode([], "a.jpg")).Message);
-        Assert.Contains("not a recognised image format", Assert.Throws<InvalidImageException>(() => ImageFiles.Decode("hello"u8, "b.txt")).Message);
+        Assert.Contains("empty file", Assert.Throws<InvalidImageException>(() => ImageFiles.Decode(Array.Empty<byte>(), "a.jpg")).Message);
+        Assert.Contains("not a recognised image format", Assert.Throws<InvalidImageException>(() => ImageFiles.Decode("hello"u8.ToArray(), "b.txt")).Message);
         foreach (int length in new[] { 600, jpeg.Length / 2, jpeg.Length - 2 })
         {
             var truncated = jpeg.AsSpan(0, length).ToArray();
@@ -45,5 +46,26 @@ public class ImageFilesTests
         ImageFiles.SavePng(TestData.LoadPhoto("camera-256x256.jpg"), png);
         var cut = png.ToArray().AsSpan(0, (int)png.Length / 2).ToArray();
         Assert.StartsWith("d.png:", Assert.Throws<InvalidImageException>(() => ImageFiles.Decode(cut, "d.png")).Message);
+    }
+
+    [Theory]
+    [InlineData(1)] [InlineData(2)] [InlineData(3)] [InlineData(4)] [InlineData(5)] [InlineData(6)] [InlineData(7)] [InlineData(8)]
+    public void ExifOrientationIsAppliedAsImageSharpsAutoOrientAndTheViewIsTheUprightCentreSquare(int orientation)
+    {
+        var bytes = FeatureInversion.Tests.Reliability.HostileCorpus.Rotated(FeatureInversion.Tests.Reliability.HostileCorpus.Gradient(97, 64), (ushort)orientation);
+        using var reference = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(bytes);
+        reference.Mutate(c => c.AutoOrient());
+        var upright = ImageFiles.Decode(bytes, "rotated.jpg");
+        Assert.Equal((reference.Width, reference.Height), (upright.Width, upright.Height));
+        Assert.Equal(Rgb24Pixels.ToColorImage(reference).Planes, upright.Planes);
+
+        // Our own mapping (used for views, which never build the full upright image) agrees with AutoOrient.
+        using var stored = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(bytes);
+        Assert.Equal(upright.Planes, ExifOrientation.Apply(Rgb24Pixels.ToColorImage(stored), orientation).Planes);
+
+        var (view, header) = ImageFiles.DecodeView(bytes, "rotated.jpg", 32);
+        Assert.Equal((upright.Width, upright.Height), (header.Width, header.Height));
+        var expected = ImageFiles.CenterSquare(upright, 32).Planes;
+        Assert.All(expected.Zip(view.Planes), p => Assert.Equal(p.First, p.Second, 1.5f / 255)); // same square; resampling order may round differently
     }
 }

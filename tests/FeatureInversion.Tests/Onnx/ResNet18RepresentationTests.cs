@@ -28,7 +28,7 @@ public class ResNet18RepresentationTests
             var pool5 = TestData.Representations.Create("resnet18-pool5").Extract(image).Data;
             var res5 = TestData.Representations.Create("resnet18-res5").Extract(image);
             for (int c = 0; c < 512; c++)
-                Assert.Equal(res5.Channel(c).ToArray().Average(), pool5[c], 3);
+                Assert.Equal(res5.Channel(c).ToArray().Average(), pool5[c], 1e-4); // a tolerance, not decimal rounding (which flips at .xxx5)
         }
     }
 

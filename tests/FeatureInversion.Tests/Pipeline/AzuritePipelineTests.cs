@@ -44,7 +44,7 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
         foreach (var (name, bytes) in uploads)
         {
             await store.WriteAsync(options.ImagesContainer, name, bytes, ContentTypes.Binary, overwrite: true);
-            await function.RunAsync(bytes, name, CancellationToken.None); // what the host calls on BlobCreated
+            await function.RunAsync(new MemoryStream(bytes), name, CancellationToken.None); // what the host calls on BlobCreated
         }
 
         var statuses = await bed.RunWorkerUntilSettledAsync(uploads.Select(u => u.Item1), TimeSpan.FromMinutes(2));

@@ -1,0 +1,250 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace FeatureInversion.Tests.Reliability;
+
+/// <summary>One generated input and what must become of it: accepted, or refused with a message containing <see cref="Refusal"/>.</summary>
+public sealed record HostileInput(string Name, byte[] Bytes, string? Refusal)
+{
+    public bool Accepted => Refusal is null;
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// The fault-injection corpus, generated (no binaries committed): decompression bombs whose headers declare
+/// 30000 × 30000 in a few dozen bytes, a legal 16384² PNG, images over and under the size limits, PNGs and JPEGs
+/// (baseline and progressive) cut short with and without their end markers, images smaller than a feature cell,
+/// non-images, an EXIF-rotated photo, and .npy files with every kind of broken header.
+/// </summary>
+public static class HostileCorpus
+{
+    private static readonly byte[] Photo = File.ReadAllBytes(Path.Combine(TestData.PhotosDirectory, "coffee-480x320.jpg"));
+
+    public static IReadOnlyList<HostileInput> Images()
+    {
+        var png = Png(Gradient(256, 192));
+        var jpeg = Photo;
+        var list = new List<HostileInput>
+        {
+            new("bomb-30000.png", PngHeaderOnly(30000, 30000), "30000x30000"),
+            new("bomb-30000.bmp", BmpHeaderOnly(30000, 30000), "30000x30000"),
+            new("bomb-30000.gif", GifHeaderOnly(30000, 30000), "30000x30000"),
+            new("bomb-20000-strip.png", PngHeaderOnly(20000, 1), "side limit"),
+            new("bomb-65535x65535.jpg", JpegHeaderOnly(65535, 65535), "65535x65535"),
+            new("legal-16384.png", ZeroPng(16384, 16384), "megapixel"),
+            new("large-12000x9000.jpg", JpegHeaderOnly(12000, 9000), "megapixel"),
+            new("huge-file.jpg", [.. jpeg, .. new byte[51 * 1024 * 1024]], "byte limit"),
+            new("accepted-6000x6000.png", ZeroPng(6000, 6000), null),
+            new("accepted-6400x4800.jpg", Jpeg(Gradient(6400, 4800)), null),
+            new("png-cut-25.png", png[..(png.Length / 4)], "truncated"),
+            new("png-cut-50.png", png[..(png.Length / 2)], "truncated"),
+            new("png-cut-75.png", png[..(png.Length * 3 / 4)], "truncated"),
+            new("png-no-iend.png", png[..^12], "no IEND"),
+            new("png-cut-50-iend.png", [.. png[..(png.Length / 2)], .. Chunk("IEND", [])], "truncated"),
+            new("png-signature-only.png", png[..8], "corrupt"),
+            new("jpeg-cut-25.jpg", jpeg[..(jpeg.Length / 4)], "truncated"),
+            new("jpeg-cut-50.jpg", jpeg[..(jpeg.Length / 2)], "truncated"),
+            new("jpeg-cut-90.jpg", jpeg[..(jpeg.Length * 9 / 10)], "truncated"),
+            new("jpeg-cut-50-eoi.jpg", [.. jpeg[..(jpeg.Length / 2)], 0xFF, 0xD9], "truncated"),
+            new("jpeg-cut-99-eoi.jpg", [.. jpeg[..(jpeg.Length - 200)], 0xFF, 0xD9], "truncated"),
+            new("jpeg-headers-only.jpg", [.. jpeg[..Sos(jpeg)], 0xFF, 0xD9], "corrupt"),
+            new("jpeg-soi-only.jpg", [0xFF, 0xD8], "not a recognised image format"),
+            new("jpeg-soi-eoi.jpg", [0xFF, 0xD8, 0xFF, 0xD9], "not a recognised image format"),
+            new("jpeg-garbage-after-soi.jpg", [0xFF, 0xD8, .. Random(2000, 1)], "corrupt"),
+            new("gif-cut.gif", Gif(Gradient(64, 64))[..40], "corrupt"),
+            new("bmp-cut.bmp", Bmp(Gradient(64, 64))[..2000], "BMP truncated"),
+            new("tiny-1x1.png", Png(Gradient(1, 1)), "smaller than the minimum"),
+            new("tiny-7x7.png", Png(Gradient(7, 7)), "smaller than the minimum"),
+            new("strip-1x2000.png", Png(Gradient(1, 2000)), "smaller than the minimum"),
+            new("strip-2000x1.png", Png(Gradient(2000, 1)), "smaller than the minimum"),
+            new("tiny-15x15.png", Png(Gradient(15, 15)), "smaller than the minimum"),
+            new("empty.jpg", [], "empty"),
+            new("text.jpg", "hello, world\n"u8.ToArray(), "not a recognised image format"),
+            new("page.html", "<html><script>alert(1)</script></html>"u8.ToArray(), "not a recognised image format"),
+            new("random.png", Random(4096, 2), "not a recognised image format"),
+            new("zip.jpg", [0x50, 0x4B, 0x03, 0x04, .. Random(500, 3)], "not a recognised image format"),
+            new("pdf.jpg", "%PDF-1.4\n%\u00e2\u00e3\n1 0 obj\n"u8.ToArray(), "not a recognised image format"),
+            new("elf.png", [0x7F, (byte)'E', (byte)'L', (byte)'F', .. Random(300, 4)], "not a recognised image format"),
+            new("png-magic-only.png", [0x89, (byte)'P', (byte)'N', (byte)'G'], "not a recognised image format"),
+            new("gif-magic-only.gif", "GIF89a"u8.ToArray(), "corrupt"),
+            new("bmp-magic-only.bmp", "BM"u8.ToArray(), "corrupt"),
+            new("exif-rotated.jpg", Rotated(Gradient(96, 64), 6), null),
+            new("ok-gradient.png", png, null),
+            new("ok-photo.jpg", jpeg, null),
+        };
+        return list;
+    }
+
+    /// <summary>Malformed feature arrays for <c>reconstruct</c> (decoder input 31 × 8 × 8, HOG at 64 px).</summary>
+    public static IReadOnlyList<HostileInput> NpyFiles()
+    {
+        static byte[] Npy(string header, byte[] data, int major = 1, int? declaredLength = null)
+        {
+            var h = Encoding.ASCII.GetBytes(header + "\n");
+            var prefix = new List<byte> { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', (byte)major, 0 };
+            int length = declaredLength ?? h.Length;
+            prefix.AddRange(major == 1 ? BitConverter.GetBytes((ushort)length) : BitConverter.GetBytes(length));
+            return [.. prefix, .. h, .. data];
+        }
+        static byte[] Floats(int n, float value = 0.5f) => [.. Enumerable.Repeat(value, n).SelectMany(BitConverter.GetBytes)];
+        string Hdr(string shape, string descr = "<f4", string fortran = "False") => $"{{'descr': '{descr}', 'fortran_order': {fortran}, 'shape': ({shape}), }}";
+        var good = Floats(31 * 8 * 8);
+        var nan = good.ToArray(); BitConverter.GetBytes(float.NaN).CopyTo(nan, 40);
+        var inf = good.ToArray(); BitConverter.GetBytes(float.PositiveInfinity).CopyTo(inf, 80);
+        return
+        [
+            new("empty.npy", [], "ends before"),
+            new("bad-magic.npy", "NOTNUMPY\u0001\u0000xxxxxxxx"u8.ToArray(), "not a .npy file"),
+            new("version-9.npy", Npy(Hdr("31, 8, 8"), good, major: 9), "unsupported .npy version"),
+            new("negative-header.npy", Npy(Hdr("31, 8, 8"), good, major: 2, declaredLength: -5), "header of"),
+            new("huge-header.npy", Npy(Hdr("31, 8, 8"), good, major: 2, declaredLength: int.MaxValue), "header of"),
+            new("header-past-end.npy", Npy(Hdr("31, 8, 8"), [], declaredLength: 60000), "ends before"),
+            new("float64.npy", Npy(Hdr("31, 8, 8", "<f8"), good), "only float32"),
+            new("big-endian.npy", Npy(Hdr("31, 8, 8", ">f4"), good), "only float32"),
+            new("fortran.npy", Npy(Hdr("31, 8, 8", fortran: "True"), good), "Fortran"),
+            new("shape-2e9.npy", Npy(Hdr("2000000000,"), good), "values allowed"),
+            new("shape-overflow.npy", Npy(Hdr("100000, 100000, 100000"), good), "values allowed"),
+            new("shape-negative.npy", Npy(Hdr("-1, 8, 8"), good), "non-negative integers"),
+            new("shape-fraction.npy", Npy(Hdr("1.5, 8, 8"), good), "non-negative integers"),
+            new("shape-text.npy", Npy(Hdr("'a', 8, 8"), good), "non-negative integers"),
+            new("shape-missing.npy", Npy("{'descr': '<f4', 'fortran_order': False, }", good), "no shape"),
+            new("shape-4d.npy", Npy(Hdr("1, 31, 8, 8"), good), "decoder takes"),
+            new("shape-mismatch.npy", Npy(Hdr("31, 9, 8"), Floats(31 * 9 * 8)), "decoder takes"),
+            new("data-short.npy", Npy(Hdr("31, 8, 8"), good[..100]), "data bytes"),
+            new("data-long.npy", Npy(Hdr("31, 8, 8"), [.. good, 1, 2, 3, 4]), "data bytes"),
+            new("nan.npy", Npy(Hdr("31, 8, 8"), nan), "NaN"),
+            new("inf.npy", Npy(Hdr("31, 8, 8"), inf), "infinite"),
+            new("binary-header.npy", Npy("{'descr': '<f4', \u0001\u0002}", good), "not printable"),
+            new("ok.npy", Npy(Hdr("31, 8, 8"), good), null),
+        ];
+    }
+
+    // --- generators -------------------------------------------------------------------------------------------
+
+    public static Image<Rgb24> Gradient(int w, int h)
+    {
+        var image = new Image<Rgb24>(w, h);
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (int x = 0; x < row.Length; x++) row[x] = new Rgb24((byte)(x * 255 / Math.Max(1, w - 1)), (byte)(y * 255 / Math.Max(1, h - 1)), (byte)((x ^ y) & 255));
+            }
+        });
+        return image;
+    }
+
+    private static byte[] Encode(Image<Rgb24> image, SixLabors.ImageSharp.Formats.IImageEncoder encoder)
+    {
+        using (image)
+        {
+            using var stream = new MemoryStream();
+            image.Save(stream, encoder);
+            return stream.ToArray();
+        }
+    }
+
+    public static byte[] Png(Image<Rgb24> image) => Encode(image, new PngEncoder());
+    public static byte[] Jpeg(Image<Rgb24> image) => Encode(image, new JpegEncoder { Quality = 85 });
+    private static byte[] Gif(Image<Rgb24> image) => Encode(image, new SixLabors.ImageSharp.Formats.Gif.GifEncoder());
+    private static byte[] Bmp(Image<Rgb24> image) => Encode(image, new SixLabors.ImageSharp.Formats.Bmp.BmpEncoder());
+
+    /// <summary>A JPEG whose EXIF orientation says how to turn it upright.</summary>
+    public static byte[] Rotated(Image<Rgb24> image, ushort orientation)
+    {
+        image.Metadata.ExifProfile = new ExifProfile();
+        image.Metadata.ExifProfile.SetValue(ExifTag.Orientation, orientation);
+        return Jpeg(image);
+    }
+
+    private static byte[] Random(int n, int seed)
+    {
+        var bytes = new byte[n];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static int Sos(byte[] jpeg) => jpeg.AsSpan().IndexOf([(byte)0xFF, (byte)0xDA]);
+
+    private static byte[] Chunk(string type, byte[] data)
+    {
+        var chunk = new byte[12 + data.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)data.Length);
+        Encoding.ASCII.GetBytes(type).CopyTo(chunk, 4);
+        data.CopyTo(chunk, 8);
+        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Crc32(chunk.AsSpan(4, 4 + data.Length)));
+        return chunk;
+    }
+
+    private static uint Crc32(ReadOnlySpan<byte> bytes)
+    {
+        uint c = 0xFFFFFFFF;
+        foreach (byte b in bytes)
+        {
+            c ^= b;
+            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
+        }
+        return c ^ 0xFFFFFFFF;
+    }
+
+    private static byte[] Ihdr(int w, int h, byte colourType = 2)
+    {
+        var d = new byte[13];
+        BinaryPrimitives.WriteUInt32BigEndian(d, (uint)w);
+        BinaryPrimitives.WriteUInt32BigEndian(d.AsSpan(4), (uint)h);
+        d[8] = 8; d[9] = colourType;
+        return Chunk("IHDR", d);
+    }
+
+    private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>A PNG that declares w × h and holds almost no data (the classic decompression bomb header).</summary>
+    private static byte[] PngHeaderOnly(int w, int h) => [.. PngSignature, .. Ihdr(w, h), .. Chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]), .. Chunk("IEND", [])];
+
+    /// <summary>A legal all-black grayscale PNG of w × h, its zlib stream written row by row (a few hundred KB for 16384²).</summary>
+    public static byte[] ZeroPng(int w, int h)
+    {
+        using var idat = new MemoryStream();
+        using (var z = new ZLibStream(idat, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            var row = new byte[w + 1];
+            for (int y = 0; y < h; y++) z.Write(row);
+        }
+        return [.. PngSignature, .. Ihdr(w, h, colourType: 0), .. Chunk("IDAT", idat.ToArray()), .. Chunk("IEND", [])];
+    }
+
+    private static byte[] BmpHeaderOnly(int w, int h)
+    {
+        var b = new byte[154];
+        b[0] = (byte)'B'; b[1] = (byte)'M';
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(2), b.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(10), 138);
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(14), 124); // BITMAPV5HEADER
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(18), w);
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(22), h);
+        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(26), 1);
+        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(28), 24);
+        return b;
+    }
+
+    private static byte[] GifHeaderOnly(int w, int h)
+    {
+        var b = new List<byte>("GIF89a"u8.ToArray());
+        b.AddRange(BitConverter.GetBytes((ushort)w)); b.AddRange(BitConverter.GetBytes((ushort)h));
+        b.AddRange([0x80, 0, 0, 0, 0, 0, 255, 255, 255]);                                    // 2-colour global table
+        b.Add(0x2C); b.AddRange(new byte[4]); b.AddRange(BitConverter.GetBytes((ushort)w)); b.AddRange(BitConverter.GetBytes((ushort)h)); b.Add(0);
+        b.AddRange([2, 2, 0x44, 0x01, 0, 0x3B]);
+        return [.. b];
+    }
+
+    /// <summary>SOI, a baseline frame header declaring w × h with 3 components, EOI: no tables, no scan.</summary>
+    private static byte[] JpegHeaderOnly(int w, int h) =>
+        [0xFF, 0xD8, 0xFF, 0xC0, 0, 17, 8, (byte)(h >> 8), (byte)h, (byte)(w >> 8), (byte)w, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xFF, 0xD9];
+}

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Queues;
+using FeatureInversion.Pipeline.Storage;
+using FeatureInversion.Tests.Pipeline;
+using Xunit.Abstractions;
+
+namespace FeatureInversion.Tests.Reliability;
+
+/// <summary>
+/// Real decoder-worker processes (FeatureInversion.Worker.dll, the GPU container's program) on a real Azurite queue:
+/// one is SIGKILLed mid-batch, two more share the queue while every job is also delivered twice; nothing may be lost
+/// or duplicated. And a job whose deliveries all die ends in the poison queue with a failure record.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) : FaultTest("fi-kill-", output)
+{
+
+    private (AzureBlobStore Store, StorageQueueJobQueue Queue, PipelineOptions Options) Services(int visibilitySeconds)
+    {
+        string suffix = Guid.NewGuid().ToString("N")[..8];
+        var options = new PipelineOptions
+        {
+            ImagesContainer = "images" + suffix, FeaturesContainer = "features" + suffix, ResultsContainer = "results" + suffix,
+            ModelsContainer = "models" + suffix, QueueName = "jobs" + suffix, VisibilityTimeoutSeconds = visibilitySeconds,
+        };
+        var store = new AzureBlobStore(new BlobServiceClient(azurite.ConnectionString));
+        var queues = new QueueServiceClient(azurite.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        return (store, StorageQueueJobQueue.Create(queues, options.QueueName, TimeSpan.FromSeconds(visibilitySeconds), options.BatchSize), options);
+    }
+
+    private Process StartWorker(PipelineOptions options, string name)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Pipeline__Storage"] = "azure", ["Pipeline__BlobConnectionString"] = azurite.ConnectionString,
+            ["Pipeline__Queue"] = "storage", ["Pipeline__QueueConnectionString"] = azurite.ConnectionString, ["Pipeline__QueueName"] = options.QueueName,
+            ["Pipeline__ImagesContainer"] = options.ImagesContainer, ["Pipeline__FeaturesContainer"] = options.FeaturesContainer,
+            ["Pipeline__ResultsContainer"] = options.ResultsContainer, ["Pipeline__ModelsContainer"] = options.ModelsContainer,
+            ["Pipeline__VisibilityTimeoutSeconds"] = options.VisibilityTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Pipeline__ModelCacheDirectory"] = Path.Combine(Dir, "cache-" + name), ["Pipeline__Device"] = "cpu",
+            // Small, slow batches so that the kill lands mid-batch.
+            ["Pipeline__BatchSize"] = "2", ["Pipeline__BatchWindowMilliseconds"] = "150", ["Pipeline__RetryDelayMilliseconds"] = "200",
+        };
+        var process = Process.Start(MeasuredProcess.StartInfo("FeatureInversion.Worker.dll", [], environment))!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Output.WriteLine($"[{name}] {e.Data}"); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Output.WriteLine($"[{name}!] {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task<List<string>> MetricsAsync(IBlobStore store, PipelineOptions options, string batch) =>
+        (await store.ListAsync(options.ResultsContainer, batch + "/")).Where(n => n.EndsWith("Z.json", StringComparison.Ordinal)).ToList();
+
+    [Fact]
+    public async Task AWorkerProcessKilledMidBatchLosesAndDuplicatesNothingWithTwoWorkersAndDuplicateDeliveries()
+    {
+        var (store, queue, options) = Services(visibilitySeconds: 3);
+        await queue.EnsureCreatedAsync();
+        await using var bed = new PipelineTestbed(store, queue, queue, options);
+        await bed.SetUpAsync("hog", "lbp", "sift-grid");
+        const int images = 30;
+        var names = new List<string>();
+        for (int i = 0; i < images; i++)
+        {
+            names.Add($"kill/img{i:D2}.jpg");
+            var bytes = HostileCorpus.Jpeg(HostileCorpus.Gradient(100 + i, 80 + 2 * i));
+            await bed.UploadAsync(names[^1], bytes);
+            await bed.Ingestion.IngestAsync(names[^1], bytes); // the trigger fires twice: every job is queued twice
+        }
+        int jobs = images * 3;
+
+        using (var victim = StartWorker(options, "victim"))
+        {
+            var clock = Stopwatch.StartNew();
+            while ((await MetricsAsync(store, options, "kill")).Count == 0 && clock.Elapsed < TimeSpan.FromMinutes(2)) await Task.Delay(50);
+            victim.Kill(); // SIGKILL: no shutdown, messages in hand are never settled
+            await victim.WaitForExitAsync();
+        }
+        int atKill = (await MetricsAsync(store, options, "kill")).Count;
+        Output.WriteLine($"killed with {atKill} of {jobs} results written");
+        Assert.InRange(atKill, 1, jobs - 1);
+
+        using var a = StartWorker(options, "a");
+        using var b = StartWorker(options, "b");
+        try
+        {
+            var statuses = await bed.Results.GetAsync(names[0]); // warm-up of the query
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+            while ((await MetricsAsync(store, options, "kill")).Count < jobs && DateTime.UtcNow < deadline) await Task.Delay(250);
+            // The duplicates and the killed worker's messages drain too.
+            while ((await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0 && DateTime.UtcNow < deadline) await Task.Delay(250);
+        }
+        finally
+        {
+            a.Kill();
+            b.Kill();
+        }
+
+        var metrics = await MetricsAsync(store, options, "kill");
+        Assert.Equal(jobs, metrics.Count);
+        Assert.Equal(jobs, metrics.Distinct().Count());
+        var all = await store.ListAsync(options.ResultsContainer, "kill/");
+        Assert.Equal(jobs, all.Count(n => n.EndsWith("Z.png", StringComparison.Ordinal)));
+        Assert.DoesNotContain(all, n => n.EndsWith(".error.json", StringComparison.Ordinal));
+        foreach (var n in names) Assert.Equal(ResultsQuery.Done, (await bed.Results.GetAsync(n))!.Status);
+        // Every message, the victim's unsettled ones (visible again after the timeout) and the duplicates, was settled.
+        Assert.Equal(0, (await queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Equal(0, (await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
+    public async Task AJobThatKillsItsWorkerOnEveryDeliveryEndsInThePoisonQueueWithAFailureRecord()
+    {
+        var (store, queue, options) = Services(visibilitySeconds: 1);
+        await queue.EnsureCreatedAsync();
+        await using var bed = new PipelineTestbed(store, queue, queue, options);
+        await bed.SetUpAsync("hog");
+        var accepted = Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("poison", "camera-256x256.jpg"));
+
+        // Each delivery takes the message and dies with it, as a worker that crashes on the job does.
+        for (int delivery = 1; delivery <= options.MaxDeliveries; delivery++)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            Azure.Storage.Queues.Models.QueueMessage[] taken;
+            do
+            {
+                taken = (await queue.Queue.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(1))).Value;
+                if (taken.Length == 0) await Task.Delay(200);
+            } while (taken.Length == 0 && DateTime.UtcNow < deadline);
+            Assert.Equal(delivery, (int)Assert.Single(taken).DequeueCount);
+        }
+
+        // A healthy worker and the poison-queue consumer: the next delivery is dead-lettered unprocessed.
+        var recorder = new DeadLetterRecorder(store, bed.Gallery, options, Microsoft.Extensions.Logging.Abstractions.NullLogger<DeadLetterRecorder>.Instance);
+        using var stop = new CancellationTokenSource();
+        var worker = Task.Run(() => queue.RunAsync((IJobHandler)bed.Worker, stop.Token));
+        var consumer = Task.Run(() => queue.RunAsync((IDeadLetterHandler)recorder, stop.Token));
+        var status = (await bed.Results.GetAsync(accepted.ImageBlob))!;
+        for (var until = DateTime.UtcNow + TimeSpan.FromSeconds(60); status.Status == ResultsQuery.Pending && DateTime.UtcNow < until; await Task.Delay(200))
+            status = (await bed.Results.GetAsync(accepted.ImageBlob))!;
+        await Task.Delay(1500); // the consumer deletes what it recorded
+        stop.Cancel();
+        await Task.WhenAll(worker, consumer);
+
+        Assert.Equal(ResultsQuery.Failed, status.Status);
+        Assert.Contains($"delivered {options.MaxDeliveries + 1} times", status.Results.Single().Error);
+        Assert.False(await store.ExistsAsync(options.ResultsContainer, BlobNames.Metrics("poison", accepted.ImageId, accepted.Jobs[0].DecoderVersion)));
+        Assert.Equal(0, (await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Equal(0, (await queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount); // consumed into the record
+    }
+}
