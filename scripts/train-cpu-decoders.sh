@@ -19,7 +19,7 @@ run() {
     --size "$size" --width 0.25 --steps "$steps" --batch 64 --lr 0.001 --seed 1 \
     --eval-every 1000 --color-jitter 0.5 --cache "${FEATURE_CACHE:-data/cache}" "$@"
 }
-run hog 64 6000
+run hog 64 20000
 run sift-grid 64 3000 --loader-threads 2
 run lbp 64 4000
 run hog 128 1500
