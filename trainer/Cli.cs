@@ -19,7 +19,9 @@ public static class Cli
     /// <summary>Exceptions that mean bad input (exit 1, message only), not a bug.</summary>
     public static bool IsInputError(Exception e) => e is InvalidImageException or ArgumentException or IOException or InvalidDataException
         or UnauthorizedAccessException or FeatureInversion.Onnx.OnnxImportException or Microsoft.Extensions.Options.OptionsValidationException
-        or Azure.RequestFailedException;
+        or Azure.RequestFailedException
+        // The Azure SDK's retries end in an AggregateException of the attempts' errors (storage unreachable).
+        || e is AggregateException { InnerExceptions.Count: > 0 } a && a.InnerExceptions.All(IsInputError);
 
     public static IReadOnlyList<IVerb> Verbs() =>
     [

@@ -124,4 +124,17 @@ public class AlexNetCliTests : IDisposable
         Assert.Equal("alexnet-fc7", FeatureInversion.Models.DecoderManifest.Read(output).Representation);
         Assert.Equal(0, await Cli.RunAsync(["reconstruct", output, photo, "-o", Path.Combine(_dir, "r.png"), "--alexnet", onnx], new StringWriter(), new StringWriter()));
     }
+
+    [Fact]
+    public async Task UnreachableStorageIsAnInputErrorWithExitOneNotACrash()
+    {
+        Assert.True(Cli.IsInputError(new AggregateException(new Azure.RequestFailedException("Connection refused"), new Azure.RequestFailedException("Connection refused"))));
+        Assert.False(Cli.IsInputError(new AggregateException(new InvalidOperationException("bug"))));
+        var stderr = new StringWriter();
+        // Nothing listens on port 9 of the loopback: the SDK retries, then the verb reports it.
+        string connection = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + FeatureInversion.Tests.Pipeline.AzuriteFixture.AccountKey +
+            ";BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;";
+        Assert.Equal(1, await Cli.RunAsync(["pipeline", TestData.PhotosDirectory, "--out", _dir, "--azurite", "--connection", connection, "--models", Path.Combine(TestData.Root, "models")], new StringWriter(), stderr));
+        Assert.StartsWith("error: ", stderr.ToString());
+    }
 }
