@@ -24,8 +24,16 @@ public static class ContactSheet
             throw new ArgumentException("Need the same, non-zero number of originals, features and reconstructions.");
         headers ??= DefaultHeaders;
         if (headers.Count != 3) throw new ArgumentException("Need three column headers.", nameof(headers));
-        int size = originals[0].Width, cell = Math.Max(size, MinCell), header = 26;
-        int width = 3 * cell + 4 * gap, height = header + originals.Count * (cell + gap) + gap;
+        int size = originals[0].Width;
+        return RenderGrid(headers, originals.Select((o, i) => (IReadOnlyList<ColorImage>)[o, FeatureView(features[i], size), reconstructions[i]]).ToList(), gap);
+    }
+
+    /// <summary>A grid of equally sized images under headed columns (the analyses' sheets), as PNG bytes.</summary>
+    public static byte[] RenderGrid(IReadOnlyList<string> headers, IReadOnlyList<IReadOnlyList<ColorImage>> rows, int gap = 6)
+    {
+        if (rows.Count == 0 || rows.Any(r => r.Count != headers.Count)) throw new ArgumentException("Every row needs one image per column header.", nameof(rows));
+        int columns = headers.Count, size = rows[0][0].Width, cell = Math.Max(size, MinCell), header = 26;
+        int width = columns * cell + (columns + 1) * gap, height = header + rows.Count * (cell + gap) + gap;
         using var bitmap = new SKBitmap(width, height);
         using (var canvas = new SKCanvas(bitmap))
         {
@@ -33,15 +41,14 @@ public static class ContactSheet
             using var typeface = SKTypeface.FromFamilyName(ErrorCurvePlot.Font);
             using var font = new SKFont(typeface, 13);
             using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
-            for (int c = 0; c < 3; c++)
+            for (int c = 0; c < columns; c++)
                 canvas.DrawText(headers[c], gap + c * (cell + gap) + cell / 2f, header - 8, SKTextAlign.Center, font, ink);
-            for (int i = 0; i < originals.Count; i++)
+            for (int i = 0; i < rows.Count; i++)
             {
                 int y = header + i * (cell + gap);
-                ColorImage[] row = [originals[i], FeatureView(features[i], size), reconstructions[i]];
-                for (int c = 0; c < 3; c++)
+                for (int c = 0; c < columns; c++)
                 {
-                    using var image = SKImage.FromEncodedData(ImageFiles.EncodePng(row[c]));
+                    using var image = SKImage.FromEncodedData(ImageFiles.EncodePng(rows[i][c]));
                     canvas.DrawImage(image, SKRect.Create(gap + c * (cell + gap), y, cell, cell), new SKSamplingOptions(SKFilterMode.Nearest), null);
                 }
             }

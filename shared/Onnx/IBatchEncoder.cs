@@ -11,6 +11,10 @@ public interface IBatchEncoder : IDisposable
 {
     /// <summary>Features (N × C × h × w) of colour images in [0, 1] (N × 3 × S × S) on the encoder's device; no gradients.</summary>
     Tensor Encode(Tensor rgb);
+
+    /// <summary>The same features as a differentiable expression of <paramref name="rgb"/> (the network's weights stay
+    /// fixed): what optimization-based inversion descends through.</summary>
+    Tensor EncodeWithGradient(Tensor rgb);
 }
 
 /// <summary>A representation that can give an <see cref="IBatchEncoder"/>.</summary>
@@ -35,6 +39,8 @@ internal sealed class NetworkEncoder(OnnxNetwork network, Func<Tensor, Tensor> e
         using var noGrad = no_grad();
         return encode(rgb);
     }
+
+    public Tensor EncodeWithGradient(Tensor rgb) => encode(rgb);
 
     public void Dispose() => network.Dispose();
 }

@@ -85,6 +85,12 @@ public partial class CliTests
         {
             var command = root.Subcommands.SingleOrDefault(c => c.Name == verb);
             Assert.True(command is not null, $"README shows verb '{verb}', which the trainer does not have");
+            string first = arguments.Trim().Split(' ')[0];
+            if (command!.Subcommands.Count > 0)
+            {
+                command = command.Subcommands.SingleOrDefault(c => c.Name == first);
+                Assert.True(command is not null, $"README shows '{verb} {first}', which is not a subcommand of '{verb}'");
+            }
             var names = command!.Options.SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet();
             foreach (Match token in OptionToken().Matches(arguments))
                 Assert.True(names.Contains(token.Value), $"README shows '{verb} {token.Value}', which '{verb}' does not accept");

@@ -1,0 +1,177 @@
+using System.CommandLine;
+using System.Globalization;
+using FeatureInversion.Analysis.FeatureSpace;
+using FeatureInversion.Decoders;
+using FeatureInversion.Decoders.Inference;
+using FeatureInversion.Imaging;
+using FeatureInversion.Models;
+
+namespace FeatureInversion.Trainer.Verbs;
+
+/// <summary>
+/// <c>analyze perturb | topk | interpolate | random</c>: the paper's feature-space analyses (§5.3–5.5) with trained
+/// decoders, on the test crops and metric of <c>evaluate</c>; each prints a Markdown table and writes a sheet.
+/// </summary>
+internal sealed class AnalyzeVerb : IVerb
+{
+    private readonly Option<DeviceChoice> _device = CommonOptions.Device();
+    private readonly Option<FileInfo?> _alexNet = CommonOptions.AlexNet();
+
+    public AnalyzeVerb()
+    {
+        Command = new Command("analyze", "The paper's analyses of what a feature representation keeps: perturbations, top-k activations, interpolation, random feature vectors.")
+        {
+            Perturb(), TopK(), Interpolate(), RandomVectors(),
+        };
+    }
+
+    public Command Command { get; }
+
+    private static Argument<DirectoryInfo[]> Checkpoints() => new("checkpoints") { Description = "Decoder checkpoint folders", Arity = ArgumentArity.OneOrMore };
+    private static Option<DirectoryInfo> Test() => new("--test") { Description = "Folder of test photographs", Required = true, HelpName = "DIR" };
+    private static Option<FileInfo> Sheet(string what) => new("--sheet") { Description = $"PNG to write: {what}", Required = true, HelpName = "sheet.png" };
+    private static Option<int> PerPhoto() => new("--per-photo") { Description = "Test crops per photo (as evaluate)", DefaultValueFactory = _ => 10 };
+
+    private (DecoderNetwork Network, DecoderManifest Manifest) Load(ParseResult parse, DirectoryInfo checkpoint) =>
+        DecoderCheckpoint.Load(CommonOptions.ExistingFolder(checkpoint).FullName, CommonOptions.Registry(parse.GetValue(_alexNet)), device: TorchDevices.Resolve(parse.GetValue(_device)));
+
+    private Command Perturb()
+    {
+        var checkpoints = Checkpoints();
+        var (test, perPhoto) = (Test(), PerPhoto());
+        var sheets = new Option<DirectoryInfo>("--sheets") { Description = "Folder for one sheet per decoder (<version>-perturb.png: input | each perturbation)", Required = true, HelpName = "DIR" };
+        var plot = new Option<FileInfo?>("--plot") { Description = "PNG: error per decoder (x, in the order given) for each perturbation, like Figure 7", HelpName = "plot.png" };
+        var series = new Option<string[]>("--series")
+        {
+            Description = "Extra lines for the plot, LABEL=v1,v2,… one value per decoder (e.g. the optimize verb's errors); repeatable",
+            HelpName = "LABEL=VALUES", AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("perturb", "Normalized error after binarization, dropout and both (§5.4, Figures 7 and 9).") { checkpoints, test, perPhoto, sheets, plot, series, _device, _alexNet };
+        command.SetAction(parse =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var folder = Directory.CreateDirectory(parse.GetValue(sheets)!.FullName);
+            var extra = (parse.GetValue(series) ?? []).Select(ParseSeries).ToList();
+            var names = new List<string>();
+            var table = new List<IReadOnlyList<FeatureChangeError>>();
+            stdout.WriteLine($"| decoder | {string.Join(" | ", Perturbations.All.Select(p => p.Name))} |");
+            stdout.WriteLine($"|---|{string.Concat(Perturbations.All.Select(_ => "---:|"))}");
+            foreach (var dir in parse.GetValue(checkpoints)!)
+            {
+                var (network, manifest) = Load(parse, dir);
+                using (network)
+                {
+                    var (errors, sheet) = FeatureAnalyses.Changes(network, manifest, CommonOptions.ExistingFolder(parse.GetValue(test)!).FullName, Perturbations.All, parse.GetValue(perPhoto));
+                    File.WriteAllBytes(Path.Combine(folder.FullName, $"{manifest.Version}-perturb.png"), sheet);
+                    stdout.WriteLine($"| {manifest.Version} | {string.Join(" | ", errors.Select(e => e.NormalizedError.ToString("0.000", CultureInfo.InvariantCulture)))} |");
+                    names.Add(network.Spec.Representation.Name);
+                    table.Add(errors);
+                }
+            }
+            if (parse.GetValue(plot) is { } png)
+            {
+                (float, float, float)[] colors = [(0.1f, 0.3f, 0.8f), (0.85f, 0.4f, 0.1f), (0.2f, 0.6f, 0.2f), (0.6f, 0.2f, 0.6f), (0.5f, 0.5f, 0.5f), (0.8f, 0.1f, 0.1f), (0.1f, 0.6f, 0.7f)];
+                var lines = Perturbations.All.Select((p, k) => new FeatureInversion.Analysis.PlotSeries(p.Name, colors[k % colors.Length], table.Select(t => (double?)t[k].NormalizedError).ToList())).ToList();
+                foreach (var (label, values) in extra)
+                {
+                    if (values.Count != names.Count) throw new UsageException($"--series {label} has {values.Count} values for {names.Count} decoders");
+                    lines.Add(new FeatureInversion.Analysis.PlotSeries(label, colors[lines.Count % colors.Length], values.Select(v => (double?)v).ToList()));
+                }
+                File.WriteAllBytes(png.FullName, FeatureInversion.Analysis.ErrorCurvePlot.Render("Reconstruction error with perturbed features", names, lines, width: 1000, legendOutside: true));
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static (string Label, List<double> Values) ParseSeries(string text)
+    {
+        int eq = text.IndexOf('=');
+        if (eq <= 0) throw new UsageException($"--series '{text}': expected LABEL=v1,v2,…");
+        try { return (text[..eq], text[(eq + 1)..].Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList()); }
+        catch (FormatException) { throw new UsageException($"--series '{text}': values must be numbers"); }
+    }
+
+    private Command TopK()
+    {
+        var checkpoints = Checkpoints();
+        var (test, perPhoto, sheet) = (Test(), PerPhoto(), Sheet("input | all | top k | all but top k, for 4 test crops (the first decoder)"));
+        var k = new Option<int>("--k") { Description = "How many of the largest activations", DefaultValueFactory = _ => 5 };
+        var command = new Command("topk", "Reconstruction from all activations, only the k largest, and all but the k largest (§5.3, Figure 8).") { checkpoints, test, perPhoto, k, sheet, _device, _alexNet };
+        command.SetAction(parse =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var changes = Perturbations.TopK(parse.GetValue(k));
+            stdout.WriteLine($"| decoder | {string.Join(" | ", changes.Select(p => p.Name))} |");
+            stdout.WriteLine($"|---|{string.Concat(changes.Select(_ => "---:|"))}");
+            bool first = true;
+            foreach (var dir in parse.GetValue(checkpoints)!)
+            {
+                var (network, manifest) = Load(parse, dir);
+                using (network)
+                {
+                    var (errors, png) = FeatureAnalyses.Changes(network, manifest, CommonOptions.ExistingFolder(parse.GetValue(test)!).FullName, changes, parse.GetValue(perPhoto));
+                    if (first) File.WriteAllBytes(parse.GetValue(sheet)!.FullName, png);
+                    first = false;
+                    stdout.WriteLine($"| {manifest.Version} | {string.Join(" | ", errors.Select(e => e.NormalizedError.ToString("0.000", CultureInfo.InvariantCulture)))} |");
+                }
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private Command Interpolate()
+    {
+        var checkpoints = Checkpoints();
+        var a = new Option<FileInfo>("--a") { Description = "First image", Required = true, HelpName = "image" };
+        var b = new Option<FileInfo>("--b") { Description = "Second image", Required = true, HelpName = "image" };
+        var steps = new Option<int>("--steps") { Description = "Points on the line, endpoints included", DefaultValueFactory = _ => 6 };
+        var sheet = Sheet("a row per decoder: a | t = 0 … 1 | b");
+        var command = new Command("interpolate", "Reconstructions along the line between two images' features (§5.5, Figure 10).") { checkpoints, a, b, steps, sheet, _device, _alexNet };
+        command.SetAction(parse =>
+        {
+            var loaded = parse.GetValue(checkpoints)!.Select(d => Load(parse, d)).ToList();
+            try
+            {
+                var (png, endpoints) = FeatureAnalyses.Interpolate(loaded, ImageFiles.Load(CommonOptions.ExistingFile(parse.GetValue(a)!).FullName),
+                    ImageFiles.Load(CommonOptions.ExistingFile(parse.GetValue(b)!).FullName), parse.GetValue(steps));
+                File.WriteAllBytes(parse.GetValue(sheet)!.FullName, png);
+                foreach (var (decoder, difference) in endpoints)
+                    parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{decoder}: endpoints reproduce the two reconstructions (max distance {difference:0.000000})"));
+            }
+            finally
+            {
+                foreach (var (network, _) in loaded) network.Dispose();
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private Command RandomVectors()
+    {
+        var checkpoint = new Argument<DirectoryInfo>("checkpoint") { Description = "Decoder checkpoint folder" };
+        var train = new Option<DirectoryInfo>("--train") { Description = "Folder of training photographs (the reference features)", Required = true, HelpName = "DIR" };
+        var references = new Option<int>("--references") { Description = "Random training crops whose features give the per-dimension histograms", DefaultValueFactory = _ => 1024 };
+        var samples = new Option<int>("--samples") { Description = "Images per row", DefaultValueFactory = _ => 6 };
+        var alpha = new Option<double>("--alpha") { Description = "Contrast factor the samples are multiplied by", DefaultValueFactory = _ => 2.0 };
+        var seed = new Option<int>("--seed") { Description = "Seed of crops and samples", DefaultValueFactory = _ => 1 };
+        var sheet = Sheet("row 1 from per-dimension histograms, row 2 from one truncated Gaussian");
+        var command = new Command("random", "Images decoded from random feature vectors (§5.5, Figures 11 and 21).") { checkpoint, train, references, samples, alpha, seed, sheet, _device, _alexNet };
+        command.SetAction(parse =>
+        {
+            var (network, manifest) = Load(parse, parse.GetValue(checkpoint)!);
+            using (network)
+            {
+                var (png, referenceSparsity, sampleSparsity) = FeatureAnalyses.Random(network, CommonOptions.ExistingFolder(parse.GetValue(train)!).FullName,
+                    parse.GetValue(references), parse.GetValue(samples), parse.GetValue(alpha), parse.GetValue(seed));
+                File.WriteAllBytes(parse.GetValue(sheet)!.FullName, png);
+                parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{manifest.Version}: {parse.GetValue(references)} reference crops, sparsity {referenceSparsity:0.000}; histogram samples {sampleSparsity:0.000}"));
+            }
+            return 0;
+        });
+        return command;
+    }
+}
