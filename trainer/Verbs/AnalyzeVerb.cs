@@ -21,7 +21,7 @@ internal sealed class AnalyzeVerb : IVerb
     {
         Command = new Command("analyze", "The paper's analyses of what a feature representation keeps: perturbations, top-k activations, interpolation, random feature vectors.")
         {
-            Perturb(), TopK(), Interpolate(), RandomVectors(),
+            Perturb(), TopK(), Interpolate(), RandomVectors(), SingleUnits(),
         };
     }
 
@@ -143,6 +143,29 @@ internal sealed class AnalyzeVerb : IVerb
             finally
             {
                 foreach (var (network, _) in loaded) network.Dispose();
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private Command SingleUnits()
+    {
+        var checkpoint = new Argument<DirectoryInfo>("checkpoint") { Description = "Decoder checkpoint folder of a vector layer (resnet18-pool5, alexnet-fc6 … fc8)" };
+        var train = new Option<DirectoryInfo>("--train") { Description = "Folder of training photographs (each unit's largest value over random crops)", Required = true, HelpName = "DIR" };
+        var units = new Option<int[]>("--units") { Description = "Units to activate (default: the most active on average)", AllowMultipleArgumentsPerToken = true, HelpName = "N" };
+        var count = new Option<int>("--count") { Description = "How many units when --units is not given", DefaultValueFactory = _ => 8 };
+        var sheet = Sheet("one image per unit");
+        var command = new Command("units", "Images decoded from a single active unit of a vector layer (supplementary Figure 17).") { checkpoint, train, units, count, sheet, _device, _alexNet };
+        command.SetAction(parse =>
+        {
+            var (network, manifest) = Load(parse, parse.GetValue(checkpoint)!);
+            using (network)
+            {
+                var chosen = parse.GetValue(units) is { Length: > 0 } u ? u : null;
+                var (png, values) = FeatureAnalyses.SingleUnits(network, CommonOptions.ExistingFolder(parse.GetValue(train)!).FullName, chosen, parse.GetValue(count));
+                File.WriteAllBytes(parse.GetValue(sheet)!.FullName, png);
+                parse.InvocationConfiguration.Output.WriteLine($"{manifest.Version}: " + string.Join(", ", values.Select(v => string.Create(CultureInfo.InvariantCulture, $"unit {v.Unit} = {v.Value:0.00}"))));
             }
             return 0;
         });

@@ -75,14 +75,7 @@ public static class FeatureAnalyses
     public static (byte[] Sheet, double ReferenceSparsity, double SampleSparsity) Random(DecoderNetwork network, string trainDirectory,
         int references = 1024, int samples = 6, double alpha = 2, int seed = 1)
     {
-        int size = network.Spec.ImageSize;
-        List<ColorImage> crops;
-        using (var sampler = new CropSampler(trainDirectory, size)) crops = sampler.Random(references, seed);
-        var representation = network.Spec.Representation.Create();
-        List<float[]> reference;
-        try { reference = crops.Select(c => representation.Extract(c).Data).ToList(); }
-        finally { (representation as IDisposable)?.Dispose(); }
-        var sampler2 = new FeatureSampler(reference);
+        var sampler2 = new FeatureSampler(ReferenceFeatures(network, trainDirectory, references, seed));
         var random = new Random(seed);
         var shape = network.Spec.Input;
         var fromHistograms = Enumerable.Range(0, samples).Select(_ => sampler2.FromHistograms(random, alpha)).ToList();
@@ -92,6 +85,38 @@ public static class FeatureAnalyses
         var headers = Enumerable.Range(1, samples).Select(i => $"sample {i}").ToList();
         var sheet = ContactSheet.RenderGrid(headers, [decoded.Take(samples).ToList(), decoded.Skip(samples).ToList()]);
         return (sheet, sampler2.Sparsity, sampleSparsity);
+    }
+
+    /// <summary>
+    /// Figure 17: images decoded from a feature vector with a single non-zero unit, set to that unit's largest value
+    /// over <paramref name="references"/> random training crops (so it stays in the range the decoder saw). Only for
+    /// vector layers (1 × 1 maps: pooled or fully connected). Units default to the <paramref name="count"/> that are
+    /// most active on average over the crops. Returns the sheet and the (unit, value) pairs.
+    /// </summary>
+    public static (byte[] Sheet, IReadOnlyList<(int Unit, float Value)> Units) SingleUnits(DecoderNetwork network, string trainDirectory,
+        IReadOnlyList<int>? units = null, int count = 8, int references = 1024, int seed = 1)
+    {
+        var shape = network.Spec.Input;
+        if (shape.Rows != 1 || shape.Cols != 1) throw new ArgumentException($"{network.Spec.Representation.Name} gives {shape} maps; single units are for vector layers (1 x 1).");
+        var reference = ReferenceFeatures(network, trainDirectory, references, seed);
+        var max = Enumerable.Range(0, shape.Channels).Select(u => reference.Max(r => r[u])).ToArray();
+        var chosen = units ?? Enumerable.Range(0, shape.Channels).OrderByDescending(u => reference.Average(r => r[u])).ThenBy(u => u).Take(count).ToList();
+        foreach (var u in chosen)
+            if (u < 0 || u >= shape.Channels) throw new ArgumentException($"Unit {u} is outside 0..{shape.Channels - 1}.");
+        var vectors = chosen.Select(u => { var x = new float[shape.Length]; x[u] = max[u]; return new FeatureMap(shape, x); }).ToList();
+        var decoded = DecoderInference.Decode(network, vectors);
+        var sheet = ContactSheet.RenderGrid(chosen.Select(u => $"unit {u}").ToList(), [decoded]);
+        return (sheet, chosen.Select(u => (u, max[u])).ToList());
+    }
+
+    /// <summary>The decoder's representation of <paramref name="count"/> random training crops at its size.</summary>
+    private static List<float[]> ReferenceFeatures(DecoderNetwork network, string trainDirectory, int count, int seed)
+    {
+        List<ColorImage> crops;
+        using (var sampler = new CropSampler(trainDirectory, network.Spec.ImageSize)) crops = sampler.Random(count, seed);
+        var representation = network.Spec.Representation.Create();
+        try { return crops.Select(c => representation.Extract(c).Data).ToList(); }
+        finally { (representation as IDisposable)?.Dispose(); }
     }
 
     /// <summary><paramref name="count"/> indices spread over 0 … n − 1.</summary>

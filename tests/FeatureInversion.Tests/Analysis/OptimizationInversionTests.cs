@@ -44,8 +44,24 @@ public class OptimizationInversionTests
                 "--steps", "3", "--sheet", Path.Combine(dir, "interp.png"), "--device", "cpu"], new StringWriter(), new StringWriter()));
             Assert.Equal(0, await Cli.RunAsync(["analyze", "random", model, "--train", photos, "--references", "16", "--samples", "2", "--sheet", Path.Combine(dir, "random.png"), "--device", "cpu"], new StringWriter(), new StringWriter()));
             Assert.Equal(2, await Cli.RunAsync(["analyze", "perturb", model, "--test", photos, "--sheets", dir, "--plot", Path.Combine(dir, "c.png"), "--series", "x=0.5,0.6"], new StringWriter(), new StringWriter()));
+            Assert.Equal(1, await Cli.RunAsync(["analyze", "units", model, "--train", photos, "--sheet", Path.Combine(dir, "units.png"), "--device", "cpu"], new StringWriter(), new StringWriter())); // HOG maps are no vector layer
             foreach (var png in new[] { "curve.png", "topk.png", "interp.png", "random.png" }) Assert.True(new FileInfo(Path.Combine(dir, png)).Length > 1000, png);
         }
         finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void ASingleUnitVectorHasOnlyThatUnitAtItsLargestReferenceValue()
+    {
+        string pool5 = Directory.GetDirectories(Path.Combine(TestData.Root, "models", "resnet18"), "resnet18-pool5-*").Single();
+        var (network, _) = DecoderCheckpoint.Load(pool5, TestData.Representations, device: TorchSharp.torch.CPU);
+        using (network)
+        {
+            var (sheet, units) = FeatureInversion.Analysis.FeatureSpace.FeatureAnalyses.SingleUnits(network, TestData.PhotosDirectory, [3, 7], references: 16);
+            Assert.Equal([3, 7], units.Select(u => u.Unit));
+            Assert.All(units, u => Assert.True(u.Value >= 0));
+            Assert.True(sheet.Length > 1000);
+            Assert.Throws<ArgumentException>(() => FeatureInversion.Analysis.FeatureSpace.FeatureAnalyses.SingleUnits(network, TestData.PhotosDirectory, [512], references: 4));
+        }
     }
 }
