@@ -6,15 +6,24 @@ namespace FeatureInversion.Pipeline;
 
 /// <summary>
 /// Published decoder versions in the models container. Publishing uploads weights and manifest under
-/// <c>{representation}/{version}/</c> and then moves the <c>latest.json</c> pointer, so readers never see a
-/// version whose files are incomplete. New jobs name the newest version; a job keeps the version it was queued with.
+/// <c>{representation}/{version}/</c> and then, if the version passes the quality gate, moves the <c>latest.json</c>
+/// pointer, so readers never see a version whose files are incomplete. New jobs name the latest version; a job keeps
+/// the version it was queued with.
 /// </summary>
+/// <summary>What publishing did: the version, whether it became the latest, and why (or why not).</summary>
+public sealed record PublishResult(DecoderManifest Manifest, bool Promoted, string Reason);
+
 public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
 {
     private sealed record Latest(string Version, DateTimeOffset PublishedUtc);
 
-    /// <summary>Publishes a checkpoint folder (weights.dat + manifest.json); idempotent for the same version.</summary>
-    public async Task<DecoderManifest> PublishAsync(string checkpointDirectory, CancellationToken ct = default)
+    /// <summary>
+    /// Publishes a checkpoint folder (weights.dat + manifest.json; idempotent for the same version) and promotes it to
+    /// <c>latest.json</c> only through the quality gate (<see cref="PromotionRefusal"/>): a retrained decoder that is
+    /// worse on the same test set than the current latest is published but not promoted, with the reason returned
+    /// (and logged by the callers). <paramref name="force"/> promotes anyway (an operator's decision, e.g. a new test set).
+    /// </summary>
+    public async Task<PublishResult> PublishAsync(string checkpointDirectory, CancellationToken ct = default, bool force = false)
     {
         var manifest = DecoderManifest.Read(checkpointDirectory);
         if (string.IsNullOrWhiteSpace(manifest.Version) || manifest.Version.Contains('/'))
@@ -27,17 +36,31 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
             System.Text.Encoding.UTF8.GetBytes(manifest.ToJson()), ContentTypes.Json, overwrite: false, ct);
 
         var current = await NewestVersionAsync(manifest.Representation, ct);
-        if (current is null || string.CompareOrdinal(current, manifest.Version) != 0)
-        {
-            var currentManifest = current is null ? null : await ReadManifestAsync(manifest.Representation, current, ct);
-            // Only move the pointer forward in time: republishing an older checkpoint does not roll workers back.
-            if (currentManifest is null || currentManifest.CreatedUtc <= manifest.CreatedUtc)
-            {
-                byte[] pointer = JsonSerializer.SerializeToUtf8Bytes(new Latest(manifest.Version, DateTimeOffset.UtcNow));
-                await store.WriteAsync(options.ModelsContainer, BlobNames.Latest(manifest.Representation), pointer, ContentTypes.Json, overwrite: true, ct);
-            }
-        }
-        return manifest;
+        if (current == manifest.Version) return new PublishResult(manifest, true, "already the latest version");
+        var currentManifest = current is null ? null : await ReadManifestAsync(manifest.Representation, current, ct);
+        string? refusal = force ? null : PromotionRefusal(manifest, currentManifest);
+        if (refusal is not null) return new PublishResult(manifest, false, refusal);
+        byte[] pointer = JsonSerializer.SerializeToUtf8Bytes(new Latest(manifest.Version, DateTimeOffset.UtcNow));
+        await store.WriteAsync(options.ModelsContainer, BlobNames.Latest(manifest.Representation), pointer, ContentTypes.Json, overwrite: true, ct);
+        return new PublishResult(manifest, true, currentManifest is null ? "first version" : force ? $"forced over {current}" : $"no worse than {current}");
+    }
+
+    /// <summary>
+    /// The quality gate: why <paramref name="candidate"/> may not replace <paramref name="latest"/>, or null. It may not
+    /// when it is older (republishing must not roll workers back), when its test error is higher than the latest's on
+    /// the same test set (same number of test crops and the same mean distance between them, which pins the crops), or
+    /// when the two cannot be compared (no evaluation, another image size, another test set).
+    /// </summary>
+    public static string? PromotionRefusal(DecoderManifest candidate, DecoderManifest? latest)
+    {
+        if (latest is null) return null;
+        if (candidate.CreatedUtc < latest.CreatedUtc) return $"older than the latest {latest.Version}";
+        if (candidate.Evaluation is not { } c || latest.Evaluation is not { } l) return $"not comparable with {latest.Version}: a manifest has no test evaluation";
+        if (candidate.ImageSize != latest.ImageSize) return $"not comparable with {latest.Version}: {candidate.ImageSize}px against {latest.ImageSize}px";
+        bool sameTestSet = c.TestImages == l.TestImages && Math.Abs(c.MeanPairwiseDistance - l.MeanPairwiseDistance) <= 1e-6 * Math.Max(1, l.MeanPairwiseDistance);
+        if (!sameTestSet) return $"not comparable with {latest.Version}: evaluated on another test set ({c.TestImages} crops, N = {c.MeanPairwiseDistance:F4} against {l.TestImages}, {l.MeanPairwiseDistance:F4})";
+        if (c.NormalizedError > l.NormalizedError) return $"test error {c.NormalizedError:F4} is worse than the latest {latest.Version}'s {l.NormalizedError:F4}";
+        return null;
     }
 
     /// <summary>The newest published version for a representation, or null when none is published.</summary>

@@ -5,14 +5,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FeatureInversion.Trainer.Verbs;
 
-/// <summary><c>publish</c>: decoder checkpoints into the configured models container; workers take the newest.</summary>
+/// <summary><c>publish</c>: decoder checkpoints into the configured models container, through the quality gate; workers take the latest.</summary>
 internal sealed class PublishVerb : IVerb
 {
     private readonly Argument<DirectoryInfo[]> _checkpoints = new("checkpoints") { Description = "Checkpoint folders", Arity = ArgumentArity.OneOrMore };
+    private readonly Option<bool> _force = new("--force") { Description = "Promote to latest even when the quality gate would not (worse, older or not comparable)" };
 
     public PublishVerb()
     {
-        Command = new Command("publish", "Publishes decoder checkpoints to the configured models container (Pipeline__* settings); workers use the newest.") { _checkpoints };
+        Command = new Command("publish", "Publishes decoder checkpoints to the configured models container (Pipeline__* settings); a version becomes latest only if no worse than the latest on the same test set.") { _checkpoints, _force };
         Command.SetAction(RunAsync);
     }
 
@@ -26,8 +27,9 @@ internal sealed class PublishVerb : IVerb
         var registry = services.GetRequiredService<ModelRegistry>();
         foreach (var dir in parse.GetValue(_checkpoints)!)
         {
-            var manifest = await registry.PublishAsync(CommonOptions.ExistingFolder(dir).FullName, ct);
-            parse.InvocationConfiguration.Output.WriteLine($"published {manifest.Representation}/{manifest.Version}; newest is now {await registry.NewestVersionAsync(manifest.Representation, ct)}");
+            var result = await registry.PublishAsync(CommonOptions.ExistingFolder(dir).FullName, ct, parse.GetValue(_force));
+            var manifest = result.Manifest;
+            parse.InvocationConfiguration.Output.WriteLine($"published {manifest.Representation}/{manifest.Version}; {(result.Promoted ? "promoted" : "not promoted")} ({result.Reason}); latest is {await registry.NewestVersionAsync(manifest.Representation, ct)}");
         }
         return 0;
     }

@@ -46,8 +46,8 @@ internal sealed class RetrainVerb : IVerb
             string output = Path.Combine(work, "out");
             _training.Run(parse, Path.Combine(work, "train"), Path.Combine(work, "test"), output);
             await store.EnsureContainersAsync([options.ModelsContainer], ct);
-            var manifest = await services.GetRequiredService<ModelRegistry>().PublishAsync(output, ct);
-            stdout.WriteLine($"published {manifest.Representation}/{manifest.Version}");
+            var result = await services.GetRequiredService<ModelRegistry>().PublishAsync(output, ct);
+            stdout.WriteLine($"published {result.Manifest.Representation}/{result.Manifest.Version}; {(result.Promoted ? "promoted to latest" : "not promoted")} ({result.Reason})");
             return 0;
         }
         finally

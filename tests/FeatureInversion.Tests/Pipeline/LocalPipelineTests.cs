@@ -102,10 +102,35 @@ public class LocalPipelineTests
         File.Copy(Path.Combine(shipped, "weights.dat"), Path.Combine(newer, "weights.dat"));
         var next = manifest with { Version = "hog-64px-w0.25-29990101T000000Z", CreatedUtc = manifest.CreatedUtc.AddDays(1) };
         File.WriteAllText(Path.Combine(newer, "manifest.json"), next.ToJson());
-        await registry.PublishAsync(newer);
-        await registry.PublishAsync(shipped);
+        Assert.True((await registry.PublishAsync(newer)).Promoted);
+        var rollback = await registry.PublishAsync(shipped);
+        Assert.False(rollback.Promoted);
+        Assert.Contains("older than the latest", rollback.Reason);
         Assert.Equal(next.Version, await registry.NewestVersionAsync("hog"));
         Assert.Null(await registry.NewestVersionAsync("lbp"));
+
+        // The quality gate: a later but worse decoder on the same test set is published, not promoted; --force promotes it.
+        var worse = Republished(shipped, next with { Version = "hog-64px-w0.25-29990102T000000Z", CreatedUtc = next.CreatedUtc.AddDays(1),
+            Evaluation = next.Evaluation! with { NormalizedError = next.Evaluation.NormalizedError + 0.01 } });
+        var gated = await registry.PublishAsync(worse);
+        Assert.False(gated.Promoted);
+        Assert.Contains("worse than the latest", gated.Reason);
+        Assert.Equal(next.Version, await registry.NewestVersionAsync("hog"));
+        Assert.NotNull(await registry.ReadManifestAsync("hog", "hog-64px-w0.25-29990102T000000Z")); // published all the same
+        var otherTestSet = Republished(shipped, next with { Version = "hog-64px-w0.25-29990103T000000Z", CreatedUtc = next.CreatedUtc.AddDays(2),
+            Evaluation = next.Evaluation with { TestImages = 7, NormalizedError = 0.1 } });
+        Assert.Contains("another test set", (await registry.PublishAsync(otherTestSet)).Reason);
+        Assert.True((await registry.PublishAsync(otherTestSet, force: true)).Promoted);
+        Assert.Equal("hog-64px-w0.25-29990103T000000Z", await registry.NewestVersionAsync("hog"));
+    }
+
+    private static string Republished(string checkpoint, FeatureInversion.Models.DecoderManifest manifest)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "fi-republished-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        File.Copy(Path.Combine(checkpoint, "weights.dat"), Path.Combine(dir, "weights.dat"));
+        File.WriteAllText(Path.Combine(dir, "manifest.json"), manifest.ToJson());
+        return dir;
     }
 
     private static int CountOf(string s, string what)
