@@ -75,6 +75,19 @@ module functions 'modules/functionapp.bicep' = {
   }
 }
 
+@description('Create the Event Grid subscription to the function app (after its code is deployed; see modules/eventgrid.bicep).')
+param deployEventSubscription bool = false
+
+module events 'modules/eventgrid.bicep' = {
+  name: 'eventgrid'
+  params: {
+    storageAccountName: storage.outputs.name
+    location: location
+    functionAppName: functions.outputs.name
+    deploySubscription: deployEventSubscription
+  }
+}
+
 module apps 'modules/containerapps.bicep' = {
   name: 'containerapps'
   dependsOn: [workerRoles, trainerRoles, workerAcrPull, trainerAcrPull, receiveJobs]

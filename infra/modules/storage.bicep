@@ -23,7 +23,7 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   parent: account
   name: 'default'
   properties: {
-    // Gives the blob trigger BlobCreated events and lets results be restored if deleted by mistake.
+    // Lets results be restored if deleted by mistake (BlobCreated events reach the trigger through modules/eventgrid.bicep).
     deleteRetentionPolicy: { enabled: true, days: 7 }
   }
 }

@@ -57,4 +57,17 @@ public class HostRegistrationTests
         Assert.Throws<ObjectDisposedException>(() => services.GetRequiredService<DecoderPool>());
         Assert.NotNull(pool);
     }
+
+    [Fact]
+    public void TheBlobTriggerIsFedByEventGridAsFlexConsumptionRequiresAndBindsAStream()
+    {
+        var method = typeof(FeatureInversion.Functions.ImageUploadedFunction).GetMethod("RunAsync")!;
+        var content = method.GetParameters()[0];
+        var trigger = (Microsoft.Azure.Functions.Worker.BlobTriggerAttribute)Attribute.GetCustomAttribute(content, typeof(Microsoft.Azure.Functions.Worker.BlobTriggerAttribute))!;
+        Assert.Equal(Microsoft.Azure.Functions.Worker.BlobTriggerSource.EventGrid, trigger.Source);
+        Assert.Equal(typeof(Stream), content.ParameterType); // streamed: over-limit blobs are refused without being read
+        string bicep = File.ReadAllText(Path.Combine(TestData.Root, "infra", "modules", "eventgrid.bicep"));
+        Assert.Contains("Microsoft.Storage.BlobCreated", bicep);
+        Assert.Contains("functionName=Host.Functions.ImageUploaded", bicep);
+    }
 }
