@@ -6,11 +6,20 @@ WORKDIR /src
 COPY . .
 RUN dotnet publish trainer/FeatureInversion.Trainer.csproj -c Release -o /app -p:TorchBackend=cuda
 
+# The .NET runtime comes from Microsoft's runtime image (a pinned tag, no install script piped into a shell); its
+# binaries are distribution-independent and need only ICU and the C++ runtime from the CUDA image's Ubuntu.
+FROM mcr.microsoft.com/dotnet/runtime:10.0 AS dotnet
+
 FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl libicu70 libgomp1 fonts-dejavu-core \
- && curl -sSL https://dot.net/v1/dotnet-install.sh | bash -s -- --channel 10.0 --runtime dotnet --install-dir /usr/share/dotnet \
- && ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates libicu70 libgomp1 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --uid 10001 --create-home --shell /usr/sbin/nologin app
+COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet
+RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet
 WORKDIR /app
 COPY --from=build /app .
+# Not root: the process needs only its own files and a writable home for the model cache and temporary files.
+USER 10001
+ENV HOME=/home/app Pipeline__ModelCacheDirectory=/home/app/models
 ENTRYPOINT ["dotnet", "FeatureInversion.Trainer.dll"]
 CMD ["retrain", "hog"]

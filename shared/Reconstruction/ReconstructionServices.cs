@@ -27,7 +27,16 @@ public static class ReconstructionServices
     public static IServiceCollection AddDecoderWorker(this IServiceCollection services)
     {
         services.Replace(ServiceDescriptor.Singleton(_ => CnnRepresentations.All()));
-        services.TryAddSingleton(sp => sp.GetRequiredService<JobQueuePair>().Source);
+        services.TryAddSingleton(sp =>
+        {
+            var source = sp.GetRequiredService<JobQueuePair>().Source;
+            if (source is ServiceBusJobSource bus)
+            {
+                var logger = sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ServiceBusJobSource>>();
+                bus.OnError = args => LogProcessorError(logger, args);
+            }
+            return source;
+        });
         services.TryAddSingleton(sp => sp.GetRequiredService<JobQueuePair>().DeadLetters);
         services.TryAddSingleton<DeadLetterRecorder>();
         services.TryAddSingleton(sp => WorkerDevice.From(sp.GetRequiredService<PipelineOptions>()));
@@ -39,4 +48,9 @@ public static class ReconstructionServices
         services.AddHostedService<JobWorkerService>();
         return services;
     }
+
+    /// <summary>A Service Bus processor error as a log entry: where it happened (entity, source) and the exception.</summary>
+    public static void LogProcessorError(Microsoft.Extensions.Logging.ILogger logger, Azure.Messaging.ServiceBus.ProcessErrorEventArgs args) =>
+        Microsoft.Extensions.Logging.LoggerExtensions.LogError(logger, args.Exception,
+            "Service Bus processor error in {ErrorSource} on {Entity} ({Namespace})", args.ErrorSource, args.EntityPath, args.FullyQualifiedNamespace);
 }

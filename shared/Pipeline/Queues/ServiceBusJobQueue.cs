@@ -37,7 +37,9 @@ public sealed class ServiceBusJobSource(ServiceBusClient client, string queueNam
         MaxAutoLockRenewalDuration = maxLockRenewal,
     };
 
-    public Action<ProcessErrorEventArgs>? OnError { get; init; }
+    /// <summary>Called with every error the processor reports (unreachable namespace, lost locks, handler faults); the
+    /// worker host logs them (<c>AddDecoderWorker</c>). Without it a worker pointed at a wrong namespace stays silent.</summary>
+    public Action<ProcessErrorEventArgs>? OnError { get; set; }
 
     public async Task RunAsync(IJobHandler handler, CancellationToken ct)
     {

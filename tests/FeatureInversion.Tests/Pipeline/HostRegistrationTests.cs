@@ -70,4 +70,39 @@ public class HostRegistrationTests
         Assert.Contains("Microsoft.Storage.BlobCreated", bicep);
         Assert.Contains("functionName=Host.Functions.ImageUploaded", bicep);
     }
+
+    [Fact]
+    public async Task TheWorkerLogsServiceBusProcessorErrors()
+    {
+        var logged = new List<string>();
+        await using var services = new ServiceCollection()
+            .AddLogging().AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(new CapturingLoggerProvider(logged))
+            .AddPipelineCore(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Pipeline:Device"] = "cpu", ["Pipeline:Queue"] = "servicebus",
+                ["Pipeline:ServiceBusConnectionString"] = "Endpoint=sb://unreachable.example/;SharedAccessKeyName=k;SharedAccessKey=a2V5",
+            }).Build())
+            .AddDecoderWorker().BuildServiceProvider();
+        var source = Assert.IsType<ServiceBusJobSource>(services.GetRequiredService<IJobSource>());
+        Assert.NotNull(source.OnError);
+        source.OnError!(new Azure.Messaging.ServiceBus.ProcessErrorEventArgs(new InvalidOperationException("namespace not found"),
+            Azure.Messaging.ServiceBus.ServiceBusErrorSource.Receive, "unreachable.example", "reconstruction-jobs", CancellationToken.None));
+        Assert.Contains(logged, l => l.Contains("Receive") && l.Contains("reconstruction-jobs") && l.Contains("namespace not found"));
+    }
+
+    private sealed class CapturingLoggerProvider(List<string> lines) : Microsoft.Extensions.Logging.ILoggerProvider
+    {
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(lines);
+        public void Dispose() { }
+
+        private sealed class Logger(List<string> lines) : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (lines) lines.Add($"{formatter(state, exception)} {exception?.Message}");
+            }
+        }
+    }
 }
