@@ -6,8 +6,8 @@ using Azure.Storage.Queues.Models;
 namespace FeatureInversion.Pipeline.Queues;
 
 /// <summary>
-/// Jobs on an Azure Storage queue (Azurite locally). A received message stays invisible for the visibility timeout;
-/// completing deletes it; a retry makes it visible again after a short back-off; a worker that stops mid-job leaves
+/// Jobs on an Azure Storage queue (Azurite locally). A received message stays invisible for the visibility timeout,
+/// renewed while its job runs; completing deletes it; a retry makes it visible again after a short back-off; a worker that stops mid-job leaves
 /// it to reappear when the timeout ends. Dead letters go to <c>{queue}-poison</c> with the reason, as the Functions
 /// storage-queue trigger does; as an <see cref="IDeadLetterSource"/> it hands them on and deletes each once handled.
 /// Storage queues have no duplicate detection: the worker's create-only result writes make a duplicate delivery
@@ -58,6 +58,25 @@ public sealed class StorageQueueJobQueue(QueueClient queue, QueueClient poison, 
 
     private async Task DeliverAsync(IJobHandler handler, QueueMessage message, CancellationToken ct)
     {
+        // While the handler runs, the message's invisibility is renewed every half timeout (as Service Bus renews its
+        // lock), so a job slower than the timeout is not handed to a second worker; a worker that dies stops renewing
+        // and the message reappears. Each renewal returns a new pop receipt, which settling must use.
+        string receipt = message.PopReceipt;
+        using var renewing = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var renewal = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(visibilityTimeout / 2, renewing.Token);
+                    var updated = await Queue.UpdateMessageAsync(message.MessageId, Volatile.Read(ref receipt), visibilityTimeout: visibilityTimeout, cancellationToken: renewing.Token);
+                    Volatile.Write(ref receipt, updated.Value.PopReceipt);
+                }
+            }
+            catch (OperationCanceledException) { }
+            catch (Azure.RequestFailedException) { } // the message is gone or was taken over: nothing left to renew
+        }, CancellationToken.None);
         JobOutcome outcome;
         try
         {
@@ -71,20 +90,32 @@ public sealed class StorageQueueJobQueue(QueueClient queue, QueueClient poison, 
         {
             outcome = JobOutcome.Retry(e.Message);
         }
-        // Settling must not be cut short by shutdown once the result is written.
-        switch (outcome.Disposition)
+        finally
         {
-            case JobDisposition.Complete:
-                await Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
-                break;
-            case JobDisposition.DeadLetter:
-                string record = JsonSerializer.Serialize(new { reason = outcome.Reason, deliveryCount = message.DequeueCount, body = message.Body.ToString() });
-                await Poison.SendMessageAsync(record, CancellationToken.None);
-                await Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
-                break;
-            default:
-                await Queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _retry.Delay((int)message.DequeueCount), cancellationToken: CancellationToken.None);
-                break;
+            renewing.Cancel();
+            await renewal;
+        }
+        // Settling must not be cut short by shutdown once the result is written.
+        try
+        {
+            switch (outcome.Disposition)
+            {
+                case JobDisposition.Complete:
+                    await Queue.DeleteMessageAsync(message.MessageId, receipt, CancellationToken.None);
+                    break;
+                case JobDisposition.DeadLetter:
+                    string record = JsonSerializer.Serialize(new { reason = outcome.Reason, deliveryCount = message.DequeueCount, body = message.Body.ToString() });
+                    await Poison.SendMessageAsync(record, CancellationToken.None);
+                    await Queue.DeleteMessageAsync(message.MessageId, receipt, CancellationToken.None);
+                    break;
+                default:
+                    await Queue.UpdateMessageAsync(message.MessageId, receipt, visibilityTimeout: _retry.Delay((int)message.DequeueCount), cancellationToken: CancellationToken.None);
+                    break;
+            }
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+            // Our receipt expired and another worker holds the message now: it will settle it (results are create-only).
         }
     }
 
