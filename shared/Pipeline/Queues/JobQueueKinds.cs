@@ -1,4 +1,3 @@
-using Azure.Identity;
 using Azure.Messaging.ServiceBus;
 using Azure.Storage.Queues;
 
@@ -35,7 +34,7 @@ public static class JobQueueKinds
         {
             var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
             var service = !string.IsNullOrEmpty(o.QueueConnectionString) ? new QueueServiceClient(o.QueueConnectionString, queueOptions)
-                : new QueueServiceClient(new Uri(o.QueueServiceUri!), new DefaultAzureCredential(), queueOptions);
+                : new QueueServiceClient(new Uri(o.QueueServiceUri!), PipelineCredential.Instance, queueOptions);
             var storage = StorageQueueJobQueue.Create(service, o.QueueName, TimeSpan.FromSeconds(o.VisibilityTimeoutSeconds), o.BatchSize, RetryPolicy.From(o));
             return new JobQueuePair(storage, storage, storage);
         });
@@ -45,7 +44,7 @@ public static class JobQueueKinds
         o =>
         {
             var client = !string.IsNullOrEmpty(o.ServiceBusConnectionString) ? new ServiceBusClient(o.ServiceBusConnectionString)
-                : new ServiceBusClient(o.ServiceBusNamespace, new DefaultAzureCredential());
+                : new ServiceBusClient(o.ServiceBusNamespace, PipelineCredential.Instance);
             var source = new ServiceBusJobSource(client, o.QueueName, ServiceBusJobSource.DefaultOptions(o.BatchSize, TimeSpan.FromMinutes(o.MaxLockRenewalMinutes)), RetryPolicy.From(o));
             return new JobQueuePair(new ServiceBusJobQueue(client.CreateSender(o.QueueName)), source, source);
         });

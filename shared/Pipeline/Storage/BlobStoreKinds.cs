@@ -1,4 +1,3 @@
-using Azure.Identity;
 using Azure.Storage.Blobs;
 
 namespace FeatureInversion.Pipeline.Storage;
@@ -18,7 +17,7 @@ public static class BlobStoreKinds
     public static BlobStoreKind Azure { get; } = new("azure", "Azure Blob Storage or Azurite",
         o => string.IsNullOrEmpty(o.BlobConnectionString) && string.IsNullOrEmpty(o.BlobServiceUri) ? "Storage 'azure' needs BlobConnectionString or BlobServiceUri." : null,
         o => new AzureBlobStore(!string.IsNullOrEmpty(o.BlobConnectionString) ? new BlobServiceClient(o.BlobConnectionString)
-            : new BlobServiceClient(new Uri(o.BlobServiceUri!), new DefaultAzureCredential())));
+            : new BlobServiceClient(new Uri(o.BlobServiceUri!), PipelineCredential.Instance)));
 
     public static IReadOnlyDictionary<string, BlobStoreKind> All { get; } =
         new[] { Local, Azure }.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
