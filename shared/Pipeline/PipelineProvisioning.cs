@@ -10,13 +10,15 @@ public sealed record ContainerNeed(Func<PipelineOptions, string> Name);
 
 /// <summary>
 /// Creates what the host needs before it runs, when the host starts (never inside a DI factory): the blob
-/// containers its services write to and the queue, where the queue kind needs creating (storage queues).
+/// containers its services write to and the queue, where the queue kind needs creating (storage queues). Logs the
+/// effective settings first, secrets redacted.
 /// </summary>
 public sealed class PipelineProvisioning(IBlobStore store, JobQueuePair queues, IEnumerable<ContainerNeed> containers, PipelineOptions options,
     ILogger<PipelineProvisioning> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        logger.LogInformation("Pipeline settings: {Settings}", PipelineOptionsDescription.Describe(options));
         var names = containers.Select(c => c.Name(options)).Distinct().ToList();
         await store.EnsureContainersAsync(names, cancellationToken);
         if (queues.Queue is IProvisionedQueue queue) await queue.EnsureCreatedAsync(cancellationToken);

@@ -105,4 +105,23 @@ public class HostRegistrationTests
             }
         }
     }
+
+    [Fact]
+    public void TheEffectiveSettingsAreDescribedWithSecretsRedacted()
+    {
+        var options = new PipelineOptions
+        {
+            BlobConnectionString = "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=c2VjcmV0S2V5;EndpointSuffix=core.windows.net",
+            ServiceBusConnectionString = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=dG9wc2VjcmV0",
+            Queue = "servicebus", MaxDeliveries = 7,
+        };
+        string text = PipelineOptionsDescription.Describe(options);
+        Assert.DoesNotContain("c2VjcmV0S2V5", text);
+        Assert.DoesNotContain("dG9wc2VjcmV0", text);
+        Assert.Contains("AccountKey=***", text);
+        Assert.Contains("AccountName=acct", text);
+        Assert.Contains("MaxDeliveries=7", text);
+        Assert.Contains("Representations=[hog, sift-grid, lbp]", text);
+        Assert.Equal("https://a.blob.core.windows.net/c/b?sv=1&sig=***", PipelineOptionsDescription.Redact("https://a.blob.core.windows.net/c/b?sv=1&sig=abc%2F"));
+    }
 }
