@@ -27,6 +27,29 @@ public static class DecoderEvaluation
     {
         int size = network.Spec.ImageSize;
         int evalSize = evaluationSize ?? size;
+        var (targets, photos, features) = TestSet(network.Spec.Representation, testDirectory, size, perPhoto, evalSize);
+        var reconstructions = DecoderInference.Decode(network, features, evalSize);
+
+        var t = targets.Select(i => i.Planes).ToList();
+        var r = reconstructions.Select(i => i.Planes).ToList();
+        if (meanImage is not null && meanImage.Length != t[0].Length) throw new ArgumentException("Mean image does not have the evaluation size.");
+        var record = Evaluation.Record(t, r, evalSize, meanImage, testDirectory, photos);
+        double norm = record.MeanPairwiseDistance;
+        var report = new EvaluationReport(manifest.Version, network.Spec.Representation.Name, size, evalSize, t.Count,
+            record.NormalizedError, record.Psnr, record.Ssim, meanImage is null ? null : record.MeanImageBaselineError, record.ColorGain,
+            record.PerPhoto!, t.Zip(r).Select(p => ReconstructionMetrics.Distance(p.First, p.Second) / norm).ToList());
+        return (report, targets, reconstructions, features);
+    }
+
+    /// <summary>
+    /// The test crops of a folder as every evaluation here uses them: <paramref name="perPhoto"/> crops per photograph at
+    /// <paramref name="evaluationSize"/> (the targets), the photo each crop comes from, and the representation's features
+    /// of each crop at the decoder's <paramref name="size"/> (resized first when the evaluation size is larger).
+    /// </summary>
+    public static (List<ColorImage> Targets, List<string> PhotoOfCrop, List<FeatureMap> Features) TestSet(
+        RepresentationDescriptor representation, string testDirectory, int size, int perPhoto, int? evaluationSize = null)
+    {
+        int evalSize = evaluationSize ?? size;
         if (evalSize < size) throw new ArgumentException($"Evaluation size {evalSize} is smaller than the decoder's {size}.");
         List<ColorImage> targets;
         List<string> photos;
@@ -36,21 +59,12 @@ public static class DecoderEvaluation
             photos = sampler.Files.Select(f => Path.GetFileNameWithoutExtension(f)).ToList();
         }
         var inputs = evalSize == size ? targets : targets.Select(t => ImageFiles.Resize(t, size, size)).ToList();
-
-        var representation = network.Spec.Representation.Create();
-        List<FeatureMap> features;
-        try { features = inputs.Select(i => representation.Extract(i)).ToList(); }
-        finally { (representation as IDisposable)?.Dispose(); }
-        var reconstructions = DecoderInference.Decode(network, features, evalSize);
-
-        var t = targets.Select(i => i.Planes).ToList();
-        var r = reconstructions.Select(i => i.Planes).ToList();
-        if (meanImage is not null && meanImage.Length != t[0].Length) throw new ArgumentException("Mean image does not have the evaluation size.");
-        var record = Evaluation.Record(t, r, evalSize, meanImage, testDirectory, Enumerable.Range(0, t.Count).Select(i => photos[i / perPhoto]).ToList());
-        double norm = record.MeanPairwiseDistance;
-        var report = new EvaluationReport(manifest.Version, network.Spec.Representation.Name, size, evalSize, t.Count,
-            record.NormalizedError, record.Psnr, record.Ssim, meanImage is null ? null : record.MeanImageBaselineError, record.ColorGain,
-            record.PerPhoto!, t.Zip(r).Select(p => ReconstructionMetrics.Distance(p.First, p.Second) / norm).ToList());
-        return (report, targets, reconstructions, features);
+        var extractor = representation.Create();
+        try
+        {
+            var features = inputs.Select(i => extractor.Extract(i)).ToList();
+            return (targets, Enumerable.Range(0, targets.Count).Select(i => photos[i / perPhoto]).ToList(), features);
+        }
+        finally { (extractor as IDisposable)?.Dispose(); }
     }
 }

@@ -38,9 +38,9 @@ public static class FeatureExport
     {
         var descriptor = representation.Equals(SiftKeypoints, StringComparison.OrdinalIgnoreCase) ? null : registry.Get(representation); // unknown names fail before decoding
         var gray = ImageFiles.LoadGray(imagePath, LimitsFor(descriptor, memoryBudgetBytes));
-        try { descriptor?.OutputShape(gray.Width, gray.Height); }
-        catch (ArgumentException e) { throw new InvalidImageException($"{Path.GetFileName(imagePath)}: {e.Message}", e); }
-        if (descriptor is null) FeatureInput.EnsureSizeOf(SiftKeypoints, Path.GetFileName(imagePath), gray.Width, gray.Height, Sift.SiftDetector.MinimumSide);
+        string file = Path.GetFileName(imagePath);
+        if (descriptor is not null) descriptor.EnsureAccepts(file, gray.Width, gray.Height);
+        else FeatureInput.ForFile(file, () => FeatureInput.EnsureSize(SiftKeypoints, gray.Width, gray.Height, Sift.SiftDetector.MinimumSide));
         if (descriptor is null)
         {
             var frames = new SiftDetector().Detect(gray);

@@ -15,11 +15,12 @@ internal static class FeatureInput
         image.EnsureFinite();
     }
 
-    /// <summary>As <see cref="EnsureSize"/> for a named input file: the message names it (CLI and pipeline refusals alike).</summary>
-    public static void EnsureSizeOf(string representation, string file, int width, int height, int minSide)
+    /// <summary>Runs a size check for the image file <paramref name="file"/>: its refusal becomes an
+    /// <see cref="InvalidImageException"/> naming the file (the CLI's message, which the pipeline records too).</summary>
+    public static void ForFile(string file, Action check)
     {
-        if (width < minSide || height < minSide)
-            throw new InvalidImageException($"{file}: {representation}: image {width}x{height} is smaller than the minimum {minSide}x{minSide}.");
+        try { check(); }
+        catch (ArgumentException e) { throw new InvalidImageException($"{file}: {e.Message}", e); }
     }
 
     public static void EnsureSize(string representation, int width, int height, int minSide)

@@ -43,6 +43,20 @@ public sealed class RepresentationDescriptor
     /// <summary>Output shape for an image of the given size; throws when the image is too small.</summary>
     public FeatureShape OutputShape(int width, int height) => _probe.Value.OutputShape(width, height);
 
+    /// <summary>Refuses an image file of this size that the representation cannot take (smaller than a cell; for CNN
+    /// layers, not square), with an <see cref="FeatureInversion.Imaging.InvalidImageException"/> naming the file.</summary>
+    public void EnsureAccepts(string file, int width, int height) => FeatureInput.ForFile(file, () => OutputShape(width, height));
+
+    /// <summary>As <see cref="EnsureAccepts(string, int, int)"/> for a photo whose decoder view (its centred square) is
+    /// used: hand-designed representations are asked about the whole image, as the CLI computes them; CNN layers
+    /// about the centred square, the only thing they are shown.</summary>
+    public void EnsureAccepts(string file, FeatureInversion.Imaging.ImageHeader header)
+    {
+        int side = Math.Min(header.Width, header.Height);
+        if (Kind == RepresentationKind.HandDesigned) EnsureAccepts(file, header.Width, header.Height);
+        else EnsureAccepts(file, side, side);
+    }
+
     /// <summary>A new extractor (keeps scratch buffers between calls; use one per thread).</summary>
     public IFeatureRepresentation Create() => _factory();
 

@@ -40,11 +40,36 @@ public static class ImageFiles
         limits ??= ImageLimits.Default;
         if (bytes.IsEmpty) throw new InvalidImageException($"{name}: empty file.");
         if (bytes.Length > limits.MaxBytes) throw new InvalidImageException($"{name}: {bytes.Length} bytes exceeds the {limits.MaxBytes}-byte limit.");
+        ImageHeader header;
+        using (var stream = AsStream(bytes)) header = Identify(stream, name, limits);
+        string? problem = JpegIntegrity.Problem(bytes.Span) ?? PngIntegrity.Problem(bytes) ?? BmpIntegrity.Problem(bytes.Span);
+        if (problem is not null) throw new InvalidImageException($"{name}: corrupt image data ({problem}).");
+        return header;
+    }
+
+    /// <summary>
+    /// A file's header checked against the size limits, reading only as far as the header (no completeness check: that
+    /// needs the whole file and comes with <see cref="Inspect"/> when the file is decoded). For planning, e.g. the
+    /// training pool's layout, before any photo is decoded.
+    /// </summary>
+    public static ImageHeader ReadHeader(string path, ImageLimits? limits = null)
+    {
+        limits ??= ImageLimits.Default;
+        string name = Path.GetFileName(path);
+        long length = new FileInfo(path).Length;
+        if (length == 0) throw new InvalidImageException($"{name}: empty file.");
+        if (length > limits.MaxBytes) throw new InvalidImageException($"{name}: {length} bytes exceeds the {limits.MaxBytes}-byte limit.");
+        using var stream = File.OpenRead(path);
+        return Identify(stream, name, limits);
+    }
+
+    /// <summary>The header (size, format, orientation) from ImageSharp's Identify, refused above the limits.</summary>
+    private static ImageHeader Identify(Stream stream, string name, ImageLimits limits)
+    {
         IImageInfo? info;
         SixLabors.ImageSharp.Formats.IImageFormat? format;
         try
         {
-            using var stream = AsStream(bytes);
             info = Image.Identify(Decoding, stream, out format);
         }
         catch (Exception e) when (e is ImageFormatException or NotSupportedException or InvalidMemoryOperationException or ArgumentException)
@@ -54,10 +79,7 @@ public static class ImageFiles
         if (info is null || format is null) throw new InvalidImageException($"{name}: not a recognised image format.");
         if (info.Width <= 0 || info.Height <= 0) throw new InvalidImageException($"{name}: corrupt image data (size {info.Width}x{info.Height}).");
         if (limits.Refusal(info.Width, info.Height) is { } refusal) throw new InvalidImageException($"{name}: {refusal}.");
-        string? problem = JpegIntegrity.Problem(bytes.Span) ?? PngIntegrity.Problem(bytes) ?? BmpIntegrity.Problem(bytes.Span);
-        if (problem is not null) throw new InvalidImageException($"{name}: corrupt image data ({problem}).");
-        int orientation = OrientationOf(info);
-        return new ImageHeader(info.Width, info.Height, format.Name, orientation);
+        return new ImageHeader(info.Width, info.Height, format.Name, OrientationOf(info));
     }
 
     public static ColorImage Load(string path, ImageLimits? limits = null) => Decode(ReadFile(path, limits), Path.GetFileName(path), limits);
@@ -108,8 +130,7 @@ public static class ImageFiles
         {
             for (int y = 0; y < rows.Height; y++)
             {
-                var row = rows.GetRowSpan(y);
-                for (int x = 0; x < row.Length; x++) { r[x] = row[x].R / 255f; g[x] = row[x].G / 255f; b[x] = row[x].B / 255f; }
+                Rgb24Pixels.Unpack(rows.GetRowSpan(y), r, g, b);
                 Grayscale.Fill(r, g, b, gray.Pixels.AsSpan(y * rows.Width, rows.Width));
             }
         });
@@ -146,20 +167,12 @@ public static class ImageFiles
         // The displayed square's corners in stored pixels: the same square, flipped or turned.
         var (ax, ay) = ExifOrientation.StoredOf(header.Orientation, dx0, dy0, header.StoredWidth, header.StoredHeight);
         var (bx, by) = ExifOrientation.StoredOf(header.Orientation, dx0 + side - 1, dy0 + side - 1, header.StoredWidth, header.StoredHeight);
-        byte[]? copy = null;
-        if (!image.DangerousTryGetSinglePixelMemory(out var memory))
-        {
-            copy = new byte[3L * image.Width * image.Height];
-            image.CopyPixelDataTo(copy);
-        }
         var views = new Dictionary<int, ColorImage>();
-        foreach (int size in sizes.Distinct())
+        WithPixels(image, pixels =>
         {
-            var view = new ColorImage(size, size);
-            ReadOnlySpan<byte> pixels = copy is null ? MemoryMarshal.AsBytes(memory.Span) : copy;
-            new TentResampler(size).Render(pixels, image.Width, Math.Min(ax, bx), Math.Min(ay, by), side, false, view.Planes);
-            views[size] = ExifOrientation.Apply(view, header.Orientation);
-        }
+            foreach (int size in sizes.Distinct())
+                views[size] = ExifOrientation.Apply(RenderSquare(pixels, image.Width, Math.Min(ax, bx), Math.Min(ay, by), side, size), header.Orientation);
+        });
         return (views, header);
     }
 
@@ -171,21 +184,29 @@ public static class ImageFiles
     public static ColorImage CenterSquare(ColorImage photo, int size)
     {
         int side = Math.Min(photo.Width, photo.Height);
-        int x0 = (photo.Width - side) / 2, y0 = (photo.Height - side) / 2;
-        var pixels = new byte[3 * side * side];
-        int plane = photo.Width * photo.Height;
-        for (int y = 0; y < side; y++)
-        {
-            for (int x = 0; x < side; x++)
-            {
-                int src = (y0 + y) * photo.Width + x0 + x, dst = 3 * (y * side + x);
-                pixels[dst] = Rgb24Pixels.ToByte(photo.Planes[src]);
-                pixels[dst + 1] = Rgb24Pixels.ToByte(photo.Planes[plane + src]);
-                pixels[dst + 2] = Rgb24Pixels.ToByte(photo.Planes[2 * plane + src]);
-            }
-        }
+        using var rgb = Rgb24Pixels.ToImage(photo);
+        ColorImage? view = null;
+        WithPixels(rgb, pixels => view = RenderSquare(pixels, rgb.Width, (photo.Width - side) / 2, (photo.Height - side) / 2, side, size));
+        return view!;
+    }
+
+    private delegate void PixelAction(ReadOnlySpan<byte> pixels);
+
+    /// <summary>An image's pixels as one span of R, G, B bytes: its own buffer when contiguous (the decoding
+    /// configuration asks for that), else a copy.</summary>
+    private static void WithPixels(Image<Rgb24> image, PixelAction action)
+    {
+        if (image.DangerousTryGetSinglePixelMemory(out var memory)) { action(MemoryMarshal.AsBytes(memory.Span)); return; }
+        var copy = new byte[3L * image.Width * image.Height];
+        image.CopyPixelDataTo(copy);
+        action(copy);
+    }
+
+    /// <summary>The square (x, y, side) of an image <paramref name="stride"/> pixels wide, resized to size × size by the <see cref="TentResampler"/>.</summary>
+    private static ColorImage RenderSquare(ReadOnlySpan<byte> pixels, int stride, int x, int y, int side, int size)
+    {
         var view = new ColorImage(size, size);
-        new TentResampler(size).Render(pixels, side, 0, 0, side, false, view.Planes);
+        new TentResampler(size).Render(pixels, stride, x, y, side, false, view.Planes);
         return view;
     }
 

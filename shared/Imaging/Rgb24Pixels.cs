@@ -19,18 +19,21 @@ public static class Rgb24Pixels
             for (int y = 0; y < rows.Height; y++)
             {
                 var row = rows.GetRowSpan(y);
-                var r = planes.AsSpan(y * rows.Width, row.Length);
-                var g = planes.AsSpan(plane + y * rows.Width, row.Length);
-                var b = planes.AsSpan(2 * plane + y * rows.Width, row.Length);
-                for (int x = 0; x < row.Length; x++)
-                {
-                    r[x] = row[x].R / 255f;
-                    g[x] = row[x].G / 255f;
-                    b[x] = row[x].B / 255f;
-                }
+                Unpack(row, planes.AsSpan(y * rows.Width, row.Length), planes.AsSpan(plane + y * rows.Width, row.Length), planes.AsSpan(2 * plane + y * rows.Width, row.Length));
             }
         });
         return color;
+    }
+
+    /// <summary>One row of pixels as three planes of values in [0, 1].</summary>
+    public static void Unpack(ReadOnlySpan<Rgb24> row, Span<float> r, Span<float> g, Span<float> b)
+    {
+        for (int x = 0; x < row.Length; x++)
+        {
+            r[x] = row[x].R / 255f;
+            g[x] = row[x].G / 255f;
+            b[x] = row[x].B / 255f;
+        }
     }
 
     public static Image<Rgb24> ToImage(ColorImage image)

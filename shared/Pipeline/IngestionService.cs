@@ -83,7 +83,7 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         return record;
     }
 
-    private ImageLimits Limits => new() { MaxBytes = options.MaxImageBytes, MaxPixels = options.MaxImagePixels };
+    private ImageLimits Limits => options.ToImageLimits();
 
     /// <summary>The refusal as the CLI words it ("name: reason.").</summary>
     private static string Reason(InvalidImageException e, string imageBlob) =>
@@ -118,21 +118,9 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
     {
         var sizes = plans.Plans.Select(p => p.Manifest.ImageSize).Distinct().ToList();
         var (views, header) = ImageFiles.DecodeViews(content, imageBlob, sizes, Limits);
-        foreach (var rep in options.Representations.Select(representations.Get)) EnsureLargeEnough(rep, imageBlob, header);
+        // An image smaller than a representation's cell is refused with the CLI's message (its view would be enlarged from a few pixels).
+        foreach (var rep in options.Representations.Select(representations.Get)) rep.EnsureAccepts(imageBlob, header);
         return (views, header);
-    }
-
-    /// <summary>Refuses an image smaller than the representation's cell, with the CLI's message. Hand-designed
-    /// representations are asked about the whole image (as the CLI computes them), CNN layers about the centred square.</summary>
-    public static void EnsureLargeEnough(RepresentationDescriptor representation, string name, ImageHeader header)
-    {
-        int side = Math.Min(header.Width, header.Height);
-        try
-        {
-            if (representation.Kind == RepresentationKind.HandDesigned) representation.OutputShape(header.Width, header.Height);
-            else representation.OutputShape(side, side);
-        }
-        catch (ArgumentException e) { throw new InvalidImageException($"{name}: {e.Message}", e); }
     }
 
     private async Task<AcceptedUpload> AcceptAsync(string imageBlob, string imageId, Dictionary<int, ColorImage> views, ImageHeader header,

@@ -29,6 +29,9 @@ public sealed class PipelineOptions
     /// decode costs about 3 bytes per pixel, up to 9 for progressive JPEGs (docs/reliability.md).</summary>
     [Range(1, 268_435_456)] public long MaxImagePixels { get; set; } = 40_000_000;
 
+    /// <summary>The upload limits (<see cref="MaxImageBytes"/>, <see cref="MaxImagePixels"/>) as the image reader takes them.</summary>
+    public FeatureInversion.Imaging.ImageLimits ToImageLimits() => new() { MaxBytes = MaxImageBytes, MaxPixels = MaxImagePixels };
+
     /// <summary>A job that failed this many deliveries is dead-lettered with its last error; a delivery beyond it (the
     /// earlier ones crashed the worker) is dead-lettered before it is processed. Service Bus queues are created with
     /// this max delivery count plus one, so the broker dead-letters only what no worker could settle.</summary>

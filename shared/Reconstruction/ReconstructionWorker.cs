@@ -125,10 +125,9 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         }
         var imageBytes = await store.TryReadAsync(options.ImagesContainer, job.ImageBlob, ct)
             ?? throw new InvalidJobException($"image blob '{job.ImageBlob}' no longer exists");
-        ColorImage photo;
-        try { photo = ImageFiles.Decode(imageBytes, job.ImageBlob); }
+        ColorImage original; // the same view ingestion makes: decoded at 3 bytes per pixel, no full-resolution floats
+        try { original = ImageFiles.DecodeView(imageBytes, job.ImageBlob, size, options.ToImageLimits()).View; }
         catch (InvalidImageException e) { throw new InvalidJobException(e.Message, e); }
-        var original = ImageFiles.CenterSquare(photo, size);
         await store.WriteAsync(options.ResultsContainer, originalBlob, ImageFiles.EncodePng(original), ContentTypes.Png, overwrite: false, ct);
         return original;
     }

@@ -7,7 +7,6 @@ using FeatureInversion.Decoders;
 using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Features;
 using FeatureInversion.Imaging;
-using FeatureInversion.Training.Data;
 
 namespace FeatureInversion.Trainer.Verbs;
 
@@ -46,12 +45,7 @@ internal sealed class OptimizeVerb : IVerb
         var representation = CommonOptions.Resolve(registry, parse.GetValue(_representation)!);
         var device = TorchDevices.Resolve(parse.GetValue(_device));
         int size = parse.GetValue(_size);
-        List<ColorImage> targets;
-        using (var sampler = new CropSampler(CommonOptions.ExistingFolder(parse.GetValue(_test)!).FullName, size))
-            targets = sampler.Evaluation(parse.GetValue(_perPhoto));
-        var extractor = representation.Create();
-        var features = targets.Select(t => extractor.Extract(t)).ToList();
-        (extractor as IDisposable)?.Dispose();
+        var (targets, _, features) = DecoderEvaluation.TestSet(representation, CommonOptions.ExistingFolder(parse.GetValue(_test)!).FullName, size, parse.GetValue(_perPhoto));
         var planes = targets.Select(t => t.Planes).ToList();
         double n = ReconstructionMetrics.MeanPairwiseDistance(planes);
 

@@ -39,7 +39,7 @@ internal sealed class ReconstructVerb : IVerb
             {
                 // The decoder's view, decoded at 3 bytes per photo pixel; photos smaller than a feature cell are refused as everywhere.
                 var (view, header) = ImageFiles.DecodeView(ImageFiles.ReadFile(input.FullName), input.Name, network.Spec.ImageSize);
-                FeatureInversion.Pipeline.IngestionService.EnsureLargeEnough(network.Spec.Representation, input.Name, header);
+                network.Spec.Representation.EnsureAccepts(input.Name, header);
                 image = DecoderInference.FromPhoto(network, view).Reconstruction;
             }
             ImageFiles.SavePng(image, output.FullName);

@@ -21,8 +21,9 @@ public static class FeatureAnalyses
     public static (IReadOnlyList<FeatureChangeError> Errors, byte[] Sheet) Changes(DecoderNetwork network, DecoderManifest manifest, string testDirectory,
         IReadOnlyList<Perturbation> changes, int perPhoto = 10, int sheetRows = 4)
     {
-        var (_, targets, _, features) = DecoderEvaluation.Run(network, manifest, testDirectory, perPhoto);
+        var (targets, _, features) = DecoderEvaluation.TestSet(network.Spec.Representation, testDirectory, network.Spec.ImageSize, perPhoto);
         var planes = targets.Select(t => t.Planes).ToList();
+        double n = ReconstructionMetrics.MeanPairwiseDistance(planes); // once: it is quadratic in the crops
         var errors = new List<FeatureChangeError>();
         var reconstructions = new List<List<ColorImage>>();
         foreach (var change in changes)
@@ -31,7 +32,7 @@ public static class FeatureAnalyses
             var decoded = DecoderInference.Decode(network, changed);
             reconstructions.Add(decoded);
             errors.Add(new FeatureChangeError(manifest.Version, network.Spec.Representation.Name, change.Name,
-                ReconstructionMetrics.NormalizedError(planes, decoded.Select(d => d.Planes).ToList())));
+                planes.Zip(decoded).Average(p => ReconstructionMetrics.Distance(p.First, p.Second.Planes)) / n));
         }
         var picks = Spread(targets.Count, sheetRows);
         var rows = picks.Select(i => (IReadOnlyList<ColorImage>)[targets[i], .. reconstructions.Select(r => r[i])]).ToList();

@@ -68,8 +68,9 @@ public sealed class FeatureSampler
         {
             if (random.NextDouble() >= _nonZero[d]) continue;
             double u = random.NextDouble();
-            int b = Array.FindIndex(_binCdf[d], c => c >= u);
-            if (b < 0) b = _binCdf[d].Length - 1;
+            var cdf = _binCdf[d];
+            int b = 0;
+            while (b < cdf.Length - 1 && cdf[b] < u) b++;
             var edges = _binEdges[d];
             x[d] = (float)(alpha * (edges[b] + random.NextDouble() * (edges[b + 1] - edges[b])));
         }

@@ -33,11 +33,13 @@ public sealed class LocalBlobStore(string root) : IBlobStore
         if (System.Text.Encoding.UTF8.GetByteCount(segment) <= MaxFileNameBytes - 32 && segment.IndexOf(Path.DirectorySeparatorChar) < 0) return segment;
         string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(segment)))[..16];
         var prefix = new System.Text.StringBuilder();
+        int bytes = 0;
         foreach (var rune in segment.EnumerateRunes())
         {
             if (rune.Value == Path.DirectorySeparatorChar) continue;
-            if (System.Text.Encoding.UTF8.GetByteCount(prefix.ToString()) + rune.Utf8SequenceLength > 120) break;
+            if (bytes + rune.Utf8SequenceLength > 120) break;
             prefix.Append(rune.ToString());
+            bytes += rune.Utf8SequenceLength;
         }
         return $"{prefix}~{hash}";
     }

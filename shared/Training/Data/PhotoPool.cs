@@ -115,7 +115,7 @@ public sealed unsafe class PhotoPool : IDisposable
         long offset = 0;
         foreach (var file in files)
         {
-            var info = ImageFiles.Inspect(ImageFiles.ReadFile(file), System.IO.Path.GetFileName(file)); // limits and completeness, upright size
+            var info = ImageFiles.ReadHeader(file); // size limits and upright size; completeness is checked when decoded below
             var (w, h) = Reduced(info.Width, info.Height, shortSide);
             entries.Add(new Entry(file, w, h, offset));
             offset += 3L * w * h;
