@@ -45,12 +45,50 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
             ["Pipeline__BatchSize"] = "2", ["Pipeline__BatchWindowMilliseconds"] = "150", ["Pipeline__RetryDelayMilliseconds"] = "200",
         };
         var process = Process.Start(MeasuredProcess.StartInfo("FeatureInversion.Worker.dll", [], environment))!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Output.WriteLine($"[{name}] {e.Data}"); };
+        // Only warnings, errors and the worker's last lines reach the test output: CI shows the tail of a failure,
+        // and a full job log would push the assertion and the progress lines out of it.
+        var log = new WorkerLog(name);
+        _logs.Add(log);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null && log.Add(e.Data)) Output.WriteLine($"[{name}] {e.Data}"); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Output.WriteLine($"[{name}!] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
     }
+
+    private readonly System.Collections.Concurrent.ConcurrentBag<WorkerLog> _logs = [];
+
+    /// <summary>Counts a worker's job lines and keeps its last ones; says which lines are worth showing at once.</summary>
+    private sealed class WorkerLog(string name)
+    {
+        private readonly Queue<string> _last = new();
+        private bool _showNext;
+        public int Processed, AlreadyDone, Problems;
+
+        public bool Add(string line)
+        {
+            lock (_last)
+            {
+                _last.Enqueue(line);
+                if (_last.Count > 8) _last.Dequeue();
+                if (line.Contains(" error ", StringComparison.Ordinal) && line.Contains(" ms", StringComparison.Ordinal)) Processed++;
+                if (line.Contains("already has its result", StringComparison.Ordinal)) AlreadyDone++;
+                bool show = _showNext;
+                _showNext = line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal);
+                if (_showNext) Problems++;
+                return (show || _showNext) && Problems <= 10;
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (_last) return $"{name}: {Processed} processed, {AlreadyDone} already done, {Problems} warnings; last lines:\n  " + string.Join("\n  ", _last);
+        }
+    }
+
+    private async Task<string> ProgressAsync(IBlobStore store, StorageQueueJobQueue queue, PipelineOptions options, Stopwatch clock) =>
+        $"{clock.Elapsed.TotalSeconds:F0} s: {(await MetricsAsync(store, options, "kill")).Count} results, " +
+        $"queue ~{(await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount}, poison ~{(await queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount}";
 
     private static async Task<List<string>> MetricsAsync(IBlobStore store, PipelineOptions options, string batch) =>
         (await store.ListAsync(options.ResultsContainer, batch + "/")).Where(n => n.EndsWith("Z.json", StringComparison.Ordinal)).ToList();
@@ -86,11 +124,17 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
 
         using var a = StartWorker(options, "a");
         using var b = StartWorker(options, "b");
+        var run = Stopwatch.StartNew();
         try
         {
             var statuses = await bed.Results.GetAsync(names[0]); // warm-up of the query
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(6); // CI runs other process-spawning tests beside this one
-            while ((await MetricsAsync(store, options, "kill")).Count < jobs && DateTime.UtcNow < deadline) await Task.Delay(250);
+            var report = TimeSpan.FromSeconds(20);
+            while ((await MetricsAsync(store, options, "kill")).Count < jobs && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(250);
+                if (run.Elapsed > report) { Output.WriteLine(await ProgressAsync(store, queue, options, run)); report += TimeSpan.FromSeconds(20); }
+            }
             // The duplicates and the killed worker's messages drain too.
             while ((await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0 && DateTime.UtcNow < deadline) await Task.Delay(250);
         }
@@ -98,6 +142,8 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
         {
             a.Kill();
             b.Kill();
+            Output.WriteLine("at the end, " + await ProgressAsync(store, queue, options, run));
+            foreach (var log in _logs) Output.WriteLine(log.ToString());
         }
 
         var metrics = await MetricsAsync(store, options, "kill");
