@@ -16,7 +16,18 @@ public sealed class JobWorkerService(IJobSource source, IDeadLetterSource deadLe
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         logger.LogInformation("Decoder worker started on {Device}", device.Device.type);
-        await Task.WhenAll(source.RunAsync(worker, stoppingToken), deadLetters.RunAsync(recorder, stoppingToken), gallery.RunAsync(stoppingToken));
+        Task[] loops = [source.RunAsync(worker, stoppingToken), deadLetters.RunAsync(recorder, stoppingToken), gallery.RunAsync(stoppingToken)];
+        var first = await Task.WhenAny(loops);
+        if (!stoppingToken.IsCancellationRequested)
+        {
+            // Each loop runs until shutdown; one that ends early would leave a process that looks alive and consumes
+            // nothing. Stop the host instead, so that the container is restarted.
+            string which = first == loops[0] ? "job" : first == loops[1] ? "dead-letter" : "gallery";
+            logger.LogCritical(first.Exception?.GetBaseException(), "The {Loop} loop ended before shutdown; stopping the worker", which);
+            Environment.ExitCode = 1; // the host stops on this service's exception; a non-zero exit restarts the replica
+            throw new InvalidOperationException($"The {which} loop ended before shutdown", first.Exception?.GetBaseException());
+        }
+        await Task.WhenAll(loops);
         logger.LogInformation("Decoder worker stopped");
     }
 }

@@ -35,6 +35,11 @@ public static class ReconstructionServices
                 var logger = sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ServiceBusJobSource>>();
                 bus.OnError = args => LogProcessorError(logger, args);
             }
+            if (source is StorageQueueJobQueue storage)
+            {
+                var logger = sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<StorageQueueJobQueue>>();
+                storage.OnError = (what, e) => Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, e, "Storage queue error while {Operation}; going on", what);
+            }
             return source;
         });
         services.TryAddSingleton(sp => sp.GetRequiredService<JobQueuePair>().DeadLetters);

@@ -35,7 +35,8 @@ public static class JobQueueKinds
             var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
             var service = !string.IsNullOrEmpty(o.QueueConnectionString) ? new QueueServiceClient(o.QueueConnectionString, queueOptions)
                 : new QueueServiceClient(new Uri(o.QueueServiceUri!), PipelineCredential.Instance, queueOptions);
-            var storage = StorageQueueJobQueue.Create(service, o.QueueName, TimeSpan.FromSeconds(o.VisibilityTimeoutSeconds), o.BatchSize, RetryPolicy.From(o));
+            var storage = new StorageQueueJobQueue(service.GetQueueClient(o.QueueName), service.GetQueueClient(o.QueueName + "-poison"),
+                TimeSpan.FromSeconds(o.VisibilityTimeoutSeconds), o.BatchSize, RetryPolicy.From(o)) { MaxRenewal = TimeSpan.FromMinutes(o.MaxLockRenewalMinutes) };
             return new JobQueuePair(storage, storage, storage);
         });
 

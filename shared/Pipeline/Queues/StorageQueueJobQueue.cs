@@ -22,6 +22,10 @@ public sealed class StorageQueueJobQueue(QueueClient queue, QueueClient poison, 
     public QueueClient Poison { get; } = poison;
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How long a running job's message is kept invisible at most (as Service Bus's lock renewal limit), so a
+    /// handler that hangs gives its message back instead of holding it for ever.</summary>
+    public TimeSpan MaxRenewal { get; init; } = TimeSpan.FromMinutes(30);
+
     public static StorageQueueJobQueue Create(QueueServiceClient service, string queueName, TimeSpan visibilityTimeout, int concurrency = 16, RetryPolicy? retry = null) =>
         new(service.GetQueueClient(queueName), service.GetQueueClient(queueName + "-poison"), visibilityTimeout, concurrency, retry);
 
@@ -33,22 +37,43 @@ public sealed class StorageQueueJobQueue(QueueClient queue, QueueClient poison, 
 
     public Task EnqueueAsync(ReconstructionJob job, CancellationToken ct = default) => Queue.SendMessageAsync(job.ToJson(), ct);
 
+    /// <summary>Called with every failure of the receive loop or of settling (the loop backs off and goes on).</summary>
+    public Action<string, Exception>? OnError { get; set; }
+
     public async Task RunAsync(IJobHandler handler, CancellationToken ct)
     {
+        // Slots, not a scan of the running tasks: a worker must never stop receiving, whatever finishes when.
+        using var slots = new SemaphoreSlim(concurrency);
         var running = new ConcurrentDictionary<Task, byte>();
+        int failures = 0;
         try
         {
             while (!ct.IsCancellationRequested)
             {
-                int free = concurrency - running.Count;
-                if (free <= 0) { await Task.WhenAny(running.Keys).WaitAsync(ct); continue; }
-                QueueMessage[] messages = (await Queue.ReceiveMessagesAsync(Math.Min(free, 32), visibilityTimeout, ct)).Value;
+                await slots.WaitAsync(ct);
+                int free = 1;
+                while (free < Math.Min(concurrency, 32) && slots.Wait(0)) free++;
+                QueueMessage[] messages;
+                try
+                {
+                    messages = (await Queue.ReceiveMessagesAsync(free, visibilityTimeout, ct)).Value;
+                    failures = 0;
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    // A transient storage failure must not end the loop (the host would go on without a consumer).
+                    slots.Release(free);
+                    OnError?.Invoke($"receiving from {Queue.Name}", e);
+                    await Task.Delay(_retry.Delay(++failures), ct);
+                    continue;
+                }
+                if (messages.Length < free) slots.Release(free - messages.Length);
                 if (messages.Length == 0) { await Task.Delay(PollInterval, ct); continue; }
                 foreach (var message in messages)
                 {
                     var task = Task.Run(() => DeliverAsync(handler, message, ct));
                     running[task] = 0;
-                    _ = task.ContinueWith(t => running.TryRemove(t, out _), TaskScheduler.Default);
+                    _ = task.ContinueWith(t => { running.TryRemove(t, out _); slots.Release(); }, TaskScheduler.Default);
                 }
             }
         }
@@ -67,7 +92,7 @@ public sealed class StorageQueueJobQueue(QueueClient queue, QueueClient poison, 
         {
             try
             {
-                while (true)
+                for (var until = DateTime.UtcNow + MaxRenewal; DateTime.UtcNow < until;)
                 {
                     await Task.Delay(visibilityTimeout / 2, renewing.Token);
                     var updated = await Queue.UpdateMessageAsync(message.MessageId, Volatile.Read(ref receipt), visibilityTimeout: visibilityTimeout, cancellationToken: renewing.Token);
@@ -117,23 +142,47 @@ public sealed class StorageQueueJobQueue(QueueClient queue, QueueClient poison, 
         {
             // Our receipt expired and another worker holds the message now: it will settle it (results are create-only).
         }
+        catch (Exception e)
+        {
+            // Not settled: the message reappears after its visibility timeout and the next delivery settles it.
+            OnError?.Invoke($"settling message {message.MessageId} ({outcome.Disposition})", e);
+        }
     }
 
     /// <summary>Reads the poison queue: each message (ours: reason, delivery count and body as JSON; anything else is
     /// taken as a body) goes to <paramref name="handler"/>, then is deleted; a handler failure leaves it for later.</summary>
     public async Task RunAsync(IDeadLetterHandler handler, CancellationToken ct)
     {
+        int failures = 0;
         try
         {
             while (!ct.IsCancellationRequested)
             {
-                QueueMessage[] messages = (await Poison.ReceiveMessagesAsync(32, visibilityTimeout, ct)).Value;
+                QueueMessage[] messages;
+                try
+                {
+                    messages = (await Poison.ReceiveMessagesAsync(32, visibilityTimeout, ct)).Value;
+                    failures = 0;
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    OnError?.Invoke($"receiving from {Poison.Name}", e);
+                    await Task.Delay(_retry.Delay(++failures), ct);
+                    continue;
+                }
                 if (messages.Length == 0) { await Task.Delay(PollInterval * 4, ct); continue; }
                 foreach (var message in messages)
                 {
-                    try { await handler.HandleAsync(ParsePoison(message), ct); }
-                    catch (Exception) when (!ct.IsCancellationRequested) { continue; } // stays, visible again after the timeout
-                    await Poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+                    try
+                    {
+                        await handler.HandleAsync(ParsePoison(message), ct);
+                        await Poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+                    }
+                    catch (Exception e) when (!ct.IsCancellationRequested)
+                    {
+                        // Stays (visible again after the timeout); handled letters are idempotent records.
+                        OnError?.Invoke($"handling dead letter {message.MessageId}", e);
+                    }
                 }
             }
         }
