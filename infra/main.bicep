@@ -1,6 +1,7 @@
-// Feature-inversion pipeline: data storage, Service Bus job queue, Function App (blob trigger + results API),
-// GPU Container Apps worker scaled by queue length, scheduled trainer job, managed identities with
-// least-privilege role assignments. Deploy: az deployment group create -g <rg> -f infra/main.bicep -p ...
+// Feature-inversion pipeline: data storage, Service Bus job queue, Function App (Event Grid blob trigger + results
+// API), GPU Container Apps worker scaled by queue length, one scheduled trainer job per representation, container
+// registry, Application Insights, managed identities with least-privilege role assignments.
+// Deploy: azd up (azure.yaml), or az deployment group create -g <rg> -f infra/main.bicep -p infra/main.bicepparam.
 targetScope = 'resourceGroup'
 
 @description('Azure region for every resource.')
@@ -9,18 +10,17 @@ param location string = resourceGroup().location
 @minLength(3)
 @maxLength(11)
 param prefix string = 'finv'
-@description('Registry server the container images are pulled from, e.g. myregistry.azurecr.io.')
-param registryServer string
-@description('Resource id of that Azure Container Registry (identities get AcrPull on it).')
-param registryId string
-@description('Worker image (infra/docker/worker.Dockerfile).')
-param workerImage string
-@description('Trainer image (infra/docker/trainer.Dockerfile).')
-param trainerImage string
-@description('Representations computed for every uploaded image.')
+@description('Worker image (infra/docker/worker.Dockerfile); azd deploy replaces the placeholder with the image it builds.')
+param workerImage string = 'mcr.microsoft.com/k8se/quickstart:latest'
+@description('Trainer image (infra/docker/trainer.Dockerfile); infra/scripts/deploy-trainer.sh pushes it and updates the jobs.')
+param trainerImage string = 'mcr.microsoft.com/k8se/quickstart:latest'
+@description('Representations computed for every uploaded image, and retrained on schedule (one job each).')
 param representations array = ['hog', 'sift-grid', 'lbp']
-@description('Retraining schedule (cron, UTC).')
-param trainSchedule string = '0 3 * * 0'
+@description('Retraining: day of the week (cron field, UTC) and the hour the first job starts (the others follow an hour apart).')
+param trainDayOfWeek string = '0'
+param trainHour int = 3
+@description('azd environment name (tags the resources azd deploys to).')
+param environmentName string = prefix
 
 var suffix = uniqueString(resourceGroup().id)
 var roles = {
@@ -34,6 +34,16 @@ var roles = {
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 }
 
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: { prefix: prefix, location: location }
+}
+
+module registry 'modules/registry.bicep' = {
+  name: 'registry'
+  params: { name: take('${prefix}acr${suffix}', 50), location: location }
+}
+
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   params: { name: take('${prefix}data${suffix}', 24), location: location }
@@ -44,17 +54,17 @@ module bus 'modules/servicebus.bicep' = {
   params: { name: '${prefix}-bus-${suffix}', location: location }
 }
 
-resource functionsIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+resource functionsIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: '${prefix}-functions-id'
   location: location
 }
 
-resource workerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+resource workerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: '${prefix}-worker-id'
   location: location
 }
 
-resource trainerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+resource trainerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: '${prefix}-trainer-id'
   location: location
 }
@@ -72,6 +82,8 @@ module functions 'modules/functionapp.bicep' = {
     queueName: bus.outputs.queueName
     representations: representations
     hostStorageName: take('${prefix}host${suffix}', 24)
+    appInsightsConnectionString: monitoring.outputs.connectionString
+    environmentName: environmentName
   }
 }
 
@@ -96,7 +108,7 @@ module apps 'modules/containerapps.bicep' = {
     location: location
     workerImage: workerImage
     trainerImage: trainerImage
-    registryServer: registryServer
+    registryServer: registry.outputs.loginServer
     workerIdentityId: workerIdentity.id
     workerClientId: workerIdentity.properties.clientId
     trainerIdentityId: trainerIdentity.id
@@ -105,16 +117,21 @@ module apps 'modules/containerapps.bicep' = {
     serviceBusNamespaceName: bus.outputs.namespaceName
     serviceBusNamespace: bus.outputs.fullyQualifiedNamespace
     queueName: bus.outputs.queueName
-    trainSchedule: trainSchedule
+    trainRepresentations: representations
+    trainDayOfWeek: trainDayOfWeek
+    trainHour: trainHour
+    logAnalyticsWorkspaceName: monitoring.outputs.workspaceName
+    appInsightsConnectionString: monitoring.outputs.connectionString
   }
 }
 
 // --- Least-privilege role assignments, per identity and per container ---------------------------------------
 
-// Function app: the blob trigger owns the images container (it keeps receipts), writes features and results,
-// reads published models, signs read-only user delegation SAS URLs, and only sends jobs.
+// Function app: the Event Grid blob trigger only reads the images (the polling source's receipts, which needed
+// Owner, are not used), writes features and results, reads published models, signs read-only user delegation SAS
+// URLs, and only sends jobs.
 var functionsBlobRoles = [
-  { container: 'images', role: roles.blobOwner }
+  { container: 'images', role: roles.blobReader }
   { container: 'features', role: roles.blobContributor }
   { container: 'results', role: roles.blobContributor }
   { container: 'models', role: roles.blobReader }
@@ -146,36 +163,47 @@ module trainerRoles 'modules/blob-container-role.bicep' = [for r in trainerBlobR
   params: { storageAccountName: storage.outputs.name, containerName: r.container, principalId: trainerIdentity.properties.principalId, roleDefinitionId: r.role }
 }]
 
-resource dataAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource dataAccount 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: take('${prefix}data${suffix}', 24)
 }
 
-resource hostAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource hostAccount 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: take('${prefix}host${suffix}', 24)
 }
 
-resource serviceBusNamespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' existing = {
+resource serviceBusNamespace 'Microsoft.ServiceBus/namespaces@2026-01-01' existing = {
   name: '${prefix}-bus-${suffix}'
 }
 
-resource jobQueue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' existing = {
+resource jobQueue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' existing = {
   parent: serviceBusNamespace
   name: 'reconstruction-jobs'
 }
 
-resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = {
-  name: last(split(registryId, '/'))
+resource acr 'Microsoft.ContainerRegistry/registries@2025-04-01' existing = {
+  name: take('${prefix}acr${suffix}', 50)
 }
 
-// Function app, account level on the data account: user delegation keys (to sign read-only SAS URLs) and the
-// blob trigger's poison queue.
-var functionsDataRoles = [roles.blobDelegator, roles.queueContributor]
-resource dataRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in functionsDataRoles: {
-  name: guid(dataAccount.id, functionsIdentity.id, role)
+// Function app, account level on the data account: user delegation keys only (to sign read-only SAS URLs; the
+// key is account-wide, the SAS it signs is per blob and read-only).
+resource delegatorRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dataAccount.id, functionsIdentity.id, roles.blobDelegator)
   scope: dataAccount
   dependsOn: [storage]
-  properties: { principalId: functionsIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role) }
-}]
+  properties: { principalId: functionsIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.blobDelegator) }
+}
+
+// The blob trigger's poison queue, and only it, on the data account (blobs that fail 5 times are parked there).
+resource triggerPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-06-01' existing = {
+  name: '${take('${prefix}data${suffix}', 24)}/default/webjobs-blobtrigger-poison' // created by modules/storage.bicep
+}
+
+resource poisonQueueRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dataAccount.id, functionsIdentity.id, roles.queueContributor, 'webjobs-blobtrigger-poison')
+  scope: triggerPoisonQueue
+  dependsOn: [storage]
+  properties: { principalId: functionsIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.queueContributor) }
+}
 
 // The Functions runtime's own storage account (identity-based AzureWebJobsStorage and the deployment package).
 var functionsHostRoles = [roles.blobOwner, roles.queueContributor]
@@ -201,14 +229,16 @@ resource receiveJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 resource workerAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(registryId, workerIdentity.id, roles.acrPull)
-  scope: registry
+  name: guid(acr.id, workerIdentity.id, roles.acrPull)
+  scope: acr
+  dependsOn: [registry]
   properties: { principalId: workerIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPull) }
 }
 
 resource trainerAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(registryId, trainerIdentity.id, roles.acrPull)
-  scope: registry
+  name: guid(acr.id, trainerIdentity.id, roles.acrPull)
+  scope: acr
+  dependsOn: [registry]
   properties: { principalId: trainerIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPull) }
 }
 
@@ -216,4 +246,10 @@ output functionAppHost string = functions.outputs.defaultHostName
 output dataStorageAccount string = storage.outputs.name
 output serviceBusNamespace string = bus.outputs.fullyQualifiedNamespace
 output workerApp string = apps.outputs.workerName
-output trainerJob string = apps.outputs.trainerJobName
+output trainerJobs array = apps.outputs.trainerJobNames
+// Read by azd (azure.yaml): where to push images, and the names the hooks use.
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
+output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = apps.outputs.environmentName
+output TRAINER_JOBS string = join(apps.outputs.trainerJobNames, ' ')
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

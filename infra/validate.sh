@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Validates the infrastructure without Azure: compiles the Bicep with the bicep CLI from NuGet
-# (Azure.Bicep.CommandLine.linux-x64; linter warnings fail too) and publishes the projects the Dockerfiles build.
+# (Azure.Bicep.CommandLine.linux-x64; linter warnings fail too, infra/bicepconfig.json turns on use-recent-api-versions) and publishes the projects the Dockerfiles build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=0.49.2
@@ -13,6 +13,16 @@ fi
 out=$("$tools/tools/bicep" build infra/main.bicep --stdout 2>&1 >/dev/null) || { echo "$out" >&2; exit 1; }
 [ -z "$out" ] || { echo "bicep reported:"; echo "$out"; exit 1; } >&2
 echo "bicep build infra/main.bicep: ok"
+out=$("$tools/tools/bicep" build-params infra/main.bicepparam --stdout 2>&1 >/dev/null) || { echo "$out" >&2; exit 1; }
+[ -z "$out" ] || { echo "bicep reported:"; echo "$out"; exit 1; } >&2
+echo "bicep build-params infra/main.bicepparam: ok"
+# azure.yaml: every project, Dockerfile and hook it names exists; hook scripts parse.
+for f in functions/FeatureInversion.Functions.csproj trainer/Worker/FeatureInversion.Worker.csproj infra/docker/worker.Dockerfile infra/scripts/postdeploy.sh; do
+  [ -e "$f" ] || { echo "azure.yaml names $f, which is missing" >&2; exit 1; }
+done
+(cd trainer/Worker && [ -e ../../infra/docker/worker.Dockerfile ]) || { echo "azure.yaml: worker docker.path does not resolve" >&2; exit 1; }
+for f in infra/scripts/*.sh; do sh -n "$f"; done
+echo "azure.yaml paths and hooks: ok"
 # The Dockerfiles' projects (CPU libtorch here: the CUDA package is not served on this machine).
 dotnet publish functions/FeatureInversion.Functions.csproj -c Release -o .tools/publish/functions >/dev/null
 dotnet publish trainer/FeatureInversion.Trainer.csproj -c Release -o .tools/publish/trainer >/dev/null

@@ -7,7 +7,7 @@ param principalId string
 @description('Role definition GUID.')
 param roleDefinitionId string
 
-resource container 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+resource container 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' existing = {
   name: '${storageAccountName}/default/${containerName}'
 }
 

@@ -25,18 +25,25 @@ param gpuProfileType string = 'Consumption-GPU-NC8as-T4'
 param maxWorkers int = 4
 @description('Jobs waiting per worker replica before another one starts.')
 param jobsPerWorker int = 64
-@description('Retraining schedule (cron, UTC).')
-param trainSchedule string = '0 3 * * 0'
-@description('Representation the scheduled job retrains, and its training arguments.')
-param trainArgs array = ['retrain', 'hog', '--size', '128', '--width', '0.5', '--steps', '20000', '--color-jitter', '0.5', '--device', 'cuda']
+@description('Representations retrained on schedule: one Container Apps job each.')
+param trainRepresentations array = ['hog', 'sift-grid', 'lbp']
+@description('Retraining day of the week (cron field, UTC) and the hour the first job starts; the others follow an hour apart.')
+param trainDayOfWeek string = '0'
+param trainHour int = 3
+@description('Training arguments after the representation (the decoders the worker serves).')
+param trainArgs array = ['--size', '128', '--width', '0.5', '--steps', '20000', '--color-jitter', '0.5', '--device', 'cuda']
+@description('Log Analytics workspace the environment writes console logs to (modules/monitoring.bicep).')
+param logAnalyticsWorkspaceName string
+@description('Application Insights connection string (OpenTelemetry export of traces, metrics and logs).')
+param appInsightsConnectionString string
+@description('Port of the worker\'s health endpoint (/healthz/live, /healthz/ready).')
+param healthPort int = 8080
 
-resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
-  name: '${prefix}-logs'
-  location: location
-  properties: { sku: { name: 'PerGB2018' }, retentionInDays: 30 }
+resource logs 'Microsoft.OperationalInsights/workspaces@2025-07-01' existing = {
+  name: logAnalyticsWorkspaceName
 }
 
-resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
+resource environment 'Microsoft.App/managedEnvironments@2025-07-01' = {
   name: '${prefix}-env'
   location: location
   properties: {
@@ -59,11 +66,13 @@ var pipelineEnv = [
   { name: 'Pipeline__QueueName', value: queueName }
   { name: 'Pipeline__BatchSize', value: '64' }
   { name: 'Pipeline__MaxLockRenewalMinutes', value: '30' }
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
 ]
 
-resource worker 'Microsoft.App/containerApps@2024-10-02-preview' = {
+resource worker 'Microsoft.App/containerApps@2025-07-01' = {
   name: '${prefix}-worker'
   location: location
+  tags: { 'azd-service-name': 'worker' }
   identity: { type: 'UserAssigned', userAssignedIdentities: { '${workerIdentityId}': {} } }
   properties: {
     environmentId: environment.id
@@ -76,8 +85,17 @@ resource worker 'Microsoft.App/containerApps@2024-10-02-preview' = {
       containers: [{
         name: 'worker'
         image: workerImage
-        env: concat(pipelineEnv, [{ name: 'AZURE_CLIENT_ID', value: workerClientId }])
+        env: concat(pipelineEnv, [
+          { name: 'AZURE_CLIENT_ID', value: workerClientId }
+          { name: 'Pipeline__HealthPort', value: string(healthPort) }
+        ])
         resources: { cpu: json('8'), memory: '56Gi' }
+        // Startup covers the model download and CUDA start; liveness fails when a consumer loop has stopped.
+        probes: [
+          { type: 'Startup', httpGet: { path: '/healthz/live', port: healthPort }, periodSeconds: 10, failureThreshold: 30 }
+          { type: 'Liveness', httpGet: { path: '/healthz/live', port: healthPort }, periodSeconds: 30, failureThreshold: 3 }
+          { type: 'Readiness', httpGet: { path: '/healthz/ready', port: healthPort }, periodSeconds: 15, failureThreshold: 2 }
+        ]
       }]
       scale: {
         minReplicas: 0 // GPU time only while jobs wait
@@ -95,8 +113,9 @@ resource worker 'Microsoft.App/containerApps@2024-10-02-preview' = {
   }
 }
 
-resource trainer 'Microsoft.App/jobs@2024-03-01' = {
-  name: '${prefix}-trainer'
+// One scheduled job per representation (each on its own GPU replica), an hour apart.
+resource trainers 'Microsoft.App/jobs@2025-07-01' = [for (rep, i) in trainRepresentations: {
+  name: take('${prefix}-train-${rep}', 32)
   location: location
   identity: { type: 'UserAssigned', userAssignedIdentities: { '${trainerIdentityId}': {} } }
   properties: {
@@ -104,7 +123,7 @@ resource trainer 'Microsoft.App/jobs@2024-03-01' = {
     workloadProfileName: 'gpu'
     configuration: {
       triggerType: 'Schedule'
-      scheduleTriggerConfig: { cronExpression: trainSchedule, parallelism: 1, replicaCompletionCount: 1 }
+      scheduleTriggerConfig: { cronExpression: '0 ${(trainHour + i) % 24} * * ${trainDayOfWeek}', parallelism: 1, replicaCompletionCount: 1 }
       replicaTimeout: 6 * 3600
       replicaRetryLimit: 1
       registries: [{ server: registryServer, identity: trainerIdentityId }]
@@ -113,13 +132,14 @@ resource trainer 'Microsoft.App/jobs@2024-03-01' = {
       containers: [{
         name: 'trainer'
         image: trainerImage
-        args: trainArgs
+        args: concat(['retrain', rep], trainArgs)
         env: concat(pipelineEnv, [{ name: 'AZURE_CLIENT_ID', value: trainerClientId }])
         resources: { cpu: json('8'), memory: '56Gi' }
       }]
     }
   }
-}
+}]
 
 output workerName string = worker.name
-output trainerJobName string = trainer.name
+output trainerJobNames array = [for (rep, i) in trainRepresentations: trainers[i].name]
+output environmentName string = environment.name

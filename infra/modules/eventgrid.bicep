@@ -14,7 +14,7 @@ param imagesContainer string = 'images'
 @description('Create the subscription (needs the deployed function host and its blobs_extension key).')
 param deploySubscription bool = false
 
-resource account 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource account 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: storageAccountName
 }
 
@@ -27,7 +27,7 @@ resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   }
 }
 
-resource app 'Microsoft.Web/sites@2024-04-01' existing = {
+resource app 'Microsoft.Web/sites@2025-03-01' existing = {
   name: functionAppName
 }
 

@@ -8,7 +8,7 @@ param identityId string
 param identityClientId string
 @description('Blob endpoint of the data storage account.')
 param dataBlobEndpoint string
-@description('Queue endpoint of the data storage account (the blob trigger keeps its poison queue there).')
+@description('Queue endpoint of the data storage account (the blob trigger\'s poison queue, webjobs-blobtrigger-poison, is there).')
 param dataQueueEndpoint string
 @description('Fully qualified Service Bus namespace.')
 param serviceBusNamespace string
@@ -18,8 +18,12 @@ param queueName string
 param representations array
 @description('Name of the storage account for the Functions runtime (host keys, leases, deployment package).')
 param hostStorageName string
+@description('Application Insights connection string (OpenTelemetry export; the host\'s own telemetry too).')
+param appInsightsConnectionString string
+@description('azd environment name (tag).')
+param environmentName string
 
-resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource hostStorage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: hostStorageName
   location: location
   sku: { name: 'Standard_LRS' }
@@ -27,18 +31,18 @@ resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   properties: { allowSharedKeyAccess: false, allowBlobPublicAccess: false, minimumTlsVersion: 'TLS1_2' }
 }
 
-resource hostBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+resource hostBlobs 'Microsoft.Storage/storageAccounts/blobServices@2025-06-01' = {
   parent: hostStorage
   name: 'default'
 }
 
-resource deployments 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+resource deployments 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = {
   parent: hostBlobs
   name: 'deployments'
 }
 
 // Flex Consumption: Linux, scales per function, identity-based deployment storage.
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: '${name}-plan'
   location: location
   kind: 'functionapp'
@@ -48,9 +52,10 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 
 var representationSettings = [for (rep, i) in representations: { name: 'Pipeline__Representations__${i}', value: rep }]
 
-resource app 'Microsoft.Web/sites@2024-04-01' = {
+resource app 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
+  tags: { 'azd-service-name': 'functions', 'azd-env-name': environmentName }
   kind: 'functionapp,linux'
   identity: { type: 'UserAssigned', userAssignedIdentities: { '${identityId}': {} } }
   properties: {
@@ -79,6 +84,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'PipelineStorage__credential', value: 'managedidentity' }
         { name: 'PipelineStorage__clientId', value: identityClientId }
         { name: 'AZURE_CLIENT_ID', value: identityClientId } // DefaultAzureCredential picks this identity
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'Pipeline__ImagesContainer', value: 'images' }
         { name: 'Pipeline__Storage', value: 'azure' }
         { name: 'Pipeline__BlobServiceUri', value: dataBlobEndpoint }

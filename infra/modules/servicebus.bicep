@@ -9,7 +9,7 @@ param lockDuration string = 'PT5M'
 @description('Deliveries before Service Bus dead-letters a job: Pipeline__MaxDeliveries (5) + 1. The worker dead-letters a failing job on delivery 5 with its reason, and any delivery beyond 5 unprocessed; the broker only catches what no worker could settle (each delivery crashed its worker).')
 param maxDeliveryCount int = 6
 
-resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
+resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' = {
   name: name
   location: location
   sku: { name: 'Standard', tier: 'Standard' }
@@ -19,7 +19,7 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
   }
 }
 
-resource queue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
+resource queue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' = {
   parent: namespace
   name: queueName
   properties: {

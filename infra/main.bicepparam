@@ -1,0 +1,16 @@
+// Parameters for infra/main.bicep. azd fills AZURE_LOCATION and AZURE_ENV_NAME; the others may be set with
+// `azd env set NAME value` (or exported before `az deployment group create -p infra/main.bicepparam`).
+using 'main.bicep'
+
+param location = readEnvironmentVariable('AZURE_LOCATION', 'swedencentral')
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'finv')
+// 3-11 lowercase characters; part of every resource name.
+param prefix = readEnvironmentVariable('PIPELINE_PREFIX', 'finv')
+param representations = ['hog', 'sift-grid', 'lbp']
+param trainDayOfWeek = '0'
+param trainHour = 3
+// Second pass, once the function code is deployed (its blobs_extension key exists): azd's postdeploy hook sets it.
+param deployEventSubscription = bool(readEnvironmentVariable('DEPLOY_EVENT_SUBSCRIPTION', 'false'))
+// Placeholders until the first deploy; azd deploy and infra/scripts/deploy-trainer.sh replace them.
+param workerImage = readEnvironmentVariable('SERVICE_WORKER_IMAGE_NAME', 'mcr.microsoft.com/k8se/quickstart:latest')
+param trainerImage = readEnvironmentVariable('TRAINER_IMAGE_NAME', 'mcr.microsoft.com/k8se/quickstart:latest')
