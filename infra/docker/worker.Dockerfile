@@ -22,5 +22,7 @@ COPY --from=build /app .
 # Not root: the process needs only its own files and a writable home for the model cache and temporary files.
 USER 10001
 ENV HOME=/home/app Pipeline__ModelCacheDirectory=/home/app/models
-ENV DOTNET_gcServer=1
+ENV DOTNET_gcServer=1 Pipeline__HealthPort=8080
+# Health endpoint for the container probes (/healthz/live, /healthz/ready; infra/modules/containerapps.bicep).
+EXPOSE 8080
 ENTRYPOINT ["dotnet", "FeatureInversion.Worker.dll"]

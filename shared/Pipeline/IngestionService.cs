@@ -1,3 +1,4 @@
+using FeatureInversion.Pipeline.Telemetry;
 using System.Collections.Concurrent;
 using FeatureInversion.Features;
 using FeatureInversion.Imaging;
@@ -36,6 +37,10 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
     public async Task<IngestionRecord> IngestAsync(string imageBlob, ReadOnlyMemory<byte> content, CancellationToken ct = default)
     {
         if (BlobNames.Problem(imageBlob) is { } nameProblem) throw new ArgumentException($"'{imageBlob}': {nameProblem}", nameof(imageBlob));
+        // The image's trace starts here (or continues the trigger's); every job queued below carries it on.
+        using var activity = PipelineTelemetry.Source.StartActivity("ingest", System.Diagnostics.ActivityKind.Consumer);
+        activity?.SetTag("image.blob", imageBlob);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["ImageBlob"] = imageBlob });
         IngestionRecord record;
         if (content.Length == 0) record = Refused(imageBlob, $"{imageBlob}: empty file.");
         else
@@ -58,17 +63,27 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
     private async Task<IngestionRecord> RecordAsync(IngestionRecord record, CancellationToken ct)
     {
         string batch = record.Batch;
+        var ingest = System.Diagnostics.Activity.Current;
+        ingest?.SetTag("batch", batch);
         if (record is AcceptedUpload accepted)
         {
+            ingest?.SetTag("image.id", accepted.ImageId);
             foreach (var job in accepted.Jobs)
             {
+                using var send = PipelineTelemetry.Source.StartActivity("enqueue", System.Diagnostics.ActivityKind.Producer);
+                send?.SetTag("image.id", accepted.ImageId);
+                send?.SetTag("job.id", job.JobId);
+                send?.SetTag("representation", job.Representation);
                 await queue.EnqueueAsync(new ReconstructionJob
                 {
                     JobId = job.JobId, ImageBlob = accepted.ImageBlob, ImageId = accepted.ImageId, Batch = batch, Representation = job.Representation,
                     DecoderVersion = job.DecoderVersion, FeaturesBlob = job.FeaturesBlob, EnqueuedUtc = DateTimeOffset.UtcNow,
+                    TraceParent = send?.Id ?? ingest?.Id,
                 }, ct);
             }
         }
+        PipelineTelemetry.Uploads.Add(1, new KeyValuePair<string, object?>("outcome", record is AcceptedUpload ? "accepted" : "refused"));
+        if (record is RefusedUpload) ingest?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "refused");
         await store.WriteAsync(options.ResultsContainer, BlobNames.Ingestion(record.ImageBlob), PipelineJson.Serialize(record), ContentTypes.Json, overwrite: true, ct);
         switch (record)
         {

@@ -78,6 +78,9 @@ public sealed class PipelineOptions
     /// <summary>Where the decoder worker runs its networks: "auto" (CUDA when libtorch sees a GPU), "cpu" or "cuda".</summary>
     [RegularExpression("^(auto|cpu|cuda)$")] public string Device { get; set; } = "auto";
 
+    /// <summary>Decoder worker: port of its health endpoint (<c>/healthz/live</c>, <c>/healthz/ready</c>); 0 = none.</summary>
+    [Range(0, 65535)] public int HealthPort { get; set; }
+
     /// <summary>Where workers keep downloaded decoder versions.</summary>
     public string ModelCacheDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "feature-inversion-models");
 }

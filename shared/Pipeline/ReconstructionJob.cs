@@ -18,6 +18,8 @@ public sealed record ReconstructionJob
     /// <summary>Blob in the features container holding the float32 .npy array the decoder inverts.</summary>
     public required string FeaturesBlob { get; init; }
     public DateTimeOffset EnqueuedUtc { get; init; }
+    /// <summary>W3C trace context of the ingestion that queued the job; the worker's span continues that trace.</summary>
+    public string? TraceParent { get; init; }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 

@@ -6,6 +6,7 @@ using FeatureInversion.Features;
 using FeatureInversion.Imaging;
 using FeatureInversion.Models;
 using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Telemetry;
 
 namespace FeatureInversion.Reconstruction;
 
@@ -97,6 +98,7 @@ public sealed class BatchingDecoder : IAsyncDisposable
             if (batch.Count == 0) continue;
             try
             {
+                PipelineTelemetry.BatchFill.Record(batch.Count / (double)_batchSize, new KeyValuePair<string, object?>("representation", Manifest.Representation));
                 var images = DecoderInference.Decode(_network, batch.Select(b => b.Features).ToList(), batchSize: _batchSize);
                 for (int i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(images[i]);
             }

@@ -11,12 +11,13 @@ namespace FeatureInversion.Reconstruction;
 /// it) belongs to the DI container, which disposes it after this service has stopped.
 /// </summary>
 public sealed class JobWorkerService(IJobSource source, IDeadLetterSource deadLetters, DeadLetterRecorder recorder, ReconstructionWorker worker, GalleryWriter gallery,
-    WorkerDevice device, ILogger<JobWorkerService> logger) : BackgroundService
+    WorkerDevice device, ILogger<JobWorkerService> logger, WorkerHealth? health = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         logger.LogInformation("Decoder worker started on {Device}", device.Device.type);
         Task[] loops = [source.RunAsync(worker, stoppingToken), deadLetters.RunAsync(recorder, stoppingToken), gallery.RunAsync(stoppingToken)];
+        health?.Set(WorkerHealth.State.Running, $"consuming on {device.Device.type}");
         var first = await Task.WhenAny(loops);
         if (!stoppingToken.IsCancellationRequested)
         {
@@ -24,9 +25,11 @@ public sealed class JobWorkerService(IJobSource source, IDeadLetterSource deadLe
             // nothing. Stop the host instead, so that the container is restarted.
             string which = first == loops[0] ? "job" : first == loops[1] ? "dead-letter" : "gallery";
             logger.LogCritical(first.Exception?.GetBaseException(), "The {Loop} loop ended before shutdown; stopping the worker", which);
+            health?.Set(WorkerHealth.State.Failed, $"the {which} loop ended: {first.Exception?.GetBaseException().Message}");
             Environment.ExitCode = 1; // the host stops on this service's exception; a non-zero exit restarts the replica
             throw new InvalidOperationException($"The {which} loop ended before shutdown", first.Exception?.GetBaseException());
         }
+        health?.Set(WorkerHealth.State.Stopping, "stopping");
         await Task.WhenAll(loops);
         logger.LogInformation("Decoder worker stopped");
     }

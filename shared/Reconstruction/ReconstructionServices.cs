@@ -48,9 +48,11 @@ public static class ReconstructionServices
         services.TryAddSingleton(sp => new DecoderPool(sp.GetRequiredService<ModelRegistry>(), sp.GetRequiredService<PipelineOptions>(),
             sp.GetRequiredService<RepresentationRegistry>(), sp.GetRequiredService<WorkerDevice>().Device));
         services.TryAddSingleton<ReconstructionWorker>();
+        services.TryAddSingleton<WorkerHealth>();
         services.AddSingleton(new ContainerNeed(o => o.ResultsContainer));
         services.AddSingleton(new ContainerNeed(o => o.ModelsContainer));
         services.AddHostedService<JobWorkerService>();
+        services.AddHostedService<WorkerHealthEndpoint>();
         return services;
     }
 

@@ -5,6 +5,7 @@ using FeatureInversion.IO;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
+using FeatureInversion.Pipeline.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace FeatureInversion.Reconstruction;
@@ -25,9 +26,34 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         catch (InvalidJobException e)
         {
             logger.LogWarning("Dead-lettering a malformed job message: {Error}", e.Message);
+            PipelineTelemetry.Failures.Add(1, new KeyValuePair<string, object?>("reason", "invalid"));
             return JobOutcome.DeadLetter(e.Message);
         }
 
+        // This delivery's span continues the image's trace (started at ingestion); ids on the span and on every log line.
+        using var activity = PipelineTelemetry.Source.StartActivity("reconstruct", ActivityKind.Consumer, PipelineTelemetry.ParentOf(job));
+        activity?.SetTag("job.id", job.JobId);
+        activity?.SetTag("image.id", job.ImageId);
+        activity?.SetTag("batch", job.Batch);
+        activity?.SetTag("representation", job.Representation);
+        activity?.SetTag("decoder.version", job.DecoderVersion);
+        activity?.SetTag("delivery", deliveryCount);
+        using var scope = logger.BeginScope(PipelineTelemetry.Scope(job));
+        var representation = new KeyValuePair<string, object?>("representation", job.Representation);
+        if (job.EnqueuedUtc != default)
+            PipelineTelemetry.QueueLatency.Record(Math.Max(0, (DateTimeOffset.UtcNow - job.EnqueuedUtc).TotalSeconds), representation);
+        var outcome = await HandleJobAsync(job, deliveryCount, ct);
+        activity?.SetTag("outcome", outcome.Disposition.ToString());
+        if (outcome.Disposition == JobDisposition.DeadLetter)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, outcome.Reason);
+            PipelineTelemetry.Failures.Add(1, representation, new("reason", deliveryCount > options.MaxDeliveries ? "undelivered" : "failed"));
+        }
+        return outcome;
+    }
+
+    private async Task<JobOutcome> HandleJobAsync(ReconstructionJob job, int deliveryCount, CancellationToken ct)
+    {
         string metricsBlob = BlobNames.Metrics(job.Batch, job.ImageId, job.DecoderVersion);
         if (await store.ExistsAsync(options.ResultsContainer, metricsBlob, ct))
         {
@@ -70,6 +96,7 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
     {
         var decoder = await decoders.GetAsync(job.Representation, job.DecoderVersion, ct); // loaded once per version
         var clock = Stopwatch.StartNew();
+        var total = Stopwatch.StartNew();
         var featureBytes = await store.TryReadAsync(options.FeaturesContainer, job.FeaturesBlob, ct)
             ?? throw new InvalidJobException($"features blob '{job.FeaturesBlob}' does not exist");
         FeatureMap features;
@@ -89,7 +116,8 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         double download = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
-        var reconstruction = await decoder.DecodeAsync(features, ct);
+        ColorImage reconstruction;
+        using (PipelineTelemetry.Source.StartActivity("decode")) reconstruction = await decoder.DecodeAsync(features, ct);
         double decode = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
@@ -111,6 +139,8 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         };
         await store.WriteAsync(options.ResultsContainer, BlobNames.Metrics(job.Batch, job.ImageId, job.DecoderVersion),
             PipelineJson.Serialize(metrics), ContentTypes.Json, overwrite: false, ct);
+        PipelineTelemetry.Results.Add(1, new KeyValuePair<string, object?>("representation", job.Representation));
+        PipelineTelemetry.JobDuration.Record(total.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("representation", job.Representation));
         logger.LogInformation("Job {JobId}: {Representation} error {Error:F3} in {Decode:F0} ms", job.JobId, job.Representation, metrics.NormalizedError, decode);
     }
 

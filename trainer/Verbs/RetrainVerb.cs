@@ -25,6 +25,9 @@ internal sealed class RetrainVerb : IVerb
     private async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
         await using var services = PipelineHost.Build();
+        // One span for the scheduled run (its Azure SDK calls nest under it in Application Insights).
+        using var activity = FeatureInversion.Pipeline.Telemetry.PipelineTelemetry.Source.StartActivity("retrain");
+        activity?.SetTag("representation", parse.GetValue(_training.Representation));
         var options = services.GetRequiredService<PipelineOptions>();
         var store = services.GetRequiredService<IBlobStore>();
         var stdout = parse.InvocationConfiguration.Output;

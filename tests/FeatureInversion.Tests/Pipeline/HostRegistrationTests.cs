@@ -51,7 +51,7 @@ public class HostRegistrationTests
             .AddDecoderWorker().BuildServiceProvider();
         Assert.Contains("resnet18-pool5", services.GetRequiredService<RepresentationRegistry>().Names);
         Assert.Same(services.GetRequiredService<JobQueuePair>().Source, services.GetRequiredService<IJobSource>());
-        Assert.Equal(2, services.GetServices<IHostedService>().Count()); // provisioning, worker loop
+        Assert.Equal(3, services.GetServices<IHostedService>().Count()); // provisioning, worker loop, health endpoint
         var pool = services.GetRequiredService<DecoderPool>();
         await services.DisposeAsync(); // the container disposes the pool (asynchronously, as the host does); nothing else does
         Assert.Throws<ObjectDisposedException>(() => services.GetRequiredService<DecoderPool>());
