@@ -38,8 +38,7 @@ public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry =
 
     public async Task RunAsync(IJobHandler handler, CancellationToken ct)
     {
-        using var slots = new SemaphoreSlim(concurrency);
-        var running = new ConcurrentDictionary<Task, byte>();
+        using var slots = new DeliverySlots(concurrency);
         try
         {
             while (!ct.IsCancellationRequested)
@@ -48,13 +47,11 @@ public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry =
                 Envelope envelope;
                 try { envelope = await _channel.Reader.ReadAsync(ct); }
                 catch { slots.Release(); throw; }
-                var task = Task.Run(() => DeliverAsync(handler, envelope, ct));
-                running[task] = 0;
-                _ = task.ContinueWith(t => { running.TryRemove(t, out _); slots.Release(); }, TaskScheduler.Default);
+                slots.Run(() => DeliverAsync(handler, envelope, ct));
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
-        await Task.WhenAll(running.Keys);
+        await slots.DrainAsync();
     }
 
     private async Task DeliverAsync(IJobHandler handler, Envelope envelope, CancellationToken ct)

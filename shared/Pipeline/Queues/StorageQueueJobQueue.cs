@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
@@ -43,42 +42,36 @@ public sealed class StorageQueueJobQueue(QueueClient queue, QueueClient poison, 
     public async Task RunAsync(IJobHandler handler, CancellationToken ct)
     {
         // Slots, not a scan of the running tasks: a worker must never stop receiving, whatever finishes when.
-        using var slots = new SemaphoreSlim(concurrency);
-        var running = new ConcurrentDictionary<Task, byte>();
+        using var slots = new DeliverySlots(concurrency);
         int failures = 0;
         try
         {
             while (!ct.IsCancellationRequested)
             {
                 await slots.WaitAsync(ct);
-                int free = 1;
-                while (free < Math.Min(concurrency, 32) && slots.Wait(0)) free++;
+                int free = 1 + slots.TakeFree(Math.Min(concurrency, 32) - 1);
                 QueueMessage[] messages;
                 try
                 {
                     messages = (await Queue.ReceiveMessagesAsync(free, visibilityTimeout, ct)).Value;
                     failures = 0;
                 }
-                catch (Exception e) when (!ct.IsCancellationRequested)
+                catch (Exception e)
                 {
-                    // A transient storage failure must not end the loop (the host would go on without a consumer).
                     slots.Release(free);
+                    if (ct.IsCancellationRequested) throw;
+                    // A transient storage failure must not end the loop (the host would go on without a consumer).
                     OnError?.Invoke($"receiving from {Queue.Name}", e);
                     await Task.Delay(_retry.Delay(++failures), ct);
                     continue;
                 }
-                if (messages.Length < free) slots.Release(free - messages.Length);
+                slots.Release(free - messages.Length);
                 if (messages.Length == 0) { await Task.Delay(PollInterval, ct); continue; }
-                foreach (var message in messages)
-                {
-                    var task = Task.Run(() => DeliverAsync(handler, message, ct));
-                    running[task] = 0;
-                    _ = task.ContinueWith(t => { running.TryRemove(t, out _); slots.Release(); }, TaskScheduler.Default);
-                }
+                foreach (var message in messages) slots.Run(() => DeliverAsync(handler, message, ct));
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
-        await Task.WhenAll(running.Keys);
+        await slots.DrainAsync();
     }
 
     private async Task DeliverAsync(IJobHandler handler, QueueMessage message, CancellationToken ct)
