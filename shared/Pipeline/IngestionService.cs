@@ -1,11 +1,12 @@
-using FeatureInversion.Pipeline.Telemetry;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using FeatureInversion.Features;
 using FeatureInversion.Imaging;
 using FeatureInversion.IO;
 using FeatureInversion.Models;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
+using FeatureInversion.Pipeline.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace FeatureInversion.Pipeline;
@@ -30,16 +31,18 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
     {
         byte[] bytes;
         try { bytes = ImageFiles.ReadLimited(content, imageBlob, Limits); }
-        catch (InvalidImageException e) { return await RecordAsync(Refused(imageBlob, Reason(e, imageBlob)), ct); }
+        catch (InvalidImageException e)
+        {
+            using var refused = StartIngest(imageBlob);
+            return await RecordAsync(Refused(imageBlob, Reason(e, imageBlob)), refused, ct);
+        }
         return await IngestAsync(imageBlob, bytes, ct);
     }
 
     public async Task<IngestionRecord> IngestAsync(string imageBlob, ReadOnlyMemory<byte> content, CancellationToken ct = default)
     {
         if (BlobNames.Problem(imageBlob) is { } nameProblem) throw new ArgumentException($"'{imageBlob}': {nameProblem}", nameof(imageBlob));
-        // The image's trace starts here (or continues the trigger's); every job queued below carries it on.
-        using var activity = PipelineTelemetry.Source.StartActivity("ingest", System.Diagnostics.ActivityKind.Consumer);
-        activity?.SetTag("image.blob", imageBlob);
+        using var activity = StartIngest(imageBlob);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ImageBlob"] = imageBlob });
         IngestionRecord record;
         if (content.Length == 0) record = Refused(imageBlob, $"{imageBlob}: empty file.");
@@ -54,23 +57,22 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
                 ? await AcceptAsync(imageBlob, BlobNames.ImageId(content.Span), d.Views, d.Header, plans.Plans, plans.Warnings, ct)
                 : Refused(imageBlob, error!);
         }
-        return await RecordAsync(record, ct);
+        return await RecordAsync(record, activity, ct);
     }
 
     /// <summary>Writes the record — for an accepted upload only after all its jobs are queued, so a crash before that
     /// leaves no record and the re-fired trigger (or the local pipeline's rerun) redoes the upload; every name it
     /// writes or queues is the same the second time.</summary>
-    private async Task<IngestionRecord> RecordAsync(IngestionRecord record, CancellationToken ct)
+    private async Task<IngestionRecord> RecordAsync(IngestionRecord record, Activity? ingest, CancellationToken ct)
     {
         string batch = record.Batch;
-        var ingest = System.Diagnostics.Activity.Current;
         ingest?.SetTag("batch", batch);
         if (record is AcceptedUpload accepted)
         {
             ingest?.SetTag("image.id", accepted.ImageId);
             foreach (var job in accepted.Jobs)
             {
-                using var send = PipelineTelemetry.Source.StartActivity("enqueue", System.Diagnostics.ActivityKind.Producer);
+                using var send = PipelineTelemetry.Source.StartActivity("enqueue", ActivityKind.Producer);
                 send?.SetTag("image.id", accepted.ImageId);
                 send?.SetTag("job.id", job.JobId);
                 send?.SetTag("representation", job.Representation);
@@ -83,7 +85,7 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
             }
         }
         PipelineTelemetry.Uploads.Add(1, new KeyValuePair<string, object?>("outcome", record is AcceptedUpload ? "accepted" : "refused"));
-        if (record is RefusedUpload) ingest?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "refused");
+        if (record is RefusedUpload) ingest?.SetStatus(ActivityStatusCode.Error, "refused");
         await store.WriteAsync(options.ResultsContainer, BlobNames.Ingestion(record.ImageBlob), PipelineJson.Serialize(record), ContentTypes.Json, overwrite: true, ct);
         switch (record)
         {
@@ -97,6 +99,11 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         }
         return record;
     }
+
+    /// <summary>The image's span: its trace starts here (or continues the trigger's) and every job queued carries it on.
+    /// Passed to <see cref="RecordAsync"/> rather than read from Activity.Current, which may be the host's span.</summary>
+    private static Activity? StartIngest(string imageBlob) =>
+        PipelineTelemetry.Source.StartActivity("ingest", ActivityKind.Consumer)?.SetTag("image.blob", imageBlob);
 
     private ImageLimits Limits => options.ToImageLimits();
 

@@ -98,7 +98,7 @@ public sealed class BatchingDecoder : IAsyncDisposable
             if (batch.Count == 0) continue;
             try
             {
-                PipelineTelemetry.BatchFill.Record(batch.Count / (double)_batchSize, new KeyValuePair<string, object?>("representation", Manifest.Representation));
+                PipelineTelemetry.BatchFill.Record(batch.Count / (double)_batchSize, PipelineTelemetry.RepresentationTag(Manifest.Representation));
                 var images = DecoderInference.Decode(_network, batch.Select(b => b.Features).ToList(), batchSize: _batchSize);
                 for (int i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(images[i]);
             }

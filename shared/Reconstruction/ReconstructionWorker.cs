@@ -31,15 +31,9 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         }
 
         // This delivery's span continues the image's trace (started at ingestion); ids on the span and on every log line.
-        using var activity = PipelineTelemetry.Source.StartActivity("reconstruct", ActivityKind.Consumer, PipelineTelemetry.ParentOf(job));
-        activity?.SetTag("job.id", job.JobId);
-        activity?.SetTag("image.id", job.ImageId);
-        activity?.SetTag("batch", job.Batch);
-        activity?.SetTag("representation", job.Representation);
-        activity?.SetTag("decoder.version", job.DecoderVersion);
-        activity?.SetTag("delivery", deliveryCount);
+        using var activity = PipelineTelemetry.StartJob(job, deliveryCount);
         using var scope = logger.BeginScope(PipelineTelemetry.Scope(job));
-        var representation = new KeyValuePair<string, object?>("representation", job.Representation);
+        var representation = PipelineTelemetry.RepresentationTag(job.Representation);
         if (job.EnqueuedUtc != default)
             PipelineTelemetry.QueueLatency.Record(Math.Max(0, (DateTimeOffset.UtcNow - job.EnqueuedUtc).TotalSeconds), representation);
         var outcome = await HandleJobAsync(job, deliveryCount, ct);
@@ -139,8 +133,8 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         };
         await store.WriteAsync(options.ResultsContainer, BlobNames.Metrics(job.Batch, job.ImageId, job.DecoderVersion),
             PipelineJson.Serialize(metrics), ContentTypes.Json, overwrite: false, ct);
-        PipelineTelemetry.Results.Add(1, new KeyValuePair<string, object?>("representation", job.Representation));
-        PipelineTelemetry.JobDuration.Record(total.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("representation", job.Representation));
+        PipelineTelemetry.Results.Add(1, PipelineTelemetry.RepresentationTag(job.Representation));
+        PipelineTelemetry.JobDuration.Record(total.Elapsed.TotalSeconds, PipelineTelemetry.RepresentationTag(job.Representation));
         logger.LogInformation("Job {JobId}: {Representation} error {Error:F3} in {Decode:F0} ms", job.JobId, job.Representation, metrics.NormalizedError, decode);
     }
 

@@ -34,9 +34,18 @@ public static class PipelineTelemetry
     /// <summary>Images per decoder forward pass over the batch size (1 = full batches), tagged <c>representation</c>.</summary>
     public static Histogram<double> BatchFill { get; } = Meter.CreateHistogram<double>("pipeline.batch.fill", "1", "Images per forward pass / batch size");
 
-    /// <summary>The parent a job's span continues: the trace its ingestion started, when the message carries one.</summary>
-    public static ActivityContext ParentOf(ReconstructionJob job) =>
-        job.TraceParent is { } traceParent && ActivityContext.TryParse(traceParent, null, out var context) ? context : default;
+    /// <summary>The <c>representation</c> tag of the metrics.</summary>
+    public static KeyValuePair<string, object?> RepresentationTag(string representation) => new("representation", representation);
+
+    /// <summary>A delivery's span, continuing the trace its ingestion started when the message carries one, with the
+    /// job's ids as tags.</summary>
+    public static Activity? StartJob(ReconstructionJob job, int deliveryCount)
+    {
+        var parent = job.TraceParent is { } traceParent && ActivityContext.TryParse(traceParent, null, out var context) ? context : default;
+        return Source.StartActivity("reconstruct", ActivityKind.Consumer, parent)?
+            .SetTag("job.id", job.JobId).SetTag("image.id", job.ImageId).SetTag("batch", job.Batch)
+            .SetTag("representation", job.Representation).SetTag("decoder.version", job.DecoderVersion).SetTag("delivery", deliveryCount);
+    }
 
     /// <summary>The log scope of a job: its ids on every log line written while it runs.</summary>
     public static Dictionary<string, object> Scope(ReconstructionJob job) => new()
