@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using FeatureInversion.Pipeline;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
@@ -8,32 +7,21 @@ namespace FeatureInversion.Functions;
 
 /// <summary>
 /// GET /api/results?image={blob name in the images container}: the image's status and read-only, expiring SAS URLs
-/// of its reconstructions, metrics and batch gallery. 404 for an image never ingested, 400 without a name or with
-/// one no blob can have (<see cref="BlobNames.Problem"/>: any other name works, dots included).
+/// of its reconstructions and metrics, and the address of its batch's gallery. 404 for an image never ingested, 400
+/// without a name or with one no blob can have (<see cref="BlobNames.Problem"/>: any other name works, dots
+/// included); errors are RFC 7807 problem details. Who may call it is decided in front of the app (App Service
+/// authentication with Entra ID, infra/modules/functions.bicep), so the function itself takes no key.
 /// </summary>
 public sealed class ResultsFunction(ResultsQuery results)
 {
     [Function("Results")]
-    public async Task<HttpResponseData> RunAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = "results")] HttpRequestData request, CancellationToken ct)
+    public async Task<HttpResponseData> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "results")] HttpRequestData request, CancellationToken ct)
     {
-        string? image = System.Web.HttpUtility.ParseQueryString(request.Url.Query)["image"];
-        string? problem = BlobNames.Problem(image);
-        if (image is null || problem is not null)
-            return await Json(request, HttpStatusCode.BadRequest, new { error = $"pass ?image=<blob name in the images container> ({problem})" }, ct);
-        var status = await results.GetAsync(image, ct);
-        return status is null
-            ? await Json(request, HttpStatusCode.NotFound, new { error = $"'{image}' has not been ingested" }, ct)
-            : await Json(request, HttpStatusCode.OK, status, ct);
-    }
-
-    // camelCase JSON whatever serializer the worker is configured with.
-    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
-    private static async Task<HttpResponseData> Json<T>(HttpRequestData request, HttpStatusCode code, T body, CancellationToken ct)
-    {
-        var response = request.CreateResponse(code);
-        response.Headers.Add("Content-Type", "application/json; charset=utf-8");
-        await response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body, Web), ct);
-        return response;
+        string? image = HttpResponses.Query(request, "image");
+        if (BlobNames.Problem(image) is { } problem)
+            return await HttpResponses.ProblemAsync(request, HttpStatusCode.BadRequest, "Invalid image name", $"pass ?image=<blob name in the images container> ({problem})", ct);
+        var status = await results.GetAsync(image!, ct);
+        if (status is null) return await HttpResponses.ProblemAsync(request, HttpStatusCode.NotFound, "Image not ingested", $"'{image}' has not been ingested", ct);
+        return await HttpResponses.JsonAsync(request, status with { Gallery = BatchesFunction.GalleryUrl(request.Url, BlobNames.Batch(image!)) }, ct);
     }
 }

@@ -72,6 +72,7 @@ resource trainerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-
 module functions 'modules/functionapp.bicep' = {
   name: 'functions'
   params: {
+    authClientId: resultsAuthClientId
     name: '${prefix}-func-${suffix}'
     location: location
     identityId: functionsIdentity.id
@@ -89,6 +90,9 @@ module functions 'modules/functionapp.bicep' = {
 
 @description('Create the Event Grid subscription to the function app (after its code is deployed; see modules/eventgrid.bicep).')
 param deployEventSubscription bool = false
+
+@description('Entra ID app registration (client id) that readers of results sign in with; empty = results API closed (401) until set.')
+param resultsAuthClientId string = ''
 
 module events 'modules/eventgrid.bicep' = {
   name: 'eventgrid'
@@ -253,3 +257,5 @@ output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
 output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = apps.outputs.environmentName
 output TRAINER_JOBS string = join(apps.outputs.trainerJobNames, ' ')
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
+output FUNCTIONS_HOST string = functions.outputs.defaultHostName
+output RESULTS_AUTH_CONFIGURED bool = !empty(resultsAuthClientId)

@@ -14,3 +14,5 @@ param deployEventSubscription = bool(readEnvironmentVariable('DEPLOY_EVENT_SUBSC
 // Placeholders until the first deploy; azd deploy and infra/scripts/deploy-trainer.sh replace them.
 param workerImage = readEnvironmentVariable('SERVICE_WORKER_IMAGE_NAME', 'mcr.microsoft.com/k8se/quickstart:latest')
 param trainerImage = readEnvironmentVariable('TRAINER_IMAGE_NAME', 'mcr.microsoft.com/k8se/quickstart:latest')
+// Entra ID app registration for reading results (API and gallery); postdeploy.sh creates it and sets this. Empty: closed (401).
+param resultsAuthClientId = readEnvironmentVariable('RESULTS_AUTH_CLIENT_ID', '')

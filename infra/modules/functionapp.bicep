@@ -22,6 +22,10 @@ param hostStorageName string
 param appInsightsConnectionString string
 @description('azd environment name (tag).')
 param environmentName string
+@description('Client id of the Entra ID app registration users sign in with to read results (API and gallery). Empty: every request without a valid token is answered 401 until one is set (infra/scripts/postdeploy.sh creates it).')
+param authClientId string = ''
+@description('Tenant whose users may sign in.')
+param tenantId string = subscription().tenantId
 
 resource hostStorage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: hostStorageName
@@ -93,6 +97,34 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'Pipeline__QueueName', value: queueName }
       ], representationSettings)
     }
+  }
+}
+
+// App Service authentication (Easy Auth) in front of every function: the HTTP functions take no key and rely on it.
+// Sign-in uses the OpenID Connect implicit flow (ID tokens, no client secret to keep); API callers send a bearer token
+// for api://{authClientId}. Who may sign in is the app registration's assignment list (postdeploy.sh makes assignment required).
+resource auth 'Microsoft.Web/sites/config@2025-03-01' = {
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: { enabled: true }
+    globalValidation: union({
+      requireAuthentication: true
+      unauthenticatedClientAction: empty(authClientId) ? 'Return401' : 'RedirectToLoginPage'
+      // Event Grid delivers BlobCreated events to the blob extension's webhook, authorised by its system key, not a user.
+      excludedPaths: ['/runtime/webhooks/blobs']
+    }, empty(authClientId) ? {} : { redirectToProvider: 'azureactivedirectory' })
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: !empty(authClientId)
+        registration: {
+          clientId: authClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenantId}/v2.0'
+        }
+        validation: { allowedAudiences: empty(authClientId) ? [] : ['api://${authClientId}', authClientId] }
+      }
+    }
+    login: { tokenStore: { enabled: false } }
   }
 }
 

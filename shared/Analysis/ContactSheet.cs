@@ -6,9 +6,10 @@ namespace FeatureInversion.Analysis;
 
 /// <summary>
 /// A side-by-side PNG sheet with a header row naming its columns: one row per example with the original (the
-/// decoder's input crop), a view of its features and the reconstruction. The feature view is the per-cell L2
-/// norm over channels, scaled to its maximum and enlarged with nearest-neighbour sampling: it shows where the
-/// representation carries energy (for the sparse SIFT grid, where keypoints are) without pretending to be an image.
+/// decoder's input crop), a view of its features and the reconstruction. The feature view is
+/// <see cref="FeatureEnergy"/>'s in gray levels (per-cell L2 norm over channels; for LBP, whose cells all have norm
+/// one, the distance from the mean cell; for a vector, its channels): it shows where the representation carries
+/// signal (for the sparse SIFT grid, where keypoints are) without pretending to be an image.
 /// Cells are at least <see cref="MinCell"/> pixels (small crops are enlarged, nearest neighbour) so headers fit.
 /// </summary>
 public static class ContactSheet
@@ -57,26 +58,6 @@ public static class ContactSheet
         return png.ToArray();
     }
 
-    public static ColorImage FeatureView(FeatureMap map, int size)
-    {
-        var (c, rows, cols) = (map.Shape.Channels, map.Shape.Rows, map.Shape.Cols);
-        var energy = new float[rows * cols];
-        for (int k = 0; k < c; k++)
-        {
-            var channel = map.Channel(k);
-            for (int i = 0; i < energy.Length; i++) energy[i] += channel[i] * channel[i];
-        }
-        float max = 0;
-        for (int i = 0; i < energy.Length; i++) max = Math.Max(max, energy[i] = MathF.Sqrt(energy[i]));
-        var view = new ColorImage(size, size);
-        for (int y = 0; y < size; y++)
-        {
-            for (int x = 0; x < size; x++)
-            {
-                float v = max > 0 ? energy[Math.Min(rows - 1, y * rows / size) * cols + Math.Min(cols - 1, x * cols / size)] / max : 0;
-                for (int ch = 0; ch < 3; ch++) view.Planes[(ch * size + y) * size + x] = v;
-            }
-        }
-        return view;
-    }
+    /// <summary>The sheets' feature column: <see cref="FeatureEnergy"/>'s view in gray levels.</summary>
+    public static ColorImage FeatureView(FeatureMap map, int size) => FeatureEnergy.RenderGray(map, size);
 }

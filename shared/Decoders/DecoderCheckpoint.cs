@@ -19,7 +19,7 @@ public static class DecoderCheckpoint
     public const string EncoderSetting = "encoder";
 
     /// <summary>The mean training image (the baseline predictor), stored beside the weights when training saves one.</summary>
-    public const string MeanImageFileName = "mean-image.png";
+    public const string MeanImageFileName = DecoderManifest.MeanImageFileName;
 
     public static void Save(DecoderNetwork network, DecoderManifest manifest, string directory, float[]? meanImage = null)
     {

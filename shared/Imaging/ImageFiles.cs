@@ -12,6 +12,9 @@ namespace FeatureInversion.Imaging;
 /// <summary>Thrown when bytes that should hold an image cannot be decoded as one, or are refused by the limits.</summary>
 public sealed class InvalidImageException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>What ingestion takes from one decode of an upload: the decoder's views by size, the header, and a thumbnail (JPEG) when asked for.</summary>
+public sealed record DecodedUpload(Dictionary<int, ColorImage> Views, ImageHeader Header, byte[]? Thumbnail);
+
 /// <summary>
 /// Reading and writing images (JPEG, PNG, BMP, GIF, TGA, WebP, TIFF via ImageSharp 2.1) as 8-bit sRGB values
 /// mapped linearly to [0, 1]. No colour management or gamma conversion: the paper works on raw 8-bit values.
@@ -160,8 +163,17 @@ public static class ImageFiles
     /// <summary>Views at several sizes from one decode (see <see cref="DecodeView"/>).</summary>
     public static (Dictionary<int, ColorImage> Views, ImageHeader Header) DecodeViews(ReadOnlyMemory<byte> bytes, string name, IReadOnlyCollection<int> sizes, ImageLimits? limits = null)
     {
+        var upload = DecodeUpload(bytes, name, sizes, thumbnailSide: 0, limits);
+        return (upload.Views, upload.Header);
+    }
+
+    /// <summary>An upload's views (<see cref="DecodeViews"/>) and, with <paramref name="thumbnailSide"/> &gt; 0, a JPEG
+    /// thumbnail of the whole upright image at most that many pixels on its longer side, from the same decode.</summary>
+    public static DecodedUpload DecodeUpload(ReadOnlyMemory<byte> bytes, string name, IReadOnlyCollection<int> sizes, int thumbnailSide, ImageLimits? limits = null)
+    {
         var header = Inspect(bytes, name, limits);
         using var image = DecodeStored(bytes, name);
+        byte[]? thumbnail = thumbnailSide > 0 ? Thumbnail(image, header, thumbnailSide) : null;
         int side = Math.Min(header.Width, header.Height);
         int dx0 = (header.Width - side) / 2, dy0 = (header.Height - side) / 2;
         // The displayed square's corners in stored pixels: the same square, flipped or turned.
@@ -173,7 +185,21 @@ public static class ImageFiles
             foreach (int size in sizes.Distinct())
                 views[size] = ExifOrientation.Apply(RenderSquare(pixels, image.Width, Math.Min(ax, bx), Math.Min(ay, by), side, size), header.Orientation);
         });
-        return (views, header);
+        return new DecodedUpload(views, header, thumbnail);
+    }
+
+    /// <summary>Resized straight from the stored pixels (ImageSharp's resize makes the small image without a full-size
+    /// copy), then turned upright; never enlarged.</summary>
+    private static byte[] Thumbnail(Image<Rgb24> image, ImageHeader header, int side)
+    {
+        double scale = Math.Min(1.0, side / (double)Math.Max(image.Width, image.Height));
+        int w = Math.Max(1, (int)Math.Round(image.Width * scale)), h = Math.Max(1, (int)Math.Round(image.Height * scale));
+        using var small = image.Clone(c => c.Resize(w, h, KnownResamplers.Triangle));
+        if (header.Orientation is >= 2 and <= 8) small.Mutate(c => c.AutoOrient());
+        small.Metadata.ExifProfile = null; // nothing of the upload's metadata (GPS, camera) goes into the results
+        using var stream = new MemoryStream();
+        small.SaveAsJpeg(stream, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 85 });
+        return stream.ToArray();
     }
 
     /// <summary>The decoder's view of an image file (see <see cref="DecodeView"/>).</summary>

@@ -47,6 +47,8 @@ public sealed record DecoderManifest
     public const int CurrentFormat = 1;
     public const string FileName = "manifest.json";
     public const string WeightsFileName = "weights.dat";
+    /// <summary>Optional: the mean training image at the decoder's size, the baseline of the paper's Table 2.</summary>
+    public const string MeanImageFileName = "mean-image.png";
 
     public int Format { get; init; } = CurrentFormat;
     public string Version { get; init; } = "";

@@ -52,13 +52,25 @@ public static class BlobNames
     /// <summary>The decoder's view of the original (centre square at the decoder's size), for the gallery.</summary>
     public static string Original(string batch, string imageId, int size) => $"{batch}/{imageId}/original-{size}px.png";
     public static string JobFailure(string batch, string imageId, string version) => $"{batch}/{imageId}/{version}.error.json";
+    /// <summary>Energy of the features the reconstruction was decoded from (per position, or per channel for a vector), for the gallery.</summary>
+    public static string FeatureEnergy(string batch, string imageId, string version) => $"{batch}/{imageId}/{version}.energy.png";
+    /// <summary>The whole upload, upright, at most <see cref="ThumbnailSide"/> pixels on its longer side (what the auditor sees as "the photo").</summary>
+    public static string Thumbnail(string batch, string imageId) => $"{batch}/{imageId}/thumbnail.jpg";
+    public const int ThumbnailSide = 160;
 
     /// <summary>What ingestion decided for an uploaded blob (its image id and jobs, or why it was refused).</summary>
     public static string Ingestion(string imageBlob) => $"{Batch(imageBlob)}/_ingested/{FileName(imageBlob)}.json";
+    /// <summary>First page of the batch's static gallery (written for the local folder store, whose relative links work).</summary>
     public static string Gallery(string batch) => $"{batch}/index.html";
+    /// <summary>Further pages of the static gallery (page ≥ 2).</summary>
+    public static string GalleryPage(string batch, int page) => page <= 1 ? Gallery(batch) : $"{batch}/_gallery/page-{page}.html";
+    /// <summary>The batch's report: summary per representation and every image's results (what the gallery and the batch API show).</summary>
+    public static string BatchReport(string batch) => $"{batch}/_gallery/report.json";
 
     public static string Manifest(string representation, string version) => $"{representation}/{version}/manifest.json";
     public static string Weights(string representation, string version) => $"{representation}/{version}/weights.dat";
+    /// <summary>Mean training image of a version (optional): the per-image baseline of the results.</summary>
+    public static string MeanImage(string representation, string version) => $"{representation}/{version}/mean-image.png";
     /// <summary>Pointer to the newest published version of a representation's decoder, written after its files.</summary>
     public static string Latest(string representation) => $"{representation}/latest.json";
 

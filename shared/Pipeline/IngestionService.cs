@@ -1,3 +1,4 @@
+using FeatureInversion.Pipeline.Gallery;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using FeatureInversion.Features;
@@ -49,12 +50,12 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         else
         {
             var plans = await PlanAsync(ct);
-            (Dictionary<int, ColorImage> Views, ImageHeader Header)? decoded = null;
+            DecodedUpload? decoded = null;
             string? error = null;
             try { decoded = Decode(imageBlob, content, plans); }
             catch (InvalidImageException e) { error = Reason(e, imageBlob); }
             record = decoded is { } d
-                ? await AcceptAsync(imageBlob, BlobNames.ImageId(content.Span), d.Views, d.Header, plans.Plans, plans.Warnings, ct)
+                ? await AcceptAsync(imageBlob, BlobNames.ImageId(content.Span), d, plans.Plans, plans.Warnings, ct)
                 : Refused(imageBlob, error!);
         }
         return await RecordAsync(record, activity, ct);
@@ -136,21 +137,24 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
     /// full-resolution float image); an image smaller than a representation's cell is refused with the message the
     /// CLI gives, since its view would be enlarged from a few pixels.
     /// </summary>
-    private (Dictionary<int, ColorImage> Views, ImageHeader Header) Decode(string imageBlob, ReadOnlyMemory<byte> content, Plan plans)
+    private DecodedUpload Decode(string imageBlob, ReadOnlyMemory<byte> content, Plan plans)
     {
         var sizes = plans.Plans.Select(p => p.Manifest.ImageSize).Distinct().ToList();
-        var (views, header) = ImageFiles.DecodeViews(content, imageBlob, sizes, Limits);
+        var upload = ImageFiles.DecodeUpload(content, imageBlob, sizes, BlobNames.ThumbnailSide, Limits);
         // An image smaller than a representation's cell is refused with the CLI's message (its view would be enlarged from a few pixels).
-        foreach (var rep in options.Representations.Select(representations.Get)) rep.EnsureAccepts(imageBlob, header);
-        return (views, header);
+        foreach (var rep in options.Representations.Select(representations.Get)) rep.EnsureAccepts(imageBlob, upload.Header);
+        return upload;
     }
 
-    private async Task<AcceptedUpload> AcceptAsync(string imageBlob, string imageId, Dictionary<int, ColorImage> views, ImageHeader header,
+    private async Task<AcceptedUpload> AcceptAsync(string imageBlob, string imageId, DecodedUpload upload,
         List<(RepresentationDescriptor Representation, DecoderManifest Manifest)> plans, List<string> warnings, CancellationToken ct)
     {
         // The decoder's view of the photo, once per decoder size: features are computed on it, and it is stored
         // (small PNG) as the worker's reference for the metrics and the gallery, so workers never decode the upload.
         string batch = BlobNames.Batch(imageBlob);
+        var (views, header) = (upload.Views, upload.Header);
+        if (upload.Thumbnail is { } thumbnail) // the whole photo for the gallery (the views are its centre square)
+            await store.WriteAsync(options.ResultsContainer, BlobNames.Thumbnail(batch, imageId), thumbnail, ContentTypes.Jpeg, overwrite: false, ct);
         foreach (var (size, view) in views)
             await store.WriteAsync(options.ResultsContainer, BlobNames.Original(batch, imageId, size), ImageFiles.EncodePng(view), ContentTypes.Png, overwrite: false, ct);
 

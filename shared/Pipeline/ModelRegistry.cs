@@ -15,6 +15,7 @@ public sealed record PublishResult(DecoderManifest Manifest, bool Promoted, stri
 
 public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
 {
+
     private sealed record Latest(string Version, DateTimeOffset PublishedUtc);
 
     /// <summary>
@@ -32,6 +33,10 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
             throw new InvalidDataException($"{checkpointDirectory}: version '{manifest.Version}' must start with its representation '{manifest.Representation}'.");
         byte[] weights = await File.ReadAllBytesAsync(Path.Combine(checkpointDirectory, DecoderManifest.WeightsFileName), ct);
         await store.WriteAsync(options.ModelsContainer, BlobNames.Weights(manifest.Representation, manifest.Version), weights, ContentTypes.Binary, overwrite: false, ct);
+        string meanImage = Path.Combine(checkpointDirectory, DecoderManifest.MeanImageFileName);
+        if (File.Exists(meanImage))
+            await store.WriteAsync(options.ModelsContainer, BlobNames.MeanImage(manifest.Representation, manifest.Version), await File.ReadAllBytesAsync(meanImage, ct), ContentTypes.Png, overwrite: false, ct);
+        // The manifest last: a version with a manifest has all its files.
         await store.WriteAsync(options.ModelsContainer, BlobNames.Manifest(manifest.Representation, manifest.Version),
             System.Text.Encoding.UTF8.GetBytes(manifest.ToJson()), ContentTypes.Json, overwrite: false, ct);
 
@@ -92,6 +97,8 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
         {
             Directory.CreateDirectory(staging);
             await File.WriteAllBytesAsync(Path.Combine(staging, DecoderManifest.WeightsFileName), weights, ct);
+            if (await store.TryReadAsync(options.ModelsContainer, BlobNames.MeanImage(representation, version), ct) is { } mean)
+                await File.WriteAllBytesAsync(Path.Combine(staging, DecoderManifest.MeanImageFileName), mean, ct);
             await File.WriteAllBytesAsync(Path.Combine(staging, DecoderManifest.FileName), manifest, ct);
             try { Directory.Move(staging, dir); }
             catch (IOException) when (Directory.Exists(dir)) { }

@@ -51,6 +51,9 @@ public sealed class PipelineOptions
     /// <summary>How long a worker waits for more jobs before decoding a partial batch.</summary>
     [Range(0, 10_000)] public int BatchWindowMilliseconds { get; set; } = 20;
 
+    /// <summary>Rows per page of a batch's gallery (static pages and the function app's).</summary>
+    [Range(10, 1000)] public int GalleryPageSize { get; set; } = 100;
+
     /// <summary>Lifetime of the read-only SAS URLs the results function hands out.</summary>
     [Range(1, 7 * 24 * 3600)] public int ResultUrlSeconds { get; set; } = 3600;
 

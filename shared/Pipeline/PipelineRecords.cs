@@ -15,12 +15,19 @@ public sealed record ResultMetrics
     /// <summary>‖x − f(Φ(x))‖₂ / N for this image, N being the decoder's test-set mean pairwise distance.</summary>
     public double? NormalizedError { get; init; }
     public double Distance { get; init; }
+    /// <summary>‖x − m‖₂ / N, m the decoder's mean training image: the per-image baseline (null when the version has no mean image).
+    /// A reconstruction no closer than this tells nothing about the image that the mean image does not.</summary>
+    public double? MeanImageError { get; init; }
     /// <summary>(‖x − gray(f)‖₂ − ‖x − f‖₂) / N: positive when the reconstruction's colour brings it closer than its own grayscale.</summary>
     public double? ColorGain { get; init; }
     public double Psnr { get; init; }
     public double Ssim { get; init; }
     public required string Reconstruction { get; init; }
     public required string Original { get; init; }
+    /// <summary>Energy view of the features (<see cref="BlobNames.FeatureEnergy"/>); absent in results written before it existed.</summary>
+    public string? FeatureEnergy { get; init; }
+    /// <summary>What that view shows: "energy", "contrast" or "channels" (<see cref="Features.FeatureViewKind"/>); absent in older results.</summary>
+    public string? FeatureView { get; init; }
     public double DownloadMilliseconds { get; init; }
     public double DecodeMilliseconds { get; init; }
     public double UploadMilliseconds { get; init; }

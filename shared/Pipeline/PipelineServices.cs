@@ -1,3 +1,4 @@
+using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Features;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
@@ -40,10 +41,11 @@ public static class PipelineServices
         return services;
     }
 
-    /// <summary>The HTTP function's side: an image's status and read-only result URLs.</summary>
+    /// <summary>The HTTP functions' side: an image's status, a batch's report and gallery pages, with per-blob read URLs.</summary>
     public static IServiceCollection AddResultsApi(this IServiceCollection services)
     {
         services.TryAddSingleton<ResultsQuery>();
+        services.TryAddSingleton<BatchQuery>();
         return services;
     }
 }

@@ -30,7 +30,8 @@ public sealed class DecoderPool(ModelRegistry registry, PipelineOptions options,
         {
             string dir = await registry.DownloadAsync(representation, version, options.ModelCacheDirectory);
             var (network, manifest) = DecoderCheckpoint.Load(dir, representations, representation, device);
-            return new BatchingDecoder(network, manifest, options.BatchSize, TimeSpan.FromMilliseconds(options.BatchWindowMilliseconds));
+            var meanImage = DecoderCheckpoint.TryLoadMeanImage(dir, manifest.ImageSize); // published with newer versions only
+            return new BatchingDecoder(network, manifest, options.BatchSize, TimeSpan.FromMilliseconds(options.BatchWindowMilliseconds), meanImage);
         }
         catch
         {
@@ -59,16 +60,19 @@ public sealed class BatchingDecoder : IAsyncDisposable
     private readonly int _batchSize;
     private readonly TimeSpan _window;
 
-    public BatchingDecoder(DecoderNetwork network, DecoderManifest manifest, int batchSize, TimeSpan window)
+    public BatchingDecoder(DecoderNetwork network, DecoderManifest manifest, int batchSize, TimeSpan window, float[]? meanImage = null)
     {
         _network = network;
         Manifest = manifest;
+        MeanImage = meanImage;
         _batchSize = batchSize;
         _window = window;
         _loop = Task.Run(LoopAsync);
     }
 
     public DecoderManifest Manifest { get; }
+    /// <summary>The decoder's mean training image (planes at its size), when published: each result's baseline.</summary>
+    public float[]? MeanImage { get; }
     public FeatureShape InputShape => _network.Spec.Input;
 
     public Task<ColorImage> DecodeAsync(FeatureMap features, CancellationToken ct = default)

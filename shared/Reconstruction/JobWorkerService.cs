@@ -1,3 +1,4 @@
+using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using Microsoft.Extensions.Hosting;

@@ -1,3 +1,4 @@
+using FeatureInversion.Pipeline.Gallery;
 using System.Diagnostics;
 using FeatureInversion.Features;
 using FeatureInversion.Pipeline;
@@ -132,7 +133,9 @@ public sealed class LocalPipeline(IBlobStore store, JobQueuePair queues, Pipelin
         }
         int results = statuses.Sum(s => s.Results.Count(r => r.Status == ResultsQuery.Done));
         int failed = statuses.Sum(s => s.Results.Count(r => r.Status != ResultsQuery.Done));
-        var gallery = (await store.GetReadUrlAsync(options.ResultsContainer, BlobNames.Gallery(batch), TimeSpan.FromHours(1), ct)).ToString();
+        // The static gallery on a local folder; elsewhere the report its pages are rendered from (the function app serves the pages).
+        string galleryBlob = galleryWriter.WritesPages ? BlobNames.Gallery(batch) : BlobNames.BatchReport(batch);
+        var gallery = (await store.GetReadUrlAsync(options.ResultsContainer, galleryBlob, TimeSpan.FromHours(1), ct)).ToString();
         return new LocalRunSummary(photos.Count, refused, results, failed, uploadSeconds, clock.Elapsed.TotalSeconds, gallery, statuses, errors);
     }
 

@@ -1,3 +1,4 @@
+using FeatureInversion.Pipeline.Gallery;
 using System.Diagnostics;
 using FeatureInversion.Features;
 using FeatureInversion.Imaging;
@@ -119,15 +120,20 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         double n = decoder.Manifest.Evaluation?.MeanPairwiseDistance ?? 0;
         string pngBlob = BlobNames.Reconstruction(job.Batch, job.ImageId, job.DecoderVersion);
         await store.WriteAsync(options.ResultsContainer, pngBlob, ImageFiles.EncodePng(reconstruction), ContentTypes.Png, overwrite: false, ct);
+        string energyBlob = BlobNames.FeatureEnergy(job.Batch, job.ImageId, job.DecoderVersion);
+        var featureView = FeatureEnergy.Render(features, size, out var viewKind);
+        await store.WriteAsync(options.ResultsContainer, energyBlob, ImageFiles.EncodePng(featureView), ContentTypes.Png, overwrite: false, ct);
         var metrics = new ResultMetrics
         {
             JobId = job.JobId, ImageBlob = job.ImageBlob, ImageId = job.ImageId, Representation = job.Representation,
             DecoderVersion = job.DecoderVersion, ImageSize = size,
             NormalizedError = n > 0 ? distance / n : null, Distance = distance,
+            MeanImageError = n > 0 && decoder.MeanImage is { } mean ? ReconstructionMetrics.Distance(original.Planes, mean) / n : null,
             ColorGain = n > 0 ? (ReconstructionMetrics.Distance(original.Planes, ReconstructionMetrics.GrayAsRgb(reconstruction.Planes)) - distance) / n : null,
             Psnr = ReconstructionMetrics.Psnr(original.Planes, reconstruction.Planes),
             Ssim = ReconstructionMetrics.Ssim(original.Planes, reconstruction.Planes, size),
-            Reconstruction = pngBlob, Original = originalBlob,
+            Reconstruction = pngBlob, Original = originalBlob, FeatureEnergy = energyBlob,
+            FeatureView = viewKind.ToString().ToLowerInvariant(),
             DownloadMilliseconds = download, DecodeMilliseconds = decode, UploadMilliseconds = clock.Elapsed.TotalMilliseconds,
             DeliveryCount = deliveryCount, CompletedUtc = DateTimeOffset.UtcNow,
         };

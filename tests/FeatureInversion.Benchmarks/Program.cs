@@ -6,11 +6,12 @@ return args.FirstOrDefault() switch
     "decoders" => DecoderBenchmark.Run(args[1..]),
     "pipeline" => PipelineBenchmark.Run(args[1..]),
     "training" => TrainingDataBenchmark.Run(args[1..]),
+    "gallery" => GalleryBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: FeatureInversion.Benchmarks features [--images DIR] [--seconds S] | decoders [--seconds S] | pipeline [--images DIR] | training rate|rss|pool [...]");
+    Console.Error.WriteLine("usage: FeatureInversion.Benchmarks features [--images DIR] [--seconds S] | decoders [--seconds S] | pipeline [--images DIR] | training rate|rss|pool [...] | gallery [--images N] [--connection STRING]");
     return 2;
 }

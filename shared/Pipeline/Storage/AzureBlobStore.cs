@@ -57,12 +57,13 @@ public sealed class AzureBlobStore(BlobServiceClient service) : IBlobStore
         }
     }
 
-    public async Task<IReadOnlyList<string>> ListAsync(string container, string prefix, CancellationToken ct = default)
+    public async Task<IReadOnlyList<BlobEntry>> ListEntriesAsync(string container, string prefix, CancellationToken ct = default)
     {
-        var names = new List<string>();
-        await foreach (var item in Service.GetBlobContainerClient(container).GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct)) names.Add(item.Name);
-        names.Sort(StringComparer.Ordinal);
-        return names;
+        var entries = new List<BlobEntry>();
+        await foreach (var item in Service.GetBlobContainerClient(container).GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct))
+            entries.Add(new BlobEntry(item.Name, item.Properties.ETag?.ToString() ?? ""));
+        entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return entries;
     }
 
     public async Task<Uri> GetReadUrlAsync(string container, string name, TimeSpan lifetime, CancellationToken ct = default)
@@ -72,8 +73,27 @@ public sealed class AzureBlobStore(BlobServiceClient service) : IBlobStore
         if (blob.CanGenerateSasUri) return blob.GenerateSasUri(BlobSasPermissions.Read, expires);
 
         var builder = new BlobSasBuilder(BlobSasPermissions.Read, expires) { BlobContainerName = container, BlobName = name, Resource = "b" };
-        // A user delegation key may start a little in the past to tolerate clock skew; it lives as long as the SAS.
-        var key = await Service.GetUserDelegationKeyAsync(DateTimeOffset.UtcNow.AddMinutes(-5), expires, ct);
-        return new BlobUriBuilder(blob.Uri) { Sas = builder.ToSasQueryParameters(key.Value, Service.AccountName) }.ToUri();
+        var key = await DelegationKeyAsync(expires, ct);
+        return new BlobUriBuilder(blob.Uri) { Sas = builder.ToSasQueryParameters(key, Service.AccountName) }.ToUri();
+    }
+
+    private UserDelegationKey? _key;
+    private readonly SemaphoreSlim _keyLock = new(1, 1);
+
+    /// <summary>A user delegation key valid until at least <paramref name="until"/>, reused across SAS URLs (a gallery page
+    /// signs hundreds; one key request each would dominate the page). New keys live an hour longer than asked, at most 7 days.</summary>
+    private async Task<UserDelegationKey> DelegationKeyAsync(DateTimeOffset until, CancellationToken ct)
+    {
+        if (_key is { } key && key.SignedExpiresOn >= until) return key;
+        await _keyLock.WaitAsync(ct);
+        try
+        {
+            if (_key is { } again && again.SignedExpiresOn >= until) return again;
+            var now = DateTimeOffset.UtcNow;
+            var expires = until.AddHours(1) < now.AddDays(7) ? until.AddHours(1) : now.AddDays(7);
+            // It may start a little in the past to tolerate clock skew.
+            return _key = (await Service.GetUserDelegationKeyAsync(now.AddMinutes(-5), expires, ct)).Value;
+        }
+        finally { _keyLock.Release(); }
     }
 }

@@ -14,16 +14,29 @@ public interface IBlobStore
     Task<Stream?> TryOpenReadAsync(string container, string name, CancellationToken ct = default);
     /// <summary>Writes a blob; with <paramref name="overwrite"/> false an existing blob is kept and false is returned.</summary>
     Task<bool> WriteAsync(string container, string name, ReadOnlyMemory<byte> content, string contentType, bool overwrite, CancellationToken ct = default);
-    /// <summary>Names of the blobs under a prefix, in ordinal order.</summary>
-    Task<IReadOnlyList<string>> ListAsync(string container, string prefix, CancellationToken ct = default);
+    /// <summary>The blobs under a prefix with a version that changes whenever a blob is rewritten (its ETag; size and
+    /// write time for local files), in ordinal order of name: what lets the gallery re-read only what changed.</summary>
+    Task<IReadOnlyList<BlobEntry>> ListEntriesAsync(string container, string prefix, CancellationToken ct = default);
+
     /// <summary>A URL that can read (and only read) the blob until it expires; file URLs for local folders.</summary>
     Task<Uri> GetReadUrlAsync(string container, string name, TimeSpan lifetime, CancellationToken ct = default);
 }
+
+public static class BlobStoreExtensions
+{
+    /// <summary>Names of the blobs under a prefix, in ordinal order.</summary>
+    public static async Task<IReadOnlyList<string>> ListAsync(this IBlobStore store, string container, string prefix, CancellationToken ct = default) =>
+        (await store.ListEntriesAsync(container, prefix, ct)).Select(e => e.Name).ToList();
+}
+
+/// <summary>A listed blob: its name and a version that changes whenever it is rewritten.</summary>
+public readonly record struct BlobEntry(string Name, string Version);
 
 /// <summary>Content types of what the pipeline writes.</summary>
 public static class ContentTypes
 {
     public const string Png = "image/png";
+    public const string Jpeg = "image/jpeg";
     public const string Json = "application/json";
     public const string Html = "text/html; charset=utf-8";
     public const string Binary = "application/octet-stream";

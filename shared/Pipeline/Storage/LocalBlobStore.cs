@@ -102,15 +102,21 @@ public sealed class LocalBlobStore(string root) : IBlobStore
         catch (UnauthorizedAccessException) { }
     }
 
-    public Task<IReadOnlyList<string>> ListAsync(string container, string prefix, CancellationToken ct = default)
+    public Task<IReadOnlyList<BlobEntry>> ListEntriesAsync(string container, string prefix, CancellationToken ct = default)
     {
         string dir = Path.Combine(Root, container);
-        if (!Directory.Exists(dir)) return Task.FromResult<IReadOnlyList<string>>([]);
-        IReadOnlyList<string> names = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(dir, f).Replace(Path.DirectorySeparatorChar, '/'))
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal).ToList();
-        return Task.FromResult(names);
+        if (!Directory.Exists(dir)) return Task.FromResult<IReadOnlyList<BlobEntry>>([]);
+        // Only the prefix's folder is walked (a batch's listing must not cost the whole container's).
+        int slash = prefix.LastIndexOf('/');
+        var folders = slash < 0 ? [] : prefix[..slash].Split('/');
+        string start = folders.Any(f => f is "" or "." or "..") ? dir : Path.Combine([dir, .. folders.Select(FileSystemName)]);
+        if (!Directory.Exists(start)) return Task.FromResult<IReadOnlyList<BlobEntry>>([]);
+        // Writes replace the file (moved into place), so size and last write time change with every rewrite.
+        IReadOnlyList<BlobEntry> entries = new DirectoryInfo(start).EnumerateFiles("*", SearchOption.AllDirectories)
+            .Select(f => new BlobEntry(Path.GetRelativePath(dir, f.FullName).Replace(Path.DirectorySeparatorChar, '/'), $"{f.Length}-{f.LastWriteTimeUtc.Ticks}"))
+            .Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal))
+            .OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+        return Task.FromResult(entries);
     }
 
     public Task<Uri> GetReadUrlAsync(string container, string name, TimeSpan lifetime, CancellationToken ct = default) =>

@@ -63,6 +63,13 @@ public class ImageFilesTests
         using var stored = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(bytes);
         Assert.Equal(upright.Planes, ExifOrientation.Apply(Rgb24Pixels.ToColorImage(stored), orientation).Planes);
 
+        // The gallery's thumbnail of the whole photo: upright, longer side 40 here, no EXIF left (no GPS or camera data in results).
+        var upload = ImageFiles.DecodeUpload(bytes, "rotated.jpg", [32], thumbnailSide: 40);
+        using var thumbnail = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(upload.Thumbnail!);
+        Assert.Equal(upright.Width > upright.Height ? (40, 26) : (26, 40), (thumbnail.Width, thumbnail.Height));
+        Assert.Null(thumbnail.Metadata.ExifProfile);
+        Assert.Equal(ImageFiles.DecodeView(bytes, "rotated.jpg", 32).View.Planes, upload.Views[32].Planes);
+
         var (view, header) = ImageFiles.DecodeView(bytes, "rotated.jpg", 32);
         Assert.Equal((upright.Width, upright.Height), (header.Width, header.Height));
         var expected = ImageFiles.CenterSquare(upright, 32).Planes;

@@ -125,11 +125,43 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
         var delete = await http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, png));
         Assert.Equal(HttpStatusCode.Forbidden, delete.StatusCode);
 
+        Assert.Equal("http://localhost/api/gallery/sas", doc.RootElement.GetProperty("gallery").GetString());
+
+        // The batch API: summary and rows inline, one read URL per blob (a URL for one blob reads no other).
+        var batches = new BatchesFunction(new FeatureInversion.Pipeline.Gallery.BatchQuery(store, options, bed.Gallery));
+        var batch = (FakeHttpResponse)await batches.BatchAsync(new FakeHttpRequest(new Uri("http://localhost/api/batches/sas")), "sas", CancellationToken.None);
+        Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+        using var page = JsonDocument.Parse(batch.BodyText());
+        var hog = page.RootElement.GetProperty("representations")[0];
+        Assert.Equal(("hog", 1), (hog.GetProperty("representation").GetString(), hog.GetProperty("done").GetInt32()));
+        var cell = page.RootElement.GetProperty("rows")[0].GetProperty("results")[0];
+        Assert.InRange(cell.GetProperty("normalizedError").GetDouble(), 0.01, 2);
+        var energy = new Uri(cell.GetProperty("featureEnergy").GetString()!);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(energy)).StatusCode);
+        var metricsUrl = new Uri(cell.GetProperty("metrics").GetString()!);
+        var borrowed = new UriBuilder(metricsUrl) { Query = energy.Query.TrimStart('?') }.Uri; // the energy PNG's signature on the metrics blob
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync(borrowed)).StatusCode);
+        var html = (FakeHttpResponse)await batches.GalleryAsync(new FakeHttpRequest(new Uri("http://localhost/api/gallery/sas")), "sas", CancellationToken.None);
+        Assert.Contains("sig=", html.BodyText());
+        Assert.StartsWith("text/html", html.Headers.GetValues("Content-Type").Single());
+
+        var unknown = (FakeHttpResponse)await batches.BatchAsync(new FakeHttpRequest(new Uri("http://localhost/api/batches/none")), "none", CancellationToken.None);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.StartsWith("application/problem+json", unknown.Headers.GetValues("Content-Type").Single());
+        var badSort = (FakeHttpResponse)await batches.BatchAsync(new FakeHttpRequest(new Uri("http://localhost/api/batches/sas?sort=error:nope&page=1")), "sas", CancellationToken.None);
+        Assert.Equal(HttpStatusCode.BadRequest, badSort.StatusCode);
+        using var problem = JsonDocument.Parse(badSort.BodyText());
+        Assert.Equal(400, problem.RootElement.GetProperty("status").GetInt32());
+        Assert.Contains("one of: hog", problem.RootElement.GetProperty("detail").GetString());
+        var badPage = (FakeHttpResponse)await batches.BatchAsync(new FakeHttpRequest(new Uri("http://localhost/api/batches/sas?page=-1")), "sas", CancellationToken.None);
+        Assert.Equal(HttpStatusCode.BadRequest, badPage.StatusCode);
+
         await Task.Delay(TimeSpan.FromSeconds(options.ResultUrlSeconds + 2));
         Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync(png)).StatusCode);
 
         var missing = (FakeHttpResponse)await function.RunAsync(new FakeHttpRequest(new Uri("http://localhost/api/results?image=sas/never.jpg")), CancellationToken.None);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.StartsWith("application/problem+json", missing.Headers.GetValues("Content-Type").Single());
         var bad = (FakeHttpResponse)await function.RunAsync(new FakeHttpRequest(new Uri("http://localhost/api/results")), CancellationToken.None);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }

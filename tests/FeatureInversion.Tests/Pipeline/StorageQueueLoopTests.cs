@@ -1,3 +1,4 @@
+using FeatureInversion.Pipeline.Gallery;
 using System.Collections.Concurrent;
 using Azure.Storage.Queues;
 using FeatureInversion.Pipeline;

@@ -214,7 +214,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         public Task<bool> ExistsAsync(string container, string name, CancellationToken ct = default) => inner.ExistsAsync(container, name, ct);
         public Task<byte[]?> TryReadAsync(string container, string name, CancellationToken ct = default) => inner.TryReadAsync(container, name, ct);
         public Task<Stream?> TryOpenReadAsync(string container, string name, CancellationToken ct = default) => inner.TryOpenReadAsync(container, name, ct);
-        public Task<IReadOnlyList<string>> ListAsync(string container, string prefix, CancellationToken ct = default) => inner.ListAsync(container, prefix, ct);
+        public Task<IReadOnlyList<BlobEntry>> ListEntriesAsync(string container, string prefix, CancellationToken ct = default) => inner.ListEntriesAsync(container, prefix, ct);
         public Task<Uri> GetReadUrlAsync(string container, string name, TimeSpan lifetime, CancellationToken ct = default) => inner.GetReadUrlAsync(container, name, lifetime, ct);
 
         public Task<bool> WriteAsync(string container, string name, ReadOnlyMemory<byte> content, string contentType, bool overwrite, CancellationToken ct = default)

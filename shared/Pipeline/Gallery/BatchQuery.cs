@@ -1,0 +1,96 @@
+using FeatureInversion.Pipeline.Storage;
+
+namespace FeatureInversion.Pipeline.Gallery;
+
+/// <summary>A page of a batch as the batch API returns it: the summary, the page's rows with their metrics inline and
+/// read URLs in place of blob names (each URL reads one blob and expires), and where the other pages are.</summary>
+public sealed record BatchPage
+{
+    public required string Batch { get; init; }
+    public DateTimeOffset UpdatedUtc { get; init; }
+    public int Uploads { get; init; }
+    public int Refused { get; init; }
+    public string LowerIsBetter { get; init; } = "errors are ‖x − f(Φ(x))‖₂ / N: lower is better; baselineError is the mean training image's error on the same image";
+    public List<RepresentationSummary> Representations { get; init; } = [];
+    public required string Sort { get; init; }
+    public int Page { get; init; }
+    public int PageSize { get; init; }
+    public int Pages { get; init; }
+    public List<ImageRow> Rows { get; init; } = [];
+}
+
+/// <summary>Thrown for a request the batch API cannot answer as asked (a 400 with this message).</summary>
+public sealed class BatchQueryException(string message) : Exception(message);
+
+/// <summary>
+/// The function app's side of the gallery: reads a batch's report (or builds it when the workers have not written one
+/// yet), pages and orders it, and signs a read URL for each blob the page shows — per blob, never the whole batch.
+/// </summary>
+public sealed class BatchQuery(IBlobStore store, PipelineOptions options, GalleryWriter gallery)
+{
+    /// <summary>The batch's report, or null when nothing of that batch was ingested.</summary>
+    public async Task<BatchReport?> ReportAsync(string batch, CancellationToken ct = default)
+    {
+        if (BlobNames.Problem(batch) is { } problem) throw new BatchQueryException($"'{batch}' cannot name a batch: {problem}");
+        if (await store.TryReadAsync(options.ResultsContainer, BlobNames.BatchReport(batch), ct) is { } bytes)
+            return PipelineJson.Deserialize<BatchReport>(bytes);
+        var report = await gallery.RebuildAsync(batch, ct);
+        return report.Uploads == 0 ? null : report;
+    }
+
+    public async Task<BatchPage> PageAsync(BatchReport report, int page, string sort, CancellationToken ct = default)
+    {
+        var (rows, pages) = Slice(report, page, sort);
+        var lifetime = TimeSpan.FromSeconds(options.ResultUrlSeconds);
+        var signed = new List<ImageRow>(rows.Count);
+        foreach (var row in rows)
+        {
+            var cells = new List<ResultCell>(row.Results.Count);
+            foreach (var c in row.Results)
+                cells.Add(c with
+                {
+                    Original = await SignAsync(c.Original, lifetime, ct), Reconstruction = await SignAsync(c.Reconstruction, lifetime, ct),
+                    FeatureEnergy = await SignAsync(c.FeatureEnergy, lifetime, ct), Metrics = await SignAsync(c.Metrics, lifetime, ct),
+                });
+            signed.Add(row with { Thumbnail = await SignAsync(row.Thumbnail, lifetime, ct), Results = cells });
+        }
+        return new BatchPage
+        {
+            Batch = report.Batch, UpdatedUtc = report.UpdatedUtc, Uploads = report.Uploads, Refused = report.Refused, Representations = report.Representations,
+            Sort = sort, Page = Math.Clamp(page, 1, pages), PageSize = options.GalleryPageSize, Pages = pages, Rows = signed,
+        };
+    }
+
+    /// <summary>The page's HTML with per-blob read URLs; other pages and orders link to <c>?page=&amp;sort=</c> of the same address.</summary>
+    public async Task<string> RenderAsync(BatchReport report, int page, string sort, CancellationToken ct = default)
+    {
+        var (rows, _) = Slice(report, page, sort);
+        var lifetime = TimeSpan.FromSeconds(options.ResultUrlSeconds);
+        var urls = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in rows.SelectMany(BlobsOf)) urls[name] = (await store.GetReadUrlAsync(options.ResultsContainer, name, lifetime, ct)).ToString();
+        var links = new GalleryLinks(name => urls.TryGetValue(name, out var url) ? url : "",
+            (target, order) => $"?page={target}&sort={Uri.EscapeDataString(order)}");
+        return GalleryHtml.Render(report, page, options.GalleryPageSize, sort, links, options.StalledAfterMinutes);
+    }
+
+    private (List<ImageRow> Rows, int Pages) Slice(BatchReport report, int page, string sort)
+    {
+        if (Ranking.Problem(sort, report.Representations.Select(r => r.Representation)) is { } problem) throw new BatchQueryException(problem);
+        if (page < 1) throw new BatchQueryException($"page must be 1 or more, got {page}");
+        int size = options.GalleryPageSize;
+        int pages = Math.Max(1, (report.Rows.Count + size - 1) / size);
+        if (page > pages) throw new BatchQueryException($"page {page} is past the last page, {pages}");
+        return (Ranking.Sort(report.Rows, sort).Skip((page - 1) * size).Take(size).ToList(), pages);
+    }
+
+    private static IEnumerable<string> BlobsOf(ImageRow row)
+    {
+        if (row.Thumbnail is not null) yield return row.Thumbnail;
+        foreach (var c in row.Results)
+            foreach (var name in new[] { c.Original, c.Reconstruction, c.FeatureEnergy, c.Metrics })
+                if (name is not null) yield return name;
+    }
+
+    private async Task<string?> SignAsync(string? blob, TimeSpan lifetime, CancellationToken ct) =>
+        blob is null ? null : (await store.GetReadUrlAsync(options.ResultsContainer, blob, lifetime, ct)).ToString();
+}

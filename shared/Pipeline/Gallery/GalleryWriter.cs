@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using FeatureInversion.Pipeline.Storage;
+
+namespace FeatureInversion.Pipeline.Gallery;
+
+/// <summary>
+/// Keeps each batch's report (<see cref="BlobNames.BatchReport"/>, what the batch API serves) up to date, and on the
+/// local folder store also the static gallery pages (<see cref="BlobNames.GalleryPage"/>, relative links that work
+/// from the file system; in Blob Storage links need per-blob SAS, so the function app renders the pages instead).
+/// Updates are incremental: a batch's <see cref="BatchReportBuilder"/> reads only new or rewritten records, pages
+/// are written only when their HTML changed, and at most <see cref="MaxCachedBatches"/> builders are kept (least
+/// recently used evicted). Batches marked changed are updated every <see cref="Interval"/>; after writing, the
+/// writer lists again and updates once more if results arrived meanwhile, so the last report written by any worker
+/// holds every result that existed when it was written.
+/// </summary>
+public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
+{
+    public const int MaxCachedBatches = 64;
+
+    private sealed class Entry(BatchReportBuilder builder)
+    {
+        public BatchReportBuilder Builder { get; } = builder;
+        public SemaphoreSlim Lock { get; } = new(1, 1);
+        public Dictionary<string, string> PageHashes { get; } = new(StringComparer.Ordinal);
+        public long LastUsed;
+        public BatchReport? Report;
+    }
+
+    private readonly ConcurrentDictionary<string, byte> _dirty = new();
+    private readonly ConcurrentDictionary<string, Entry> _batches = new(StringComparer.Ordinal);
+    private readonly TestSetCache _testSets = new(store, options);
+    private long _clock;
+
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Whether static HTML pages are written (the local folder store) besides the report.</summary>
+    public bool WritesPages { get; } = string.Equals(options.Storage, BlobStoreKinds.Local.Name, StringComparison.OrdinalIgnoreCase);
+
+    public void MarkChanged(string batch) => _dirty[batch] = 0;
+
+    /// <summary>Updates changed batches every <see cref="Interval"/> until cancelled, then once more.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(Interval, ct);
+                await FlushAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        await FlushAsync(CancellationToken.None);
+    }
+
+    /// <summary>Updates every batch marked as changed; returns their names.</summary>
+    public async Task<IReadOnlyList<string>> FlushAsync(CancellationToken ct = default)
+    {
+        var batches = _dirty.Keys.ToList();
+        foreach (var batch in batches)
+        {
+            _dirty.TryRemove(batch, out _);
+            await RebuildAsync(batch, ct);
+        }
+        return batches;
+    }
+
+    /// <summary>Brings the batch's report (and pages) up to date and returns the report.</summary>
+    public async Task<BatchReport> RebuildAsync(string batch, CancellationToken ct = default)
+    {
+        var entry = EntryFor(batch);
+        await entry.Lock.WaitAsync(ct);
+        try
+        {
+            BatchReport report = null!;
+            for (int attempt = 0; attempt < 5; attempt++)
+            {
+                report = await entry.Builder.BuildAsync(ct);
+                if (!entry.Builder.LastChanged && entry.Report is not null) return entry.Report; // its files are current
+                entry.Report = report;
+                await store.WriteAsync(options.ResultsContainer, BlobNames.BatchReport(batch), PipelineJson.Serialize(report), ContentTypes.Json, overwrite: true, ct);
+                if (WritesPages) await WritePagesAsync(entry, report, ct);
+                if ((await entry.Builder.ListSourcesAsync(ct)).SequenceEqual(entry.Builder.Sources)) break;
+            }
+            return report;
+        }
+        catch { entry.Report = null; throw; } // a failed write is retried by the next update
+        finally { entry.Lock.Release(); }
+    }
+
+    private Entry EntryFor(string batch)
+    {
+        var entry = _batches.GetOrAdd(batch, b => new Entry(new BatchReportBuilder(store, options, b, _testSets.GetAsync)));
+        Interlocked.Exchange(ref entry.LastUsed, Interlocked.Increment(ref _clock));
+        if (_batches.Count > MaxCachedBatches)
+        {
+            // Evicted builders are only forgotten (a later update of that batch reads its records again); one held by
+            // a rebuild finishes normally.
+            foreach (var old in _batches.OrderBy(p => Interlocked.Read(ref p.Value.LastUsed)).Take(_batches.Count - MaxCachedBatches).ToList())
+                if (old.Key != batch) _batches.TryRemove(old.Key, out _);
+        }
+        return entry;
+    }
+
+    private async Task WritePagesAsync(Entry entry, BatchReport report, CancellationToken ct)
+    {
+        int pages = Math.Max(1, (report.Rows.Count + options.GalleryPageSize - 1) / options.GalleryPageSize);
+        for (int page = 1; page <= pages; page++)
+        {
+            string html = GalleryHtml.Render(report, page, options.GalleryPageSize, Ranking.Default, StaticLinks(report.Batch, page), options.StalledAfterMinutes);
+            string name = BlobNames.GalleryPage(report.Batch, page);
+            // The "updated" line and stall marks change every time; compare the rows, not the timestamp.
+            string hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(html[..html.LastIndexOf("<p><small>updated", StringComparison.Ordinal)])));
+            if (entry.PageHashes.TryGetValue(name, out var known) && known == hash) continue;
+            await store.WriteAsync(options.ResultsContainer, name, Encoding.UTF8.GetBytes(html), ContentTypes.Html, overwrite: true, ct);
+            entry.PageHashes[name] = hash;
+        }
+    }
+
+    /// <summary>Links relative to a static page: <c>{batch}/index.html</c> for page 1, <c>{batch}/_gallery/page-N.html</c> after.</summary>
+    public static GalleryLinks StaticLinks(string batch, int page)
+    {
+        string up = page <= 1 ? "" : "../";
+        return new GalleryLinks(
+            blob => up + string.Join('/', blob[(batch.Length + 1)..].Split('/').Select(Uri.EscapeDataString)),
+            (target, sort) => sort != Ranking.Default ? "" : target <= 1 ? up + "index.html" : (page <= 1 ? "_gallery/" : "") + $"page-{target}.html");
+    }
+}

@@ -1,0 +1,182 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using FeatureInversion.Imaging;
+using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Gallery;
+using FeatureInversion.Pipeline.Storage;
+
+namespace FeatureInversion.Tests.Pipeline;
+
+/// <summary>The batch report and gallery over records written as the pipeline writes them (no decoders needed).</summary>
+public class GalleryTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("fi-gallery-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private const string Hog = "hog-64px-w0.25-20260101T000000Z", Lbp = "lbp-64px-w0.25-20260101T000000Z";
+
+    internal static async Task<(LocalBlobStore Store, PipelineOptions Options)> BatchAsync(string root, string batch,
+        IReadOnlyList<(string Name, double Hog, double Lbp, double Baseline)> images, bool refused = true, bool pendingLbpOfLast = false)
+    {
+        var store = new LocalBlobStore(root);
+        var options = new PipelineOptions { Storage = "local", LocalRoot = root, GalleryPageSize = 10 };
+        var png = ImageFiles.EncodePng(new ColorImage(8, 8));
+        for (int i = 0; i < images.Count; i++)
+        {
+            var (name, hog, lbp, baseline) = images[i];
+            string id = i.ToString("x32");
+            string blob = $"{batch}/{name}";
+            var jobs = new List<IngestedJob> { new($"{id}-{Hog}", "hog", Hog, "f"), new($"{id}-{Lbp}", "lbp", Lbp, "f") };
+            await Write(store, options, BlobNames.Ingestion(blob), PipelineJson.Serialize<IngestionRecord>(new AcceptedUpload
+            {
+                ImageBlob = blob, Batch = batch, ImageId = id, Width = 300, Height = 200, Jobs = jobs, IngestedUtc = DateTimeOffset.UtcNow,
+            }));
+            await Write(store, options, BlobNames.Thumbnail(batch, id), png);
+            await Write(store, options, BlobNames.Original(batch, id, 64), png);
+            foreach (var (version, error) in new[] { (Hog, hog), (Lbp, lbp) })
+            {
+                if (pendingLbpOfLast && i == images.Count - 1 && version == Lbp) continue;
+                await Write(store, options, BlobNames.Reconstruction(batch, id, version), png);
+                await Write(store, options, BlobNames.FeatureEnergy(batch, id, version), png);
+                await Write(store, options, BlobNames.Metrics(batch, id, version), PipelineJson.Serialize(new ResultMetrics
+                {
+                    JobId = $"{id}-{version}", ImageBlob = blob, ImageId = id, Representation = version[..3], DecoderVersion = version, ImageSize = 64,
+                    NormalizedError = error, MeanImageError = baseline, ColorGain = 0.01, Psnr = 20, Ssim = 0.5,
+                    Reconstruction = BlobNames.Reconstruction(batch, id, version), Original = BlobNames.Original(batch, id, 64),
+                    FeatureEnergy = BlobNames.FeatureEnergy(batch, id, version),
+                }));
+            }
+        }
+        if (refused)
+            await Write(store, options, BlobNames.Ingestion($"{batch}/notes.txt"), PipelineJson.Serialize<IngestionRecord>(new RefusedUpload
+            {
+                ImageBlob = $"{batch}/notes.txt", Batch = batch, Error = "notes.txt: not a recognised image format.",
+            }));
+        return (store, options);
+    }
+
+    private static Task Write(IBlobStore store, PipelineOptions options, string name, byte[] content) =>
+        store.WriteAsync(options.ResultsContainer, name, content, ContentTypes.Binary, overwrite: true);
+
+    [Fact]
+    public async Task TheReportSummarisesEachRepresentationRanksByRevealAndFlagsResultsNoBetterThanTheBaseline()
+    {
+        var (store, options) = await BatchAsync(_dir, "audit", [("a.jpg", 0.50, 0.90, 0.80), ("b.jpg", 0.20, 0.30, 0.50), ("c.jpg", 0.70, 0.75, 0.70)]);
+        var report = await new GalleryWriter(store, options).RebuildAsync("audit");
+
+        Assert.Equal(4, report.Uploads);
+        Assert.Equal(1, report.Refused);
+        // b: min(0.2/0.5, 0.3/0.5) = 0.4; a: 0.5/0.8 = 0.625; c: 0.7/0.7 = 1.0 — then the refused upload.
+        Assert.Equal(["audit/b.jpg", "audit/a.jpg", "audit/c.jpg", "audit/notes.txt"], report.Rows.Select(r => r.ImageBlob));
+        Assert.Equal(0.4, report.Rows[0].Reveal!.Value, 12);
+        var hog = report.Representations.Single(r => r.Representation == "hog");
+        Assert.Equal((0.5 + 0.2 + 0.7) / 3, hog.MeanError!.Value, 12);
+        Assert.Equal((0.8 + 0.5 + 0.7) / 3, hog.MeanBaselineError!.Value, 12);
+        Assert.Equal((2, 3, 3), (hog.BeatBaseline, hog.Compared, hog.Done)); // c's hog error equals its baseline: not better
+        var lbp = report.Representations.Single(r => r.Representation == "lbp");
+        Assert.Equal(1, lbp.BeatBaseline); // a's 0.9 > 0.8 and c's 0.75 > 0.7 are flagged
+        var a = report.Rows[1].Results.Single(c => c.Representation == "lbp");
+        Assert.True(a.WorseThanBaseline);
+        Assert.True(a.BaselineIsPerImage);
+
+        string html = Encoding.UTF8.GetString((await store.TryReadAsync(options.ResultsContainer, "audit/index.html"))!);
+        Assert.Contains("lower is better", html);
+        Assert.Contains("decoder input: centre square at 64 px", html);
+        Assert.Equal(3, Regex.Matches(html, "no better than the mean image").Count);
+        Assert.DoesNotContain("data:image", html);
+        Assert.Contains("refused: notes.txt: not a recognised image format.", html);
+    }
+
+    [Fact]
+    public async Task StaticPagesArePaginatedAndEveryLinkAndImageResolvesToABlobOfTheBatch()
+    {
+        var images = Enumerable.Range(0, 23).Select(i => ($"p{i:00}.jpg", 0.1 + i * 0.01, 0.5, 1.0)).ToList();
+        var (store, options) = await BatchAsync(_dir, "big/2026", images);
+        var writer = new GalleryWriter(store, options);
+        await writer.RebuildAsync("big/2026");
+
+        string batchDir = Path.Combine(_dir, options.ResultsContainer, "big", "2026");
+        var pages = new[] { Path.Combine(batchDir, "index.html"), Path.Combine(batchDir, "_gallery", "page-2.html"), Path.Combine(batchDir, "_gallery", "page-3.html") };
+        Assert.All(pages, p => Assert.True(File.Exists(p), p));
+        Assert.False(File.Exists(Path.Combine(batchDir, "_gallery", "page-4.html")));
+        var rowsSeen = new List<string>();
+        foreach (var page in pages)
+        {
+            string html = File.ReadAllText(page);
+            foreach (Match m in Regex.Matches(html, "(?:src|href)=\"([^\"]+)\""))
+            {
+                string target = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(page)!, Uri.UnescapeDataString(System.Net.WebUtility.HtmlDecode(m.Groups[1].Value))));
+                Assert.True(File.Exists(target), $"{Path.GetFileName(page)} links to a missing {m.Groups[1].Value}");
+                Assert.StartsWith(batchDir, target);
+            }
+            rowsSeen.AddRange(Regex.Matches(html, "data-name=\"([^\"]+)\"").Select(m => m.Groups[1].Value));
+        }
+        // 24 rows (23 images + the refused upload) over pages of 10, each once, in rank order.
+        Assert.Equal(images.Select(i => "big/2026/" + i.Item1).Append("big/2026/notes.txt"), rowsSeen);
+    }
+
+    [Fact]
+    public async Task UpdatesReadOnlyWhatChangedAndRewriteOnlyChangedPages()
+    {
+        var (store, options) = await BatchAsync(_dir, "inc", [("a.jpg", 0.5, 0.6, 0.8), ("b.jpg", 0.4, 0.5, 0.8)], pendingLbpOfLast: true);
+        var builder = new BatchReportBuilder(store, options, "inc", (_, _, _) => Task.FromResult<FeatureInversion.Models.EvaluationRecord?>(null));
+        var first = await builder.BuildAsync();
+        Assert.Equal(3 + 3, builder.LastReads); // 3 ingestion records (one refused), 3 metrics
+        Assert.Equal(ResultsQuery.Pending, first.Rows.Single(r => r.ImageBlob == "inc/b.jpg").Results.Single(c => c.Representation == "lbp").Status);
+
+        await builder.BuildAsync();
+        Assert.Equal(0, builder.LastReads);
+
+        // The pending result arrives: one more read, and the row shows it.
+        var (full, _) = await BatchAsync(Path.Combine(_dir, "full"), "inc", [("a.jpg", 0.5, 0.6, 0.8), ("b.jpg", 0.4, 0.5, 0.8)], refused: false);
+        string metrics = BlobNames.Metrics("inc", 1.ToString("x32"), Lbp);
+        await store.WriteAsync(options.ResultsContainer, metrics, (await full.TryReadAsync(options.ResultsContainer, metrics))!, ContentTypes.Json, overwrite: false);
+        var second = await builder.BuildAsync();
+        Assert.Equal(1, builder.LastReads);
+        Assert.Equal(ResultsQuery.Done, second.Rows.Single(r => r.ImageBlob == "inc/b.jpg").Results.Single(c => c.Representation == "lbp").Status);
+
+        // A rewritten record (a re-uploaded file of the same name) is read again; a deleted one leaves the report.
+        File.Delete(store.PathOf(options.ResultsContainer, BlobNames.Ingestion("inc/notes.txt")));
+        var third = await builder.BuildAsync();
+        Assert.Equal(0, third.Refused);
+        Assert.Equal(0, builder.LastReads);
+
+        var writer = new GalleryWriter(store, options);
+        await writer.RebuildAsync("inc");
+        string index = store.PathOf(options.ResultsContainer, BlobNames.Gallery("inc"));
+        var written = File.GetLastWriteTimeUtc(index);
+        await Task.Delay(50);
+        await writer.RebuildAsync("inc");
+        Assert.Equal(written, File.GetLastWriteTimeUtc(index)); // nothing changed: the page is not rewritten
+    }
+
+    [Fact]
+    public async Task TheBatchQueryPagesSortsAndSignsEachBlobAndRefusesBadRequests()
+    {
+        var images = Enumerable.Range(0, 12).Select(i => ($"q{i:00}.jpg", 0.9 - i * 0.05, 0.1 + i * 0.05, 1.0)).ToList();
+        var (store, options) = await BatchAsync(_dir, "q", images);
+        var query = new BatchQuery(store, options, new GalleryWriter(store, options));
+        Assert.Null(await query.ReportAsync("nothing-here"));
+        var report = (await query.ReportAsync("q"))!;
+
+        var byHog = await query.PageAsync(report, 1, "error:hog");
+        Assert.Equal(2, byHog.Pages);
+        Assert.Equal("q/q11.jpg", byHog.Rows[0].ImageBlob); // lowest hog error first
+        var byLbp = await query.PageAsync(report, 1, "error:lbp");
+        Assert.Equal("q/q00.jpg", byLbp.Rows[0].ImageBlob);
+        var last = await query.PageAsync(report, 2, Ranking.Name);
+        Assert.Equal(3, last.Rows.Count); // 13 rows, pages of 10
+        var cell = byHog.Rows[0].Results[0];
+        Assert.All(new[] { cell.Reconstruction, cell.Metrics, cell.FeatureEnergy, cell.Original, byHog.Rows[0].Thumbnail },
+            url => Assert.True(File.Exists(new Uri(url!).LocalPath)));
+
+        Assert.Throws<BatchQueryException>(() => query.PageAsync(report, 3, Ranking.Default).GetAwaiter().GetResult());
+        Assert.Throws<BatchQueryException>(() => query.PageAsync(report, 0, Ranking.Default).GetAwaiter().GetResult());
+        Assert.Contains("one of: hog, lbp", Assert.Throws<BatchQueryException>(() => query.PageAsync(report, 1, "error:sift").GetAwaiter().GetResult()).Message);
+        await Assert.ThrowsAsync<BatchQueryException>(() => query.ReportAsync("a//b"));
+
+        string html = await query.RenderAsync(report, 1, "error:lbp");
+        Assert.Contains("href=\"?page=2&amp;sort=error%3Albp\"", html);
+        Assert.Contains("<b>error:lbp</b>", html);
+    }
+}
