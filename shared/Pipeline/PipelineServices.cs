@@ -12,7 +12,7 @@ namespace FeatureInversion.Pipeline;
 /// <summary>
 /// Registration of the pipeline's torch-free services, split so that each host registers only what it runs:
 /// <see cref="AddPipelineCore"/> (options from the "Pipeline" section, validated at start; the blob store and
-/// queue by kind; published models; galleries; provisioning at start), then <see cref="AddIngestion"/> (the blob
+/// queue by kind, their Azure clients through AddAzureClients with one credential; published models; galleries; provisioning at start), then <see cref="AddIngestion"/> (the blob
 /// trigger's side) and <see cref="AddResultsApi"/> (the HTTP function's side). The decoder worker's registration is
 /// <c>AddDecoderWorker</c> in FeatureInversion.Reconstruction.
 /// </summary>
@@ -25,8 +25,9 @@ public static class PipelineServices
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<PipelineOptions>>().Value);
         // Hand-designed representations unless the host (with TorchSharp) registered a larger registry first.
         services.TryAddSingleton(_ => RepresentationRegistry.HandDesigned());
-        services.TryAddSingleton(sp => BlobStoreKinds.Create(sp.GetRequiredService<PipelineOptions>()));
-        services.TryAddSingleton(sp => JobQueueKinds.Create(sp.GetRequiredService<PipelineOptions>()));
+        services.AddPipelineAzureClients();
+        services.TryAddSingleton(sp => BlobStoreKinds.Create(sp.GetRequiredService<PipelineOptions>(), sp));
+        services.TryAddSingleton(sp => JobQueueKinds.Create(sp.GetRequiredService<PipelineOptions>(), sp));
         services.TryAddSingleton<ModelRegistry>();
         services.TryAddSingleton<GalleryWriter>();
         services.AddHostedService<PipelineProvisioning>();

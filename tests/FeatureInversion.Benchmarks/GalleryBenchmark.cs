@@ -23,7 +23,8 @@ internal static class GalleryBenchmark
         string root = Directory.CreateTempSubdirectory("fi-gallery-bench-").FullName;
         var options = connection is null ? new PipelineOptions { Storage = "local", LocalRoot = root }
             : new PipelineOptions { Storage = "azure", BlobConnectionString = connection, ResultsContainer = "gallery-bench-" + Guid.NewGuid().ToString("N")[..8] };
-        var store = BlobStoreKinds.Create(options);
+        using var azureClients = PipelineAzureClients.Standalone(options);
+        var store = BlobStoreKinds.Create(options, azureClients);
         try
         {
             store.EnsureContainersAsync([options.ResultsContainer, options.ModelsContainer]).GetAwaiter().GetResult();

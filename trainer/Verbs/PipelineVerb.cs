@@ -59,8 +59,9 @@ internal sealed class PipelineVerb : IVerb
         var published = models.Select(m => DecoderManifest.Read(m).Representation).Distinct(StringComparer.Ordinal).ToList();
         options.Representations = [.. options.Representations.Where(published.Contains), .. published.Except(options.Representations)];
         // The same kinds the hosted apps use: local folder + in-process queue, or blob storage + storage queue.
-        var store = BlobStoreKinds.Create(options);
-        var queues = JobQueueKinds.Create(options);
+        await using var azureClients = PipelineAzureClients.Standalone(options);
+        var store = BlobStoreKinds.Create(options, azureClients);
+        var queues = JobQueueKinds.Create(options, azureClients);
         string where = store is AzureBlobStore azure
             ? $"Azurite/Azure storage ({azure.Service.Uri}) with the storage queue '{options.QueueName}'"
             : $"local folders under {outDir} with an in-process queue";

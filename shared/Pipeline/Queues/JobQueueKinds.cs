@@ -1,5 +1,6 @@
 using Azure.Messaging.ServiceBus;
 using Azure.Storage.Queues;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FeatureInversion.Pipeline.Queues;
 
@@ -13,16 +14,17 @@ public interface IProvisionedQueue
 }
 
 /// <summary>One kind of job queue (<see cref="PipelineOptions.Queue"/>): what its settings need and how to build it.</summary>
-public sealed record JobQueueKind(string Name, string Description, Func<PipelineOptions, string?> Check, Func<PipelineOptions, JobQueuePair> Create);
+/// <remarks><c>Create</c> takes the host's services: Azure SDK clients come from <see cref="PipelineAzureClients"/>.</remarks>
+public sealed record JobQueueKind(string Name, string Description, Func<PipelineOptions, string?> Check, Func<PipelineOptions, IServiceProvider, JobQueuePair> Create);
 
 /// <summary>
 /// The job queues the pipeline runs on, by name: <c>inprocess</c> (the embedded default), <c>storage</c> (Azure
 /// Storage queue; Azurite locally) and <c>servicebus</c>. Connection strings locally; in Azure the service URI or
-/// namespace with DefaultAzureCredential. Building a queue does no I/O (queues are created by provisioning).
+/// namespace with the host's one DefaultAzureCredential (<see cref="PipelineAzureClients"/>). Building a queue does no I/O (queues are created by provisioning).
 /// </summary>
 public static class JobQueueKinds
 {
-    public static JobQueueKind InProcess { get; } = new("inprocess", "in-memory queue in this process", _ => null, o =>
+    public static JobQueueKind InProcess { get; } = new("inprocess", "in-memory queue in this process", _ => null, (o, _) =>
     {
         var local = new InProcessJobQueue(o.BatchSize, RetryPolicy.From(o));
         return new JobQueuePair(local, local, local);
@@ -30,11 +32,9 @@ public static class JobQueueKinds
 
     public static JobQueueKind Storage { get; } = new("storage", "Azure Storage queue (Azurite locally) with a poison queue",
         o => string.IsNullOrEmpty(o.QueueConnectionString) && string.IsNullOrEmpty(o.QueueServiceUri) ? "Queue 'storage' needs QueueConnectionString or QueueServiceUri." : null,
-        o =>
+        (o, services) =>
         {
-            var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
-            var service = !string.IsNullOrEmpty(o.QueueConnectionString) ? new QueueServiceClient(o.QueueConnectionString, queueOptions)
-                : new QueueServiceClient(new Uri(o.QueueServiceUri!), PipelineCredential.Instance, queueOptions);
+            var service = services.GetRequiredService<QueueServiceClient>();
             var storage = new StorageQueueJobQueue(service.GetQueueClient(o.QueueName), service.GetQueueClient(o.QueueName + "-poison"),
                 TimeSpan.FromSeconds(o.VisibilityTimeoutSeconds), o.BatchSize, RetryPolicy.From(o)) { MaxRenewal = TimeSpan.FromMinutes(o.MaxLockRenewalMinutes) };
             return new JobQueuePair(storage, storage, storage);
@@ -42,10 +42,9 @@ public static class JobQueueKinds
 
     public static JobQueueKind ServiceBus { get; } = new("servicebus", "Azure Service Bus queue (dead-letter sub-queue)",
         o => string.IsNullOrEmpty(o.ServiceBusConnectionString) && string.IsNullOrEmpty(o.ServiceBusNamespace) ? "Queue 'servicebus' needs ServiceBusConnectionString or ServiceBusNamespace." : null,
-        o =>
+        (o, services) =>
         {
-            var client = !string.IsNullOrEmpty(o.ServiceBusConnectionString) ? new ServiceBusClient(o.ServiceBusConnectionString)
-                : new ServiceBusClient(o.ServiceBusNamespace, PipelineCredential.Instance);
+            var client = services.GetRequiredService<ServiceBusClient>();
             var source = new ServiceBusJobSource(client, o.QueueName, ServiceBusJobSource.DefaultOptions(o.BatchSize, TimeSpan.FromMinutes(o.MaxLockRenewalMinutes)), RetryPolicy.From(o));
             return new JobQueuePair(new ServiceBusJobQueue(client.CreateSender(o.QueueName)), source, source);
         });
@@ -54,7 +53,7 @@ public static class JobQueueKinds
         new[] { InProcess, Storage, ServiceBus }.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The configured queue; settings are checked by <see cref="PipelineOptionsValidator"/> first.</summary>
-    public static JobQueuePair Create(PipelineOptions options) =>
-        All.TryGetValue(options.Queue, out var kind) ? kind.Create(options)
+    public static JobQueuePair Create(PipelineOptions options, IServiceProvider services) =>
+        All.TryGetValue(options.Queue, out var kind) ? kind.Create(options, services)
             : throw new ArgumentException($"Unknown queue kind '{options.Queue}'. Known: {string.Join(", ", All.Keys)}.");
 }

@@ -33,6 +33,31 @@ public class HostRegistrationTests
     }
 
     [Fact]
+    public void AzureKindsTakeTheirClientsFromAddAzureClientsWithTheCredentialOrTheConnectionString()
+    {
+        // Service URIs: the clients are built by AddAzureClients with the shared DefaultAzureCredential (a token
+        // credential cannot sign SAS itself); resolving them does no I/O, so no account is needed.
+        using (var services = FunctionHost(("Pipeline:Storage", "azure"), ("Pipeline:BlobServiceUri", "https://acct.blob.core.windows.net"),
+            ("Pipeline:Queue", "storage"), ("Pipeline:QueueServiceUri", "https://acct.queue.core.windows.net")))
+        {
+            var store = Assert.IsType<FeatureInversion.Pipeline.Storage.AzureBlobStore>(services.GetRequiredService<FeatureInversion.Pipeline.Storage.IBlobStore>());
+            var blobs = services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>();
+            Assert.Same(blobs, store.Service); // one client per host, the one registered with AddAzureClients
+            Assert.Equal("https://acct.blob.core.windows.net/", blobs.Uri.ToString());
+            Assert.False(blobs.CanGenerateAccountSasUri);
+            Assert.Equal("https://acct.queue.core.windows.net/", services.GetRequiredService<Azure.Storage.Queues.QueueServiceClient>().Uri.ToString());
+            Assert.IsType<StorageQueueJobQueue>(services.GetRequiredService<JobQueuePair>().Queue);
+        }
+        // Connection strings (Azurite) win over the credential: a shared key can sign SAS.
+        using (var services = FunctionHost(("Pipeline:Storage", "azure"), ("Pipeline:BlobConnectionString", "UseDevelopmentStorage=true")))
+        {
+            var blobs = services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>();
+            Assert.True(blobs.CanGenerateAccountSasUri);
+            Assert.Equal("devstoreaccount1", blobs.AccountName);
+        }
+    }
+
+    [Fact]
     public void TheFunctionAppResolvesIngestionAndResultsButNoWorker()
     {
         using var services = FunctionHost();

@@ -1,0 +1,56 @@
+using Azure.Identity;
+using Azure.Messaging.ServiceBus;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FeatureInversion.Pipeline;
+
+/// <summary>
+/// The Azure SDK clients of a host, registered with Microsoft.Extensions.Azure's <c>AddAzureClients</c>: one
+/// <see cref="DefaultAzureCredential"/> (<c>UseCredential</c>) for every client, so tokens are cached once and the
+/// managed identity endpoint is asked once per scope; in Azure it picks the user-assigned identity named by
+/// <c>AZURE_CLIENT_ID</c>, locally the developer's sign-in. A connection string, when set (Azurite, local runs), is
+/// used instead. Clients are built on first use: a host on local folders and the in-process queue builds none.
+/// </summary>
+public static class PipelineAzureClients
+{
+    public static IServiceCollection AddPipelineAzureClients(this IServiceCollection services)
+    {
+        services.AddAzureClients(clients =>
+        {
+            clients.UseCredential(new DefaultAzureCredential());
+            clients.AddClient<BlobServiceClient, BlobClientOptions>((clientOptions, credential, sp) =>
+            {
+                var o = sp.GetRequiredService<PipelineOptions>();
+                return !string.IsNullOrEmpty(o.BlobConnectionString) ? new BlobServiceClient(o.BlobConnectionString, clientOptions)
+                    : new BlobServiceClient(new Uri(o.BlobServiceUri!), credential, clientOptions);
+            });
+            clients.AddClient<QueueServiceClient, QueueClientOptions>((clientOptions, credential, sp) =>
+            {
+                var o = sp.GetRequiredService<PipelineOptions>();
+                clientOptions.MessageEncoding = QueueMessageEncoding.Base64; // what the blob extension and Azure tools expect
+                return !string.IsNullOrEmpty(o.QueueConnectionString) ? new QueueServiceClient(o.QueueConnectionString, clientOptions)
+                    : new QueueServiceClient(new Uri(o.QueueServiceUri!), credential, clientOptions);
+            });
+            clients.AddClient<ServiceBusClient, ServiceBusClientOptions>((clientOptions, credential, sp) =>
+            {
+                var o = sp.GetRequiredService<PipelineOptions>();
+                return !string.IsNullOrEmpty(o.ServiceBusConnectionString) ? new ServiceBusClient(o.ServiceBusConnectionString, clientOptions)
+                    : new ServiceBusClient(o.ServiceBusNamespace, credential, clientOptions);
+            });
+        });
+        return services;
+    }
+
+    /// <summary>The same clients outside a host (the CLI's <c>pipeline</c> verb, benchmarks): a provider of their own
+    /// over <paramref name="options"/>; disposing it disposes the clients.</summary>
+    public static ServiceProvider Standalone(PipelineOptions options)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(options);
+        services.AddPipelineAzureClients();
+        return services.BuildServiceProvider();
+    }
+}
