@@ -61,6 +61,14 @@ public sealed class HogExtractor : IFeatureRepresentation
 
     public int CellSize { get; }
 
+    /// <summary>VLFeat's bilinear spatial binning of pixel coordinate <paramref name="pixel"/>: the cell before it
+    /// (may be −1) and the weights it gives that cell and the next (for differentiable re-implementations).</summary>
+    public static (int Cell, float Left, float Right) SpatialBin(int pixel, int cellSize)
+    {
+        var (index, left, right) = CellHistogram.Split(pixel, cellSize);
+        return (index - 1, left, right); // Split's index counts a padding cell
+    }
+
     public string Name => "hog";
 
     public IReadOnlyDictionary<string, string> Settings { get; }

@@ -26,7 +26,7 @@ public interface IBatchEncodable
 
 /// <summary>rgb2gray (<see cref="Imaging.Grayscale"/> weights) of an N × 3 × H × W batch as an N × 1 × H × W tensor
 /// expression (differentiable, on the batch's device): the CNN representations' input from colour crops.</summary>
-internal static class TensorGrayscale
+public static class TensorGrayscale
 {
     public static Tensor Of(Tensor rgb) =>
         rgb[.., 0..1] * Imaging.Grayscale.RedWeight + rgb[.., 1..2] * Imaging.Grayscale.GreenWeight + rgb[.., 2..3] * Imaging.Grayscale.BlueWeight;

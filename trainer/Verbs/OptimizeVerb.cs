@@ -14,7 +14,7 @@ namespace FeatureInversion.Trainer.Verbs;
 /// side with a trained decoder and the mean image on the same crops (the paper's Table 2).</summary>
 internal sealed class OptimizeVerb : IVerb
 {
-    private readonly Argument<string> _representation = new("representation") { Description = "A CNN layer (resnet18-…, alexnet-… with --alexnet)" };
+    private readonly Argument<string> _representation = new("representation") { Description = "hog, or a CNN layer (resnet18-…, alexnet-… with --alexnet)" };
     private readonly Option<DirectoryInfo> _test = new("--test") { Description = "Folder of test photographs", Required = true, HelpName = "DIR" };
     private readonly Option<int> _size = new("--size") { Description = "Image size", DefaultValueFactory = _ => 64 };
     private readonly Option<int> _perPhoto = new("--per-photo") { Description = "Test crops per photo (1: the centred square)", DefaultValueFactory = _ => 1 };
@@ -24,6 +24,8 @@ internal sealed class OptimizeVerb : IVerb
     private readonly Option<double> _lambdaAlpha = new("--lambda-alpha") { Description = "Weight of the normalised α-norm (α = 6)", DefaultValueFactory = _ => 1.0 };
     private readonly Option<DirectoryInfo?> _decoder = new("--decoder") { Description = "A decoder checkpoint of the same representation and size to compare on the same crops", HelpName = "CKPTDIR" };
     private readonly Option<FileInfo?> _sheet = new("--sheet") { Description = "PNG: input | optimization | decoder (4 crops)", HelpName = "sheet.png" };
+    private readonly Option<HogBinning> _hogBinning = new("--hog-binning") { Description = "HOG only: how orientation bins pass gradients (StraightThrough: exact features forward, softmax gradient back; Soft; Exact)", DefaultValueFactory = _ => HogBinning.StraightThrough };
+    private readonly Option<double> _hogTemperature = new("--hog-temperature") { Description = "HOG only: softmax temperature of the soft orientation binning", DefaultValueFactory = _ => DifferentiableHog.DefaultTemperature };
     private readonly Option<DeviceChoice> _device = CommonOptions.Device();
     private readonly Option<FileInfo?> _alexNet = CommonOptions.AlexNet();
 
@@ -31,7 +33,7 @@ internal sealed class OptimizeVerb : IVerb
     {
         Command = new Command("optimize", "Optimization-based inversion of test crops' features (the paper's baseline [20]), with a decoder and the mean image on the same crops.")
         {
-            _representation, _test, _size, _perPhoto, _iterations, _lr, _lambdaTv, _lambdaAlpha, _decoder, _sheet, _device, _alexNet,
+            _representation, _test, _size, _perPhoto, _iterations, _lr, _lambdaTv, _lambdaAlpha, _decoder, _sheet, _hogBinning, _hogTemperature, _device, _alexNet,
         };
         Command.SetAction(Run);
     }
@@ -53,7 +55,14 @@ internal sealed class OptimizeVerb : IVerb
         {
             Iterations = parse.GetValue(_iterations), LearningRate = parse.GetValue(_lr), LambdaTv = parse.GetValue(_lambdaTv), LambdaAlpha = parse.GetValue(_lambdaAlpha),
         };
-        using var encoder = OptimizationInversion.EncoderFor(representation, device);
+        if (parse.GetValue(_hogTemperature) <= 0) throw new UsageException("--hog-temperature must be positive");
+        using var encoder = OptimizationInversion.EncoderFor(representation, device, parse.GetValue(_hogTemperature), parse.GetValue(_hogBinning));
+        if (encoder is DifferentiableHog hog)
+        {
+            var (r, worst) = hog.Agreement(targets, features);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"differentiable HOG ({hog.Binning}, τ {hog.Temperature}) on these crops: soft binning r = {r:0.0000} with the exact features; forward max difference {worst:0.0e0}"));
+        }
         var result = OptimizationInversion.Invert(encoder.EncodeWithGradient, features, size, settings, device);
         double optimized = ReconstructionMetrics.NormalizedError(planes, result.Images.Select(i => i.Planes).ToList());
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

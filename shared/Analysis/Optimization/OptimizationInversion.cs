@@ -86,8 +86,15 @@ public static class OptimizationInversion
         return new OptimizationResult(images, initial, final, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>The differentiable encoder of a CNN representation (ResNet18 or AlexNet layer) on <paramref name="device"/>.</summary>
-    public static IBatchEncoder EncoderFor(RepresentationDescriptor representation, Device device) =>
-        representation.Create() is IBatchEncodable encodable ? encodable.CreateEncoder(device)
-            : throw new ArgumentException($"{representation.Name} has no differentiable encoder (CNN layers have; HOG's is not written yet).");
+    /// <summary>The differentiable encoder of a representation on <paramref name="device"/>: a CNN layer's network
+    /// (ResNet18 or AlexNet), or HOG's re-implementation (<see cref="DifferentiableHog"/>, soft orientation binning at
+    /// <paramref name="hogTemperature"/>, gradients given to orientations by <paramref name="hogBinning"/>).</summary>
+    public static IBatchEncoder EncoderFor(RepresentationDescriptor representation, Device device, double hogTemperature = DifferentiableHog.DefaultTemperature,
+        HogBinning hogBinning = HogBinning.StraightThrough) =>
+        representation.Create() switch
+        {
+            IBatchEncodable encodable => encodable.CreateEncoder(device),
+            HogExtractor hog => new DifferentiableHog(hog.CellSize, hogTemperature, device, hogBinning),
+            _ => throw new ArgumentException($"{representation.Name} has no differentiable encoder (CNN layers and HOG have; LBP's and SIFT's are not written)."),
+        };
 }

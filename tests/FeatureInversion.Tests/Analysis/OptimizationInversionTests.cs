@@ -23,10 +23,10 @@ public class OptimizationInversionTests
     }
 
     [Fact]
-    public void HogHasNoDifferentiableEncoderYetAndSaysSo()
+    public void LbpHasNoDifferentiableEncoderAndSaysSo()
     {
-        var e = Assert.Throws<ArgumentException>(() => OptimizationInversion.EncoderFor(TestData.Representations.Get("hog"), TorchSharp.torch.CPU));
-        Assert.Contains("hog", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => OptimizationInversion.EncoderFor(TestData.Representations.Get("lbp"), TorchSharp.torch.CPU));
+        Assert.Contains("lbp", e.Message);
     }
 
     [Fact]
