@@ -44,10 +44,13 @@ public static class DecoderEvaluation
     /// <summary>
     /// The test crops of a folder as every evaluation here uses them: <paramref name="perPhoto"/> crops per photograph at
     /// <paramref name="evaluationSize"/> (the targets), the photo each crop comes from, and the representation's features
-    /// of each crop at the decoder's <paramref name="size"/> (resized first when the evaluation size is larger).
+    /// of each crop at the decoder's <paramref name="size"/> (resized first when the evaluation size is larger). With
+    /// <paramref name="encoder"/> (an autoencoder's fine-tuned one, <see cref="AutoencoderCheckpoint"/>) the features are
+    /// that encoder's, computed in batches on <paramref name="device"/>, instead of the representation's.
     /// </summary>
     public static (List<ColorImage> Targets, List<string> PhotoOfCrop, List<FeatureMap> Features) TestSet(
-        RepresentationDescriptor representation, string testDirectory, int size, int perPhoto, int? evaluationSize = null)
+        RepresentationDescriptor representation, string testDirectory, int size, int perPhoto, int? evaluationSize = null,
+        Onnx.IBatchEncoder? encoder = null, TorchSharp.torch.Device? device = null)
     {
         int evalSize = evaluationSize ?? size;
         if (evalSize < size) throw new ArgumentException($"Evaluation size {evalSize} is smaller than the decoder's {size}.");
@@ -59,12 +62,33 @@ public static class DecoderEvaluation
             photos = sampler.Files.Select(f => Path.GetFileNameWithoutExtension(f)).ToList();
         }
         var inputs = evalSize == size ? targets : targets.Select(t => ImageFiles.Resize(t, size, size)).ToList();
+        var photoOfCrop = Enumerable.Range(0, targets.Count).Select(i => photos[i / perPhoto]).ToList();
+        if (encoder is not null) return (targets, photoOfCrop, Encode(encoder, inputs, device ?? TorchSharp.torch.CPU));
         var extractor = representation.Create();
         try
         {
             var features = inputs.Select(i => extractor.Extract(i)).ToList();
-            return (targets, Enumerable.Range(0, targets.Count).Select(i => photos[i / perPhoto]).ToList(), features);
+            return (targets, photoOfCrop, features);
         }
         finally { (extractor as IDisposable)?.Dispose(); }
+    }
+
+    /// <summary>Features of colour images through a batch encoder, 64 images at a time.</summary>
+    private static List<FeatureMap> Encode(Onnx.IBatchEncoder encoder, List<ColorImage> images, TorchSharp.torch.Device device)
+    {
+        const int Batch = 64;
+        int size = images[0].Width;
+        var features = new List<FeatureMap>(images.Count);
+        for (int start = 0; start < images.Count; start += Batch)
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            var chunk = images.Skip(start).Take(Batch).ToList();
+            var rgb = TorchSharp.torch.tensor(chunk.SelectMany(i => i.Planes).ToArray(), [chunk.Count, 3, size, size]).to(device);
+            var y = encoder.Encode(rgb).cpu().contiguous();
+            var shape = new FeatureShape((int)y.shape[1], (int)y.shape[2], (int)y.shape[3]);
+            var data = y.data<float>().ToArray();
+            for (int i = 0; i < chunk.Count; i++) features.Add(new FeatureMap(shape, data.AsSpan(i * shape.Length, shape.Length).ToArray()));
+        }
+        return features;
     }
 }

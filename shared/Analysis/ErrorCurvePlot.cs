@@ -4,7 +4,8 @@ using ScottPlot;
 namespace FeatureInversion.Analysis;
 
 /// <summary>One line of an error-per-layer plot; null values break the line.</summary>
-public sealed record PlotSeries(string Label, (float R, float G, float B) Color, IReadOnlyList<double?> Values);
+/// <summary>One line of an <see cref="ErrorCurvePlot"/>; <paramref name="Dashed"/> tells a second family of lines (e.g. the autoencoders) from the first in the same colours.</summary>
+public sealed record PlotSeries(string Label, (float R, float G, float B) Color, IReadOnlyList<double?> Values, bool Dashed = false);
 
 /// <summary>
 /// The paper's Figure 7 kind of plot, drawn with ScottPlot 5: normalized reconstruction error (y, lower is better)
@@ -37,6 +38,7 @@ public static class ErrorCurvePlot
                 var ys = Enumerable.Range(i, j - i).Select(k => s.Values[k]!.Value).ToArray();
                 var line = plot.Add.Scatter(xs, ys, color);
                 line.LineWidth = 2;
+                if (s.Dashed) line.LinePattern = LinePattern.Dashed;
                 line.MarkerSize = 8;
                 if (!labelled) { line.LegendText = s.Label; labelled = true; }
                 i = j;

@@ -51,14 +51,24 @@ public static class DecoderCheckpoint
     /// and, when <paramref name="representation"/> is given, requiring that one. The network is moved to
     /// <paramref name="device"/> (the CPU when null).
     /// </summary>
-    public static (DecoderNetwork Network, DecoderManifest Manifest) Load(string directory, RepresentationRegistry registry, string? representation = null, Device? device = null)
+    public static (DecoderNetwork Network, DecoderManifest Manifest) Load(string directory, RepresentationRegistry registry, string? representation = null, Device? device = null) =>
+        Load(directory, registry, representation, device, autoencoder: false);
+
+    /// <summary>Whether the checkpoint is an autoencoder's decoder (it inverts its own fine-tuned encoder, saved beside it).</summary>
+    public static bool IsAutoencoder(DecoderManifest manifest) => manifest.RepresentationSettings.ContainsKey(EncoderSetting);
+
+    /// <summary>As <see cref="Load(string, RepresentationRegistry, string?, Device?)"/>; with <paramref name="autoencoder"/> the
+    /// checkpoint must be an autoencoder's decoder (its encoder is loaded by the caller), without it must not be.</summary>
+    public static (DecoderNetwork Network, DecoderManifest Manifest) Load(string directory, RepresentationRegistry registry, string? representation, Device? device, bool autoencoder)
     {
         var manifest = DecoderManifest.Read(directory);
         representation ??= manifest.Representation;
         if (!string.Equals(manifest.Representation, representation, StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException($"{directory}: decoder inverts '{manifest.Representation}', not '{representation}'.");
-        if (manifest.RepresentationSettings.TryGetValue(EncoderSetting, out var encoder))
+        if (!autoencoder && manifest.RepresentationSettings.TryGetValue(EncoderSetting, out var encoder))
             throw new InvalidDataException($"{directory}: decoder of an autoencoder ({encoder}); it inverts its own fine-tuned encoder, not {representation} features.");
+        if (autoencoder && !IsAutoencoder(manifest))
+            throw new InvalidDataException($"{directory}: not an autoencoder's decoder (its manifest names no fine-tuned encoder).");
         if (!registry.TryGet(manifest.Representation, out var descriptor))
             throw new InvalidDataException($"{directory}: decoder inverts '{manifest.Representation}', which this process does not offer (known: {string.Join(", ", registry.Names)}).");
         foreach (var (key, value) in descriptor.Settings)

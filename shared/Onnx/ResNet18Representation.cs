@@ -90,6 +90,26 @@ public sealed class ResNet18Representation : IFeatureRepresentation, IBatchEncod
         return new NetworkEncoder(network, rgb => Tap(network, EncoderInput(rgb, mean)));
     }
 
+    /// <summary>An encoder with an autoencoder's fine-tuned weights (a state saved from <see cref="LoadTrainable"/>'s
+    /// network) instead of the ImageNet ones, on <paramref name="device"/>.</summary>
+    public IBatchEncoder CreateEncoder(Device device, string fineTunedWeights)
+    {
+        var (_, mean) = Model.Value;
+        var network = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File), trainable: true);
+        try
+        {
+            network.load(fineTunedWeights);
+            foreach (var p in network.parameters()) p.requires_grad = false;
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+        network.to(device);
+        return new NetworkEncoder(network, rgb => Tap(network, EncoderInput(rgb, mean)));
+    }
+
     /// <summary>A fresh, trainable copy of the network (for autoencoder training) and the channel means.</summary>
     public static (OnnxNetwork Network, float[] Mean) LoadTrainable()
     {

@@ -97,7 +97,7 @@ public static class TrainingJob
                     (loss, steps, seconds) = AutoencoderTrainer.Train(network, encoder, mean, layer, stream, test, o.Training, progress, cancel);
                     evaluation = AutoencoderTrainer.Evaluate(network, encoder, mean, layer, test, meanImage, testData, photoOfCrop);
                     encoderToSave = encoder;
-                    settings[DecoderCheckpoint.EncoderSetting] = "autoencoder: ResNet18 fine-tuned jointly, weights in encoder.dat";
+                    settings[DecoderCheckpoint.EncoderSetting] = $"autoencoder: ResNet18 fine-tuned jointly, weights in {AutoencoderCheckpoint.EncoderFileName}";
                 }
                 else
                 {
@@ -136,7 +136,7 @@ public static class TrainingJob
             DecoderCheckpoint.Save(network, manifest, o.OutputDirectory, meanImage);
             if (encoderToSave is not null)
             {
-                encoderToSave.save(Path.Combine(o.OutputDirectory, "encoder.dat"));
+                encoderToSave.save(Path.Combine(o.OutputDirectory, AutoencoderCheckpoint.EncoderFileName));
                 encoderToSave.Dispose();
             }
             return DecoderManifest.Read(o.OutputDirectory);

@@ -5,6 +5,8 @@ using FeatureInversion.Decoders;
 using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Imaging;
 using FeatureInversion.Models;
+using FeatureInversion.Onnx;
+using FeatureInversion.Training;
 
 namespace FeatureInversion.Trainer.Verbs;
 
@@ -35,49 +37,66 @@ internal sealed class AnalyzeVerb : IVerb
     private (DecoderNetwork Network, DecoderManifest Manifest) Load(ParseResult parse, DirectoryInfo checkpoint) =>
         DecoderCheckpoint.Load(CommonOptions.ExistingFolder(checkpoint).FullName, CommonOptions.Registry(parse.GetValue(_alexNet)), device: TorchDevices.Resolve(parse.GetValue(_device)));
 
+    /// <summary>A fixed-encoder decoder (no encoder) or an autoencoder's decoder with its fine-tuned encoder.</summary>
+    private (DecoderNetwork Network, DecoderManifest Manifest, IBatchEncoder? Encoder) LoadAny(ParseResult parse, DirectoryInfo checkpoint)
+    {
+        string dir = CommonOptions.ExistingFolder(checkpoint).FullName;
+        if (!DecoderCheckpoint.IsAutoencoder(DecoderManifest.Read(dir))) { var (n, m) = Load(parse, checkpoint); return (n, m, null); }
+        return AutoencoderCheckpoint.Load(dir, CommonOptions.Registry(parse.GetValue(_alexNet)), TorchDevices.Resolve(parse.GetValue(_device)));
+    }
+
     private Command Perturb()
     {
         var checkpoints = Checkpoints();
         var (test, perPhoto) = (Test(), PerPhoto());
         var sheets = new Option<DirectoryInfo>("--sheets") { Description = "Folder for one sheet per decoder (<version>-perturb.png: input | each perturbation)", Required = true, HelpName = "DIR" };
-        var plot = new Option<FileInfo?>("--plot") { Description = "PNG: error per decoder (x, in the order given) for each perturbation, like Figure 7", HelpName = "plot.png" };
+        var plot = new Option<FileInfo?>("--plot") { Description = "PNG like Figure 7: error per layer (x, in the order first given) for each perturbation, fixed-encoder decoders solid, autoencoders dashed", HelpName = "plot.png" };
         var series = new Option<string[]>("--series")
         {
-            Description = "Extra lines for the plot, LABEL=v1,v2,… one value per decoder (e.g. the optimize verb's errors); repeatable",
+            Description = "Extra lines for the plot, LABEL=v1,v2,… one value per layer (e.g. the optimize verb's errors); repeatable",
             HelpName = "LABEL=VALUES", AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("perturb", "Normalized error after binarization, dropout and both (§5.4, Figures 7 and 9).") { checkpoints, test, perPhoto, sheets, plot, series, _device, _alexNet };
+        var command = new Command("perturb", "Normalized error after binarization, dropout and both (§5.4, Figures 7 and 9), for fixed-encoder decoders and autoencoders (their own fine-tuned features).") { checkpoints, test, perPhoto, sheets, plot, series, _device, _alexNet };
         command.SetAction(parse =>
         {
             var stdout = parse.InvocationConfiguration.Output;
             var folder = Directory.CreateDirectory(parse.GetValue(sheets)!.FullName);
             var extra = (parse.GetValue(series) ?? []).Select(ParseSeries).ToList();
-            var names = new List<string>();
-            var table = new List<IReadOnlyList<FeatureChangeError>>();
+            var results = new List<(string Layer, bool Autoencoder, IReadOnlyList<FeatureChangeError> Errors)>();
             stdout.WriteLine($"| decoder | {string.Join(" | ", Perturbations.All.Select(p => p.Name))} |");
             stdout.WriteLine($"|---|{string.Concat(Perturbations.All.Select(_ => "---:|"))}");
             foreach (var dir in parse.GetValue(checkpoints)!)
             {
-                var (network, manifest) = Load(parse, dir);
+                var (network, manifest, encoder) = LoadAny(parse, dir);
                 using (network)
+                using (encoder)
                 {
-                    var (errors, sheet) = FeatureAnalyses.Changes(network, manifest, CommonOptions.ExistingFolder(parse.GetValue(test)!).FullName, Perturbations.All, parse.GetValue(perPhoto));
+                    var (errors, sheet) = FeatureAnalyses.Changes(network, manifest, CommonOptions.ExistingFolder(parse.GetValue(test)!).FullName, Perturbations.All,
+                        parse.GetValue(perPhoto), encoder: encoder);
                     File.WriteAllBytes(Path.Combine(folder.FullName, $"{manifest.Version}-perturb.png"), sheet);
                     stdout.WriteLine($"| {manifest.Version} | {string.Join(" | ", errors.Select(e => e.NormalizedError.ToString("0.000", CultureInfo.InvariantCulture)))} |");
-                    names.Add(network.Spec.Representation.Name);
-                    table.Add(errors);
+                    results.Add((network.Spec.Representation.Name, encoder is not null, errors));
                 }
             }
             if (parse.GetValue(plot) is { } png)
             {
-                (float, float, float)[] colors = [(0.1f, 0.3f, 0.8f), (0.85f, 0.4f, 0.1f), (0.2f, 0.6f, 0.2f), (0.6f, 0.2f, 0.6f), (0.5f, 0.5f, 0.5f), (0.8f, 0.1f, 0.1f), (0.1f, 0.6f, 0.7f)];
-                var lines = Perturbations.All.Select((p, k) => new FeatureInversion.Analysis.PlotSeries(p.Name, colors[k % colors.Length], table.Select(t => (double?)t[k].NormalizedError).ToList())).ToList();
-                foreach (var (label, values) in extra)
+                (float, float, float)[] colors = [(0.1f, 0.3f, 0.8f), (0.85f, 0.4f, 0.1f), (0.2f, 0.6f, 0.2f), (0.6f, 0.2f, 0.6f), (0.5f, 0.5f, 0.5f)];
+                // Figure 7's layout: layers on x; per perturbation one line for the fixed-encoder decoders and one (dashed) for the autoencoders.
+                var layers = results.Select(r => r.Layer).Distinct().ToList();
+                var kinds = results.Select(r => r.Autoencoder).Distinct().Order().ToList();
+                var lines = new List<FeatureInversion.Analysis.PlotSeries>();
+                foreach (bool autoencoder in kinds)
+                    lines.AddRange(Perturbations.All.Select((p, k) => new FeatureInversion.Analysis.PlotSeries(
+                        kinds.Count == 1 ? p.Name : $"{(autoencoder ? "autoencoder" : "fixed")} {p.Name}", colors[k % colors.Length],
+                        layers.Select(l => results.FirstOrDefault(r => r.Layer == l && r.Autoencoder == autoencoder).Errors?[k].NormalizedError).ToList(), Dashed: autoencoder)));
+                // Extra series (optimization, mean image) in colours no perturbation uses.
+                (float, float, float)[] extraColors = [(0f, 0f, 0f), (0.8f, 0.1f, 0.1f), (0.1f, 0.6f, 0.7f), (0.6f, 0.5f, 0.1f)];
+                foreach (var ((label, values), i) in extra.Select((e, i) => (e, i)))
                 {
-                    if (values.Count != names.Count) throw new UsageException($"--series {label} has {values.Count} values for {names.Count} decoders");
-                    lines.Add(new FeatureInversion.Analysis.PlotSeries(label, colors[lines.Count % colors.Length], values.Select(v => (double?)v).ToList()));
+                    if (values.Count != layers.Count) throw new UsageException($"--series {label} has {values.Count} values for {layers.Count} layers");
+                    lines.Add(new FeatureInversion.Analysis.PlotSeries(label, extraColors[i % extraColors.Length], values.Select(v => (double?)v).ToList()));
                 }
-                File.WriteAllBytes(png.FullName, FeatureInversion.Analysis.ErrorCurvePlot.Render("Reconstruction error with perturbed features", names, lines, width: 1000, legendOutside: true));
+                File.WriteAllBytes(png.FullName, FeatureInversion.Analysis.ErrorCurvePlot.Render("Reconstruction error with perturbed features", layers, lines, width: 1100, legendOutside: true));
             }
             return 0;
         });

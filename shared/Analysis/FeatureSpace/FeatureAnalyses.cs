@@ -18,10 +18,12 @@ public sealed record FeatureChangeError(string Decoder, string Representation, s
 public static class FeatureAnalyses
 {
     /// <summary>Normalized error under each change; sheet: input | reconstruction after each change, for <paramref name="sheetRows"/> test crops.</summary>
+    /// <remarks>With <paramref name="encoder"/> (an autoencoder's) its features are perturbed instead of the representation's.</remarks>
     public static (IReadOnlyList<FeatureChangeError> Errors, byte[] Sheet) Changes(DecoderNetwork network, DecoderManifest manifest, string testDirectory,
-        IReadOnlyList<Perturbation> changes, int perPhoto = 10, int sheetRows = 4)
+        IReadOnlyList<Perturbation> changes, int perPhoto = 10, int sheetRows = 4, Onnx.IBatchEncoder? encoder = null)
     {
-        var (targets, _, features) = DecoderEvaluation.TestSet(network.Spec.Representation, testDirectory, network.Spec.ImageSize, perPhoto);
+        var (targets, _, features) = DecoderEvaluation.TestSet(network.Spec.Representation, testDirectory, network.Spec.ImageSize, perPhoto,
+            encoder: encoder, device: Decoders.Inference.TorchDevices.Of(network));
         var planes = targets.Select(t => t.Planes).ToList();
         double n = ReconstructionMetrics.MeanPairwiseDistance(planes); // once: it is quadratic in the crops
         var errors = new List<FeatureChangeError>();

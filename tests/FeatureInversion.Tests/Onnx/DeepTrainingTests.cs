@@ -39,7 +39,7 @@ public class DeepTrainingTests
     }
 
     [Fact]
-    public void TheAutoencoderTrainsTheEncoderTooAndItsCheckpointIsNotTakenForAFixedDecoder()
+    public async Task TheAutoencoderTrainsTheEncoderTooAndItsCheckpointIsNotTakenForAFixedDecoderButIsLoadedWithItsEncoderForAnalyses()
     {
         var data = TestData.Crops("resnet18-res4", 32, seed: 4);
         var layer = (ResNet18Representation)TestData.Representations.Create("resnet18-res4");
@@ -61,9 +61,44 @@ public class DeepTrainingTests
             Assert.True(changed < before0.Count, "layers after res4 are never run and must stay as loaded");
 
             string dir = Path.Combine(Path.GetTempPath(), "fi-ae-" + Guid.NewGuid().ToString("N"));
-            DecoderCheckpoint.Save(decoder, new DecoderManifest { Version = "resnet18-res4-ae-test", RepresentationSettings = new() { [DecoderCheckpoint.EncoderSetting] = "autoencoder" } }, dir);
-            var e = Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(dir, TestData.Representations, "resnet18-res4"));
-            Assert.Contains("autoencoder", e.Message);
+            try
+            {
+                var settings = new Dictionary<string, string>(TestData.Representation("resnet18-res4").Settings) { [DecoderCheckpoint.EncoderSetting] = "autoencoder" };
+                DecoderCheckpoint.Save(decoder, new DecoderManifest
+                {
+                    Version = "resnet18-res4-64px-w0.125-ae-test", Representation = "resnet18-res4", RepresentationSettings = settings,
+                    Architecture = DecoderArchitecture.Revision, ImageSize = 64, Width = 0.125,
+                }, dir);
+                encoder.save(Path.Combine(dir, AutoencoderCheckpoint.EncoderFileName));
+                var e = Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(dir, TestData.Representations, "resnet18-res4"));
+                Assert.Contains("autoencoder", e.Message);
+
+                // Loaded back, its encoder computes the fine-tuned features (not the ImageNet layer's), and the analyses use them.
+                var (network, manifest, loaded) = AutoencoderCheckpoint.Load(dir, TestData.Representations, CPU);
+                using (network)
+                using (loaded)
+                using (var imageNet = ((FeatureInversion.Onnx.IBatchEncodable)layer).CreateEncoder(CPU))
+                using (var scope = NewDisposeScope())
+                {
+                    var images = new float[4 * 3 * 64 * 64];
+                    data.CopyImages(0, images);
+                    var x = tensor(images, [4, 3, 64, 64]);
+                    var fineTuned = loaded.Encode(x);
+                    using (no_grad()) Assert.True(fineTuned.allclose(layer.Tap(encoder, ResNet18Representation.EncoderInput(x, mean)), rtol: 1e-4, atol: 1e-4));
+                    Assert.False(fineTuned.allclose(imageNet.Encode(x), rtol: 1e-3, atol: 1e-3));
+                    var (_, _, features) = DecoderEvaluation.TestSet(TestData.Representation("resnet18-res4"), TestData.PhotosDirectory, 64, 1, encoder: loaded);
+                    var (_, _, plain) = DecoderEvaluation.TestSet(TestData.Representation("resnet18-res4"), TestData.PhotosDirectory, 64, 1);
+                    Assert.Equal(plain.Count, features.Count);
+                    Assert.Equal(plain[0].Shape, features[0].Shape);
+                    Assert.NotEqual(plain[0].Data, features[0].Data);
+                }
+                var stdout = new StringWriter();
+                Assert.Equal(0, await FeatureInversion.Trainer.Cli.RunAsync(["analyze", "perturb", dir, "--test", TestData.PhotosDirectory, "--per-photo", "1",
+                    "--sheets", Path.Combine(dir, "sheets"), "--plot", Path.Combine(dir, "curve.png"), "--device", "cpu"], stdout, new StringWriter()));
+                Assert.Contains("| resnet18-res4-64px-w0.125-ae-test |", stdout.ToString());
+                Assert.True(new FileInfo(Path.Combine(dir, "curve.png")).Length > 1000);
+            }
+            finally { Directory.Delete(dir, recursive: true); }
         }
     }
 
