@@ -110,8 +110,12 @@ internal static class TrainingDataBenchmark
         var clock = Stopwatch.StartNew();
         DecoderTrainer.Train(network, stream, null, new TrainingOptions { Steps = steps, BatchSize = 16, EvaluateEvery = 0 });
         var status = Status();
+        // Managed side: what the GC holds (heap after the last collection, committed) against the anonymous total, so
+        // growth can be told apart from native (libtorch, glibc malloc arenas).
+        var gc = GC.GetGCMemoryInfo();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"steps {steps}: peak RSS {status["VmHWM"] / 1024.0:F0} MiB, RSS now {status["VmRSS"] / 1024.0:F0} MiB (anonymous {status["RssAnon"] / 1024.0:F0}, file {status["RssFile"] / 1024.0:F0}), {clock.Elapsed.TotalSeconds:F0} s"));
+            $"steps {steps}: peak RSS {status["VmHWM"] / 1024.0:F0} MiB, RSS now {status["VmRSS"] / 1024.0:F0} MiB (anonymous {status["RssAnon"] / 1024.0:F0}, file {status["RssFile"] / 1024.0:F0}), {clock.Elapsed.TotalSeconds:F0} s; " +
+            $"GC heap {gc.HeapSizeBytes / 1048576.0:F0} MiB, committed {gc.TotalCommittedBytes / 1048576.0:F0} MiB, collections gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}"));
         return 0;
     }
 
