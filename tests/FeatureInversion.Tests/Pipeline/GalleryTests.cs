@@ -88,6 +88,25 @@ public class GalleryTests : IDisposable
     }
 
     [Fact]
+    public async Task UploadNamesAndErrorsAreShownAsTextNeverAsMarkup()
+    {
+        // Upload names are the uploader's choice and end up in the page (and refusal reasons quote them).
+        const string Hostile = "<img src=x onerror=alert(1)>\"'&.jpg";
+        var (store, options) = await BatchAsync(_dir, "x<b>", [(Hostile, 0.5, 0.5, 0.8)], refused: false);
+        await Write(store, options, BlobNames.Ingestion("x<b>/<svg onload=alert(2)>.txt"), PipelineJson.Serialize<IngestionRecord>(new RefusedUpload
+        {
+            ImageBlob = "x<b>/<svg onload=alert(2)>.txt", Batch = "x<b>", Error = "<svg onload=alert(2)>.txt: not a recognised image format.",
+        }));
+        await new GalleryWriter(store, options).RebuildAsync("x<b>");
+        string html = Encoding.UTF8.GetString((await store.TryReadAsync(options.ResultsContainer, "x<b>/index.html"))!);
+        Assert.DoesNotContain("<img src=x", html);
+        Assert.DoesNotContain("<svg", html);
+        Assert.DoesNotContain("<b>x", html);
+        Assert.Contains("&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;.jpg", html);
+        Assert.Contains("refused: &lt;svg onload=alert(2)&gt;.txt: not a recognised image format.", html);
+    }
+
+    [Fact]
     public async Task StaticPagesArePaginatedAndEveryLinkAndImageResolvesToABlobOfTheBatch()
     {
         var images = Enumerable.Range(0, 23).Select(i => ($"p{i:00}.jpg", 0.1 + i * 0.01, 0.5, 1.0)).ToList();
