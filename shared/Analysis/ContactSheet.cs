@@ -26,7 +26,7 @@ public static class ContactSheet
         headers ??= DefaultHeaders;
         if (headers.Count != 3) throw new ArgumentException("Need three column headers.", nameof(headers));
         int size = originals[0].Width;
-        return RenderGrid(headers, originals.Select((o, i) => (IReadOnlyList<ColorImage>)[o, FeatureView(features[i], size), reconstructions[i]]).ToList(), gap);
+        return RenderGrid(headers, originals.Select((o, i) => (IReadOnlyList<ColorImage>)[o, FeatureEnergy.RenderGray(features[i], size), reconstructions[i]]).ToList(), gap);
     }
 
     /// <summary>A grid of equally sized images under headed columns (the analyses' sheets), as PNG bytes.</summary>
@@ -57,7 +57,4 @@ public static class ContactSheet
         using var png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
         return png.ToArray();
     }
-
-    /// <summary>The sheets' feature column: <see cref="FeatureEnergy"/>'s view in gray levels.</summary>
-    public static ColorImage FeatureView(FeatureMap map, int size) => FeatureEnergy.RenderGray(map, size);
 }

@@ -15,7 +15,6 @@ public sealed record PublishResult(DecoderManifest Manifest, bool Promoted, stri
 
 public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
 {
-
     private sealed record Latest(string Version, DateTimeOffset PublishedUtc);
 
     /// <summary>

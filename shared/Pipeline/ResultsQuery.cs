@@ -23,7 +23,8 @@ public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
         var record = PipelineJson.Deserialize<IngestionRecord>(bytes);
         var lifetime = TimeSpan.FromSeconds(options.ResultUrlSeconds);
         string batch = record.Batch;
-        Uri? gallery = await store.ExistsAsync(options.ResultsContainer, BlobNames.Gallery(batch), ct)
+        // Static pages exist only on the local folder store; elsewhere the function app serves the gallery (its address is the caller's).
+        Uri? gallery = Gallery.GalleryWriter.WritesPagesOn(options) && await store.ExistsAsync(options.ResultsContainer, BlobNames.Gallery(batch), ct)
             ? await store.GetReadUrlAsync(options.ResultsContainer, BlobNames.Gallery(batch), lifetime, ct) : null;
         if (record is not AcceptedUpload accepted) return new ImageStatus(imageBlob, Failed, null, ((RefusedUpload)record).Error, gallery, []);
 

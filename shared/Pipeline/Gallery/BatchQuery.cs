@@ -41,19 +41,16 @@ public sealed class BatchQuery(IBlobStore store, PipelineOptions options, Galler
     public async Task<BatchPage> PageAsync(BatchReport report, int page, string sort, CancellationToken ct = default)
     {
         var (rows, pages) = Slice(report, page, sort);
-        var lifetime = TimeSpan.FromSeconds(options.ResultUrlSeconds);
-        var signed = new List<ImageRow>(rows.Count);
-        foreach (var row in rows)
+        var urls = await SignAsync(rows, ct);
+        string? Url(string? blob) => blob is null ? null : urls[blob];
+        var signed = rows.Select(row => row with
         {
-            var cells = new List<ResultCell>(row.Results.Count);
-            foreach (var c in row.Results)
-                cells.Add(c with
-                {
-                    Original = await SignAsync(c.Original, lifetime, ct), Reconstruction = await SignAsync(c.Reconstruction, lifetime, ct),
-                    FeatureEnergy = await SignAsync(c.FeatureEnergy, lifetime, ct), Metrics = await SignAsync(c.Metrics, lifetime, ct),
-                });
-            signed.Add(row with { Thumbnail = await SignAsync(row.Thumbnail, lifetime, ct), Results = cells });
-        }
+            Thumbnail = Url(row.Thumbnail),
+            Results = row.Results.Select(c => c with
+            {
+                Original = Url(c.Original), Reconstruction = Url(c.Reconstruction), FeatureEnergy = Url(c.FeatureEnergy), Metrics = Url(c.Metrics),
+            }).ToList(),
+        }).ToList();
         return new BatchPage
         {
             Batch = report.Batch, UpdatedUtc = report.UpdatedUtc, Uploads = report.Uploads, Refused = report.Refused, Representations = report.Representations,
@@ -65,9 +62,7 @@ public sealed class BatchQuery(IBlobStore store, PipelineOptions options, Galler
     public async Task<string> RenderAsync(BatchReport report, int page, string sort, CancellationToken ct = default)
     {
         var (rows, _) = Slice(report, page, sort);
-        var lifetime = TimeSpan.FromSeconds(options.ResultUrlSeconds);
-        var urls = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in rows.SelectMany(BlobsOf)) urls[name] = (await store.GetReadUrlAsync(options.ResultsContainer, name, lifetime, ct)).ToString();
+        var urls = await SignAsync(rows, ct);
         var links = new GalleryLinks(name => urls.TryGetValue(name, out var url) ? url : "",
             (target, order) => $"?page={target}&sort={Uri.EscapeDataString(order)}");
         return GalleryHtml.Render(report, page, options.GalleryPageSize, sort, links, options.StalledAfterMinutes);
@@ -91,6 +86,13 @@ public sealed class BatchQuery(IBlobStore store, PipelineOptions options, Galler
                 if (name is not null) yield return name;
     }
 
-    private async Task<string?> SignAsync(string? blob, TimeSpan lifetime, CancellationToken ct) =>
-        blob is null ? null : (await store.GetReadUrlAsync(options.ResultsContainer, blob, lifetime, ct)).ToString();
+    /// <summary>A read URL for every blob the rows show, each for that blob only, valid <see cref="PipelineOptions.ResultUrlSeconds"/>.</summary>
+    private async Task<Dictionary<string, string>> SignAsync(List<ImageRow> rows, CancellationToken ct)
+    {
+        var lifetime = TimeSpan.FromSeconds(options.ResultUrlSeconds);
+        var urls = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in rows.SelectMany(BlobsOf))
+            if (!urls.ContainsKey(name)) urls[name] = (await store.GetReadUrlAsync(options.ResultsContainer, name, lifetime, ct)).ToString();
+        return urls;
+    }
 }

@@ -16,7 +16,6 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
     private readonly Dictionary<string, IngestionRecord> _uploads = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ResultMetrics> _metrics = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FailureRecord> _failures = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _present = new(StringComparer.Ordinal);
 
     public string Batch { get; } = batch;
 
@@ -33,16 +32,17 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
     public async Task<IReadOnlyList<BlobEntry>> ListSourcesAsync(CancellationToken ct) =>
         (await store.ListEntriesAsync(options.ResultsContainer, Batch + "/", ct)).Where(e => Kind(e.Name) != BlobKind.Other).ToList();
 
-    public async Task<BatchReport> BuildAsync(CancellationToken ct = default)
+    public async Task<BatchReport> BuildAsync(CancellationToken ct = default) => await BuildAsync(await ListSourcesAsync(ct), ct);
+
+    /// <summary>Builds from a listing just made by <see cref="ListSourcesAsync"/> (the caller's, so it is not listed twice).</summary>
+    public async Task<BatchReport> BuildAsync(IReadOnlyList<BlobEntry> listing, CancellationToken ct = default)
     {
-        var listing = await ListSourcesAsync(ct);
         LastChanged = _versions.Count == 0 || !listing.SequenceEqual(Sources);
         int reads = 0;
         var listed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, version) in listing)
         {
             listed.Add(name);
-            _present.Add(name);
             if (_versions.TryGetValue(name, out var known) && known == version) continue;
             var kind = Kind(name);
             if (kind is BlobKind.Image) { _versions[name] = version; continue; }
@@ -60,7 +60,6 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
         foreach (var gone in _versions.Keys.Where(n => !listed.Contains(n)).ToList())
         {
             _versions.Remove(gone);
-            _present.Remove(gone);
             _uploads.Remove(gone);
             _metrics.Remove(gone);
             _failures.Remove(gone);
@@ -86,7 +85,7 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
             rows.Add(new ImageRow
             {
                 ImageBlob = accepted.ImageBlob, ImageId = accepted.ImageId, Status = "accepted", Width = accepted.Width, Height = accepted.Height,
-                Thumbnail = _present.Contains(thumbnail) ? thumbnail : null, IngestedUtc = accepted.IngestedUtc,
+                Thumbnail = _versions.ContainsKey(thumbnail) ? thumbnail : null, IngestedUtc = accepted.IngestedUtc,
                 Reveal = Ranking.Reveal(cells), Results = cells,
             });
         }
@@ -114,7 +113,7 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
                 WorseThanBaseline = m.NormalizedError is { } e && baseline is { } b && e >= b,
                 ColorGain = m.ColorGain, Psnr = m.Psnr, Ssim = m.Ssim, ImageSize = m.ImageSize,
                 Original = m.Original, Reconstruction = m.Reconstruction, Metrics = metricsBlob,
-                FeatureEnergy = m.FeatureEnergy is { } energy && _present.Contains(energy) ? energy : null, FeatureView = m.FeatureView,
+                FeatureEnergy = m.FeatureEnergy is { } energy && _versions.ContainsKey(energy) ? energy : null, FeatureView = m.FeatureView,
             };
         }
         if (_failures.TryGetValue(BlobNames.JobFailure(Batch, upload.ImageId, job.DecoderVersion), out var f))

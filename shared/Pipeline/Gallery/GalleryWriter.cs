@@ -36,7 +36,10 @@ public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Whether static HTML pages are written (the local folder store) besides the report.</summary>
-    public bool WritesPages { get; } = string.Equals(options.Storage, BlobStoreKinds.Local.Name, StringComparison.OrdinalIgnoreCase);
+    public bool WritesPages { get; } = WritesPagesOn(options);
+
+    /// <summary>Whether static pages are written for this configuration (the local folder store, whose relative links work).</summary>
+    public static bool WritesPagesOn(PipelineOptions options) => string.Equals(options.Storage, BlobStoreKinds.Local.Name, StringComparison.OrdinalIgnoreCase);
 
     public void MarkChanged(string batch) => _dirty[batch] = 0;
 
@@ -75,14 +78,16 @@ public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
         try
         {
             BatchReport report = null!;
+            var listing = await entry.Builder.ListSourcesAsync(ct);
             for (int attempt = 0; attempt < 5; attempt++)
             {
-                report = await entry.Builder.BuildAsync(ct);
+                report = await entry.Builder.BuildAsync(listing, ct);
                 if (!entry.Builder.LastChanged && entry.Report is not null) return entry.Report; // its files are current
                 entry.Report = report;
                 await store.WriteAsync(options.ResultsContainer, BlobNames.BatchReport(batch), PipelineJson.Serialize(report), ContentTypes.Json, overwrite: true, ct);
                 if (WritesPages) await WritePagesAsync(entry, report, ct);
-                if ((await entry.Builder.ListSourcesAsync(ct)).SequenceEqual(entry.Builder.Sources)) break;
+                listing = await entry.Builder.ListSourcesAsync(ct); // results that arrived meanwhile: the next attempt builds from this listing
+                if (listing.SequenceEqual(entry.Builder.Sources)) break;
             }
             return report;
         }
