@@ -27,6 +27,12 @@ public sealed record TrainingJobOptions
     public string? CacheDirectory { get; init; }
     /// <summary>Threads that crop and compute features while the network trains (0: one fewer than the cores, at least one).</summary>
     public int LoaderThreads { get; init; }
+    /// <summary>Read hand-designed features from an on-disk cache of this many samples instead of computing them every
+    /// step (0: fresh crops every step). For representations whose extraction is slower than a step: sift-grid at 128 px
+    /// and up (docs/benchmarks.md). Kept under <see cref="CacheDirectory"/> for later runs with the same data and seed.</summary>
+    public long FeatureCacheSamples { get; init; }
+    /// <summary>With a feature cache: how often each cached crop is used, on average, while the cache grows.</summary>
+    public double FeatureReuse { get; init; } = 4;
     public string? ResumeFrom { get; init; }
     public TrainingOptions Training { get; init; } = new();
 }
@@ -41,6 +47,10 @@ public static class TrainingJob
 {
     public static DecoderManifest Run(TrainingJobOptions o, RepresentationRegistry registry, IProgress<TrainingProgress>? progress = null, TextWriter? log = null, CancellationToken cancel = default)
     {
+        if (o.FeatureCacheSamples < 0) throw new ArgumentOutOfRangeException(nameof(o.FeatureCacheSamples), o.FeatureCacheSamples, "The feature cache size must be 0 (none) or positive.");
+        if (o.FeatureCacheSamples > 0 && !(o.FeatureReuse >= 1)) throw new ArgumentOutOfRangeException(nameof(o.FeatureReuse), o.FeatureReuse, "Feature reuse must be at least 1.");
+        if (o.FeatureCacheSamples > 0 && (o.Autoencoder || o.Representation.Kind == RepresentationKind.CnnLayer))
+            throw new ArgumentException($"A feature cache is for hand-designed representations; {o.Representation}'s features are computed per batch on the training device.");
         var device = TorchDevices.Resolve(o.Training.Device);
         var spec = DecoderArchitecture.For(o.Representation, o.ImageSize, o.Width);
         log?.WriteLine($"decoder {o.Representation} {o.ImageSize}px width {o.Width}: {spec.Layers.Count} layers ({DecoderArchitecture.TableOf(o.Representation.Decoder)}), {spec.Parameters:N0} parameters, input {spec.Input}, on {device.type}");
@@ -55,7 +65,7 @@ public static class TrainingJob
         }
         var photoOfCrop = Enumerable.Range(0, test.Count).Select(i => testPhotos[i / o.TestCropsPerPhoto]).ToList();
         var meanImage = Evaluation.MeanImage(trainPool, o.ImageSize);
-        log?.WriteLine($"data: fresh random crops of {trainPool.Count} training photos every step; {test.Count} test crops of {testPhotos.Count} photos");
+        log?.WriteLine($"data: {(o.FeatureCacheSamples > 0 ? "random crops (features cached on disk)" : "fresh random crops every step")} of {trainPool.Count} training photos; {test.Count} test crops of {testPhotos.Count} photos");
 
         int startStep = 0;
         DecoderNetwork network;
@@ -83,6 +93,7 @@ public static class TrainingJob
             EvaluationRecord evaluation;
             OnnxNetwork? encoderToSave = null;
             var settings = new Dictionary<string, string>();
+            string dataKind = "fresh random crops";
             var probe = o.Representation.Create();
             try
             {
@@ -103,9 +114,19 @@ public static class TrainingJob
                 {
                     // CNN layers are computed from the batch on the training device; hand-designed features by the loader threads.
                     using var encoder = (probe as IBatchEncodable)?.CreateEncoder(device);
-                    using var stream = new StreamingBatches(trainPool, encoder is null ? o.Representation : null, o.ImageSize, o.Training.BatchSize,
-                        o.Training.Seed, o.ColorJitter, o.LoaderThreads, firstBatch: startStep);
-                    log?.WriteLine($"loader: {stream.Producers} thread(s){(encoder is null ? "" : $", {o.Representation} encoded per batch on {device.type}")}");
+                    using var stream = o.FeatureCacheSamples > 0
+                        ? StreamingBatches.FromCache(FeatureShardCache.Open(o.CacheDirectory, trainPool, o.Representation, o.ImageSize, o.Training.Seed, o.ColorJitter, o.FeatureCacheSamples),
+                            o.Training.BatchSize, o.FeatureReuse, o.LoaderThreads, firstBatch: startStep)
+                        : new StreamingBatches(trainPool, encoder is null ? o.Representation : null, o.ImageSize, o.Training.BatchSize,
+                            o.Training.Seed, o.ColorJitter, o.LoaderThreads, firstBatch: startStep);
+                    if (stream.Cache is { } cache)
+                    {
+                        var (_, found) = stream.CachedSampleCount;
+                        log?.WriteLine($"loader: feature cache of {cache.Capacity:N0} samples in {cache.Folder} ({found:N0} on disk at start, {stream.CacheBuilders} builder thread(s), each crop used ~{o.FeatureReuse:0.##}x while it grows)");
+                        dataKind = $"random crops from a feature cache of {cache.Capacity:N0} samples (reuse {o.FeatureReuse:0.##} while growing)";
+                    }
+                    else
+                        log?.WriteLine($"loader: {stream.Producers} thread(s){(encoder is null ? "" : $", {o.Representation} encoded per batch on {device.type}")}");
                     (loss, steps, seconds) = DecoderTrainer.Train(network, stream, test, o.Training, startStep, encoder, progress, cancel);
                     evaluation = DecoderTrainer.Evaluate(network, test, meanImage, testData, photoOfCrop);
                 }
@@ -121,7 +142,7 @@ public static class TrainingJob
                 CreatedUtc = DateTimeOffset.UtcNow,
                 Training = new TrainingRecord
                 {
-                    Data = $"fresh random crops of {trainPool.Count} photos in {Path.GetFileName(Path.TrimEndingDirectorySeparator(o.TrainDirectory))} (colour jitter {o.ColorJitter:0.##})",
+                    Data = $"{dataKind} of {trainPool.Count} photos in {Path.GetFileName(Path.TrimEndingDirectorySeparator(o.TrainDirectory))} (colour jitter {o.ColorJitter:0.##})",
                     TrainPhotos = trainPool.Count,
                     Samples = steps * o.Training.BatchSize,
                     Steps = steps,

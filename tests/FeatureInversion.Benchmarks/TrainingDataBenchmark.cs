@@ -20,6 +20,7 @@ internal static class TrainingDataBenchmark
         return args.FirstOrDefault() switch
         {
             "rate" => Rates(photos, seconds),
+            "cache" => CacheRates(photos, seconds, int.Parse(Option(args, "--samples") ?? "1024", CultureInfo.InvariantCulture)),
             "rss" => PeakRss(photos, int.Parse(Option(args, "--steps") ?? "1000", CultureInfo.InvariantCulture)),
             "pool" => PoolMemory(photos, int.Parse(Option(args, "--copies") ?? "4", CultureInfo.InvariantCulture)),
             _ => Usage(),
@@ -28,7 +29,7 @@ internal static class TrainingDataBenchmark
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: training rate [--photos DIR] [--seconds S] | rss --steps N [--photos DIR] | pool [--copies K] [--photos DIR]");
+        Console.Error.WriteLine("usage: training rate [--photos DIR] [--seconds S] | cache [--samples N] [--photos DIR] [--seconds S] | rss --steps N [--photos DIR] | pool [--copies K] [--photos DIR]");
         return 2;
     }
 
@@ -96,6 +97,65 @@ internal static class TrainingDataBenchmark
         int images = 0;
         while (clock.Elapsed.TotalSeconds < seconds || images < 3 * 64) { One(); images += 64; }
         return images / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// The on-disk feature cache for sparse SIFT (<see cref="FeatureShardCache"/>): how fast builder threads fill it
+    /// (1 and 2 threads: the extraction rate), how fast batches are read from a complete cache (one reader thread), and
+    /// the training step (libtorch 1 and 2 threads), in one run. While the cache grows a run is fed at up to
+    /// reuse × build rate; once complete (or reused by a later run), at the read rate.
+    /// </summary>
+    private static int CacheRates(string photos, double seconds, int samples)
+    {
+        Console.WriteLine($"# {Environment.ProcessorCount} cores; {photos}; sift-grid, width 0.25, batch 64; cache of {samples} samples in shards of 256; reads over >= {seconds} s");
+        Console.WriteLine("| size | bytes / sample | build, 1 thread (img/s) | build, 2 threads (img/s) | read, complete cache (img/s) | step, libtorch 1 thread (img/s) | step, libtorch 2 threads (img/s) | read / step(2) | read / step(1) |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var rep = Benchmark.Registry.Get("sift-grid");
+        foreach (int size in new[] { 64, 128 })
+        {
+            using var pool = PhotoPool.Open(photos, CropSampler.PoolSide(size), "data/cache");
+            string root = Path.Combine(Path.GetTempPath(), "fi-shard-bench-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                double Build(int builders, out string folder, out long bytes)
+                {
+                    var cache = FeatureShardCache.Open(Path.Combine(root, builders.ToString(CultureInfo.InvariantCulture)), pool, rep, size, seed: 1, colorJitter: 0.5, capacity: samples);
+                    folder = cache.Folder;
+                    var clock = Stopwatch.StartNew();
+                    // reuse = samples: every batch reads the first shard only, so the reader idles and this times the build.
+                    using var stream = StreamingBatches.FromCache(cache, 64, reuse: samples, builders: builders);
+                    stream.Return(stream.Take());
+                    while (stream.CachedSampleCount.Now < cache.Capacity) Thread.Sleep(5);
+                    double rate = cache.Capacity / clock.Elapsed.TotalSeconds;
+                    bytes = cache.Bytes() / cache.Capacity;
+                    return rate;
+                }
+                double b1 = Build(1, out _, out long perSample), b2 = Build(2, out _, out _);
+                // Read: reopen the complete cache built by the 1-thread run; no builder starts.
+                var complete = FeatureShardCache.Open(Path.Combine(root, "1"), pool, rep, size, seed: 1, colorJitter: 0.5, capacity: samples);
+                double read;
+                using (var stream = StreamingBatches.FromCache(complete, 64, reuse: 1))
+                {
+                    if (stream.CacheBuilders != 0) throw new InvalidOperationException("the cache should be complete");
+                    for (int i = 0; i < 3; i++) stream.Return(stream.Take());
+                    var clock = Stopwatch.StartNew();
+                    int images = 0;
+                    while (clock.Elapsed.TotalSeconds < seconds) { stream.Return(stream.Take()); images += 64; }
+                    read = images / clock.Elapsed.TotalSeconds;
+                }
+                torch.set_num_threads(1);
+                double s1 = Step(rep, size, seconds);
+                torch.set_num_threads(2);
+                double s2 = Step(rep, size, seconds);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {size} | {perSample:N0} | {b1:F0} | {b2:F0} | {read:F0} | {s1:F0} | {s2:F0} | {read / s2:F1} | {read / s1:F1} |"));
+            }
+            finally
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+        return 0;
     }
 
     /// <summary>Trains HOG (64 px, width 1/16, batch 16: small, so that 10,000 steps take minutes) from the stream and

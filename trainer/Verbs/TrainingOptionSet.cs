@@ -20,6 +20,8 @@ internal sealed class TrainingOptionSet
     public Option<int> Batch { get; } = new("--batch") { Description = "Batch size", DefaultValueFactory = _ => 64 };
     public Option<double> LearningRate { get; } = new("--lr") { Description = "Adam learning rate (halved from 60% of the run, then every further 10%)", DefaultValueFactory = _ => 1e-3 };
     public Option<int> LoaderThreads { get; } = new("--loader-threads") { Description = "Threads that crop photos and compute features while the network trains (0: cores - 1, at least 1)", DefaultValueFactory = _ => 0, HelpName = "N" };
+    public Option<long> FeatureCache { get; } = new("--feature-cache") { Description = "Read features from an on-disk cache of N crops (kept in --cache) instead of computing them every step: for sift-grid at 128 px and up, where extraction is slower than a step (0: fresh crops every step)", DefaultValueFactory = _ => 0, HelpName = "N" };
+    public Option<double> FeatureReuse { get; } = new("--feature-reuse") { Description = "With --feature-cache: how often each cached crop is used, on average, while the cache grows", DefaultValueFactory = _ => 4, HelpName = "R" };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of crops, initialisation and batches", DefaultValueFactory = _ => 1 };
     public Option<DirectoryInfo?> Cache { get; } = new("--cache") { Description = "Folder that keeps the decoded photo pools between runs", HelpName = "DIR" };
     public Option<DirectoryInfo?> Resume { get; } = new("--resume") { Description = "Continue from this checkpoint's weights and step", HelpName = "CKPTDIR" };
@@ -32,7 +34,7 @@ internal sealed class TrainingOptionSet
     public void AddTo(Command command)
     {
         command.Arguments.Add(Representation);
-        foreach (var option in new Option[] { Size, Width, Steps, Batch, LearningRate, LoaderThreads, Seed, Cache, Resume, ColorJitter, EvaluateEvery, Autoencoder, Device, AlexNet })
+        foreach (var option in new Option[] { Size, Width, Steps, Batch, LearningRate, LoaderThreads, FeatureCache, FeatureReuse, Seed, Cache, Resume, ColorJitter, EvaluateEvery, Autoencoder, Device, AlexNet })
             command.Options.Add(option);
     }
 
@@ -49,6 +51,8 @@ internal sealed class TrainingOptionSet
             ImageSize = parse.GetValue(Size),
             Width = parse.GetValue(Width),
             LoaderThreads = parse.GetValue(LoaderThreads),
+            FeatureCacheSamples = parse.GetValue(FeatureCache),
+            FeatureReuse = parse.GetValue(FeatureReuse),
             CacheDirectory = parse.GetValue(Cache)?.FullName,
             ResumeFrom = parse.GetValue(Resume)?.FullName,
             ColorJitter = parse.GetValue(ColorJitter),

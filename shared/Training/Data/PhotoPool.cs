@@ -32,8 +32,9 @@ public sealed unsafe class PhotoPool : IDisposable
     private readonly byte* _base;
     private readonly string? _deleteOnDispose;
 
-    private PhotoPool(string path, Index index, string? deleteOnDispose)
+    private PhotoPool(string path, Index index, string? deleteOnDispose, string key)
     {
+        Key = key;
         _photos = index.Photos;
         ShortSide = index.ShortSide;
         Bytes = _photos.Count == 0 ? 0 : _photos[^1].Offset + 3L * _photos[^1].Width * _photos[^1].Height;
@@ -48,6 +49,10 @@ public sealed unsafe class PhotoPool : IDisposable
             _base = p + _view.PointerOffset;
         }
     }
+
+    /// <summary>What the pool holds, as a hash of its files (names, sizes, modification times) and short side: the
+    /// key of caches derived from it.</summary>
+    public string Key { get; }
 
     /// <summary>Short side of the pooled photos (smaller originals keep their size).</summary>
     public int ShortSide { get; }
@@ -105,7 +110,7 @@ public sealed unsafe class PhotoPool : IDisposable
             if (cached is { Format: Format } && cached.ShortSide == shortSide && cached.Photos.Count == files.Count)
             {
                 log?.WriteLine($"photo pool: {files.Count} photos at short side {shortSide} from {path}");
-                return new PhotoPool(path, cached, null);
+                return new PhotoPool(path, cached, null, hash);
             }
         }
 
@@ -153,7 +158,7 @@ public sealed unsafe class PhotoPool : IDisposable
         var index = new Index(Format, shortSide, entries);
         if (cacheDirectory is not null) File.WriteAllText(indexPath, JsonSerializer.Serialize(index));
         log?.WriteLine($"photo pool: {files.Count} photos decoded to short side {shortSide} ({offset / 1048576.0:F0} MiB on disk) in {clock.Elapsed.TotalSeconds:F1} s");
-        return new PhotoPool(path, index, cacheDirectory is null ? path : null);
+        return new PhotoPool(path, index, cacheDirectory is null ? path : null, hash);
     }
 
     /// <summary>The size a photo is pooled at: its short side reduced to <paramref name="shortSide"/>, never enlarged.</summary>

@@ -34,10 +34,8 @@ public sealed class TrainingBatch
 /// </summary>
 public sealed class StreamingBatches : IDisposable
 {
-    private readonly PhotoPool _pool;
-    private readonly RepresentationDescriptor? _representation;
-    private readonly int _size, _seed;
-    private readonly double _colorJitter;
+    private readonly Func<IBatchFiller> _fillers;
+    private readonly IDisposable? _owned;
     private readonly TrainingBatch[] _ring;
     private readonly Thread[] _threads;
     private readonly CancellationTokenSource _stop = new();
@@ -57,17 +55,54 @@ public sealed class StreamingBatches : IDisposable
     /// <param name="firstBatch">Number of the first batch (a resumed run continues the stream).</param>
     public StreamingBatches(PhotoPool pool, RepresentationDescriptor? representation, int size, int batchSize, int seed, double colorJitter,
         int producers = 0, int depth = 0, long firstBatch = 0)
+        : this(size, batchSize, representation?.OutputShape(size, size), CheckedPool(pool, batchSize, () => new FreshCrops(pool, representation, size, batchSize, seed, colorJitter)),
+            producers > 0 ? producers : Math.Max(1, Environment.ProcessorCount - 1), depth, firstBatch, owned: null)
+    {
+    }
+
+    /// <summary>
+    /// A stream whose batches are read from an on-disk <see cref="FeatureShardCache"/> instead of computed per step,
+    /// for representations whose extraction is slower than a training step (sparse SIFT at 128 px and up): see
+    /// <see cref="CachedSamples"/>. The cache's builders take <paramref name="builders"/> threads (0: cores − 1, at
+    /// least 1); one reader thread fills the ring. The stream owns the cache from here on (disposes it).
+    /// </summary>
+    /// <param name="cache">The cache to read (and fill where incomplete); it knows its photos, representation and seed.</param>
+    /// <param name="batchSize">Crops per batch.</param>
+    /// <param name="reuse">How many times each cached crop is used, on average, while the cache grows (at least 1).</param>
+    /// <param name="builders">Threads that build missing shards (0: cores − 1, at least 1).</param>
+    /// <param name="depth">Batches in the ring (0: 3).</param>
+    /// <param name="firstBatch">Number of the first batch (a resumed run continues the stream).</param>
+    public static StreamingBatches FromCache(FeatureShardCache cache, int batchSize, double reuse, int builders = 0, int depth = 0, long firstBatch = 0)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
+        if (!(reuse >= 1)) throw new ArgumentOutOfRangeException(nameof(reuse), reuse, "Reuse must be at least 1 (each cached crop used once on average).");
+        var samples = new CachedSamples(cache, builders > 0 ? builders : Math.Max(1, Environment.ProcessorCount - 1));
+        try
+        {
+            return new StreamingBatches(cache.ImageSize, batchSize, cache.Shape, () => samples.Reader(batchSize, reuse), 1, depth, firstBatch, samples) { Cache = samples };
+        }
+        catch
+        {
+            samples.Dispose();
+            throw;
+        }
+    }
+
+    private static Func<IBatchFiller> CheckedPool(PhotoPool pool, int batchSize, Func<IBatchFiller> fillers)
     {
         ArgumentNullException.ThrowIfNull(pool);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
-        _pool = pool;
-        _representation = representation;
-        _size = size;
-        _seed = seed;
-        _colorJitter = colorJitter;
+        return fillers;
+    }
+
+    private StreamingBatches(int size, int batchSize, FeatureShape? shape, Func<IBatchFiller> fillers, int producers, int depth, long firstBatch, IDisposable? owned)
+    {
+        _fillers = fillers;
+        _owned = owned;
+        ImageSize = size;
         BatchSize = batchSize;
-        FeatureShape = representation?.OutputShape(size, size);
-        producers = producers > 0 ? producers : Math.Max(1, Environment.ProcessorCount - 1);
+        FeatureShape = shape;
         depth = depth > 0 ? depth : 2 * producers + 1;
         _nextToProduce = _nextToTake = firstBatch;
         _ring = new TrainingBatch[depth];
@@ -79,12 +114,21 @@ public sealed class StreamingBatches : IDisposable
 
     public int BatchSize { get; }
 
-    public int ImageSize => _size;
+    public int ImageSize { get; }
 
     /// <summary>Shape of one sample's features; null for an images-only stream.</summary>
     public FeatureShape? FeatureShape { get; }
 
     public int Producers => _threads.Length;
+
+    /// <summary>The feature cache behind a <see cref="FromCache"/> stream; null for fresh crops.</summary>
+    internal CachedSamples? Cache { get; private init; }
+
+    /// <summary>Threads building the feature cache (0 when it was complete at start, or for fresh crops).</summary>
+    public int CacheBuilders => Cache?.Builders ?? 0;
+
+    /// <summary>Samples of the feature cache on disk now, and when the stream opened it (0 for fresh crops).</summary>
+    public (long Now, long AtStart) CachedSampleCount => Cache is { } c ? ((long)c.Complete * c.ShardSamples, (long)c.FoundComplete * c.ShardSamples) : (0, 0);
 
     /// <summary>The next batch in order (waits for it). Give it back with <see cref="Return"/> before taking more than the ring holds.</summary>
     public TrainingBatch Take(CancellationToken cancel = default)
@@ -119,11 +163,10 @@ public sealed class StreamingBatches : IDisposable
 
     private void Produce()
     {
-        var renderer = new CropRenderer(_size);
-        var extractor = _representation?.Create();
-        int featureLength = FeatureShape?.Length ?? 0, imageLength = 3 * _size * _size;
+        IBatchFiller? filler = null;
         try
         {
+            filler = _fillers();
             while (!_stop.IsCancellationRequested)
             {
                 long k = Interlocked.Increment(ref _nextToProduce) - 1;
@@ -136,13 +179,7 @@ public sealed class StreamingBatches : IDisposable
                         Monitor.Wait(slot, 100);
                     }
                 }
-                var random = SplitMix.For(_seed, k);
-                for (int b = 0; b < BatchSize; b++)
-                {
-                    var draw = CropDraw.Random(ref random, _pool, _size, _colorJitter);
-                    renderer.Render(_pool, draw, slot.Images.AsSpan(b * imageLength, imageLength));
-                    extractor?.Extract(renderer.Gray, slot.Features.AsSpan(b * featureLength, featureLength));
-                }
+                filler.Fill(k, slot.Features, slot.Images, _stop.Token);
                 lock (slot)
                 {
                     slot.Index = k;
@@ -151,13 +188,16 @@ public sealed class StreamingBatches : IDisposable
                 }
             }
         }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
         catch (Exception e)
         {
             _failure ??= e;
         }
         finally
         {
-            (extractor as IDisposable)?.Dispose();
+            filler?.Dispose();
         }
     }
 
@@ -166,6 +206,36 @@ public sealed class StreamingBatches : IDisposable
         _stop.Cancel();
         foreach (var slot in _ring) lock (slot) Monitor.PulseAll(slot);
         foreach (var t in _threads) t.Join();
+        _owned?.Dispose();
         _stop.Dispose();
     }
+}
+
+/// <summary>What a producer thread of <see cref="StreamingBatches"/> runs: fills batch <i>k</i>'s buffers, a pure
+/// function of <i>k</i> (and the stream's seed), so that the stream does not depend on which thread fills what.</summary>
+internal interface IBatchFiller : IDisposable
+{
+    void Fill(long k, Span<float> features, Span<float> images, CancellationToken cancel);
+}
+
+/// <summary>Fresh random crops rendered from the pool, features computed on the spot; one per producer thread.</summary>
+internal sealed class FreshCrops(PhotoPool pool, RepresentationDescriptor? representation, int size, int batchSize, int seed, double colorJitter) : IBatchFiller
+{
+    private readonly CropRenderer _renderer = new(size);
+    private readonly IFeatureRepresentation? _extractor = representation?.Create();
+    private readonly int _featureLength = representation?.OutputShape(size, size).Length ?? 0;
+
+    public void Fill(long k, Span<float> features, Span<float> images, CancellationToken cancel)
+    {
+        int imageLength = 3 * size * size;
+        var random = SplitMix.For(seed, k);
+        for (int b = 0; b < batchSize; b++)
+        {
+            var draw = CropDraw.Random(ref random, pool, size, colorJitter);
+            _renderer.Render(pool, draw, images.Slice(b * imageLength, imageLength));
+            _extractor?.Extract(_renderer.Gray, features.Slice(b * _featureLength, _featureLength));
+        }
+    }
+
+    public void Dispose() => (_extractor as IDisposable)?.Dispose();
 }

@@ -132,6 +132,23 @@ public class AlexNetCliTests : IDisposable
     }
 
     [Fact]
+    public async Task TrainingReadsFeaturesFromADiskCacheWhenAskedAndOnlyForHandDesignedOnes()
+    {
+        string output = Path.Combine(_dir, "sift"), cache = Path.Combine(_dir, "cache");
+        var stdout = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(["train", "sift-grid", "--train", TestData.PhotosDirectory, "--test", TestData.PhotosDirectory, "-o", output,
+            "--steps", "3", "--batch", "8", "--width", "0.0625", "--eval-every", "0", "--feature-cache", "32", "--feature-reuse", "2", "--cache", cache], stdout, new StringWriter()));
+        Assert.Contains("feature cache of 32 samples", stdout.ToString());
+        Assert.StartsWith("random crops from a feature cache of 32 samples", FeatureInversion.Models.DecoderManifest.Read(output).Training!.Data);
+        Assert.Single(Directory.GetDirectories(cache, "features-sift-grid-64px-*"));
+
+        var stderr = new StringWriter();
+        Assert.NotEqual(0, await Cli.RunAsync(["train", "resnet18-conv1", "--train", TestData.PhotosDirectory, "--test", TestData.PhotosDirectory, "-o", Path.Combine(_dir, "r"),
+            "--steps", "1", "--feature-cache", "32"], new StringWriter(), stderr));
+        Assert.Contains("feature cache is for hand-designed representations", stderr.ToString());
+    }
+
+    [Fact]
     public async Task UnreachableStorageIsAnInputErrorWithExitOneNotACrash()
     {
         Assert.True(Cli.IsInputError(new AggregateException(new Azure.RequestFailedException("Connection refused"), new Azure.RequestFailedException("Connection refused"))));
