@@ -181,7 +181,8 @@ internal static class TrainingDataBenchmark
 
     /// <summary>Resident memory of a pool of K copies of the photo list (the same files, pooled K times), opened and
     /// then read through by 100 batches of crops: the pool is a memory-mapped file, so what it adds is file-backed
-    /// pages the kernel may drop, not the process's own (anonymous) memory.</summary>
+    /// pages the kernel may drop, not the process's own (anonymous) memory. Growth per photo is the difference between
+    /// runs with two values of K (each run's total includes a fixed part: runtime, JIT, decoder buffers).</summary>
     private static int PoolMemory(string photos, int copies)
     {
         var files = PhotoPool.ListPhotos(photos);
@@ -194,9 +195,11 @@ internal static class TrainingDataBenchmark
             using (var stream = new StreamingBatches(pool, null, 64, 64, seed: 1, colorJitter: 0, producers: 1))
                 for (int i = 0; i < 100; i++) stream.Return(stream.Take());
             var after = Status();
+            var gc = GC.GetGCMemoryInfo();
             double per1000 = 1000.0 / pool.Count;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{pool.Count} photos, pool file {pool.Bytes / 1048576.0:F0} MiB: RSS +{(after["VmRSS"] - before["VmRSS"]) / 1024.0:F0} MiB (anonymous +{(after["RssAnon"] - before["RssAnon"]) / 1024.0:F0}, file-backed +{(after["RssFile"] - before["RssFile"]) / 1024.0:F0}); per 1,000 photos: pool {pool.Bytes / 1048576.0 * per1000:F0} MiB on disk, anonymous RSS +{(after["RssAnon"] - before["RssAnon"]) / 1024.0 * per1000:F1} MiB"));
+                $"{pool.Count} photos, pool file {pool.Bytes / 1048576.0:F0} MiB: RSS +{(after["VmRSS"] - before["VmRSS"]) / 1024.0:F0} MiB (anonymous +{(after["RssAnon"] - before["RssAnon"]) / 1024.0:F0}, file-backed +{(after["RssFile"] - before["RssFile"]) / 1024.0:F0}); pool file per 1,000 photos {pool.Bytes / 1048576.0 * per1000:F0} MiB; " +
+                $"GC heap {gc.HeapSizeBytes / 1048576.0:F0} MiB, committed {gc.TotalCommittedBytes / 1048576.0:F0} MiB"));
         }
         finally
         {

@@ -137,9 +137,7 @@ public sealed unsafe class PhotoPool : IDisposable
                     using var image = ImageFiles.DecodeRgb24(ImageFiles.ReadFile(e.File), System.IO.Path.GetFileName(e.File));
                     if (image.Width != e.Width || image.Height != e.Height)
                         image.Mutate(c => c.Resize(e.Width, e.Height, KnownResamplers.Triangle));
-                    var pixels = new byte[3 * e.Width * e.Height];
-                    image.CopyPixelDataTo(MemoryMarshal.Cast<byte, Rgb24>(pixels.AsSpan()));
-                    RandomAccess.Write(handle, pixels, e.Offset);
+                    WritePixels(handle, image, e.Offset);
                 });
             }
             File.Move(temp, path, overwrite: true);
@@ -155,10 +153,29 @@ public sealed unsafe class PhotoPool : IDisposable
             File.Delete(temp);
             throw;
         }
+        NativeHeap.Trim(); // the decoders' freed buffers would otherwise stay in the process (docs/benchmarks.md)
         var index = new Index(Format, shortSide, entries);
         if (cacheDirectory is not null) File.WriteAllText(indexPath, JsonSerializer.Serialize(index));
         log?.WriteLine($"photo pool: {files.Count} photos decoded to short side {shortSide} ({offset / 1048576.0:F0} MiB on disk) in {clock.Elapsed.TotalSeconds:F1} s");
         return new PhotoPool(path, index, cacheDirectory is null ? path : null, hash);
+    }
+
+    /// <summary>Writes a decoded photo's pixels at <paramref name="offset"/>: straight from ImageSharp's buffer when it is
+    /// one block, else row by row, so the build holds no second copy of each photo (large arrays that the GC would
+    /// keep committed after the build).</summary>
+    private static void WritePixels(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Image<Rgb24> image, long offset)
+    {
+        if (image.DangerousTryGetSinglePixelMemory(out var memory))
+        {
+            RandomAccess.Write(handle, MemoryMarshal.AsBytes(memory.Span), offset);
+            return;
+        }
+        long rowBytes = 3L * image.Width;
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++)
+                RandomAccess.Write(handle, MemoryMarshal.AsBytes(rows.GetRowSpan(y)), offset + y * rowBytes);
+        });
     }
 
     /// <summary>The size a photo is pooled at: its short side reduced to <paramref name="shortSide"/>, never enlarged.</summary>

@@ -52,6 +52,20 @@ public class CropSamplerTests
     }
 
     [Fact]
+    public void ThePoolHoldsEachPhotosDecodedPixels()
+    {
+        using var pool = PhotoPool.Open(TestData.PhotosDirectory, 4096); // never enlarged: every photo at its own size
+        for (int i = 0; i < pool.Count; i++)
+        {
+            using var image = ImageFiles.DecodeRgb24(File.ReadAllBytes(pool.Files[i]));
+            var expected = new byte[3 * image.Width * image.Height];
+            image.CopyPixelDataTo(expected);
+            Assert.Equal((image.Width, image.Height), pool.Size(i));
+            Assert.True(expected.AsSpan().SequenceEqual(pool.Pixels(i)), Path.GetFileName(pool.Files[i]));
+        }
+    }
+
+    [Fact]
     public void APoolRefusesACorruptPhotoNamingIt()
     {
         string dir = Path.Combine(Path.GetTempPath(), "fi-bad-" + Guid.NewGuid().ToString("N"));
