@@ -125,7 +125,7 @@ internal sealed class CachedSamples : IDisposable
 
     private sealed class BatchReader(CachedSamples owner, int batchSize, double reuse) : IBatchFiller
     {
-        private readonly byte[] _scratch = new byte[owner._cache.MaxRecordBytes];
+        private readonly FeatureShardCache.Reader _reader = owner._cache.CreateReader();
 
         /// <summary>Shards batch <paramref name="k"/> draws from: ⌈(k + 1) · B / reuse⌉ samples in whole shards, at least one, at most all.</summary>
         public static int ShardsFor(long k, int batchSize, double reuse, int shardSamples, int shards)
@@ -145,12 +145,10 @@ internal sealed class CachedSamples : IDisposable
             for (int b = 0; b < batchSize; b++)
             {
                 long sample = (long)(random.NextDouble() * available);
-                cache.Read(sample, features.Slice(b * featureLength, featureLength), images.Slice(b * imageLength, imageLength), _scratch);
+                _reader.Read(sample, features.Slice(b * featureLength, featureLength), images.Slice(b * imageLength, imageLength));
             }
         }
 
-        public void Dispose()
-        {
-        }
+        public void Dispose() => _reader.Dispose();
     }
 }

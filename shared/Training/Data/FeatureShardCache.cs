@@ -30,8 +30,6 @@ public sealed class FeatureShardCache : IDisposable
     private sealed record Description(string Format, string Representation, Dictionary<string, string> Settings, string Pool, int ImageSize,
         int Channels, int Rows, int Cols, int Seed, double ColorJitter, int ShardSamples);
 
-    private readonly SafeFileHandle?[] _handles;
-    private readonly long[]?[] _offsets;
     private readonly bool _deleteOnDispose;
 
     private FeatureShardCache(string folder, PhotoPool pool, RepresentationDescriptor representation, int seed, double colorJitter,
@@ -46,8 +44,6 @@ public sealed class FeatureShardCache : IDisposable
         Shape = shape;
         ShardSamples = shardSamples;
         Shards = shards;
-        _handles = new SafeFileHandle?[shards];
-        _offsets = new long[]?[shards];
         _deleteOnDispose = deleteOnDispose;
     }
 
@@ -76,7 +72,7 @@ public sealed class FeatureShardCache : IDisposable
     /// <summary>Samples this cache holds when complete.</summary>
     public long Capacity => (long)Shards * ShardSamples;
 
-    /// <summary>Largest record in bytes: the scratch a reader needs.</summary>
+    /// <summary>Largest record in bytes.</summary>
     public int MaxRecordBytes => 3 * ImageSize * ImageSize + sizeof(int) + Shape.Length * sizeof(float) + Shape.Rows * Shape.Cols * sizeof(int);
 
     /// <summary>
@@ -156,30 +152,20 @@ public sealed class FeatureShardCache : IDisposable
         }
     }
 
-    /// <summary>Reads sample <paramref name="sample"/> into <paramref name="features"/> (C × h × w) and
-    /// <paramref name="image"/> (3 × S × S in [0, 1]); <paramref name="scratch"/> holds <see cref="MaxRecordBytes"/>.</summary>
-    public void Read(long sample, Span<float> features, Span<float> image, byte[] scratch)
-    {
-        if ((ulong)sample >= (ulong)Capacity) throw new ArgumentOutOfRangeException(nameof(sample));
-        int shard = (int)(sample / ShardSamples), i = (int)(sample % ShardSamples);
-        var (handle, offsets) = Shard(shard);
-        int length = checked((int)(offsets[i + 1] - offsets[i]));
-        if (length > scratch.Length) throw new InvalidDataException($"{ShardPath(shard)}: record {i} is {length} bytes, more than a sample can take.");
-        var record = scratch.AsSpan(0, length);
-        if (RandomAccess.Read(handle, record, offsets[i]) != length) throw new InvalidDataException($"{ShardPath(shard)} is truncated.");
-        Decode(record, features, image, ShardPath(shard), i);
-    }
+    /// <summary>A reader for one thread at a time (its own scratch buffer and open shard files).</summary>
+    public Reader CreateReader() => new(this);
 
-    private void Decode(ReadOnlySpan<byte> record, Span<float> features, Span<float> image, string path, int i)
+    private static void Decode(FeatureShardCache cache, ReadOnlySpan<byte> record, Span<float> features, Span<float> image, string path, int i)
     {
-        int pixels = 3 * ImageSize * ImageSize, channels = Shape.Channels, positions = Shape.Rows * Shape.Cols;
-        if (image.Length != pixels || features.Length != Shape.Length) throw new ArgumentException("Buffers do not match the cache's sample shape.");
+        int pixels = 3 * cache.ImageSize * cache.ImageSize, channels = cache.Shape.Channels, positions = cache.Shape.Rows * cache.Shape.Cols;
+        if (image.Length != pixels || features.Length != cache.Shape.Length) throw new ArgumentException("Buffers do not match the cache's sample shape.");
+        if (record.Length < pixels + sizeof(int)) throw new InvalidDataException($"{path}: record {i} is corrupt.");
         for (int k = 0; k < pixels; k++) image[k] = record[k] * (1f / 255f);
         int n = BinaryPrimitives.ReadInt32LittleEndian(record[pixels..]);
         var rest = record[(pixels + sizeof(int))..];
         if (n == -1)
         {
-            if (rest.Length != Shape.Length * sizeof(float)) throw new InvalidDataException($"{path}: record {i} has the wrong length.");
+            if (rest.Length != cache.Shape.Length * sizeof(float)) throw new InvalidDataException($"{path}: record {i} has the wrong length.");
             MemoryMarshal.Cast<byte, float>(rest).CopyTo(features);
             return;
         }
@@ -192,31 +178,6 @@ public sealed class FeatureShardCache : IDisposable
             int p = where[j];
             if ((uint)p >= (uint)positions) throw new InvalidDataException($"{path}: record {i} is corrupt.");
             for (int c = 0; c < channels; c++) features[c * positions + p] = values[j * channels + c];
-        }
-    }
-
-    private (SafeFileHandle Handle, long[] Offsets) Shard(int shard)
-    {
-        var handle = Volatile.Read(ref _handles[shard]);
-        if (handle is not null) return (handle, _offsets[shard]!);
-        lock (_handles)
-        {
-            if (_handles[shard] is null)
-            {
-                var path = ShardPath(shard);
-                var opened = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                try
-                {
-                    _offsets[shard] = ReadIndex(opened, path);
-                }
-                catch
-                {
-                    opened.Dispose();
-                    throw;
-                }
-                Volatile.Write(ref _handles[shard], opened);
-            }
-            return (_handles[shard]!, _offsets[shard]!);
         }
     }
 
@@ -238,16 +199,74 @@ public sealed class FeatureShardCache : IDisposable
         return offsets;
     }
 
+    /// <summary>Deletes a temporary cache (one opened without a folder to keep it in); a kept one stays.</summary>
     public void Dispose()
     {
-        lock (_handles)
-            for (int s = 0; s < _handles.Length; s++)
-            {
-                _handles[s]?.Dispose();
-                _handles[s] = null;
-            }
         if (_deleteOnDispose)
             try { Directory.Delete(Folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>
+    /// Reads samples for one thread: its own scratch buffer, the record index of every shard it has read (2 KB each),
+    /// and at most <see cref="MaxOpenShards"/> shard files open at a time (a cache of a million samples has thousands
+    /// of shards; the process's file limit is often 1,024).
+    /// </summary>
+    public sealed class Reader : IDisposable
+    {
+        public const int MaxOpenShards = 64;
+
+        private readonly FeatureShardCache _cache;
+        private readonly byte[] _scratch;
+        private readonly long[]?[] _offsets;
+        private readonly Dictionary<int, SafeFileHandle> _open = [];
+
+        internal Reader(FeatureShardCache cache)
+        {
+            _cache = cache;
+            _scratch = new byte[cache.MaxRecordBytes];
+            _offsets = new long[]?[cache.Shards];
+        }
+
+        /// <summary>Reads sample <paramref name="sample"/> into <paramref name="features"/> (C × h × w) and
+        /// <paramref name="image"/> (3 × S × S in [0, 1]).</summary>
+        public void Read(long sample, Span<float> features, Span<float> image)
+        {
+            if ((ulong)sample >= (ulong)_cache.Capacity) throw new ArgumentOutOfRangeException(nameof(sample));
+            int shard = (int)(sample / _cache.ShardSamples), i = (int)(sample % _cache.ShardSamples);
+            string path = _cache.ShardPath(shard);
+            if (!_open.TryGetValue(shard, out var handle))
+            {
+                if (_open.Count == MaxOpenShards) CloseAll();
+                handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                try
+                {
+                    _offsets[shard] ??= _cache.ReadIndex(handle, path);
+                }
+                catch
+                {
+                    handle.Dispose();
+                    throw;
+                }
+                _open[shard] = handle;
+            }
+            var offsets = _offsets[shard]!;
+            int length = checked((int)(offsets[i + 1] - offsets[i]));
+            if (length > _scratch.Length) throw new InvalidDataException($"{path}: record {i} is {length} bytes, more than a sample can take.");
+            var record = _scratch.AsSpan(0, length);
+            if (RandomAccess.Read(handle, record, offsets[i]) != length) throw new InvalidDataException($"{path} is truncated.");
+            Decode(_cache, record, features, image, path, i);
+        }
+
+        /// <summary>Shard files open now.</summary>
+        internal int OpenShards => _open.Count;
+
+        private void CloseAll()
+        {
+            foreach (var h in _open.Values) h.Dispose();
+            _open.Clear();
+        }
+
+        public void Dispose() => CloseAll();
     }
 
     /// <summary>Assembles one shard in memory (a builder thread's reusable buffer); <see cref="WriteShard"/> stores it.</summary>

@@ -31,12 +31,12 @@ public sealed class FeatureShardCacheTests : IDisposable
         writer.Add(images[1], dense);
         writer.Add(images[2], empty);
         cache.WriteShard(0, writer.Bytes);
-        var scratch = new byte[cache.MaxRecordBytes];
+        using var reader = cache.CreateReader();
         foreach (var (i, expected) in new[] { (0, sparse), (1, dense), (2, empty) })
         {
             var features = Enumerable.Repeat(9f, shape.Length).ToArray(); // stale values must not survive
             var image = new float[3 * 64 * 64];
-            cache.Read(i, features, image, scratch);
+            reader.Read(i, features, image);
             Assert.Equal(expected, features);
             Assert.True(image.Zip(images[i]).All(p => Math.Abs(p.First - p.Second) <= 0.5f / 255 + 1e-6f), "images are kept to 8 bits");
         }
@@ -95,7 +95,7 @@ public sealed class FeatureShardCacheTests : IDisposable
         using var pool = TestData.Pool();
         var hog = TestData.Representation("hog");
         var cache = FeatureShardCache.Open(_root, pool, hog, 64, seed: 2, colorJitter: 0, capacity: 64, shardSamples: 8);
-        var scratch = new byte[cache.MaxRecordBytes];
+        using var reader = cache.CreateReader();
         using var stream = StreamingBatches.FromCache(cache, batchSize: 4, reuse: 2, builders: 1);
         var take = stream.Take(); // batch 0: ⌈1·4/2⌉ = 2 samples -> the first shard only
         var images = (float[])take.Images.Clone();
@@ -104,13 +104,36 @@ public sealed class FeatureShardCacheTests : IDisposable
         {
             var f = new float[cache.Shape.Length];
             var im = new float[3 * 64 * 64];
-            cache.Read(i, f, im, scratch);
+            reader.Read(i, f, im);
             return im;
         }).ToList();
         for (int b = 0; b < 4; b++)
             Assert.Contains(firstShard, s => s.AsSpan().SequenceEqual(images.AsSpan(b * 3 * 64 * 64, 3 * 64 * 64)));
         for (int k = 1; k < 40; k++) stream.Return(stream.Take()); // batch 31 on needs all 8 shards
         Assert.Equal(64, stream.CachedSampleCount.Now);
+    }
+
+    [Fact]
+    public void AReaderKeepsABoundedNumberOfShardFilesOpen()
+    {
+        using var pool = TestData.Pool();
+        var hog = TestData.Representation("hog");
+        int shards = FeatureShardCache.Reader.MaxOpenShards + 6;
+        var cache = FeatureShardCache.Open(_root, pool, hog, 64, seed: 2, colorJitter: 0, capacity: 2 * shards, shardSamples: 2);
+        using (var stream = StreamingBatches.FromCache(cache, batchSize: 2, reuse: 1, builders: 1))
+            for (int k = 0; k < shards; k++) stream.Return(stream.Take()); // batch k needs k + 1 shards: all are built
+        using var reader = cache.CreateReader();
+        var f = new float[cache.Shape.Length];
+        var im = new float[3 * 64 * 64];
+        var first = new float[im.Length];
+        reader.Read(0, f, first);
+        for (int s = 0; s < shards; s++)
+        {
+            reader.Read(2 * s + 1, f, im);
+            Assert.InRange(reader.OpenShards, 1, FeatureShardCache.Reader.MaxOpenShards);
+        }
+        reader.Read(0, f, im); // reopened after its file was closed
+        Assert.Equal(first, im);
     }
 
     [Fact]
@@ -140,7 +163,8 @@ public sealed class FeatureShardCacheTests : IDisposable
         using var cache64 = FeatureShardCache.Open(_root, pool, hog, 64, seed: 2, colorJitter: 0, capacity: 16, shardSamples: 4);
         File.Copy(shard, cache64.ShardPath(0), overwrite: true);
         Assert.False(cache64.HasShard(0));
-        var e = Assert.Throws<InvalidDataException>(() => cache64.Read(0, new float[cache64.Shape.Length], new float[3 * 64 * 64], new byte[cache64.MaxRecordBytes]));
+        using var reader = cache64.CreateReader();
+        var e = Assert.Throws<InvalidDataException>(() => reader.Read(0, new float[cache64.Shape.Length], new float[3 * 64 * 64]));
         Assert.Contains("shard-000000.bin", e.Message);
     }
 
