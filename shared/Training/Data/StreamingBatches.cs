@@ -31,6 +31,7 @@ public sealed class TrainingBatch
 /// Batch <i>k</i> is drawn from a generator seeded with (seed, <i>k</i>) and lands in ring slot <i>k</i> mod depth, so
 /// the stream is the same whatever the number of producers and however they are scheduled. Memory is the ring,
 /// one renderer and one extractor per producer: independent of the number of steps and of photos.
+/// <see cref="FromCache"/> makes the same ring read its batches from an on-disk feature cache instead.
 /// </summary>
 public sealed class StreamingBatches : IDisposable
 {
@@ -55,7 +56,7 @@ public sealed class StreamingBatches : IDisposable
     /// <param name="firstBatch">Number of the first batch (a resumed run continues the stream).</param>
     public StreamingBatches(PhotoPool pool, RepresentationDescriptor? representation, int size, int batchSize, int seed, double colorJitter,
         int producers = 0, int depth = 0, long firstBatch = 0)
-        : this(size, batchSize, representation?.OutputShape(size, size), CheckedPool(pool, batchSize, () => new FreshCrops(pool, representation, size, batchSize, seed, colorJitter)),
+        : this(size, batchSize, representation?.OutputShape(size, size), FreshCropFillers(pool, representation, size, batchSize, seed, colorJitter),
             producers > 0 ? producers : Math.Max(1, Environment.ProcessorCount - 1), depth, firstBatch, owned: null)
     {
     }
@@ -89,11 +90,12 @@ public sealed class StreamingBatches : IDisposable
         }
     }
 
-    private static Func<IBatchFiller> CheckedPool(PhotoPool pool, int batchSize, Func<IBatchFiller> fillers)
+    /// <summary>One <see cref="FreshCrops"/> per producer thread (checked before any thread starts).</summary>
+    private static Func<IBatchFiller> FreshCropFillers(PhotoPool pool, RepresentationDescriptor? representation, int size, int batchSize, int seed, double colorJitter)
     {
         ArgumentNullException.ThrowIfNull(pool);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
-        return fillers;
+        return () => new FreshCrops(pool, representation, size, batchSize, seed, colorJitter);
     }
 
     private StreamingBatches(int size, int batchSize, FeatureShape? shape, Func<IBatchFiller> fillers, int producers, int depth, long firstBatch, IDisposable? owned)
