@@ -81,31 +81,29 @@ public sealed class ResNet18Representation : IFeatureRepresentation, IBatchEncod
         return network.Forward(input, [ResNet18Layers.All[_layer]])[ResNet18Layers.All[_layer]];
     }
 
-    public IBatchEncoder CreateEncoder(Device device)
+    public IBatchEncoder CreateEncoder(Device device) => CreateEncoder(device, fineTunedWeights: null);
+
+    /// <summary>An encoder on <paramref name="device"/> with the ImageNet weights, or with an autoencoder's fine-tuned
+    /// ones (a state saved from <see cref="LoadTrainable"/>'s network) when <paramref name="fineTunedWeights"/> is given.
+    /// Its parameters are frozen either way.</summary>
+    public IBatchEncoder CreateEncoder(Device device, string? fineTunedWeights)
     {
         var (_, mean) = Model.Value;
         var network = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File));
-        network.eval();
-        network.to(device);
-        return new NetworkEncoder(network, rgb => Tap(network, EncoderInput(rgb, mean)));
-    }
-
-    /// <summary>An encoder with an autoencoder's fine-tuned weights (a state saved from <see cref="LoadTrainable"/>'s
-    /// network) instead of the ImageNet ones, on <paramref name="device"/>.</summary>
-    public IBatchEncoder CreateEncoder(Device device, string fineTunedWeights)
-    {
-        var (_, mean) = Model.Value;
-        var network = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File), trainable: true);
         try
         {
-            network.load(fineTunedWeights);
-            foreach (var p in network.parameters()) p.requires_grad = false;
+            if (fineTunedWeights is not null)
+            {
+                network.load(fineTunedWeights);
+                foreach (var p in network.parameters()) p.requires_grad = false; // frozen whatever the loaded state says
+            }
         }
         catch
         {
             network.Dispose();
             throw;
         }
+        network.eval();
         network.to(device);
         return new NetworkEncoder(network, rgb => Tap(network, EncoderInput(rgb, mean)));
     }
