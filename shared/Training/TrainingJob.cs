@@ -119,7 +119,7 @@ public static class TrainingJob
                             o.Training.BatchSize, o.FeatureReuse, o.LoaderThreads, firstBatch: startStep)
                         : new StreamingBatches(trainPool, encoder is null ? o.Representation : null, o.ImageSize, o.Training.BatchSize,
                             o.Training.Seed, o.ColorJitter, o.LoaderThreads, firstBatch: startStep);
-                    if (stream.Cache is { } cache)
+                    if (stream.FeatureCache is { } cache)
                     {
                         var (_, found) = stream.CachedSampleCount;
                         log?.WriteLine($"loader: feature cache of {cache.Capacity:N0} samples in {cache.Folder} ({found:N0} on disk at start, {stream.CacheBuilders} builder thread(s), each crop used ~{o.FeatureReuse:0.##}x while it grows)");

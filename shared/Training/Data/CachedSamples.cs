@@ -42,11 +42,8 @@ internal sealed class CachedSamples : IDisposable
 
     public int Builders => _builders.Length;
 
-    public int ShardSamples => _cache.ShardSamples;
-
-    public long Capacity => _cache.Capacity;
-
-    public string Folder => _cache.Folder;
+    /// <summary>The shards on disk (owned: disposed with this).</summary>
+    public FeatureShardCache Store => _cache;
 
     /// <summary>Shards complete now.</summary>
     public int Complete { get { lock (_gate) return _complete; } }

@@ -36,7 +36,7 @@ public sealed class TrainingBatch
 public sealed class StreamingBatches : IDisposable
 {
     private readonly Func<IBatchFiller> _fillers;
-    private readonly IDisposable? _owned;
+    private readonly CachedSamples? _cached;
     private readonly TrainingBatch[] _ring;
     private readonly Thread[] _threads;
     private readonly CancellationTokenSource _stop = new();
@@ -57,7 +57,7 @@ public sealed class StreamingBatches : IDisposable
     public StreamingBatches(PhotoPool pool, RepresentationDescriptor? representation, int size, int batchSize, int seed, double colorJitter,
         int producers = 0, int depth = 0, long firstBatch = 0)
         : this(size, batchSize, representation?.OutputShape(size, size), FreshCropFillers(pool, representation, size, batchSize, seed, colorJitter),
-            producers > 0 ? producers : Math.Max(1, Environment.ProcessorCount - 1), depth, firstBatch, owned: null)
+            producers > 0 ? producers : Math.Max(1, Environment.ProcessorCount - 1), depth, firstBatch, cached: null)
     {
     }
 
@@ -81,7 +81,7 @@ public sealed class StreamingBatches : IDisposable
         var samples = new CachedSamples(cache, builders > 0 ? builders : Math.Max(1, Environment.ProcessorCount - 1));
         try
         {
-            return new StreamingBatches(cache.ImageSize, batchSize, cache.Shape, () => samples.Reader(batchSize, reuse), 1, depth, firstBatch, samples) { Cache = samples };
+            return new StreamingBatches(cache.ImageSize, batchSize, cache.Shape, () => samples.Reader(batchSize, reuse), 1, depth, firstBatch, samples);
         }
         catch
         {
@@ -98,10 +98,10 @@ public sealed class StreamingBatches : IDisposable
         return () => new FreshCrops(pool, representation, size, batchSize, seed, colorJitter);
     }
 
-    private StreamingBatches(int size, int batchSize, FeatureShape? shape, Func<IBatchFiller> fillers, int producers, int depth, long firstBatch, IDisposable? owned)
+    private StreamingBatches(int size, int batchSize, FeatureShape? shape, Func<IBatchFiller> fillers, int producers, int depth, long firstBatch, CachedSamples? cached)
     {
         _fillers = fillers;
-        _owned = owned;
+        _cached = cached;
         ImageSize = size;
         BatchSize = batchSize;
         FeatureShape = shape;
@@ -124,13 +124,14 @@ public sealed class StreamingBatches : IDisposable
     public int Producers => _threads.Length;
 
     /// <summary>The feature cache behind a <see cref="FromCache"/> stream; null for fresh crops.</summary>
-    internal CachedSamples? Cache { get; private init; }
+    public FeatureShardCache? FeatureCache => _cached?.Store;
 
     /// <summary>Threads building the feature cache (0 when it was complete at start, or for fresh crops).</summary>
-    public int CacheBuilders => Cache?.Builders ?? 0;
+    public int CacheBuilders => _cached?.Builders ?? 0;
 
     /// <summary>Samples of the feature cache on disk now, and when the stream opened it (0 for fresh crops).</summary>
-    public (long Now, long AtStart) CachedSampleCount => Cache is { } c ? ((long)c.Complete * c.ShardSamples, (long)c.FoundComplete * c.ShardSamples) : (0, 0);
+    public (long Now, long AtStart) CachedSampleCount =>
+        _cached is { } c ? ((long)c.Complete * c.Store.ShardSamples, (long)c.FoundComplete * c.Store.ShardSamples) : (0, 0);
 
     /// <summary>The next batch in order (waits for it). Give it back with <see cref="Return"/> before taking more than the ring holds.</summary>
     public TrainingBatch Take(CancellationToken cancel = default)
@@ -208,7 +209,7 @@ public sealed class StreamingBatches : IDisposable
         _stop.Cancel();
         foreach (var slot in _ring) lock (slot) Monitor.PulseAll(slot);
         foreach (var t in _threads) t.Join();
-        _owned?.Dispose();
+        _cached?.Dispose();
         _stop.Dispose();
     }
 }
