@@ -274,6 +274,7 @@ public sealed class FeatureShardCache : IDisposable
     {
         private readonly FeatureShardCache _cache;
         private readonly long[] _offsets;
+        private readonly int[] _nonEmpty; // grid positions of the sample being added that hold a non-zero value
         private byte[] _buffer;
         private int _count, _length;
 
@@ -281,6 +282,7 @@ public sealed class FeatureShardCache : IDisposable
         {
             _cache = cache;
             _offsets = new long[cache.ShardSamples + 1];
+            _nonEmpty = new int[cache.Shape.Rows * cache.Shape.Cols];
             _buffer = new byte[Math.Max(1 << 16, HeaderBytes + _offsets.Length * sizeof(long) + cache.ShardSamples * (cache.MaxRecordBytes / 4))];
             Clear();
         }
@@ -316,7 +318,7 @@ public sealed class FeatureShardCache : IDisposable
             int n = 0;
             for (int p = 0; p < positions; p++)
                 for (int c = 0; c < channels; c++)
-                    if (features[c * positions + p] != 0) { n++; break; }
+                    if (features[c * positions + p] != 0) { _nonEmpty[n++] = p; break; }
             bool dense = (long)n * (channels + 1) >= (long)channels * positions;
             int record = image.Length + sizeof(int) + (dense ? features.Length * sizeof(float) : n * sizeof(int) + n * channels * sizeof(float));
             if (_length + record > _buffer.Length) Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + record));
@@ -329,18 +331,10 @@ public sealed class FeatureShardCache : IDisposable
                 MemoryMarshal.AsBytes(features).CopyTo(rest);
             else
             {
-                var where = MemoryMarshal.Cast<byte, int>(rest[..(n * sizeof(int))]);
+                _nonEmpty.AsSpan(0, n).CopyTo(MemoryMarshal.Cast<byte, int>(rest[..(n * sizeof(int))]));
                 var values = MemoryMarshal.Cast<byte, float>(rest[(n * sizeof(int))..]);
-                int j = 0;
-                for (int p = 0; p < positions; p++)
-                {
-                    bool any = false;
-                    for (int c = 0; c < channels && !any; c++) any = features[c * positions + p] != 0;
-                    if (!any) continue;
-                    where[j] = p;
-                    for (int c = 0; c < channels; c++) values[j * channels + c] = features[c * positions + p];
-                    j++;
-                }
+                for (int j = 0; j < n; j++)
+                    for (int c = 0; c < channels; c++) values[j * channels + c] = features[c * positions + _nonEmpty[j]];
             }
             _length += record;
         }
