@@ -23,10 +23,21 @@ public static class Cli
         // The Azure SDK's retries end in an AggregateException of the attempts' errors (storage unreachable).
         || e is AggregateException { InnerExceptions.Count: > 0 } a && a.InnerExceptions.All(IsInputError);
 
+    /// <summary>Failures of the computation rather than of the input (exit 1, message only): non-finite results, and
+    /// libtorch's errors (TorchSharp raises them as <see cref="System.Runtime.InteropServices.ExternalException"/>,
+    /// whose message carries a C++ backtrace after the first line).</summary>
+    public static string? RunFailure(Exception e) => e switch
+    {
+        FeatureInversion.Decoders.Inference.NonFiniteOutputException or FeatureInversion.Training.NonFiniteTrainingException => e.Message,
+        System.Runtime.InteropServices.ExternalException => $"libtorch: {e.Message.Split('\n')[0].Trim()}",
+        AggregateException { InnerExceptions.Count: 1 } a => RunFailure(a.InnerExceptions[0]),
+        _ => null,
+    };
+
     public static IReadOnlyList<IVerb> Verbs() =>
     [
         new FeaturesVerb(), new ArchitectureVerb(), new TrainVerb(), new EvaluateVerb(), new ReconstructVerb(), new LayerCurveVerb(),
-        new DataStudyVerb(), new AnalyzeVerb(), new OptimizeVerb(), new PipelineVerb(), new PublishVerb(), new RetrainVerb(),
+        new DataStudyVerb(), new AnalyzeVerb(), new OptimizeVerb(), new PipelineVerb(), new PublishVerb(), new RetrainVerb(), new CheckKernelsVerb(),
     ];
 
     public static RootCommand BuildRoot()
@@ -66,6 +77,11 @@ public static class Cli
         catch (Exception e) when (IsInputError(e))
         {
             stderr.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (RunFailure(e) is { } message)
+        {
+            stderr.WriteLine($"error: {message}");
             return 1;
         }
     }

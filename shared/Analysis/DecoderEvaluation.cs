@@ -13,7 +13,17 @@ namespace FeatureInversion.Analysis;
 public sealed record EvaluationReport(
     string Decoder, string Representation, int DecoderSize, int EvaluationSize, int TestImages,
     double NormalizedError, double Psnr, double Ssim, double? MeanImageBaselineError, double ColorGain,
-    IReadOnlyList<PhotoError> PerPhoto, IReadOnlyList<double> PerImageError);
+    IReadOnlyList<PhotoError> PerPhoto, IReadOnlyList<double> PerImageError)
+{
+    /// <summary>Crops whose reconstruction was not finite: left out of every figure above, listed here (empty when none).</summary>
+    public IReadOnlyList<FailedCrop> FailedCrops { get; init; } = [];
+
+    /// <summary>The kernels libtorch ran the convolutions with (docs/platform.md).</summary>
+    public string? Kernels { get; init; }
+}
+
+/// <summary>A test crop that could not be evaluated: its index among the crops, its photo and why.</summary>
+public sealed record FailedCrop(int Index, string Photo, string Reason);
 
 /// <summary>
 /// Evaluates a decoder as in the paper: test crops of separate photographs at the evaluation size are the targets;
@@ -27,8 +37,17 @@ public static class DecoderEvaluation
     {
         int size = network.Spec.ImageSize;
         int evalSize = evaluationSize ?? size;
-        var (targets, photos, features) = TestSet(network.Spec.Representation, testDirectory, size, perPhoto, evalSize);
-        var reconstructions = DecoderInference.Decode(network, features, evalSize);
+        var (allTargets, allPhotos, allFeatures) = TestSet(network.Spec.Representation, testDirectory, size, perPhoto, evalSize);
+        var decoded = DecoderInference.DecodeEach(network, allFeatures, evalSize);
+        // A non-finite reconstruction is a failed crop, reported, never averaged into a figure.
+        var ok = Enumerable.Range(0, decoded.Count).Where(i => decoded[i] is not null).ToList();
+        var failed = Enumerable.Range(0, decoded.Count).Where(i => decoded[i] is null)
+            .Select(i => new FailedCrop(i, allPhotos[i], "reconstruction not finite (NaN or infinite)")).ToList();
+        if (ok.Count == 0) throw NonFiniteOutputException.For(failed.Select(f => f.Index).ToList(), decoded.Count);
+        var targets = ok.Select(i => allTargets[i]).ToList();
+        var photos = ok.Select(i => allPhotos[i]).ToList();
+        var features = ok.Select(i => allFeatures[i]).ToList();
+        var reconstructions = ok.Select(i => decoded[i]!).ToList();
 
         var t = targets.Select(i => i.Planes).ToList();
         var r = reconstructions.Select(i => i.Planes).ToList();
@@ -37,7 +56,8 @@ public static class DecoderEvaluation
         double norm = record.MeanPairwiseDistance;
         var report = new EvaluationReport(manifest.Version, network.Spec.Representation.Name, size, evalSize, t.Count,
             record.NormalizedError, record.Psnr, record.Ssim, meanImage is null ? null : record.MeanImageBaselineError, record.ColorGain,
-            record.PerPhoto!, t.Zip(r).Select(p => ReconstructionMetrics.Distance(p.First, p.Second) / norm).ToList());
+            record.PerPhoto!, t.Zip(r).Select(p => ReconstructionMetrics.Distance(p.First, p.Second) / norm).ToList())
+        { FailedCrops = failed, Kernels = Decoders.Platform.TorchKernels.Current.ToString() };
         return (report, targets, reconstructions, features);
     }
 

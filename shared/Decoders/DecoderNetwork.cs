@@ -18,6 +18,7 @@ public sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
     public DecoderNetwork(DecoderSpec spec) : base($"decoder_{spec.Representation.Name.Replace('-', '_')}")
     {
         Spec = spec;
+        Platform.TorchKernels.EnsureSelected(); // before the first convolution of the process: which kernels are trustworthy here
         foreach (var l in spec.Layers)
         {
             nn.Module<Tensor, Tensor> module = l.Kind switch

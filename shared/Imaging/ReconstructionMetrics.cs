@@ -72,7 +72,7 @@ public static class ReconstructionMetrics
     {
         double d = Distance(target, reconstruction);
         double mse = d * d / target.Length;
-        return mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(1.0 / mse);
+        return 10 * Math.Log10(1.0 / Math.Max(mse, 1e-10)); // capped at 100 dB: identical images have no finite PSNR, and no JSON holds ∞
     }
 
     /// <summary>Mean SSIM over the channels of planar images (channels × size × size).</summary>

@@ -33,6 +33,17 @@ public sealed record ResultMetrics
     public double UploadMilliseconds { get; init; }
     public int DeliveryCount { get; init; }
     public DateTimeOffset CompletedUtc { get; init; }
+
+    /// <summary>The first metric that is not finite, or null. A record with one (written before workers checked) is a
+    /// failed job, never a result: the report counts it as failed.</summary>
+    public string? NonFiniteField() =>
+        !double.IsFinite(Distance) ? nameof(Distance)
+        : NormalizedError is { } e && !double.IsFinite(e) ? nameof(NormalizedError)
+        : MeanImageError is { } m && !double.IsFinite(m) ? nameof(MeanImageError)
+        : ColorGain is { } c && !double.IsFinite(c) ? nameof(ColorGain)
+        : !double.IsFinite(Psnr) ? nameof(Psnr)
+        : !double.IsFinite(Ssim) ? nameof(Ssim)
+        : null;
 }
 
 /// <summary>Why a job or an uploaded blob could not be processed.</summary>
@@ -81,13 +92,17 @@ public sealed record IngestedJob(string JobId, string Representation, string Dec
 /// <summary>The JSON form of every record the pipeline stores (web defaults, indented, nulls omitted).</summary>
 public static class PipelineJson
 {
+    /// <summary>Writing refuses NaN and ±∞ (System.Text.Json's default): no record the pipeline writes holds one;
+    /// an unknown value is null.</summary>
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>Reading still accepts "NaN"/"Infinity" strings, which records written before 2026-12 may hold (they are then failures).</summary>
+    private static readonly JsonSerializerOptions ReadOptions = new(Options) { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     public static byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
-    public static T Deserialize<T>(byte[] bytes) => JsonSerializer.Deserialize<T>(bytes, Options) ?? throw new InvalidDataException($"empty {typeof(T).Name}");
+    public static T Deserialize<T>(byte[] bytes) => JsonSerializer.Deserialize<T>(bytes, ReadOptions) ?? throw new InvalidDataException($"empty {typeof(T).Name}");
 }

@@ -78,6 +78,7 @@ public sealed class BatchingDecoder : IAsyncDisposable
     public Task<ColorImage> DecodeAsync(FeatureMap features, CancellationToken ct = default)
     {
         if (features.Shape != InputShape) throw new InvalidJobException($"features are {features.Shape}, decoder {Manifest.Version} takes {InputShape}");
+        if (!DecoderInference.IsFinite(features.Data)) throw new InvalidJobException("features contain NaN or infinite values");
         var request = new Request(features, new TaskCompletionSource<ColorImage>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_requests.Writer.TryWrite(request)) throw new ObjectDisposedException(nameof(BatchingDecoder));
         return request.Result.Task.WaitAsync(ct);
@@ -103,8 +104,12 @@ public sealed class BatchingDecoder : IAsyncDisposable
             try
             {
                 PipelineTelemetry.BatchFill.Record(batch.Count / (double)_batchSize, PipelineTelemetry.RepresentationTag(Manifest.Representation));
-                var images = DecoderInference.Decode(_network, batch.Select(b => b.Features).ToList(), batchSize: _batchSize);
-                for (int i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(images[i]);
+                var images = DecoderInference.DecodeEach(_network, batch.Select(b => b.Features).ToList(), batchSize: _batchSize);
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    if (images[i] is { } image) batch[i].Result.TrySetResult(image);
+                    else batch[i].Result.TrySetException(NonFiniteOutputException.For([0], 1));
+                }
             }
             catch (Exception e)
             {

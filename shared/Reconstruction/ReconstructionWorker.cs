@@ -1,5 +1,6 @@
 using FeatureInversion.Pipeline.Gallery;
 using System.Diagnostics;
+using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Features;
 using FeatureInversion.Imaging;
 using FeatureInversion.IO;
@@ -112,7 +113,15 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
 
         clock.Restart();
         ColorImage reconstruction;
-        using (PipelineTelemetry.Source.StartActivity("decode")) reconstruction = await decoder.DecodeAsync(features, ct);
+        try
+        {
+            using (PipelineTelemetry.Source.StartActivity("decode")) reconstruction = await decoder.DecodeAsync(features, ct);
+        }
+        catch (NonFiniteOutputException e)
+        {
+            // Not retried: the kernels already fell back once inside the decode (DecoderInference.Run).
+            throw new InvalidJobException($"reconstruction failed: {e.Message}", e);
+        }
         double decode = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
@@ -137,6 +146,7 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
             DownloadMilliseconds = download, DecodeMilliseconds = decode, UploadMilliseconds = clock.Elapsed.TotalMilliseconds,
             DeliveryCount = deliveryCount, CompletedUtc = DateTimeOffset.UtcNow,
         };
+        if (metrics.NonFiniteField() is { } field) throw new InvalidJobException($"metric {field} is not finite; no result is written");
         await store.WriteAsync(options.ResultsContainer, BlobNames.Metrics(job.Batch, job.ImageId, job.DecoderVersion),
             PipelineJson.Serialize(metrics), ContentTypes.Json, overwrite: false, ct);
         PipelineTelemetry.Results.Add(1, PipelineTelemetry.RepresentationTag(job.Representation));

@@ -50,7 +50,7 @@ public static class AutoencoderTrainer
         float[]? meanImage = null, string data = "", IReadOnlyList<string>? photoOfCrop = null)
     {
         int size = test.ImageSize;
-        var reconstructions = DecoderInference.Run(decoder, [3, size, size], test.Count, test.CopyImages,
+        var reconstructions = DecoderInference.RunAll(decoder, [3, size, size], test.Count, test.CopyImages,
             encode: x => layer.Tap(encoder, ResNet18Representation.EncoderInput(x, mean)));
         return Evaluation.Record(DecoderTrainer.Targets(test), reconstructions, size, meanImage, data, photoOfCrop);
     }

@@ -20,7 +20,8 @@ namespace FeatureInversion.Training;
 public static class DecoderTrainer
 {
     public static (double FinalLoss, int Steps, double Seconds) Train(DecoderNetwork network, StreamingBatches train, FeatureDataset? test,
-        TrainingOptions options, int startStep = 0, IBatchEncoder? encoder = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+        TrainingOptions options, int startStep = 0, IBatchEncoder? encoder = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default,
+        Action<TrainingCheckpoint>? checkpoint = null)
     {
         options.Validate();
         if (train.ImageSize != network.Spec.ImageSize)
@@ -50,14 +51,26 @@ public static class DecoderTrainer
             loss.backward();
             optimizer.step();
             return loss.item<float>();
-        }, test is null ? null : () => Evaluate(network, test).NormalizedError, progress, cancel);
+        }, test is null ? null : () => Evaluate(network, test).NormalizedError, progress, cancel, checkpoint);
         network.eval();
         return result;
     }
 
+    /// <summary>The name of the first parameter with a NaN or infinite value, or null when all are finite.</summary>
+    public static string? NonFiniteParameter(nn.Module network)
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, p) in network.named_parameters())
+        {
+            using var finite = p.isfinite().all();
+            if (!finite.item<bool>()) return name;
+        }
+        return null;
+    }
+
     /// <summary>Reconstructs every sample of <paramref name="data"/> (in [0, 1], planar RGB) in batches on the network's device.</summary>
     public static List<float[]> Reconstruct(DecoderNetwork network, FeatureDataset data, int batchSize = 64) =>
-        DecoderInference.Run(network, [data.Shape.Channels, data.Shape.Rows, data.Shape.Cols], data.Count, data.CopyFeatures, batchSize: batchSize);
+        DecoderInference.RunAll(network, [data.Shape.Channels, data.Shape.Rows, data.Shape.Cols], data.Count, data.CopyFeatures, batchSize: batchSize);
 
     /// <summary>Targets of a dataset as [0, 1] planar RGB arrays.</summary>
     public static List<float[]> Targets(FeatureDataset data) => Enumerable.Range(0, data.Count).Select(data.Target).ToList();

@@ -94,6 +94,27 @@ public static class TrainingJob
             OnnxNetwork? encoderToSave = null;
             var settings = new Dictionary<string, string>();
             string dataKind = "fresh random crops";
+            int? lastCheckpoint = null;
+            DecoderManifest Manifest(int steps, double seconds, double loss, EvaluationRecord? evaluation) => new()
+            {
+                Version = $"{o.Representation}-{o.ImageSize}px-w{o.Width:0.###}{(o.Autoencoder ? "-ae" : "")}-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}",
+                RepresentationSettings = settings,
+                CreatedUtc = DateTimeOffset.UtcNow,
+                Training = new TrainingRecord
+                {
+                    Data = $"{dataKind} of {trainPool.Count} photos in {Path.GetFileName(Path.TrimEndingDirectorySeparator(o.TrainDirectory))} (colour jitter {o.ColorJitter:0.##})"
+                        + (evaluation is null ? $"; periodic checkpoint at step {steps} of {o.Training.Steps}, not evaluated" : ""),
+                    TrainPhotos = trainPool.Count,
+                    Samples = steps * o.Training.BatchSize,
+                    Steps = steps,
+                    BatchSize = o.Training.BatchSize,
+                    LearningRate = o.Training.LearningRate,
+                    Seed = o.Training.Seed,
+                    Seconds = Math.Round(seconds, 1),
+                    FinalLoss = loss,
+                },
+                Evaluation = evaluation,
+            };
             var probe = o.Representation.Create();
             try
             {
@@ -127,34 +148,31 @@ public static class TrainingJob
                     }
                     else
                         log?.WriteLine($"loader: {stream.Producers} thread(s){(encoder is null ? "" : $", {o.Representation} encoded per batch on {device.type}")}");
-                    (loss, steps, seconds) = DecoderTrainer.Train(network, stream, test, o.Training, startStep, encoder, progress, cancel);
+                    (loss, steps, seconds) = DecoderTrainer.Train(network, stream, test, o.Training, startStep, encoder, progress, cancel, at =>
+                    {
+                        // Only finite weights are saved, so the folder always holds the last finite state.
+                        if (DecoderTrainer.NonFiniteParameter(network) is { } bad) throw new NonFiniteTrainingException(at.Steps, $"parameter {bad} is not finite");
+                        DecoderCheckpoint.Save(network, Manifest(at.Steps, at.Seconds, at.Loss, null), o.OutputDirectory, meanImage);
+                        lastCheckpoint = at.Steps;
+                        log?.WriteLine($"checkpoint at step {at.Steps} -> {o.OutputDirectory}");
+                    });
                     evaluation = DecoderTrainer.Evaluate(network, test, meanImage, testData, photoOfCrop);
                 }
+            }
+            catch (NonFiniteTrainingException e)
+            {
+                string kept = lastCheckpoint is { } at
+                    ? $"the last finite checkpoint (step {at}) is in {o.OutputDirectory}; continue with --resume {o.OutputDirectory}"
+                    : o.ResumeFrom is not null ? $"nothing was saved after the resumed checkpoint {o.ResumeFrom}" : "no checkpoint was written before it";
+                throw new NonFiniteTrainingException(e.Step, e.Reason,
+                    $"training stopped at step {e.Step}: {e.Reason} (kernels: {Decoders.Platform.TorchKernels.Current}); {kept}");
             }
             finally
             {
                 (probe as IDisposable)?.Dispose();
             }
-            var manifest = new DecoderManifest
-            {
-                Version = $"{o.Representation}-{o.ImageSize}px-w{o.Width:0.###}{(o.Autoencoder ? "-ae" : "")}-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}",
-                RepresentationSettings = settings,
-                CreatedUtc = DateTimeOffset.UtcNow,
-                Training = new TrainingRecord
-                {
-                    Data = $"{dataKind} of {trainPool.Count} photos in {Path.GetFileName(Path.TrimEndingDirectorySeparator(o.TrainDirectory))} (colour jitter {o.ColorJitter:0.##})",
-                    TrainPhotos = trainPool.Count,
-                    Samples = steps * o.Training.BatchSize,
-                    Steps = steps,
-                    BatchSize = o.Training.BatchSize,
-                    LearningRate = o.Training.LearningRate,
-                    Seed = o.Training.Seed,
-                    Seconds = Math.Round(seconds, 1),
-                    FinalLoss = loss,
-                },
-                Evaluation = evaluation,
-            };
-            DecoderCheckpoint.Save(network, manifest, o.OutputDirectory, meanImage);
+            if (DecoderTrainer.NonFiniteParameter(network) is { } nonFinite) throw new NonFiniteTrainingException(steps, $"parameter {nonFinite} is not finite");
+            DecoderCheckpoint.Save(network, Manifest(steps, seconds, loss, evaluation), o.OutputDirectory, meanImage);
             if (encoderToSave is not null)
             {
                 encoderToSave.save(Path.Combine(o.OutputDirectory, AutoencoderCheckpoint.EncoderFileName));

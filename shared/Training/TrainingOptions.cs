@@ -18,6 +18,10 @@ public sealed record TrainingOptions
     /// <summary>Evaluate on the test set every this many steps (0: only at the end).</summary>
     public int EvaluateEvery { get; init; } = 500;
 
+    /// <summary>Save a checkpoint (weights, manifest without evaluation) every this many steps (0: only at the end), so
+    /// that a run stopped by a fault or a non-finite loss keeps its last finite state for <c>--resume</c>.</summary>
+    public int CheckpointEvery { get; init; } = 500;
+
     /// <summary>Where the networks, batches and optimiser state live (auto: CUDA when libtorch sees a GPU).</summary>
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
 
@@ -25,6 +29,7 @@ public sealed record TrainingOptions
     {
         if (Steps <= 0 || BatchSize <= 0 || LearningRate <= 0 || DecayFrom is < 0 or > 1)
             throw new ArgumentException("Steps, batch size and learning rate must be positive, DecayFrom in [0, 1].");
+        if (CheckpointEvery < 0 || EvaluateEvery < 0) throw new ArgumentException("Checkpoint and evaluation intervals must be 0 (only at the end) or positive.");
     }
 
     /// <summary>Learning rate at a step: constant, then halved at DecayFrom and after every further 10% of the run.</summary>

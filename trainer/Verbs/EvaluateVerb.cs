@@ -45,6 +45,7 @@ internal sealed class EvaluateVerb : IVerb
                 $"{report.Decoder}: {report.TestImages} test images at {report.EvaluationSize}px: normalized error {report.NormalizedError:F4}, PSNR {report.Psnr:F2} dB, SSIM {report.Ssim:F4}"));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  mean training image: {(report.MeanImageBaselineError is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : $"n/a (no {DecoderCheckpoint.MeanImageFileName} in the checkpoint)")}; colour gain {report.ColorGain:+0.0000;-0.0000} (error of the reconstruction's own gray minus its error)"));
+            stdout.WriteLine($"  kernels: {report.Kernels}");
             foreach (var photo in report.PerPhoto)
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {photo.Photo,-28} {photo.NormalizedError:F4}  ({photo.Crops} crops)"));
             if (parse.GetValue(_report) is { } json)
@@ -59,6 +60,13 @@ internal sealed class EvaluateVerb : IVerb
                 var pick = Enumerable.Range(0, n).Select(i => i * step).ToList();
                 File.WriteAllBytes(sheet.FullName, ContactSheet.Render(pick.Select(i => targets[i]).ToList(), pick.Select(i => features[i]).ToList(), pick.Select(i => reconstructions[i]).ToList()));
                 stdout.WriteLine($"sheet (original | feature energy | reconstruction) -> {sheet}");
+            }
+            if (report.FailedCrops.Count > 0)
+            {
+                var stderr = parse.InvocationConfiguration.Error;
+                stderr.WriteLine($"error: {report.FailedCrops.Count} of {report.TestImages + report.FailedCrops.Count} crops failed (left out of every figure above; listed in the report):");
+                foreach (var f in report.FailedCrops) stderr.WriteLine($"  crop {f.Index} of {f.Photo}: {f.Reason}");
+                return 1;
             }
         }
         return 0;

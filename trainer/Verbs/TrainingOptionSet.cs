@@ -27,6 +27,7 @@ internal sealed class TrainingOptionSet
     public Option<DirectoryInfo?> Resume { get; } = new("--resume") { Description = "Continue from this checkpoint's weights and step", HelpName = "CKPTDIR" };
     public Option<double> ColorJitter { get; } = new("--color-jitter") { Description = "Fraction of crops whose chroma is randomly rotated and scaled (luminance kept)", DefaultValueFactory = _ => 0, HelpName = "P" };
     public Option<int> EvaluateEvery { get; } = new("--eval-every") { Description = "Test error every this many steps (0: only at the end)", DefaultValueFactory = _ => 500 };
+    public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Save a checkpoint every this many steps, so a stopped run can --resume (0: only at the end)", DefaultValueFactory = _ => 500, HelpName = "N" };
     public Option<bool> Autoencoder { get; } = new("--autoencoder") { Description = "Train jointly with the unfrozen CNN encoder (paper §5.2; resnet18-… only)" };
     public Option<DeviceChoice> Device { get; } = CommonOptions.Device();
     public Option<FileInfo?> AlexNet { get; } = CommonOptions.AlexNet();
@@ -34,7 +35,7 @@ internal sealed class TrainingOptionSet
     public void AddTo(Command command)
     {
         command.Arguments.Add(Representation);
-        foreach (var option in new Option[] { Size, Width, Steps, Batch, LearningRate, LoaderThreads, FeatureCache, FeatureReuse, Seed, Cache, Resume, ColorJitter, EvaluateEvery, Autoencoder, Device, AlexNet })
+        foreach (var option in new Option[] { Size, Width, Steps, Batch, LearningRate, LoaderThreads, FeatureCache, FeatureReuse, Seed, Cache, Resume, ColorJitter, EvaluateEvery, CheckpointEvery, Autoencoder, Device, AlexNet })
             command.Options.Add(option);
     }
 
@@ -64,6 +65,7 @@ internal sealed class TrainingOptionSet
                 LearningRate = parse.GetValue(LearningRate),
                 Seed = parse.GetValue(Seed),
                 EvaluateEvery = parse.GetValue(EvaluateEvery),
+                CheckpointEvery = parse.GetValue(CheckpointEvery),
                 Device = parse.GetValue(Device),
             },
         };

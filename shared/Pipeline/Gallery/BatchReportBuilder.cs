@@ -102,7 +102,10 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
     private async Task<ResultCell> CellAsync(AcceptedUpload upload, IngestedJob job, CancellationToken ct)
     {
         string metricsBlob = BlobNames.Metrics(Batch, upload.ImageId, job.DecoderVersion);
-        if (_metrics.TryGetValue(metricsBlob, out var m))
+        if (_metrics.TryGetValue(metricsBlob, out var m) && m.NonFiniteField() is { } bad)
+            return new ResultCell { Representation = job.Representation, DecoderVersion = job.DecoderVersion, Status = ResultsQuery.Failed,
+                Error = $"metric {bad} is not finite (a result written before workers refused non-finite output): not a result" };
+        if (m is not null)
         {
             var test = m.MeanImageError is null ? await testSet(job.Representation, job.DecoderVersion, ct) : null;
             double? baseline = m.MeanImageError ?? test?.MeanImageBaselineError;
