@@ -50,8 +50,9 @@ internal sealed class CheckKernelsVerb : IVerb
         if (folders.Count == 0) throw new IOException($"no decoder checkpoints ({DecoderManifest.FileName}) under {string.Join(", ", roots.Select(r => r.FullName))}");
         var registry = CommonOptions.Registry(parse.GetValue(_alexNet));
 
-        string isa = Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") ?? Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") ?? "default";
-        stdout.WriteLine($"kernels: {TorchKernels.Current}; oneDNN max ISA: {isa}; Zen 5: {TorchKernels.IsZen5()}");
+        var kernels = TorchKernels.Current; // an ISA limit it sets (setenv) is invisible to .NET's Environment, so it reports it
+        string isa = kernels.IsaCap ?? Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") ?? Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") ?? "default";
+        stdout.WriteLine($"kernels: {kernels}; oneDNN max ISA: {isa}; Zen 5: {TorchKernels.IsZen5()}");
         int failures = 0;
         long totalNonFinite = 0, totalItems = 0;
         foreach (var folder in folders)

@@ -105,7 +105,7 @@ public static class TorchKernels
         var forced = Environment.GetEnvironmentVariable(OverrideVariable)?.Trim().ToLowerInvariant();
         switch (forced)
         {
-            case "onednn": return new(KernelBackend.OneDnn, $"{OverrideVariable}=onednn", Forced: true);
+            case "onednn": return new(KernelBackend.OneDnn, $"{OverrideVariable}=onednn", Forced: true) { IsaCap = UserIsaCap() };
             case "native": return new(KernelBackend.Native, $"{OverrideVariable}=native", Forced: true);
             case "sse41": // what Zen 5 gets, on any CPU (tests of the mechanism)
                 if (Libc.setenv(IsaVariable, Sse41, 1) != 0) throw new InvalidOperationException($"setenv {IsaVariable} failed");
@@ -115,7 +115,7 @@ public static class TorchKernels
         }
         if (!RuntimeInformation.ProcessArchitecture.Equals(Architecture.X64)) return new(KernelBackend.OneDnn, "not x86-64");
         string? cap = UserIsaCap();
-        string why = "";
+        string why = cap is null ? "" : $"oneDNN limited to {cap} by the environment; ";
         if (cap is null && IsZen5())
         {
             // Must precede oneDNN's first primitive: it reads the variable once. .NET's Environment does not reach getenv.
