@@ -28,7 +28,8 @@ public static class Cli
     /// whose message carries a C++ backtrace after the first line).</summary>
     public static string? RunFailure(Exception e) => e switch
     {
-        FeatureInversion.Decoders.Inference.NonFiniteOutputException or FeatureInversion.Training.NonFiniteTrainingException => e.Message,
+        FeatureInversion.Decoders.Inference.NonFiniteOutputException or FeatureInversion.Training.NonFiniteTrainingException
+            or FeatureInversion.Decoders.Inference.DeviceUnavailableException => e.Message,
         System.Runtime.InteropServices.ExternalException => $"libtorch: {e.Message.Split('\n')[0].Trim()}",
         AggregateException { InnerExceptions.Count: 1 } a => RunFailure(a.InnerExceptions[0]),
         _ => null,

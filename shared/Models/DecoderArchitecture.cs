@@ -110,11 +110,31 @@ public static class DecoderArchitecture
         _ => "no table",
     };
 
-    /// <summary>The decoder for a representation at an image size (one of <see cref="ImageSizes"/>) and width.</summary>
+    /// <summary>
+    /// The image sizes a representation's decoder can be trained at: <see cref="ImageSizes"/>, except for CNN layers
+    /// whose map size does not depend on the image (AlexNet resizes every image to its 227×227 input) and is no
+    /// power-of-two fraction of them: there the map size times 2, 4, 8… up to 256 (CONV1 27² → 54, 108, 216; CONV2–4
+    /// 13² → … 208; CONV5 6² → … 192, Table 6's size).
+    /// </summary>
+    public static IReadOnlyList<int> SizesFor(RepresentationDescriptor representation)
+    {
+        if (representation.Decoder != DecoderLayout.CnnConvolutional) return ImageSizes;
+        var fixedMap = representation.OutputShape(ImageSizes[0], ImageSizes[0]);
+        if (fixedMap != representation.OutputShape(ImageSizes[^1], ImageSizes[^1])) return ImageSizes; // scales with the image
+        if (ImageSizes.All(size => IsPowerOfTwoFraction(fixedMap.Rows, size))) return ImageSizes;
+        var sizes = new List<int>();
+        for (int size = fixedMap.Rows * 2; size <= ImageSizes[^1]; size *= 2) sizes.Add(size);
+        return sizes;
+    }
+
+    private static bool IsPowerOfTwoFraction(int map, int size) => size % map == 0 && int.IsPow2(size / map) && size > map;
+
+    /// <summary>The decoder for a representation at an image size (one of <see cref="SizesFor"/>) and width.</summary>
     public static DecoderSpec For(RepresentationDescriptor representation, int imageSize, double width)
     {
-        if (!ImageSizes.Contains(imageSize))
-            throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, $"Image size must be one of {string.Join(", ", ImageSizes)}.");
+        var sizes = SizesFor(representation);
+        if (!sizes.Contains(imageSize))
+            throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, $"Image size must be one of {string.Join(", ", sizes)} for {representation.Name}.");
         return Build(representation, imageSize, width);
     }
 

@@ -8,9 +8,9 @@ namespace FeatureInversion.Onnx;
 /// <summary>
 /// A layer of an AlexNet/CaffeNet network (the paper's Φ: conv1…conv5, fc6, fc7, fc8) loaded from a user-supplied
 /// ONNX file, e.g. the ONNX model zoo's bvlc_alexnet or a CaffeNet export. ImageNet AlexNet weights are not bundled
-/// with this project. Layers are found by structure, not by value names (exporters name them differently):
-/// conv<i>k</i> is the ReLU after the <i>k</i>-th Conv, fc6/fc7 the ReLU after the first/second Gemm, fc8 the third
-/// Gemm's output (before softmax) — the paper's processing steps (relu, norm, pool) follow the layer. The grayscale
+/// with this project. Layers are found by structure, not by value names (exporters name them differently), and
+/// tapped where the paper's Table 1 ends each layer (<see cref="FindLayer"/>): CONV1 after norm1 (27²), CONV2 after
+/// norm2 (13²), CONV5 after pool5 (6²), FC6/FC7 after their ReLU, FC8 before the softmax. The grayscale
 /// image is resized to the network's input size (227 for CaffeNet), scaled to 0–255, replicated and reduced by the
 /// Caffe BGR mean (104, 117, 123).
 /// </summary>
@@ -80,7 +80,12 @@ public sealed class AlexNetRepresentation : IFeatureRepresentation, IBatchEncoda
         });
     }
 
-    /// <summary>The ONNX value name of a paper layer, found by the order of Conv and Gemm nodes.</summary>
+    /// <summary>
+    /// The ONNX value name of a paper layer, found by the order of Conv and Gemm nodes. As the paper's Table 1 defines a
+    /// layer's output (the last of its processing steps): CONV1–CONV4 are what enters the next convolution (CaffeNet:
+    /// after norm1 27², norm2 13², relu3, relu4), CONV5 what enters fc6 before flattening (after pool5, 6²), FC6/FC7 the
+    /// ReLU after the first/second fully connected layer (dropout is the identity at inference), FC8 the third's output.
+    /// </summary>
     public static string FindLayer(OnnxGraph graph, string layer)
     {
         var nodes = graph.Nodes;
@@ -89,11 +94,21 @@ public sealed class AlexNetRepresentation : IFeatureRepresentation, IBatchEncoda
         var fcs = nodes.Where(n => n.OpType is "Gemm" or "MatMul").ToList();
         if (convs.Count != 5 || fcs.Count != 3)
             throw new OnnxImportException($"{graph.Source}: not an AlexNet/CaffeNet topology ({convs.Count} Conv and {fcs.Count} fully connected nodes; expected 5 and 3).");
+        string BeforeFlatten(string value)
+        {
+            // Walk back over the reshaping (and any dropout) between pool5 and fc6 to the last spatial map.
+            for (var producer = nodes.FirstOrDefault(n => n.Output.Contains(value));
+                 producer is { OpType: "Flatten" or "Reshape" or "Dropout" or "Identity" };
+                 producer = nodes.FirstOrDefault(n => n.Output.Contains(value)))
+                value = producer.Input[0];
+            return value;
+        }
         return layer switch
         {
             "fc8" => fcs[2].Output[0],
             "fc6" or "fc7" => AfterRelu(fcs[layer == "fc6" ? 0 : 1].Output[0]),
-            _ => AfterRelu(convs[layer[^1] - '1'].Output[0]),
+            "conv5" => BeforeFlatten(fcs[0].Input[0]),
+            _ => convs[layer[^1] - '0'].Input[0], // conv k's output is the (k+1)-th Conv's input (index k)
         };
     }
 

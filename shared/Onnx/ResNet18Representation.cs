@@ -10,8 +10,9 @@ namespace FeatureInversion.Onnx;
 /// <c>resnet18-{layer}</c>. As for every representation here, the input is the grayscale image (replicated to the
 /// three channels, scaled to 0–255, minus the per-channel means of the model's mean image, in BGR order as the
 /// model expects); the network runs fully convolutionally at the image's own size, so a 64×64 image gives
-/// 32×32 conv1 maps and a 256×256 image 128×128 ones. <c>pool5</c> is the model's 7×7 average pool at 224×224
-/// input; at other sizes it is the global average of res5, which is what that pool computes at 224.
+/// 32×32 conv1 maps and a 256×256 image 128×128 ones; any size from 32×32 works, rectangles included
+/// (<see cref="OutputShape"/>). <c>pool5</c> is the model's 7×7 average pool at 224×224 input; at other sizes it is
+/// the global average of res5, which is what that pool computes at 224.
 /// The network and its weights are loaded once per process and shared (inference only, no gradients).
 /// </summary>
 public sealed class ResNet18Representation : IFeatureRepresentation, IBatchEncodable
@@ -37,21 +38,22 @@ public sealed class ResNet18Representation : IFeatureRepresentation, IBatchEncod
         ["input"] = "gray x3, 0-255, BGR minus per-channel mean of the mean image",
     };
 
+    /// <summary>How many input pixels one position of the layer spans (its total stride).</summary>
+    public int Stride => _layer switch { "conv1" => 2, "pool1" or "res2" => 4, "res3" => 8, "res4" => 16, _ => 32 };
+
+    /// <summary>
+    /// ⌈H/s⌉ × ⌈W/s⌉ positions for the layer's stride s, at any size from 32 pixels. The CNTK model's stride-2 layers
+    /// pad only top and left (pads 1/1/0/0), so on an odd-sized map its 3×3 path gives one row fewer than its 1×1
+    /// shortcut and the residual sum fails; <see cref="Tap"/> therefore pads the input on the bottom and right to a
+    /// multiple of s with the mean gray (zero after mean subtraction). Sizes that are multiples of s (every decoder
+    /// size, 224) are computed unpadded, as before.
+    /// </summary>
     public FeatureShape OutputShape(int width, int height)
     {
-        if (width != height || width < 32) throw new ArgumentException($"ResNet18 features need a square image of at least 32 pixels, got {width}x{height}.");
-        int conv1 = (width - 2) / 2 + 1;           // 7x7 stride 2, pads 3/3/2/2
-        int pool1 = (conv1 - 2) / 2 + 1;           // 3x3 stride 2, pads 1/1/0/0
-        int res3 = (pool1 - 2) / 2 + 1, res4 = (res3 - 2) / 2 + 1, res5 = (res4 - 2) / 2 + 1; // stride-2 3x3, pads 1/1/0/0
-        return _layer switch
-        {
-            "conv1" => new FeatureShape(64, conv1, conv1),
-            "pool1" or "res2" => new FeatureShape(64, pool1, pool1),
-            "res3" => new FeatureShape(128, res3, res3),
-            "res4" => new FeatureShape(256, res4, res4),
-            "res5" => new FeatureShape(512, res5, res5),
-            _ => new FeatureShape(512, 1, 1),
-        };
+        if (width < 32 || height < 32) throw new ArgumentException($"ResNet18 features need an image of at least 32x32 pixels, got {width}x{height}.");
+        if (_layer == "pool5") return new FeatureShape(512, 1, 1);
+        int s = Stride;
+        return new FeatureShape(_layer switch { "conv1" or "pool1" or "res2" => 64, "res3" => 128, "res4" => 256, _ => 512 }, (height + s - 1) / s, (width + s - 1) / s);
     }
 
     public void Extract(GrayImage image, Span<float> output)
@@ -73,10 +75,15 @@ public sealed class ResNet18Representation : IFeatureRepresentation, IBatchEncod
     /// <summary>Gray images in [0, 1] (N × 1 × H × W) as the network's input: ×255, replicated, minus the channel means (on the input's device).</summary>
     private static Tensor GrayInput(Tensor gray, float[] mean) => (gray * 255f).expand(-1, 3, -1, -1) - tensor(mean).to(gray.device).reshape(1, 3, 1, 1);
 
-    /// <summary>The layer's activations for an encoder input (differentiable; pool5 as in <see cref="Extract"/>).</summary>
+    /// <summary>The layer's activations for an encoder input (differentiable; pool5 as in <see cref="Extract"/>), the input
+    /// padded on the bottom and right to a multiple of the layer's stride (see <see cref="OutputShape"/>).</summary>
     public Tensor Tap(OnnxNetwork network, Tensor input)
     {
-        if (_layer == "pool5" && input.shape[^1] != 224)
+        int s = Stride;
+        long h = input.shape[^2], w = input.shape[^1];
+        long padH = (s - h % s) % s, padW = (s - w % s) % s;
+        if (padH > 0 || padW > 0) input = nn.functional.pad(input, [0, padW, 0, padH], PaddingModes.Constant, 0);
+        if (_layer == "pool5" && (input.shape[^1] != 224 || input.shape[^2] != 224))
             return network.Forward(input, [ResNet18Layers.All["res5"]])[ResNet18Layers.All["res5"]].mean([2, 3], keepdim: true);
         return network.Forward(input, [ResNet18Layers.All[_layer]])[ResNet18Layers.All[_layer]];
     }

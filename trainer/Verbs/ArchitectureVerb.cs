@@ -28,8 +28,9 @@ internal sealed class ArchitectureVerb : IVerb
         var descriptor = CommonOptions.Resolve(registry, parse.GetValue(_representation)!);
         int size = parse.GetValue(_size);
         double width = parse.GetValue(_width);
-        if (!DecoderArchitecture.ImageSizes.Contains(size))
-            throw new UsageException($"--size must be one of {string.Join(", ", DecoderArchitecture.ImageSizes)}");
+        var sizes = DecoderArchitecture.SizesFor(descriptor);
+        if (!sizes.Contains(size))
+            throw new UsageException($"--size must be one of {string.Join(", ", sizes)} for {descriptor.Name}");
         if (width is <= 0 or > 4) throw new UsageException("--width must be in (0, 4]");
         parse.InvocationConfiguration.Output.WriteLine(DecoderArchitecture.For(descriptor, size, width).Table());
         return 0;

@@ -18,6 +18,14 @@ internal static class CommonOptions
     {
         Description = "Where TorchSharp runs: auto (CUDA when libtorch sees a GPU), cpu or cuda.",
         DefaultValueFactory = _ => DeviceChoice.Auto,
+        HelpName = "auto|cpu|cuda",
+        CustomParser = result =>
+        {
+            string value = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (Enum.TryParse<DeviceChoice>(value, ignoreCase: true, out var choice) && Enum.IsDefined(choice) && !int.TryParse(value, out _)) return choice;
+            result.AddError($"--device: '{value}' is not a device; use auto, cpu or cuda");
+            return DeviceChoice.Auto;
+        },
     };
 
     /// <summary>Every representation this process offers: hand-designed, ResNet18 layers, AlexNet layers when given.</summary>

@@ -14,7 +14,7 @@ namespace FeatureInversion.Trainer.Verbs;
 internal sealed class TrainingOptionSet
 {
     public Argument<string> Representation { get; } = new("representation") { Description = "hog | lbp | sift-grid | resnet18-{conv1,pool1,res2,res3,res4,res5,pool5} | alexnet-… (with --alexnet)" };
-    public Option<int> Size { get; } = new("--size") { Description = "Decoder image size: 64, 128 or 256", DefaultValueFactory = _ => 64 };
+    public Option<int> Size { get; } = new("--size") { Description = "Decoder image size: 64, 128 or 256 (AlexNet conv layers: their map size times a power of two, e.g. 216 for conv1, 192 for conv5; see architecture)", DefaultValueFactory = _ => 64 };
     public Option<double> Width { get; } = new("--width") { Description = "Channel width multiplier (1 = the paper's networks)", DefaultValueFactory = _ => 0.25 };
     public Option<int> Steps { get; } = new("--steps") { Description = "Optimisation steps", DefaultValueFactory = _ => 2000 };
     public Option<int> Batch { get; } = new("--batch") { Description = "Batch size", DefaultValueFactory = _ => 64 };
@@ -69,6 +69,9 @@ internal sealed class TrainingOptionSet
                 Device = parse.GetValue(Device),
             },
         };
+        var sizes = DecoderArchitecture.SizesFor(options.Representation);
+        if (!sizes.Contains(options.ImageSize))
+            throw new UsageException($"--size must be one of {string.Join(", ", sizes)} for {options.Representation.Name}");
         var stdout = parse.InvocationConfiguration.Output;
         var stderr = parse.InvocationConfiguration.Error;
         var progress = new LineProgress(p => stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -17,10 +17,13 @@ public static class TorchDevices
     {
         DeviceChoice.Cpu => CPU,
         DeviceChoice.Cuda when cuda.is_available() => CUDA,
-        DeviceChoice.Cuda => throw new InvalidOperationException("CUDA was requested but libtorch sees no CUDA device (a CPU build of libtorch, or no GPU)."),
+        DeviceChoice.Cuda => throw new DeviceUnavailableException("--device cuda: libtorch sees no CUDA device here (this build ships the CPU libtorch, or the machine has no GPU); use --device cpu or auto"),
         _ => cuda.is_available() ? CUDA : CPU,
     };
 
     /// <summary>The device a module's parameters live on (the CPU for a module without parameters).</summary>
     public static Device Of(nn.Module module) => module.parameters().FirstOrDefault()?.device ?? CPU;
 }
+
+/// <summary>The device asked for is not available in this process.</summary>
+public sealed class DeviceUnavailableException(string message) : Exception(message);

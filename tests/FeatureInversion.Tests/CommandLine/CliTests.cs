@@ -160,4 +160,43 @@ public class AlexNetCliTests : IDisposable
         Assert.Equal(1, await Cli.RunAsync(["pipeline", TestData.PhotosDirectory, "--out", _dir, "--azurite", "--connection", connection, "--models", Path.Combine(TestData.Root, "models")], new StringWriter(), stderr));
         Assert.StartsWith("error: ", stderr.ToString());
     }
+
+    [Fact]
+    public async Task DevicesAreNamedAndAMissingGpuIsAnErrorNotACrash()
+    {
+        var stderr = new StringWriter();
+        string[] reconstruct = ["reconstruct", Path.Combine(TestData.Root, "models", "hog-64px-w0.25"), Path.Combine(TestData.PhotosDirectory, "camera-256x256.jpg"), "-o", Path.Combine(_dir, "r.png")];
+        Assert.Equal(2, await Cli.RunAsync([.. reconstruct, "--device", "gpu"], new StringWriter(), stderr));
+        Assert.Contains("'gpu' is not a device; use auto, cpu or cuda", stderr.ToString());
+        Assert.DoesNotContain("FeatureInversion.Decoders", stderr.ToString()); // no internal type names
+        if (!TorchSharp.torch.cuda.is_available())
+        {
+            stderr = new StringWriter();
+            Assert.Equal(1, await Cli.RunAsync([.. reconstruct, "--device", "cuda"], new StringWriter(), stderr));
+            Assert.StartsWith("error: --device cuda: libtorch sees no CUDA device", stderr.ToString());
+        }
+        Assert.Equal(0, await Cli.RunAsync([.. reconstruct, "--device", "CPU"], new StringWriter(), new StringWriter()));
+    }
+
+    [Theory]
+    [InlineData("astronaut-300x300.jpg")]
+    [InlineData("chelsea-451x300.jpg")]
+    public async Task ResNet18FeaturesOfAnyPhotoSizeAreExported(string photo)
+    {
+        string output = Path.Combine(_dir, "res3.npy");
+        var stderr = new StringWriter();
+        Assert.True(0 == await Cli.RunAsync(["features", "resnet18-res3", Path.Combine(TestData.PhotosDirectory, photo), "-o", output], new StringWriter(), stderr), stderr.ToString());
+        Assert.True(File.Exists(output));
+    }
+
+    [Fact]
+    public async Task LibtorchErrorsAndNonFiniteResultsAreExitOneWithAMessage()
+    {
+        Assert.Equal("libtorch: The size of tensor a (37) must match", Cli.RunFailure(new System.Runtime.InteropServices.ExternalException("The size of tensor a (37) must match\nException raised from infer_size at ...")));
+        Assert.NotNull(Cli.RunFailure(new FeatureInversion.Training.NonFiniteTrainingException(3, "the loss is NaN")));
+        Assert.Null(Cli.RunFailure(new InvalidOperationException("a bug")));
+        var stderr = new StringWriter();
+        Assert.Equal(2, await Cli.RunAsync(["train", "hog", "--train", TestData.PhotosDirectory, "--test", TestData.PhotosDirectory, "-o", _dir, "--size", "100"], new StringWriter(), stderr));
+        Assert.Contains("--size must be one of 64, 128, 256 for hog", stderr.ToString());
+    }
 }

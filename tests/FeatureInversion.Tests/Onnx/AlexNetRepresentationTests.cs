@@ -23,8 +23,9 @@ public class AlexNetRepresentationTests
         string path = ModelPath();
         var expected = new Dictionary<string, FeatureShape>
         {
-            ["conv1"] = new(12, 55, 55), ["conv2"] = new(32, 27, 27), ["conv3"] = new(48, 13, 13), ["conv4"] = new(48, 13, 13),
-            ["conv5"] = new(32, 13, 13), ["fc6"] = new(512, 1, 1), ["fc7"] = new(512, 1, 1), ["fc8"] = new(1000, 1, 1),
+            // The paper's Table 1 sizes: CONV1 after norm1 27², CONV2 after norm2 13², CONV5 after pool5 6².
+            ["conv1"] = new(12, 27, 27), ["conv2"] = new(32, 13, 13), ["conv3"] = new(48, 13, 13), ["conv4"] = new(48, 13, 13),
+            ["conv5"] = new(32, 6, 6), ["fc6"] = new(512, 1, 1), ["fc7"] = new(512, 1, 1), ["fc8"] = new(1000, 1, 1),
         };
         var image = FeatureInversion.Imaging.ImageFiles.CenterSquare(TestData.LoadPhoto("astronaut-300x300.jpg"), 64).ToGray();
         foreach (var layer in AlexNetRepresentation.Layers)
@@ -34,10 +35,35 @@ public class AlexNetRepresentationTests
             Assert.Equal(expected[layer], rep.OutputShape(64, 64));
             var map = rep.Extract(image);
             Assert.All(map.Data, v => Assert.True(float.IsFinite(v)));
-            if (layer != "fc8") Assert.All(map.Data, v => Assert.True(v >= 0, $"{layer} is taken after its ReLU"));
+            if (layer != "fc8") Assert.All(map.Data, v => Assert.True(v >= 0, $"{layer} is taken after its ReLU (and the pooling and normalisation that follow it)"));
         }
         var graph = OnnxGraph.Load(path);
-        Assert.Equal(["relu1", "relu2", "relu3", "relu4", "relu5", "relu6", "relu7", "fc8"], AlexNetRepresentation.Layers.Select(l => AlexNetRepresentation.FindLayer(graph, l)));
+        Assert.Equal(["norm1", "norm2", "relu3", "relu4", "pool5", "relu6", "relu7", "fc8"], AlexNetRepresentation.Layers.Select(l => AlexNetRepresentation.FindLayer(graph, l)));
+    }
+
+    [Fact]
+    public void EveryLayersDecoderBuildsAtThePapersSizesAndDecodesItsFeatures()
+    {
+        var registry = CnnRepresentations.All(ModelPath());
+        var expected = new Dictionary<string, int[]>
+        {
+            ["conv1"] = [54, 108, 216], ["conv2"] = [26, 52, 104, 208], ["conv3"] = [26, 52, 104, 208], ["conv4"] = [26, 52, 104, 208],
+            ["conv5"] = [12, 24, 48, 96, 192], ["fc6"] = [64, 128, 256], ["fc7"] = [64, 128, 256], ["fc8"] = [64, 128, 256],
+        };
+        var image = FeatureInversion.Imaging.ImageFiles.CenterSquare(TestData.LoadPhoto("chelsea-451x300.jpg"), 227).ToGray();
+        foreach (var layer in AlexNetRepresentation.Layers)
+        {
+            var descriptor = registry.Get(AlexNetRepresentation.Prefix + layer);
+            var sizes = FeatureInversion.Models.DecoderArchitecture.SizesFor(descriptor);
+            Assert.Equal(expected[layer], sizes);
+            int size = sizes[^1]; // 216, 208, 192 (Table 6) for the conv layers
+            var spec = FeatureInversion.Models.DecoderArchitecture.For(descriptor, size, 0.0625);
+            Assert.Equal(layer.StartsWith("fc") ? "Table 7" : "Table 6", FeatureInversion.Models.DecoderArchitecture.TableOf(descriptor.Decoder));
+            using var network = new FeatureInversion.Decoders.DecoderNetwork(spec);
+            using var extractor = (AlexNetRepresentation)descriptor.Create();
+            var decoded = FeatureInversion.Decoders.Inference.DecoderInference.Decode(network, [extractor.Extract(image)]);
+            Assert.Equal((size, size), (decoded[0].Width, decoded[0].Height));
+        }
     }
 
     [Fact]
