@@ -88,6 +88,33 @@ public class GalleryTests : IDisposable
     }
 
     [Fact]
+    public async Task ANonFiniteResultIsCountedAsFailedNeverAsDoneOrBeatingTheBaseline()
+    {
+        var (store, options) = await BatchAsync(_dir, "nan", [("a.jpg", 0.50, 0.60, 0.80), ("b.jpg", 0.20, 0.30, 0.50)], refused: false);
+        // A record as workers wrote them before they refused non-finite output ("NaN" as a JSON string).
+        string blob = BlobNames.Metrics("nan", 0.ToString("x32"), Hog);
+        var old = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.Nodes.JsonObject>((await store.TryReadAsync(options.ResultsContainer, blob))!)!;
+        old["normalizedError"] = "NaN";
+        old["distance"] = "NaN";
+        await Write(store, options, blob, Encoding.UTF8.GetBytes(old.ToJsonString()));
+
+        var report = await new GalleryWriter(store, options).RebuildAsync("nan");
+        var hog = report.Representations.Single(r => r.Representation == "hog");
+        Assert.Equal((1, 1, 1, 1), (hog.Done, hog.Failed, hog.BeatBaseline, hog.Compared));
+        Assert.Equal(0.20, hog.MeanError!.Value, 12);
+        var cell = report.Rows.Single(r => r.ImageBlob == "nan/a.jpg").Results.Single(c => c.Representation == "hog");
+        Assert.Equal(ResultsQuery.Failed, cell.Status);
+        Assert.Contains("not finite", cell.Error);
+        string json = Encoding.UTF8.GetString((await store.TryReadAsync(options.ResultsContainer, BlobNames.BatchReport("nan")))!);
+        Assert.DoesNotContain("NaN", json);
+
+        // Nothing the pipeline writes can hold one.
+        var metrics = PipelineJson.Deserialize<ResultMetrics>(Encoding.UTF8.GetBytes(old.ToJsonString()));
+        Assert.Equal(nameof(ResultMetrics.Distance), metrics.NonFiniteField());
+        Assert.Throws<ArgumentException>(() => PipelineJson.Serialize(metrics));
+    }
+
+    [Fact]
     public async Task UploadNamesAndErrorsAreShownAsTextNeverAsMarkup()
     {
         // Upload names are the uploader's choice and end up in the page (and refusal reasons quote them).

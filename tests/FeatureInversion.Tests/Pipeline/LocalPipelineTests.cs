@@ -11,6 +11,36 @@ public class LocalPipelineTests
         (new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-local-" + Guid.NewGuid().ToString("N"))), new InProcessJobQueue());
 
     [Fact]
+    public async Task ADecoderThatGivesNaNFailsItsJobsWithAReasonAndWritesNoResult()
+    {
+        var (store, queue) = Local();
+        await using var bed = new PipelineTestbed(store, queue, queue);
+        bed.Options.Representations = ["hog"];
+        await store.EnsureContainersAsync([bed.Options.ImagesContainer, bed.Options.FeaturesContainer, bed.Options.ResultsContainer, bed.Options.ModelsContainer]);
+        // The shipped HOG decoder with one output bias set to NaN: every reconstruction it makes is non-finite.
+        string broken = Path.Combine(Path.GetTempPath(), "fi-nan-decoder-" + Guid.NewGuid().ToString("N"));
+        var (network, manifest) = FeatureInversion.Decoders.DecoderCheckpoint.Load(PipelineTestbed.ShippedModel("hog"), TestData.Representations);
+        using (network)
+        {
+            using (TorchSharp.torch.no_grad())
+                network.named_parameters().Single(p => p.name == $"layers.{network.Spec.Output.Name}.bias").parameter[1] = float.NaN;
+            FeatureInversion.Decoders.DecoderCheckpoint.Save(network, manifest with { Version = "hog-64px-w0.25-20260101T000000Z" }, broken);
+        }
+        await bed.Registry.PublishAsync(broken);
+        Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("nan", "camera-256x256.jpg"));
+
+        var statuses = await bed.RunWorkerUntilSettledAsync(["nan/camera-256x256.jpg"], TimeSpan.FromMinutes(2));
+        var result = Assert.Single(Assert.Single(statuses).Results);
+        Assert.Equal(ResultsQuery.Failed, result.Status);
+        Assert.Contains("not finite", result.Error);
+        Assert.DoesNotContain((await store.ListAsync(bed.Options.ResultsContainer, "nan/")), n => n.EndsWith("Z.json", StringComparison.Ordinal));
+        await bed.Gallery.FlushAsync();
+        var report = PipelineJson.Deserialize<FeatureInversion.Pipeline.Gallery.BatchReport>((await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("nan")))!);
+        Assert.Equal((0, 1), (report.Representations.Single().Done, report.Representations.Single().Failed));
+        Directory.Delete(broken, recursive: true);
+    }
+
+    [Fact]
     public async Task EveryImageGetsOneResultPerRepresentationAndBadUploadsARecordedReason()
     {
         var (store, queue) = Local();
