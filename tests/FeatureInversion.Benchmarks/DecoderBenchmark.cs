@@ -15,11 +15,14 @@ internal static class DecoderBenchmark
 {
     public static int Run(string[] args)
     {
-        double seconds = args.Length > 1 && args[0] == "--seconds" ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+        int at = Array.IndexOf(args, "--seconds");
+        double seconds = at >= 0 && at + 1 < args.Length ? double.Parse(args[at + 1], CultureInfo.InvariantCulture) : 5;
+        bool small = args.Contains("--small"); // the CPU-scale networks only (the kernels benchmark)
         Console.WriteLine($"# {Environment.ProcessorCount} cores, libtorch threads {torch.get_num_threads()}, CPU; medians not used: throughput over >= {seconds} s after warm-up");
+        Console.WriteLine($"# kernels: {FeatureInversion.Decoders.Platform.TorchKernels.Current}");
         Console.WriteLine("| decoder | image | width | parameters | batch | inference (img/s) | training (img/s) |");
         Console.WriteLine("|---|---|---|---:|---:|---:|---:|");
-        foreach (var (size, width, batch) in new[] { (64, 0.25, 64), (256, 1.0, 8) })
+        foreach (var (size, width, batch) in small ? new[] { (64, 0.25, 64) } : new[] { (64, 0.25, 64), (256, 1.0, 8) })
         {
             foreach (var representation in new[] { "hog", "sift-grid", "lbp" })
             {

@@ -4,6 +4,7 @@ return args.FirstOrDefault() switch
 {
     "features" => FeatureBenchmark.Run(args[1..]),
     "decoders" => DecoderBenchmark.Run(args[1..]),
+    "kernels" => KernelBenchmark.Run(args[1..]),
     "pipeline" => PipelineBenchmark.Run(args[1..]),
     "training" => TrainingDataBenchmark.Run(args[1..]),
     "gallery" => GalleryBenchmark.Run(args[1..]),
@@ -12,6 +13,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: FeatureInversion.Benchmarks features [--images DIR] [--seconds S] | decoders [--seconds S] | pipeline [--images DIR] | training rate|cache|rss|pool [...] | gallery [--images N] [--connection STRING]");
+    Console.Error.WriteLine("usage: FeatureInversion.Benchmarks features [--images DIR] [--seconds S] | decoders [--seconds S] [--small] | kernels [--seconds S] [--rounds R] | pipeline [--images DIR] | training rate|cache|rss|pool [...] | gallery [--images N] [--connection STRING]");
     return 2;
 }
