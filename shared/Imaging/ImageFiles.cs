@@ -25,17 +25,40 @@ public sealed record DecodedUpload(Dictionary<int, ColorImage> Views, ImageHeade
 public static class ImageFiles
 {
     /// <summary>Decoding configuration: contiguous pixel buffers (so views read them as one span), a small retained
-    /// pool (ImageSharp's default keeps freed buffers, hundreds of MB after a few large images) and a hard cap per
-    /// allocation as a backstop behind the header checks.</summary>
-    private static readonly Configuration Decoding = CreateConfiguration();
+    /// pool (ImageSharp's default keeps freed buffers, hundreds of MB after a few large images), a hard cap per
+    /// allocation as a backstop behind the header checks, no metadata (orientation comes from <see cref="Identify"/>;
+    /// PNG zTXt/iTXt text would otherwise be inflated without bound) and only the first frame of GIF and TIFF (every
+    /// frame of a small animated GIF is a full canvas: a 4.6 KB file reached 1.37 GB).</summary>
+    private static readonly Configuration Decoding = CreateConfiguration(metadata: false);
 
-    private static Configuration CreateConfiguration()
+    /// <summary>For headers: JPEG, WebP and TIFF metadata is read (their EXIF orientation); PNG's is not, so its text
+    /// chunks are never inflated (a PNG's eXIf orientation is therefore not applied; docs/reliability.md).</summary>
+    private static readonly Configuration Identifying = CreateConfiguration(metadata: true);
+
+    private static Configuration CreateConfiguration(bool metadata)
     {
         var configuration = Configuration.Default.Clone();
         configuration.PreferContiguousImageBuffers = true;
         configuration.MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 16, AllocationLimitMegabytes = 1024 });
+        var formats = configuration.ImageFormatsManager;
+        formats.SetDecoder(SixLabors.ImageSharp.Formats.Png.PngFormat.Instance, new PngDecoder { IgnoreMetadata = true });
+        formats.SetDecoder(SixLabors.ImageSharp.Formats.Jpeg.JpegFormat.Instance, new SixLabors.ImageSharp.Formats.Jpeg.JpegDecoder { IgnoreMetadata = !metadata });
+        formats.SetDecoder(SixLabors.ImageSharp.Formats.Webp.WebpFormat.Instance, new SixLabors.ImageSharp.Formats.Webp.WebpDecoder { IgnoreMetadata = !metadata });
+        formats.SetDecoder(SixLabors.ImageSharp.Formats.Gif.GifFormat.Instance, new SixLabors.ImageSharp.Formats.Gif.GifDecoder
+        {
+            IgnoreMetadata = true, DecodingMode = SixLabors.ImageSharp.Metadata.FrameDecodingMode.First, MaxFrames = 1,
+        });
+        formats.SetDecoder(SixLabors.ImageSharp.Formats.Tiff.TiffFormat.Instance, new SixLabors.ImageSharp.Formats.Tiff.TiffDecoder
+        {
+            IgnoreMetadata = !metadata, DecodingMode = SixLabors.ImageSharp.Metadata.FrameDecodingMode.First,
+        });
         return configuration;
     }
+
+    /// <summary>Whether an exception out of a decoder means bad input. Every one does, whatever its type (the decoders
+    /// also throw NullReference, IndexOutOfRange, InvalidOperation on hostile files), except running out of memory
+    /// or being cancelled, which are the process's condition, not the file's.</summary>
+    private static bool IsDecoderFailure(Exception e) => e is not (OutOfMemoryException or OperationCanceledException or InvalidImageException);
 
     /// <summary>Reads the header and checks the file against the limits and for completeness; decodes no pixels.</summary>
     public static ImageHeader Inspect(ReadOnlyMemory<byte> bytes, string name, ImageLimits? limits = null)
@@ -45,7 +68,9 @@ public static class ImageFiles
         if (bytes.Length > limits.MaxBytes) throw new InvalidImageException($"{name}: {bytes.Length} bytes exceeds the {limits.MaxBytes}-byte limit.");
         ImageHeader header;
         using (var stream = AsStream(bytes)) header = Identify(stream, name, limits);
-        string? problem = JpegIntegrity.Problem(bytes.Span) ?? PngIntegrity.Problem(bytes) ?? BmpIntegrity.Problem(bytes.Span);
+        string? problem;
+        try { problem = JpegIntegrity.Problem(bytes.Span) ?? PngIntegrity.Problem(bytes) ?? BmpIntegrity.Problem(bytes.Span); }
+        catch (Exception e) when (IsDecoderFailure(e)) { problem = $"its structure cannot be walked: {e.GetType().Name}"; }
         if (problem is not null) throw new InvalidImageException($"{name}: corrupt image data ({problem}).");
         return header;
     }
@@ -71,18 +96,28 @@ public static class ImageFiles
     {
         IImageInfo? info;
         SixLabors.ImageSharp.Formats.IImageFormat? format;
+        int orientation;
         try
         {
-            info = Image.Identify(Decoding, stream, out format);
+            info = Image.Identify(Identifying, stream, out format);
         }
-        catch (Exception e) when (e is ImageFormatException or NotSupportedException or InvalidMemoryOperationException or ArgumentException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
             throw new InvalidImageException($"{name}: corrupt image data ({e.Message}).", e);
+        }
+        try
+        {
+            orientation = info is null ? 1 : OrientationOf(info); // the EXIF profile is parsed here, lazily
+        }
+        catch (Exception e) when (IsDecoderFailure(e))
+        {
+            // e.g. IFD offsets that point back into earlier IFDs: ImageSharp's reader throws "Collection was modified".
+            throw new InvalidImageException($"{name}: corrupt image data (its EXIF metadata cannot be read: {e.Message}).", e);
         }
         if (info is null || format is null) throw new InvalidImageException($"{name}: not a recognised image format.");
         if (info.Width <= 0 || info.Height <= 0) throw new InvalidImageException($"{name}: corrupt image data (size {info.Width}x{info.Height}).");
         if (limits.Refusal(info.Width, info.Height) is { } refusal) throw new InvalidImageException($"{name}: {refusal}.");
-        return new ImageHeader(info.Width, info.Height, format.Name, OrientationOf(info));
+        return new ImageHeader(info.Width, info.Height, format.Name, orientation);
     }
 
     public static ColorImage Load(string path, ImageLimits? limits = null) => Decode(ReadFile(path, limits), Path.GetFileName(path), limits);
@@ -238,6 +273,7 @@ public static class ImageFiles
 
     private static Image<Rgb24> DecodeStored(ReadOnlyMemory<byte> bytes, string name)
     {
+        if (PngIntegrity.Repacked(bytes) is { } packed) bytes = packed; // legal data split into tiny IDATs, which ImageSharp fails on
         try
         {
             using var stream = AsStream(bytes);
@@ -247,13 +283,13 @@ public static class ImageFiles
         {
             throw new InvalidImageException($"{name}: not a recognised image format.", e);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidMemoryOperationException or ArgumentException)
-        {
-            throw new InvalidImageException($"{name}: corrupt image data ({e.Message}).", e);
-        }
         catch (NotSupportedException e)
         {
             throw new InvalidImageException($"{name}: unsupported image ({e.Message}).", e);
+        }
+        catch (Exception e) when (IsDecoderFailure(e))
+        {
+            throw new InvalidImageException($"{name}: corrupt image data ({e.Message}).", e);
         }
     }
 

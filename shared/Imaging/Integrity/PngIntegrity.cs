@@ -46,6 +46,52 @@ public static class PngIntegrity
         return inflated < expected ? $"PNG truncated: its image data inflates to {inflated} of the {expected} bytes its header promises" : null;
     }
 
+    /// <summary>
+    /// The PNG with its image data in one IDAT chunk, or null when it needs no change. ImageSharp 2.1 fails on legal
+    /// PNGs whose data is cut into tiny or empty IDAT chunks (1-byte chunks: IndexOutOfRange in its zlib reader; 300k
+    /// empty ones: "bad zlib header"); the PNG standard lets the data be split anywhere. Only files with an IDAT
+    /// chunk of under 256 bytes before the last are rewritten (encoders write 8–64 KiB chunks).
+    /// Chunks before the first IDAT and after the last are kept as they are; call after <see cref="Problem"/>.
+    /// </summary>
+    public static byte[]? Repacked(ReadOnlyMemory<byte> file)
+    {
+        const int SmallIdat = 256;
+        var bytes = file.Span;
+        if (!IsPng(bytes)) return null;
+        long pos = 8;
+        int first = -1, end = -1;
+        long total = 0;
+        bool small = false;
+        var idat = new List<(int Offset, int Length)>();
+        while (pos + 12 <= bytes.Length)
+        {
+            uint length = BinaryPrimitives.ReadUInt32BigEndian(bytes.Slice((int)pos, 4));
+            if (length > int.MaxValue || pos + 12 + length > bytes.Length) return null; // Problem reports it
+            var type = bytes.Slice((int)pos + 4, 4);
+            if (type.SequenceEqual("IDAT"u8))
+            {
+                if (first < 0) first = (int)pos;
+                if (idat.Count > 0 && idat[^1].Length < SmallIdat) small = true;
+                idat.Add(((int)pos + 8, (int)length));
+                total += length;
+                end = (int)(pos + 12 + length);
+            }
+            else if (type.SequenceEqual("IEND"u8)) break;
+            pos += 12 + length;
+        }
+        if (!small || total > int.MaxValue - bytes.Length) return null;
+        var packed = new byte[first + 12 + total + (bytes.Length - end)];
+        bytes[..first].CopyTo(packed);
+        int at = first;
+        BinaryPrimitives.WriteUInt32BigEndian(packed.AsSpan(at), (uint)total);
+        "IDAT"u8.CopyTo(packed.AsSpan(at + 4));
+        int data = at + 8;
+        foreach (var (o, l) in idat) { bytes.Slice(o, l).CopyTo(packed.AsSpan(data)); data += l; }
+        BinaryPrimitives.WriteUInt32BigEndian(packed.AsSpan(data), Crc32.Of(packed.AsSpan(at + 4, 4 + (int)total)));
+        bytes[end..].CopyTo(packed.AsSpan(data + 4));
+        return packed;
+    }
+
     /// <summary>Filtered scanline bytes of an image (filter byte per row, per Adam7 pass when interlaced); -1 when unknown.</summary>
     private static long FilteredBytes(uint width, uint height, byte depth, byte colourType, byte interlace)
     {

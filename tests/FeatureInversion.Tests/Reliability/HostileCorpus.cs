@@ -75,6 +75,13 @@ public static class HostileCorpus
             new("gif-magic-only.gif", "GIF89a"u8.ToArray(), "corrupt"),
             new("bmp-magic-only.bmp", "BM"u8.ToArray(), "corrupt"),
             new("exif-rotated.jpg", Rotated(Gradient(96, 64), 6), null),
+            // Round two (issue 29): decoders that threw outside the listed exception types, and small files that
+            // decoded to gigabytes behind a header within the limits.
+            new("exif-loop.jpg", ExifLoop(jpeg), "corrupt"),
+            new("png-idat-1-byte-chunks.png", PngSplitIdat(png, 1), null),
+            new("png-300k-empty-idats.png", PngEmptyIdats(png, 300_000), null),
+            new("gif-100-frames-4000.gif", ManyFrameGif(4000, 4000, 100), null),
+            new("png-ztxt-bomb.png", PngTextBomb(png, 300 << 20), null),
             new("ok-gradient.png", png, null),
             new("ok-photo.jpg", jpeg, null),
         };
@@ -242,6 +249,99 @@ public static class HostileCorpus
         b.Add(0x2C); b.AddRange(new byte[4]); b.AddRange(BitConverter.GetBytes((ushort)w)); b.AddRange(BitConverter.GetBytes((ushort)h)); b.Add(0);
         b.AddRange([2, 2, 0x44, 0x01, 0, 0x3B]);
         return [.. b];
+    }
+
+    /// <summary>A JPEG with an EXIF APP1 whose IFD0 points back at itself, as its next IFD and as its EXIF IFD.</summary>
+    private static byte[] ExifLoop(byte[] jpeg)
+    {
+        var tiff = new byte[8 + 2 + 2 * 12 + 4];
+        "II"u8.CopyTo(tiff);
+        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(2), 42);
+        BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(4), 8);
+        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(8), 2);
+        void Entry(int at, ushort tag, ushort type, uint value)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(at), tag);
+            BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(at + 2), type);
+            BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(at + 4), 1);
+            BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(at + 8), value);
+        }
+        Entry(10, 0x0112, 3, 6);      // Orientation = 6
+        Entry(22, 0x8769, 4, 8);      // EXIF IFD pointer -> IFD0
+        BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(34), 8); // next IFD -> IFD0
+        byte[] payload = [.. "Exif\0\0"u8, .. tiff];
+        byte[] app1 = [0xFF, 0xE1, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload];
+        return [.. jpeg[..2], .. app1, .. jpeg[2..]];
+    }
+
+    /// <summary>The PNG's chunks with its image data re-cut into IDAT chunks of <paramref name="size"/> bytes (legal PNG).</summary>
+    private static byte[] PngSplitIdat(byte[] png, int size)
+    {
+        var (before, data, after) = SplitAtIdat(png);
+        var chunks = new List<byte>(before);
+        for (int i = 0; i < data.Length; i += size) chunks.AddRange(Chunk("IDAT", data[i..Math.Min(data.Length, i + size)]));
+        return [.. chunks, .. after];
+    }
+
+    /// <summary>The PNG with <paramref name="count"/> empty IDAT chunks before its data (legal: empty IDATs add nothing).</summary>
+    private static byte[] PngEmptyIdats(byte[] png, int count)
+    {
+        var (before, data, after) = SplitAtIdat(png);
+        var empty = Chunk("IDAT", []);
+        var bytes = new List<byte>(before.Length + count * empty.Length + data.Length + 100);
+        bytes.AddRange(before);
+        for (int i = 0; i < count; i++) bytes.AddRange(empty);
+        bytes.AddRange(Chunk("IDAT", data));
+        return [.. bytes, .. after];
+    }
+
+    /// <summary>The PNG with a zTXt chunk that inflates to <paramref name="inflated"/> zero bytes (about 1000:1).</summary>
+    private static byte[] PngTextBomb(byte[] png, int inflated)
+    {
+        using var z = new MemoryStream();
+        using (var zlib = new ZLibStream(z, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            var zeros = new byte[1 << 20];
+            for (int written = 0; written < inflated; written += zeros.Length) zlib.Write(zeros);
+        }
+        byte[] text = [.. "Comment"u8, 0, 0, .. z.ToArray()];
+        return [.. png[..33], .. Chunk("zTXt", text), .. png[33..]]; // after the signature and IHDR
+    }
+
+    /// <summary>A GIF whose w × h canvas (within the limits) has <paramref name="frames"/> one-pixel frames: a few KB
+    /// on disk, one full canvas per frame when every frame is decoded.</summary>
+    private static byte[] ManyFrameGif(int w, int h, int frames)
+    {
+        var b = new List<byte>("GIF89a"u8.ToArray());
+        b.AddRange(BitConverter.GetBytes((ushort)w)); b.AddRange(BitConverter.GetBytes((ushort)h));
+        b.AddRange([0x80, 0, 0, 200, 120, 40, 255, 255, 255]);                               // 2-colour global table
+        for (int f = 0; f < frames; f++)
+        {
+            b.AddRange([0x21, 0xF9, 4, 0, 10, 0, 0, 0]);                                          // graphic control: 0.1 s
+            b.Add(0x2C); b.AddRange(new byte[4]); b.AddRange(BitConverter.GetBytes((ushort)1)); b.AddRange(BitConverter.GetBytes((ushort)1)); b.Add(0);
+            b.AddRange([2, 2, 0x44, 0x01, 0]);                                                    // LZW: clear, pixel 0, end
+        }
+        b.Add(0x3B);
+        return [.. b];
+    }
+
+    /// <summary>A PNG as (signature and chunks before the image data, the image data's bytes, the chunks after).</summary>
+    private static (byte[] Before, byte[] Data, byte[] After) SplitAtIdat(byte[] png)
+    {
+        int pos = 8, first = -1, last = -1;
+        var data = new List<byte>();
+        while (pos + 12 <= png.Length)
+        {
+            int length = (int)BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(pos));
+            if (png.AsSpan(pos + 4, 4).SequenceEqual("IDAT"u8))
+            {
+                if (first < 0) first = pos;
+                data.AddRange(png.AsSpan(pos + 8, length).ToArray());
+                last = pos + 12 + length;
+            }
+            pos += 12 + length;
+        }
+        return (png[..first], [.. data], png[last..]);
     }
 
     /// <summary>SOI, a baseline frame header declaring w × h with 3 components, EOI: no tables, no scan.</summary>
