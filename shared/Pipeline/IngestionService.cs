@@ -40,6 +40,14 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         return await IngestAsync(imageBlob, bytes, ct);
     }
 
+    /// <summary>Records an input that never became a blob (an entry of the local folder that is not uploaded) as refused.</summary>
+    public async Task<IngestionRecord> RefuseAsync(string imageBlob, string reason, CancellationToken ct = default)
+    {
+        if (BlobNames.Problem(imageBlob) is { } nameProblem) throw new ArgumentException($"'{imageBlob}': {nameProblem}", nameof(imageBlob));
+        using var refused = StartIngest(imageBlob);
+        return await RecordAsync(Refused(imageBlob, reason), refused, ct);
+    }
+
     public async Task<IngestionRecord> IngestAsync(string imageBlob, ReadOnlyMemory<byte> content, CancellationToken ct = default)
     {
         if (BlobNames.Problem(imageBlob) is { } nameProblem) throw new ArgumentException($"'{imageBlob}': {nameProblem}", nameof(imageBlob));

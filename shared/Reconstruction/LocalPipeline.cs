@@ -1,6 +1,7 @@
 using FeatureInversion.Pipeline.Gallery;
 using System.Diagnostics;
 using FeatureInversion.Features;
+using FeatureInversion.IO;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
@@ -8,6 +9,12 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FeatureInversion.Reconstruction;
+
+/// <summary>A folder's regular files to upload and the entries that are not uploaded, with why.</summary>
+public sealed record FolderListing(IReadOnlyList<string> Files, IReadOnlyList<SkippedEntry> Skipped);
+
+/// <summary>An entry of the input folder that is not uploaded: its name and the reason.</summary>
+public sealed record SkippedEntry(string Name, string Reason);
 
 /// <summary>Summary of a local pipeline run.</summary>
 /// <remarks><c>UploadSeconds</c>: copying the files into the images container (the user's part); <c>Seconds</c>: from
@@ -34,7 +41,8 @@ public sealed class LocalPipeline(IBlobStore store, JobQueuePair queues, Pipelin
     private readonly IJobSource source = queues.Source;
     private readonly ILoggerFactory _loggers = loggers ?? NullLoggerFactory.Instance;
 
-    public async Task<LocalRunSummary> RunAsync(IEnumerable<string> modelDirectories, IReadOnlyList<string> photos, string batch, CancellationToken ct = default)
+    public async Task<LocalRunSummary> RunAsync(IEnumerable<string> modelDirectories, IReadOnlyList<string> photos, string batch, CancellationToken ct = default,
+        IReadOnlyList<SkippedEntry>? skipped = null)
     {
         await store.EnsureContainersAsync([options.ImagesContainer, options.FeaturesContainer, options.ResultsContainer, options.ModelsContainer, options.TrainingContainer], ct);
         if (queue is IProvisionedQueue provisioned) await provisioned.EnsureCreatedAsync(ct);
@@ -69,6 +77,15 @@ public sealed class LocalPipeline(IBlobStore store, JobQueuePair queues, Pipelin
         double uploadSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
         int refused = 0;
+        // Entries of the folder that were not uploaded are refusals with their reason, like any upload ingestion refuses.
+        foreach (var entry in skipped ?? [])
+        {
+            string name = $"{batch}/{entry.Name}";
+            if (BlobNames.Problem(name) is not null) name = $"{batch}/skipped-{refused + 1}";
+            await ingestion.RefuseAsync(name, $"{entry.Name}: {entry.Reason}", ct);
+            names.Add(name);
+            refused++;
+        }
         var retry = RetryPolicy.From(options);
         await Parallel.ForEachAsync(Enumerable.Range(0, photos.Count), parallel, async (i, token) =>
         {
@@ -136,11 +153,40 @@ public sealed class LocalPipeline(IBlobStore store, JobQueuePair queues, Pipelin
         // The static gallery on a local folder; elsewhere the report its pages are rendered from (the function app serves the pages).
         string galleryBlob = galleryWriter.WritesPages ? BlobNames.Gallery(batch) : BlobNames.BatchReport(batch);
         var gallery = (await store.GetReadUrlAsync(options.ResultsContainer, galleryBlob, TimeSpan.FromHours(1), ct)).ToString();
-        return new LocalRunSummary(photos.Count, refused, results, failed, uploadSeconds, clock.Elapsed.TotalSeconds, gallery, statuses, errors);
+        return new LocalRunSummary(photos.Count + (skipped?.Count ?? 0), refused, results, failed, uploadSeconds, clock.Elapsed.TotalSeconds, gallery, statuses, errors);
     }
 
-    /// <summary>Every file of a folder, ordered by name: what a user would drop into the container, hidden files
+    /// <summary>Every regular file of a folder, ordered by name: what a user would drop into the container, hidden files
     /// included. Files that are not images are uploaded too and refused by ingestion with a reason.</summary>
-    public static IReadOnlyList<string> FilesIn(string folder) =>
-        Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal).ToList();
+    public static IReadOnlyList<string> FilesIn(string folder) => List(folder, followSymlinks: false).Files;
+
+    /// <summary>
+    /// A folder's entries: the regular files to upload, and everything else with why it is not uploaded — subfolders
+    /// (a batch is one folder: upload a subfolder as a batch of its own), symbolic links unless
+    /// <paramref name="followSymlinks"/> (a link may point anywhere on the machine, e.g. /etc/passwd), devices, FIFOs
+    /// and sockets. Skipped entries are recorded as refused uploads, so they appear in the summary, the report and the
+    /// gallery.
+    /// </summary>
+    public static FolderListing List(string folder, bool followSymlinks)
+    {
+        var files = new List<string>();
+        var skipped = new List<SkippedEntry>();
+        foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            string? reason = entry switch
+            {
+                { LinkTarget: { } target } when !followSymlinks => $"a symbolic link (to {target}): not followed; pipeline --follow-symlinks follows links",
+                { LinkTarget: not null } when entry.ResolveLinkTarget(returnFinalTarget: true) is not FileInfo { Exists: true } resolved
+                    || !FileStatus.IsRegular(resolved.FullName) => "a symbolic link to no regular file: not uploaded",
+                { LinkTarget: not null } => null,
+                DirectoryInfo => "a subfolder: not uploaded (a batch is one folder; run the pipeline on the subfolder for its images)",
+                _ when !FileStatus.IsRegular(entry.FullName) => "not a regular file (a device, FIFO or socket): not uploaded",
+                _ => null,
+            };
+            if (reason is null) files.Add(entry.FullName);
+            else skipped.Add(new SkippedEntry(entry.Name, reason));
+        }
+        return new FolderListing(files, skipped);
+    }
+
 }

@@ -35,7 +35,16 @@ internal static class CommonOptions
     public static RepresentationDescriptor Resolve(RepresentationRegistry registry, string name) =>
         registry.TryGet(name, out var d) ? d : throw new UsageException($"unknown representation '{name}' (known: {string.Join(", ", registry.Names)})");
 
-    public static FileInfo ExistingFile(FileInfo file) => file.Exists ? file : throw new IOException($"{file}: no such file");
+    /// <summary>An input file: it must exist and be (or link to) a regular file; a device or FIFO would block or never end.</summary>
+    public static FileInfo ExistingFile(FileInfo file)
+    {
+        if (Directory.Exists(file.FullName)) throw new IOException($"{file}: is a folder, not a file");
+        if (!file.Exists) throw new IOException($"{file}: no such file");
+        var target = file.LinkTarget is null ? file.FullName : file.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+        if (target is null || !FeatureInversion.IO.FileStatus.IsRegular(target)) throw new IOException($"{file}: not a regular file (a device, FIFO, socket or broken link)");
+        return file;
+    }
 
-    public static DirectoryInfo ExistingFolder(DirectoryInfo dir) => dir.Exists ? dir : throw new IOException($"{dir}: no such folder");
+    public static DirectoryInfo ExistingFolder(DirectoryInfo dir) =>
+        dir.Exists ? dir : File.Exists(dir.FullName) ? throw new IOException($"{dir}: is a file, not a folder") : throw new IOException($"{dir}: no such folder");
 }

@@ -21,6 +21,7 @@ internal sealed class PipelineVerb : IVerb
     private readonly Option<string?> _batch = new("--batch") { Description = "Batch name (the images' folder in the containers); default run-<UTC time>", HelpName = "NAME" };
     private readonly Option<bool> _azurite = new("--azurite") { Description = "Use blob and queue storage (Azurite by default) instead of local folders and an in-process queue" };
     private readonly Option<string> _connection = new("--connection") { Description = "Storage connection string for --azurite", DefaultValueFactory = _ => "UseDevelopmentStorage=true", HelpName = "STRING" };
+    private readonly Option<bool> _followSymlinks = new("--follow-symlinks") { Description = "Upload the files symbolic links in the folder point to (by default links are listed as refused, never followed)" };
     private readonly Option<DeviceChoice> _device = CommonOptions.Device();
     private readonly Option<FileInfo?> _alexNet = CommonOptions.AlexNet();
 
@@ -28,7 +29,7 @@ internal sealed class PipelineVerb : IVerb
     {
         Command = new Command("pipeline", "Runs the whole pipeline in this process over every file of a folder and writes the results and a gallery.")
         {
-            _folder, _out, _models, _batch, _azurite, _connection, _device, _alexNet,
+            _folder, _out, _models, _batch, _azurite, _connection, _followSymlinks, _device, _alexNet,
         };
         Command.Validators.Add(r =>
         {
@@ -66,9 +67,9 @@ internal sealed class PipelineVerb : IVerb
             ? $"Azurite/Azure storage ({azure.Service.Uri}) with the storage queue '{options.QueueName}'"
             : $"local folders under {outDir} with an in-process queue";
         string batch = parse.GetValue(_batch) ?? $"run-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}";
-        var files = LocalPipeline.FilesIn(folder.FullName);
-        stdout.WriteLine($"pipeline on {where}: {files.Count} files from {parse.GetValue(_folder)}, decoders {string.Join(", ", models.Select(Path.GetFileName))}");
-        var summary = await new LocalPipeline(store, queues, options, representations).RunAsync(models, files, batch, ct);
+        var listing = LocalPipeline.List(folder.FullName, parse.GetValue(_followSymlinks));
+        stdout.WriteLine($"pipeline on {where}: {listing.Files.Count} files from {parse.GetValue(_folder)}{(listing.Skipped.Count > 0 ? $" ({listing.Skipped.Count} other entries not uploaded, listed as refused)" : "")}, decoders {string.Join(", ", models.Select(Path.GetFileName))}");
+        var summary = await new LocalPipeline(store, queues, options, representations).RunAsync(models, listing.Files, batch, ct, listing.Skipped);
         foreach (var image in summary.Images)
         {
             string detail = image.Error ?? string.Join("  ", image.Results.Select(r => $"{r.Representation}: {r.Status}"));

@@ -199,4 +199,29 @@ public class AlexNetCliTests : IDisposable
         Assert.Equal(2, await Cli.RunAsync(["train", "hog", "--train", TestData.PhotosDirectory, "--test", TestData.PhotosDirectory, "-o", _dir, "--size", "100"], new StringWriter(), stderr));
         Assert.Contains("--size must be one of 64, 128, 256 for hog", stderr.ToString());
     }
+
+    [Fact]
+    public async Task ThePipelineUploadsOnlyRegularFilesAndListsEveryOtherEntryAsRefusedWithItsReason()
+    {
+        string input = Path.Combine(_dir, "in"), output = Path.Combine(_dir, "out");
+        Directory.CreateDirectory(Path.Combine(input, "holiday"));
+        File.Copy(Path.Combine(TestData.PhotosDirectory, "camera-256x256.jpg"), Path.Combine(input, "camera.jpg"));
+        File.CreateSymbolicLink(Path.Combine(input, "passwd.jpg"), "/etc/passwd");
+        var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(input, "pipe.jpg"));
+        await mkfifo.WaitForExitAsync();
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.True(0 == await Cli.RunAsync(["pipeline", input, "--out", output, "--batch", "entries", "--models", Path.Combine(TestData.Root, "models")], stdout, stderr), stderr.ToString());
+        string text = stdout.ToString();
+        Assert.Contains("1 files from", text);
+        Assert.Contains("entries/holiday: failed  holiday: a subfolder: not uploaded", text);
+        Assert.Contains("entries/passwd.jpg: failed  passwd.jpg: a symbolic link (to /etc/passwd): not followed", text);
+        Assert.Contains("entries/pipe.jpg: failed  pipe.jpg: not a regular file", text);
+        Assert.Contains("4 uploaded, 3 refused", text);
+        var images = Directory.GetFiles(Path.Combine(output, "storage", "images"), "*", SearchOption.AllDirectories);
+        Assert.Equal(["camera.jpg"], images.Select(Path.GetFileName));
+        var report = FeatureInversion.Pipeline.PipelineJson.Deserialize<FeatureInversion.Pipeline.Gallery.BatchReport>(
+            File.ReadAllBytes(Path.Combine(output, "storage", "results", "entries", "_gallery", "report.json")));
+        Assert.Equal((4, 3), (report.Uploads, report.Refused));
+    }
 }
