@@ -16,22 +16,51 @@ public static class BlobNames
     public const int MaxLength = 1024;
 
     /// <summary>
-    /// Why <paramref name="name"/> cannot be a blob name, or null. Any name Blob Storage can hold is accepted — dots
-    /// anywhere (<c>a..b.jpg</c>, <c>..hidden.jpg</c>), spaces, quotes, any Unicode, up to 1024 characters — except
-    /// path segments that are empty, "." or ".." (the storage service normalises them away, so such a blob cannot
-    /// exist, and on a local folder they would leave the container) and control characters.
+    /// Why <paramref name="name"/> cannot be a blob name, or null. One rule for every store (local folder, Azurite,
+    /// Azure): any name is accepted — dots anywhere (<c>a..b.jpg</c>, <c>..hidden.jpg</c>), spaces, quotes, any
+    /// Unicode letters — up to 1024 characters, except path segments
+    /// that are empty, "." or ".." (the storage service normalises them away, and on a local folder they would leave
+    /// the container), control characters (TAB, newline), invisible formatting characters (bidi overrides such as
+    /// U+202E can make a name display as another) and backslashes (Azurite and some SDKs turn them into '/', so
+    /// <c>..\..\x.jpg</c> would climb out of its folder there).
     /// </summary>
     public static string? Problem(string? name)
     {
         if (string.IsNullOrEmpty(name)) return "empty blob name";
         if (name.Length > MaxLength) return $"blob name of {name.Length} characters exceeds the {MaxLength}-character limit";
         if (name.Any(char.IsControl)) return "blob name contains control characters";
+        if (name.Any(c => char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format))
+            return "blob name contains invisible formatting characters (such as bidi overrides, which can disguise a name)";
+        if (name.Contains('\\')) return "blob name contains a backslash (Azure storage and Azurite read it as '/')";
         foreach (var segment in name.Split('/'))
         {
             if (segment.Length == 0) return "blob name has an empty path segment (leading, trailing or double '/')";
             if (segment is "." or "..") return $"blob name has a '{segment}' path segment";
         }
         return null;
+    }
+
+    /// <summary>A name that is always valid, for recording an upload whose own name is not (<see cref="Problem"/>): in
+    /// the name's batch when that is valid, else "default"; unique per original name.</summary>
+    public static string SafeName(string name)
+    {
+        string batch = name.LastIndexOf('/') is > 0 and var slash && Problem(name[..slash]) is null ? name[..slash] : "default";
+        string hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)).AsSpan(0, 8));
+        return $"{batch}/unusable-name-{hash}";
+    }
+
+    /// <summary>A name as text that shows what it holds: control and formatting characters and backslashes as \uXXXX,
+    /// cut to 300 characters (for messages and records; the gallery encodes the rest).</summary>
+    public static string Escape(string name)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (char c in name.Length > 300 ? name[..300] : name)
+        {
+            if (char.IsControl(c) || c == '\\' || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format) text.Append($"\\u{(int)c:X4}");
+            else text.Append(c);
+        }
+        if (name.Length > 300) text.Append("…");
+        return text.ToString();
     }
 
     /// <summary>The batch of an uploaded blob: its folder ("holiday/img1.jpg" → "holiday"), or "default" at the root.</summary>

@@ -30,6 +30,7 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
     /// after reading at most the limit, never buffered whole.</summary>
     public async Task<IngestionRecord> IngestAsync(string imageBlob, Stream content, CancellationToken ct = default)
     {
+        if (BlobNames.Problem(imageBlob) is { } nameProblem) return await RefuseNameAsync(imageBlob, nameProblem, ct);
         byte[] bytes;
         try { bytes = ImageFiles.ReadLimited(content, imageBlob, Limits); }
         catch (InvalidImageException e)
@@ -48,9 +49,14 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         return await RecordAsync(Refused(imageBlob, reason), refused, ct);
     }
 
+    /// <summary>An upload whose name no store handles alike (<see cref="BlobNames.Problem"/>) is refused under a safe name,
+    /// its own name shown escaped: it appears in the report instead of stopping the batch.</summary>
+    public Task<IngestionRecord> RefuseNameAsync(string imageBlob, string problem, CancellationToken ct = default) =>
+        RefuseAsync(BlobNames.SafeName(imageBlob), $"'{BlobNames.Escape(imageBlob)}': {problem}; not processed (rename the file)", ct);
+
     public async Task<IngestionRecord> IngestAsync(string imageBlob, ReadOnlyMemory<byte> content, CancellationToken ct = default)
     {
-        if (BlobNames.Problem(imageBlob) is { } nameProblem) throw new ArgumentException($"'{imageBlob}': {nameProblem}", nameof(imageBlob));
+        if (BlobNames.Problem(imageBlob) is { } nameProblem) return await RefuseNameAsync(imageBlob, nameProblem, ct);
         using var activity = StartIngest(imageBlob);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ImageBlob"] = imageBlob });
         IngestionRecord record;

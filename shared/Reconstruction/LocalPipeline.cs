@@ -63,6 +63,10 @@ public sealed class LocalPipeline(IBlobStore store, JobQueuePair queues, Pipelin
         var deadLetters = local is null ? Task.Run(() => queues.DeadLetters.RunAsync(recorder, stop.Token), CancellationToken.None) : Task.CompletedTask;
         // The user's uploads (timed apart: they are not the pipeline's work), then ingestion, concurrently, as the
         // Functions host runs blob triggers (host.json: 4 at a time). Blob names are the batch and the file name, as is.
+        // Files whose names no store handles alike are not uploaded; they are recorded as refused under a safe name.
+        var unusable = photos.Where(p => BlobNames.Problem($"{batch}/{Path.GetFileName(p)}") is not null).ToHashSet();
+        int inputs = photos.Count;
+        photos = photos.Where(p => !unusable.Contains(p)).ToList();
         var names = photos.Select(p => $"{batch}/{Path.GetFileName(p)}").ToList();
         var errors = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct };
@@ -77,12 +81,19 @@ public sealed class LocalPipeline(IBlobStore store, JobQueuePair queues, Pipelin
         double uploadSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
         int refused = 0;
+        foreach (var path in unusable)
+        {
+            string original = $"{batch}/{Path.GetFileName(path)}";
+            var record = await ingestion.RefuseNameAsync(original, BlobNames.Problem(original)!, ct);
+            names.Add(record.ImageBlob);
+            refused++;
+        }
         // Entries of the folder that were not uploaded are refusals with their reason, like any upload ingestion refuses.
         foreach (var entry in skipped ?? [])
         {
             string name = $"{batch}/{entry.Name}";
-            if (BlobNames.Problem(name) is not null) name = $"{batch}/skipped-{refused + 1}";
-            await ingestion.RefuseAsync(name, $"{entry.Name}: {entry.Reason}", ct);
+            if (BlobNames.Problem(name) is not null) name = BlobNames.SafeName(name);
+            await ingestion.RefuseAsync(name, $"{BlobNames.Escape(entry.Name)}: {entry.Reason}", ct);
             names.Add(name);
             refused++;
         }
@@ -153,7 +164,7 @@ public sealed class LocalPipeline(IBlobStore store, JobQueuePair queues, Pipelin
         // The static gallery on a local folder; elsewhere the report its pages are rendered from (the function app serves the pages).
         string galleryBlob = galleryWriter.WritesPages ? BlobNames.Gallery(batch) : BlobNames.BatchReport(batch);
         var gallery = (await store.GetReadUrlAsync(options.ResultsContainer, galleryBlob, TimeSpan.FromHours(1), ct)).ToString();
-        return new LocalRunSummary(photos.Count + (skipped?.Count ?? 0), refused, results, failed, uploadSeconds, clock.Elapsed.TotalSeconds, gallery, statuses, errors);
+        return new LocalRunSummary(inputs + (skipped?.Count ?? 0), refused, results, failed, uploadSeconds, clock.Elapsed.TotalSeconds, gallery, statuses, errors);
     }
 
     /// <summary>Every regular file of a folder, ordered by name: what a user would drop into the container, hidden files

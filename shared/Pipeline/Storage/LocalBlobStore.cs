@@ -27,7 +27,8 @@ public sealed class LocalBlobStore(string root) : IBlobStore
     }
 
     /// <summary>A path segment as a file name: itself when short enough (room is kept for the ".json" and similar
-    /// suffixes names derive with), else a prefix, '~' and 16 hex digits of its SHA-256.</summary>
+    /// suffixes names derive with), else a prefix, '~', 16 hex digits of its SHA-256 and its extension (up to 16
+    /// bytes): listings show the extension, which tells readers what a blob is (a record's ".json").</summary>
     private static string FileSystemName(string segment)
     {
         if (System.Text.Encoding.UTF8.GetByteCount(segment) <= MaxFileNameBytes - 32 && segment.IndexOf(Path.DirectorySeparatorChar) < 0) return segment;
@@ -41,7 +42,9 @@ public sealed class LocalBlobStore(string root) : IBlobStore
             prefix.Append(rune.ToString());
             bytes += rune.Utf8SequenceLength;
         }
-        return $"{prefix}~{hash}";
+        string extension = Path.GetExtension(segment);
+        if (extension.IndexOf(Path.DirectorySeparatorChar) >= 0 || System.Text.Encoding.UTF8.GetByteCount(extension) > 16) extension = "";
+        return $"{prefix}~{hash}{extension}";
     }
 
     public Task EnsureContainersAsync(IEnumerable<string> containers, CancellationToken ct = default)

@@ -17,8 +17,15 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
     /// <summary>Legal names that broke the batch or were skipped before: dots, leading dots, quotes, markup, Unicode, 250 bytes.</summary>
     public static IReadOnlyList<string> HostileNames { get; } =
     [
-        "a..b.jpg", "..leading-dots.jpg", ".hidden.jpg", "with space and 'quotes'.jpg", "<script>alert(1)<\\script>.jpg",
+        "a..b.jpg", "..leading-dots.jpg", ".hidden.jpg", "with space and 'quotes'.jpg", "<img src=x onerror=alert(1)>.jpg",
         "ünïcödé 日本.jpg", new string('n', 236) + ".jpg", new string('m', 246) + ".jpg",
+    ];
+
+    /// <summary>Names no store handles alike: recorded as refused under a safe name, shown escaped (issue 29).</summary>
+    public static IReadOnlyList<(string Name, string Problem)> UnusableNames { get; } =
+    [
+        ("tab\tname.jpg", "control characters"), ("new\nline.jpg", "control characters"),
+        ("evil\u202Egpj.exe.jpg", "invisible formatting characters"), ("..\\..\\..\\tmp\\x.jpg", "backslash"),
     ];
 
     [Fact]
@@ -29,6 +36,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         for (int i = 0; i < HostileNames.Count; i++)
             inputs.Add(new HostileInput(HostileNames[i], HostileCorpus.Png(HostileCorpus.Gradient(64 + i, 48 + i)), null));
         foreach (var input in inputs) await File.WriteAllBytesAsync(Path.Combine(folder, input.Name), input.Bytes);
+        foreach (var (name, _) in UnusableNames) await File.WriteAllBytesAsync(Path.Combine(folder, name), HostileCorpus.Png(HostileCorpus.Gradient(64, 48)));
 
         string outDir = Path.Combine(Dir, "out");
         var run = await MeasuredProcess.RunAsync("FeatureInversion.Trainer.dll",
@@ -55,6 +63,17 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
                 Assert.StartsWith($"hostile/{input.Name}: ", status.Error);
             }
         });
+        foreach (var (name, problem) in UnusableNames)
+        {
+            var status = await query.GetAsync(BlobNames.SafeName($"hostile/{name}"));
+            Assert.True(status is { Status: ResultsQuery.Failed }, $"{name}: {status?.Status}");
+            Assert.Contains(problem, status!.Error);
+            Assert.Contains(BlobNames.Escape(name), status.Error);
+        }
+        var report = PipelineJson.Deserialize<FeatureInversion.Pipeline.Gallery.BatchReport>(
+            (await store.TryReadAsync(new PipelineOptions().ResultsContainer, BlobNames.BatchReport("hostile")))!);
+        Assert.Equal(inputs.Count + UnusableNames.Count, report.Uploads); // every input is in the report
+        Assert.False(File.Exists(Path.Combine(Dir, "tmp", "x.jpg")));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(outDir, "storage", ".tmp")));
         string html = await File.ReadAllTextAsync(Path.Combine(outDir, "storage", "results", "hostile", "index.html"));
         Assert.DoesNotContain("<script>alert(1)", html); // names are escaped
@@ -145,7 +164,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
             Assert.True(await store.WriteAsync("c", name, new byte[] { 1, 2, 3 }, ContentTypes.Binary, overwrite: false));
             Assert.Equal(new byte[] { 1, 2, 3 }, await store.TryReadAsync("c", name));
         }
-        foreach (var bad in new[] { "../x", "b/../../x", "b/./x", "/x", "b//x", "" })
+        foreach (var bad in new[] { "../x", "b/../../x", "b/./x", "/x", "b//x", "", "b/..\\..\\x.jpg", "b/tab\tx.jpg", "b/\u202Egpj.jpg" })
             await Assert.ThrowsAsync<ArgumentException>(() => store.WriteAsync("c", bad, new byte[] { 1 }, ContentTypes.Binary, overwrite: true));
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
