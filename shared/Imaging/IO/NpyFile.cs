@@ -1,15 +1,16 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace FeatureInversion.IO;
 
 /// <summary>
-/// NumPy <c>.npy</c> files (format version 1.0) holding little-endian float32 arrays in C order, the exchange
-/// format for features and reconstructions (<c>numpy.load</c> reads them directly).
+/// NumPy <c>.npy</c> files holding little-endian float32 arrays in C order, the exchange format for features and
+/// reconstructions (<c>numpy.load</c> reads them directly). Written as version 1.0; read as numpy's format spec
+/// says (versions 1.0, 2.0 and 3.0; the header a Python dict literal with exactly 'descr', 'fortran_order' and
+/// 'shape', <see cref="NpyHeader"/>): what numpy refuses is refused, what it reads is read the same way.
 /// </summary>
-public static partial class NpyFile
+public static class NpyFile
 {
     private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
@@ -71,42 +72,40 @@ public static partial class NpyFile
         Span<byte> prefix = stackalloc byte[10];
         stream.ReadExactly(prefix);
         if (!prefix[..6].SequenceEqual(Magic)) throw new InvalidDataException($"{name}: not a .npy file.");
-        int major = prefix[6];
+        int major = prefix[6], minor = prefix[7];
+        if (major is not (1 or 2 or 3) || minor != 0) throw new InvalidDataException($"{name}: unsupported .npy version {major}.{minor} (numpy reads 1.0, 2.0 and 3.0).");
         long headerLength;
         if (major == 1)
         {
             headerLength = prefix[8] | (prefix[9] << 8);
         }
-        else if (major is 2 or 3)
+        else
         {
             Span<byte> rest = stackalloc byte[2];
             stream.ReadExactly(rest);
             headerLength = (uint)(prefix[8] | (prefix[9] << 8) | (rest[0] << 16) | (rest[1] << 24));
         }
-        else
-        {
-            throw new InvalidDataException($"{name}: unsupported .npy version {major}.");
-        }
         if (headerLength > MaxHeaderLength) throw new InvalidDataException($"{name}: header of {headerLength} bytes exceeds {MaxHeaderLength}.");
 
         var headerBytes = new byte[headerLength];
         stream.ReadExactly(headerBytes);
-        if (headerBytes.Any(b => b > 0x7E || b < 0x20 && b != (byte)'\n')) throw new InvalidDataException($"{name}: header is not printable ASCII.");
-        string header = Encoding.ASCII.GetString(headerBytes);
-        var descr = DescrPattern().Match(header);
-        if (!descr.Success || descr.Groups[1].Value is not ("<f4" or "f4"))
+        // numpy decodes version 1 and 2 headers as latin-1, version 3 as UTF-8.
+        string header;
+        try { header = major == 3 ? new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(headerBytes) : Encoding.Latin1.GetString(headerBytes); }
+        catch (DecoderFallbackException) { throw new InvalidDataException($"{name}: version 3 header is not UTF-8."); }
+        if (header.Any(c => char.IsControl(c) && c is not ('\n' or '\t' or '\r' or '\f')))
+            throw new InvalidDataException($"{name}: header is not printable text.");
+        var parsed = NpyHeader.Parse(header, name);
+        if (parsed.Descr is not ("<f4" or "f4" or "=f4"))
             throw new InvalidDataException($"{name}: only float32 ('<f4') arrays are supported, header: {header.Trim()}");
-        if (FortranPattern().IsMatch(header))
+        if (parsed.FortranOrder)
             throw new InvalidDataException($"{name}: Fortran-ordered arrays are not supported.");
-        var shapeMatch = ShapePattern().Match(header);
-        if (!shapeMatch.Success) throw new InvalidDataException($"{name}: no shape in header.");
-        var parts = shapeMatch.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var shape = new int[parts.Length];
+        var shape = new int[parsed.Shape.Length];
         long count = 1;
-        for (int i = 0; i < parts.Length; i++)
+        for (int i = 0; i < shape.Length; i++)
         {
-            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
-                throw new InvalidDataException($"{name}: shape ({shapeMatch.Groups[1].Value}) is not a tuple of non-negative integers.");
+            if (parsed.Shape[i] > int.MaxValue) throw new InvalidDataException($"{name}: shape ({string.Join(", ", parsed.Shape)}) holds more than the {maxValues} values allowed.");
+            shape[i] = (int)parsed.Shape[i];
             count = Math.Min(count * shape[i], long.MaxValue / int.MaxValue); // saturates instead of overflowing
         }
         if (count > maxValues) throw new InvalidDataException($"{name}: shape ({string.Join(", ", shape)}) holds more than the {maxValues} values allowed.");
@@ -125,13 +124,4 @@ public static partial class NpyFile
             if (!float.IsFinite(data[i])) return i;
         return -1;
     }
-
-    [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]
-    private static partial Regex DescrPattern();
-
-    [GeneratedRegex(@"'fortran_order'\s*:\s*True")]
-    private static partial Regex FortranPattern();
-
-    [GeneratedRegex(@"'shape'\s*:\s*\(([^)]*)\)")]
-    private static partial Regex ShapePattern();
 }

@@ -41,7 +41,7 @@ public class DecoderInferenceTests
     public void AskingForCudaWithoutAGpuIsAnErrorNotASilentCpuRun()
     {
         if (cuda.is_available()) return; // a GPU machine: nothing to refuse
-        Assert.Throws<InvalidOperationException>(() => TorchDevices.Resolve(DeviceChoice.Cuda));
+        Assert.Throws<DeviceUnavailableException>(() => TorchDevices.Resolve(DeviceChoice.Cuda));
         Assert.Equal(TorchSharp.DeviceType.CPU, TorchDevices.Resolve(DeviceChoice.Auto).type);
     }
 }

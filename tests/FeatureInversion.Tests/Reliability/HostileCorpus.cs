@@ -91,10 +91,10 @@ public static class HostileCorpus
     /// <summary>Malformed feature arrays for <c>reconstruct</c> (decoder input 31 × 8 × 8, HOG at 64 px).</summary>
     public static IReadOnlyList<HostileInput> NpyFiles()
     {
-        static byte[] Npy(string header, byte[] data, int major = 1, int? declaredLength = null)
+        static byte[] Npy(string header, byte[] data, int major = 1, int? declaredLength = null, int minor = 0)
         {
-            var h = Encoding.ASCII.GetBytes(header + "\n");
-            var prefix = new List<byte> { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', (byte)major, 0 };
+            var h = Encoding.UTF8.GetBytes(header + "\n");
+            var prefix = new List<byte> { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', (byte)major, (byte)minor };
             int length = declaredLength ?? h.Length;
             prefix.AddRange(major == 1 ? BitConverter.GetBytes((ushort)length) : BitConverter.GetBytes(length));
             return [.. prefix, .. h, .. data];
@@ -128,6 +128,16 @@ public static class HostileCorpus
             new("nan.npy", Npy(Hdr("31, 8, 8"), nan), "NaN"),
             new("inf.npy", Npy(Hdr("31, 8, 8"), inf), "infinite"),
             new("binary-header.npy", Npy("{'descr': '<f4', \u0001\u0002}", good), "not printable"),
+            // Round two (issue 29): what numpy refuses is refused, what it reads is read the same way.
+            new("fortran-as-string.npy", Npy(Hdr("31, 8, 8", fortran: "'False'"), good), "not a bool"),
+            new("fortran-as-int.npy", Npy(Hdr("31, 8, 8", fortran: "0"), good), "not a bool"),
+            new("extra-key.npy", Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (31, 8, 8), 'x': 1, }", good), "keys numpy does not accept"),
+            new("version-1.1.npy", Npy(Hdr("31, 8, 8"), good, minor: 1), "unsupported .npy version 1.1"),
+            new("shape-not-tuple.npy", Npy(Hdr("31"), good), "not a tuple"),
+            new("duplicate-shape-last-wins.npy", Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'shape': (31, 8, 8), }", good), null),
+            new("v3-utf8-comment.npy", Npy(Hdr("31, 8, 8") + "  # ünïcödé", good, major: 3), null),
+            new("v2.npy", Npy(Hdr("31, 8, 8"), good, major: 2), null),
+            new("double-quotes.npy", Npy("{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (31, 8, 8)}", good), null),
             new("ok.npy", Npy(Hdr("31, 8, 8"), good), null),
         ];
     }
