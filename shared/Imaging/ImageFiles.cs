@@ -19,7 +19,7 @@ public sealed record DecodedUpload(Dictionary<int, ColorImage> Views, ImageHeade
 /// Reading and writing images (JPEG, PNG, BMP, GIF, TGA, WebP, TIFF via ImageSharp 2.1) as 8-bit sRGB values
 /// mapped linearly to [0, 1]. No colour management or gamma conversion: the paper works on raw 8-bit values.
 /// Every read goes through <see cref="Inspect"/> first: file size, the header's declared size against
-/// <see cref="ImageLimits"/>, and completeness (PNG, JPEG and BMP data that stops early) — all before pixels are decoded.
+/// <see cref="ImageLimits"/>, and completeness (PNG, JPEG, BMP, TIFF and WebP data that stops early) — all before pixels are decoded.
 /// Images are shown upright: the EXIF orientation is applied.
 /// </summary>
 public static class ImageFiles
@@ -69,7 +69,11 @@ public static class ImageFiles
         ImageHeader header;
         using (var stream = AsStream(bytes)) header = Identify(stream, name, limits);
         string? problem;
-        try { problem = JpegIntegrity.Problem(bytes.Span) ?? PngIntegrity.Problem(bytes) ?? BmpIntegrity.Problem(bytes.Span); }
+        try
+        {
+            problem = JpegIntegrity.Problem(bytes.Span) ?? PngIntegrity.Problem(bytes) ?? BmpIntegrity.Problem(bytes.Span)
+                ?? TiffIntegrity.Problem(bytes.Span) ?? WebpIntegrity.Problem(bytes.Span);
+        }
         catch (Exception e) when (IsDecoderFailure(e)) { problem = $"its structure cannot be walked: {e.GetType().Name}"; }
         if (problem is not null) throw new InvalidImageException($"{name}: corrupt image data ({problem}).");
         return header;

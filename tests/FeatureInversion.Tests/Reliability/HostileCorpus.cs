@@ -82,6 +82,13 @@ public static class HostileCorpus
             new("png-300k-empty-idats.png", PngEmptyIdats(png, 300_000), null),
             new("gif-100-frames-4000.gif", ManyFrameGif(4000, 4000, 100), null),
             new("png-ztxt-bomb.png", PngTextBomb(png, 300 << 20), null),
+            new("tiff-cut-60.tif", Tiff(Gradient(96, 64))[..(Tiff(Gradient(96, 64)).Length * 6 / 10)], "corrupt"), // its directory is at the end
+            new("tiff-header-only.tif", Tiff(Gradient(96, 64))[..8], "corrupt"),
+            new("tiff-strip-past-end.tif", TiffStripPastEnd(Tiff(Gradient(96, 64))), "TIFF truncated"),
+            new("ok.tif", Tiff(Gradient(96, 64)), null),
+            new("webp-lossless-cut-50.webp", Webp(Gradient(96, 64), lossless: true)[..(Webp(Gradient(96, 64), lossless: true).Length / 2)], "truncated"),
+            new("webp-lossy-cut-50.webp", Webp(Gradient(96, 64), lossless: false)[..(Webp(Gradient(96, 64), lossless: false).Length / 2)], "truncated"),
+            new("ok-lossy.webp", Webp(Gradient(96, 64), lossless: false), null),
             new("ok-gradient.png", png, null),
             new("ok-photo.jpg", jpeg, null),
         };
@@ -171,6 +178,11 @@ public static class HostileCorpus
     public static byte[] Png(Image<Rgb24> image) => Encode(image, new PngEncoder());
     public static byte[] Jpeg(Image<Rgb24> image) => Encode(image, new JpegEncoder { Quality = 85 });
     private static byte[] Gif(Image<Rgb24> image) => Encode(image, new SixLabors.ImageSharp.Formats.Gif.GifEncoder());
+    private static byte[] Tiff(Image<Rgb24> image) => Encode(image, new SixLabors.ImageSharp.Formats.Tiff.TiffEncoder());
+    private static byte[] Webp(Image<Rgb24> image, bool lossless) => Encode(image, new SixLabors.ImageSharp.Formats.Webp.WebpEncoder
+    {
+        FileFormat = lossless ? SixLabors.ImageSharp.Formats.Webp.WebpFileFormatType.Lossless : SixLabors.ImageSharp.Formats.Webp.WebpFileFormatType.Lossy,
+    });
     private static byte[] Bmp(Image<Rgb24> image) => Encode(image, new SixLabors.ImageSharp.Formats.Bmp.BmpEncoder());
 
     /// <summary>A JPEG whose EXIF orientation says how to turn it upright.</summary>
@@ -333,6 +345,27 @@ public static class HostileCorpus
         }
         b.Add(0x3B);
         return [.. b];
+    }
+
+    /// <summary>A little-endian TIFF whose last strip is said to be 5000 bytes longer than the file holds (a strip cut off).</summary>
+    private static byte[] TiffStripPastEnd(byte[] tiff)
+    {
+        var b = tiff.ToArray();
+        int ifd = (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(4));
+        int entries = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(ifd));
+        for (int e = 0; e < entries; e++)
+        {
+            int at = ifd + 2 + 12 * e;
+            if (BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(at)) != 279) continue;
+            int type = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(at + 2)), size = type == 3 ? 2 : 4;
+            int count = (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(at + 4));
+            int values = size * count <= 4 ? at + 8 : (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(at + 8));
+            int last = values + size * (count - 1);
+            if (size == 2) BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(last), (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(last)) + 5000));
+            else BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(last), BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(last)) + 5000);
+            return b;
+        }
+        throw new InvalidOperationException("no StripByteCounts");
     }
 
     /// <summary>A PNG as (signature and chunks before the image data, the image data's bytes, the chunks after).</summary>
