@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond the .NET SDK and NuGet packages. Idempotent; needs root (apt).
 #  - libvlfeat1: VLFeat 0.9.21 (libvl.so.1), the reference the extractors are tested against.
+#  - afl++ (Debian 4.04c): the fuzz harnesses (scripts/fuzz.sh).
 #  - Azurite 3.37.0 (npm, into .tools/azurite): real Blob and Queue storage for the pipeline's integration tests.
 #  - unzip, curl: to unpack the bicep CLI from NuGet for infra/validate.sh.
 #  - fonts-dejavu-core: the font of ScottPlot figures and contact-sheet headers.
@@ -26,6 +27,7 @@ command -v npm >/dev/null || missing+=(npm)
 [ -x /usr/bin/time ] || missing+=(time)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 command -v chromium >/dev/null || missing+=(chromium)
+command -v afl-fuzz >/dev/null || missing+=(afl++)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,36 @@
+using FeatureInversion.Imaging;
+using FeatureInversion.IO;
+
+namespace FeatureInversion.Fuzz;
+
+/// <summary>
+/// One harness per parser of untrusted bytes. Each feeds the input to the code path uploads and CLI files take and
+/// accepts only the refusal that path promises (<see cref="InvalidImageException"/>, <see cref="InvalidDataException"/>);
+/// any other exception, a hang (afl's timeout) or running out of memory is a finding.
+/// </summary>
+internal static class Targets
+{
+    public static IReadOnlyDictionary<string, Action<Stream>> All { get; } = new Dictionary<string, Action<Stream>>
+    {
+        ["image"] = Image,
+        ["npy"] = Npy,
+    };
+
+    /// <summary>What ingestion does with an upload: read within the byte limit, inspect, decode the decoder's views.</summary>
+    private static void Image(Stream input)
+    {
+        try
+        {
+            var bytes = ImageFiles.ReadLimited(input, "fuzz");
+            ImageFiles.DecodeViews(bytes, "fuzz", [64, 128]);
+        }
+        catch (InvalidImageException) { }
+    }
+
+    /// <summary>What <c>reconstruct</c> and the worker do with a feature array.</summary>
+    private static void Npy(Stream input)
+    {
+        try { NpyFile.Read(input, "fuzz"); }
+        catch (InvalidDataException) { }
+    }
+}
