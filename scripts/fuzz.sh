@@ -19,7 +19,7 @@ dotnet build tests/FeatureInversion.Fuzz -c Release -o "$bin" -v q -nologo >/dev
 for seed in tests/FeatureInversion.Fuzz/seeds/"$target"/*; do dotnet "$bin/FeatureInversion.Fuzz.dll" "$target" "$seed"; done
 for assembly in FeatureInversion.Imaging.dll SixLabors.ImageSharp.dll; do "$sharpfuzz" "$bin/$assembly" >/dev/null; done
 export AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_QUIET=1
-afl-fuzz -i tests/FeatureInversion.Fuzz/seeds/"$target" -o "$out/findings" -t 10000 -m none -V "$seconds" \
+afl-fuzz -i tests/FeatureInversion.Fuzz/seeds/"$target" -o "$out/findings" -t 20000 -m none -V "$seconds" \
   -- dotnet "$bin/FeatureInversion.Fuzz.dll" "$target" > "$out/afl.log" 2>&1 || { tail -30 "$out/afl.log"; exit 1; }
 stats="$out/findings/default/fuzzer_stats"
 value() { grep -E "^$1 " "$stats" | awk -F: '{gsub(/ /, "", $2); print $2}'; }

@@ -35,6 +35,18 @@ public static class Cli
         _ => null,
     };
 
+    /// <summary>The build's version and git commit (the SDK puts the commit after '+' in the informational version).</summary>
+    public static string Version
+    {
+        get
+        {
+            string informational = typeof(Cli).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+                .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
+            int plus = informational.IndexOf('+');
+            return plus < 0 ? informational : $"{informational[..plus]} (commit {informational[(plus + 1)..]})";
+        }
+    }
+
     public static IReadOnlyList<IVerb> Verbs() =>
     [
         new FeaturesVerb(), new ArchitectureVerb(), new TrainVerb(), new EvaluateVerb(), new ReconstructVerb(), new LayerCurveVerb(),
@@ -58,9 +70,21 @@ public static class Cli
             WriteUsage(root, parse, stdout);
             return 0;
         }
+        if (parse.Errors.Count == 0 && command == root && args.Contains("--version"))
+        {
+            stdout.WriteLine($"FeatureInversion.Trainer {Version}");
+            return 0;
+        }
         if (parse.Errors.Count > 0 || command == root)
         {
             foreach (var error in parse.Errors) stderr.WriteLine($"error: {error.Message}");
+            foreach (var token in parse.UnmatchedTokens.Where(t => t.StartsWith('-')))
+            {
+                var names = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal));
+                if (Suggest.Closest(token, names) is { } close) stderr.WriteLine($"error: '{token}': did you mean '{close}'?");
+            }
+            if (command == root && args.FirstOrDefault() is { } first && !first.StartsWith('-') && Suggest.Closest(first, root.Subcommands.Select(c => c.Name)) is { } verb)
+                stderr.WriteLine($"error: did you mean '{verb}'?");
             if (command == root && parse.Errors.Count == 0) stderr.WriteLine("error: name a verb");
             WriteUsage(root, parse, stderr);
             return 2;

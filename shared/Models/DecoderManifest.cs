@@ -81,7 +81,16 @@ public sealed record DecoderManifest
     public static DecoderManifest Read(string directory)
     {
         string path = Path.Combine(directory, FileName);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{directory}: no {FileName}; not a decoder checkpoint.", path);
+        if (!File.Exists(path))
+        {
+            // A folder of checkpoints (models/, models/resnet18) is a common slip: name the checkpoints inside.
+            var inside = Directory.Exists(directory)
+                ? Directory.EnumerateFiles(directory, FileName, SearchOption.AllDirectories).Select(f => Path.GetRelativePath(directory, Path.GetDirectoryName(f)!)).Order(StringComparer.Ordinal).ToList()
+                : [];
+            throw new FileNotFoundException(inside.Count > 0
+                ? $"{directory}: a folder of decoder checkpoints, not one; name one of: {string.Join(", ", inside.Select(i => Path.Combine(directory, i)))}"
+                : $"{directory}: no {FileName}; not a decoder checkpoint.", path);
+        }
         var manifest = FromJson(File.ReadAllText(path), path);
         if (manifest.Format != CurrentFormat)
             throw new InvalidDataException($"{path}: manifest format {manifest.Format}, this build reads {CurrentFormat}.");

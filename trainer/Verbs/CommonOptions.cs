@@ -32,8 +32,16 @@ internal static class CommonOptions
     public static RepresentationRegistry Registry(FileInfo? alexNet) => CnnRepresentations.All(alexNet?.FullName);
 
     /// <summary>The descriptor of a representation named on the command line; an unknown name is a usage error.</summary>
-    public static RepresentationDescriptor Resolve(RepresentationRegistry registry, string name) =>
-        registry.TryGet(name, out var d) ? d : throw new UsageException($"unknown representation '{name}' (known: {string.Join(", ", registry.Names)})");
+    public static RepresentationDescriptor Resolve(RepresentationRegistry registry, string name)
+    {
+        if (registry.TryGet(name, out var d)) return d;
+        if (name.StartsWith(AlexNetRepresentation.Prefix, StringComparison.OrdinalIgnoreCase) && !registry.Names.Any(n => n.StartsWith(AlexNetRepresentation.Prefix, StringComparison.Ordinal)))
+            throw new UsageException($"unknown representation '{name}': AlexNet layers need an AlexNet/CaffeNet ONNX file, --alexnet model.onnx (no AlexNet weights are bundled)");
+        if (name.Equals("sift", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException("'sift' (VLFeat frames, N × 132) has no decoder: frames are no grid a network can read; the paper inverts 'sift-grid', its sparse SIFT on a 4-px grid");
+        string hint = Suggest.Closest(name, registry.Names) is { } close ? $"; did you mean '{close}'?" : "";
+        throw new UsageException($"unknown representation '{name}'{hint} (known: {string.Join(", ", registry.Names)})");
+    }
 
     /// <summary>An input file: it must exist and be (or link to) a regular file; a device or FIFO would block or never end.</summary>
     public static FileInfo ExistingFile(FileInfo file)

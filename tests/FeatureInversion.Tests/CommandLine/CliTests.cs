@@ -224,4 +224,38 @@ public class AlexNetCliTests : IDisposable
             File.ReadAllBytes(Path.Combine(output, "storage", "results", "entries", "_gallery", "report.json")));
         Assert.Equal((4, 3), (report.Uploads, report.Refused));
     }
+
+    public static TheoryData<string[], int, string> NewcomerMistakes => new()
+    {
+        { ["trian", "hog"], 2, "did you mean 'train'?" },
+        { ["train", "hog", "--train", "tests/data/photos", "--test", "tests/data/photos", "-o", "x", "--ouput", "y"], 2, "'--ouput': did you mean '--output'?" },
+        { ["train", "hgo", "--train", "tests/data/photos", "--test", "tests/data/photos", "-o", "x"], 2, "did you mean 'hog'?" },
+        { ["train", "alexnet-conv5", "--train", "tests/data/photos", "--test", "tests/data/photos", "-o", "x"], 2, "--alexnet model.onnx" },
+        { ["train", "sift", "--train", "tests/data/photos", "--test", "tests/data/photos", "-o", "x"], 2, "has no decoder" },
+        { ["architecture", "hog", "--size", "100"], 2, "--size must be one of 64, 128, 256" },
+        { ["features", "hog", "models", "-o", "x.npy"], 1, "is a folder, not a file" },
+        { ["evaluate", "models/hog-64px-w0.25/manifest.json", "--test", "tests/data/photos"], 1, "is a file, not a folder" },
+    };
+
+    [Theory]
+    [MemberData(nameof(NewcomerMistakes))]
+    public async Task ANewcomersMistakeGetsAMessageThatPointsTheWay(string[] args, int exit, string message)
+    {
+        var stderr = new StringWriter();
+        var absolute = args.Select(a => a.StartsWith("models", StringComparison.Ordinal) || a.StartsWith("tests/", StringComparison.Ordinal) ? Path.Combine(TestData.Root, a) : a).ToArray();
+        Assert.Equal(exit, await Cli.RunAsync(absolute, new StringWriter(), stderr));
+        Assert.Contains(message, stderr.ToString());
+    }
+
+    [Fact]
+    public async Task AFolderOfCheckpointsListsThemAndVersionPrintsTheCommit()
+    {
+        var stderr = new StringWriter();
+        Assert.Equal(1, await Cli.RunAsync(["reconstruct", Path.Combine(TestData.Root, "models", "resnet18"), Path.Combine(TestData.PhotosDirectory, "camera-256x256.jpg"), "-o", Path.Combine(_dir, "x.png")], new StringWriter(), stderr));
+        Assert.Contains("a folder of decoder checkpoints, not one; name one of:", stderr.ToString());
+        Assert.Contains("resnet18-res3-64px-w0.25", stderr.ToString());
+        var stdout = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(["--version"], stdout, new StringWriter()));
+        Assert.Matches(@"^FeatureInversion.Trainer \d+\.\d+\.\d+", stdout.ToString());
+    }
 }
