@@ -18,16 +18,19 @@ internal static class Targets
 
     /// <summary>Lower than the product's 40 megapixels: the harness looks for parser faults, and any image near the
     /// limit takes seconds to decode (a 117-byte WebP declaring 4136×8248 took 6 s and 284 MB, which afl counts as a
-    /// hang); the cost of images at the limit is measured by the hostile corpus (docs/reliability.md).</summary>
-    private static readonly ImageLimits Limits = new() { MaxPixels = 4_000_000 };
+    /// hang); the cost of images at the limit is measured by the hostile corpus (docs/reliability.md).
+    /// Made on first use, never in a static initialiser: instrumented code (ImageLimits is ours) may run only once
+    /// SharpFuzz has mapped afl's coverage memory, inside <c>Fuzzer.OutOfProcess.Run</c>.</summary>
+    private static ImageLimits? _limits;
 
     /// <summary>What ingestion does with an upload: read within the byte limit, inspect, decode the decoder's views.</summary>
     private static void Image(Stream input)
     {
         try
         {
-            var bytes = ImageFiles.ReadLimited(input, "fuzz", Limits);
-            ImageFiles.DecodeViews(bytes, "fuzz", [64, 128], Limits);
+            var limits = _limits ??= new ImageLimits { MaxPixels = 4_000_000 };
+            var bytes = ImageFiles.ReadLimited(input, "fuzz", limits);
+            ImageFiles.DecodeViews(bytes, "fuzz", [64, 128], limits);
         }
         catch (InvalidImageException) { }
     }

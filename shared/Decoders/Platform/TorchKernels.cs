@@ -108,7 +108,7 @@ public static class TorchKernels
             case "onednn": return new(KernelBackend.OneDnn, $"{OverrideVariable}=onednn", Forced: true) { IsaCap = UserIsaCap() };
             case "native": return new(KernelBackend.Native, $"{OverrideVariable}=native", Forced: true);
             case "sse41": // what Zen 5 gets, on any CPU (tests of the mechanism)
-                if (Libc.setenv(IsaVariable, Sse41, 1) != 0) throw new InvalidOperationException($"setenv {IsaVariable} failed");
+                if (!OperatingSystem.IsLinux() || Libc.setenv(IsaVariable, Sse41, 1) != 0) throw new InvalidOperationException($"setenv {IsaVariable} failed");
                 return new(KernelBackend.OneDnn, $"{OverrideVariable}=sse41", Forced: true) { IsaCap = Sse41 };
             case null or "" or "auto": break;
             default: throw new InvalidOperationException($"{OverrideVariable}={forced}: expected onednn, sse41, native or auto.");
@@ -116,7 +116,7 @@ public static class TorchKernels
         if (!RuntimeInformation.ProcessArchitecture.Equals(Architecture.X64)) return new(KernelBackend.OneDnn, "not x86-64");
         string? cap = UserIsaCap();
         string why = cap is null ? "" : $"oneDNN limited to {cap} by the environment; ";
-        if (cap is null && IsZen5())
+        if (cap is null && IsZen5() && OperatingSystem.IsLinux())
         {
             // Must precede oneDNN's first primitive: it reads the variable once. .NET's Environment does not reach getenv.
             if (Libc.setenv(IsaVariable, Sse41, 1) == 0) { cap = Sse41; why = "AMD family 1Ah (Zen 5), where brg_deconv misbehaved; "; }
@@ -135,7 +135,7 @@ public static class TorchKernels
 
     private static class Libc
     {
-        [DllImport("libc", SetLastError = true)]
+        [DllImport("libc.so.6", SetLastError = true)] // glibc's soname: "libc" alone may find the libc.so linker script of libc6-dev, or nothing on runtime images
         public static extern int setenv(string name, string value, int overwrite);
     }
 

@@ -29,6 +29,6 @@ public static class FileStatus
         return (mode & TypeMask) == Regular;
     }
 
-    [DllImport("libc", SetLastError = true)]
+    [DllImport("libc.so.6", SetLastError = true)] // glibc's soname: "libc" alone may find the libc.so linker script of libc6-dev, or nothing on runtime images
     private static extern unsafe int lstat(string path, byte* buffer);
 }
