@@ -18,7 +18,7 @@ internal sealed class CheckKernelsVerb : IVerb
 {
     private readonly Argument<DirectoryInfo[]> _decoders = new("decoders")
     {
-        Description = "Decoder checkpoint folders, or folders searched for them (default: models)", Arity = ArgumentArity.ZeroOrMore,
+        Description = "Decoder checkpoint folders, or folders searched for them (default: the shipped decoders)", Arity = ArgumentArity.ZeroOrMore,
     };
     private readonly Option<DirectoryInfo> _test = new("--test") { Description = "Folder of test photographs", Required = true, HelpName = "DIR" };
     private readonly Option<int> _perPhoto = new("--per-photo") { Description = "Crops per photo", DefaultValueFactory = _ => 10 };
@@ -43,7 +43,7 @@ internal sealed class CheckKernelsVerb : IVerb
         var test = CommonOptions.ExistingFolder(parse.GetValue(_test)!);
         int repeat = parse.GetValue(_repeat), perPhoto = parse.GetValue(_perPhoto), referenceItems = parse.GetValue(_referenceItems);
         if (repeat < 1 || perPhoto < 1 || referenceItems < 0) throw new UsageException("--repeat and --per-photo must be at least 1, --reference-items at least 0");
-        var roots = parse.GetValue(_decoders) is { Length: > 0 } given ? given : [new DirectoryInfo("models")];
+        var roots = parse.GetValue(_decoders) is { Length: > 0 } given ? given : [CommonOptions.DefaultModels()];
         var folders = roots.Select(CommonOptions.ExistingFolder)
             .SelectMany(r => Directory.EnumerateFiles(r.FullName, DecoderManifest.FileName, SearchOption.AllDirectories))
             .Select(Path.GetDirectoryName).Distinct().Order(StringComparer.Ordinal).ToList();

@@ -28,6 +28,21 @@ internal static class CommonOptions
         },
     };
 
+    /// <summary>Where the shipped decoders are looked for when no folder is named: <c>$FEATURE_INVERSION_MODELS</c>, else
+    /// <c>./models</c> when it holds checkpoints, else the nearest <c>models</c> folder above the program (the
+    /// repository's, for a build or <c>dotnet run</c> started anywhere).</summary>
+    public const string ModelsVariable = "FEATURE_INVERSION_MODELS";
+
+    public static DirectoryInfo DefaultModels()
+    {
+        if (Environment.GetEnvironmentVariable(ModelsVariable) is { Length: > 0 } set) return new DirectoryInfo(set);
+        static bool HasCheckpoints(string dir) => Directory.Exists(dir) && Directory.EnumerateFiles(dir, Models.DecoderManifest.FileName, SearchOption.AllDirectories).Any();
+        if (HasCheckpoints("models")) return new DirectoryInfo("models");
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (HasCheckpoints(Path.Combine(dir.FullName, "models"))) return new DirectoryInfo(Path.Combine(dir.FullName, "models"));
+        return new DirectoryInfo("models");
+    }
+
     /// <summary>Every representation this process offers: hand-designed, ResNet18 layers, AlexNet layers when given.</summary>
     public static RepresentationRegistry Registry(FileInfo? alexNet) => CnnRepresentations.All(alexNet?.FullName);
 

@@ -17,7 +17,7 @@ internal sealed class PipelineVerb : IVerb
 {
     private readonly Argument<DirectoryInfo> _folder = new("folder") { Description = "Folder of images (every file is uploaded under its own name, hidden ones too; non-images, broken and oversized images are refused with a reason)" };
     private readonly Option<DirectoryInfo> _out = new("--out") { Description = "Output folder (local storage, model cache)", DefaultValueFactory = _ => new DirectoryInfo("pipeline-out"), HelpName = "DIR" };
-    private readonly Option<DirectoryInfo> _models = new("--models") { Description = "Folder of decoder checkpoints to publish first", DefaultValueFactory = _ => new DirectoryInfo("models"), HelpName = "DIR" };
+    private readonly Option<DirectoryInfo> _models = new("--models") { Description = $"Folder of decoder checkpoints to publish first (default: the shipped ones: ${CommonOptions.ModelsVariable}, ./models, or the models folder above the program)", DefaultValueFactory = _ => CommonOptions.DefaultModels(), HelpName = "DIR" };
     private readonly Option<string?> _batch = new("--batch") { Description = "Batch name (the images' folder in the containers); default run-<UTC time>", HelpName = "NAME" };
     private readonly Option<bool> _azurite = new("--azurite") { Description = "Use blob and queue storage (Azurite by default) instead of local folders and an in-process queue" };
     private readonly Option<string> _connection = new("--connection") { Description = "Storage connection string for --azurite", DefaultValueFactory = _ => "UseDevelopmentStorage=true", HelpName = "STRING" };

@@ -21,7 +21,7 @@ internal sealed class PublishVerb : IVerb
 
     private async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
-        await using var services = PipelineHost.Build();
+        await using var services = PipelineHost.Build("publish");
         var options = services.GetRequiredService<PipelineOptions>();
         await services.GetRequiredService<IBlobStore>().EnsureContainersAsync([options.ModelsContainer], ct);
         var registry = services.GetRequiredService<ModelRegistry>();

@@ -24,7 +24,7 @@ internal sealed class RetrainVerb : IVerb
 
     private async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
-        await using var services = PipelineHost.Build();
+        await using var services = PipelineHost.Build("retrain");
         // One span for the scheduled run (its Azure SDK calls nest under it in Application Insights).
         using var activity = FeatureInversion.Pipeline.Telemetry.PipelineTelemetry.Source.StartActivity("retrain");
         activity?.SetTag("representation", parse.GetValue(_training.Representation));

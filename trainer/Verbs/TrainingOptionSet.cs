@@ -74,13 +74,29 @@ internal sealed class TrainingOptionSet
             throw new UsageException($"--size must be one of {string.Join(", ", sizes)} for {options.Representation.Name}");
         var stdout = parse.InvocationConfiguration.Output;
         var stderr = parse.InvocationConfiguration.Error;
+        var eta = new Eta();
         var progress = new LineProgress(p => stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"step {p.Step}/{p.Steps}  loss {p.Loss:F5}  {p.ImagesPerSecond:F0} img/s  lr {p.LearningRate:G3}{(p.TestError is { } e ? $"  test error {e:F4}" : "")}")));
+            $"step {p.Step}/{p.Steps}  loss {p.Loss:F5}  {p.ImagesPerSecond:F0} img/s  lr {p.LearningRate:G3}{(p.TestError is { } e ? $"  test error {e:F4}" : "")}{eta.After(p.Step, p.Steps)}")));
         var manifest = TrainingJob.Run(options, registry, progress, stdout);
         var ev = manifest.Evaluation!;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{manifest.Version}: normalized error {ev.NormalizedError:F4} (mean-image baseline {ev.MeanImageBaselineError:F4}), colour gain {ev.ColorGain:+0.0000;-0.0000}, PSNR {ev.Psnr:F2} dB, SSIM {ev.Ssim:F4}, {manifest.Training!.Seconds:F0} s -> {outputDirectory}"));
         return manifest;
+    }
+
+    /// <summary>Time left, from the mean time per step since the first report (test evaluations included, as they recur).</summary>
+    private sealed class Eta
+    {
+        private readonly System.Diagnostics.Stopwatch _clock = new();
+        private int _first = -1;
+
+        public string After(int step, int steps)
+        {
+            if (_first < 0) { _first = step; _clock.Start(); return ""; }
+            if (step <= _first || step >= steps) return "";
+            var left = TimeSpan.FromSeconds(_clock.Elapsed.TotalSeconds / (step - _first) * (steps - step));
+            return left.TotalHours >= 1 ? $"  ETA {(int)left.TotalHours}h {left.Minutes:00}m" : left.TotalMinutes >= 1 ? $"  ETA {left.Minutes}m {left.Seconds:00}s" : $"  ETA {left.Seconds}s";
+        }
     }
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>

@@ -235,6 +235,7 @@ public class AlexNetCliTests : IDisposable
         { ["architecture", "hog", "--size", "100"], 2, "--size must be one of 64, 128, 256" },
         { ["features", "hog", "models", "-o", "x.npy"], 1, "is a folder, not a file" },
         { ["evaluate", "models/hog-64px-w0.25/manifest.json", "--test", "tests/data/photos"], 1, "is a file, not a folder" },
+        { ["publish", "models/hog-64px-w0.25"], 2, "publish needs a storage account to write to, and none is configured" },
     };
 
     [Theory]
@@ -257,5 +258,14 @@ public class AlexNetCliTests : IDisposable
         var stdout = new StringWriter();
         Assert.Equal(0, await Cli.RunAsync(["--version"], stdout, new StringWriter()));
         Assert.Matches(@"^FeatureInversion.Trainer \d+\.\d+\.\d+", stdout.ToString());
+    }
+
+    [Fact]
+    public async Task TrainingProgressLinesCarryATimeLeft()
+    {
+        var stderr = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(["train", "hog", "--train", TestData.PhotosDirectory, "--test", TestData.PhotosDirectory, "-o", Path.Combine(_dir, "eta"),
+            "--steps", "60", "--batch", "4", "--width", "0.0625", "--eval-every", "0", "--loader-threads", "1"], new StringWriter(), stderr));
+        Assert.Matches(@"step 40/60 .* ETA \d+s", stderr.ToString());
     }
 }
