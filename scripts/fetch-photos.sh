@@ -18,9 +18,17 @@ packages=(mate-backgrounds plasma-workspace-wallpapers lomiri-wallpapers lomiri-
   kphotoalbum ruby-rmagick-doc gnome-control-center-data kalzium-data libjs-jquery-colorbox libjs-jquery-slides nip2
   forensics-samples-files psychtoolbox-3-common node-opencv libjs-jquery-ui-docs libjs-spectre-docs libjs-cropper
   libjs-bootstrap5-doc)
-(cd "$work" && apt-get download "${packages[@]}" >/dev/null 2>&1) || {
-  apt-get update -qq && (cd "$work" && apt-get download "${packages[@]}" >/dev/null)
-}
+# One package at a time, so the ~3 minutes show progress (package n of N); the index is refreshed once if needed.
+n=0
+for package in "${packages[@]}"; do
+  n=$((n + 1))
+  echo "downloading package $n of ${#packages[@]}: $package" >&2
+  (cd "$work" && apt-get download "$package" >/dev/null 2>&1) || {
+    [ -n "${refreshed:-}" ] || { apt-get update -qq; refreshed=1; }
+    (cd "$work" && apt-get download "$package" >/dev/null)
+  }
+done
+echo "unpacking ${#packages[@]} packages" >&2
 for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/root"; done
 
 b="$work/root/usr/share/backgrounds"
