@@ -149,21 +149,43 @@ public sealed class LocalPipeline(IBlobStore store, JobQueuePair queues, Pipelin
         stop.Cancel();
         await running;
         await deadLetters;
+        string? galleryError = null;
         try { await galleryWriter.RebuildAsync(batch, ct); }
-        catch (Exception e) when (e is IOException or Azure.RequestFailedException) { logger.LogError(e, "Could not write the gallery of {Batch}", batch); }
+        catch (Exception e) when (e is IOException or Azure.RequestFailedException)
+        {
+            logger.LogError(e, "Could not write the gallery of {Batch}", batch);
+            galleryError = e.Message;
+        }
         var statuses = new List<ImageStatus>();
         foreach (var n in names)
         {
             ImageStatus? status = null;
             try { status = await query.GetAsync(n, ct); }
             catch (Exception e) when (e is IOException or Azure.RequestFailedException) { errors.TryAdd(n, $"status unreadable: {e.Message}"); }
-            statuses.Add(status ?? new ImageStatus(n, ResultsQuery.Failed, null, errors.GetValueOrDefault(n, "not ingested"), null, []));
+            statuses.Add(Settled(status ?? new ImageStatus(n, ResultsQuery.Failed, null, errors.GetValueOrDefault(n, "not ingested"), null, [])));
+        }
+        // With the in-process queue idle and its dead letters drained nothing can change any more: a job still without a
+        // result or a failure record is one whose records could not be stored (a full or failing disk). It is reported
+        // failed with the dead letter's reason, not left "pending" for ever.
+        ImageStatus Settled(ImageStatus s)
+        {
+            if (local is null || !s.Results.Any(r => r.Status == ResultsQuery.Pending)) return s;
+            string? reason = local.DeadLetters.FirstOrDefault(d => d.Body.Contains(s.ImageId ?? "\0", StringComparison.Ordinal)).Reason;
+            var results = s.Results.Select(r => r.Status != ResultsQuery.Pending ? r : r with
+            {
+                Status = ResultsQuery.Failed,
+                Error = $"no result or failure record could be stored{(reason is null ? "" : $" (last error: {reason})")}",
+            }).ToList();
+            return s with { Status = ResultsQuery.Failed, Results = results };
         }
         int results = statuses.Sum(s => s.Results.Count(r => r.Status == ResultsQuery.Done));
         int failed = statuses.Sum(s => s.Results.Count(r => r.Status != ResultsQuery.Done));
         // The static gallery on a local folder; elsewhere the report its pages are rendered from (the function app serves the pages).
         string galleryBlob = galleryWriter.WritesPages ? BlobNames.Gallery(batch) : BlobNames.BatchReport(batch);
-        var gallery = (await store.GetReadUrlAsync(options.ResultsContainer, galleryBlob, TimeSpan.FromHours(1), ct)).ToString();
+        // Only a gallery that exists is named: on a full disk its path would lead nowhere.
+        string gallery = galleryError is null && await store.ExistsAsync(options.ResultsContainer, galleryBlob, ct)
+            ? (await store.GetReadUrlAsync(options.ResultsContainer, galleryBlob, TimeSpan.FromHours(1), ct)).ToString()
+            : $"not written ({galleryError ?? "no gallery was stored"})";
         return new LocalRunSummary(inputs + (skipped?.Count ?? 0), refused, results, failed, uploadSeconds, clock.Elapsed.TotalSeconds, gallery, statuses, errors);
     }
 

@@ -123,6 +123,8 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         Assert.Equal(0, summary.Results);
         Assert.Equal(photos.Count, summary.IngestionErrors.Count); // the record could not be written: reported, not lost
         Assert.All(summary.IngestionErrors.Values, e => Assert.Contains("No space left on device", e));
+        Assert.StartsWith("not written (", summary.Gallery); // no path that leads nowhere
+        Assert.All(summary.Images, i => Assert.Equal(ResultsQuery.Failed, i.Status));
         Assert.True(store.FailedWrites > 0);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(root, "storage", ".tmp")));
         var folders = Directory.Exists(Path.Combine(root, "model-cache")) ? Directory.GetDirectories(Path.Combine(root, "model-cache"), "*", SearchOption.AllDirectories) : [];
@@ -183,6 +185,13 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         Assert.Empty(summary.IngestionErrors);
         Assert.Equal(4, queue.DeadLetters.Count); // 2 photos x 2 representations, each after MaxDeliveries attempts
         Assert.All(queue.DeadLetters, d => Assert.Contains($"failed {options.MaxDeliveries} times, last: No space left on device", d.Reason));
+        // Nothing stays pending: every job ends failed, with the reason, in the summary.
+        Assert.All(summary.Images, i =>
+        {
+            Assert.Equal(ResultsQuery.Failed, i.Status);
+            Assert.All(i.Results, r => Assert.Contains("no result or failure record could be stored (last error: failed", r.Error));
+        });
+        Assert.Equal(4, summary.Failed);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(root, "storage", ".tmp")));
     }
 
