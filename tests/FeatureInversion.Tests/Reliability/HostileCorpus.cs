@@ -89,6 +89,9 @@ public static class HostileCorpus
             new("webp-lossless-cut-50.webp", Webp(Gradient(96, 64), lossless: true)[..(Webp(Gradient(96, 64), lossless: true).Length / 2)], "truncated"),
             new("webp-lossy-cut-50.webp", Webp(Gradient(96, 64), lossless: false)[..(Webp(Gradient(96, 64), lossless: false).Length / 2)], "truncated"),
             new("ok-lossy.webp", Webp(Gradient(96, 64), lossless: false), null),
+            new("bmp-rle8-ok.bmp", BmpRle8(64, 48, RleRows(64, 48)), null),
+            new("bmp-rle8-cut-60.bmp", BmpRle8(64, 48, RleRows(64, 48))[..(1078 + RleRows(64, 48).Length * 6 / 10)], "BMP RLE data truncated"),
+            new("bmp-rle8-bomb-6000.bmp", BmpRle8(6000, 6000, [.. Enumerable.Repeat<byte[]>([0, 2, 255, 255], 4).SelectMany(x => x), 0, 1]), "the rest would decode black"),
             new("ok-gradient.png", png, null),
             new("ok-photo.jpg", jpeg, null),
         };
@@ -345,6 +348,33 @@ public static class HostileCorpus
         }
         b.Add(0x3B);
         return [.. b];
+    }
+
+    /// <summary>An 8-bit RLE BMP (BITMAPINFOHEADER, 256-entry gray palette) with the given RLE8 stream.</summary>
+    private static byte[] BmpRle8(int w, int h, byte[] rle)
+    {
+        var b = new byte[14 + 40 + 1024];
+        b[0] = (byte)'B'; b[1] = (byte)'M';
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(2), b.Length + rle.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(10), b.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(14), 40);
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(18), w);
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(22), h);
+        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(26), 1);
+        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(28), 8);
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(30), 1); // BI_RLE8
+        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(34), rle.Length);
+        for (int i = 0; i < 256; i++) { b[54 + 4 * i] = (byte)i; b[55 + 4 * i] = (byte)i; b[56 + 4 * i] = (byte)i; }
+        return [.. b, .. rle];
+    }
+
+    /// <summary>An RLE8 stream of h rows, each two runs (left half dark, right half by row), end-of-line codes, end-of-bitmap.</summary>
+    private static byte[] RleRows(int w, int h)
+    {
+        var rle = new List<byte>();
+        for (int y = 0; y < h; y++) rle.AddRange([(byte)(w / 2), 20, (byte)(w - w / 2), (byte)(4 * y), 0, 0]);
+        rle.AddRange([0, 1]);
+        return [.. rle];
     }
 
     /// <summary>A little-endian TIFF whose last strip is said to be 5000 bytes longer than the file holds (a strip cut off).</summary>
