@@ -18,6 +18,9 @@ public static class JpegIntegrity
 
     private const string Truncated = "JPEG truncated: ";
 
+    /// <summary>Above every image limit (40 MP by default): the walk's per-block table is bounded before it is allocated.</summary>
+    private const long MaxWalkedPixels = 100_000_000;
+
     /// <summary>Null when the file is complete, else why not.</summary>
     public static string? Problem(ReadOnlySpan<byte> bytes)
     {
@@ -92,10 +95,14 @@ public static class JpegIntegrity
         private void Frame(ReadOnlySpan<byte> s, bool progressive)
         {
             if (s.Length < 6) throw new CorruptJpeg("corrupt image data (JPEG frame header too short)");
+            // One frame per file (ImageSharp decodes no hierarchical JPEG); the first one passed the header limits, a
+            // second could declare 65535² and make the walk below allocate gigabytes.
+            if (_frame) throw new CorruptJpeg("corrupt image data (JPEG has a second frame header)");
             _height = BinaryPrimitives.ReadUInt16BigEndian(s[1..]);
             _width = BinaryPrimitives.ReadUInt16BigEndian(s[3..]);
             int n = s[5];
             if (_height == 0 || _width == 0) { _skipChecks = true; return; } // DNL-defined height: left to the decoder
+            if ((long)_width * _height > MaxWalkedPixels) throw new CorruptJpeg($"corrupt image data (JPEG frame of {_width}x{_height} exceeds what is checked, {MaxWalkedPixels / 1_000_000} megapixels)");
             if (n < 1 || s.Length < 6 + 3 * n) throw new CorruptJpeg("corrupt image data (JPEG frame header too short)");
             _progressive = progressive;
             _components = new Component[n];

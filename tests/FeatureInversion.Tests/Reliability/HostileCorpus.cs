@@ -89,6 +89,7 @@ public static class HostileCorpus
             new("webp-lossless-cut-50.webp", Webp(Gradient(96, 64), lossless: true)[..(Webp(Gradient(96, 64), lossless: true).Length / 2)], "truncated"),
             new("webp-lossy-cut-50.webp", Webp(Gradient(96, 64), lossless: false)[..(Webp(Gradient(96, 64), lossless: false).Length / 2)], "truncated"),
             new("ok-lossy.webp", Webp(Gradient(96, 64), lossless: false), null),
+            new("jpeg-second-sof-65535.jpg", SecondFrame(jpeg), "corrupt"), // ImageSharp refuses it first; the walk would too (one frame per file)
             new("bmp-rle8-ok.bmp", BmpRle8(64, 48, RleRows(64, 48)), null),
             new("bmp-rle8-cut-60.bmp", BmpRle8(64, 48, RleRows(64, 48))[..(1078 + RleRows(64, 48).Length * 6 / 10)], "BMP RLE data truncated"),
             new("bmp-rle8-bomb-6000.bmp", BmpRle8(6000, 6000, [.. Enumerable.Repeat<byte[]>([0, 2, 255, 255], 4).SelectMany(x => x), 0, 1]), "the rest would decode black"),
@@ -348,6 +349,19 @@ public static class HostileCorpus
         }
         b.Add(0x3B);
         return [.. b];
+    }
+
+    /// <summary>The JPEG with a second baseline frame header declaring 65535 × 65535 right after its first.</summary>
+    public static byte[] SecondFrame(byte[] jpeg)
+    {
+        int sof = jpeg.AsSpan().IndexOf([(byte)0xFF, (byte)0xC0]);
+        if (sof < 0) sof = jpeg.AsSpan().IndexOf([(byte)0xFF, (byte)0xC2]);
+        int length = (jpeg[sof + 2] << 8) | jpeg[sof + 3];
+        var second = jpeg[sof..(sof + 2 + length)];
+        second[1] = 0xC0;
+        second[5] = 0xFF; second[6] = 0xFF; second[7] = 0xFF; second[8] = 0xFF; // height, width 65535
+        int after = sof + 2 + length;
+        return [.. jpeg[..after], .. second, .. jpeg[after..]];
     }
 
     /// <summary>An 8-bit RLE BMP (BITMAPINFOHEADER, 256-entry gray palette) with the given RLE8 stream.</summary>
