@@ -84,6 +84,7 @@ public static class HostileCorpus
             new("png-ztxt-bomb.png", PngTextBomb(png, 300 << 20), null),
             new("tiff-cut-60.tif", Tiff(Gradient(96, 64))[..(Tiff(Gradient(96, 64)).Length * 6 / 10)], "corrupt"), // its directory is at the end
             new("tiff-header-only.tif", Tiff(Gradient(96, 64))[..8], "corrupt"),
+            new("tiff-second-page-16000.tif", TiffSecondPage(Tiff(Gradient(96, 64)), 16000), null), // only the first page is decoded
             new("tiff-strip-past-end.tif", TiffStripPastEnd(Tiff(Gradient(96, 64))), "TIFF truncated"),
             new("ok.tif", Tiff(Gradient(96, 64)), null),
             new("webp-lossless-cut-50.webp", Webp(Gradient(96, 64), lossless: true)[..(Webp(Gradient(96, 64), lossless: true).Length / 2)], "truncated"),
@@ -389,6 +390,29 @@ public static class HostileCorpus
         for (int y = 0; y < h; y++) rle.AddRange([(byte)(w / 2), 20, (byte)(w - w / 2), (byte)(4 * y), 0, 0]);
         rle.AddRange([0, 1]);
         return [.. rle];
+    }
+
+    /// <summary>The little-endian TIFF with a second page: a copy of its directory declaring side × side, linked after the first.</summary>
+    private static byte[] TiffSecondPage(byte[] tiff, int side)
+    {
+        int ifd = (int)BinaryPrimitives.ReadUInt32LittleEndian(tiff.AsSpan(4));
+        int entries = BinaryPrimitives.ReadUInt16LittleEndian(tiff.AsSpan(ifd));
+        int length = 2 + 12 * entries + 4;
+        int at = (tiff.Length + 1) & ~1; // directories start on a word boundary
+        var b = new byte[at + length];
+        tiff.CopyTo(b, 0);
+        tiff.AsSpan(ifd, length).CopyTo(b.AsSpan(at));
+        for (int e = 0; e < entries; e++)
+        {
+            int entry = at + 2 + 12 * e;
+            int tag = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(entry));
+            if (tag is not (256 or 257)) continue; // ImageWidth, ImageLength
+            if (BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(entry + 2)) == 3) BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(entry + 8), (ushort)side);
+            else BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(entry + 8), (uint)side);
+        }
+        BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(ifd + 2 + 12 * entries), (uint)at); // first page -> second
+        BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(at + length - 4), 0);
+        return b;
     }
 
     /// <summary>A little-endian TIFF whose last strip is said to be 5000 bytes longer than the file holds (a strip cut off).</summary>
