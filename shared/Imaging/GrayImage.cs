@@ -39,19 +39,8 @@ public sealed class GrayImage
     /// <summary>Throws when any pixel is NaN or infinite: extractors would silently propagate them.</summary>
     public void EnsureFinite()
     {
-        var span = Pixels.AsSpan();
-        int i = 0;
-        // v − v is 0 for finite v and NaN for NaN or ±∞: a vector test per block, the scalar scan only to report.
-        for (; i <= span.Length - System.Numerics.Vector<float>.Count; i += System.Numerics.Vector<float>.Count)
-        {
-            var v = new System.Numerics.Vector<float>(span[i..]);
-            if (!System.Numerics.Vector.EqualsAll(v - v, System.Numerics.Vector<float>.Zero)) break;
-        }
-        for (; i < span.Length; i++)
-        {
-            if (!float.IsFinite(span[i]))
-                throw new ArgumentException($"Image has a non-finite pixel at ({i % Width}, {i / Width}).");
-        }
+        int i = FiniteValues.IndexOfNonFinite(Pixels);
+        if (i >= 0) throw new ArgumentException($"Image has a non-finite pixel at ({i % Width}, {i / Width}).");
     }
 
     /// <summary>Returns a copy with every pixel multiplied by <paramref name="factor"/>.</summary>

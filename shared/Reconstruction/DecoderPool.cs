@@ -78,7 +78,7 @@ public sealed class BatchingDecoder : IAsyncDisposable
     public Task<ColorImage> DecodeAsync(FeatureMap features, CancellationToken ct = default)
     {
         if (features.Shape != InputShape) throw new InvalidJobException($"features are {features.Shape}, decoder {Manifest.Version} takes {InputShape}");
-        if (!DecoderInference.IsFinite(features.Data)) throw new InvalidJobException("features contain NaN or infinite values");
+        if (!FiniteValues.AreFinite(features.Data)) throw new InvalidJobException("features contain NaN or infinite values");
         var request = new Request(features, new TaskCompletionSource<ColorImage>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_requests.Writer.TryWrite(request)) throw new ObjectDisposedException(nameof(BatchingDecoder));
         return request.Result.Task.WaitAsync(ct);

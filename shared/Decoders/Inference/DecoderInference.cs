@@ -89,7 +89,7 @@ public static class DecoderInference
         foreach (var f in features)
         {
             if (f.Shape != spec.Input) throw new ArgumentException($"Features are {f.Shape}, the {spec.Representation} decoder takes {spec.Input}.");
-            if (!IsFinite(f.Data)) throw new ArgumentException("Features contain NaN or infinite values; a decoder cannot invert them.");
+            if (!FiniteValues.AreFinite(f.Data)) throw new ArgumentException("Features contain NaN or infinite values; a decoder cannot invert them.");
         }
         int size = outputSize ?? spec.ImageSize;
         int length = spec.Input.Length;
@@ -116,12 +116,5 @@ public static class DecoderInference
         if (shape.Length != 3 || shape[0] != expected.Channels || shape[1] != expected.Rows || shape[2] != expected.Cols)
             throw new InvalidDataException($"{path}: features are ({string.Join(", ", shape)}), the {network.Spec.Representation} decoder takes ({expected.Channels}, {expected.Rows}, {expected.Cols}).");
         return Decode(network, [new FeatureMap(expected, data)])[0];
-    }
-
-    /// <summary>Whether every value is finite (NaN and ±∞ fail).</summary>
-    public static bool IsFinite(ReadOnlySpan<float> values)
-    {
-        foreach (float v in values) if (!float.IsFinite(v)) return false;
-        return true;
     }
 }

@@ -113,15 +113,8 @@ public static class NpyFile
             throw new InvalidDataException($"{name}: shape ({string.Join(", ", shape)}) needs {4 * count} data bytes, the file has {stream.Length - stream.Position}.");
         var data = new float[count];
         stream.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
-        int bad = IndexOfNonFinite(data);
+        int bad = FeatureInversion.Imaging.FiniteValues.IndexOfNonFinite(data);
         if (bad >= 0) throw new InvalidDataException($"{name}: value {bad} is {data[bad]} (NaN and infinite values are refused).");
         return (data, shape);
-    }
-
-    private static int IndexOfNonFinite(ReadOnlySpan<float> data)
-    {
-        for (int i = 0; i < data.Length; i++)
-            if (!float.IsFinite(data[i])) return i;
-        return -1;
     }
 }
