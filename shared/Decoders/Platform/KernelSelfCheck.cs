@@ -39,12 +39,12 @@ public static class KernelSelfCheck
             var b = Uniform(random, p.OutChannels, 0.1);
             int itemLength = p.InChannels * p.Size * p.Size;
             var x = Uniform(random, batch * itemLength, 1.0);
+            var wd = Array.ConvertAll(w, v => (double)v);
+            var bd = Array.ConvertAll(b, v => (double)v);
             var expected = new double[batch][];
             for (int i = 0; i < batch; i++)
             {
                 var item = Array.ConvertAll(x[(i * itemLength)..((i + 1) * itemLength)], v => (double)v);
-                var wd = Array.ConvertAll(w, v => (double)v);
-                var bd = Array.ConvertAll(b, v => (double)v);
                 expected[i] = p.Transposed
                     ? ReferenceForward.ConvTranspose2d(item, p.InChannels, p.Size, wd, bd, p.OutChannels, p.Kernel, p.Stride, p.Padding, p.OutputPadding).Data
                     : ReferenceForward.Conv2d(item, p.InChannels, p.Size, wd, bd, p.OutChannels, p.Kernel, p.Stride, p.Padding).Data;

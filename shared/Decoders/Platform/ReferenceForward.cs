@@ -12,11 +12,16 @@ namespace FeatureInversion.Decoders.Platform;
 /// </summary>
 public static class ReferenceForward
 {
-    /// <summary>One item (C × h × w, C order) through the whole network; returns 3 × S × S.</summary>
-    public static double[] Run(DecoderNetwork network, ReadOnlySpan<float> input)
+    /// <summary>Items (each C × h × w, C order) through the whole network; returns 3 × S × S per item. The network's
+    /// parameters are read once for all of them.</summary>
+    public static List<double[]> Run(DecoderNetwork network, IEnumerable<float[]> inputs)
     {
         var weights = Parameters(network);
-        var spec = network.Spec;
+        return inputs.Select(input => Run(network.Spec, weights, input)).ToList();
+    }
+
+    private static double[] Run(DecoderSpec spec, Dictionary<string, double[]> weights, ReadOnlySpan<float> input)
+    {
         var outputs = new Dictionary<string, (double[] Data, int Channels, int Size)>
         {
             ["input"] = (Array.ConvertAll(input.ToArray(), v => (double)v), spec.Input.Channels, spec.Input.Rows),

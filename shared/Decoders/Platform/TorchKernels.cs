@@ -40,9 +40,6 @@ public static class TorchKernels
     private static readonly Lock Gate = new();
     private static KernelSelection? _current;
 
-    /// <summary>How often this process fell back from oneDNN after a non-finite decode (0 or 1).</summary>
-    public static int FallBacks { get; private set; }
-
     /// <summary>The selection, made on first use.</summary>
     public static KernelSelection Current
     {
@@ -66,7 +63,6 @@ public static class TorchKernels
         lock (Gate)
         {
             if (Current is { Backend: KernelBackend.Native } or { Forced: true }) return _current!;
-            FallBacks++;
             return _current = Apply(new KernelSelection(KernelBackend.Native, reason));
         }
     }
