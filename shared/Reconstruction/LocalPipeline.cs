@@ -64,9 +64,11 @@ public sealed class LocalPipeline(IBlobStore store, JobQueuePair queues, Pipelin
         // The user's uploads (timed apart: they are not the pipeline's work), then ingestion, concurrently, as the
         // Functions host runs blob triggers (host.json: 4 at a time). Blob names are the batch and the file name, as is.
         // Files whose names no store handles alike are not uploaded; they are recorded as refused under a safe name.
-        var unusable = photos.Where(p => BlobNames.Problem($"{batch}/{Path.GetFileName(p)}") is not null).ToHashSet();
+        var unusable = photos.Select(p => (Path: p, Name: $"{batch}/{Path.GetFileName(p)}"))
+            .Select(u => (u.Path, u.Name, Problem: BlobNames.Problem(u.Name))).Where(u => u.Problem is not null).ToList();
         int inputs = photos.Count;
-        photos = photos.Where(p => !unusable.Contains(p)).ToList();
+        var refusedPaths = unusable.Select(u => u.Path).ToHashSet();
+        photos = photos.Where(p => !refusedPaths.Contains(p)).ToList();
         var names = photos.Select(p => $"{batch}/{Path.GetFileName(p)}").ToList();
         var errors = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct };
@@ -81,10 +83,9 @@ public sealed class LocalPipeline(IBlobStore store, JobQueuePair queues, Pipelin
         double uploadSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
         int refused = 0;
-        foreach (var path in unusable)
+        foreach (var (_, original, problem) in unusable)
         {
-            string original = $"{batch}/{Path.GetFileName(path)}";
-            var record = await ingestion.RefuseNameAsync(original, BlobNames.Problem(original)!, ct);
+            var record = await ingestion.RefuseNameAsync(original, problem!, ct);
             names.Add(record.ImageBlob);
             refused++;
         }
