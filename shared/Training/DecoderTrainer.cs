@@ -62,8 +62,8 @@ public static class DecoderTrainer
         using var noGrad = no_grad();
         foreach (var (name, p) in network.named_parameters())
         {
-            using var finite = p.isfinite().all();
-            if (!finite.item<bool>()) return name;
+            using var scope = NewDisposeScope(); // isfinite's mask and its reduction
+            if (!p.isfinite().all().item<bool>()) return name;
         }
         return null;
     }
