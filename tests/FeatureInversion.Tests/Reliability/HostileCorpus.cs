@@ -90,6 +90,9 @@ public static class HostileCorpus
             new("webp-lossless-cut-50.webp", Webp(Gradient(96, 64), lossless: true)[..(Webp(Gradient(96, 64), lossless: true).Length / 2)], "truncated"),
             new("webp-lossy-cut-50.webp", Webp(Gradient(96, 64), lossless: false)[..(Webp(Gradient(96, 64), lossless: false).Length / 2)], "truncated"),
             new("ok-lossy.webp", Webp(Gradient(96, 64), lossless: false), null),
+            new("ok-lossless.webp", Webp(Gradient(96, 64), lossless: true), null),
+            new("webp-lossless-65536-groups.webp", FeatureInversion.Tests.Imaging.Vp8lWriter.ManyGroups(65536), "65536 prefix-code groups"), // legal; 3 GB of tables in ImageSharp
+            new("webp-lossless-2600-groups.webp", FeatureInversion.Tests.Imaging.Vp8lWriter.ManyGroups(2600, 32, 32), null), // libwebp's encoder's most
             new("jpeg-second-sof-65535.jpg", SecondFrame(jpeg), "corrupt"), // ImageSharp refuses it first; the walk would too (one frame per file)
             new("bmp-rle8-ok.bmp", BmpRle8(64, 48, RleRows(64, 48)), null),
             new("bmp-rle8-cut-60.bmp", BmpRle8(64, 48, RleRows(64, 48))[..(1078 + RleRows(64, 48).Length * 6 / 10)], "BMP RLE data truncated"),
