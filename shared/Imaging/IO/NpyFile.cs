@@ -48,26 +48,50 @@ public static class NpyFile
     /// <summary>Longest accepted header (NumPy writes under 1 KiB; version 2 allows 4 GiB).</summary>
     public const int MaxHeaderLength = 64 * 1024;
 
-    /// <summary>Reads a float32 C-order array; anything else is refused with <see cref="InvalidDataException"/> naming the file.</summary>
+    /// <summary>Reads a C-order array as float32 (<see cref="Load(Stream, string, long)"/>); the stored type is dropped.</summary>
     public static (float[] Data, int[] Shape) Read(string path, long maxValues = DefaultMaxValues)
     {
+        var array = Load(path, maxValues);
+        return (array.Data, array.Shape);
+    }
+
+    /// <summary>As <see cref="Read(string, long)"/>, from a stream.</summary>
+    public static (float[] Data, int[] Shape) Read(Stream stream, string name = "array", long maxValues = DefaultMaxValues)
+    {
+        var array = Load(stream, name, maxValues);
+        return (array.Data, array.Shape);
+    }
+
+    /// <summary>An array's shape from its header alone (checked as <see cref="Load(Stream, string, long)"/> checks it).</summary>
+    public static int[] Shape(string path, long maxValues = DefaultMaxValues)
+    {
         using var stream = File.OpenRead(path);
-        return Read(stream, Path.GetFileName(path), maxValues);
+        try { return ReadHeader(stream, Path.GetFileName(path), maxValues).Shape; }
+        catch (EndOfStreamException) { throw new InvalidDataException($"{Path.GetFileName(path)}: the file ends before its header does."); }
+    }
+
+    public static NpyArray Load(string path, long maxValues = DefaultMaxValues)
+    {
+        using var stream = File.OpenRead(path);
+        return Load(stream, Path.GetFileName(path), maxValues);
     }
 
     /// <summary>
-    /// Reads a float32 C-order array. Everything is checked before the data is allocated: magic, version, header
-    /// length (at most <see cref="MaxHeaderLength"/>), dtype, order, the shape (non-negative integers whose product is
-    /// at most <paramref name="maxValues"/>) and, on a seekable stream, that the data is exactly as long as the shape
-    /// says. NaN and infinite values are refused. Every problem is an <see cref="InvalidDataException"/> naming the file.
+    /// Reads a C-order array of float32, float64 or uint8, either byte order, as float32 (<see cref="NpyArray.Conversion"/>
+    /// says when it was converted: numpy's default float64, and uint8 descriptors, are what other tools save).
+    /// Everything is checked before the data is allocated: magic, version, header length (at most
+    /// <see cref="MaxHeaderLength"/>), dtype, order, the shape (non-negative integers whose product is at most
+    /// <paramref name="maxValues"/>) and, on a seekable stream, that the data is exactly as long as the shape says.
+    /// NaN and infinite values (float64 beyond float32's range included) are refused. Every problem is an
+    /// <see cref="InvalidDataException"/> naming the file.
     /// </summary>
-    public static (float[] Data, int[] Shape) Read(Stream stream, string name = "array", long maxValues = DefaultMaxValues)
+    public static NpyArray Load(Stream stream, string name = "array", long maxValues = DefaultMaxValues)
     {
         try { return ReadChecked(stream, name, maxValues); }
         catch (EndOfStreamException) { throw new InvalidDataException($"{name}: the file ends before its header or data does."); }
     }
 
-    private static (float[] Data, int[] Shape) ReadChecked(Stream stream, string name, long maxValues)
+    private static (NpyType Type, int[] Shape, long Count) ReadHeader(Stream stream, string name, long maxValues)
     {
         Span<byte> prefix = stackalloc byte[10];
         stream.ReadExactly(prefix);
@@ -96,8 +120,8 @@ public static class NpyFile
         if (header.Any(c => char.IsControl(c) && c is not ('\n' or '\t' or '\r' or '\f')))
             throw new InvalidDataException($"{name}: header is not printable text.");
         var parsed = NpyHeader.Parse(header, name);
-        if (parsed.Descr is not ("<f4" or "f4" or "=f4"))
-            throw new InvalidDataException($"{name}: only float32 ('<f4') arrays are supported, header: {header.Trim()}");
+        var type = NpyType.Parse(parsed.Descr)
+            ?? throw new InvalidDataException($"{name}: dtype '{parsed.Descr}' is not supported (float32, float64 or uint8, either byte order), header: {header.Trim()}");
         if (parsed.FortranOrder)
             throw new InvalidDataException($"{name}: Fortran-ordered arrays are not supported.");
         var shape = new int[parsed.Shape.Length];
@@ -109,12 +133,20 @@ public static class NpyFile
             count = Math.Min(count * shape[i], long.MaxValue / int.MaxValue); // saturates instead of overflowing
         }
         if (count > maxValues) throw new InvalidDataException($"{name}: shape ({string.Join(", ", shape)}) holds more than the {maxValues} values allowed.");
-        if (stream.CanSeek && stream.Length - stream.Position != 4 * count)
-            throw new InvalidDataException($"{name}: shape ({string.Join(", ", shape)}) needs {4 * count} data bytes, the file has {stream.Length - stream.Position}.");
+        if (stream.CanSeek && stream.Length - stream.Position != type.Size * count)
+            throw new InvalidDataException($"{name}: shape ({string.Join(", ", shape)}) needs {type.Size * count} data bytes, the file has {stream.Length - stream.Position}.");
+        return (type, shape, count);
+    }
+
+    private static NpyArray ReadChecked(Stream stream, string name, long maxValues)
+    {
+        var (type, shape, count) = ReadHeader(stream, name, maxValues);
         var data = new float[count];
-        stream.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
+        if (type.IsNativeFloat32) stream.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
+        else type.Convert(stream, data);
         int bad = FeatureInversion.Imaging.FiniteValues.IndexOfNonFinite(data);
-        if (bad >= 0) throw new InvalidDataException($"{name}: value {bad} is {data[bad]} (NaN and infinite values are refused).");
-        return (data, shape);
+        if (bad >= 0)
+            throw new InvalidDataException($"{name}: value {bad} is {data[bad]}{(type.Kind == 'f' && type.Size == 8 ? " as float32" : "")} (NaN and infinite values are refused).");
+        return new NpyArray(data, shape, type.Name);
     }
 }

@@ -161,6 +161,27 @@ public class AlexNetCliTests : IDisposable
         Assert.StartsWith("error: ", stderr.ToString());
     }
 
+    /// <summary>The auditor's case: a leaked COLMAP database in, one whole-image reconstruction per image out.</summary>
+    [Fact]
+    public async Task ReconstructTurnsAColmapDatabaseIntoOneWholeImagePerImage()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        string db = Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db");
+        string folder = Path.Combine(_dir, "leak");
+        Assert.True(0 == await Cli.RunAsync(["reconstruct", Path.Combine(TestData.Root, "models", "sift-grid-64px-w0.25"), db, "-o", folder], stdout, stderr), stderr.ToString());
+        Assert.Equal(["astronaut-300x300.png", "camera-256x256.png"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+        var header = ImageFiles.ReadHeader(Path.Combine(folder, "camera-256x256.png"));
+        Assert.Equal((107, 107), (header.Width, header.Height)); // the decoder's working resolution
+        Assert.Contains("[COLMAP database] camera-256x256.jpg", stdout.ToString());
+        Assert.Contains("375 keypoints of a 256x256 image", stdout.ToString());
+
+        // A hog decoder cannot read keypoints: the error says which decoder can.
+        stderr = new StringWriter();
+        Assert.Equal(1, await Cli.RunAsync(["reconstruct", Path.Combine(TestData.Root, "models", "hog-64px-w0.25"), db, "-o", folder], new StringWriter(), stderr));
+        Assert.Contains("reconstruct it with a sift-grid decoder", stderr.ToString());
+    }
+
     [Fact]
     public async Task DevicesAreNamedAndAMissingGpuIsAnErrorNotACrash()
     {

@@ -1,0 +1,65 @@
+using FeatureInversion.Features;
+using FeatureInversion.Features.Sources;
+using FeatureInversion.Imaging;
+using FeatureInversion.IO;
+
+namespace FeatureInversion.Decoders.Inference;
+
+/// <summary>One image reconstructed from a feature file, at the size it was decoded, with what the user should know.</summary>
+public sealed record FileReconstruction(string Name, ColorImage Image, string Source, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Whole images from feature files: a dense C × H × W map of any size (<see cref="WholeImageDecoding"/>) or a descriptor
+/// file (<see cref="DescriptorFiles"/>: COLMAP database, OpenCV .npz, N × 132 keypoints), whose keypoints are laid on
+/// the sparse SIFT grid at the working resolution and decoded by a sift-grid decoder.
+/// <para>
+/// The working resolution: the decoders learnt from crops covering a uniform fraction of 0.2 to 1 of a photo's short
+/// side, resized to the decoder's size (CropRenderer), so a whole photo appeared to them with its short side at
+/// size / fraction pixels; the median fraction, 0.6, puts it at <see cref="TrainedShortSide"/> (107 px for the 64-px
+/// decoders). Keypoints are scaled so (<see cref="KeypointSet.Scaled"/>), never up.
+/// </para>
+/// </summary>
+public static class FeatureFileReconstruction
+{
+    /// <summary>The median fraction of a training photo's short side that one crop covered (uniform in [0.2, 1]).</summary>
+    public const double MedianCropFraction = 0.6;
+
+    public static int TrainedShortSide(DecoderNetwork network) => (int)Math.Round(network.Spec.ImageSize / MedianCropFraction);
+
+    /// <summary>Reconstructs every image a feature file holds; images the file holds but cannot give are in <paramref name="refused"/>.</summary>
+    public static List<FileReconstruction> Run(DecoderNetwork network, string path, out IReadOnlyList<RefusedImage> refused,
+        (int Width, int Height)? imageSize = null, int? workingShortSide = null, DescriptorLimits? limits = null)
+    {
+        string name = Path.GetFileName(path);
+        if (DescriptorFiles.Kind(path) is null)
+        {
+            var array = NpyFile.Load(path);
+            if (array.Shape is not [var c, var h, var w]) throw new InvalidDataException($"{name}: features are ({string.Join(", ", array.Shape)}): expected C × H × W or a descriptor file.");
+            var map = new FeatureMap(new FeatureShape(c, h, w), array.Data);
+            refused = [];
+            var notes = array.Conversion is { } note ? new[] { note } : [];
+            return [new FileReconstruction(Path.GetFileNameWithoutExtension(name), Decode(network, map, name), "feature map (.npy)", notes)];
+        }
+        if (network.Spec.Representation.Decoder != DecoderLayout.Sift)
+            throw new InvalidDataException($"{name} holds SIFT keypoints: reconstruct it with a sift-grid decoder, not {network.Spec.Representation}.");
+        var file = DescriptorFiles.Read(path, imageSize, limits);
+        refused = file.Refused;
+        int side = workingShortSide ?? TrainedShortSide(network);
+        var results = new List<FileReconstruction>();
+        foreach (var set in file.Images)
+        {
+            double scale = Math.Min(1.0, side / (double)Math.Min(set.Width, set.Height));
+            var working = set.Scaled(scale);
+            var image = WholeImageDecoding.Decode(network, working.ToGrid(), working.Width, working.Height);
+            var notes = set.Notes.Append($"{set.Frames.Count} keypoints of a {set.Width}x{set.Height} image, decoded at {working.Width}x{working.Height}").ToList();
+            results.Add(new FileReconstruction(set.Name, image, file.Source, notes));
+        }
+        return results;
+    }
+
+    private static ColorImage Decode(DecoderNetwork network, FeatureMap map, string name)
+    {
+        try { return WholeImageDecoding.Decode(network, map); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{name}: {e.Message}", e); }
+    }
+}
