@@ -34,7 +34,9 @@ public static class ColmapDatabase
             if (stream.ReadAtLeast(head, 16, throwOnEndOfStream: false) < 16 || !LooksLikeOne(head))
                 throw new InvalidDataException($"{file}: not a SQLite database (a COLMAP database is one).");
         }
-        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
+        // immutable=1: no locks, no -shm or -wal files written beside someone else's database (COLMAP leaves its
+        // databases in WAL mode; a read-only connection would otherwise create them).
+        var builder = new SqliteConnectionStringBuilder { DataSource = new Uri(Path.GetFullPath(path)).AbsoluteUri + "?immutable=1", Mode = SqliteOpenMode.ReadOnly, Pooling = false };
         using var connection = new SqliteConnection(builder.ToString());
         try
         {
