@@ -50,7 +50,7 @@ public static class Cli
     public static IReadOnlyList<IVerb> Verbs() =>
     [
         new FeaturesVerb(), new ArchitectureVerb(), new TrainVerb(), new EvaluateVerb(), new ReconstructVerb(), new LayerCurveVerb(),
-        new DataStudyVerb(), new AnalyzeVerb(), new OptimizeVerb(), new PipelineVerb(), new PublishVerb(), new RetrainVerb(), new CheckKernelsVerb(),
+        new DataStudyVerb(), new AnalyzeVerb(), new OptimizeVerb(), new PipelineVerb(), new PublishVerb(), new RetrainVerb(), new CheckKernelsVerb(), new AuditVerb(),
     ];
 
     public static RootCommand BuildRoot()

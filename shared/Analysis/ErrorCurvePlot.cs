@@ -18,7 +18,7 @@ public static class ErrorCurvePlot
 
     /// <summary>The plot as PNG bytes.</summary>
     public static byte[] Render(string title, IReadOnlyList<string> layers, IReadOnlyList<PlotSeries> series, double yMin = 0, double yMax = 1,
-        int width = 900, int height = 520, string xLabel = "layer", bool legendOutside = false)
+        int width = 900, int height = 520, string xLabel = "layer", bool legendOutside = false, string yLabel = "normalized error (lower is better)")
     {
         if (layers.Count == 0) throw new ArgumentException("Need at least one layer.", nameof(layers));
         var plot = new Plot();
@@ -49,7 +49,7 @@ public static class ErrorCurvePlot
         plot.Axes.SetLimits(-0.3, layers.Count - 0.7, yMin, yMax);
         plot.Title(title);
         plot.XLabel(xLabel);
-        plot.YLabel("normalized error (lower is better)");
+        plot.YLabel(yLabel);
         if (legendOutside) plot.ShowLegend(Edge.Right); // many lines: keep the legend off the data
         else plot.ShowLegend(Alignment.UpperLeft);
         return plot.GetImageBytes(width, height, ImageFormat.Png);

@@ -60,6 +60,11 @@ public static class ImageFiles
     /// or being cancelled, which are the process's condition, not the file's.</summary>
     private static bool IsDecoderFailure(Exception e) => e is not (OutOfMemoryException or OperationCanceledException or InvalidImageException);
 
+    /// <summary>The extensions of the photo formats read (a folder's photos are the files with these).</summary>
+    public static IReadOnlyList<string> PhotoExtensions { get; } = [".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".tga"];
+
+    public static bool HasPhotoExtension(string path) => PhotoExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Reads the header and checks the file against the limits and for completeness; decodes no pixels.</summary>
     public static ImageHeader Inspect(ReadOnlyMemory<byte> bytes, string name, ImageLimits? limits = null)
     {

@@ -76,41 +76,45 @@ public static class ReconstructionMetrics
     }
 
     /// <summary>Mean SSIM over the channels of planar images (channels × size × size).</summary>
-    public static double Ssim(ReadOnlySpan<float> target, ReadOnlySpan<float> reconstruction, int size)
+    public static double Ssim(ReadOnlySpan<float> target, ReadOnlySpan<float> reconstruction, int size) => Ssim(target, reconstruction, size, size);
+
+    /// <summary>Mean SSIM over the channels of planar images (channels × height × width).</summary>
+    public static double Ssim(ReadOnlySpan<float> target, ReadOnlySpan<float> reconstruction, int width, int height)
     {
-        int plane = size * size;
-        if (target.Length % plane != 0 || target.Length != reconstruction.Length) throw new ArgumentException("Images must be channels × size × size.");
+        int plane = width * height;
+        if (target.Length % plane != 0 || target.Length != reconstruction.Length) throw new ArgumentException("Images must be channels × height × width.");
         int channels = target.Length / plane;
         double total = 0;
-        for (int c = 0; c < channels; c++) total += SsimPlane(target.Slice(c * plane, plane), reconstruction.Slice(c * plane, plane), size);
+        for (int c = 0; c < channels; c++) total += SsimPlane(target.Slice(c * plane, plane), reconstruction.Slice(c * plane, plane), width, height);
         return total / channels;
     }
 
     private static readonly double[] Window = GaussianWindow(11, 1.5);
 
-    private static double SsimPlane(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int size)
+    private static double SsimPlane(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int width, int height)
     {
         const double c1 = 0.01 * 0.01, c2 = 0.03 * 0.03;
         int radius = Window.Length / 2;
         double sum = 0;
         int count = 0;
         // 'valid' windows only, as the reference implementation; images smaller than the window use one window.
-        int start = Math.Min(radius, size / 2), end = Math.Max(size - radius, start + 1);
-        for (int cy = start; cy < end; cy++)
+        int startY = Math.Min(radius, height / 2), endY = Math.Max(height - radius, startY + 1);
+        int startX = Math.Min(radius, width / 2), endX = Math.Max(width - radius, startX + 1);
+        for (int cy = startY; cy < endY; cy++)
         {
-            for (int cx = start; cx < end; cx++)
+            for (int cx = startX; cx < endX; cx++)
             {
                 double wsum = 0, mx = 0, my = 0, xx = 0, yy = 0, xy = 0;
                 for (int dy = -radius; dy <= radius; dy++)
                 {
                     int py = cy + dy;
-                    if (py < 0 || py >= size) continue;
+                    if (py < 0 || py >= height) continue;
                     for (int dx = -radius; dx <= radius; dx++)
                     {
                         int px = cx + dx;
-                        if (px < 0 || px >= size) continue;
+                        if (px < 0 || px >= width) continue;
                         double w = Window[dy + radius] * Window[dx + radius];
-                        double a = x[py * size + px], b = y[py * size + px];
+                        double a = x[py * width + px], b = y[py * width + px];
                         wsum += w;
                         mx += w * a;
                         my += w * b;

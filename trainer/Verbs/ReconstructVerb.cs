@@ -30,6 +30,10 @@ internal sealed class ReconstructVerb : IVerb
         Description = "Short side (px) at which keypoints are laid on the grid; default: where the decoder's training crops put a photo's (107 for 64-px decoders)",
         HelpName = "pixels",
     };
+    private readonly Option<bool> _allScales = new("--all-scales")
+    {
+        Description = "Keep keypoints smaller than the detector finds at the working resolution (dropped by default: the decoder never saw such)",
+    };
     private readonly Option<DeviceChoice> _device = CommonOptions.Device();
     private readonly Option<FileInfo?> _alexNet = CommonOptions.AlexNet();
 
@@ -39,7 +43,7 @@ internal sealed class ReconstructVerb : IVerb
         _imageSize.Validators.Add(r => { if (r.GetValue(_imageSize) is { } s && ParseSize(s) is null) r.AddError($"--image-size '{s}' is not WIDTHxHEIGHT (e.g. 640x480)."); });
         Command = new Command("reconstruct", "Reconstructs the centred square of a photo, or the whole image a feature file (map, COLMAP database, OpenCV or keypoint file) describes.")
         {
-            _checkpoint, _input, _output, _imageSize, _workingSide, _device, _alexNet,
+            _checkpoint, _input, _output, _imageSize, _workingSide, _allScales, _device, _alexNet,
         };
         Command.SetAction(Run);
     }
@@ -65,7 +69,7 @@ internal sealed class ReconstructVerb : IVerb
                 return 0;
             }
             var size = parse.GetValue(_imageSize) is { } s ? ParseSize(s) : null;
-            var results = FeatureFileReconstruction.Run(network, input.FullName, out var refused, size, parse.GetValue(_workingSide));
+            var results = FeatureFileReconstruction.Run(network, input.FullName, out var refused, size, parse.GetValue(_workingSide), allScales: parse.GetValue(_allScales));
             bool folder = results.Count + refused.Count > 1;
             if (folder) Directory.CreateDirectory(output.FullName);
             var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

@@ -16,7 +16,9 @@ public sealed record FileReconstruction(string Name, ColorImage Image, string So
 /// The working resolution: the decoders learnt from crops covering a uniform fraction of 0.2 to 1 of a photo's short
 /// side, resized to the decoder's size (CropRenderer), so a whole photo appeared to them with its short side at
 /// size / fraction pixels; the median fraction, 0.6, puts it at <see cref="TrainedShortSide"/> (107 px for the 64-px
-/// decoders). Keypoints are scaled so (<see cref="KeypointSet.Scaled"/>), never up.
+/// decoders). Keypoints are scaled so (<see cref="KeypointSet.Scaled"/>), never up, and those smaller than the
+/// detector finds at that resolution are dropped (<see cref="KeypointSet.Detectable"/>): the decoder never saw them,
+/// and with them its reconstructions are worse than its mean image (docs/results.md).
 /// </para>
 /// </summary>
 public static class FeatureFileReconstruction
@@ -26,9 +28,23 @@ public static class FeatureFileReconstruction
 
     public static int TrainedShortSide(DecoderNetwork network) => (int)Math.Round(network.Spec.ImageSize / MedianCropFraction);
 
+    /// <summary>The smallest keypoint scale the decoder's SIFT settings produce (its first octave).</summary>
+    public static double SmallestScale(DecoderNetwork network) =>
+        Features.Sift.SiftDetector.SmallestScale(new Features.Sift.SiftOptions
+        {
+            FirstOctave = network.Spec.Representation.Settings.TryGetValue("firstOctave", out var o) ? int.Parse(o, System.Globalization.CultureInfo.InvariantCulture) : 0,
+        });
+
+    /// <summary>A file's keypoints at the working resolution, as the decoder can read them.</summary>
+    public static KeypointSet AtWorkingResolution(DecoderNetwork network, KeypointSet set, int shortSide, bool allScales = false)
+    {
+        var working = set.Scaled(Math.Min(1.0, shortSide / (double)Math.Min(set.Width, set.Height)));
+        return allScales ? working : working.Detectable(SmallestScale(network));
+    }
+
     /// <summary>Reconstructs every image a feature file holds; images the file holds but cannot give are in <paramref name="refused"/>.</summary>
     public static List<FileReconstruction> Run(DecoderNetwork network, string path, out IReadOnlyList<RefusedImage> refused,
-        (int Width, int Height)? imageSize = null, int? workingShortSide = null, DescriptorLimits? limits = null)
+        (int Width, int Height)? imageSize = null, int? workingShortSide = null, DescriptorLimits? limits = null, bool allScales = false)
     {
         string name = Path.GetFileName(path);
         if (DescriptorFiles.Kind(path) is null)
@@ -48,10 +64,10 @@ public static class FeatureFileReconstruction
         var results = new List<FileReconstruction>();
         foreach (var set in file.Images)
         {
-            double scale = Math.Min(1.0, side / (double)Math.Min(set.Width, set.Height));
-            var working = set.Scaled(scale);
+            var working = AtWorkingResolution(network, set, side, allScales);
             var image = WholeImageDecoding.Decode(network, working.ToGrid(), working.Width, working.Height);
-            var notes = set.Notes.Append($"{set.Frames.Count} keypoints of a {set.Width}x{set.Height} image, decoded at {working.Width}x{working.Height}").ToList();
+            var notes = set.Notes.Append($"{set.Frames.Count} keypoints of a {set.Width}x{set.Height} image, decoded at {working.Width}x{working.Height}"
+                + (allScales ? "" : $" from the {working.Frames.Count} large enough to be seen there")).ToList();
             results.Add(new FileReconstruction(set.Name, image, file.Source, notes));
         }
         return results;

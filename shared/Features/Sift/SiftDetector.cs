@@ -62,6 +62,10 @@ public sealed partial class SiftDetector
     /// <summary>Smallest image side accepted: the first octave must leave room for 3×3 neighbourhoods.</summary>
     public const int MinimumSide = 8;
 
+    /// <summary>The smallest keypoint scale (px) these options can yield: level −1 of the first octave,
+    /// 1.6·2^(first octave), below which refinement does not move a keypoint (measured minimum 1.77 at octave 0).</summary>
+    public static double SmallestScale(SiftOptions? options = null) => 1.6 * Math.Pow(2, (options ?? new SiftOptions()).FirstOctave);
+
     /// <summary>Detects keypoints and computes one descriptor per keypoint orientation.</summary>
     public List<SiftFeature> Detect(GrayImage image) => Run(image, describe: true);
 

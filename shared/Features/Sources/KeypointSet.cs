@@ -27,6 +27,13 @@ public sealed record KeypointSet(string Name, int Width, int Height, IReadOnlyLi
         return this with { Width = Math.Max(1, (int)Math.Round(Width * scale)), Height = Math.Max(1, (int)Math.Round(Height * scale)), Frames = frames };
     }
 
+    /// <summary>
+    /// Only the keypoints the detector could have found at this resolution: scale at least
+    /// <paramref name="smallestScale"/> (<see cref="SiftDetector.SmallestScale"/>). A photo's full-resolution
+    /// keypoints resized to a decoder's working resolution are mostly smaller than any its training photos held.
+    /// </summary>
+    public KeypointSet Detectable(double smallestScale) => this with { Frames = Frames.Where(f => f.Sigma >= smallestScale).ToList() };
+
     /// <summary>The sparse SIFT grid of these keypoints (<see cref="SparseSiftGrid.Rasterize"/>), at the set's size.</summary>
     public FeatureMap ToGrid(int seed = 0)
     {

@@ -13,7 +13,7 @@ namespace FeatureInversion.Features.Sources;
 /// <para>
 /// Conventions mapped onto VLFeat's (measured with OpenCV 4.6's <c>SIFT_create()</c> defaults against this
 /// project's VLFeat-exact SIFT on the same photo, docs/features.md): <c>size</c> is a diameter, twice the scale
-/// (ratio 2.015, 10–90 % 1.99–2.08); <c>angle</c> in degrees is VLFeat's orientation (median difference 0.024 rad);
+/// (ratio 2.006, 10–90 % 1.98–2.07); <c>angle</c> in degrees is VLFeat's orientation (median difference 0.024 rad);
 /// positions sit a quarter pixel right and below (measured +0.23, +0.25; OpenCV's doubled first octave maps pixel
 /// centres so), subtracted here. Descriptors: <see cref="DescriptorConventions.FromUbcLinear"/>.
 /// </para>

@@ -20,7 +20,6 @@ namespace FeatureInversion.Training.Data;
 /// </summary>
 public sealed unsafe class PhotoPool : IDisposable
 {
-    private static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".tga"];
     private const string Format = "photo-pool-2"; // 2: photos upright (EXIF orientation applied)
 
     private sealed record Entry(string File, int Width, int Height, long Offset);
@@ -80,9 +79,9 @@ public sealed unsafe class PhotoPool : IDisposable
     public static IReadOnlyList<string> ListPhotos(string directory)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: no such photo folder.");
-        var files = Directory.GetFiles(directory).Where(f => Extensions.Contains(System.IO.Path.GetExtension(f).ToLowerInvariant()))
+        var files = Directory.GetFiles(directory).Where(ImageFiles.HasPhotoExtension)
             .Order(StringComparer.Ordinal).ToList();
-        if (files.Count == 0) throw new InvalidDataException($"{directory}: no photographs ({string.Join(", ", Extensions)}).");
+        if (files.Count == 0) throw new InvalidDataException($"{directory}: no photographs ({string.Join(", ", ImageFiles.PhotoExtensions)}).");
         return files;
     }
 
