@@ -25,10 +25,16 @@ public sealed class SparseSiftGrid : IFeatureRepresentation
     private int[] _chosen = [];
     private int[] _count = [];
 
-    public SparseSiftGrid(SiftOptions? options = null, int seed = 0)
+    public SparseSiftGrid(SiftOptions? options = null, int seed = 0) : this("sift-grid", options, seed, colmapDescriptors: false)
+    {
+    }
+
+    private SparseSiftGrid(string name, SiftOptions? options, int seed, bool colmapDescriptors)
     {
         _detector = new SiftDetector(options);
         Seed = seed;
+        Name = name;
+        _colmapDescriptors = colmapDescriptors;
         var o = _detector.Options;
         Settings = new Dictionary<string, string>
         {
@@ -40,11 +46,25 @@ public sealed class SparseSiftGrid : IFeatureRepresentation
             ["magnification"] = o.Magnification.ToString(CultureInfo.InvariantCulture),
             ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
         };
+        if (colmapDescriptors) Settings = new Dictionary<string, string>(Settings) { ["descriptors"] = "COLMAP L1-root uint8" };
     }
+
+    /// <summary>
+    /// The grid as a COLMAP 3.8 database would fill it (CPU extraction, default settings): first octave −1, peak
+    /// threshold 0.02 / 3 on [0, 1] intensities (1.7 on the 0–255 scale fed here), edge threshold 10, and descriptors
+    /// stored as COLMAP stores them (L1-root, ×512, rounded to uint8) and read back as
+    /// <see cref="Sources.DescriptorConventions.FromColmap"/> reads them. For decoders of leaked COLMAP databases.
+    /// COLMAP also keeps at most 2 orientations per keypoint and 8,192 keypoints per image; at the working
+    /// resolution neither limit is reached often, and one frame per cell is drawn anyway.
+    /// </summary>
+    public static SparseSiftGrid Colmap(int seed = 0) =>
+        new("sift-grid-colmap", new SiftOptions { FirstOctave = -1, PeakThreshold = 0.02 / 3 * SiftDetector.IntensityScale, EdgeThreshold = 10 }, seed, colmapDescriptors: true);
+
+    private readonly bool _colmapDescriptors;
 
     public int Seed { get; }
 
-    public string Name => "sift-grid";
+    public string Name { get; }
 
     public IReadOnlyDictionary<string, string> Settings { get; }
 
@@ -58,7 +78,9 @@ public sealed class SparseSiftGrid : IFeatureRepresentation
     {
         var shape = OutputShape(image.Width, image.Height);
         FeatureInput.Validate(Name, image, SiftDetector.MinimumSide, shape, output.Length);
-        Rasterize(_detector.Detect(image), shape, output);
+        var frames = _detector.Detect(image);
+        if (_colmapDescriptors) frames = frames.Select(f => f with { Descriptor = Sources.DescriptorConventions.ColmapRoundTrip(f.Descriptor) }).ToList();
+        Rasterize(frames, shape, output);
     }
 
     /// <summary>Lays frames onto the grid; exposed so callers holding keypoints need not detect twice.</summary>

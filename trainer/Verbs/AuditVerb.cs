@@ -53,7 +53,7 @@ internal sealed class AuditVerb : IVerb
         var (network, manifest) = DecoderCheckpoint.Load(checkpoint.FullName, registry, device: TorchDevices.Resolve(parse.GetValue(_device)));
         using (network)
         {
-            if (network.Spec.Representation.Name != "sift-grid") throw new InvalidDataException($"audit reconstructs SIFT keypoints: give a sift-grid decoder, not {network.Spec.Representation}.");
+            if (network.Spec.Representation.Decoder != DecoderLayout.Sift) throw new InvalidDataException($"audit reconstructs SIFT keypoints: give a sift-grid decoder, not {network.Spec.Representation}.");
             var photos = Directory.GetFiles(folder.FullName).Where(ImageFiles.HasPhotoExtension).Order(StringComparer.Ordinal).ToList();
             string source;
             IReadOnlyDictionary<string, KeypointSet> leaked;

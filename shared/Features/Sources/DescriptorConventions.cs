@@ -42,6 +42,21 @@ public static class DescriptorConventions
         return vlfeat;
     }
 
+    /// <summary>A VLFeat descriptor as it comes back from a COLMAP database: L1-root, ×512, rounded and clamped to
+    /// uint8 (COLMAP's <c>FeatureDescriptorsToUnsignedByte</c>), then <see cref="FromColmap"/> (the UBC reordering
+    /// and its inverse cancel).</summary>
+    public static float[] ColmapRoundTrip(ReadOnlySpan<float> vlfeat)
+    {
+        double l1 = 0;
+        foreach (var v in vlfeat) l1 += Math.Abs(v);
+        var stored = new byte[Length];
+        Span<float> ubc = stackalloc float[Length];
+        ReorderUbc(vlfeat, ubc);
+        for (int i = 0; i < Length; i++)
+            stored[i] = l1 > 0 ? (byte)Math.Clamp(Math.Round(512 * Math.Sqrt(Math.Max(ubc[i], 0) / l1)), 0, 255) : (byte)0;
+        return FromColmap(stored);
+    }
+
     /// <summary>An OpenCV or Lowe descriptor (UBC order, ×512, any scale) as VLFeat's.</summary>
     public static float[] FromUbcLinear(ReadOnlySpan<float> stored)
     {

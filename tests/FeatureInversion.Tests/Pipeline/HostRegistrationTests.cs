@@ -64,7 +64,7 @@ public class HostRegistrationTests
         Assert.NotNull(services.GetRequiredService<IngestionService>());
         Assert.NotNull(services.GetRequiredService<ResultsQuery>());
         Assert.Null(services.GetService<IJobSource>());
-        Assert.Equal(["hog", "lbp", "sift-grid"], services.GetRequiredService<RepresentationRegistry>().Names);
+        Assert.Equal(["hog", "lbp", "sift-grid", "sift-grid-colmap"], services.GetRequiredService<RepresentationRegistry>().Names);
         Assert.Single(services.GetServices<IHostedService>()); // provisioning only
     }
 

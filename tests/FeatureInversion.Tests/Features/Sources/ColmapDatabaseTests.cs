@@ -1,6 +1,7 @@
 using FeatureInversion.Features.Sift;
 using FeatureInversion.Features.Sources;
 using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
 using static FeatureInversion.Tests.Features.Sources.DescriptorFixtures;
 
 namespace FeatureInversion.Tests.Features.Sources;
@@ -103,5 +104,26 @@ public sealed class ColmapDatabaseTests : IDisposable
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+}
+
+/// <summary>The COLMAP-style grid (for decoders of leaked databases) against what COLMAP 3.8 extracted itself.</summary>
+public class ColmapEmulationTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void TheColmapSettingsFindWhatColmapFound()
+    {
+        var colmap = ColmapDatabase.Read(Colmap).Images.Single(i => i.Name == "camera-256x256.jpg");
+        var gray = TestData.LoadGray("camera-256x256.jpg");
+        var ours = new SiftDetector(new SiftOptions { FirstOctave = -1, PeakThreshold = 0.02 / 3 * SiftDetector.IntensityScale, EdgeThreshold = 10 }).Detect(gray);
+        var theirsMatched = Match(colmap.Frames, ours, radius: 0.3);
+        var oursMatched = Match(ours, colmap.Frames, radius: 0.3);
+        output.WriteLine($"COLMAP {colmap.Frames.Count} keypoints, ours {ours.Count}; {theirsMatched.Count} of COLMAP's matched, {oursMatched.Count} of ours");
+        double cosine = Median(theirsMatched.Select(p => Cosine(DescriptorConventions.ColmapRoundTrip(p.Ours.Descriptor), p.Theirs.Descriptor)));
+        output.WriteLine($"descriptor cosine after the round trip: {cosine:F5}");
+        Assert.True(theirsMatched.Count >= 0.8 * colmap.Frames.Count, $"{theirsMatched.Count} of {colmap.Frames.Count}");
+        Assert.True(oursMatched.Count >= 0.8 * ours.Count, $"{oursMatched.Count} of {ours.Count}");
+        Assert.InRange(cosine, 0.999, 1.0);
+        Assert.Equal("sift-grid-colmap", SparseSiftGrid.Colmap().Name);
     }
 }
