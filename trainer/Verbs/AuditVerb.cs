@@ -5,6 +5,7 @@ using FeatureInversion.Analysis;
 using FeatureInversion.Analysis.Audit;
 using FeatureInversion.Decoders;
 using FeatureInversion.Decoders.Inference;
+using FeatureInversion.Features;
 using FeatureInversion.Features.Sources;
 using FeatureInversion.Imaging;
 
