@@ -34,6 +34,10 @@ internal sealed class ReconstructVerb : IVerb
     {
         Description = "Keep keypoints smaller than the detector finds at the working resolution (dropped by default: the decoder never saw such)",
     };
+    private readonly Option<bool> _whole = new("--whole")
+    {
+        Description = "For a photo: the whole photo at the working resolution (--working-side) instead of its centred square at the decoder's size",
+    };
     private readonly Option<DeviceChoice> _device = CommonOptions.Device();
     private readonly Option<FileInfo?> _alexNet = CommonOptions.AlexNet();
 
@@ -43,7 +47,7 @@ internal sealed class ReconstructVerb : IVerb
         _imageSize.Validators.Add(r => { if (r.GetValue(_imageSize) is { } s && ParseSize(s) is null) r.AddError($"--image-size '{s}' is not WIDTHxHEIGHT (e.g. 640x480)."); });
         Command = new Command("reconstruct", "Reconstructs the centred square of a photo, or the whole image a feature file (map, COLMAP database, OpenCV or keypoint file) describes.")
         {
-            _checkpoint, _input, _output, _imageSize, _workingSide, _allScales, _device, _alexNet,
+            _checkpoint, _input, _output, _imageSize, _workingSide, _allScales, _whole, _device, _alexNet,
         };
         Command.SetAction(Run);
     }
@@ -59,6 +63,15 @@ internal sealed class ReconstructVerb : IVerb
         var (network, manifest) = DecoderCheckpoint.Load(checkpoint.FullName, CommonOptions.Registry(parse.GetValue(_alexNet)), device: TorchDevices.Resolve(parse.GetValue(_device)));
         using (network)
         {
+            if (!IsFeatureFile(input) && parse.GetValue(_whole))
+            {
+                var photo = ImageFiles.Load(input.FullName);
+                network.Spec.Representation.EnsureAccepts(input.Name, photo.Width, photo.Height);
+                var (_, whole) = FeatureFileReconstruction.WholePhoto(network, photo, parse.GetValue(_workingSide));
+                ImageFiles.SavePng(whole, output.FullName);
+                console.WriteLine($"{manifest.Version}: {input.Name} (whole, {whole.Width}x{whole.Height}) -> {output}");
+                return 0;
+            }
             if (!IsFeatureFile(input))
             {
                 // The decoder's view, decoded at 3 bytes per photo pixel; photos smaller than a feature cell are refused as everywhere.

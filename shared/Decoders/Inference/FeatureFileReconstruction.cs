@@ -35,6 +35,23 @@ public static class FeatureFileReconstruction
             FirstOctave = network.Spec.Representation.Settings.TryGetValue("firstOctave", out var o) ? int.Parse(o, System.Globalization.CultureInfo.InvariantCulture) : 0,
         });
 
+    /// <summary>
+    /// A whole photo through the decoder: resized so its short side is <paramref name="shortSide"/> (never up; the
+    /// trained scale by default), its features computed there and decoded as one map. Returns the photo at that size
+    /// and the reconstruction (the size the feature cells cover, at most the photo's).
+    /// </summary>
+    public static (ColorImage Photo, ColorImage Reconstruction) WholePhoto(DecoderNetwork network, ColorImage photo, int? shortSide = null)
+    {
+        int side = shortSide ?? TrainedShortSide(network);
+        double scale = Math.Min(1.0, side / (double)Math.Min(photo.Width, photo.Height));
+        int width = Math.Max(1, (int)Math.Round(photo.Width * scale)), height = Math.Max(1, (int)Math.Round(photo.Height * scale));
+        var resized = scale < 1 ? ImageFiles.Resize(photo, width, height) : photo;
+        var map = network.Spec.Representation.Create().Extract(resized);
+        int cell = WholeImageDecoding.CellPixels(network.Spec);
+        var reconstruction = WholeImageDecoding.Decode(network, map, Math.Min(width, map.Shape.Cols * cell), Math.Min(height, map.Shape.Rows * cell));
+        return (resized, reconstruction);
+    }
+
     /// <summary>A file's keypoints at the working resolution, as the decoder can read them.</summary>
     public static KeypointSet AtWorkingResolution(DecoderNetwork network, KeypointSet set, int shortSide, bool allScales = false)
     {

@@ -183,6 +183,17 @@ public class AlexNetCliTests : IDisposable
     }
 
     [Fact]
+    public async Task ReconstructWholeDecodesTheWholePhotoAtTheWorkingResolution()
+    {
+        string png = Path.Combine(_dir, "whole.png");
+        var stderr = new StringWriter();
+        Assert.True(0 == await Cli.RunAsync(["reconstruct", Path.Combine(TestData.Root, "models", "hog-64px-w0.25"), Path.Combine(TestData.PhotosDirectory, "chelsea-451x300.jpg"),
+            "--whole", "-o", png], new StringWriter(), stderr), stderr.ToString());
+        var header = ImageFiles.ReadHeader(png);
+        Assert.Equal((160, 104), (header.Width, header.Height)); // 160×107 at the trained scale; 13 HOG rows of 8 px
+    }
+
+    [Fact]
     public async Task DevicesAreNamedAndAMissingGpuIsAnErrorNotACrash()
     {
         var stderr = new StringWriter();
