@@ -10,7 +10,7 @@ namespace FeatureInversion.Functions;
 /// of its reconstructions and metrics, and the address of its batch's gallery. 404 for an image never ingested, 400
 /// without a name or with one no blob can have (<see cref="BlobNames.Problem"/>: any other name works, dots
 /// included); errors are RFC 7807 problem details. Who may call it is decided in front of the app (App Service
-/// authentication with Entra ID, infra/modules/functions.bicep), so the function itself takes no key.
+/// authentication with Entra ID, infra/modules/functionapp.bicep), so the function itself takes no key.
 /// </summary>
 public sealed class ResultsFunction(ResultsQuery results)
 {

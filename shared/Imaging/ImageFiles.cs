@@ -246,10 +246,6 @@ public static class ImageFiles
         return stream.ToArray();
     }
 
-    /// <summary>The decoder's view of an image file (see <see cref="DecodeView"/>).</summary>
-    public static ColorImage LoadView(string path, int size, ImageLimits? limits = null) =>
-        DecodeView(ReadFile(path, limits), Path.GetFileName(path), size, limits).View;
-
     /// <summary>The decoder's view of an image already in memory: its centred square through the same resampler.</summary>
     public static ColorImage CenterSquare(ColorImage photo, int size)
     {

@@ -67,12 +67,7 @@ public sealed partial class SiftDetector
     public static double SmallestScale(SiftOptions? options = null) => 1.6 * Math.Pow(2, (options ?? new SiftOptions()).FirstOctave);
 
     /// <summary>Detects keypoints and computes one descriptor per keypoint orientation.</summary>
-    public List<SiftFeature> Detect(GrayImage image) => Run(image, describe: true);
-
-    /// <summary>Detects oriented keypoints without computing descriptors (their arrays are empty).</summary>
-    public List<SiftFeature> DetectFrames(GrayImage image) => Run(image, describe: false);
-
-    private List<SiftFeature> Run(GrayImage image, bool describe)
+    public List<SiftFeature> Detect(GrayImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
         FeatureInput.EnsureSize("sift", image.Width, image.Height, MinimumSide);
@@ -101,8 +96,8 @@ public sealed partial class SiftDetector
                 int n = Orientations(k, o, w, h, angles);
                 for (int a = 0; a < n; a++)
                 {
-                    var descriptor = describe ? new float[SiftFeature.DescriptorLength] : [];
-                    if (describe) Describe(k, o, w, h, angles[a], descriptor);
+                    var descriptor = new float[SiftFeature.DescriptorLength];
+                    Describe(k, o, w, h, angles[a], descriptor);
                     features.Add(new SiftFeature(k.X, k.Y, k.Sigma, (float)angles[a], descriptor));
                 }
             }

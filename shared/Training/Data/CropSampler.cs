@@ -64,9 +64,6 @@ public sealed class CropSampler : IDisposable
         return crops;
     }
 
-    /// <summary>The photo index of each crop of <see cref="Evaluation"/>.</summary>
-    public static int[] EvaluationPhotos(int photos, int perPhoto) => Enumerable.Range(0, photos * perPhoto).Select(i => i / perPhoto).ToArray();
-
     private ColorImage Render(CropDraw draw)
     {
         var image = new ColorImage(Size, Size);
