@@ -31,6 +31,7 @@ var roles = {
   queueContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   serviceBusSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
   serviceBusReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+  serviceBusOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 }
 
@@ -66,6 +67,14 @@ resource workerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-1
 
 resource trainerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: '${prefix}-trainer-id'
+  location: location
+}
+
+// KEDA's azure-servicebus scaler reads the queue's message count, which needs Manage rights: Azure Service Bus
+// Data Owner (kedacore/keda#806, microsoft/azure-container-apps#1138). A separate identity holds it, on the job
+// queue only, so the worker's own code keeps Receiver.
+resource scalerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: '${prefix}-scaler-id'
   location: location
 }
 
@@ -106,7 +115,7 @@ module events 'modules/eventgrid.bicep' = {
 
 module apps 'modules/containerapps.bicep' = {
   name: 'containerapps'
-  dependsOn: [workerRoles, trainerRoles, workerAcrPull, trainerAcrPull, receiveJobs]
+  dependsOn: [workerRoles, trainerRoles, workerAcrPull, trainerAcrPull, receiveJobs, scaleOnJobs]
   params: {
     prefix: prefix
     location: location
@@ -115,6 +124,7 @@ module apps 'modules/containerapps.bicep' = {
     registryServer: registry.outputs.loginServer
     workerIdentityId: workerIdentity.id
     workerClientId: workerIdentity.properties.clientId
+    scalerIdentityId: scalerIdentity.id
     trainerIdentityId: trainerIdentity.id
     trainerClientId: trainerIdentity.properties.clientId
     dataBlobEndpoint: storage.outputs.blobEndpoint
@@ -230,6 +240,13 @@ resource receiveJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: jobQueue
   dependsOn: [bus]
   properties: { principalId: workerIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusReceiver) }
+}
+
+resource scaleOnJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(jobQueue.id, scalerIdentity.id, roles.serviceBusOwner)
+  scope: jobQueue
+  dependsOn: [bus]
+  properties: { principalId: scalerIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusOwner) }
 }
 
 resource workerAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {

@@ -13,6 +13,8 @@ param workerIdentityId string
 param workerClientId string
 param trainerIdentityId string
 param trainerClientId string
+@description('Identity the KEDA Service Bus scale rule authenticates with (Azure Service Bus Data Owner on the job queue).')
+param scalerIdentityId string
 @description('Blob endpoint of the data storage account.')
 param dataBlobEndpoint string
 @description('Service Bus namespace name and FQDN, and the job queue.')
@@ -73,7 +75,7 @@ resource worker 'Microsoft.App/containerApps@2025-07-01' = {
   name: '${prefix}-worker'
   location: location
   tags: { 'azd-service-name': 'worker' }
-  identity: { type: 'UserAssigned', userAssignedIdentities: { '${workerIdentityId}': {} } }
+  identity: { type: 'UserAssigned', userAssignedIdentities: { '${workerIdentityId}': {}, '${scalerIdentityId}': {} } }
   properties: {
     environmentId: environment.id
     workloadProfileName: 'gpu'
@@ -105,7 +107,7 @@ resource worker 'Microsoft.App/containerApps@2025-07-01' = {
           custom: {
             type: 'azure-servicebus'
             metadata: { namespace: serviceBusNamespaceName, queueName: queueName, messageCount: string(jobsPerWorker) }
-            identity: workerIdentityId
+            identity: scalerIdentityId // the worker's own identity may only receive; the scaler must read queue counts
           }
         }]
       }

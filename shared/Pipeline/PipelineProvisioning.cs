@@ -11,7 +11,8 @@ public sealed record ContainerNeed(Func<PipelineOptions, string> Name);
 /// <summary>
 /// Creates what the host needs before it runs, when the host starts (never inside a DI factory): the blob
 /// containers its services write to and the queue, where the queue kind needs creating (storage queues). Logs the
-/// effective settings first, secrets redacted.
+/// effective settings first, secrets redacted. Containers its identity may not create (Azure's container-scoped
+/// roles) are logged and left to the deployment, so a worker with Reader on `models` starts instead of crash-looping.
 /// </summary>
 public sealed class PipelineProvisioning(IBlobStore store, JobQueuePair queues, IEnumerable<ContainerNeed> containers, PipelineOptions options,
     ILogger<PipelineProvisioning> logger) : IHostedService
@@ -20,7 +21,9 @@ public sealed class PipelineProvisioning(IBlobStore store, JobQueuePair queues, 
     {
         logger.LogInformation("Pipeline settings: {Settings}", PipelineOptionsDescription.Describe(options));
         var names = containers.Select(c => c.Name(options)).Distinct().ToList();
-        await store.EnsureContainersAsync(names, cancellationToken);
+        var left = await store.EnsureContainersAsync(names, cancellationToken);
+        if (left.Count > 0)
+            logger.LogWarning("This identity may not create the containers {Containers} (HTTP 403): the deployment creates them (infra/modules/storage.bicep); a missing one fails the first write naming it", left);
         if (queues.Queue is IProvisionedQueue queue) await queue.EnsureCreatedAsync(cancellationToken);
         logger.LogInformation("Provisioned containers {Containers} and the {Queue} queue '{QueueName}'", names, options.Queue, options.QueueName);
     }

@@ -14,9 +14,17 @@ public sealed class AzureBlobStore(BlobServiceClient service) : IBlobStore
 {
     public BlobServiceClient Service { get; } = service;
 
-    public async Task EnsureContainersAsync(IEnumerable<string> containers, CancellationToken ct = default)
+    public async Task<IReadOnlyList<string>> EnsureContainersAsync(IEnumerable<string> containers, CancellationToken ct = default)
     {
-        foreach (var c in containers) await Service.GetBlobContainerClient(c).CreateIfNotExistsAsync(cancellationToken: ct);
+        var notPermitted = new List<string>();
+        foreach (var c in containers)
+        {
+            // Create Container needs a role at the account's scope; the hosts' roles are per container, so Azure
+            // answers 403 (AuthorizationPermissionMismatch) even for a container that exists. The deployment makes them.
+            try { await Service.GetBlobContainerClient(c).CreateIfNotExistsAsync(cancellationToken: ct); }
+            catch (RequestFailedException e) when (e.Status == 403) { notPermitted.Add(c); }
+        }
+        return notPermitted;
     }
 
     public async Task<bool> ExistsAsync(string container, string name, CancellationToken ct = default) =>

@@ -6,7 +6,9 @@ namespace FeatureInversion.Pipeline.Storage;
 /// </summary>
 public interface IBlobStore
 {
-    Task EnsureContainersAsync(IEnumerable<string> containers, CancellationToken ct = default);
+    /// <summary>Creates the containers that do not exist; returns those this identity may not create (HTTP 403: a
+    /// container-scoped data role in Azure), which the deployment must have made.</summary>
+    Task<IReadOnlyList<string>> EnsureContainersAsync(IEnumerable<string> containers, CancellationToken ct = default);
     Task<bool> ExistsAsync(string container, string name, CancellationToken ct = default);
     /// <summary>The blob's content, or null when there is no such blob.</summary>
     Task<byte[]?> TryReadAsync(string container, string name, CancellationToken ct = default);

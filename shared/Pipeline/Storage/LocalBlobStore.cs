@@ -47,10 +47,10 @@ public sealed class LocalBlobStore(string root) : IBlobStore
         return $"{prefix}~{hash}{extension}";
     }
 
-    public Task EnsureContainersAsync(IEnumerable<string> containers, CancellationToken ct = default)
+    public Task<IReadOnlyList<string>> EnsureContainersAsync(IEnumerable<string> containers, CancellationToken ct = default)
     {
         foreach (var c in containers) Directory.CreateDirectory(Path.Combine(Root, c));
-        return Task.CompletedTask;
+        return Task.FromResult<IReadOnlyList<string>>([]);
     }
 
     public Task<bool> ExistsAsync(string container, string name, CancellationToken ct = default) => Task.FromResult(File.Exists(PathOf(container, name)));

@@ -238,7 +238,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
     {
         private int _failed;
         public int FailedWrites => _failed;
-        public Task EnsureContainersAsync(IEnumerable<string> containers, CancellationToken ct = default) => inner.EnsureContainersAsync(containers, ct);
+        public Task<IReadOnlyList<string>> EnsureContainersAsync(IEnumerable<string> containers, CancellationToken ct = default) => inner.EnsureContainersAsync(containers, ct);
         public Task<bool> ExistsAsync(string container, string name, CancellationToken ct = default) => inner.ExistsAsync(container, name, ct);
         public Task<byte[]?> TryReadAsync(string container, string name, CancellationToken ct = default) => inner.TryReadAsync(container, name, ct);
         public Task<Stream?> TryOpenReadAsync(string container, string name, CancellationToken ct = default) => inner.TryOpenReadAsync(container, name, ct);
