@@ -12,7 +12,7 @@ param location string = resourceGroup().location
 param prefix string = 'finv'
 @description('Worker image (infra/docker/worker.Dockerfile); azd deploy replaces the placeholder with the image it builds.')
 param workerImage string = 'mcr.microsoft.com/k8se/quickstart:latest'
-@description('Trainer image (infra/docker/trainer.Dockerfile); infra/scripts/deploy-trainer.sh pushes it and updates the jobs.')
+@description('Trainer image (infra/docker/trainer.Dockerfile); infra/scripts/postdeploy.sh builds it and updates the jobs.')
 param trainerImage string = 'mcr.microsoft.com/k8se/quickstart:latest'
 @description('Representations computed for every uploaded image, and retrained on schedule (one job each).')
 param representations array = ['hog', 'sift-grid', 'lbp']
@@ -97,8 +97,8 @@ module functions 'modules/functionapp.bicep' = {
   }
 }
 
-@description('Create the Event Grid subscription to the function app (after its code is deployed; see modules/eventgrid.bicep).')
-param deployEventSubscription bool = false
+@description('The deploying user (azd sets AZURE_PRINCIPAL_ID): Blob Data Contributor on images, models and training, to upload photos and seed decoders. Empty: none.')
+param deployerPrincipalId string = ''
 
 @description('Entra ID app registration (client id) that readers of results sign in with; empty = results API closed (401) until set.')
 param resultsAuthClientId string = ''
@@ -108,8 +108,6 @@ module events 'modules/eventgrid.bicep' = {
   params: {
     storageAccountName: storage.outputs.name
     location: location
-    functionAppName: functions.outputs.name
-    deploySubscription: deployEventSubscription
   }
 }
 
@@ -175,6 +173,18 @@ var trainerBlobRoles = [
 module trainerRoles 'modules/blob-container-role.bicep' = [for r in trainerBlobRoles: {
   name: 'trainer-${r.container}'
   params: { storageAccountName: storage.outputs.name, containerName: r.container, principalId: trainerIdentity.properties.principalId, roleDefinitionId: r.role }
+}]
+
+// The deployer: uploads images and training photos, and seeds the decoders (postdeploy.sh publishes the shipped
+// ones). Uploaders get the same role on images only (docs/pipeline.md).
+var deployerBlobRoles = empty(deployerPrincipalId) ? [] : [
+  { container: 'images', role: roles.blobContributor }
+  { container: 'models', role: roles.blobContributor }
+  { container: 'training', role: roles.blobContributor }
+]
+module deployerRoles 'modules/blob-container-role.bicep' = [for r in deployerBlobRoles: {
+  name: 'deployer-${r.container}'
+  params: { storageAccountName: storage.outputs.name, containerName: r.container, principalId: deployerPrincipalId, principalType: 'User', roleDefinitionId: r.role }
 }]
 
 resource dataAccount 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
@@ -265,6 +275,9 @@ resource trainerAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 
 output functionAppHost string = functions.outputs.defaultHostName
 output dataStorageAccount string = storage.outputs.name
+output DATA_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output EVENTGRID_TOPIC string = events.outputs.topicName
+output FUNCTIONS_APP_NAME string = functions.outputs.name
 output serviceBusNamespace string = bus.outputs.fullyQualifiedNamespace
 output workerApp string = apps.outputs.workerName
 output trainerJobs array = apps.outputs.trainerJobNames

@@ -9,9 +9,9 @@ param prefix = readEnvironmentVariable('PIPELINE_PREFIX', 'finv')
 param representations = ['hog', 'sift-grid', 'lbp']
 param trainDayOfWeek = '0'
 param trainHour = 3
-// Second pass, once the function code is deployed (its blobs_extension key exists): azd's postdeploy hook sets it.
-param deployEventSubscription = bool(readEnvironmentVariable('DEPLOY_EVENT_SUBSCRIPTION', 'false'))
-// Placeholders until the first deploy; azd deploy and infra/scripts/deploy-trainer.sh replace them.
+// The signed-in user azd deploys as (azd sets AZURE_PRINCIPAL_ID): data roles to upload and seed decoders.
+param deployerPrincipalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
+// Placeholders until the first deploy; azd deploy (worker) and infra/scripts/postdeploy.sh (trainer) replace them.
 param workerImage = readEnvironmentVariable('SERVICE_WORKER_IMAGE_NAME', 'mcr.microsoft.com/k8se/quickstart:latest')
 param trainerImage = readEnvironmentVariable('TRAINER_IMAGE_NAME', 'mcr.microsoft.com/k8se/quickstart:latest')
 // Entra ID app registration for reading results (API and gallery); postdeploy.sh creates it and sets this. Empty: closed (401).

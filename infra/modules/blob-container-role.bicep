@@ -2,8 +2,10 @@
 param storageAccountName string
 @description('Container the role is scoped to.')
 param containerName string
-@description('Principal (managed identity) receiving the role.')
+@description('Principal (managed identity, or the deploying user) receiving the role.')
 param principalId string
+@description('ServicePrincipal for managed identities, User for the deployer.')
+param principalType string = 'ServicePrincipal'
 @description('Role definition GUID.')
 param roleDefinitionId string
 
@@ -17,7 +19,7 @@ resource assignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: container
   properties: {
     principalId: principalId
-    principalType: 'ServicePrincipal'
+    principalType: principalType
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionId)
   }
 }

@@ -90,6 +90,8 @@ resource worker 'Microsoft.App/containerApps@2025-07-01' = {
         env: concat(pipelineEnv, [
           { name: 'AZURE_CLIENT_ID', value: workerClientId }
           { name: 'Pipeline__HealthPort', value: string(healthPort) }
+          // A GPU replica that cannot load CUDA must fail its start, not decode on the CPU ('auto' would).
+          { name: 'Pipeline__Device', value: 'cuda' }
         ])
         resources: { cpu: json('8'), memory: '56Gi' }
         // Startup covers the model download and CUDA start; liveness fails when a consumer loop has stopped.

@@ -1,15 +1,59 @@
 #!/bin/sh
-# azd postdeploy hook (azure.yaml): the parts azd's service model does not cover.
-# 1. The trainer image: built in the registry (no local Docker, CUDA base image) and set on every scheduled job.
-# 2. Who may read results: an Entra ID app registration (sign-in with ID tokens, no secret) whose users must be
-#    assigned, created once and passed to App Service authentication (RESULTS_AUTH_CLIENT_ID; until then the results
-#    API and gallery answer 401). Assign readers in Entra ID > Enterprise applications > <prefix>-results > Users.
-# 3. First deployment only: provision again with the Event Grid subscription, now that the function host is up and
-#    its blobs_extension key exists (infra/modules/eventgrid.bicep).
-# Needs the Azure CLI signed in (azd's own sign-in does not cover `az`).
+# azd postdeploy hook (azure.yaml): the parts azd's service model does not cover, most important first, so that a
+# step a tenant forbids cannot leave uploads without a trigger.
+# 1. The Event Grid subscription from the images container to the function app's ImageUploaded trigger. Its webhook
+#    needs the function host's blobs_extension system key, which exists once the deployed code has started: read
+#    with `az functionapp keys list` and subscribed with `az eventgrid system-topic event-subscription create`, as
+#    Azure's functions-quickstart-dotnet-azd-eventgrid-blob sample does.
+# 2. Seeding: the shipped decoders (models/*/manifest.json, models/128px/*) published to the models container
+#    through the quality gate (`publish`), with the deployer's Blob Data Contributor role (main.bicep gives it to
+#    AZURE_PRINCIPAL_ID). Training photos are uploaded from data/photos/train when that folder exists
+#    (scripts/fetch-photos.sh); until some are, the scheduled retrain jobs fail with "no photographs".
+# 3. The trainer image: built in the registry and set on every scheduled job.
+# 4. Optional, last: with RESULTS_CREATE_APP_REGISTRATION=true, an Entra ID app registration for reading results
+#    (many tenants forbid creating one; a failure here is reported, not fatal). Until RESULTS_AUTH_CLIENT_ID is set,
+#    the results API and gallery answer 401.
+# Needs the Azure CLI signed in (azd's own sign-in does not cover `az`) and the .NET SDK (for `publish`).
 set -eu
 : "${AZURE_RESOURCE_GROUP:?run through azd (azd env get-values provides it)}"
 : "${AZURE_CONTAINER_REGISTRY_NAME:?}" "${AZURE_CONTAINER_REGISTRY_ENDPOINT:?}" "${TRAINER_JOBS:?}" "${FUNCTIONS_HOST:?}"
+: "${FUNCTIONS_APP_NAME:?}" "${EVENTGRID_TOPIC:?}" "${DATA_BLOB_ENDPOINT:?}"
+
+# 1. Event Grid subscription.
+key=""
+attempt=1
+while [ -z "$key" ] && [ "$attempt" -le 30 ]; do
+  key=$(az functionapp keys list --resource-group "$AZURE_RESOURCE_GROUP" --name "$FUNCTIONS_APP_NAME" \
+    --query "systemKeys.blobs_extension" -o tsv 2>/dev/null || true)
+  if [ -z "$key" ]; then echo "waiting for the function host's blobs_extension key ($attempt/30)"; sleep 10; fi
+  attempt=$((attempt + 1))
+done
+[ -n "$key" ] || { echo "error: $FUNCTIONS_APP_NAME has no blobs_extension key after 5 minutes; is its code deployed and running?" >&2; exit 1; }
+az eventgrid system-topic event-subscription create --resource-group "$AZURE_RESOURCE_GROUP" \
+  --system-topic-name "$EVENTGRID_TOPIC" --name images-to-ingestion --endpoint-type webhook \
+  --endpoint "https://$FUNCTIONS_HOST/runtime/webhooks/blobs?functionName=Host.Functions.ImageUploaded&code=$key" \
+  --included-event-types Microsoft.Storage.BlobCreated --subject-begins-with /blobServices/default/containers/images/ \
+  --max-events-per-batch 1 --max-delivery-attempts 30 --event-ttl 1440 --only-show-errors >/dev/null
+echo "event grid: $EVENTGRID_TOPIC (images) -> $FUNCTIONS_APP_NAME ImageUploaded"
+
+# 2. Seeding. Role assignments take a few minutes to apply: publish is retried.
+decoders=$(for m in models/*/manifest.json models/128px/*/manifest.json; do [ -f "$m" ] && dirname "$m"; done)
+attempt=1
+until Pipeline__Storage=azure Pipeline__BlobServiceUri="$DATA_BLOB_ENDPOINT" \
+    dotnet run --project trainer -c Release -- publish $decoders; do
+  [ "$attempt" -lt 6 ] || { echo "error: publishing the shipped decoders failed 6 times (does the deployer hold Blob Data Contributor on models?)" >&2; exit 1; }
+  echo "publish failed (role assignments may still be applying); retrying in 30 s ($attempt/6)"; sleep 30
+  attempt=$((attempt + 1))
+done
+if [ -d data/photos/train ]; then
+  az storage blob upload-batch --auth-mode login --account-name "$(echo "$DATA_BLOB_ENDPOINT" | sed -E 's#https://([^.]+)\..*#\1#')" \
+    --destination training --source data/photos/train --overwrite false --only-show-errors >/dev/null
+  echo "training photos: data/photos/train uploaded"
+else
+  echo "warning: no data/photos/train (bash scripts/fetch-photos.sh data/photos); the retrain jobs fail until photos are in the training container" >&2
+fi
+
+# 3. The trainer image.
 tag="trainer:azd-$(date -u +%Y%m%d%H%M%S)"
 az acr build --registry "$AZURE_CONTAINER_REGISTRY_NAME" --image "$tag" --file infra/docker/trainer.Dockerfile . --only-show-errors
 image="$AZURE_CONTAINER_REGISTRY_ENDPOINT/$tag"
@@ -19,19 +63,19 @@ for job in $TRAINER_JOBS; do
 done
 azd env set TRAINER_IMAGE_NAME "$image"
 
-reprovision=false
-if [ -z "${RESULTS_AUTH_CLIENT_ID:-}" ]; then
-  app_id=$(az ad app create --display-name "${PIPELINE_PREFIX:-finv}-results" --sign-in-audience AzureADMyOrg \
-    --web-redirect-uris "https://$FUNCTIONS_HOST/.auth/login/aad/callback" --enable-id-token-issuance true --query appId -o tsv)
-  az ad app update --id "$app_id" --identifier-uris "api://$app_id"
-  az ad sp create --id "$app_id" --only-show-errors >/dev/null
-  az ad sp update --id "$app_id" --set appRoleAssignmentRequired=true
-  azd env set RESULTS_AUTH_CLIENT_ID "$app_id"
-  echo "results sign-in: app registration $app_id (assign readers to it in Entra ID)"
-  reprovision=true
+# 4. Optional: who may read results.
+if [ -z "${RESULTS_AUTH_CLIENT_ID:-}" ] && [ "${RESULTS_CREATE_APP_REGISTRATION:-false}" = "true" ]; then
+  if app_id=$(az ad app create --display-name "${PIPELINE_PREFIX:-finv}-results" --sign-in-audience AzureADMyOrg \
+      --web-redirect-uris "https://$FUNCTIONS_HOST/.auth/login/aad/callback" --enable-id-token-issuance true --query appId -o tsv) \
+    && az ad app update --id "$app_id" --identifier-uris "api://$app_id" \
+    && az ad sp create --id "$app_id" --only-show-errors >/dev/null \
+    && az ad sp update --id "$app_id" --set appRoleAssignmentRequired=true; then
+    azd env set RESULTS_AUTH_CLIENT_ID "$app_id"
+    echo "results sign-in: app registration $app_id (assign readers to it in Entra ID); applying it"
+    azd provision --no-prompt
+  else
+    echo "warning: no app registration could be created (the tenant may forbid it); set RESULTS_AUTH_CLIENT_ID to an existing one and run azd provision" >&2
+  fi
+elif [ -z "${RESULTS_AUTH_CLIENT_ID:-}" ]; then
+  echo "results API closed (401) until RESULTS_AUTH_CLIENT_ID is set (or RESULTS_CREATE_APP_REGISTRATION=true); uploads are processed meanwhile"
 fi
-if [ "${DEPLOY_EVENT_SUBSCRIPTION:-false}" != "true" ]; then
-  azd env set DEPLOY_EVENT_SUBSCRIPTION true
-  reprovision=true
-fi
-if [ "$reprovision" = true ]; then azd provision --no-prompt; fi

@@ -16,7 +16,10 @@ public sealed class JobWorkerService(IJobSource source, IDeadLetterSource deadLe
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        logger.LogInformation("Decoder worker started on {Device}", device.Device.type);
+        // What libtorch found, so a GPU replica's log says whether it decodes on the GPU (Pipeline__Device=cuda in
+        // Azure refuses to start without one; 'auto' would fall back to the CPU).
+        logger.LogInformation("Decoder worker started on {Device}; libtorch sees CUDA: {Cuda} ({Gpus} device(s)), cuDNN: {Cudnn}",
+            device.Device.type, TorchSharp.torch.cuda.is_available(), TorchSharp.torch.cuda.device_count(), TorchSharp.torch.cuda.is_cudnn_available());
         Task[] loops = [source.RunAsync(worker, stoppingToken), deadLetters.RunAsync(recorder, stoppingToken), gallery.RunAsync(stoppingToken)];
         health?.Set(WorkerHealth.State.Running, $"consuming on {device.Device.type}");
         var first = await Task.WhenAny(loops);
