@@ -91,9 +91,15 @@ public class HostRegistrationTests
         var trigger = (Microsoft.Azure.Functions.Worker.BlobTriggerAttribute)Attribute.GetCustomAttribute(content, typeof(Microsoft.Azure.Functions.Worker.BlobTriggerAttribute))!;
         Assert.Equal(Microsoft.Azure.Functions.Worker.BlobTriggerSource.EventGrid, trigger.Source);
         Assert.Equal(typeof(Stream), content.ParameterType); // streamed: over-limit blobs are refused without being read
+        // The subscription is made after the code deploy (postdeploy.sh), from the topic the Bicep makes.
         string bicep = File.ReadAllText(Path.Combine(TestData.Root, "infra", "modules", "eventgrid.bicep"));
-        Assert.Contains("Microsoft.Storage.BlobCreated", bicep);
-        Assert.Contains("functionName=Host.Functions.ImageUploaded", bicep);
+        Assert.Contains("Microsoft.EventGrid/systemTopics", bicep);
+        string hook = File.ReadAllText(Path.Combine(TestData.Root, "infra", "scripts", "postdeploy.sh"));
+        Assert.Contains("--included-event-types Microsoft.Storage.BlobCreated", hook);
+        Assert.Contains("functionName=Host.Functions.ImageUploaded", hook);
+        Assert.Contains("--subject-begins-with /blobServices/default/containers/images/", hook);
+        // Event Grid first: no step that a tenant may forbid comes before it.
+        Assert.True(hook.IndexOf("event-subscription create", StringComparison.Ordinal) < hook.IndexOf("az ad app create", StringComparison.Ordinal));
     }
 
     [Fact]
