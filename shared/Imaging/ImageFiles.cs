@@ -71,6 +71,7 @@ public static class ImageFiles
         limits ??= ImageLimits.Default;
         if (bytes.IsEmpty) throw new InvalidImageException($"{name}: empty file.");
         if (bytes.Length > limits.MaxBytes) throw new InvalidImageException($"{name}: {bytes.Length} bytes exceeds the {limits.MaxBytes}-byte limit.");
+        if (BmpIntegrity.HeaderProblem(bytes.Span, bytes.Length) is { } bmp) throw new InvalidImageException($"{name}: corrupt image data ({bmp}).");
         ImageHeader header;
         using (var stream = AsStream(bytes)) header = Identify(stream, name, limits);
         string? problem;
@@ -97,6 +98,10 @@ public static class ImageFiles
         if (length == 0) throw new InvalidImageException($"{name}: empty file.");
         if (length > limits.MaxBytes) throw new InvalidImageException($"{name}: {length} bytes exceeds the {limits.MaxBytes}-byte limit.");
         using var stream = File.OpenRead(path);
+        Span<byte> head = stackalloc byte[64];
+        int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (BmpIntegrity.HeaderProblem(head[..read], length) is { } bmp) throw new InvalidImageException($"{name}: corrupt image data ({bmp}).");
+        stream.Position = 0;
         return Identify(stream, name, limits);
     }
 

@@ -8,13 +8,17 @@ namespace FeatureInversion.Imaging.Integrity;
 /// 4 bytes) after the pixel-data offset. Run-length-encoded BMPs (RLE8, RLE4) are walked code by code: the stream must
 /// stay inside the file and end with end-of-bitmap or after its last row, and must write at least a tenth of the
 /// pixels (ImageSharp leaves pixels that runs skip black: a few bytes that skip a whole 6000×6000 bitmap decoded as a
-/// black "photo"). Other BMPs are left to the decoder.
+/// black "photo"). Other BMPs are left to the decoder, after two checks every BMP must pass: its pixel data starts
+/// inside the file, and a palette its header declares (colours used × 4 bytes) fits in it. ImageSharp 2.1 allocates
+/// the palette from the header's count before reading it, bounded only by the pixel-data offset: 60-byte files that
+/// declared both in the hundreds of millions allocated up to 1.8 GB (found by fuzzing).
 /// </summary>
 public static class BmpIntegrity
 {
     public static string? Problem(ReadOnlySpan<byte> b)
     {
         if (b.Length < 34 || b[0] != (byte)'B' || b[1] != (byte)'M') return null;
+        if (HeaderProblem(b, b.Length) is { } header) return header;
         uint offset = BinaryPrimitives.ReadUInt32LittleEndian(b[10..]);
         uint headerSize = BinaryPrimitives.ReadUInt32LittleEndian(b[14..]);
         if (headerSize < 40) return null; // OS/2 headers: left to the decoder
@@ -25,6 +29,25 @@ public static class BmpIntegrity
         if (compression is not (0 or 3) || bits is not (1 or 2 or 4 or 8 or 16 or 24 or 32) || width <= 0) return null;
         long needed = offset + (width * bits + 31) / 32 * 4 * height;
         return b.Length < needed ? $"BMP truncated: {b.Length} bytes, its header promises {needed}" : null;
+    }
+
+    /// <summary>
+    /// The checks that must come before ImageSharp even identifies a BMP (its Identify reads the palette): the pixel
+    /// data starts inside a file of <paramref name="fileLength"/> bytes, and the declared palette fits in it.
+    /// <paramref name="head"/> is at least the file's first 50 bytes (or all of it).
+    /// </summary>
+    public static string? HeaderProblem(ReadOnlySpan<byte> head, long fileLength)
+    {
+        if (head.Length < 18 || head[0] != (byte)'B' || head[1] != (byte)'M') return null;
+        uint offset = BinaryPrimitives.ReadUInt32LittleEndian(head[10..]);
+        uint headerSize = BinaryPrimitives.ReadUInt32LittleEndian(head[14..]);
+        if (offset > fileLength) return $"BMP truncated: its pixel data starts at byte {offset}, the file has {fileLength}";
+        if (headerSize >= 40 && head.Length >= 50)
+        {
+            long colors = BinaryPrimitives.ReadUInt32LittleEndian(head[46..]);
+            if (4 * colors > fileLength) return $"BMP corrupt: its header declares a palette of {colors} colours, more than the {fileLength}-byte file holds";
+        }
+        return null;
     }
 
     /// <summary>Walks an RLE8/RLE4 stream (Microsoft's BMP RLE: encoded runs, escapes 0 end-of-line, 1 end-of-bitmap,

@@ -14,7 +14,12 @@ public sealed record BlobStoreKind(string Name, string Description, Func<Pipelin
 /// </summary>
 public static class BlobStoreKinds
 {
-    public static BlobStoreKind Local { get; } = new("local", "folders on this machine", _ => null, (o, _) => new LocalBlobStore(o.LocalRoot));
+    // A storage account named while the kind is still 'local' is a forgotten Storage setting: writing to a local
+    // folder instead (e.g. `publish` with only Pipeline__BlobServiceUri) would look like success.
+    public static BlobStoreKind Local { get; } = new("local", "folders on this machine",
+        o => string.IsNullOrEmpty(o.BlobConnectionString) && string.IsNullOrEmpty(o.BlobServiceUri) ? null
+            : "Storage is 'local' but a storage account is configured (BlobConnectionString or BlobServiceUri): set Storage to 'azure' (Pipeline__Storage=azure) to use it, or remove it.",
+        (o, _) => new LocalBlobStore(o.LocalRoot));
 
     public static BlobStoreKind Azure { get; } = new("azure", "Azure Blob Storage or Azurite",
         o => string.IsNullOrEmpty(o.BlobConnectionString) && string.IsNullOrEmpty(o.BlobServiceUri) ? "Storage 'azure' needs BlobConnectionString or BlobServiceUri." : null,

@@ -97,6 +97,8 @@ public static class HostileCorpus
             new("bmp-rle8-ok.bmp", BmpRle8(64, 48, RleRows(64, 48)), null),
             new("bmp-rle8-cut-60.bmp", BmpRle8(64, 48, RleRows(64, 48))[..(1078 + RleRows(64, 48).Length * 6 / 10)], "BMP RLE data truncated"),
             new("bmp-rle8-bomb-6000.bmp", BmpRle8(6000, 6000, [.. Enumerable.Repeat<byte[]>([0, 2, 255, 255], 4).SelectMany(x => x), 0, 1]), "the rest would decode black"),
+            new("bmp-palette-200M.bmp", Patched(Bmp(Gradient(16, 12)), 46, 200_000_000), "palette of 200000000 colours"), // ImageSharp's Identify allocated it
+            new("bmp-offset-2GB.bmp", Patched(Bmp(Gradient(16, 12)), 10, 2_000_000_000), "pixel data starts at byte 2000000000"),
             new("ok-gradient.png", png, null),
             new("ok-photo.jpg", jpeg, null),
         };
@@ -195,6 +197,14 @@ public static class HostileCorpus
     {
         FileFormat = lossless ? SixLabors.ImageSharp.Formats.Webp.WebpFileFormatType.Lossless : SixLabors.ImageSharp.Formats.Webp.WebpFileFormatType.Lossy,
     });
+    /// <summary>A copy of <paramref name="file"/> with a little-endian uint32 written at <paramref name="at"/>.</summary>
+    private static byte[] Patched(byte[] file, int at, uint value)
+    {
+        var copy = file.ToArray();
+        BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(at), value);
+        return copy;
+    }
+
     private static byte[] Bmp(Image<Rgb24> image) => Encode(image, new SixLabors.ImageSharp.Formats.Bmp.BmpEncoder());
 
     /// <summary>A JPEG whose EXIF orientation says how to turn it upright.</summary>
