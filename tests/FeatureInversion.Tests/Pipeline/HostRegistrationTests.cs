@@ -30,6 +30,10 @@ public class HostRegistrationTests
         var e = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<PipelineOptions>());
         Assert.Contains("'kafka' is not a queue kind", e.Message);
         Assert.Contains("BlobConnectionString or BlobServiceUri", e.Message);
+
+        // A storage account named while the kind is still 'local' would be ignored: publish wrote to ./pipeline-data.
+        using var local = FunctionHost(("Pipeline:BlobServiceUri", "https://acct.blob.core.windows.net"));
+        Assert.Contains("set Storage to 'azure' (Pipeline__Storage=azure)", Assert.Throws<OptionsValidationException>(() => local.GetRequiredService<PipelineOptions>()).Message);
     }
 
     [Fact]
