@@ -36,7 +36,7 @@ public sealed class SparseSiftGrid : IFeatureRepresentation
         Name = name;
         _colmapDescriptors = colmapDescriptors;
         var o = _detector.Options;
-        Settings = new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["cellSize"] = "4",
             ["firstOctave"] = o.FirstOctave.ToString(CultureInfo.InvariantCulture),
@@ -46,7 +46,8 @@ public sealed class SparseSiftGrid : IFeatureRepresentation
             ["magnification"] = o.Magnification.ToString(CultureInfo.InvariantCulture),
             ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
         };
-        if (colmapDescriptors) Settings = new Dictionary<string, string>(Settings) { ["descriptors"] = "COLMAP L1-root uint8" };
+        if (colmapDescriptors) settings["descriptors"] = "COLMAP L1-root uint8";
+        Settings = settings;
     }
 
     /// <summary>

@@ -42,6 +42,9 @@ public sealed record AuditReport(string Source, int Candidates, int Audited, int
 
     /// <summary>A verdict per image (at all keypoints).</summary>
     public IEnumerable<string> ImageVerdicts() => Levels[0].Images.Select(i =>
-        $"{i.Name}: {(Math.Min(i.PixelRank, i.CnnRank ?? int.MaxValue) == 1 ? "re-identified" : $"not re-identified (true photo ranked {Math.Min(i.PixelRank, i.CnnRank ?? int.MaxValue)} of {Candidates})")}"
-        + $" from {i.Keypoints} keypoints; error {i.ErrorVsMeanImage:F2} of the mean image's, SSIM {i.Ssim:F2}.");
+    {
+        int rank = Math.Min(i.PixelRank, i.CnnRank ?? int.MaxValue); // by the better of the two similarities
+        string found = rank == 1 ? "re-identified" : $"not re-identified (true photo ranked {rank} of {Candidates})";
+        return $"{i.Name}: {found} from {i.Keypoints} keypoints; error {i.ErrorVsMeanImage:F2} of the mean image's, SSIM {i.Ssim:F2}.";
+    });
 }

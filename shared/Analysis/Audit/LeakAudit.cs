@@ -38,7 +38,15 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
         int side = options.WorkingShortSide ?? FeatureFileReconstruction.TrainedShortSide(network);
 
         var thumbnails = candidates.Select(c => Thumbnail(c.Photo)).ToList();
-        var embeddings = embedding is null ? null : candidates.Select(c => Embed(AtWorkingSide(c.Photo, side))).ToList();
+        var embeddings = embedding is null ? null : candidates.Select(c => Embed(FeatureFileReconstruction.AtWorkingResolution(c.Photo, side))).ToList();
+        // The photo and the decoder's mean image at each audited photo's working size: the same at every fraction kept.
+        var meanImageSquare = new ColorImage(network.Spec.ImageSize, network.Spec.ImageSize, meanImage);
+        var references = audited.ToDictionary(c => c.Name, c =>
+        {
+            var set = leaked[c.Name];
+            var size = (set with { Frames = [] }).Scaled(FeatureFileReconstruction.WorkingScale(set.Width, set.Height, side));
+            return (Target: ImageFiles.Resize(c.Photo, size.Width, size.Height), Mean: ImageFiles.Resize(meanImageSquare, size.Width, size.Height));
+        });
         var levels = new List<AuditLevel>();
         foreach (double keep in options.KeepFractions)
         {
@@ -48,8 +56,7 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
                 var set = Thin(leaked[candidate.Name], keep, options.Seed);
                 var working = FeatureFileReconstruction.AtWorkingResolution(network, set, side, options.AllScales);
                 var reconstruction = WholeImageDecoding.Decode(network, working.ToGrid(options.Seed), working.Width, working.Height);
-                var target = ImageFiles.Resize(candidate.Photo, working.Width, working.Height);
-                var mean = ImageFiles.Resize(new ColorImage(network.Spec.ImageSize, network.Spec.ImageSize, meanImage), working.Width, working.Height);
+                var (target, mean) = references[candidate.Name];
                 double error = ReconstructionMetrics.Distance(target.Planes, reconstruction.Planes) / Math.Max(ReconstructionMetrics.Distance(target.Planes, mean.Planes), 1e-9);
                 double ssim = ReconstructionMetrics.Ssim(target.Planes, reconstruction.Planes, working.Width, working.Height);
                 int truth = candidates.IndexOf(candidate);
@@ -85,12 +92,6 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
         int n = (int)Math.Round(set.Frames.Count * keep);
         var kept = set.Frames.Select(f => (f, r: random.NextDouble())).OrderBy(p => p.r).Take(n).Select(p => p.f).ToList();
         return set with { Frames = kept };
-    }
-
-    private static ColorImage AtWorkingSide(ColorImage photo, int side)
-    {
-        double scale = Math.Min(1.0, side / (double)Math.Min(photo.Width, photo.Height));
-        return ImageFiles.Resize(photo, Math.Max(1, (int)Math.Round(photo.Width * scale)), Math.Max(1, (int)Math.Round(photo.Height * scale)));
     }
 
     /// <summary>The 32 × 32 grayscale thumbnail, standardised to zero mean and unit norm.</summary>

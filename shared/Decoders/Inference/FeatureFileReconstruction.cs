@@ -35,6 +35,17 @@ public static class FeatureFileReconstruction
             FirstOctave = network.Spec.Representation.Settings.TryGetValue("firstOctave", out var o) ? int.Parse(o, System.Globalization.CultureInfo.InvariantCulture) : 0,
         });
 
+    /// <summary>The factor that brings an image's short side to <paramref name="shortSide"/>, never above 1.</summary>
+    public static double WorkingScale(int width, int height, int shortSide) => Math.Min(1.0, shortSide / (double)Math.Min(width, height));
+
+    /// <summary>A photo at the working resolution (<see cref="WorkingScale"/>), the photo itself when already small enough.</summary>
+    public static ColorImage AtWorkingResolution(ColorImage photo, int shortSide)
+    {
+        double scale = WorkingScale(photo.Width, photo.Height, shortSide);
+        if (scale >= 1) return photo;
+        return ImageFiles.Resize(photo, Math.Max(1, (int)Math.Round(photo.Width * scale)), Math.Max(1, (int)Math.Round(photo.Height * scale)));
+    }
+
     /// <summary>
     /// A whole photo through the decoder: resized so its short side is <paramref name="shortSide"/> (never up; the
     /// trained scale by default), its features computed there and decoded as one map. Returns the photo at that size
@@ -42,20 +53,17 @@ public static class FeatureFileReconstruction
     /// </summary>
     public static (ColorImage Photo, ColorImage Reconstruction) WholePhoto(DecoderNetwork network, ColorImage photo, int? shortSide = null)
     {
-        int side = shortSide ?? TrainedShortSide(network);
-        double scale = Math.Min(1.0, side / (double)Math.Min(photo.Width, photo.Height));
-        int width = Math.Max(1, (int)Math.Round(photo.Width * scale)), height = Math.Max(1, (int)Math.Round(photo.Height * scale));
-        var resized = scale < 1 ? ImageFiles.Resize(photo, width, height) : photo;
+        var resized = AtWorkingResolution(photo, shortSide ?? TrainedShortSide(network));
         var map = network.Spec.Representation.Create().Extract(resized);
         int cell = WholeImageDecoding.CellPixels(network.Spec);
-        var reconstruction = WholeImageDecoding.Decode(network, map, Math.Min(width, map.Shape.Cols * cell), Math.Min(height, map.Shape.Rows * cell));
+        var reconstruction = WholeImageDecoding.Decode(network, map, Math.Min(resized.Width, map.Shape.Cols * cell), Math.Min(resized.Height, map.Shape.Rows * cell));
         return (resized, reconstruction);
     }
 
     /// <summary>A file's keypoints at the working resolution, as the decoder can read them.</summary>
     public static KeypointSet AtWorkingResolution(DecoderNetwork network, KeypointSet set, int shortSide, bool allScales = false)
     {
-        var working = set.Scaled(Math.Min(1.0, shortSide / (double)Math.Min(set.Width, set.Height)));
+        var working = set.Scaled(WorkingScale(set.Width, set.Height, shortSide));
         return allScales ? working : working.Detectable(SmallestScale(network));
     }
 
@@ -64,7 +72,8 @@ public static class FeatureFileReconstruction
         (int Width, int Height)? imageSize = null, int? workingShortSide = null, DescriptorLimits? limits = null, bool allScales = false)
     {
         string name = Path.GetFileName(path);
-        if (DescriptorFiles.Kind(path) is null)
+        string? kind = DescriptorFiles.Kind(path);
+        if (kind is null)
         {
             var array = NpyFile.Load(path);
             if (array.Shape is not [var c, var h, var w]) throw new InvalidDataException($"{name}: features are ({string.Join(", ", array.Shape)}): expected C × H × W or a descriptor file.");
@@ -75,7 +84,7 @@ public static class FeatureFileReconstruction
         }
         if (network.Spec.Representation.Decoder != DecoderLayout.Sift)
             throw new InvalidDataException($"{name} holds SIFT keypoints: reconstruct it with a sift-grid decoder, not {network.Spec.Representation}.");
-        var file = DescriptorFiles.Read(path, imageSize, limits);
+        var file = DescriptorFiles.Read(path, kind, imageSize, limits);
         refused = file.Refused;
         int side = workingShortSide ?? TrainedShortSide(network);
         var results = new List<FileReconstruction>();

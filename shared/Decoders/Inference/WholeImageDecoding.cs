@@ -66,10 +66,15 @@ public static class WholeImageDecoding
         if (tile < 2 * Margin(multiple) + multiple || tile % multiple != 0)
             throw new ArgumentOutOfRangeException(nameof(tileCells), tile, $"Tiles must be a multiple of {multiple} cells and at least {2 * Margin(multiple) + multiple}.");
         if (map.Shape.Rows > tile || map.Shape.Cols > tile) return Tiled(network, map, tile, multiple, cell, w, h);
+        return Crop(OnePass(network, map, multiple), cols * cell, rows * cell, w, h);
+    }
 
-        bool zeros = spec.Representation.Decoder == DecoderLayout.Sift;
-        var planes = DecoderInference.RunAll(network, [map.Shape.Channels, rows, cols], 1, (_, buffer) => Pad(map, rows, cols, zeros, buffer), batchSize: 1)[0];
-        return Crop(planes, cols * cell, rows * cell, w, h);
+    /// <summary>A checked map in one pass: padded to the stride multiple, decoded; the padded image's planes.</summary>
+    private static float[] OnePass(DecoderNetwork network, FeatureMap map, int multiple)
+    {
+        int rows = (map.Shape.Rows + multiple - 1) / multiple * multiple, cols = (map.Shape.Cols + multiple - 1) / multiple * multiple;
+        bool zeros = network.Spec.Representation.Decoder == DecoderLayout.Sift;
+        return DecoderInference.RunAll(network, [map.Shape.Channels, rows, cols], 1, (_, buffer) => Pad(map, rows, cols, zeros, buffer), batchSize: 1)[0];
     }
 
     /// <summary>Context each tile carries on every side, in cells: the decoders' receptive fields reach about this
@@ -96,12 +101,12 @@ public static class WholeImageDecoding
                 for (int c = 0; c < channels; c++)
                     for (int y = r0; y < r1; y++)
                         map.Data.AsSpan((c * rows + y) * cols + c0, c1 - c0).CopyTo(part.Data.AsSpan((c * (r1 - r0) + y - r0) * (c1 - c0), c1 - c0));
-                var image = Decode(network, part, null, null, tileCells: int.MaxValue / multiple * multiple);
-                int tw = (c1 - c0) * cell, th = (r1 - r0) * cell;
+                var image = OnePass(network, part, multiple); // the padded tile: its width and height in cells rounded up
+                int tw = (c1 - c0 + multiple - 1) / multiple * multiple * cell, th = (r1 - r0 + multiple - 1) / multiple * multiple * cell;
                 int coreWidth = (Math.Min(cols, left + core) - left) * cell, coreHeight = (Math.Min(rows, top + core) - top) * cell;
                 for (int c = 0; c < 3; c++)
                     for (int y = 0; y < coreHeight; y++)
-                        image.Planes.AsSpan((c * th + (top - r0) * cell + y) * tw + (left - c0) * cell, coreWidth)
+                        image.AsSpan((c * th + (top - r0) * cell + y) * tw + (left - c0) * cell, coreWidth)
                             .CopyTo(planes.AsSpan((c * fullHeight + top * cell + y) * fullWidth + left * cell, coreWidth));
             }
         }

@@ -32,7 +32,11 @@ public static class DescriptorFiles
         catch (InvalidDataException) { return false; }
     }
 
-    public static DescriptorFile Read(string path, (int Width, int Height)? imageSize = null, DescriptorLimits? limits = null) => Kind(path) switch
+    public static DescriptorFile Read(string path, (int Width, int Height)? imageSize = null, DescriptorLimits? limits = null) =>
+        Read(path, Kind(path), imageSize, limits);
+
+    /// <summary>The same, for a file whose <see cref="Kind"/> the caller has sniffed already.</summary>
+    public static DescriptorFile Read(string path, string? kind, (int Width, int Height)? imageSize = null, DescriptorLimits? limits = null) => kind switch
     {
         ColmapDatabase.SourceName => ColmapDatabase.Read(path, limits),
         OpenCvSiftArchive.SourceName => OpenCvSiftArchive.Read(path, imageSize, limits),
