@@ -8,8 +8,9 @@ namespace FeatureInversion.Imaging.Integrity;
 /// 4 bytes) after the pixel-data offset. Run-length-encoded BMPs (RLE8, RLE4) are walked code by code: the stream must
 /// stay inside the file and end with end-of-bitmap or after its last row, and must write at least a tenth of the
 /// pixels (ImageSharp leaves pixels that runs skip black: a few bytes that skip a whole 6000×6000 bitmap decoded as a
-/// black "photo"). Other BMPs are left to the decoder, after two checks every BMP must pass: its pixel data starts
-/// inside the file, and a palette its header declares (colours used × 4 bytes) fits in it. ImageSharp 2.1 allocates
+/// black "photo"). Other BMPs are left to the decoder. Two checks every BMP must pass come first, in
+/// <see cref="HeaderProblem"/>, which callers run before ImageSharp identifies the file: its pixel data starts inside
+/// the file, and a palette its header declares (colours used × 4 bytes) fits in it. ImageSharp 2.1 allocates
 /// the palette from the header's count before reading it, bounded only by the pixel-data offset: 60-byte files that
 /// declared both in the hundreds of millions allocated up to 1.8 GB (found by fuzzing).
 /// </summary>
@@ -18,7 +19,6 @@ public static class BmpIntegrity
     public static string? Problem(ReadOnlySpan<byte> b)
     {
         if (b.Length < 34 || b[0] != (byte)'B' || b[1] != (byte)'M') return null;
-        if (HeaderProblem(b, b.Length) is { } header) return header;
         uint offset = BinaryPrimitives.ReadUInt32LittleEndian(b[10..]);
         uint headerSize = BinaryPrimitives.ReadUInt32LittleEndian(b[14..]);
         if (headerSize < 40) return null; // OS/2 headers: left to the decoder
