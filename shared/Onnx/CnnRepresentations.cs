@@ -9,7 +9,8 @@ namespace FeatureInversion.Onnx;
 /// </summary>
 public static class CnnRepresentations
 {
-    /// <summary>Environment variable naming an AlexNet/CaffeNet ONNX file to register (hosts without a CLI option).</summary>
+    /// <summary>Environment variable naming an AlexNet/CaffeNet ONNX file to register; read by the hosts (the worker's
+    /// configuration, the CLI when <c>--alexnet</c> is not given), never by this library.</summary>
     public const string AlexNetVariable = "FEATURE_INVERSION_ALEXNET";
 
     /// <summary>The network's activations on a full-resolution image: measured 390 (conv1) to 770 (res5) bytes per pixel.</summary>
@@ -43,11 +44,10 @@ public static class CnnRepresentations
     }
 
     /// <summary>Every representation a host with TorchSharp offers: the hand-designed ones, ResNet18's layers, and
-    /// AlexNet's when <paramref name="alexNetOnnx"/> (or <see cref="AlexNetVariable"/>) names a file.</summary>
-    public static RepresentationRegistry All(string? alexNetOnnx = null)
+    /// AlexNet's when <paramref name="alexNetOnnx"/> names a file.</summary>
+    public static RepresentationRegistry All(string? alexNetOnnx)
     {
         var registry = RepresentationRegistry.HandDesigned().AddResNet18();
-        alexNetOnnx ??= Environment.GetEnvironmentVariable(AlexNetVariable);
         return string.IsNullOrEmpty(alexNetOnnx) ? registry : registry.AddAlexNet(alexNetOnnx);
     }
 }

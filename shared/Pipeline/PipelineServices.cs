@@ -20,7 +20,12 @@ public static class PipelineServices
 {
     public static IServiceCollection AddPipelineCore(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        var section = configuration.GetSection(PipelineOptions.Section);
+        // The binder appends a configured array to the property's default (Pipeline__Representations__0=hog gave
+        // [hog, sift-grid, lbp, hog]: every image's HOG job queued twice); a configured list replaces the default.
+        services.AddOptions<PipelineOptions>().Bind(section)
+            .PostConfigure(o => o.Representations = section.GetSection(nameof(PipelineOptions.Representations)).Get<string[]>() ?? o.Representations)
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<PipelineOptions>>().Value);
         // Hand-designed representations unless the host (with TorchSharp) registered a larger registry first.

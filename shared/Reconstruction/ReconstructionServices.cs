@@ -1,6 +1,5 @@
 using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Features;
-using FeatureInversion.Onnx;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,28 +19,15 @@ public sealed record WorkerDevice(Device Device)
 public static class ReconstructionServices
 {
     /// <summary>
-    /// Every representation this process can compute (hand-designed, ResNet18, and AlexNet when
-    /// <c>FEATURE_INVERSION_ALEXNET</c> names a file), the job source, the decoder pool on the configured device,
-    /// the job handler and the hosted worker loop; provisioning creates the results and models containers.
+    /// The representations this process computes (<paramref name="representations"/>, from the host: the worker
+    /// passes every CNN layer it has, the CLI adds AlexNet from its option), the job source, the decoder pool on the
+    /// configured device, the job handler, and the hosted worker loop and health endpoint; provisioning creates the
+    /// results and models containers.
     /// </summary>
-    public static IServiceCollection AddDecoderWorker(this IServiceCollection services)
+    public static IServiceCollection AddDecoderWorker(this IServiceCollection services, RepresentationRegistry representations)
     {
-        services.Replace(ServiceDescriptor.Singleton(_ => CnnRepresentations.All()));
-        services.TryAddSingleton(sp =>
-        {
-            var source = sp.GetRequiredService<JobQueuePair>().Source;
-            if (source is ServiceBusJobSource bus)
-            {
-                var logger = sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ServiceBusJobSource>>();
-                bus.OnError = args => LogProcessorError(logger, args);
-            }
-            if (source is StorageQueueJobQueue storage)
-            {
-                var logger = sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<StorageQueueJobQueue>>();
-                storage.OnError = (what, e) => Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, e, "Storage queue error while {Operation}; going on", what);
-            }
-            return source;
-        });
+        services.Replace(ServiceDescriptor.Singleton(representations));
+        services.TryAddSingleton(sp => sp.GetRequiredService<JobQueuePair>().Source);
         services.TryAddSingleton(sp => sp.GetRequiredService<JobQueuePair>().DeadLetters);
         services.TryAddSingleton<DeadLetterRecorder>();
         services.TryAddSingleton(sp => WorkerDevice.From(sp.GetRequiredService<PipelineOptions>()));
@@ -55,9 +41,4 @@ public static class ReconstructionServices
         services.AddHostedService<WorkerHealthEndpoint>();
         return services;
     }
-
-    /// <summary>A Service Bus processor error as a log entry: where it happened (entity, source) and the exception.</summary>
-    public static void LogProcessorError(Microsoft.Extensions.Logging.ILogger logger, Azure.Messaging.ServiceBus.ProcessErrorEventArgs args) =>
-        Microsoft.Extensions.Logging.LoggerExtensions.LogError(logger, args.Exception,
-            "Service Bus processor error in {ErrorSource} on {Entity} ({Namespace})", args.ErrorSource, args.EntityPath, args.FullyQualifiedNamespace);
 }

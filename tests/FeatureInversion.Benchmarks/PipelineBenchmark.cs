@@ -87,10 +87,15 @@ internal static class PipelineBenchmark
         string root = Path.Combine(Path.GetTempPath(), "fi-bench-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var options = new PipelineOptions { Representations = models.Select(m => DecoderManifest.Read(m).Representation).ToArray(), ModelCacheDirectory = Path.Combine(root, "cache") };
-            var store = new LocalBlobStore(Path.Combine(root, "storage"));
-            var queue = new InProcessJobQueue(options.BatchSize);
-            var summary = new LocalPipeline(store, new FeatureInversion.Pipeline.Queues.JobQueuePair(queue, queue, queue), options, Benchmark.Registry).RunAsync(models, files, "bench").GetAwaiter().GetResult();
+            var settings = new Dictionary<string, string?>
+            {
+                ["Pipeline:LocalRoot"] = Path.Combine(root, "storage"), ["Pipeline:ModelCacheDirectory"] = Path.Combine(root, "cache"),
+            };
+            var representations = models.Select(m => DecoderManifest.Read(m).Representation).ToArray();
+            for (int i = 0; i < representations.Length; i++) settings[$"Pipeline:Representations:{i}"] = representations[i];
+            var pipeline = FeatureInversion.Reconstruction.Local.LocalPipeline.Create(settings, Benchmark.Registry);
+            var summary = pipeline.RunAsync(models, files, "bench").GetAwaiter().GetResult();
+            pipeline.DisposeAsync().AsTask().GetAwaiter().GetResult();
             if (summary.Results != files.Count * models.Count) throw new InvalidOperationException($"{summary.Results} results, expected {files.Count * models.Count}");
             return summary.Seconds; // trigger to gallery; the upload copy is the user's part
         }

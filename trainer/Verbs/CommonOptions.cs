@@ -44,7 +44,8 @@ internal static class CommonOptions
     }
 
     /// <summary>Every representation this process offers: hand-designed, ResNet18 layers, AlexNet layers when given.</summary>
-    public static RepresentationRegistry Registry(FileInfo? alexNet) => CnnRepresentations.All(alexNet?.FullName);
+    public static RepresentationRegistry Registry(FileInfo? alexNet) =>
+        CnnRepresentations.All(alexNet?.FullName ?? Environment.GetEnvironmentVariable(CnnRepresentations.AlexNetVariable));
 
     /// <summary>The descriptor of a representation named on the command line; an unknown name is a usage error.</summary>
     public static RepresentationDescriptor Resolve(RepresentationRegistry registry, string name)

@@ -4,7 +4,8 @@ using FeatureInversion.Models;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
-using FeatureInversion.Reconstruction;
+using FeatureInversion.Reconstruction.Local;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FeatureInversion.Trainer.Verbs;
 
@@ -50,26 +51,41 @@ internal sealed class PipelineVerb : IVerb
 
         string outDir = parse.GetValue(_out)!.FullName;
         string? connection = parse.GetValue(_azurite) ? parse.GetValue(_connection) : null;
-        var options = connection is null
-            ? new PipelineOptions { Storage = BlobStoreKinds.Local.Name, LocalRoot = Path.Combine(outDir, "storage"), Queue = JobQueueKinds.InProcess.Name }
-            : new PipelineOptions { Storage = BlobStoreKinds.Azure.Name, BlobConnectionString = connection, Queue = JobQueueKinds.Storage.Name, QueueConnectionString = connection };
-        options.ModelCacheDirectory = Path.Combine(outDir, "model-cache");
-        options.Device = parse.GetValue(_device).ToString().ToLowerInvariant();
-        var representations = CommonOptions.Registry(parse.GetValue(_alexNet));
+        // The settings the cloud hosts read from their environment, here in memory: the host validates them at start.
+        var settings = new Dictionary<string, string?>
+        {
+            ["Pipeline:ModelCacheDirectory"] = Path.Combine(outDir, "model-cache"),
+            ["Pipeline:Device"] = parse.GetValue(_device).ToString().ToLowerInvariant(),
+        };
+        if (connection is null)
+        {
+            settings["Pipeline:Storage"] = BlobStoreKinds.Local.Name;
+            settings["Pipeline:LocalRoot"] = Path.Combine(outDir, "storage");
+            settings["Pipeline:Queue"] = JobQueueKinds.InProcess.Name;
+        }
+        else
+        {
+            settings["Pipeline:Storage"] = BlobStoreKinds.Azure.Name;
+            settings["Pipeline:BlobConnectionString"] = connection;
+            settings["Pipeline:Queue"] = JobQueueKinds.Storage.Name;
+            settings["Pipeline:QueueConnectionString"] = connection;
+        }
         // Every published representation: the default ones first, in their usual order, then the others (CNN layers).
         var published = models.Select(m => DecoderManifest.Read(m).Representation).Distinct(StringComparer.Ordinal).ToList();
-        options.Representations = [.. options.Representations.Where(published.Contains), .. published.Except(options.Representations)];
-        // The same kinds the hosted apps use: local folder + in-process queue, or blob storage + storage queue.
-        await using var azureClients = PipelineAzureClients.Standalone(options);
-        var store = BlobStoreKinds.Create(options, azureClients);
-        var queues = JobQueueKinds.Create(options, azureClients);
+        string[] defaults = new PipelineOptions().Representations;
+        string[] representations = [.. defaults.Where(published.Contains), .. published.Except(defaults)];
+        for (int i = 0; i < representations.Length; i++) settings[$"Pipeline:Representations:{i}"] = representations[i];
+
+        await using var pipeline = LocalPipeline.Create(settings, CommonOptions.Registry(parse.GetValue(_alexNet)));
+        var options = pipeline.Services.GetRequiredService<PipelineOptions>();
+        var store = pipeline.Services.GetRequiredService<IBlobStore>();
         string where = store is AzureBlobStore azure
             ? $"Azurite/Azure storage ({azure.Service.Uri}) with the storage queue '{options.QueueName}'"
             : $"local folders under {outDir} with an in-process queue";
         string batch = parse.GetValue(_batch) ?? $"run-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}";
-        var listing = LocalPipeline.List(folder.FullName, parse.GetValue(_followSymlinks));
+        var listing = UploadFolder.List(folder.FullName, parse.GetValue(_followSymlinks));
         stdout.WriteLine($"pipeline on {where}: {listing.Files.Count} files from {parse.GetValue(_folder)}{(listing.Skipped.Count > 0 ? $" ({listing.Skipped.Count} other entries not uploaded, listed as refused)" : "")}, decoders {string.Join(", ", models.Select(Path.GetFileName))}");
-        var summary = await new LocalPipeline(store, queues, options, representations).RunAsync(models, listing.Files, batch, ct, listing.Skipped);
+        var summary = await pipeline.RunAsync(models, listing.Files, batch, ct, listing.Skipped);
         foreach (var image in summary.Images)
         {
             string detail = image.Error ?? string.Join("  ", image.Results.Select(r => $"{r.Representation}: {r.Status}"));

@@ -1,11 +1,14 @@
+using FeatureInversion.Onnx;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Telemetry;
 using FeatureInversion.Reconstruction;
 
 // The decoder worker container: Pipeline__* settings (docs/pipeline.md); SIGTERM lets in-flight jobs finish.
 // Pipeline__HealthPort (8080 in the image) serves /healthz/live and /healthz/ready for the container's probes.
+// FEATURE_INVERSION_ALEXNET names an AlexNet/CaffeNet ONNX file whose layers the worker then decodes too.
 var builder = Host.CreateApplicationBuilder(args);
-builder.Services.AddPipelineCore(builder.Configuration).AddDecoderWorker();
+var representations = CnnRepresentations.All(builder.Configuration[CnnRepresentations.AlexNetVariable]);
+builder.Services.AddPipelineCore(builder.Configuration).AddDecoderWorker(representations);
 builder.Services.AddPipelineTelemetry(builder.Configuration, "feature-inversion-worker");
 builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
 builder.Build().Run();

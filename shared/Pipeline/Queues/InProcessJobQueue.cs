@@ -6,9 +6,10 @@ namespace FeatureInversion.Pipeline.Queues;
 /// <summary>
 /// The embedded default queue: an in-memory channel with queue semantics (explicit completion, redelivery of
 /// retried deliveries after the retry back-off and of interrupted ones at once, with a growing delivery count, a
-/// dead-letter list that is also a <see cref="IDeadLetterSource"/>). No services needed.
+/// dead-letter list that is also a <see cref="IDeadLetterSource"/>). No services needed. It knows when all its work
+/// has ended (<see cref="ISettlingQueue"/>), dead letters handled included.
 /// </summary>
-public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry = null) : IJobQueue, IJobSource, IDeadLetterSource
+public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry = null) : IJobQueue, IJobSource, IDeadLetterSource, ISettlingQueue
 {
     private readonly RetryPolicy _retry = retry ?? new RetryPolicy(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
     private readonly Channel<DeadLetter> _letters = Channel.CreateUnbounded<DeadLetter>();
@@ -19,6 +20,9 @@ public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry =
     private readonly ConcurrentQueue<(string Body, string Reason)> _deadLetters = new();
     private int _outstanding;
     private TaskCompletionSource _idle = NewIdle(completed: true);
+    // Outstanding messages plus dead letters not yet handed to a handler: settled when it reaches 0.
+    private int _unsettled;
+    private TaskCompletionSource _settled = NewIdle(completed: true);
 
     public IReadOnlyCollection<(string Body, string Reason)> DeadLetters => _deadLetters;
 
@@ -29,12 +33,17 @@ public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry =
 
     public Task SendAsync(string body, CancellationToken ct = default)
     {
+        if (Interlocked.Increment(ref _unsettled) == 1) Interlocked.Exchange(ref _settled, NewIdle(completed: false));
         if (Interlocked.Increment(ref _outstanding) == 1) Interlocked.Exchange(ref _idle, NewIdle(completed: false));
         return _channel.Writer.WriteAsync(new Envelope(body, 1), ct).AsTask();
     }
 
     /// <summary>Completes when every message sent so far has been completed or dead-lettered.</summary>
     public Task WhenIdleAsync(CancellationToken ct = default) => Volatile.Read(ref _idle).Task.WaitAsync(ct);
+
+    /// <summary>Completes when every message sent so far has been completed, or dead-lettered and its letter handed to
+    /// the dead-letter handler of <see cref="RunAsync(IDeadLetterHandler, CancellationToken)"/> (which must run).</summary>
+    public Task WhenSettledAsync(CancellationToken ct = default) => Volatile.Read(ref _settled).Task.WaitAsync(ct);
 
     public async Task RunAsync(IJobHandler handler, CancellationToken ct)
     {
@@ -73,11 +82,11 @@ public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry =
         }
         switch (outcome.Disposition)
         {
-            case JobDisposition.Complete: Settle(); break;
+            case JobDisposition.Complete: Settle(); SettleLetter(); break;
             case JobDisposition.DeadLetter:
                 _deadLetters.Enqueue((envelope.Body, outcome.Reason ?? ""));
                 _letters.Writer.TryWrite(new DeadLetter(envelope.Body, outcome.Reason ?? "", envelope.DeliveryCount));
-                Settle();
+                Settle(); // the letter settles once handled
                 break;
             default:
                 // Back off before the next delivery (its slot is free meanwhile); redelivered even if the worker stops.
@@ -98,22 +107,22 @@ public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry =
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
     }
 
-    /// <summary>Hands every dead letter not yet handled to <paramref name="handler"/> and returns (after the queue is idle).</summary>
-    public async Task DrainDeadLettersAsync(IDeadLetterHandler handler, CancellationToken ct = default)
-    {
-        while (_letters.Reader.TryRead(out var letter)) await TryHandleAsync(handler, letter, ct);
-    }
-
     /// <summary>A letter whose handler fails stays in <see cref="DeadLetters"/> (this process has nowhere else to keep it).</summary>
-    private static async Task TryHandleAsync(IDeadLetterHandler handler, DeadLetter letter, CancellationToken ct)
+    private async Task TryHandleAsync(IDeadLetterHandler handler, DeadLetter letter, CancellationToken ct)
     {
         try { await handler.HandleAsync(letter, ct); }
         catch (Exception) when (!ct.IsCancellationRequested) { }
+        SettleLetter();
     }
 
     private void Settle()
     {
         if (Interlocked.Decrement(ref _outstanding) == 0) Volatile.Read(ref _idle).TrySetResult();
+    }
+
+    private void SettleLetter()
+    {
+        if (Interlocked.Decrement(ref _unsettled) == 0) Volatile.Read(ref _settled).TrySetResult();
     }
 
     private static TaskCompletionSource NewIdle(bool completed)

@@ -1,6 +1,7 @@
 using Azure.Messaging.ServiceBus;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace FeatureInversion.Pipeline.Queues;
 
@@ -14,7 +15,8 @@ public interface IProvisionedQueue
 }
 
 /// <summary>One kind of job queue (<see cref="PipelineOptions.Queue"/>): what its settings need and how to build it.</summary>
-/// <remarks><c>Create</c> takes the host's services: Azure SDK clients come from <see cref="PipelineAzureClients"/>.</remarks>
+/// <remarks><c>Create</c> takes the host's services: Azure SDK clients come from <see cref="PipelineAzureClients"/>, and
+/// the errors a consumer loop survives are logged through the host's logger factory where it has one.</remarks>
 public sealed record JobQueueKind(string Name, string Description, Func<PipelineOptions, string?> Check, Func<PipelineOptions, IServiceProvider, JobQueuePair> Create);
 
 /// <summary>
@@ -37,6 +39,8 @@ public static class JobQueueKinds
             var service = services.GetRequiredService<QueueServiceClient>();
             var storage = new StorageQueueJobQueue(service.GetQueueClient(o.QueueName), service.GetQueueClient(o.QueueName + "-poison"),
                 TimeSpan.FromSeconds(o.VisibilityTimeoutSeconds), o.BatchSize, RetryPolicy.From(o)) { MaxRenewal = TimeSpan.FromMinutes(o.MaxLockRenewalMinutes) };
+            if (services.GetService<ILoggerFactory>()?.CreateLogger<StorageQueueJobQueue>() is { } logger)
+                storage.OnError = (what, e) => logger.LogWarning(e, "Storage queue error while {Operation}; going on", what);
             return new JobQueuePair(storage, storage, storage);
         });
 
@@ -46,6 +50,8 @@ public static class JobQueueKinds
         {
             var client = services.GetRequiredService<ServiceBusClient>();
             var source = new ServiceBusJobSource(client, o.QueueName, ServiceBusJobSource.DefaultOptions(o.BatchSize, TimeSpan.FromMinutes(o.MaxLockRenewalMinutes)), RetryPolicy.From(o));
+            if (services.GetService<ILoggerFactory>()?.CreateLogger<ServiceBusJobSource>() is { } logger)
+                source.OnError = args => ServiceBusJobSource.LogProcessorError(logger, args);
             return new JobQueuePair(new ServiceBusJobQueue(client.CreateSender(o.QueueName)), source, source);
         });
 

@@ -38,8 +38,13 @@ public sealed class ServiceBusJobSource(ServiceBusClient client, string queueNam
     };
 
     /// <summary>Called with every error the processor reports (unreachable namespace, lost locks, handler faults); the
-    /// worker host logs them (<c>AddDecoderWorker</c>). Without it a worker pointed at a wrong namespace stays silent.</summary>
+    /// queue kind logs them (<see cref="JobQueueKinds.ServiceBus"/>). Without it a worker pointed at a wrong namespace stays silent.</summary>
     public Action<ProcessErrorEventArgs>? OnError { get; set; }
+
+    /// <summary>A processor error as a log entry: where it happened (entity, source) and the exception.</summary>
+    public static void LogProcessorError(Microsoft.Extensions.Logging.ILogger logger, ProcessErrorEventArgs args) =>
+        Microsoft.Extensions.Logging.LoggerExtensions.LogError(logger, args.Exception,
+            "Service Bus processor error in {ErrorSource} on {Entity} ({Namespace})", args.ErrorSource, args.EntityPath, args.FullyQualifiedNamespace);
 
     public async Task RunAsync(IJobHandler handler, CancellationToken ct)
     {

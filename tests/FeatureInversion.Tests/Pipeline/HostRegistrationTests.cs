@@ -77,7 +77,7 @@ public class HostRegistrationTests
     {
         var services = new ServiceCollection().AddLogging()
             .AddPipelineCore(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Pipeline:Device"] = "cpu" }).Build())
-            .AddDecoderWorker().BuildServiceProvider();
+            .AddDecoderWorker(TestData.Representations).BuildServiceProvider();
         Assert.Contains("resnet18-pool5", services.GetRequiredService<RepresentationRegistry>().Names);
         Assert.Same(services.GetRequiredService<JobQueuePair>().Source, services.GetRequiredService<IJobSource>());
         Assert.Equal(3, services.GetServices<IHostedService>().Count()); // provisioning, worker loop, health endpoint
@@ -117,7 +117,7 @@ public class HostRegistrationTests
                 ["Pipeline:Device"] = "cpu", ["Pipeline:Queue"] = "servicebus",
                 ["Pipeline:ServiceBusConnectionString"] = "Endpoint=sb://unreachable.example/;SharedAccessKeyName=k;SharedAccessKey=a2V5",
             }).Build())
-            .AddDecoderWorker().BuildServiceProvider();
+            .AddDecoderWorker(TestData.Representations).BuildServiceProvider();
         var source = Assert.IsType<ServiceBusJobSource>(services.GetRequiredService<IJobSource>());
         Assert.NotNull(source.OnError);
         source.OnError!(new Azure.Messaging.ServiceBus.ProcessErrorEventArgs(new InvalidOperationException("namespace not found"),

@@ -63,4 +63,33 @@ public class InProcessJobQueueTests
         await second;
         Assert.Equal(2, delivery);
     }
+
+    private sealed class SlowLetters(TimeSpan delay) : IDeadLetterHandler
+    {
+        public int Handled;
+        public async Task HandleAsync(DeadLetter letter, CancellationToken ct)
+        {
+            await Task.Delay(delay, ct);
+            Interlocked.Increment(ref Handled);
+        }
+    }
+
+    [Fact]
+    public async Task TheQueueIsSettledOnlyOnceEveryDeadLetterHasBeenHandled()
+    {
+        var queue = new InProcessJobQueue(concurrency: 2);
+        await queue.SendAsync("ok");
+        await queue.SendAsync("poison");
+        var letters = new SlowLetters(TimeSpan.FromMilliseconds(300));
+        using var stop = new CancellationTokenSource();
+        var run = queue.RunAsync(new ScriptedHandler((body, _, _) => Task.FromResult(body == "ok" ? JobOutcome.Completed : JobOutcome.DeadLetter("bad"))), stop.Token);
+        await queue.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var settled = queue.WhenSettledAsync();
+        Assert.False(settled.IsCompleted); // idle, but the letter waits for its handler
+        var recording = queue.RunAsync(letters, stop.Token);
+        await settled.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, letters.Handled);
+        stop.Cancel();
+        await Task.WhenAll(run, recording);
+    }
 }

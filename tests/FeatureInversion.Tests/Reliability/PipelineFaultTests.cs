@@ -1,7 +1,9 @@
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
+using FeatureInversion.Reconstruction.Local;
 using FeatureInversion.Tests.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace FeatureInversion.Tests.Reliability;
@@ -199,16 +201,18 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
     private static async Task<(LocalRunSummary Summary, FullDiskStore Store, InProcessJobQueue Queue, List<string> Photos)> RunOnFullDiskAsync(string root, Func<string, string, bool> fails)
     {
         var store = new FullDiskStore(new LocalBlobStore(Path.Combine(root, "storage")), fails);
-        var options = new PipelineOptions
-        {
-            Storage = "local", Queue = "inprocess", Representations = ["hog", "lbp"], ModelCacheDirectory = Path.Combine(root, "model-cache"),
-            RetryDelayMilliseconds = 10, MaxRetryDelaySeconds = 1, Device = "cpu",
-        };
+        var options = new PipelineOptions { RetryDelayMilliseconds = 10, MaxRetryDelaySeconds = 1 };
         var queue = new InProcessJobQueue(retry: RetryPolicy.From(options));
         var models = new[] { PipelineTestbed.ShippedModel("hog"), PipelineTestbed.ShippedModel("lbp") };
         var photos = new[] { "camera-256x256.jpg", "coffee-480x320.jpg" }.Select(p => Path.Combine(TestData.PhotosDirectory, p)).ToList();
-        var summary = await new LocalPipeline(store, new JobQueuePair(queue, queue, queue), options, TestData.Representations)
-            .RunAsync(models, photos, "disk").WaitAsync(TimeSpan.FromMinutes(2));
+        // The local host with the failing store and an inspectable queue in place of the configured ones.
+        await using var pipeline = LocalPipeline.Create(new Dictionary<string, string?>
+        {
+            ["Pipeline:Storage"] = "local", ["Pipeline:Queue"] = "inprocess", ["Pipeline:Representations:0"] = "hog", ["Pipeline:Representations:1"] = "lbp",
+            ["Pipeline:ModelCacheDirectory"] = Path.Combine(root, "model-cache"), ["Pipeline:RetryDelayMilliseconds"] = "10",
+            ["Pipeline:MaxRetryDelaySeconds"] = "1", ["Pipeline:Device"] = "cpu",
+        }, TestData.Representations, services => services.AddSingleton<IBlobStore>(store).AddSingleton(new JobQueuePair(queue, queue, queue)));
+        var summary = await pipeline.RunAsync(models, photos, "disk").WaitAsync(TimeSpan.FromMinutes(2));
         return (summary, store, queue, photos);
     }
 
