@@ -84,13 +84,8 @@ public static class DecoderEvaluation
         var inputs = evalSize == size ? targets : targets.Select(t => ImageFiles.Resize(t, size, size)).ToList();
         var photoOfCrop = Enumerable.Range(0, targets.Count).Select(i => photos[i / perPhoto]).ToList();
         if (encoder is not null) return (targets, photoOfCrop, Encode(encoder, inputs, device ?? TorchSharp.torch.CPU));
-        var extractor = representation.Create();
-        try
-        {
-            var features = inputs.Select(i => extractor.Extract(i)).ToList();
-            return (targets, photoOfCrop, features);
-        }
-        finally { (extractor as IDisposable)?.Dispose(); }
+        using var extractor = representation.Create();
+        return (targets, photoOfCrop, inputs.Select(i => extractor.Extract(i)).ToList());
     }
 
     /// <summary>Features of colour images through a batch encoder, 64 images at a time.</summary>

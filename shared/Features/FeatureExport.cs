@@ -61,7 +61,8 @@ public static class FeatureExport
             return shape;
         }
 
-        var map = descriptor.Create().Extract(gray);
+        using var extractor = descriptor.Create();
+        var map = extractor.Extract(gray);
         int[] dims = [map.Shape.Channels, map.Shape.Rows, map.Shape.Cols];
         NpyFile.Write(outputPath, map.Data, dims);
         return dims;

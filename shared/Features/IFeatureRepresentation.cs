@@ -6,10 +6,15 @@ namespace FeatureInversion.Features;
 /// A feature representation Φ computed on a grayscale image, producing a dense channels × rows × cols map.
 /// HOG, LBP, the sparse-SIFT grid and (later) CNN layers all implement it, so decoders and the pipeline
 /// treat them alike. Implementations keep their scratch buffers between calls, so one instance serves a
-/// batch of images; they are not thread-safe: use one instance per thread.
+/// batch of images; they are not thread-safe: use one instance per thread. The lifecycle is VLFeat's
+/// <c>vl_hog_new</c> / <c>vl_hog_put_image</c> / <c>vl_hog_delete</c>: create, extract any number of times, dispose.
+/// Disposing releases what an extractor owns (a CNN layer's native network); the hand-designed ones own only managed
+/// buffers and keep the default no-op.
 /// </summary>
-public interface IFeatureRepresentation
+public interface IFeatureRepresentation : IDisposable
 {
+    void IDisposable.Dispose() { }
+
     /// <summary>Stable lower-case name used on the command line, in manifests and in blob names (e.g. "hog").</summary>
     string Name { get; }
 

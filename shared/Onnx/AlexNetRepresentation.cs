@@ -14,13 +14,13 @@ namespace FeatureInversion.Onnx;
 /// image is resized to the network's input size (227 for CaffeNet), scaled to 0–255, replicated and reduced by the
 /// Caffe BGR mean (104, 117, 123).
 /// </summary>
-public sealed class AlexNetRepresentation : IFeatureRepresentation, IBatchEncodable, IDisposable
+public sealed class AlexNetRepresentation : IFeatureRepresentation, IBatchEncodable
 {
     public const string Prefix = "alexnet-";
     public static IReadOnlyList<string> Layers { get; } = ["conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8"];
     private static readonly float[] CaffeMeanBgr = [104f, 117f, 123f];
 
-    private readonly OnnxNetwork _network;
+    private OnnxNetwork? _network; // null once disposed: the graph's managed weights go with it
     private readonly string _layer, _value, _path;
     private readonly int _inputSize;
     private readonly FeatureShape _shape;
@@ -34,11 +34,12 @@ public sealed class AlexNetRepresentation : IFeatureRepresentation, IBatchEncoda
         _path = onnxPath;
         var dims = graph.Model.Graph.Input.First(i => i.Name == graph.Inputs[0]).Type?.TensorType?.Shape?.Dim.Select(d => d.DimValue).ToArray();
         _inputSize = dims is { Length: 4 } && dims[2] > 0 ? (int)dims[2] : 227;
-        _network = new OnnxNetwork(graph);
-        _network.eval();
+        var network = new OnnxNetwork(graph);
+        network.eval();
+        _network = network;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var probe = _network.Forward(zeros(1, 3, _inputSize, _inputSize), [_value])[_value].shape;
+        var probe = network.Forward(zeros(1, 3, _inputSize, _inputSize), [_value])[_value].shape;
         _shape = probe.Length == 4 ? new FeatureShape((int)probe[1], (int)probe[2], (int)probe[3]) : new FeatureShape((int)probe[1], 1, 1);
     }
 
@@ -55,6 +56,8 @@ public sealed class AlexNetRepresentation : IFeatureRepresentation, IBatchEncoda
 
     public void Extract(GrayImage image, Span<float> output)
     {
+        var network = _network;
+        ObjectDisposedException.ThrowIf(network is null, this);
         if (output.Length != _shape.Length) throw new ArgumentException($"Output has {output.Length} values, {Name} gives {_shape.Length}.", nameof(output));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -62,7 +65,7 @@ public sealed class AlexNetRepresentation : IFeatureRepresentation, IBatchEncoda
         if (image.Width != _inputSize || image.Height != _inputSize)
             x = nn.functional.interpolate(x, [_inputSize, _inputSize], mode: InterpolationMode.Bilinear, align_corners: false);
         x = x * 255f - tensor(CaffeMeanBgr).reshape(1, 3, 1, 1);
-        _network.Forward(x, [_value])[_value].contiguous().data<float>().CopyTo(output);
+        network.Forward(x, [_value])[_value].contiguous().data<float>().CopyTo(output);
     }
 
     public IBatchEncoder CreateEncoder(Device device)
@@ -112,5 +115,9 @@ public sealed class AlexNetRepresentation : IFeatureRepresentation, IBatchEncoda
         };
     }
 
-    public void Dispose() => _network.Dispose();
+    public void Dispose()
+    {
+        _network?.Dispose();
+        _network = null;
+    }
 }

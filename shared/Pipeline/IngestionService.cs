@@ -177,7 +177,8 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         Parallel.For(0, plans.Count, i =>
         {
             var (rep, manifest) = plans[i];
-            var map = rep.Create().Extract(views[manifest.ImageSize]);
+            using var extractor = rep.Create(); // a CNN layer's owns a native network
+            var map = extractor.Extract(views[manifest.ImageSize]);
             using var stream = new MemoryStream();
             NpyFile.Write(stream, map.Data, map.Shape.Channels, map.Shape.Rows, map.Shape.Cols);
             features[i] = (BlobNames.Features(imageId, rep.Name, manifest.ImageSize), stream.ToArray());

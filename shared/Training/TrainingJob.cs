@@ -169,7 +169,7 @@ public static class TrainingJob
             }
             finally
             {
-                (probe as IDisposable)?.Dispose();
+                probe.Dispose();
             }
             if (DecoderTrainer.NonFiniteParameter(network) is { } nonFinite) throw new NonFiniteTrainingException(steps, $"parameter {nonFinite} is not finite");
             DecoderCheckpoint.Save(network, Manifest(steps, seconds, loss, evaluation), o.OutputDirectory, meanImage);

@@ -72,7 +72,7 @@ internal sealed class AuditVerb : IVerb
             }
             var meanImage = DecoderCheckpoint.TryLoadMeanImage(checkpoint.FullName, network.Spec.ImageSize)
                 ?? throw new InvalidDataException($"{checkpoint.Name}: no {DecoderCheckpoint.MeanImageFileName}; the error is measured against the decoder's mean image.");
-            var embedding = parse.GetValue(_noCnn) ? null : registry.Get("resnet18-pool5").Create();
+            using var embedding = parse.GetValue(_noCnn) ? null : registry.Get("resnet18-pool5").Create();
             var report = new LeakAudit(network, meanImage, embedding).Run(photos, leaked, source,
                 new AuditOptions(Fractions(parse.GetValue(_keep)!)!, parse.GetValue(_workingSide), AllScales: parse.GetValue(_allScales)));
 

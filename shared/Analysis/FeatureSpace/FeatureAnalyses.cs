@@ -53,10 +53,8 @@ public static class FeatureAnalyses
         {
             int size = network.Spec.ImageSize;
             var (va, vb) = (ImageFiles.CenterSquare(a, size), ImageFiles.CenterSquare(b, size));
-            var representation = network.Spec.Representation.Create();
             FeatureMap fa, fb;
-            try { (fa, fb) = (representation.Extract(va), representation.Extract(vb)); }
-            finally { (representation as IDisposable)?.Dispose(); }
+            using (var representation = network.Spec.Representation.Create()) (fa, fb) = (representation.Extract(va), representation.Extract(vb));
             var path = Enumerable.Range(0, steps).Select(k => new FeatureMap(fa.Shape, FeatureTransforms.Interpolate(fa.Data, fb.Data, k / (steps - 1.0)))).ToList();
             var decoded = DecoderInference.Decode(network, [.. path, fa, fb]);
             double difference = Math.Max(ReconstructionMetrics.Distance(decoded[0].Planes, decoded[steps].Planes),
@@ -117,9 +115,8 @@ public static class FeatureAnalyses
     {
         List<ColorImage> crops;
         using (var sampler = new CropSampler(trainDirectory, network.Spec.ImageSize)) crops = sampler.Random(count, seed);
-        var representation = network.Spec.Representation.Create();
-        try { return crops.Select(c => representation.Extract(c).Data).ToList(); }
-        finally { (representation as IDisposable)?.Dispose(); }
+        using var representation = network.Spec.Representation.Create();
+        return crops.Select(c => representation.Extract(c).Data).ToList();
     }
 
     /// <summary><paramref name="count"/> indices spread over 0 … n − 1.</summary>

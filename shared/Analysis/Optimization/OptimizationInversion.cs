@@ -90,11 +90,15 @@ public static class OptimizationInversion
     /// (ResNet18 or AlexNet), or HOG's re-implementation (<see cref="DifferentiableHog"/>, soft orientation binning at
     /// <paramref name="hogTemperature"/>, gradients given to orientations by <paramref name="hogBinning"/>).</summary>
     public static IBatchEncoder EncoderFor(RepresentationDescriptor representation, Device device, double hogTemperature = DifferentiableHog.DefaultTemperature,
-        HogBinning hogBinning = HogBinning.StraightThrough) =>
-        representation.Create() switch
+        HogBinning hogBinning = HogBinning.StraightThrough)
+    {
+        // The extractor only says what the representation is; the encoder owns its own network.
+        using var extractor = representation.Create();
+        return extractor switch
         {
             IBatchEncodable encodable => encodable.CreateEncoder(device),
             HogExtractor hog => new DifferentiableHog(hog.CellSize, hogTemperature, device, hogBinning),
             _ => throw new ArgumentException($"{representation.Name} has no differentiable encoder (CNN layers and HOG have; LBP's and SIFT's are not written)."),
         };
+    }
 }

@@ -104,7 +104,8 @@ public static class DecoderInference
     public static (ColorImage Input, FeatureMap Features, ColorImage Reconstruction) FromPhoto(DecoderNetwork network, ColorImage photo)
     {
         var input = ImageFiles.CenterSquare(photo, network.Spec.ImageSize);
-        var features = network.Spec.Representation.Create().Extract(input);
+        using var extractor = network.Spec.Representation.Create();
+        var features = extractor.Extract(input);
         return (input, features, Decode(network, [features])[0]);
     }
 

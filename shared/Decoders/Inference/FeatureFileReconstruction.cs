@@ -54,7 +54,8 @@ public static class FeatureFileReconstruction
     public static (ColorImage Photo, ColorImage Reconstruction) WholePhoto(DecoderNetwork network, ColorImage photo, int? shortSide = null)
     {
         var resized = AtWorkingResolution(photo, shortSide ?? TrainedShortSide(network));
-        var map = network.Spec.Representation.Create().Extract(resized);
+        using var extractor = network.Spec.Representation.Create();
+        var map = extractor.Extract(resized);
         int cell = WholeImageDecoding.CellPixels(network.Spec);
         var reconstruction = WholeImageDecoding.Decode(network, map, Math.Min(resized.Width, map.Shape.Cols * cell), Math.Min(resized.Height, map.Shape.Rows * cell));
         return (resized, reconstruction);

@@ -95,7 +95,7 @@ internal sealed class CachedSamples : IDisposable
         }
         finally
         {
-            (extractor as IDisposable)?.Dispose();
+            extractor.Dispose();
         }
     }
 

@@ -58,7 +58,7 @@ public sealed class FeatureDataset
                 for (int k = 0; k < img.Length; k++) img[k] = Rgb24Pixels.ToByte(crop.Planes[k]);
                 return extractor;
             },
-            extractor => (extractor as IDisposable)?.Dispose());
+            extractor => extractor.Dispose());
         return new FeatureDataset(representation, shape, size, crops.Count, images, features);
     }
 

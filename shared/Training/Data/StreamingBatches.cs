@@ -240,5 +240,5 @@ internal sealed class FreshCrops(PhotoPool pool, RepresentationDescriptor? repre
         }
     }
 
-    public void Dispose() => (_extractor as IDisposable)?.Dispose();
+    public void Dispose() => _extractor?.Dispose();
 }

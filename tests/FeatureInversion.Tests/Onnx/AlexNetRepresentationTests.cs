@@ -10,7 +10,7 @@ namespace FeatureInversion.Tests.Onnx;
 /// <summary>The AlexNet/CaffeNet path on an ONNX file the test builds (paper topology, seeded weights).</summary>
 public class AlexNetRepresentationTests
 {
-    private static string ModelPath()
+    internal static string ModelPath()
     {
         string path = Path.Combine(Path.GetTempPath(), "fi-caffenet-test.onnx");
         File.WriteAllBytes(path, AlexNetOnnx.Build());

@@ -28,7 +28,7 @@ public class UninitializedInputTests
             representation.Extract(image, reused);
             Assert.Equal(fresh.Data, reused);
         }
-        finally { (representation as IDisposable)?.Dispose(); }
+        finally { representation.Dispose(); }
     }
 
     [Fact]
