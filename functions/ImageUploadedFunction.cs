@@ -1,5 +1,6 @@
 using FeatureInversion.Pipeline;
 using Microsoft.Azure.Functions.Worker;
+using FeatureInversion.Pipeline.Ingestion;
 
 namespace FeatureInversion.Functions;
 

@@ -1,3 +1,4 @@
+using FeatureInversion.Pipeline.Hosting;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Telemetry;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;

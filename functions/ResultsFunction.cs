@@ -2,6 +2,7 @@ using System.Net;
 using FeatureInversion.Pipeline;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
+using FeatureInversion.Pipeline.Gallery;
 
 namespace FeatureInversion.Functions;
 

@@ -6,9 +6,6 @@ using FeatureInversion.Trainer.Verbs;
 
 namespace FeatureInversion.Trainer;
 
-/// <summary>A command line that is well formed but asks for something impossible (exit code 2, with the verb's usage).</summary>
-public sealed class UsageException(string message) : Exception(message);
-
 /// <summary>
 /// The trainer's command line (System.CommandLine): one class per verb under <c>Verbs/</c>. Exit codes: 0 success,
 /// 1 failure on bad input (unreadable image, missing file, corrupt checkpoint…), 2 usage error — then only that
@@ -118,10 +115,4 @@ public static class Cli
         for (var r = parse.CommandResult; r is not null && r.Command != root; r = r.Parent as CommandResult) path.Insert(0, r.Command.Name);
         root.Parse([.. path, "--help"]).Invoke(new InvocationConfiguration { Output = writer });
     }
-}
-
-/// <summary>One verb of the command line: its command (arguments, options, action).</summary>
-public interface IVerb
-{
-    Command Command { get; }
 }

@@ -1,6 +1,6 @@
 using FeatureInversion.Features.Sift;
 using FeatureInversion.Imaging;
-using FeatureInversion.IO;
+using FeatureInversion.Imaging.IO;
 
 namespace FeatureInversion.Features;
 

@@ -54,7 +54,7 @@ public sealed class SparseSiftGrid : IFeatureRepresentation
     /// The grid as a COLMAP 3.8 database would fill it (CPU extraction, default settings): first octave −1, peak
     /// threshold 0.02 / 3 on [0, 1] intensities (1.7 on the 0–255 scale fed here), edge threshold 10, and descriptors
     /// stored as COLMAP stores them (L1-root, ×512, rounded to uint8) and read back as
-    /// <see cref="Sources.DescriptorConventions.FromColmap"/> reads them. For decoders of leaked COLMAP databases.
+    /// <see cref="Sift.DescriptorConventions.FromColmap"/> reads them. For decoders of leaked COLMAP databases.
     /// COLMAP also keeps at most 2 orientations per keypoint and 8,192 keypoints per image; at the working
     /// resolution neither limit is reached often, and one frame per cell is drawn anyway.
     /// </summary>
@@ -80,7 +80,7 @@ public sealed class SparseSiftGrid : IFeatureRepresentation
         var shape = OutputShape(image.Width, image.Height);
         FeatureInput.Validate(Name, image, SiftDetector.MinimumSide, shape, output.Length);
         var frames = _detector.Detect(image);
-        if (_colmapDescriptors) frames = frames.Select(f => f with { Descriptor = Sources.DescriptorConventions.ColmapRoundTrip(f.Descriptor) }).ToList();
+        if (_colmapDescriptors) frames = frames.Select(f => f with { Descriptor = Sift.DescriptorConventions.ColmapRoundTrip(f.Descriptor) }).ToList();
         Rasterize(frames, shape, output);
     }
 

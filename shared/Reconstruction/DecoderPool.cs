@@ -7,6 +7,7 @@ using FeatureInversion.Imaging;
 using FeatureInversion.Models;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Telemetry;
+using FeatureInversion.Pipeline.Publishing;
 
 namespace FeatureInversion.Reconstruction;
 

@@ -5,6 +5,8 @@ using FeatureInversion.Pipeline.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using static TorchSharp.torch;
+using FeatureInversion.Pipeline.Publishing;
+using FeatureInversion.Pipeline.Hosting;
 
 namespace FeatureInversion.Reconstruction;
 

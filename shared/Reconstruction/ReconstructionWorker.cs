@@ -3,7 +3,7 @@ using System.Diagnostics;
 using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Features;
 using FeatureInversion.Imaging;
-using FeatureInversion.IO;
+using FeatureInversion.Imaging.IO;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;

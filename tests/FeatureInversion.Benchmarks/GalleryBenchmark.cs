@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline.Storage;
+using FeatureInversion.Pipeline.Hosting;
 
 
 namespace FeatureInversion.Benchmarks;

@@ -1,5 +1,5 @@
 using FeatureInversion.Imaging;
-using FeatureInversion.IO;
+using FeatureInversion.Imaging.IO;
 
 namespace FeatureInversion.Fuzz;
 

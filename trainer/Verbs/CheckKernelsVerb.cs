@@ -78,7 +78,7 @@ internal sealed class CheckKernelsVerb : IVerb
                 double seconds = clock.Elapsed.TotalSeconds;
                 double reference = 0;
                 int compared = Math.Min(referenceItems, features.Count);
-                var expected = ReferenceForward.Run(network, features.Take(compared).Select(f => f.Data));
+                var expected = ReferenceForward.Run(network.Spec, network, features.Take(compared).Select(f => f.Data));
                 for (int i = 0; i < compared; i++)
                 {
                     if (first![i] is not { } got) { reference = double.PositiveInfinity; continue; }

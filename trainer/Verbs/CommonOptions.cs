@@ -65,7 +65,7 @@ internal static class CommonOptions
         if (Directory.Exists(file.FullName)) throw new IOException($"{file}: is a folder, not a file");
         if (!file.Exists) throw new IOException($"{file}: no such file");
         var target = file.LinkTarget is null ? file.FullName : file.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
-        if (target is null || !FeatureInversion.IO.FileStatus.IsRegular(target)) throw new IOException($"{file}: not a regular file (a device, FIFO, socket or broken link)");
+        if (target is null || !FeatureInversion.Imaging.IO.FileStatus.IsRegular(target)) throw new IOException($"{file}: not a regular file (a device, FIFO, socket or broken link)");
         return file;
     }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using FeatureInversion.Pipeline.Publishing;
 
 namespace FeatureInversion.Trainer.Verbs;
 

@@ -1,7 +1,7 @@
 using FeatureInversion.Features;
 using FeatureInversion.Decoders.Platform;
 using FeatureInversion.Imaging;
-using FeatureInversion.IO;
+using FeatureInversion.Imaging.IO;
 using static TorchSharp.torch;
 
 namespace FeatureInversion.Decoders.Inference;

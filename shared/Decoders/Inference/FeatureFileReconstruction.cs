@@ -1,7 +1,7 @@
 using FeatureInversion.Features;
 using FeatureInversion.Features.Sources;
 using FeatureInversion.Imaging;
-using FeatureInversion.IO;
+using FeatureInversion.Imaging.IO;
 
 namespace FeatureInversion.Decoders.Inference;
 

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace FeatureInversion.Decoders.Platform;
 
 /// <summary>
-/// A slow, obviously correct forward pass of a <see cref="DecoderNetwork"/> in float64 with plain loops: the reference
+/// A slow, obviously correct forward pass of a decoder network in float64 with plain loops: the reference
 /// against which libtorch's (oneDNN's) kernels are checked. Definitions as PyTorch documents them: Conv2d
 /// out[o,y,x] = b[o] + Σ w[o,i,ky,kx]·in[i, y·s−p+ky, x·s−p+kx]; ConvTranspose2d scatters in[i,y,x]·w[i,o,ky,kx] to
 /// out[o, y·s−p+ky, x·s−p+kx]; Linear y = W·x + b on the C-order flattened input; leaky ReLU 0.2 after every layer
@@ -12,12 +12,13 @@ namespace FeatureInversion.Decoders.Platform;
 /// </summary>
 public static class ReferenceForward
 {
-    /// <summary>Items (each C × h × w, C order) through the whole network; returns 3 × S × S per item. The network's
+    /// <summary>Items (each C × h × w, C order) through the whole network of <paramref name="spec"/> with the
+    /// parameters of <paramref name="network"/> (a DecoderNetwork of that spec); returns 3 × S × S per item. The
     /// parameters are read once for all of them.</summary>
-    public static List<double[]> Run(DecoderNetwork network, IEnumerable<float[]> inputs)
+    public static List<double[]> Run(DecoderSpec spec, nn.Module network, IEnumerable<float[]> inputs)
     {
         var weights = Parameters(network);
-        return inputs.Select(input => Run(network.Spec, weights, input)).ToList();
+        return inputs.Select(input => Run(spec, weights, input)).ToList();
     }
 
     private static double[] Run(DecoderSpec spec, Dictionary<string, double[]> weights, ReadOnlySpan<float> input)

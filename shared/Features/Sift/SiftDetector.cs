@@ -70,7 +70,8 @@ public sealed partial class SiftDetector
     public List<SiftFeature> Detect(GrayImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        FeatureInput.EnsureSize("sift", image.Width, image.Height, MinimumSide);
+        if (image.Width < MinimumSide || image.Height < MinimumSide) // worded as the representations' FeatureInput check
+            throw new ArgumentException($"sift: image {image.Width}x{image.Height} is smaller than the minimum {MinimumSide}x{MinimumSide}.");
         image.EnsureFinite();
 
         int oMin = Options.FirstOctave;

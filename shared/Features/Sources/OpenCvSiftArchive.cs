@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using FeatureInversion.Features.Sift;
-using FeatureInversion.IO;
+using FeatureInversion.Imaging.IO;
 
 namespace FeatureInversion.Features.Sources;
 

@@ -1,5 +1,5 @@
 using FeatureInversion.Features.Sift;
-using FeatureInversion.IO;
+using FeatureInversion.Imaging.IO;
 
 namespace FeatureInversion.Features.Sources;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace FeatureInversion.IO;
+namespace FeatureInversion.Imaging.IO;
 
 /// <summary>
 /// The kind of a file system entry without following links (POSIX <c>lstat</c>'s <c>st_mode</c>). .NET lists FIFOs,

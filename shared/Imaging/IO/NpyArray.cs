@@ -1,4 +1,4 @@
-namespace FeatureInversion.IO;
+namespace FeatureInversion.Imaging.IO;
 
 /// <summary>A .npy array read as float32, with the type it was stored as (numpy's name: float32, float64, uint8,
 /// with "big-endian" where it was).</summary>

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace FeatureInversion.IO;
+namespace FeatureInversion.Imaging.IO;
 
 /// <summary>
 /// NumPy <c>.npy</c> files holding little-endian float32 arrays in C order, the exchange format for features and

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace FeatureInversion.IO;
+namespace FeatureInversion.Imaging.IO;
 
 /// <summary>
 /// The header dictionary of a <c>.npy</c> file, parsed as numpy reads it (numpy/lib/format.py,

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace FeatureInversion.IO;
+namespace FeatureInversion.Imaging.IO;
 
 /// <summary>
 /// The element types a feature file may hold (numpy's array-interface type strings, NEP 1: a byte-order character

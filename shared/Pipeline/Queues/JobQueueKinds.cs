@@ -15,14 +15,14 @@ public interface IProvisionedQueue
 }
 
 /// <summary>One kind of job queue (<see cref="PipelineOptions.Queue"/>): what its settings need and how to build it.</summary>
-/// <remarks><c>Create</c> takes the host's services: Azure SDK clients come from <see cref="PipelineAzureClients"/>, and
+/// <remarks><c>Create</c> takes the host's services: Azure SDK clients come from <see cref="Hosting.PipelineAzureClients"/>, and
 /// the errors a consumer loop survives are logged through the host's logger factory where it has one.</remarks>
 public sealed record JobQueueKind(string Name, string Description, Func<PipelineOptions, string?> Check, Func<PipelineOptions, IServiceProvider, JobQueuePair> Create);
 
 /// <summary>
 /// The job queues the pipeline runs on, by name: <c>inprocess</c> (the embedded default), <c>storage</c> (Azure
 /// Storage queue; Azurite locally) and <c>servicebus</c>. Connection strings locally; in Azure the service URI or
-/// namespace with the host's one DefaultAzureCredential (<see cref="PipelineAzureClients"/>). Building a queue does no I/O (queues are created by provisioning).
+/// namespace with the host's one DefaultAzureCredential (<see cref="Hosting.PipelineAzureClients"/>). Building a queue does no I/O (queues are created by provisioning).
 /// </summary>
 public static class JobQueueKinds
 {
@@ -58,7 +58,7 @@ public static class JobQueueKinds
     public static IReadOnlyDictionary<string, JobQueueKind> All { get; } =
         new[] { InProcess, Storage, ServiceBus }.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The configured queue; settings are checked by <see cref="PipelineOptionsValidator"/> first.</summary>
+    /// <summary>The configured queue; settings are checked by <see cref="Hosting.PipelineOptionsValidator"/> first.</summary>
     public static JobQueuePair Create(PipelineOptions options, IServiceProvider services) =>
         All.TryGetValue(options.Queue, out var kind) ? kind.Create(options, services)
             : throw new ArgumentException($"Unknown queue kind '{options.Queue}'. Known: {string.Join(", ", All.Keys)}.");

@@ -4,13 +4,13 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FeatureInversion.Pipeline.Storage;
 
 /// <summary>One kind of blob store (<see cref="PipelineOptions.Storage"/>): what its settings need and how to build it.</summary>
-/// <remarks><c>Create</c> takes the host's services: Azure SDK clients come from <see cref="PipelineAzureClients"/>.</remarks>
+/// <remarks><c>Create</c> takes the host's services: Azure SDK clients come from <see cref="Hosting.PipelineAzureClients"/>.</remarks>
 public sealed record BlobStoreKind(string Name, string Description, Func<PipelineOptions, string?> Check, Func<PipelineOptions, IServiceProvider, IBlobStore> Create);
 
 /// <summary>
 /// The blob stores the pipeline runs on, by name: <c>local</c> (folders under <see cref="PipelineOptions.LocalRoot"/>,
 /// the embedded default) and <c>azure</c> (Blob Storage, or Azurite with a connection string; in Azure the service
-/// URI with the host's one DefaultAzureCredential, <see cref="PipelineAzureClients"/>).
+/// URI with the host's one DefaultAzureCredential, <see cref="Hosting.PipelineAzureClients"/>).
 /// </summary>
 public static class BlobStoreKinds
 {

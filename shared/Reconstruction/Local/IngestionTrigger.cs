@@ -3,6 +3,7 @@ using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Logging;
+using FeatureInversion.Pipeline.Ingestion;
 
 namespace FeatureInversion.Reconstruction.Local;
 

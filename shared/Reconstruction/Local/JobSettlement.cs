@@ -1,5 +1,6 @@
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
+using FeatureInversion.Pipeline.Gallery;
 
 namespace FeatureInversion.Reconstruction.Local;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using FeatureInversion.Features;
-using FeatureInversion.IO;
+using FeatureInversion.Imaging.IO;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline.Storage;
@@ -8,6 +8,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using FeatureInversion.Pipeline.Publishing;
+using FeatureInversion.Pipeline.Ingestion;
+using FeatureInversion.Pipeline.Hosting;
 
 namespace FeatureInversion.Reconstruction.Local;
 

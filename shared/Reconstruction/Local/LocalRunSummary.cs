@@ -1,4 +1,5 @@
 using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Gallery;
 
 namespace FeatureInversion.Reconstruction.Local;
 

@@ -1,4 +1,4 @@
-using FeatureInversion.IO;
+using FeatureInversion.Imaging.IO;
 
 namespace FeatureInversion.Reconstruction.Local;
 

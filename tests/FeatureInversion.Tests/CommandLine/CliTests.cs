@@ -115,7 +115,7 @@ public class AlexNetCliTests : IDisposable
         string npy = Path.Combine(_dir, "fc7.npy");
         var stdout = new StringWriter();
         Assert.Equal(0, await Cli.RunAsync(["features", "alexnet-fc7", photo, "-o", npy, "--alexnet", onnx], stdout, new StringWriter()));
-        var (_, shape) = FeatureInversion.IO.NpyFile.Read(npy);
+        var (_, shape) = FeatureInversion.Imaging.IO.NpyFile.Read(npy);
         Assert.Equal(new[] { 4096 / 8, 1, 1 }, shape);
 
         // Without the file the layer is unknown: a usage error naming the known ones.

@@ -1,5 +1,5 @@
 using FeatureInversion.Features;
-using FeatureInversion.IO;
+using FeatureInversion.Imaging.IO;
 using FeatureInversion.Trainer;
 
 namespace FeatureInversion.Tests.CommandLine;

@@ -1,5 +1,5 @@
 using System.Text;
-using FeatureInversion.IO;
+using FeatureInversion.Imaging.IO;
 
 namespace FeatureInversion.Tests.IO;
 

@@ -1,9 +1,12 @@
+using FeatureInversion.Pipeline.Hosting;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using FeatureInversion.Pipeline.Gallery;
+using FeatureInversion.Pipeline.Ingestion;
 
 namespace FeatureInversion.Tests.Pipeline;
 

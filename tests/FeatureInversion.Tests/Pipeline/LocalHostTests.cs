@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using FeatureInversion.Pipeline.Hosting;
 
 namespace FeatureInversion.Tests.Pipeline;
 

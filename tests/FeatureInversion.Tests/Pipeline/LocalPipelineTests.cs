@@ -1,6 +1,8 @@
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
+using FeatureInversion.Pipeline.Gallery;
+using FeatureInversion.Pipeline.Publishing;
 
 namespace FeatureInversion.Tests.Pipeline;
 

@@ -3,6 +3,8 @@ using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
+using FeatureInversion.Pipeline.Publishing;
+using FeatureInversion.Pipeline.Ingestion;
 
 namespace FeatureInversion.Tests.Pipeline;
 

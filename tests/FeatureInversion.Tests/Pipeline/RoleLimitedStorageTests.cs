@@ -5,6 +5,7 @@ using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
+using FeatureInversion.Pipeline.Hosting;
 
 namespace FeatureInversion.Tests.Pipeline;
 

@@ -2,6 +2,7 @@ using Azure.Messaging.ServiceBus;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
+using FeatureInversion.Pipeline.Gallery;
 
 namespace FeatureInversion.Tests.Pipeline;
 

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
+using FeatureInversion.Pipeline.Gallery;
 
 namespace FeatureInversion.Tests.Pipeline;
 

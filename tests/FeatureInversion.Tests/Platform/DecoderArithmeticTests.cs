@@ -36,7 +36,7 @@ public class DecoderArithmeticTests
             var (_, _, features) = DecoderEvaluation.TestSet(network.Spec.Representation, TestData.PhotosDirectory, network.Spec.ImageSize, perPhoto: 1);
             features = features.Take(3).ToList();
             var decoded = DecoderInference.Decode(network, features);
-            var expected = ReferenceForward.Run(network, features.Select(f => f.Data));
+            var expected = ReferenceForward.Run(network.Spec, network, features.Select(f => f.Data));
             for (int i = 0; i < features.Count; i++)
             {
                 var got = decoded[i].Planes;

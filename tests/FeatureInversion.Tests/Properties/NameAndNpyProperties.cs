@@ -1,6 +1,6 @@
 using System.Globalization;
 using CsCheck;
-using FeatureInversion.IO;
+using FeatureInversion.Imaging.IO;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Storage;
 

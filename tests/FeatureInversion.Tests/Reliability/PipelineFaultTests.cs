@@ -5,6 +5,7 @@ using FeatureInversion.Reconstruction.Local;
 using FeatureInversion.Tests.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
+using FeatureInversion.Pipeline.Gallery;
 
 namespace FeatureInversion.Tests.Reliability;
 

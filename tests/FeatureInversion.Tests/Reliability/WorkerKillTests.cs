@@ -6,6 +6,7 @@ using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using FeatureInversion.Tests.Pipeline;
 using Xunit.Abstractions;
+using FeatureInversion.Pipeline.Gallery;
 
 namespace FeatureInversion.Tests.Reliability;
 

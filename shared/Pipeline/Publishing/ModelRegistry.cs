@@ -2,7 +2,7 @@ using System.Text.Json;
 using FeatureInversion.Models;
 using FeatureInversion.Pipeline.Storage;
 
-namespace FeatureInversion.Pipeline;
+namespace FeatureInversion.Pipeline.Publishing;
 
 /// <summary>
 /// Published decoder versions in the models container. Publishing uploads weights and manifest under

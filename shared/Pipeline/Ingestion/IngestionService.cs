@@ -3,14 +3,15 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using FeatureInversion.Features;
 using FeatureInversion.Imaging;
-using FeatureInversion.IO;
+using FeatureInversion.Imaging.IO;
 using FeatureInversion.Models;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using FeatureInversion.Pipeline.Telemetry;
 using Microsoft.Extensions.Logging;
+using FeatureInversion.Pipeline.Publishing;
 
-namespace FeatureInversion.Pipeline;
+namespace FeatureInversion.Pipeline.Ingestion;
 
 /// <summary>
 /// What the blob trigger does with an uploaded image: validate it, compute each configured representation on the

@@ -3,7 +3,7 @@ using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace FeatureInversion.Pipeline;
+namespace FeatureInversion.Pipeline.Queues;
 
 /// <summary>
 /// Turns every dead-lettered job into a failure record with the queue's reason, so no job stays pending because it

@@ -1,4 +1,4 @@
-namespace FeatureInversion.Trainer;
+namespace FeatureInversion.Trainer.Verbs;
 
 /// <summary>"Did you mean": the closest of some names by edit distance, when close enough to be a typo.</summary>
 public static class Suggest

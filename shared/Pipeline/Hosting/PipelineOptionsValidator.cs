@@ -3,7 +3,7 @@ using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Options;
 
-namespace FeatureInversion.Pipeline;
+namespace FeatureInversion.Pipeline.Hosting;
 
 /// <summary>
 /// Checks what data annotations cannot, at host start: the storage and queue kinds exist and have the settings they

@@ -3,7 +3,7 @@ using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace FeatureInversion.Pipeline;
+namespace FeatureInversion.Pipeline.Hosting;
 
 /// <summary>A blob container a host writes to, registered by the host's <c>Add…</c> call.</summary>
 public sealed record ContainerNeed(Func<PipelineOptions, string> Name);

@@ -1,6 +1,6 @@
 using FeatureInversion.Pipeline.Storage;
 
-namespace FeatureInversion.Pipeline;
+namespace FeatureInversion.Pipeline.Gallery;
 
 /// <summary>Status of one uploaded image and read-only, expiring URLs of its results (what the HTTP function returns).</summary>
 public sealed record ImageStatus(string ImageBlob, string Status, string? ImageId, string? Error, Uri? Gallery, IReadOnlyList<RepresentationStatus> Results);

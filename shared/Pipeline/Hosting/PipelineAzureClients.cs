@@ -5,7 +5,7 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace FeatureInversion.Pipeline;
+namespace FeatureInversion.Pipeline.Hosting;
 
 /// <summary>
 /// The Azure SDK clients of a host, registered with Microsoft.Extensions.Azure's <c>AddAzureClients</c>: one

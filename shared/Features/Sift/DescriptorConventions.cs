@@ -1,4 +1,4 @@
-namespace FeatureInversion.Features.Sources;
+namespace FeatureInversion.Features.Sift;
 
 /// <summary>
 /// Descriptor layouts and normalisations of the tools whose files leak, mapped onto VLFeat's (the sparse SIFT grid's):

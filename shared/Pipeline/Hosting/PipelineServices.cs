@@ -6,8 +6,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using FeatureInversion.Pipeline.Publishing;
+using FeatureInversion.Pipeline.Ingestion;
 
-namespace FeatureInversion.Pipeline;
+namespace FeatureInversion.Pipeline.Hosting;
 
 /// <summary>
 /// Registration of the pipeline's torch-free services, split so that each host registers only what it runs:
