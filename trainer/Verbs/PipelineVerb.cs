@@ -88,8 +88,8 @@ internal sealed class PipelineVerb : IVerb
         var summary = await pipeline.RunAsync(models, listing.Files, batch, ct, listing.Skipped);
         foreach (var image in summary.Images)
         {
-            string detail = image.Error ?? string.Join("  ", image.Results.Select(r => $"{r.Representation}: {r.Status}"));
-            stdout.WriteLine($"  {image.ImageBlob}: {image.Status}  {detail}");
+            string detail = image.Error ?? string.Join("  ", image.Results.Select(r => $"{r.Representation}: {r.Status.Name()}"));
+            stdout.WriteLine($"  {image.ImageBlob}: {image.Status.Name()}  {detail}");
         }
         stdout.WriteLine($"{summary.Uploaded} uploaded, {summary.Refused} refused, {summary.IngestionErrors.Count} not ingested, {summary.Results} reconstructions, {summary.Failed} failed or stalled jobs; upload {summary.UploadSeconds:F1} s, processing {summary.Seconds:F1} s");
         stdout.WriteLine($"gallery: {summary.Gallery}");

@@ -47,8 +47,7 @@ public sealed record ImageRow
 {
     public required string ImageBlob { get; init; }
     public string? ImageId { get; init; }
-    /// <summary>"accepted" or "refused".</summary>
-    public required string Status { get; init; }
+    public required UploadStatus Status { get; init; }
     public string? Error { get; init; }
     public int Width { get; init; }
     public int Height { get; init; }
@@ -65,9 +64,9 @@ public sealed record ResultCell
 {
     public required string Representation { get; init; }
     public required string DecoderVersion { get; init; }
-    /// <summary><see cref="ResultsQuery.Done"/>, <see cref="ResultsQuery.Failed"/> or <see cref="ResultsQuery.Pending"/>
+    /// <summary><see cref="JobStatus.Done"/>, <see cref="JobStatus.Failed"/> or <see cref="JobStatus.Pending"/>
     /// (shown as stalled after <see cref="StalledAfterUtc"/>).</summary>
-    public required string Status { get; init; }
+    public required JobStatus Status { get; init; }
     public double? NormalizedError { get; init; }
     /// <summary>This image's mean-image error, or the decoder's test-set baseline (<see cref="BaselineIsPerImage"/> false).</summary>
     public double? BaselineError { get; init; }

@@ -76,7 +76,7 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
         {
             if (record is not AcceptedUpload accepted)
             {
-                rows.Add(new ImageRow { ImageBlob = record.ImageBlob, Status = "refused", Error = ((RefusedUpload)record).Error, IngestedUtc = record.IngestedUtc });
+                rows.Add(new ImageRow { ImageBlob = record.ImageBlob, Status = UploadStatus.Refused, Error = ((RefusedUpload)record).Error, IngestedUtc = record.IngestedUtc });
                 continue;
             }
             var cells = new List<ResultCell>();
@@ -84,7 +84,7 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
             string thumbnail = BlobNames.Thumbnail(Batch, accepted.ImageId);
             rows.Add(new ImageRow
             {
-                ImageBlob = accepted.ImageBlob, ImageId = accepted.ImageId, Status = "accepted", Width = accepted.Width, Height = accepted.Height,
+                ImageBlob = accepted.ImageBlob, ImageId = accepted.ImageId, Status = UploadStatus.Accepted, Width = accepted.Width, Height = accepted.Height,
                 Thumbnail = _versions.ContainsKey(thumbnail) ? thumbnail : null, IngestedUtc = accepted.IngestedUtc,
                 Reveal = Ranking.Reveal(cells), Results = cells,
             });
@@ -94,7 +94,7 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
             representations.Add(await SummaryAsync(rep, rows.SelectMany(r => r.Results).Where(c => c.Representation == rep).ToList(), ct));
         return new BatchReport
         {
-            Batch = Batch, UpdatedUtc = DateTimeOffset.UtcNow, Uploads = rows.Count, Refused = rows.Count(r => r.Status == "refused"),
+            Batch = Batch, UpdatedUtc = DateTimeOffset.UtcNow, Uploads = rows.Count, Refused = rows.Count(r => r.Status == UploadStatus.Refused),
             Representations = representations, Rows = Ranking.Sort(rows, Ranking.Default),
         };
     }
@@ -103,7 +103,7 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
     {
         string metricsBlob = BlobNames.Metrics(Batch, upload.ImageId, job.DecoderVersion);
         if (_metrics.TryGetValue(metricsBlob, out var m) && m.NonFiniteField() is { } bad)
-            return new ResultCell { Representation = job.Representation, DecoderVersion = job.DecoderVersion, Status = ResultsQuery.Failed,
+            return new ResultCell { Representation = job.Representation, DecoderVersion = job.DecoderVersion, Status = JobStatus.Failed,
                 Error = $"metric {bad} is not finite (a result written before workers refused non-finite output): not a result" };
         if (m is not null)
         {
@@ -111,7 +111,7 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
             double? baseline = m.MeanImageError ?? test?.MeanImageBaselineError;
             return new ResultCell
             {
-                Representation = job.Representation, DecoderVersion = job.DecoderVersion, Status = ResultsQuery.Done,
+                Representation = job.Representation, DecoderVersion = job.DecoderVersion, Status = JobStatus.Done,
                 NormalizedError = m.NormalizedError, BaselineError = baseline, BaselineIsPerImage = m.MeanImageError is not null,
                 WorseThanBaseline = m.NormalizedError is { } e && baseline is { } b && e >= b,
                 ColorGain = m.ColorGain, Psnr = m.Psnr, Ssim = m.Ssim, ImageSize = m.ImageSize,
@@ -120,25 +120,25 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
             };
         }
         if (_failures.TryGetValue(BlobNames.JobFailure(Batch, upload.ImageId, job.DecoderVersion), out var f))
-            return new ResultCell { Representation = job.Representation, DecoderVersion = job.DecoderVersion, Status = ResultsQuery.Failed, Error = f.Error };
+            return new ResultCell { Representation = job.Representation, DecoderVersion = job.DecoderVersion, Status = JobStatus.Failed, Error = f.Error };
         return new ResultCell
         {
-            Representation = job.Representation, DecoderVersion = job.DecoderVersion, Status = ResultsQuery.Pending,
+            Representation = job.Representation, DecoderVersion = job.DecoderVersion, Status = JobStatus.Pending,
             StalledAfterUtc = ResultsQuery.StalledAfter(upload, options),
         };
     }
 
     private async Task<RepresentationSummary> SummaryAsync(string representation, List<ResultCell> cells, CancellationToken ct)
     {
-        var done = cells.Where(c => c.Status == ResultsQuery.Done && c.NormalizedError is not null).ToList();
+        var done = cells.Where(c => c.Status == JobStatus.Done && c.NormalizedError is not null).ToList();
         var compared = done.Where(c => c.BaselineError is not null).ToList();
         var versions = cells.Select(c => c.DecoderVersion).Distinct().Order(StringComparer.Ordinal).ToList();
         var test = versions.Count == 0 ? null : await testSet(representation, versions[^1], ct);
         return new RepresentationSummary
         {
             Representation = representation, DecoderVersions = versions,
-            Done = cells.Count(c => c.Status == ResultsQuery.Done), Failed = cells.Count(c => c.Status == ResultsQuery.Failed),
-            Pending = cells.Count(c => c.Status == ResultsQuery.Pending),
+            Done = cells.Count(c => c.Status == JobStatus.Done), Failed = cells.Count(c => c.Status == JobStatus.Failed),
+            Pending = cells.Count(c => c.Status == JobStatus.Pending),
             MeanError = done.Count > 0 ? done.Average(c => c.NormalizedError!.Value) : null,
             MeanBaselineError = compared.Count > 0 ? compared.Average(c => c.BaselineError!.Value) : null,
             BeatBaseline = compared.Count(c => !c.WorseThanBaseline), Compared = compared.Count,

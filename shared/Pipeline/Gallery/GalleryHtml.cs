@@ -60,11 +60,11 @@ public static class GalleryHtml
             rank++;
             h.Append("<tr data-rank=\"").Append(rank).Append("\" data-name=\"").Append(Enc(row.ImageBlob)).Append("\" data-reveal=\"").Append(Key(row.Reveal)).Append('"');
             for (int i = 0; i < reps.Count; i++)
-                h.Append(" data-e").Append(i).Append("=\"").Append(Key(row.Results.FirstOrDefault(c => c.Representation == reps[i] && c.Status == ResultsQuery.Done)?.NormalizedError)).Append('"');
+                h.Append(" data-e").Append(i).Append("=\"").Append(Key(row.Results.FirstOrDefault(c => c.Representation == reps[i] && c.Status == JobStatus.Done)?.NormalizedError)).Append('"');
             h.Append("><td>").Append(rank).Append("</td><td class=\"photo\">");
             if (row.Thumbnail is not null) h.Append(Img(links.Blob(row.Thumbnail), "uploaded photo", "thumb"));
             h.Append("<br>").Append(Enc(BlobNames.FileName(row.ImageBlob)));
-            if (row.Status == "refused")
+            if (row.Status == UploadStatus.Refused)
             {
                 h.Append("</td><td class=\"err\" colspan=\"").Append(reps.Count + 2).Append("\">refused: ").Append(Enc(row.Error ?? "")).Append("</td></tr>");
                 continue;
@@ -81,8 +81,8 @@ public static class GalleryHtml
                 var cell = row.Results.FirstOrDefault(c => c.Representation == rep);
                 h.Append("<td").Append(cell?.WorseThanBaseline == true ? " class=\"worse\"" : "").Append('>');
                 if (cell is null) h.Append('—');
-                else if (cell.Status == ResultsQuery.Done) AppendResult(h, cell, links);
-                else if (cell.Status == ResultsQuery.Failed) h.Append("<span class=\"err\">failed: ").Append(Enc(cell.Error ?? "")).Append("</span>");
+                else if (cell.Status == JobStatus.Done) AppendResult(h, cell, links);
+                else if (cell.Status == JobStatus.Failed) h.Append("<span class=\"err\">failed: ").Append(Enc(cell.Error ?? "")).Append("</span>");
                 else if (cell.StalledAfterUtc is { } after && DateTimeOffset.UtcNow > after)
                     h.Append("<span class=\"err\">stalled: pending since ").Append(Enc(row.IngestedUtc.ToString("u", CultureInfo.InvariantCulture))).Append("</span>");
                 else h.Append("<span class=\"pending\" data-stalled-after=\"").Append(cell.StalledAfterUtc?.ToString("O", CultureInfo.InvariantCulture)).Append("\">pending</span>");

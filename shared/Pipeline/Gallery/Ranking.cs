@@ -16,7 +16,7 @@ public static class Ranking
         double? best = null;
         foreach (var c in cells)
         {
-            if (c.Status != ResultsQuery.Done || c.NormalizedError is not { } e) continue;
+            if (c.Status != JobStatus.Done || c.NormalizedError is not { } e) continue;
             double score = c.BaselineError is { } b && b > 0 ? e / b : e;
             if (best is null || score < best) best = score;
         }
@@ -35,9 +35,9 @@ public static class Ranking
     {
         Func<ImageRow, double?> key = sort == Name ? _ => 0
             : sort.StartsWith(ErrorPrefix, StringComparison.Ordinal)
-                ? r => r.Results.FirstOrDefault(c => c.Representation == sort[ErrorPrefix.Length..] && c.Status == ResultsQuery.Done)?.NormalizedError
+                ? r => r.Results.FirstOrDefault(c => c.Representation == sort[ErrorPrefix.Length..] && c.Status == JobStatus.Done)?.NormalizedError
                 : r => r.Reveal;
-        return rows.OrderBy(r => r.Status == "refused" ? 2 : key(r) is null ? 1 : 0)
+        return rows.OrderBy(r => r.Status == UploadStatus.Refused ? 2 : key(r) is null ? 1 : 0)
             .ThenBy(r => key(r) ?? 0)
             .ThenBy(r => r.ImageBlob, StringComparer.Ordinal).ToList();
     }

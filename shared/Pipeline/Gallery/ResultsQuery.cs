@@ -3,14 +3,12 @@ using FeatureInversion.Pipeline.Storage;
 namespace FeatureInversion.Pipeline.Gallery;
 
 /// <summary>Status of one uploaded image and read-only, expiring URLs of its results (what the HTTP function returns).</summary>
-public sealed record ImageStatus(string ImageBlob, string Status, string? ImageId, string? Error, Uri? Gallery, IReadOnlyList<RepresentationStatus> Results);
+public sealed record ImageStatus(string ImageBlob, JobStatus Status, string? ImageId, string? Error, Uri? Gallery, IReadOnlyList<RepresentationStatus> Results);
 
-public sealed record RepresentationStatus(string Representation, string DecoderVersion, string Status, Uri? Reconstruction, Uri? Metrics, string? Error);
+public sealed record RepresentationStatus(string Representation, string DecoderVersion, JobStatus Status, Uri? Reconstruction, Uri? Metrics, string? Error);
 
 public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
 {
-    public const string Pending = "pending", Stalled = "stalled", Done = "done", Failed = "failed";
-
     /// <summary>When a job of this upload still pending counts as stalled (<see cref="PipelineOptions.StalledAfterMinutes"/> after ingestion).</summary>
     public static DateTimeOffset StalledAfter(AcceptedUpload upload, PipelineOptions options) => upload.IngestedUtc.AddMinutes(options.StalledAfterMinutes);
 
@@ -26,7 +24,7 @@ public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
         // Static pages exist only on the local folder store; elsewhere the function app serves the gallery (its address is the caller's).
         Uri? gallery = Gallery.GalleryWriter.WritesPagesOn(options) && await store.ExistsAsync(options.ResultsContainer, BlobNames.Gallery(batch), ct)
             ? await store.GetReadUrlAsync(options.ResultsContainer, BlobNames.Gallery(batch), lifetime, ct) : null;
-        if (record is not AcceptedUpload accepted) return new ImageStatus(imageBlob, Failed, null, ((RefusedUpload)record).Error, gallery, []);
+        if (record is not AcceptedUpload accepted) return new ImageStatus(imageBlob, JobStatus.Failed, null, ((RefusedUpload)record).Error, gallery, []);
 
         var results = new List<RepresentationStatus>();
         foreach (var job in accepted.Jobs)
@@ -35,20 +33,20 @@ public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
             string failure = BlobNames.JobFailure(batch, accepted.ImageId, job.DecoderVersion);
             if (await store.ExistsAsync(options.ResultsContainer, metrics, ct))
             {
-                results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, Done,
+                results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, JobStatus.Done,
                     await store.GetReadUrlAsync(options.ResultsContainer, BlobNames.Reconstruction(batch, accepted.ImageId, job.DecoderVersion), lifetime, ct),
                     await store.GetReadUrlAsync(options.ResultsContainer, metrics, lifetime, ct), null));
             }
             else if (await store.TryReadAsync(options.ResultsContainer, failure, ct) is { } failed)
-                results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, Failed, null, null, PipelineJson.Deserialize<FailureRecord>(failed).Error));
+                results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, JobStatus.Failed, null, null, PipelineJson.Deserialize<FailureRecord>(failed).Error));
             else if (DateTimeOffset.UtcNow > StalledAfter(accepted, options))
-                results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, Stalled, null, null,
+                results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, JobStatus.Stalled, null, null,
                     $"pending since {accepted.IngestedUtc:u}, longer than {options.StalledAfterMinutes} min: no worker has settled it (workers down, or the job was lost)"));
             else
-                results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, Pending, null, null, null));
+                results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, JobStatus.Pending, null, null, null));
         }
-        string status = results.Any(r => r.Status == Pending) ? Pending : results.Any(r => r.Status == Stalled) ? Stalled
-            : results.Any(r => r.Status == Failed) ? Failed : Done;
+        JobStatus status = results.Any(r => r.Status == JobStatus.Pending) ? JobStatus.Pending : results.Any(r => r.Status == JobStatus.Stalled) ? JobStatus.Stalled
+            : results.Any(r => r.Status == JobStatus.Failed) ? JobStatus.Failed : JobStatus.Done;
         return new ImageStatus(imageBlob, status, accepted.ImageId, null, gallery, results);
     }
 }

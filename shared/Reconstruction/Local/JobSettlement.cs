@@ -28,7 +28,7 @@ public sealed class JobSettlement(JobQueuePair queues, ResultsQuery results)
         {
             foreach (var blob in pending.ToList())
             {
-                if ((await results.GetAsync(blob, ct))?.Status != ResultsQuery.Pending) pending.Remove(blob);
+                if ((await results.GetAsync(blob, ct))?.Status != JobStatus.Pending) pending.Remove(blob);
             }
             if (pending.Count == 0) return;
             await Task.Delay(PollInterval, ct);
@@ -42,13 +42,13 @@ public sealed class JobSettlement(JobQueuePair queues, ResultsQuery results)
     /// </summary>
     public ImageStatus Final(ImageStatus status)
     {
-        if (queues.Source is not ISettlingQueue settling || !status.Results.Any(r => r.Status == ResultsQuery.Pending)) return status;
+        if (queues.Source is not ISettlingQueue settling || !status.Results.Any(r => r.Status == JobStatus.Pending)) return status;
         string? reason = settling.DeadLetters.FirstOrDefault(d => d.Body.Contains(status.ImageId ?? "\0", StringComparison.Ordinal)).Reason;
-        var settled = status.Results.Select(r => r.Status != ResultsQuery.Pending ? r : r with
+        var settled = status.Results.Select(r => r.Status != JobStatus.Pending ? r : r with
         {
-            Status = ResultsQuery.Failed,
+            Status = JobStatus.Failed,
             Error = $"no result or failure record could be stored{(reason is null ? "" : $" (last error: {reason})")}",
         }).ToList();
-        return status with { Status = ResultsQuery.Failed, Results = settled };
+        return status with { Status = JobStatus.Failed, Results = settled };
     }
 }

@@ -144,10 +144,10 @@ public sealed class LocalPipeline : IAsyncDisposable
             ImageStatus? status = null;
             try { status = await query.GetAsync(n, ct); }
             catch (Exception e) when (e is IOException or Azure.RequestFailedException) { errors.TryAdd(n, $"status unreadable: {e.Message}"); }
-            statuses.Add(settlement.Final(status ?? new ImageStatus(n, ResultsQuery.Failed, null, errors.GetValueOrDefault(n, "not ingested"), null, [])));
+            statuses.Add(settlement.Final(status ?? new ImageStatus(n, JobStatus.Failed, null, errors.GetValueOrDefault(n, "not ingested"), null, [])));
         }
-        int results = statuses.Sum(s => s.Results.Count(r => r.Status == ResultsQuery.Done));
-        int failed = statuses.Sum(s => s.Results.Count(r => r.Status != ResultsQuery.Done));
+        int results = statuses.Sum(s => s.Results.Count(r => r.Status == JobStatus.Done));
+        int failed = statuses.Sum(s => s.Results.Count(r => r.Status != JobStatus.Done));
         // The static gallery on a local folder; elsewhere the report its pages are rendered from (the function app serves the pages).
         string galleryBlob = gallery.WritesPages ? BlobNames.Gallery(batch) : BlobNames.BatchReport(batch);
         // Only a gallery that exists is named: on a full disk its path would lead nowhere.

@@ -51,9 +51,9 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
         var statuses = await bed.RunWorkerUntilSettledAsync(uploads.Select(u => u.Item1), TimeSpan.FromMinutes(2));
         var results = (await store.ListAsync(options.ResultsContainer, "drop/")).Where(n => n.EndsWith("Z.json", StringComparison.Ordinal)).ToList();
         Assert.Equal(photos.Length * 3, results.Count);
-        Assert.Equal(ResultsQuery.Failed, statuses.Single(s => s.ImageBlob == "drop/corrupt.jpg").Status);
+        Assert.Equal(JobStatus.Failed, statuses.Single(s => s.ImageBlob == "drop/corrupt.jpg").Status);
         Assert.Contains("readme.md", statuses.Single(s => s.ImageBlob == "drop/readme.md").Error);
-        Assert.Equal(photos.Length, statuses.Count(s => s.Status == ResultsQuery.Done && s.Results.Count == 3));
+        Assert.Equal(photos.Length, statuses.Count(s => s.Status == JobStatus.Done && s.Results.Count == 3));
         Assert.Equal(0, (await queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
 
@@ -76,7 +76,7 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
         }
 
         var status = Assert.Single(await bed.RunWorkerUntilSettledAsync(["crash/rocket-427x285.jpg"], TimeSpan.FromMinutes(1)));
-        Assert.Equal(ResultsQuery.Done, status.Status);
+        Assert.Equal(JobStatus.Done, status.Status);
         var names = await store.ListAsync(options.ResultsContainer, $"crash/{status.ImageId}/");
         var metricsName = Assert.Single(names, n => n.EndsWith("Z.json", StringComparison.Ordinal));
         Assert.Single(names, n => n.EndsWith("Z.png", StringComparison.Ordinal));

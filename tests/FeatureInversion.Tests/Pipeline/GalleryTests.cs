@@ -103,7 +103,7 @@ public class GalleryTests : IDisposable
         Assert.Equal((1, 1, 1, 1), (hog.Done, hog.Failed, hog.BeatBaseline, hog.Compared));
         Assert.Equal(0.20, hog.MeanError!.Value, 12);
         var cell = report.Rows.Single(r => r.ImageBlob == "nan/a.jpg").Results.Single(c => c.Representation == "hog");
-        Assert.Equal(ResultsQuery.Failed, cell.Status);
+        Assert.Equal(JobStatus.Failed, cell.Status);
         Assert.Contains("not finite", cell.Error);
         string json = Encoding.UTF8.GetString((await store.TryReadAsync(options.ResultsContainer, BlobNames.BatchReport("nan")))!);
         Assert.DoesNotContain("NaN", json);
@@ -168,7 +168,7 @@ public class GalleryTests : IDisposable
         var builder = new BatchReportBuilder(store, options, "inc", (_, _, _) => Task.FromResult<FeatureInversion.Models.EvaluationRecord?>(null));
         var first = await builder.BuildAsync();
         Assert.Equal(3 + 3, builder.LastReads); // 3 ingestion records (one refused), 3 metrics
-        Assert.Equal(ResultsQuery.Pending, first.Rows.Single(r => r.ImageBlob == "inc/b.jpg").Results.Single(c => c.Representation == "lbp").Status);
+        Assert.Equal(JobStatus.Pending, first.Rows.Single(r => r.ImageBlob == "inc/b.jpg").Results.Single(c => c.Representation == "lbp").Status);
 
         await builder.BuildAsync();
         Assert.Equal(0, builder.LastReads);
@@ -179,7 +179,7 @@ public class GalleryTests : IDisposable
         await store.WriteAsync(options.ResultsContainer, metrics, (await full.TryReadAsync(options.ResultsContainer, metrics))!, ContentTypes.Json, overwrite: false);
         var second = await builder.BuildAsync();
         Assert.Equal(1, builder.LastReads);
-        Assert.Equal(ResultsQuery.Done, second.Rows.Single(r => r.ImageBlob == "inc/b.jpg").Results.Single(c => c.Representation == "lbp").Status);
+        Assert.Equal(JobStatus.Done, second.Rows.Single(r => r.ImageBlob == "inc/b.jpg").Results.Single(c => c.Representation == "lbp").Status);
 
         // A rewritten record (a re-uploaded file of the same name) is read again; a deleted one leaves the report.
         File.Delete(store.PathOf(options.ResultsContainer, BlobNames.Ingestion("inc/notes.txt")));

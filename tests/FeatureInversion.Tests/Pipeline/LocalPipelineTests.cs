@@ -33,7 +33,7 @@ public class LocalPipelineTests
 
         var statuses = await bed.RunWorkerUntilSettledAsync(["nan/camera-256x256.jpg"], TimeSpan.FromMinutes(2));
         var result = Assert.Single(Assert.Single(statuses).Results);
-        Assert.Equal(ResultsQuery.Failed, result.Status);
+        Assert.Equal(JobStatus.Failed, result.Status);
         Assert.Contains("not finite", result.Error);
         Assert.DoesNotContain((await store.ListAsync(bed.Options.ResultsContainer, "nan/")), n => n.EndsWith("Z.json", StringComparison.Ordinal));
         await bed.Gallery.FlushAsync();
@@ -57,10 +57,10 @@ public class LocalPipelineTests
         Assert.Contains("notes.txt", Assert.IsType<RefusedUpload>(text).Error);
 
         var statuses = await bed.RunWorkerUntilSettledAsync(photos.Select(p => $"b1/{p}").Append("b1/truncated.jpg").Append("b1/notes.txt"), TimeSpan.FromMinutes(2));
-        var done = statuses.Where(s => s.Status == ResultsQuery.Done).ToList();
+        var done = statuses.Where(s => s.Status == JobStatus.Done).ToList();
         Assert.Equal(3, done.Count);
         Assert.All(done, s => Assert.Equal(["hog", "lbp"], s.Results.Select(r => r.Representation).Order()));
-        Assert.Equal(2, statuses.Count(s => s.Status == ResultsQuery.Failed && s.Error is not null));
+        Assert.Equal(2, statuses.Count(s => s.Status == JobStatus.Failed && s.Error is not null));
 
         var metrics = (await store.ListAsync(bed.Options.ResultsContainer, "b1/")).Where(n => n.EndsWith("Z.json", StringComparison.Ordinal)).ToList();
         Assert.Equal(6, metrics.Count);
@@ -78,7 +78,7 @@ public class LocalPipelineTests
         Assert.Contains("refused", html);
         var report = PipelineJson.Deserialize<FeatureInversion.Pipeline.Gallery.BatchReport>((await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("b1")))!);
         Assert.Equal((5, 2), (report.Uploads, report.Refused));
-        foreach (var row in report.Rows.Where(r => r.Status == "accepted"))
+        foreach (var row in report.Rows.Where(r => r.Status == UploadStatus.Accepted))
         {
             Assert.True(await store.ExistsAsync(bed.Options.ResultsContainer, row.Thumbnail!)); // the whole photo, beside the decoder's crop
             foreach (var cell in row.Results)
@@ -122,7 +122,7 @@ public class LocalPipelineTests
         await store.WriteAsync(bed.Options.FeaturesContainer, record.Jobs[0].FeaturesBlob, "garbage"u8.ToArray(), ContentTypes.Binary, overwrite: true);
 
         var status = Assert.Single(await bed.RunWorkerUntilSettledAsync(["b3/rocket-427x285.jpg"], TimeSpan.FromMinutes(1)));
-        Assert.Equal(ResultsQuery.Failed, status.Status);
+        Assert.Equal(JobStatus.Failed, status.Status);
         Assert.Contains("unreadable", status.Results[0].Error);
         var (_, reason) = Assert.Single(queue.DeadLetters);
         Assert.Contains("unreadable", reason);

@@ -69,9 +69,9 @@ internal sealed class PipelineTestbed : IAsyncDisposable
             {
                 var statuses = new List<ImageStatus>();
                 foreach (var blob in imageBlobs) statuses.Add((await Results.GetAsync(blob))!);
-                if (statuses.All(s => s.Status != ResultsQuery.Pending)) return statuses;
+                if (statuses.All(s => s.Status != JobStatus.Pending)) return statuses;
                 if (run.IsCompleted) await run;
-                if (DateTime.UtcNow > deadline) throw new TimeoutException("results still pending: " + string.Join(", ", statuses.Where(s => s.Status == ResultsQuery.Pending).Select(s => s.ImageBlob)));
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("results still pending: " + string.Join(", ", statuses.Where(s => s.Status == JobStatus.Pending).Select(s => s.ImageBlob)));
                 await Task.Delay(50);
             }
         }

@@ -32,6 +32,6 @@ public class ServiceBusIntegrationTests
         string batch = "sb-" + Guid.NewGuid().ToString("N")[..8];
         await bed.UploadPhotoAsync(batch, "camera-256x256.jpg");
         var statuses = await bed.RunWorkerUntilSettledAsync([$"{batch}/camera-256x256.jpg"], TimeSpan.FromMinutes(2));
-        Assert.Equal(ResultsQuery.Done, Assert.Single(statuses).Status);
+        Assert.Equal(JobStatus.Done, Assert.Single(statuses).Status);
     }
 }

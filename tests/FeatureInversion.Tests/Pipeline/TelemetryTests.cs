@@ -46,7 +46,7 @@ public class TelemetryTests
         await bed.SetUpAsync("hog", "lbp");
         var accepted = Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("otel", "camera-256x256.jpg"));
         var statuses = await bed.RunWorkerUntilSettledAsync([accepted.ImageBlob], TimeSpan.FromMinutes(2));
-        Assert.Equal(ResultsQuery.Done, statuses.Single().Status);
+        Assert.Equal(JobStatus.Done, statuses.Single().Status);
 
         var mine = spans.Where(s => Equals(s.GetTagItem("image.id"), accepted.ImageId) || Equals(s.GetTagItem("image.blob"), accepted.ImageBlob)).ToList();
         var ingest = Assert.Single(mine, s => s.OperationName == "ingest");

@@ -56,12 +56,12 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
             Assert.NotNull(status);
             if (input.Accepted)
             {
-                Assert.True(status.Status == ResultsQuery.Done, $"{input.Name}: {status.Status} {status.Error}");
+                Assert.True(status.Status == JobStatus.Done, $"{input.Name}: {status.Status} {status.Error}");
                 Assert.Equal(3, status.Results.Count);
             }
             else
             {
-                Assert.True(status.Status == ResultsQuery.Failed, $"{input.Name}: {status.Status}");
+                Assert.True(status.Status == JobStatus.Failed, $"{input.Name}: {status.Status}");
                 Assert.Contains(input.Refusal!, status.Error, StringComparison.OrdinalIgnoreCase);
                 Assert.StartsWith($"hostile/{input.Name}: ", status.Error);
             }
@@ -69,7 +69,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         foreach (var (name, problem) in UnusableNames)
         {
             var status = await query.GetAsync(BlobNames.SafeName($"hostile/{name}"));
-            Assert.True(status is { Status: ResultsQuery.Failed }, $"{name}: {status?.Status}");
+            Assert.True(status is { Status: JobStatus.Failed }, $"{name}: {status?.Status}");
             Assert.Contains(problem, status!.Error);
             Assert.Contains(BlobNames.Escape(name), status.Error);
         }
@@ -94,7 +94,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         var outcome = await bed.Worker.HandleAsync(body, bed.Options.MaxDeliveries + 1, CancellationToken.None);
         Assert.Equal(JobDisposition.DeadLetter, outcome.Disposition);
         var status = (await bed.Results.GetAsync("crash/camera-256x256.jpg"))!;
-        Assert.Equal(ResultsQuery.Failed, status.Status);
+        Assert.Equal(JobStatus.Failed, status.Status);
         Assert.Contains($"delivered {bed.Options.MaxDeliveries + 1} times", status.Results.Single().Error);
         Assert.False(await store.ExistsAsync(bed.Options.ResultsContainer, BlobNames.Reconstruction("crash", accepted.ImageId, job.DecoderVersion)));
     }
@@ -114,7 +114,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         await recorder.HandleAsync(ServiceBusJobSource.ToDeadLetter(message), CancellationToken.None);
 
         var status = (await bed.Results.GetAsync("dlq/rocket-427x285.jpg"))!;
-        Assert.Equal(ResultsQuery.Failed, status.Status);
+        Assert.Equal(JobStatus.Failed, status.Status);
         Assert.Contains("MaxDeliveryCountExceeded: Message could not be consumed after 6 delivery attempts.", status.Results.Single().Error);
     }
 
@@ -127,7 +127,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         Assert.Equal(photos.Count, summary.IngestionErrors.Count); // the record could not be written: reported, not lost
         Assert.All(summary.IngestionErrors.Values, e => Assert.Contains("No space left on device", e));
         Assert.StartsWith("not written (", summary.Gallery); // no path that leads nowhere
-        Assert.All(summary.Images, i => Assert.Equal(ResultsQuery.Failed, i.Status));
+        Assert.All(summary.Images, i => Assert.Equal(JobStatus.Failed, i.Status));
         Assert.True(store.FailedWrites > 0);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(root, "storage", ".tmp")));
         var folders = Directory.Exists(Path.Combine(root, "model-cache")) ? Directory.GetDirectories(Path.Combine(root, "model-cache"), "*", SearchOption.AllDirectories) : [];
@@ -143,7 +143,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         var old = accepted with { IngestedUtc = DateTimeOffset.UtcNow.AddHours(-2) };
         await store.WriteAsync(bed.Options.ResultsContainer, BlobNames.Ingestion(accepted.ImageBlob), PipelineJson.Serialize<IngestionRecord>(old), ContentTypes.Json, overwrite: true);
         var status = (await bed.Results.GetAsync(accepted.ImageBlob))!;
-        Assert.Equal(ResultsQuery.Stalled, status.Status);
+        Assert.Equal(JobStatus.Stalled, status.Status);
         Assert.Contains("no worker has settled it", status.Results.Single().Error);
         await bed.Gallery.RebuildAsync("slow");
         Assert.Contains("stalled: pending since", System.Text.Encoding.UTF8.GetString((await store.TryReadAsync(bed.Options.ResultsContainer, "slow/index.html"))!));
@@ -191,7 +191,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         // Nothing stays pending: every job ends failed, with the reason, in the summary.
         Assert.All(summary.Images, i =>
         {
-            Assert.Equal(ResultsQuery.Failed, i.Status);
+            Assert.Equal(JobStatus.Failed, i.Status);
             Assert.All(i.Results, r => Assert.Contains("no result or failure record could be stored (last error: failed", r.Error));
         });
         Assert.Equal(4, summary.Failed);

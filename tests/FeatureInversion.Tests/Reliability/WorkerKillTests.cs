@@ -153,7 +153,7 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
         var all = await store.ListAsync(options.ResultsContainer, "kill/");
         Assert.Equal(jobs, all.Count(n => n.EndsWith("Z.png", StringComparison.Ordinal)));
         Assert.DoesNotContain(all, n => n.EndsWith(".error.json", StringComparison.Ordinal));
-        foreach (var n in names) Assert.Equal(ResultsQuery.Done, (await bed.Results.GetAsync(n))!.Status);
+        foreach (var n in names) Assert.Equal(JobStatus.Done, (await bed.Results.GetAsync(n))!.Status);
         // Every message, the victim's unsettled ones (visible again after the timeout) and the duplicates, was settled.
         Assert.Equal(0, (await queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
         Assert.Equal(0, (await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
@@ -187,7 +187,7 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
         var worker = Task.Run(() => queue.RunAsync((IJobHandler)bed.Worker, stop.Token));
         var consumer = Task.Run(() => queue.RunAsync((IDeadLetterHandler)recorder, stop.Token));
         var status = (await bed.Results.GetAsync(accepted.ImageBlob))!;
-        for (var until = DateTime.UtcNow + TimeSpan.FromSeconds(60); status.Status == ResultsQuery.Pending && DateTime.UtcNow < until; await Task.Delay(200))
+        for (var until = DateTime.UtcNow + TimeSpan.FromSeconds(60); status.Status == JobStatus.Pending && DateTime.UtcNow < until; await Task.Delay(200))
             status = (await bed.Results.GetAsync(accepted.ImageBlob))!;
         // The consumer deletes what it recorded, after the record; on a loaded CI host that takes more than a moment.
         for (var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -196,7 +196,7 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
         stop.Cancel();
         await Task.WhenAll(worker, consumer);
 
-        Assert.Equal(ResultsQuery.Failed, status.Status);
+        Assert.Equal(JobStatus.Failed, status.Status);
         Assert.Contains($"delivered {options.MaxDeliveries + 1} times", status.Results.Single().Error);
         Assert.False(await store.ExistsAsync(options.ResultsContainer, BlobNames.Metrics("poison", accepted.ImageId, accepted.Jobs[0].DecoderVersion)));
         Assert.Equal(0, (await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
