@@ -15,7 +15,7 @@ namespace FeatureInversion.Onnx;
 /// the global average of res5, which is what that pool computes at 224.
 /// The network and its weights are loaded once per process and shared (inference only, no gradients).
 /// </summary>
-public sealed class ResNet18Representation : IFeatureRepresentation, IBatchEncodable
+public sealed class ResNet18Representation : IFeatureRepresentation, ITrainableEncoding
 {
     public const string Prefix = "resnet18-";
     private static readonly Lazy<(OnnxNetwork Network, float[] Mean)> Model = new(LoadModel);
@@ -91,7 +91,7 @@ public sealed class ResNet18Representation : IFeatureRepresentation, IBatchEncod
     public IBatchEncoder CreateEncoder(Device device) => CreateEncoder(device, fineTunedWeights: null);
 
     /// <summary>An encoder on <paramref name="device"/> with the ImageNet weights, or with an autoencoder's fine-tuned
-    /// ones (a state saved from <see cref="LoadTrainable"/>'s network) when <paramref name="fineTunedWeights"/> is given.
+    /// ones (a state saved from <see cref="CreateTrainable"/>'s network) when <paramref name="fineTunedWeights"/> is given.
     /// Its parameters are frozen either way.</summary>
     public IBatchEncoder CreateEncoder(Device device, string? fineTunedWeights)
     {
@@ -116,10 +116,21 @@ public sealed class ResNet18Representation : IFeatureRepresentation, IBatchEncod
     }
 
     /// <summary>A fresh, trainable copy of the network (for autoencoder training) and the channel means.</summary>
-    public static (OnnxNetwork Network, float[] Mean) LoadTrainable()
+    public ITrainableEncoder CreateTrainable(Device device)
     {
         var (_, mean) = Model.Value;
-        return (new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File), trainable: true), mean);
+        var network = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File), trainable: true);
+        network.to(device);
+        return new Trainable(this, network, mean);
+    }
+
+    IBatchEncoder ITrainableEncoding.CreateEncoder(Device device, string fineTunedWeights) => CreateEncoder(device, fineTunedWeights);
+
+    private sealed class Trainable(ResNet18Representation layer, OnnxNetwork network, float[] mean) : ITrainableEncoder
+    {
+        public nn.Module Network => network;
+        public Tensor Encode(Tensor rgb) => layer.Tap(network, EncoderInput(rgb, mean));
+        public void Dispose() => network.Dispose();
     }
 
     private static (OnnxNetwork, float[]) LoadModel()

@@ -30,7 +30,7 @@ public sealed class JobWorkerService(IJobSource source, IDeadLetterSource deadLe
             string which = first == loops[0] ? "job" : first == loops[1] ? "dead-letter" : "gallery";
             logger.LogCritical(first.Exception?.GetBaseException(), "The {Loop} loop ended before shutdown; stopping the worker", which);
             health?.Set(WorkerHealth.State.Failed, $"the {which} loop ended: {first.Exception?.GetBaseException().Message}");
-            Environment.ExitCode = 1; // the host stops on this service's exception; a non-zero exit restarts the replica
+            // The host stops on this exception; its entry point exits non-zero on a Failed health (restarting the replica).
             throw new InvalidOperationException($"The {which} loop ended before shutdown", first.Exception?.GetBaseException());
         }
         health?.Set(WorkerHealth.State.Stopping, "stopping");

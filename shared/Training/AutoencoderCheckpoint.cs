@@ -23,8 +23,8 @@ public static class AutoencoderCheckpoint
             string weights = Path.Combine(directory, EncoderFileName);
             if (!File.Exists(weights)) throw new FileNotFoundException($"{directory}: autoencoder without its {EncoderFileName}.", weights);
             using var extractor = registry.Get(manifest.Representation).Create();
-            var layer = extractor as ResNet18Representation
-                ?? throw new InvalidDataException($"{directory}: autoencoder of '{manifest.Representation}', which is not a ResNet18 layer.");
+            var layer = extractor as ITrainableEncoding
+                ?? throw new InvalidDataException($"{directory}: autoencoder of '{manifest.Representation}', whose encoder cannot be trained.");
             return (network, manifest, layer.CreateEncoder(device ?? CPU, weights));
         }
         catch

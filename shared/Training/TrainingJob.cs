@@ -91,7 +91,7 @@ public static class TrainingJob
             double loss, seconds;
             int steps;
             EvaluationRecord evaluation;
-            OnnxNetwork? encoderToSave = null;
+            ITrainableEncoder? encoderToSave = null;
             var settings = new Dictionary<string, string>();
             string dataKind = "fresh random crops";
             int? lastCheckpoint = null;
@@ -120,14 +120,13 @@ public static class TrainingJob
             {
                 if (o.Autoencoder)
                 {
-                    if (probe is not ResNet18Representation layer)
-                        throw new ArgumentException($"--autoencoder needs a CNN layer (resnet18-…), not '{o.Representation}'.");
+                    if (probe is not ITrainableEncoding trainable)
+                        throw new ArgumentException($"--autoencoder needs a representation whose encoder can be trained (resnet18-…), not '{o.Representation}'.");
                     if (o.ResumeFrom is not null) throw new ArgumentException("--autoencoder runs cannot be resumed.");
-                    var (encoder, mean) = ResNet18Representation.LoadTrainable();
-                    encoder.to(device);
+                    var encoder = trainable.CreateTrainable(device);
                     using var stream = new StreamingBatches(trainPool, null, o.ImageSize, o.Training.BatchSize, o.Training.Seed, o.ColorJitter, o.LoaderThreads);
-                    (loss, steps, seconds) = AutoencoderTrainer.Train(network, encoder, mean, layer, stream, test, o.Training, progress, cancel);
-                    evaluation = AutoencoderTrainer.Evaluate(network, encoder, mean, layer, test, meanImage, testData, photoOfCrop);
+                    (loss, steps, seconds) = AutoencoderTrainer.Train(network, encoder, stream, test, o.Training, progress, cancel);
+                    evaluation = AutoencoderTrainer.Evaluate(network, encoder, test, meanImage, testData, photoOfCrop);
                     encoderToSave = encoder;
                     settings[DecoderCheckpoint.EncoderSetting] = $"autoencoder: ResNet18 fine-tuned jointly, weights in {AutoencoderCheckpoint.EncoderFileName}";
                 }
@@ -175,7 +174,7 @@ public static class TrainingJob
             DecoderCheckpoint.Save(network, Manifest(steps, seconds, loss, evaluation), o.OutputDirectory, meanImage);
             if (encoderToSave is not null)
             {
-                encoderToSave.save(Path.Combine(o.OutputDirectory, AutoencoderCheckpoint.EncoderFileName));
+                encoderToSave.Network.save(Path.Combine(o.OutputDirectory, AutoencoderCheckpoint.EncoderFileName));
                 encoderToSave.Dispose();
             }
             return DecoderManifest.Read(o.OutputDirectory);

@@ -12,4 +12,7 @@ var representations = CnnRepresentations.All(builder.Configuration[CnnRepresenta
 builder.Services.AddPipelineCore(builder.Configuration).AddDecoderWorker(representations);
 builder.Services.AddPipelineTelemetry(builder.Configuration, "feature-inversion-worker");
 builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
-builder.Build().Run();
+using var host = builder.Build();
+host.Run();
+// A consumer loop that ended before shutdown stopped the host: exit non-zero so that the replica is restarted.
+return host.Services.GetRequiredService<WorkerHealth>().Current == WorkerHealth.State.Failed ? 1 : 0;

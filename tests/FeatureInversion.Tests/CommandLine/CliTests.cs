@@ -100,6 +100,7 @@ public partial class CliTests
 }
 
 /// <summary>AlexNet/CaffeNet layers from a user-supplied ONNX file through the command line (the file the tests build).</summary>
+[Trait(Tiers.Name, Tiers.Slow)]
 public class AlexNetCliTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("fi-alexnet-cli-").FullName;

@@ -4,6 +4,7 @@ using FeatureInversion.Oracle;
 namespace FeatureInversion.Tests.Features;
 
 /// <summary>Our HOG against VLFeat 0.9.21 vl_hog (UoCTTI, 9 orientations) on the same grayscale photographs.</summary>
+[Trait(Tiers.Name, Tiers.Oracle)]
 public class HogOracleTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using FeatureInversion.Oracle;
 namespace FeatureInversion.Tests.Features;
 
 /// <summary>Our LBP against VLFeat 0.9.21 vl_lbp (uniform, 58 patterns) on the same grayscale photographs.</summary>
+[Trait(Tiers.Name, Tiers.Oracle)]
 public class LbpOracleTests
 {
     [Theory]

@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace FeatureInversion.Tests.Features;
 
 /// <summary>Our SIFT against VLFeat 0.9.21's C API (first octave 0, 3 levels, default thresholds) on the same images.</summary>
+[Trait(Tiers.Name, Tiers.Oracle)]
 public class SiftOracleTests(ITestOutputHelper output)
 {
     [Theory]

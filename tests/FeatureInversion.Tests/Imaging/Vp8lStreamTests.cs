@@ -8,6 +8,7 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace FeatureInversion.Tests.Imaging;
 
 /// <summary>The VP8L reader against a real encoder, and the lossless WebP that costs gigabytes in 50 bytes.</summary>
+[Trait(Tiers.Name, Tiers.Slow)]
 public class Vp8lStreamTests
 {
     public static TheoryData<string> Sources => new() { "gradient", "four-colours", "noise", "alpha", "astronaut-300x300.jpg", "chelsea-451x300.jpg", "coffee-480x320.jpg" };

@@ -12,6 +12,7 @@ public sealed class ResidentMemoryCollection
 }
 
 /// <summary>The extractor lifecycle (create, extract, dispose) releases a CNN layer's network.</summary>
+[Trait(Tiers.Name, Tiers.Slow)]
 [Collection(ResidentMemoryCollection.Name)]
 public class ExtractorLifecycleTests
 {

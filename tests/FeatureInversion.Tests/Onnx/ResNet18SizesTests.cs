@@ -6,6 +6,7 @@ namespace FeatureInversion.Tests.Onnx;
 
 /// <summary>ResNet18 layers at any image size from 32 pixels, square or not (the input is padded on the bottom and
 /// right to a multiple of the layer's stride; sizes that are multiples are unchanged).</summary>
+[Trait(Tiers.Name, Tiers.Slow)]
 public class ResNet18SizesTests
 {
     [Theory]

@@ -11,6 +11,7 @@ using FeatureInversion.Pipeline.Gallery;
 namespace FeatureInversion.Tests.Pipeline;
 
 /// <summary>The pipeline against a real Azurite: blob storage plus the storage-queue job queue, driven through the function classes.</summary>
+[Trait(Tiers.Name, Tiers.Azurite)]
 [Collection(AzuriteCollection.Name)]
 public class AzuritePipelineTests(AzuriteFixture azurite)
 {

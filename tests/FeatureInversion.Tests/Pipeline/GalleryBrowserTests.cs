@@ -10,6 +10,7 @@ namespace FeatureInversion.Tests.Pipeline;
 /// scripts/install-test-deps.sh) loads the static page in a frame of a small harness page, which checks that every
 /// image decodes, every link reads a blob, and reports the summary and the row order after the page's own script ran.
 /// </summary>
+[Trait(Tiers.Name, Tiers.Browser)]
 public class GalleryBrowserTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("fi-browser-").FullName;

@@ -14,6 +14,7 @@ namespace FeatureInversion.Tests.Pipeline;
 /// worker, with Reader on <c>models</c>, answered 403 to CreateIfNotExists and crash-looped). Azurite enforces SAS
 /// permissions, so an account SAS over objects only stands in for such a role.
 /// </summary>
+[Trait(Tiers.Name, Tiers.Azurite)]
 [Collection(AzuriteCollection.Name)]
 public class RoleLimitedStorageTests(AzuriteFixture azurite)
 {

@@ -12,6 +12,7 @@ namespace FeatureInversion.Tests.Pipeline;
 /// The storage-queue consumer loop on a real Azurite: it never stops receiving, neither when jobs finish in any order
 /// nor when the service fails for a while; and a worker whose loop ends anyway stops instead of idling.
 /// </summary>
+[Trait(Tiers.Name, Tiers.Azurite)]
 [Collection(AzuriteCollection.Name)]
 public class StorageQueueLoopTests(AzuriteFixture azurite)
 {

@@ -13,6 +13,7 @@ namespace FeatureInversion.Tests.Platform;
 /// The decoders' arithmetic against a float64 reference, whatever kernels libtorch picks on this CPU
 /// (docs/platform.md, "oneDNN up-convolutions"). A batch-consistency check passes a wrong kernel; these do not.
 /// </summary>
+[Trait(Tiers.Name, Tiers.Fault)]
 public class DecoderArithmeticTests
 {
     public static TheoryData<string> ShippedDecoders

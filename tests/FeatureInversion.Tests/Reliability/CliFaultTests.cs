@@ -6,6 +6,7 @@ namespace FeatureInversion.Tests.Reliability;
 /// The hostile corpus through the command line, each input in its own process with its peak memory measured:
 /// every refusal is exit 1 with a message naming the file, every accepted input exit 0, no input over 600 MB.
 /// </summary>
+[Trait(Tiers.Name, Tiers.Fault)]
 public class CliFaultTests(ITestOutputHelper output) : FaultTest("fi-hostile-cli-", output)
 {
     public const double CliPeakLimitMiB = 600;

@@ -14,6 +14,7 @@ namespace FeatureInversion.Tests.Reliability;
 /// peak memory measured), and the faults of the queue and the store: crash loops, failure records that cannot be
 /// written, a full disk, stalled jobs.
 /// </summary>
+[Trait(Tiers.Name, Tiers.Fault)]
 public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostile-pipe-", output)
 {
     public const double PipelinePeakLimitMiB = 2048;

@@ -4,6 +4,7 @@ using System.Net;
 namespace FeatureInversion.Tests.Reliability;
 
 /// <summary>The worker container's health endpoint, on a real worker process (what the Container Apps probes call).</summary>
+[Trait(Tiers.Name, Tiers.Fault)]
 public class WorkerHealthTests(Xunit.Abstractions.ITestOutputHelper output) : FaultTest("fi-health-", output)
 {
     [Fact]

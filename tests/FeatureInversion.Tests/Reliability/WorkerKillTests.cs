@@ -15,6 +15,7 @@ namespace FeatureInversion.Tests.Reliability;
 /// one is SIGKILLed mid-batch, two more share the queue while every job is also delivered twice; nothing may be lost
 /// or duplicated. And a job whose deliveries all die ends in the poison queue with a failure record.
 /// </summary>
+[Trait(Tiers.Name, Tiers.Azurite)]
 [Collection(AzuriteCollection.Name)]
 public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) : FaultTest("fi-kill-", output)
 {

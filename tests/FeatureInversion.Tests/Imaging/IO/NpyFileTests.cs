@@ -1,7 +1,7 @@
 using System.Text;
 using FeatureInversion.Imaging.IO;
 
-namespace FeatureInversion.Tests.IO;
+namespace FeatureInversion.Tests.Imaging.IO;
 
 public class NpyFileTests
 {

@@ -1,12 +1,14 @@
 using FeatureInversion.Analysis;
 using FeatureInversion.Decoders;
 using FeatureInversion.Features;
+using FeatureInversion.Onnx;
 using FeatureInversion.Training;
 using static TorchSharp.torch;
 
-namespace FeatureInversion.Tests.Onnx;
+namespace FeatureInversion.Tests.Training;
 
 /// <summary>Tiny real training runs on ResNet18 features: fixed encoder through the trainer, and the autoencoder.</summary>
+[Trait(Tiers.Name, Tiers.Slow)]
 public class DeepTrainingTests
 {
     [Fact]
@@ -42,21 +44,21 @@ public class DeepTrainingTests
     public async Task TheAutoencoderTrainsTheEncoderTooAndItsCheckpointIsNotTakenForAFixedDecoderButIsLoadedWithItsEncoderForAnalyses()
     {
         var data = TestData.Crops("resnet18-res4", 32, seed: 4);
-        var layer = (ResNet18Representation)TestData.Representations.Create("resnet18-res4");
-        var (encoder, mean) = ResNet18Representation.LoadTrainable();
+        var layer = (ITrainableEncoding)TestData.Representations.Create("resnet18-res4");
+        var encoder = layer.CreateTrainable(CPU);
         using (encoder)
         {
-            var before0 = encoder.parameters().Select(p => p.detach().clone()).ToList();
+            var before0 = encoder.Network.parameters().Select(p => p.detach().clone()).ToList();
             random.manual_seed(2);
             using var decoder = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("resnet18-res4"), 64, 0.125));
-            double before = AutoencoderTrainer.Evaluate(decoder, encoder, mean, layer, data).NormalizedError;
+            double before = AutoencoderTrainer.Evaluate(decoder, encoder, data).NormalizedError;
 
             using var pool = TestData.Pool();
             using var stream = new FeatureInversion.Training.Data.StreamingBatches(pool, null, 64, 8, seed: 2, colorJitter: 0);
-            AutoencoderTrainer.Train(decoder, encoder, mean, layer, stream, null, new TrainingOptions { Steps = 30, BatchSize = 8, Seed = 2 });
-            double after = AutoencoderTrainer.Evaluate(decoder, encoder, mean, layer, data).NormalizedError;
+            AutoencoderTrainer.Train(decoder, encoder, stream, null, new TrainingOptions { Steps = 30, BatchSize = 8, Seed = 2 });
+            double after = AutoencoderTrainer.Evaluate(decoder, encoder, data).NormalizedError;
             Assert.True(after < before, $"autoencoder error went from {before:F3} to {after:F3}");
-            var changed = before0.Zip(encoder.parameters()).Count(p => !p.First.allclose(p.Second));
+            var changed = before0.Zip(encoder.Network.parameters()).Count(p => !p.First.allclose(p.Second));
             Assert.True(changed > 0, "the encoder's weights did not change");
             Assert.True(changed < before0.Count, "layers after res4 are never run and must stay as loaded");
 
@@ -69,7 +71,7 @@ public class DeepTrainingTests
                     Version = "resnet18-res4-64px-w0.125-ae-test", Representation = "resnet18-res4", RepresentationSettings = settings,
                     Architecture = DecoderArchitecture.Revision, ImageSize = 64, Width = 0.125,
                 }, dir);
-                encoder.save(Path.Combine(dir, AutoencoderCheckpoint.EncoderFileName));
+                encoder.Network.save(Path.Combine(dir, AutoencoderCheckpoint.EncoderFileName));
                 var e = Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(dir, TestData.Representations, "resnet18-res4"));
                 Assert.Contains("autoencoder", e.Message);
 
@@ -84,7 +86,7 @@ public class DeepTrainingTests
                     data.CopyImages(0, images);
                     var x = tensor(images, [4, 3, 64, 64]);
                     var fineTuned = loaded.Encode(x);
-                    using (no_grad()) Assert.True(fineTuned.allclose(layer.Tap(encoder, ResNet18Representation.EncoderInput(x, mean)), rtol: 1e-4, atol: 1e-4));
+                    using (no_grad()) Assert.True(fineTuned.allclose(encoder.Encode(x), rtol: 1e-4, atol: 1e-4));
                     Assert.False(fineTuned.allclose(imageNet.Encode(x), rtol: 1e-3, atol: 1e-3));
                     var (_, _, features) = DecoderEvaluation.TestSet(TestData.Representation("resnet18-res4"), TestData.PhotosDirectory, 64, 1, encoder: loaded);
                     var (_, _, plain) = DecoderEvaluation.TestSet(TestData.Representation("resnet18-res4"), TestData.PhotosDirectory, 64, 1);

@@ -2,7 +2,7 @@ using FeatureInversion.Features;
 using FeatureInversion.Imaging;
 using FeatureInversion.Training.Data;
 
-namespace FeatureInversion.Tests.Decoders;
+namespace FeatureInversion.Tests.Training;
 
 /// <summary>The training data path: photo pool, crop rendering, test crops and the streamed batches.</summary>
 public class CropSamplerTests

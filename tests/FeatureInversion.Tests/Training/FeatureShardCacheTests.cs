@@ -2,7 +2,7 @@ using FeatureInversion.Features;
 using FeatureInversion.Imaging;
 using FeatureInversion.Training.Data;
 
-namespace FeatureInversion.Tests.Decoders;
+namespace FeatureInversion.Tests.Training;
 
 /// <summary>The on-disk feature cache for representations slower to extract than a training step (issue 12).</summary>
 public sealed class FeatureShardCacheTests : IDisposable

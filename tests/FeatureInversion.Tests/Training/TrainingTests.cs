@@ -4,7 +4,7 @@ using FeatureInversion.Training.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FeatureInversion.Tests.Decoders;
+namespace FeatureInversion.Tests.Training;
 
 /// <summary>The tests that compare seeded runs: libtorch's default generator is process-wide, so they must not run
 /// beside other test classes that draw from it.</summary>
