@@ -20,6 +20,13 @@ public sealed record EvaluationReport(
 
     /// <summary>The kernels libtorch ran the convolutions with (docs/platform.md).</summary>
     public string? Kernels { get; init; }
+
+    /// <summary>Errors per source, when the test folder's photos are listed in a <see cref="PhotoSources"/> table (cross-source ones first).</summary>
+    public IReadOnlyList<SourceError>? PerSource { get; init; }
+
+    /// <summary>The error over the crops of photos from sources training never saw, and over the others (null where there are none).</summary>
+    public double? CrossSourceError { get; init; }
+    public double? SameSourceError { get; init; }
 }
 
 /// <summary>A test crop that could not be evaluated: its index among the crops, its photo and why.</summary>
@@ -58,6 +65,16 @@ public static class DecoderEvaluation
             record.NormalizedError, record.Psnr, record.Ssim, meanImage is null ? null : record.MeanImageBaselineError, record.ColorGain,
             record.PerPhoto!, t.Zip(r).Select(p => ReconstructionMetrics.Distance(p.First, p.Second) / norm).ToList())
         { FailedCrops = failed, Kernels = Decoders.Platform.TorchKernels.Current.ToString() };
+        if (PhotoSources.Find(testDirectory) is { } sources)
+        {
+            var perSource = Evaluation.PerSource(report.PerPhoto, sources);
+            report = report with
+            {
+                PerSource = perSource,
+                CrossSourceError = Evaluation.Pooled(perSource.Where(s => s.CrossSource)),
+                SameSourceError = Evaluation.Pooled(perSource.Where(s => !s.CrossSource)),
+            };
+        }
         return (report, targets, reconstructions, features);
     }
 

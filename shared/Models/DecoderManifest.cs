@@ -38,6 +38,10 @@ public sealed record EvaluationRecord
 /// <summary>Normalised error of one test photo's crops.</summary>
 public sealed record PhotoError(string Photo, int Crops, double NormalizedError);
 
+/// <summary>The error over the test photos of one source (a Debian package for this project's photos); cross-source
+/// when no training photo comes from it.</summary>
+public sealed record SourceError(string Source, bool CrossSource, int Photos, int Crops, double NormalizedError);
+
 /// <summary>
 /// The manifest stored with decoder weights: which representation (and its settings) the decoder inverts,
 /// the architecture parameters, how it was trained, its measured test error and the weights' digest.

@@ -34,6 +34,21 @@ public static class Evaluation
     public static List<PhotoError> PerPhoto(IReadOnlyList<double> perCrop, IReadOnlyList<string> photoOfCrop) =>
         perCrop.Zip(photoOfCrop).GroupBy(p => p.Second).Select(g => new PhotoError(g.Key, g.Count(), g.Average(p => p.First))).ToList();
 
+    /// <summary>Errors grouped by the photos' sources (crop-weighted), cross-source first; photos the table does not
+    /// list count as the source "unlisted" (same-source: nothing says training never saw them).</summary>
+    public static List<SourceError> PerSource(IEnumerable<PhotoError> perPhoto, Data.PhotoSources sources) =>
+        perPhoto.GroupBy(p => sources.Of(p.Photo)?.Package ?? "unlisted")
+            .Select(g => new SourceError(g.Key, g.Key != "unlisted" && !sources.TrainingPackages.Contains(g.Key), g.Count(), g.Sum(p => p.Crops),
+                g.Sum(p => p.Crops * p.NormalizedError) / g.Sum(p => p.Crops)))
+            .OrderByDescending(s => s.CrossSource).ThenBy(s => s.Source, StringComparer.Ordinal).ToList();
+
+    /// <summary>The crop-weighted error over some sources; null when there are none.</summary>
+    public static double? Pooled(IEnumerable<SourceError> sources)
+    {
+        var list = sources.ToList();
+        return list.Count == 0 ? null : list.Sum(s => s.Crops * s.NormalizedError) / list.Sum(s => s.Crops);
+    }
+
     /// <summary>The mean of <paramref name="count"/> training crops drawn from the stream's generator: the baseline predictor.</summary>
     public static float[] MeanImage(Data.PhotoPool pool, int size, int count = 4096, int seed = 1)
     {

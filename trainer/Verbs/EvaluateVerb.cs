@@ -46,6 +46,14 @@ internal sealed class EvaluateVerb : IVerb
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  mean training image: {(report.MeanImageBaselineError is { } b ? b.ToString("F4", CultureInfo.InvariantCulture) : $"n/a (no {DecoderCheckpoint.MeanImageFileName} in the checkpoint)")}; colour gain {report.ColorGain:+0.0000;-0.0000} (error of the reconstruction's own gray minus its error)"));
             stdout.WriteLine($"  kernels: {report.Kernels}");
+            if (report.PerSource is { } perSource)
+            {
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  cross-source (photos from packages no training photo comes from): {Figure(report.CrossSourceError)}; same-source: {Figure(report.SameSourceError)}"));
+                foreach (var source in perSource)
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {(source.CrossSource ? "cross" : "same "),-5} {source.Source,-28} {source.NormalizedError:F4}  ({source.Photos} photos, {source.Crops} crops)"));
+            }
             foreach (var photo in report.PerPhoto)
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {photo.Photo,-28} {photo.NormalizedError:F4}  ({photo.Crops} crops)"));
             if (parse.GetValue(_report) is { } json)
@@ -71,4 +79,6 @@ internal sealed class EvaluateVerb : IVerb
         }
         return 0;
     }
+
+    private static string Figure(double? error) => error is { } e ? e.ToString("F4", CultureInfo.InvariantCulture) : "none";
 }
