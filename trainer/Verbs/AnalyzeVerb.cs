@@ -18,6 +18,7 @@ internal sealed class AnalyzeVerb : IVerb
 {
     private readonly Option<DeviceChoice> _device = CommonOptions.Device();
     private readonly Option<FileInfo?> _alexNet = CommonOptions.AlexNet();
+    private readonly Option<bool> _quiet = ConsoleProgress.QuietOption();
 
     public AnalyzeVerb()
     {
@@ -56,7 +57,7 @@ internal sealed class AnalyzeVerb : IVerb
             Description = "Extra lines for the plot, LABEL=v1,v2,… one value per layer (e.g. the optimize verb's errors); repeatable",
             HelpName = "LABEL=VALUES", AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("perturb", "Normalized error after binarization, dropout and both (§5.4, Figures 7 and 9), for fixed-encoder decoders and autoencoders (their own fine-tuned features).") { checkpoints, test, perPhoto, sheets, plot, series, _device, _alexNet };
+        var command = new Command("perturb", "Normalized error after binarization, dropout and both (§5.4, Figures 7 and 9), for fixed-encoder decoders and autoencoders (their own fine-tuned features).") { checkpoints, test, perPhoto, sheets, plot, series, _device, _alexNet, _quiet };
         command.SetAction(parse =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -71,8 +72,9 @@ internal sealed class AnalyzeVerb : IVerb
                 using (network)
                 using (encoder)
                 {
-                    var (errors, sheet) = FeatureAnalyses.Changes(network, manifest, CommonOptions.ExistingFolder(parse.GetValue(test)!).FullName, Perturbations.All,
-                        parse.GetValue(perPhoto), encoder: encoder);
+                    var (errors, sheet) = ConsoleProgress.Run(parse.InvocationConfiguration.Error, parse.GetValue(_quiet), $"{manifest.Version}: perturbations", Perturbations.All.Count,
+                        progress => FeatureAnalyses.Changes(network, manifest, CommonOptions.ExistingFolder(parse.GetValue(test)!).FullName, Perturbations.All,
+                            parse.GetValue(perPhoto), encoder: encoder, changesDone: progress));
                     File.WriteAllBytes(Path.Combine(folder.FullName, $"{manifest.Version}-perturb.png"), sheet);
                     stdout.WriteLine($"| {manifest.Version} | {string.Join(" | ", errors.Select(e => e.NormalizedError.ToString("0.000", CultureInfo.InvariantCulture)))} |");
                     results.Add((network.Spec.Representation.Name, encoder is not null, errors));
@@ -116,7 +118,7 @@ internal sealed class AnalyzeVerb : IVerb
         var checkpoints = Checkpoints();
         var (test, perPhoto, sheet) = (Test(), PerPhoto(), Sheet("input | all | top k | all but top k, for 4 test crops (the first decoder)"));
         var k = new Option<int>("--k") { Description = "How many of the largest activations", DefaultValueFactory = _ => 5 };
-        var command = new Command("topk", "Reconstruction from all activations, only the k largest, and all but the k largest (§5.3, Figure 8).") { checkpoints, test, perPhoto, k, sheet, _device, _alexNet };
+        var command = new Command("topk", "Reconstruction from all activations, only the k largest, and all but the k largest (§5.3, Figure 8).") { checkpoints, test, perPhoto, k, sheet, _device, _alexNet, _quiet };
         command.SetAction(parse =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -129,7 +131,8 @@ internal sealed class AnalyzeVerb : IVerb
                 var (network, manifest) = Load(parse, dir);
                 using (network)
                 {
-                    var (errors, png) = FeatureAnalyses.Changes(network, manifest, CommonOptions.ExistingFolder(parse.GetValue(test)!).FullName, changes, parse.GetValue(perPhoto));
+                    var (errors, png) = ConsoleProgress.Run(parse.InvocationConfiguration.Error, parse.GetValue(_quiet), $"{manifest.Version}: top-k changes", changes.Count,
+                        progress => FeatureAnalyses.Changes(network, manifest, CommonOptions.ExistingFolder(parse.GetValue(test)!).FullName, changes, parse.GetValue(perPhoto), changesDone: progress));
                     if (first) File.WriteAllBytes(parse.GetValue(sheet)!.FullName, png);
                     first = false;
                     stdout.WriteLine($"| {manifest.Version} | {string.Join(" | ", errors.Select(e => e.NormalizedError.ToString("0.000", CultureInfo.InvariantCulture)))} |");

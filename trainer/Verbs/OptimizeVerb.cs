@@ -24,6 +24,7 @@ internal sealed class OptimizeVerb : IVerb
     private readonly Option<double> _lambdaAlpha = new("--lambda-alpha") { Description = "Weight of the normalised α-norm (α = 6)", DefaultValueFactory = _ => 1.0 };
     private readonly Option<DirectoryInfo?> _decoder = new("--decoder") { Description = "A decoder checkpoint of the same representation and size to compare on the same crops", HelpName = "CKPTDIR" };
     private readonly Option<FileInfo?> _sheet = new("--sheet") { Description = "PNG: input | optimization | decoder (4 crops)", HelpName = "sheet.png" };
+    private readonly Option<bool> _quiet = ConsoleProgress.QuietOption();
     private readonly Option<HogBinning> _hogBinning = new("--hog-binning") { Description = "HOG only: how orientation bins pass gradients (StraightThrough: exact features forward, softmax gradient back; Soft; Exact)", DefaultValueFactory = _ => HogBinning.StraightThrough };
     private readonly Option<double> _hogTemperature = new("--hog-temperature") { Description = "HOG only: softmax temperature of the soft orientation binning", DefaultValueFactory = _ => DifferentiableHog.DefaultTemperature };
     private readonly Option<DeviceChoice> _device = CommonOptions.Device();
@@ -33,7 +34,7 @@ internal sealed class OptimizeVerb : IVerb
     {
         Command = new Command("optimize", "Optimization-based inversion of test crops' features (the paper's baseline [20]), with a decoder and the mean image on the same crops.")
         {
-            _representation, _test, _size, _perPhoto, _iterations, _lr, _lambdaTv, _lambdaAlpha, _decoder, _sheet, _hogBinning, _hogTemperature, _device, _alexNet,
+            _representation, _test, _size, _perPhoto, _iterations, _lr, _lambdaTv, _lambdaAlpha, _decoder, _sheet, _hogBinning, _hogTemperature, _device, _alexNet, _quiet,
         };
         Command.SetAction(Run);
     }
@@ -63,7 +64,8 @@ internal sealed class OptimizeVerb : IVerb
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"differentiable HOG ({hog.Binning}, τ {hog.Temperature}) on these crops: soft binning r = {r:0.0000} with the exact features; forward max difference {worst:0.0e0}"));
         }
-        var result = OptimizationInversion.Invert(encoder.EncodeWithGradient, features, size, settings, device);
+        var result = ConsoleProgress.Run(parse.InvocationConfiguration.Error, parse.GetValue(_quiet), $"optimizing {targets.Count} crops", settings.Iterations,
+            progress => OptimizationInversion.Invert(encoder.EncodeWithGradient, features, size, settings, device, progress));
         double optimized = ReconstructionMetrics.NormalizedError(planes, result.Images.Select(i => i.Planes).ToList());
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{representation.Name}: {targets.Count} test crops at {size}px; optimization ({settings.Iterations} steps, lr {settings.LearningRate}, λ_TV {settings.LambdaTv}, λ_α {settings.LambdaAlpha}): error {optimized:0.000}, feature loss {result.InitialFeatureLoss:0.000} -> {result.FinalFeatureLoss:0.000}, {result.Seconds / targets.Count:0.00} s per image"));

@@ -20,7 +20,7 @@ public static class FeatureAnalyses
     /// <summary>Normalized error under each change; sheet: input | reconstruction after each change, for <paramref name="sheetRows"/> test crops.</summary>
     /// <remarks>With <paramref name="encoder"/> (an autoencoder's) its features are perturbed instead of the representation's.</remarks>
     public static (IReadOnlyList<FeatureChangeError> Errors, byte[] Sheet) Changes(DecoderNetwork network, DecoderManifest manifest, string testDirectory,
-        IReadOnlyList<Perturbation> changes, int perPhoto = 10, int sheetRows = 4, Onnx.IBatchEncoder? encoder = null)
+        IReadOnlyList<Perturbation> changes, int perPhoto = 10, int sheetRows = 4, Onnx.IBatchEncoder? encoder = null, IProgress<int>? changesDone = null)
     {
         var (targets, _, features) = DecoderEvaluation.TestSet(network.Spec.Representation, testDirectory, network.Spec.ImageSize, perPhoto,
             encoder: encoder, device: Decoders.Inference.TorchDevices.Of(network));
@@ -35,6 +35,7 @@ public static class FeatureAnalyses
             reconstructions.Add(decoded);
             errors.Add(new FeatureChangeError(manifest.Version, network.Spec.Representation.Name, change.Name,
                 planes.Zip(decoded).Average(p => ReconstructionMetrics.Distance(p.First, p.Second.Planes)) / n));
+            changesDone?.Report(errors.Count);
         }
         var picks = Spread(targets.Count, sheetRows);
         var rows = picks.Select(i => (IReadOnlyList<ColorImage>)[targets[i], .. reconstructions.Select(r => r[i])]).ToList();

@@ -40,7 +40,8 @@ public sealed record OptimizationResult(List<ColorImage> Images, double InitialF
 /// </summary>
 public static class OptimizationInversion
 {
-    public static OptimizationResult Invert(Func<Tensor, Tensor> encoder, IReadOnlyList<FeatureMap> targets, int size, OptimizationSettings settings, Device device)
+    public static OptimizationResult Invert(Func<Tensor, Tensor> encoder, IReadOnlyList<FeatureMap> targets, int size, OptimizationSettings settings, Device device,
+        IProgress<int>? iterationsDone = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var scope = NewDisposeScope();
@@ -74,6 +75,7 @@ public static class OptimizationInversion
             double mean = data.mean().item<float>();
             if (it == 0) initial = mean;
             final = mean;
+            iterationsDone?.Report(it + 1);
         }
         var gray = x.detach().cpu().contiguous().data<float>().ToArray();
         int plane = size * size;
