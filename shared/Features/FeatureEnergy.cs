@@ -34,6 +34,10 @@ public static class FeatureEnergy
         { 0.267f, 0.005f, 0.329f }, { 0.229f, 0.322f, 0.546f }, { 0.128f, 0.567f, 0.551f }, { 0.369f, 0.789f, 0.383f }, { 0.993f, 0.906f, 0.144f },
     };
 
+    /// <summary>The colour ramp's stops from 0 (the lowest value) to the image's largest value, as 8-bit RGB: for legends.</summary>
+    public static IReadOnlyList<(byte R, byte G, byte B)> RampStops { get; } = Enumerable.Range(0, Ramp.GetLength(0))
+        .Select(i => ((byte)Math.Round(Ramp[i, 0] * 255), (byte)Math.Round(Ramp[i, 1] * 255), (byte)Math.Round(Ramp[i, 2] * 255))).ToList();
+
     /// <summary>The view's grid (rows × cols, row-major) before colouring, and what it shows.</summary>
     public static (float[] Values, int Rows, int Cols, FeatureViewKind Kind) Grid(FeatureMap map)
     {

@@ -3,7 +3,7 @@ namespace FeatureInversion.Pipeline.Gallery;
 /// <summary>
 /// A batch's results as auditors read them (stored as <see cref="BlobNames.BatchReport"/>, served by the batch API,
 /// rendered by <see cref="GalleryHtml"/>): a summary per representation and one row per upload, ranked by how much the
-/// image's features reveal (<see cref="ImageRow.Reveal"/>, lowest first). Errors are the paper's normalised error
+/// image's features reveal (<see cref="ImageRow.Reveal"/>, highest first). Errors are the paper's normalised error
 /// ‖x − f(Φ(x))‖₂ / N: lower is better; the baseline is the same error for the decoder's mean training image.
 /// Blob names are relative to the results container; the API turns them into per-blob read URLs.
 /// </summary>
@@ -53,8 +53,8 @@ public sealed record ImageRow
     public int Height { get; init; }
     public string? Thumbnail { get; init; }
     public DateTimeOffset IngestedUtc { get; init; }
-    /// <summary>The lowest error ÷ baseline over its finished results (error alone where no baseline is known): below 1 the
-    /// features tell more about the image than the mean image does; the smaller, the more they reveal. Null until a result exists.</summary>
+    /// <summary><see cref="Ranking.RevealDefinition"/>: 1 − the lowest error ÷ baseline over its finished results (1 − the
+    /// error alone where no baseline is known); the higher, the more the features reveal. Null until a result exists.</summary>
     public double? Reveal { get; init; }
     public List<ResultCell> Results { get; init; } = [];
 }

@@ -32,7 +32,8 @@ public static class GalleryHtml
             .Append("<p class=\"about\">Each image's features were inverted by a decoder trained to reconstruct images from them (Dosovitskiy &amp; Brox, CVPR 2016). ")
             .Append("<b>Error</b> = ‖x − f(Φ(x))‖₂ / N, the distance between the decoder's input crop and its reconstruction over N, the decoder's mean distance between test images: <b>lower is better</b> (the features reveal more). ")
             .Append("<b>Baseline</b> = the same error for the decoder's mean training image; a result at or above it (<span class=\"worse\">flagged</span>) shows nothing the mean image does not. ")
-            .Append("Rows are ranked by how much the image reveals: the lowest error ÷ baseline over its representations first.</p>");
+            .Append("Rows are ranked by how much the image reveals, most first: ").Append(Enc(Ranking.RevealDefinition)).Append(". ")
+            .Append("Feature views: <span class=\"scale\" title=\"scaled per image\"></span> from 0 to the image's largest value (the view's kind is in its link title).</p>");
 
         h.Append("<table id=\"summary\"><caption>Summary per representation (").Append(report.Uploads).Append(" uploads, ").Append(report.Refused).Append(" refused)</caption>")
             .Append("<tr><th>representation</th><th>results</th><th>mean error</th><th>mean baseline</th><th>better than baseline</th><th>colour gain</th><th>test-set error (baseline)</th><th>decoder</th></tr>");
@@ -50,7 +51,7 @@ public static class GalleryHtml
         h.Append("</table>");
 
         AppendPager(h, links, page, pages, sort, shown.Count, rows.Count, pageSize, reps);
-        h.Append("<table id=\"rows\"><thead><tr><th data-key=\"rank\">#</th><th data-key=\"name\">photo</th><th>decoder input</th><th data-key=\"reveal\" title=\"lowest error ÷ baseline\">reveals</th>");
+        h.Append("<table id=\"rows\"><thead><tr><th data-key=\"rank\">#</th><th data-key=\"name\">photo</th><th>decoder input</th><th data-key=\"reveal\" title=\"").Append(Enc(Ranking.RevealDefinition)).Append("\">reveals</th>");
         foreach (var (rep, i) in reps.Select((r, i) => (r, i)))
             h.Append("<th data-key=\"e").Append(i).Append("\">").Append(Enc(rep)).Append("<br><small>reconstruction · feature view</small></th>");
         h.Append("</tr></thead><tbody>");
@@ -113,6 +114,9 @@ public static class GalleryHtml
         h.Append("</small></div>");
     }
 
+    /// <summary>The feature views' colour ramp as CSS gradient stops (the legend shows the ramp the views are painted with).</summary>
+    private static readonly string ScaleStops = string.Join(",", FeatureInversion.Features.FeatureEnergy.RampStops.Select(c => $"rgb({c.R},{c.G},{c.B})"));
+
     /// <summary>What a feature view shows, for its alt text and link title (older results carry no kind: they are energy views).</summary>
     private static string ViewTitle(string? kind) => kind switch
     {
@@ -150,7 +154,7 @@ public static class GalleryHtml
     private const string Style =
         "body{font-family:sans-serif;margin:1em;color:#222}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:4px;text-align:center;vertical-align:top}" +
         "caption{text-align:left;font-weight:bold}.about{max-width:60em}img{width:96px;height:96px;image-rendering:pixelated}img.thumb{width:auto;height:auto;max-width:160px;max-height:160px;image-rendering:auto}" +
-        "img.energy{width:48px;height:48px}figure{margin:0}figcaption{font-size:small;color:#555;max-width:8em;margin:auto}.pair{display:flex;gap:2px;align-items:flex-end;justify-content:center}" +
+        "img.energy{width:48px;height:48px}.scale{display:inline-block;width:6em;height:.8em;vertical-align:middle;border:1px solid #999;background:linear-gradient(90deg,SCALE_STOPS)}figure{margin:0}figcaption{font-size:small;color:#555;max-width:8em;margin:auto}.pair{display:flex;gap:2px;align-items:flex-end;justify-content:center}" +
         ".err{color:#b00;max-width:16em}.worse{background:#fde8e8}.flag{color:#b00;font-size:small}small{color:#555}th[data-key]{cursor:pointer;text-decoration:underline dotted}.pager{margin:.5em 0}";
 
     // Sorts the page's rows by a column (click again to reverse), kept in the address (#sort=e0, #sort=name-desc) so a

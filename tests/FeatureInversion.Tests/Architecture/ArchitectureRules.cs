@@ -31,7 +31,7 @@ public class ArchitectureRules
         ["Models"] = ["Features"],
         ["Onnx"] = ["Features", "Imaging"],
         ["Pipeline"] = ["Imaging"],
-        ["Pipeline.Gallery"] = ["Models", "Pipeline", "Pipeline.Storage"],
+        ["Pipeline.Gallery"] = ["Features", "Models", "Pipeline", "Pipeline.Storage"],
         ["Pipeline.Hosting"] = ["Features", "Pipeline", "Pipeline.Gallery", "Pipeline.Ingestion", "Pipeline.Publishing", "Pipeline.Queues", "Pipeline.Storage"],
         ["Pipeline.Ingestion"] = ["Features", "Imaging", "Imaging.IO", "Models", "Pipeline", "Pipeline.Gallery", "Pipeline.Publishing", "Pipeline.Queues", "Pipeline.Storage", "Pipeline.Telemetry"],
         ["Pipeline.Publishing"] = ["Models", "Pipeline", "Pipeline.Storage"],

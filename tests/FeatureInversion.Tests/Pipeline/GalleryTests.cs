@@ -66,9 +66,11 @@ public class GalleryTests : IDisposable
 
         Assert.Equal(4, report.Uploads);
         Assert.Equal(1, report.Refused);
-        // b: min(0.2/0.5, 0.3/0.5) = 0.4; a: 0.5/0.8 = 0.625; c: 0.7/0.7 = 1.0 — then the refused upload.
+        // Reveals = 1 − the lowest error ÷ baseline: b 1 − min(0.2/0.5, 0.3/0.5) = 0.6; a 1 − 0.5/0.8 = 0.375; c 1 − 0.7/0.7 = 0
+        // (no closer than the mean image) — most revealing first, then the refused upload.
         Assert.Equal(["audit/b.jpg", "audit/a.jpg", "audit/c.jpg", "audit/notes.txt"], report.Rows.Select(r => r.ImageBlob));
-        Assert.Equal(0.4, report.Rows[0].Reveal!.Value, 12);
+        Assert.Equal(0.6, report.Rows[0].Reveal!.Value, 12);
+        Assert.Equal(0.0, report.Rows[2].Reveal!.Value, 12);
         var hog = report.Representations.Single(r => r.Representation == "hog");
         Assert.Equal((0.5 + 0.2 + 0.7) / 3, hog.MeanError!.Value, 12);
         Assert.Equal((0.8 + 0.5 + 0.7) / 3, hog.MeanBaselineError!.Value, 12);
