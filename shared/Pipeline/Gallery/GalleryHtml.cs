@@ -27,7 +27,7 @@ public static class GalleryHtml
 
         var h = new StringBuilder();
         h.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>Reconstructions: ")
-            .Append(Enc(report.Batch)).Append("</title><style>").Append(Style).Append("</style></head><body>")
+            .Append(Enc(report.Batch)).Append("</title><style>").Append(Style.Replace("SCALE_STOPS", ScaleStops)).Append("</style></head><body>")
             .Append("<h1>Feature inversion: ").Append(Enc(report.Batch)).Append("</h1>")
             .Append("<p class=\"about\">Each image's features were inverted by a decoder trained to reconstruct images from them (Dosovitskiy &amp; Brox, CVPR 2016). ")
             .Append("<b>Error</b> = ‖x − f(Φ(x))‖₂ / N, the distance between the decoder's input crop and its reconstruction over N, the decoder's mean distance between test images: <b>lower is better</b> (the features reveal more). ")

@@ -84,6 +84,10 @@ public class GalleryTests : IDisposable
         string html = Encoding.UTF8.GetString((await store.TryReadAsync(options.ResultsContainer, "audit/index.html"))!);
         Assert.Contains("lower is better", html);
         Assert.Contains("decoder input: centre square at 64 px", html);
+        Assert.Contains("higher means the features reveal more", html); // the score's definition, in the header and the tooltip
+        // The legend is the ramp the feature views are painted with, first stop to last.
+        var (first, last) = (FeatureInversion.Features.FeatureEnergy.RampStops[0], FeatureInversion.Features.FeatureEnergy.RampStops[^1]);
+        Assert.Matches($@"\.scale\{{[^}}]*linear-gradient\(90deg,rgb\({first.R},{first.G},{first.B}\),.*?rgb\({last.R},{last.G},{last.B}\)\)", html);
         Assert.Equal(3, Regex.Matches(html, "no better than the mean image").Count);
         Assert.DoesNotContain("data:image", html);
         Assert.Contains("refused: notes.txt: not a recognised image format.", html);
