@@ -14,16 +14,18 @@ public sealed record ResultMetrics
     public required int ImageSize { get; init; }
     /// <summary>‖x − f(Φ(x))‖₂ / N for this image, N being the decoder's test-set mean pairwise distance.</summary>
     public double? NormalizedError { get; init; }
-    public double Distance { get; init; }
+    /// <summary>‖x − f(Φ(x))‖₂; null, as every score against the image, for a feature file uploaded without its image.</summary>
+    public double? Distance { get; init; }
     /// <summary>‖x − m‖₂ / N, m the decoder's mean training image: the per-image baseline (null when the version has no mean image).
     /// A reconstruction no closer than this tells nothing about the image that the mean image does not.</summary>
     public double? MeanImageError { get; init; }
     /// <summary>(‖x − gray(f)‖₂ − ‖x − f‖₂) / N: positive when the reconstruction's colour brings it closer than its own grayscale.</summary>
     public double? ColorGain { get; init; }
-    public double Psnr { get; init; }
-    public double Ssim { get; init; }
+    public double? Psnr { get; init; }
+    public double? Ssim { get; init; }
     public required string Reconstruction { get; init; }
-    public required string Original { get; init; }
+    /// <summary>The decoder's view of the image scored against; null for an uploaded feature file (there is no original).</summary>
+    public string? Original { get; init; }
     /// <summary>Energy view of the features (<see cref="BlobNames.FeatureEnergy"/>); absent in results written before it existed.</summary>
     public string? FeatureEnergy { get; init; }
     /// <summary>What that view shows: "energy", "contrast" or "channels" (<see cref="Features.FeatureViewKind"/>); absent in older results.</summary>
@@ -37,12 +39,12 @@ public sealed record ResultMetrics
     /// <summary>The first metric that is not finite, or null. A record with one (written before workers checked) is a
     /// failed job, never a result: the report counts it as failed.</summary>
     public string? NonFiniteField() =>
-        !double.IsFinite(Distance) ? nameof(Distance)
+        Distance is { } d && !double.IsFinite(d) ? nameof(Distance)
         : NormalizedError is { } e && !double.IsFinite(e) ? nameof(NormalizedError)
         : MeanImageError is { } m && !double.IsFinite(m) ? nameof(MeanImageError)
         : ColorGain is { } c && !double.IsFinite(c) ? nameof(ColorGain)
-        : !double.IsFinite(Psnr) ? nameof(Psnr)
-        : !double.IsFinite(Ssim) ? nameof(Ssim)
+        : Psnr is { } p && !double.IsFinite(p) ? nameof(Psnr)
+        : Ssim is { } s && !double.IsFinite(s) ? nameof(Ssim)
         : null;
 }
 
@@ -79,6 +81,9 @@ public sealed record AcceptedUpload : IngestionRecord
     public int Height { get; init; }
     public List<IngestedJob> Jobs { get; init; } = [];
     public List<string> Warnings { get; init; } = [];
+    /// <summary>For an uploaded feature file instead of an image: what it held ("hog map 31 × 38 × 56"). Its jobs decode the
+    /// whole map and nothing is scored: there is no original. Null for images.</summary>
+    public string? FeatureFile { get; init; }
 }
 
 /// <summary>An upload that is not processed (not an image, corrupt, too large, empty), with the reason.</summary>

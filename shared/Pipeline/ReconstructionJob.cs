@@ -17,6 +17,8 @@ public sealed record ReconstructionJob
     public required string DecoderVersion { get; init; }
     /// <summary>Blob in the features container holding the float32 .npy array the decoder inverts.</summary>
     public required string FeaturesBlob { get; init; }
+    /// <summary>The features are a whole map of any size from an uploaded feature file: decoded whole, with no original to score against.</summary>
+    public bool WholeMap { get; init; }
     public DateTimeOffset EnqueuedUtc { get; init; }
     /// <summary>W3C trace context of the ingestion that queued the job; the worker's span continues that trace.</summary>
     public string? TraceParent { get; init; }

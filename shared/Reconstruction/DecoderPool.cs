@@ -53,7 +53,7 @@ public sealed class DecoderPool(ModelRegistry registry, PipelineOptions options,
 /// <summary>A decoder with a request queue that is drained in batches by a single loop.</summary>
 public sealed class BatchingDecoder : IAsyncDisposable
 {
-    private sealed record Request(FeatureMap Features, TaskCompletionSource<ColorImage> Result);
+    private sealed record Request(FeatureMap Features, TaskCompletionSource<ColorImage> Result, bool Whole = false);
 
     private readonly DecoderNetwork _network;
     private readonly Channel<Request> _requests = Channel.CreateUnbounded<Request>();
@@ -85,6 +85,18 @@ public sealed class BatchingDecoder : IAsyncDisposable
         return request.Result.Task.WaitAsync(ct);
     }
 
+    /// <summary>Decodes a whole map of any size (an uploaded feature file) as one image, in this decoder's loop (one
+    /// network, one caller at a time): <see cref="WholeImageDecoding"/>, tiled where the image is large.</summary>
+    public Task<ColorImage> DecodeWholeAsync(FeatureMap features, CancellationToken ct = default)
+    {
+        if (features.Shape.Channels != InputShape.Channels)
+            throw new InvalidJobException($"features have {features.Shape.Channels} channels, decoder {Manifest.Version} takes {InputShape.Channels}");
+        if (!FiniteValues.AreFinite(features.Data)) throw new InvalidJobException("features contain NaN or infinite values");
+        var request = new Request(features, new TaskCompletionSource<ColorImage>(TaskCreationOptions.RunContinuationsAsynchronously), Whole: true);
+        if (!_requests.Writer.TryWrite(request)) throw new ObjectDisposedException(nameof(BatchingDecoder));
+        return request.Result.Task.WaitAsync(ct);
+    }
+
     private async Task LoopAsync()
     {
         var batch = new List<Request>(_batchSize);
@@ -101,6 +113,12 @@ public sealed class BatchingDecoder : IAsyncDisposable
                 try { if (!await _requests.Reader.WaitToReadAsync(timeout.Token)) break; }
                 catch (OperationCanceledException) { break; }
             }
+            foreach (var whole in batch.Where(b => b.Whole))
+            {
+                try { whole.Result.TrySetResult(WholeImageDecoding.Decode(_network, whole.Features)); }
+                catch (Exception e) { whole.Result.TrySetException(e); }
+            }
+            batch.RemoveAll(b => b.Whole);
             if (batch.Count == 0) continue;
             try
             {

@@ -107,26 +107,32 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
             throw new InvalidJobException($"features '{job.FeaturesBlob}' are unreadable: {e.Message}", e);
         }
         int size = decoder.Manifest.ImageSize;
-        string originalBlob = BlobNames.Original(job.Batch, job.ImageId, size);
-        var original = await ReadOriginalAsync(job, originalBlob, size, ct);
+        string? originalBlob = job.WholeMap ? null : BlobNames.Original(job.Batch, job.ImageId, size);
+        var original = originalBlob is null ? null : await ReadOriginalAsync(job, originalBlob, size, ct);
         double download = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
         ColorImage reconstruction;
         try
         {
-            using (PipelineTelemetry.Source.StartActivity("decode")) reconstruction = await decoder.DecodeAsync(features, ct);
+            using (PipelineTelemetry.Source.StartActivity("decode"))
+                reconstruction = job.WholeMap ? await decoder.DecodeWholeAsync(features, ct) : await decoder.DecodeAsync(features, ct);
         }
         catch (NonFiniteOutputException e)
         {
             // Not retried: the kernels already fell back once inside the decode (DecoderInference.Run).
             throw new InvalidJobException($"reconstruction failed: {e.Message}", e);
         }
+        catch (ArgumentException e) when (job.WholeMap)
+        {
+            throw new InvalidJobException($"the map cannot be decoded whole: {e.Message}", e);
+        }
         double decode = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
-        double distance = ReconstructionMetrics.Distance(original.Planes, reconstruction.Planes);
-        double n = decoder.Manifest.Evaluation?.MeanPairwiseDistance ?? 0;
+        // Scores need the image: an uploaded feature file has none, so its result carries the reconstruction alone.
+        double? distance = original is null ? null : ReconstructionMetrics.Distance(original.Planes, reconstruction.Planes);
+        double n = original is null ? 0 : decoder.Manifest.Evaluation?.MeanPairwiseDistance ?? 0;
         string pngBlob = BlobNames.Reconstruction(job.Batch, job.ImageId, job.DecoderVersion);
         await store.WriteAsync(options.ResultsContainer, pngBlob, ImageFiles.EncodePng(reconstruction), ContentTypes.Png, overwrite: false, ct);
         string energyBlob = BlobNames.FeatureEnergy(job.Batch, job.ImageId, job.DecoderVersion);
@@ -137,10 +143,10 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
             JobId = job.JobId, ImageBlob = job.ImageBlob, ImageId = job.ImageId, Representation = job.Representation,
             DecoderVersion = job.DecoderVersion, ImageSize = size,
             NormalizedError = n > 0 ? distance / n : null, Distance = distance,
-            MeanImageError = n > 0 && decoder.MeanImage is { } mean ? ReconstructionMetrics.Distance(original.Planes, mean) / n : null,
-            ColorGain = n > 0 ? (ReconstructionMetrics.Distance(original.Planes, ReconstructionMetrics.GrayAsRgb(reconstruction.Planes)) - distance) / n : null,
-            Psnr = ReconstructionMetrics.Psnr(original.Planes, reconstruction.Planes),
-            Ssim = ReconstructionMetrics.Ssim(original.Planes, reconstruction.Planes, size),
+            MeanImageError = n > 0 && decoder.MeanImage is { } mean ? ReconstructionMetrics.Distance(original!.Planes, mean) / n : null,
+            ColorGain = n > 0 ? (ReconstructionMetrics.Distance(original!.Planes, ReconstructionMetrics.GrayAsRgb(reconstruction.Planes)) - distance) / n : null,
+            Psnr = original is null ? null : ReconstructionMetrics.Psnr(original.Planes, reconstruction.Planes),
+            Ssim = original is null ? null : ReconstructionMetrics.Ssim(original.Planes, reconstruction.Planes, size),
             Reconstruction = pngBlob, Original = originalBlob, FeatureEnergy = energyBlob,
             FeatureView = viewKind.ToString().ToLowerInvariant(),
             DownloadMilliseconds = download, DecodeMilliseconds = decode, UploadMilliseconds = clock.Elapsed.TotalMilliseconds,

@@ -52,6 +52,8 @@ public sealed record ImageRow
     public int Width { get; init; }
     public int Height { get; init; }
     public string? Thumbnail { get; init; }
+    /// <summary>For an uploaded feature file: what it held; the row has no original, so nothing is scored.</summary>
+    public string? FeatureFile { get; init; }
     public DateTimeOffset IngestedUtc { get; init; }
     /// <summary><see cref="Ranking.RevealDefinition"/>: 1 − the lowest error ÷ baseline over its finished results (1 − the
     /// error alone where no baseline is known); the higher, the more the features reveal. Null until a result exists.</summary>

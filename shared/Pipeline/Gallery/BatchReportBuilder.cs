@@ -85,7 +85,7 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
             rows.Add(new ImageRow
             {
                 ImageBlob = accepted.ImageBlob, ImageId = accepted.ImageId, Status = UploadStatus.Accepted, Width = accepted.Width, Height = accepted.Height,
-                Thumbnail = _versions.ContainsKey(thumbnail) ? thumbnail : null, IngestedUtc = accepted.IngestedUtc,
+                Thumbnail = _versions.ContainsKey(thumbnail) ? thumbnail : null, IngestedUtc = accepted.IngestedUtc, FeatureFile = accepted.FeatureFile,
                 Reveal = Ranking.Reveal(cells), Results = cells,
             });
         }
@@ -107,7 +107,8 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
                 Error = $"metric {bad} is not finite (a result written before workers refused non-finite output): not a result" };
         if (m is not null)
         {
-            var test = m.MeanImageError is null ? await testSet(job.Representation, job.DecoderVersion, ct) : null;
+            // A feature file's result has no original: nothing to score, so no baseline either.
+            var test = m.MeanImageError is null && m.Original is not null ? await testSet(job.Representation, job.DecoderVersion, ct) : null;
             double? baseline = m.MeanImageError ?? test?.MeanImageBaselineError;
             return new ResultCell
             {

@@ -72,7 +72,9 @@ public static class GalleryHtml
             }
             h.Append("<br><small>").Append(row.Width).Append('×').Append(row.Height).Append("</small></td><td>");
             var crop = row.Results.FirstOrDefault(c => c.Original is not null);
-            if (crop is not null)
+            if (row.FeatureFile is not null)
+                h.Append("<span class=\"nooriginal\">from an uploaded feature file: no original</span><br><small>").Append(Enc(row.FeatureFile)).Append("</small>");
+            else if (crop is not null)
                 h.Append("<figure>").Append(Img(links.Blob(crop.Original!), "decoder input")).Append("<figcaption>decoder input: centre square at ")
                     .Append(crop.ImageSize).Append(" px</figcaption></figure>");
             else h.Append("pending");
@@ -102,6 +104,12 @@ public static class GalleryHtml
     {
         h.Append("<div class=\"pair\">").Append(Img(links.Blob(cell.Reconstruction!), $"{cell.Representation} reconstruction"));
         if (cell.FeatureEnergy is not null) h.Append(Img(links.Blob(cell.FeatureEnergy), $"{cell.Representation} {ViewTitle(cell.FeatureView)}", "energy"));
+        if (cell.Original is null)
+        {
+            h.Append("</div><div class=\"num\">not scored: no original<br><small><a href=\"").Append(Enc(links.Blob(cell.Reconstruction!))).Append("\">PNG</a> · <a href=\"")
+                .Append(Enc(links.Blob(cell.Metrics!))).Append("\">metrics JSON</a></small></div>");
+            return;
+        }
         h.Append("</div><div class=\"num\">error <b class=\"error\">").Append(F3(cell.NormalizedError)).Append("</b> · baseline <span class=\"baseline\">")
             .Append(F3(cell.BaselineError)).Append("</span>").Append(cell.BaselineIsPerImage ? "" : "<sup title=\"the decoder's test-set baseline (no mean image published)\">t</sup>");
         if (cell.WorseThanBaseline) h.Append("<br><span class=\"flag\">⚑ no better than the mean image</span>");

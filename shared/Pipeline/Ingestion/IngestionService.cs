@@ -62,6 +62,13 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ImageBlob"] = imageBlob });
         IngestionRecord record;
         if (content.Length == 0) record = Refused(imageBlob, $"{imageBlob}: empty file.");
+        else if (FeatureMapReader.IsNpy(content.Span))
+        {
+            // A leaked feature map instead of an image: decoded whole, nothing to score it against.
+            var plans = await PlanAsync(ct);
+            var (map, refusal) = FeatureMapReader.Read(imageBlob, content, plans.Plans, options.MaxImagePixels);
+            record = map is null ? Refused(imageBlob, refusal!) : await AcceptMapAsync(imageBlob, BlobNames.ImageId(content.Span), map, plans.Warnings, ct);
+        }
         else
         {
             var plans = await PlanAsync(ct);
@@ -95,7 +102,7 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
                 await queue.EnqueueAsync(new ReconstructionJob
                 {
                     JobId = job.JobId, ImageBlob = accepted.ImageBlob, ImageId = accepted.ImageId, Batch = batch, Representation = job.Representation,
-                    DecoderVersion = job.DecoderVersion, FeaturesBlob = job.FeaturesBlob, EnqueuedUtc = DateTimeOffset.UtcNow,
+                    DecoderVersion = job.DecoderVersion, FeaturesBlob = job.FeaturesBlob, WholeMap = accepted.FeatureFile is not null, EnqueuedUtc = DateTimeOffset.UtcNow,
                     TraceParent = send?.Id ?? ingest?.Id,
                 }, ct);
             }
@@ -195,6 +202,22 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         {
             ImageBlob = imageBlob, ImageId = imageId, Batch = batch, Width = header.Width, Height = header.Height,
             Jobs = jobs, Warnings = warnings, IngestedUtc = DateTimeOffset.UtcNow,
+        };
+    }
+
+    /// <summary>An uploaded feature map: stored as float32 .npy for its decoder, one job, no original or thumbnail.</summary>
+    private async Task<AcceptedUpload> AcceptMapAsync(string imageBlob, string imageId, FeatureMapUpload upload, List<string> warnings, CancellationToken ct)
+    {
+        using var stream = new MemoryStream();
+        NpyFile.Write(stream, upload.Map.Data, upload.Map.Shape.Channels, upload.Map.Shape.Rows, upload.Map.Shape.Cols);
+        string blob = BlobNames.Features(imageId, upload.Representation.Name, upload.Manifest.ImageSize);
+        await store.WriteAsync(options.FeaturesContainer, blob, stream.ToArray(), ContentTypes.Binary, overwrite: false, ct);
+        return new AcceptedUpload
+        {
+            ImageBlob = imageBlob, ImageId = imageId, Batch = BlobNames.Batch(imageBlob), Width = upload.Width, Height = upload.Height,
+            Jobs = [new IngestedJob(BlobNames.JobId(imageId, upload.Manifest.Version), upload.Representation.Name, upload.Manifest.Version, blob)],
+            Warnings = upload.Conversion is { } note ? [.. warnings, note] : warnings,
+            FeatureFile = upload.Description, IngestedUtc = DateTimeOffset.UtcNow,
         };
     }
 

@@ -1,0 +1,93 @@
+using FeatureInversion.Imaging;
+using FeatureInversion.Imaging.IO;
+using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Gallery;
+using FeatureInversion.Pipeline.Queues;
+using FeatureInversion.Pipeline.Storage;
+
+namespace FeatureInversion.Tests.Pipeline;
+
+/// <summary>Feature maps dropped into the images container (a leaked HOG, LBP or sift-grid .npy of any size) are
+/// ingested like photos, reconstructed whole by their representation's decoder and shown without an original.</summary>
+public class FeatureMapUploadTests
+{
+    private static byte[] Npy(float[] data, params int[] shape)
+    {
+        using var stream = new MemoryStream();
+        NpyFile.Write(stream, data, shape);
+        return stream.ToArray();
+    }
+
+    private static (byte[] Npy, int Rows, int Cols) WholeHogMap()
+    {
+        // The whole 480×320 photo's HOG, as the features verb writes it: 31 × 40 × 60, not the decoder's 31 × 8 × 8.
+        var map = TestData.Representations.Create("hog").Extract(TestData.LoadGray("coffee-480x320.jpg"));
+        return (Npy(map.Data, map.Shape.Channels, map.Shape.Rows, map.Shape.Cols), map.Shape.Rows, map.Shape.Cols);
+    }
+
+    [Fact]
+    public async Task AWholeHogMapIsReconstructedWholeAndShownWithoutAnOriginal()
+    {
+        var store = new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-mapupload-" + Guid.NewGuid().ToString("N")));
+        var queue = new InProcessJobQueue();
+        await using var bed = new PipelineTestbed(store, queue, queue);
+        await bed.SetUpAsync("hog", "lbp");
+        var (npy, rows, cols) = WholeHogMap();
+        var accepted = Assert.IsType<AcceptedUpload>(await bed.UploadAsync("leak/coffee-hog.npy", npy));
+        Assert.Equal($"hog map 31 × {rows} × {cols} (float32)", accepted.FeatureFile);
+        Assert.Equal((cols * 8, rows * 8), (accepted.Width, accepted.Height));
+        Assert.Equal("hog", Assert.Single(accepted.Jobs).Representation); // only the decoder that can read it
+
+        var status = Assert.Single(await bed.RunWorkerUntilSettledAsync(["leak/coffee-hog.npy"], TimeSpan.FromMinutes(2)));
+        Assert.Equal(JobStatus.Done, status.Status);
+        var metrics = PipelineJson.Deserialize<ResultMetrics>((await store.TryReadAsync(bed.Options.ResultsContainer,
+            BlobNames.Metrics("leak", accepted.ImageId, accepted.Jobs[0].DecoderVersion)))!);
+        Assert.Null(metrics.Original); // nothing to score against
+        Assert.Null(metrics.NormalizedError);
+        Assert.Null(metrics.Psnr);
+        var png = (await store.TryReadAsync(bed.Options.ResultsContainer, metrics.Reconstruction))!;
+        var reconstruction = ImageFiles.Decode(png, metrics.Reconstruction);
+        Assert.Equal((cols * 8, rows * 8), (reconstruction.Width, reconstruction.Height)); // the whole image the map describes
+
+        await bed.Gallery.FlushAsync();
+        var report = PipelineJson.Deserialize<BatchReport>((await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("leak")))!);
+        var row = Assert.Single(report.Rows);
+        Assert.Equal(accepted.FeatureFile, row.FeatureFile);
+        Assert.Null(row.Results.Single().BaselineError);
+        string html = System.Text.Encoding.UTF8.GetString((await store.TryReadAsync(bed.Options.ResultsContainer, "leak/index.html"))!);
+        Assert.Contains("from an uploaded feature file: no original", html);
+        Assert.Contains("not scored: no original", html);
+    }
+
+    [Fact]
+    public async Task MapsNoDecoderCanReadAreRefusedWithTheReason()
+    {
+        var store = new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-mapupload-" + Guid.NewGuid().ToString("N")));
+        var queue = new InProcessJobQueue();
+        await using var bed = new PipelineTestbed(store, queue, queue);
+        await bed.SetUpAsync("hog", "lbp");
+        var cases = new (string Name, byte[] Bytes, string Reason)[]
+        {
+            ("keypoints.npy", Npy(new float[4 * 132], 4, 132), "Keypoint files (N × 132) are not read by the pipeline yet"),
+            ("seven.npy", Npy(new float[7 * 4 * 4], 7, 4, 4), "a 7-channel feature map matches no representation with a published decoder (hog: 31 channels, lbp: 58 channels)"),
+            ("nan.npy", Npy([.. new float[31 * 2 * 2 - 1], float.NaN], 31, 2, 2), "(NaN and infinite values are refused)"),
+            ("huge.npy", Npy(new float[31], 31, 1, 1) is var small ? HugeHeader(small) : [], "unreadable .npy file"),
+            ("truncated.npy", Npy(new float[31 * 4 * 4], 31, 4, 4)[..100], "unreadable .npy file"),
+        };
+        foreach (var (name, bytes, reason) in cases)
+        {
+            var refused = Assert.IsType<RefusedUpload>(await bed.UploadAsync($"bad/{name}", bytes));
+            Assert.Contains(reason, refused.Error);
+            Assert.StartsWith($"bad/{name}: ", refused.Error);
+            Assert.DoesNotContain($"bad/{name}: bad/{name}", refused.Error); // the name once
+        }
+        Assert.Equal(0, queue.Outstanding); // nothing queued for any of them
+    }
+
+    /// <summary>A .npy whose header declares far more values than it holds.</summary>
+    private static byte[] HugeHeader(byte[] npy)
+    {
+        string text = System.Text.Encoding.Latin1.GetString(npy);
+        return System.Text.Encoding.Latin1.GetBytes(text.Replace("(31, 1, 1)", "(31, 99999, 99999)"));
+    }
+}
