@@ -12,31 +12,20 @@ public sealed record FileReconstruction(string Name, ColorImage Image, string So
 /// Whole images from feature files: a dense C × H × W map of any size (<see cref="WholeImageDecoding"/>) or a descriptor
 /// file (<see cref="DescriptorFiles"/>: COLMAP database, OpenCV .npz, N × 132 keypoints), whose keypoints are laid on
 /// the sparse SIFT grid at the working resolution and decoded by a sift-grid decoder.
-/// <para>
-/// The working resolution: the decoders learnt from crops covering a uniform fraction of 0.2 to 1 of a photo's short
-/// side, resized to the decoder's size (CropRenderer), so a whole photo appeared to them with its short side at
-/// size / fraction pixels; the median fraction, 0.6, puts it at <see cref="TrainedShortSide"/> (107 px for the 64-px
-/// decoders). Keypoints are scaled so (<see cref="KeypointSet.Scaled"/>), never up, and those smaller than the
-/// detector finds at that resolution are dropped (<see cref="KeypointSet.Detectable"/>): the decoder never saw them,
-/// and with them its reconstructions are worse than its mean image (docs/results.md).
-/// </para>
+/// The working resolution is <see cref="WorkingResolution"/>'s (the decoders' trained scale).
 /// </summary>
 public static class FeatureFileReconstruction
 {
-    /// <summary>The median fraction of a training photo's short side that one crop covered (uniform in [0.2, 1]).</summary>
-    public const double MedianCropFraction = 0.6;
+    /// <summary>The median fraction of a training photo's short side that one crop covered (<see cref="WorkingResolution"/>).</summary>
+    public const double MedianCropFraction = WorkingResolution.MedianCropFraction;
 
-    public static int TrainedShortSide(DecoderNetwork network) => (int)Math.Round(network.Spec.ImageSize / MedianCropFraction);
+    public static int TrainedShortSide(DecoderNetwork network) => WorkingResolution.TrainedShortSide(network.Spec.ImageSize);
 
     /// <summary>The smallest keypoint scale the decoder's SIFT settings produce (its first octave).</summary>
-    public static double SmallestScale(DecoderNetwork network) =>
-        Features.Sift.SiftDetector.SmallestScale(new Features.Sift.SiftOptions
-        {
-            FirstOctave = network.Spec.Representation.Settings.TryGetValue("firstOctave", out var o) ? int.Parse(o, System.Globalization.CultureInfo.InvariantCulture) : 0,
-        });
+    public static double SmallestScale(DecoderNetwork network) => WorkingResolution.SmallestScale(network.Spec.Representation.Settings);
 
     /// <summary>The factor that brings an image's short side to <paramref name="shortSide"/>, never above 1.</summary>
-    public static double WorkingScale(int width, int height, int shortSide) => Math.Min(1.0, shortSide / (double)Math.Min(width, height));
+    public static double WorkingScale(int width, int height, int shortSide) => WorkingResolution.Scale(width, height, shortSide);
 
     /// <summary>A photo at the working resolution (<see cref="WorkingScale"/>), the photo itself when already small enough.</summary>
     public static ColorImage AtWorkingResolution(ColorImage photo, int shortSide)
@@ -62,11 +51,8 @@ public static class FeatureFileReconstruction
     }
 
     /// <summary>A file's keypoints at the working resolution, as the decoder can read them.</summary>
-    public static KeypointSet AtWorkingResolution(DecoderNetwork network, KeypointSet set, int shortSide, bool allScales = false)
-    {
-        var working = set.Scaled(WorkingScale(set.Width, set.Height, shortSide));
-        return allScales ? working : working.Detectable(SmallestScale(network));
-    }
+    public static KeypointSet AtWorkingResolution(DecoderNetwork network, KeypointSet set, int shortSide, bool allScales = false) =>
+        WorkingResolution.Prepare(set, shortSide, network.Spec.Representation.Settings, allScales);
 
     /// <summary>Reconstructs every image a feature file holds; images the file holds but cannot give are in <paramref name="refused"/>.</summary>
     public static List<FileReconstruction> Run(DecoderNetwork network, string path, out IReadOnlyList<RefusedImage> refused,

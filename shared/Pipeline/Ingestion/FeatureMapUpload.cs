@@ -1,4 +1,5 @@
 using FeatureInversion.Features;
+using FeatureInversion.Features.Sources;
 using FeatureInversion.Imaging;
 using FeatureInversion.Imaging.IO;
 using FeatureInversion.Models;
@@ -23,6 +24,51 @@ public static class FeatureMapReader
     /// <summary>Whether the bytes are a .npy file (its magic string), whatever the name says.</summary>
     public static bool IsNpy(ReadOnlySpan<byte> content) => content.StartsWith(NpyMagic);
 
+    /// <summary>Whether the bytes are a zip archive: an OpenCV SIFT .npz (keypoints and descriptors).</summary>
+    public static bool IsNpz(ReadOnlySpan<byte> content) => OpenCvSiftArchive.LooksLikeOne(content);
+
+    /// <summary>Whether the bytes are a SQLite file: a COLMAP database.</summary>
+    public static bool IsColmapDatabase(ReadOnlySpan<byte> content) => ColmapDatabase.LooksLikeOne(content);
+
+    /// <summary>An OpenCV SIFT .npz: its keypoints laid on the sparse SIFT grid at the decoder's working resolution.</summary>
+    public static (FeatureMapUpload? Upload, string? Refusal) ReadNpz(string blob, ReadOnlyMemory<byte> content,
+        IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders) =>
+        Keypoints(blob, decoders, () =>
+        {
+            using var stream = new MemoryStream(content.ToArray(), writable: false);
+            return OpenCvSiftArchive.Read(stream, blob, null, DescriptorLimits.Default);
+        }, unreadable: "not a recognised image format, nor a readable OpenCV SIFT .npz"); // any zip starts so
+
+    /// <summary>
+    /// A descriptor file's keypoints (one image: an OpenCV .npz or an N × 132 .npy) as a sift-grid map at the working
+    /// resolution of the published sift-grid decoder (<see cref="WorkingResolution"/>): the whole image the decoder can
+    /// draw from them.
+    /// </summary>
+    private static (FeatureMapUpload? Upload, string? Refusal) Keypoints(string blob,
+        IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders, Func<DescriptorFile> read, string unreadable)
+    {
+        var sift = decoders.FirstOrDefault(d => d.Representation.Decoder == DecoderLayout.Sift);
+        if (sift.Representation is null)
+            return (null, $"{blob}: SIFT keypoints need a sift-grid decoder, and none is published for the configured representations ({string.Join(", ", decoders.Select(d => d.Representation.Name))}).");
+        DescriptorFile file;
+        try { file = read(); }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or OverflowException or ArgumentException)
+        {
+            string reason = e.Message.StartsWith(blob + ": ", StringComparison.Ordinal) ? e.Message[(blob.Length + 2)..] : e.Message;
+            return (null, $"{blob}: {unreadable}: {reason}");
+        }
+        if (file.Images is not [var set])
+            return (null, $"{blob}: {file.Source} with {file.Images.Count} images; one was expected.");
+        int side = WorkingResolution.TrainedShortSide(sift.Manifest.ImageSize);
+        var working = WorkingResolution.Prepare(set, side, sift.Representation.Settings);
+        if (working.Frames.Count == 0)
+            return (null, $"{blob}: none of its {set.Frames.Count} keypoints is large enough to be seen at the decoder's working resolution ({working.Width}x{working.Height}).");
+        string description = $"{file.Source}: {set.Frames.Count} keypoints of a {set.Width}x{set.Height} image, on the sift-grid at {working.Width}x{working.Height} "
+            + $"({working.Frames.Count} large enough to be seen there)";
+        string? notes = set.Notes.Count > 0 ? string.Join("; ", set.Notes) : null;
+        return (new FeatureMapUpload(working.ToGrid(), sift.Representation, sift.Manifest, working.Width, working.Height, description, notes), null);
+    }
+
     /// <summary>The map and the decoder that inverts it, or the reason it is refused (worded as the CLI's refusals: "name: reason.").</summary>
     public static (FeatureMapUpload? Upload, string? Refusal) Read(string blob, ReadOnlyMemory<byte> content,
         IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders, long maxPixels)
@@ -38,8 +84,10 @@ public static class FeatureMapReader
             string reason = e.Message.StartsWith(blob + ": ", StringComparison.Ordinal) ? e.Message[(blob.Length + 2)..] : e.Message;
             return (null, $"{blob}: unreadable .npy file: {reason}");
         }
+        if (SiftKeypointArray.Fits(array.Shape))
+            return Keypoints(blob, decoders, () => SiftKeypointArray.FromArray(array, blob, null, DescriptorLimits.Default), unreadable: "unreadable SIFT keypoints");
         if (array.Shape.Length != 3)
-            return (null, $"{blob}: a .npy upload must be a feature map C × H × W (as the features verb writes it); this array is {string.Join(" × ", array.Shape)}. Keypoint files (N × 132) are not read by the pipeline yet: use the reconstruct verb.");
+            return (null, $"{blob}: a .npy upload must be a feature map C × H × W (as the features verb writes it) or N × 132 SIFT keypoints; this array is {string.Join(" × ", array.Shape)}.");
         var (c, h, w) = (array.Shape[0], array.Shape[1], array.Shape[2]);
         var known = decoders.Select(d => (d.Representation, d.Manifest, Probe: d.Representation.OutputShape(64, 64))).ToList();
         var match = known.Where(d => d.Probe.Channels == c).ToList();

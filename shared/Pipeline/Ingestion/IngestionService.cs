@@ -62,13 +62,17 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ImageBlob"] = imageBlob });
         IngestionRecord record;
         if (content.Length == 0) record = Refused(imageBlob, $"{imageBlob}: empty file.");
-        else if (FeatureMapReader.IsNpy(content.Span))
+        else if (FeatureMapReader.IsNpy(content.Span) || FeatureMapReader.IsNpz(content.Span))
         {
-            // A leaked feature map instead of an image: decoded whole, nothing to score it against.
+            // A leaked feature map or SIFT file instead of an image: decoded whole, nothing to score it against.
             var plans = await PlanAsync(ct);
-            var (map, refusal) = FeatureMapReader.Read(imageBlob, content, plans.Plans, options.MaxImagePixels);
+            var (map, refusal) = FeatureMapReader.IsNpy(content.Span)
+                ? FeatureMapReader.Read(imageBlob, content, plans.Plans, options.MaxImagePixels)
+                : FeatureMapReader.ReadNpz(imageBlob, content, plans.Plans);
             record = map is null ? Refused(imageBlob, refusal!) : await AcceptMapAsync(imageBlob, BlobNames.ImageId(content.Span), map, plans.Warnings, ct);
         }
+        else if (FeatureMapReader.IsColmapDatabase(content.Span))
+            record = Refused(imageBlob, $"{imageBlob}: a COLMAP database (one reconstruction per image) is not read by the pipeline yet; run the reconstruct or audit verb on it.");
         else
         {
             var plans = await PlanAsync(ct);

@@ -33,7 +33,7 @@ public class ArchitectureRules
         ["Pipeline"] = ["Imaging"],
         ["Pipeline.Gallery"] = ["Features", "Models", "Pipeline", "Pipeline.Storage"],
         ["Pipeline.Hosting"] = ["Features", "Pipeline", "Pipeline.Gallery", "Pipeline.Ingestion", "Pipeline.Publishing", "Pipeline.Queues", "Pipeline.Storage"],
-        ["Pipeline.Ingestion"] = ["Features", "Imaging", "Imaging.IO", "Models", "Pipeline", "Pipeline.Gallery", "Pipeline.Publishing", "Pipeline.Queues", "Pipeline.Storage", "Pipeline.Telemetry"],
+        ["Pipeline.Ingestion"] = ["Features", "Features.Sift", "Features.Sources", "Imaging", "Imaging.IO", "Models", "Pipeline", "Pipeline.Gallery", "Pipeline.Publishing", "Pipeline.Queues", "Pipeline.Storage", "Pipeline.Telemetry"],
         ["Pipeline.Publishing"] = ["Models", "Pipeline", "Pipeline.Storage"],
         ["Pipeline.Queues"] = ["Pipeline", "Pipeline.Gallery", "Pipeline.Storage"],
         ["Pipeline.Storage"] = ["Pipeline"],

@@ -68,8 +68,10 @@ public class FeatureMapUploadTests
         await bed.SetUpAsync("hog", "lbp");
         var cases = new (string Name, byte[] Bytes, string Reason)[]
         {
-            ("keypoints.npy", Npy(new float[4 * 132], 4, 132), "Keypoint files (N × 132) are not read by the pipeline yet"),
+            ("keypoints.npy", Npy(new float[4 * 132], 4, 132), "SIFT keypoints need a sift-grid decoder, and none is published for the configured representations (hog, lbp)"),
+            ("matrix.npy", Npy(new float[4 * 5], 4, 5), "must be a feature map C × H × W (as the features verb writes it) or N × 132 SIFT keypoints"),
             ("seven.npy", Npy(new float[7 * 4 * 4], 7, 4, 4), "a 7-channel feature map matches no representation with a published decoder (hog: 31 channels, lbp: 58 channels)"),
+            ("colmap.db", File.ReadAllBytes(Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db")), "a COLMAP database (one reconstruction per image) is not read by the pipeline yet"),
             ("nan.npy", Npy([.. new float[31 * 2 * 2 - 1], float.NaN], 31, 2, 2), "(NaN and infinite values are refused)"),
             ("huge.npy", Npy(new float[31], 31, 1, 1) is var small ? HugeHeader(small) : [], "unreadable .npy file"),
             ("truncated.npy", Npy(new float[31 * 4 * 4], 31, 4, 4)[..100], "unreadable .npy file"),
@@ -82,6 +84,32 @@ public class FeatureMapUploadTests
             Assert.DoesNotContain($"bad/{name}: bad/{name}", refused.Error); // the name once
         }
         Assert.Equal(0, queue.Outstanding); // nothing queued for any of them
+    }
+
+    [Fact]
+    public async Task OpenCvAndKeypointFilesAreLaidOnTheSiftGridAtTheDecodersWorkingResolutionAndReconstructed()
+    {
+        var store = new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-mapupload-" + Guid.NewGuid().ToString("N")));
+        var queue = new InProcessJobQueue();
+        await using var bed = new PipelineTestbed(store, queue, queue);
+        await bed.SetUpAsync("hog", "sift-grid");
+        // OpenCV's SIFT_create output as Python saves it (the fixture made by scripts/make-descriptor-fixtures.sh), and
+        // this project's own N × 132 keypoints of a photo.
+        byte[] npz = File.ReadAllBytes(Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "opencv-sift.npz"));
+        string path = Path.Combine(Path.GetTempPath(), "fi-sift-" + Guid.NewGuid().ToString("N") + ".npy");
+        FeatureInversion.Features.FeatureExport.Write(TestData.Representations, "sift", Path.Combine(TestData.PhotosDirectory, "chelsea-451x300.jpg"), path);
+        byte[] keypoints = File.ReadAllBytes(path);
+        File.Delete(path);
+        foreach (var (name, bytes, source) in new[] { ("leak/opencv.npz", npz, "OpenCV"), ("leak/chelsea-sift.npy", keypoints, "keypoint") })
+        {
+            var accepted = Assert.IsType<AcceptedUpload>(await bed.UploadAsync(name, bytes));
+            Assert.Equal("sift-grid", Assert.Single(accepted.Jobs).Representation);
+            Assert.Contains(source, accepted.FeatureFile, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("keypoints of a", accepted.FeatureFile);
+            Assert.True(Math.Min(accepted.Width, accepted.Height) <= 107, $"{name}: {accepted.Width}x{accepted.Height}, above the 64-px decoders' working short side");
+        }
+        var statuses = await bed.RunWorkerUntilSettledAsync(["leak/opencv.npz", "leak/chelsea-sift.npy"], TimeSpan.FromMinutes(2));
+        Assert.All(statuses, s => Assert.Equal(JobStatus.Done, s.Status));
     }
 
     /// <summary>A .npy whose header declares far more values than it holds.</summary>
