@@ -72,6 +72,10 @@ public static class BlobNames
 
     public static string FileName(string imageBlob) => imageBlob[(imageBlob.LastIndexOf('/') + 1)..];
 
+    /// <summary>The upload name of one image of a file that holds several (a COLMAP database): in the file's batch,
+    /// <c>{file}--{image}</c>, the image's own folders joined the same way.</summary>
+    public static string Item(string fileBlob, string image) => $"{fileBlob}--{image.Replace('/', '-').Replace('\\', '-')}";
+
     public static string Features(string imageId, string representation, int size) => $"{imageId}/{representation}-{size}px.npy";
 
     /// <remarks>Decoder versions name their representation (<c>hog-64px-w0.25-20261124T221000Z</c>).</remarks>

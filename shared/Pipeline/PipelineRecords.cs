@@ -65,6 +65,7 @@ public sealed record FailureRecord
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "status")]
 [JsonDerivedType(typeof(AcceptedUpload), "accepted")]
 [JsonDerivedType(typeof(RefusedUpload), "refused")]
+[JsonDerivedType(typeof(ExpandedUpload), "expanded")]
 public abstract record IngestionRecord
 {
     public required string ImageBlob { get; init; }
@@ -84,6 +85,18 @@ public sealed record AcceptedUpload : IngestionRecord
     /// <summary>For an uploaded feature file instead of an image: what it held ("hog map 31 × 38 × 56"). Its jobs decode the
     /// whole map and nothing is scored: there is no original. Null for images.</summary>
     public string? FeatureFile { get; init; }
+}
+
+/// <summary>
+/// An upload that holds several images (a COLMAP database): each became an upload of its own in the same batch
+/// (<see cref="Items"/>, named <c>{file}--{image}</c>, with its own record, jobs and gallery row); images the file
+/// holds but could not give are in <see cref="Warnings"/>.
+/// </summary>
+public sealed record ExpandedUpload : IngestionRecord
+{
+    public required string FeatureFile { get; init; }
+    public List<string> Items { get; init; } = [];
+    public List<string> Warnings { get; init; } = [];
 }
 
 /// <summary>An upload that is not processed (not an image, corrupt, too large, empty), with the reason.</summary>

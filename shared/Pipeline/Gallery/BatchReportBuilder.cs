@@ -74,6 +74,7 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
         var rows = new List<ImageRow>();
         foreach (var record in _uploads.Values)
         {
+            if (record is ExpandedUpload) continue; // its images are uploads of their own, each with its row
             if (record is not AcceptedUpload accepted)
             {
                 rows.Add(new ImageRow { ImageBlob = record.ImageBlob, Status = UploadStatus.Refused, Error = ((RefusedUpload)record).Error, IngestedUtc = record.IngestedUtc });

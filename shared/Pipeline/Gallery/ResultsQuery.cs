@@ -24,6 +24,14 @@ public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
         // Static pages exist only on the local folder store; elsewhere the function app serves the gallery (its address is the caller's).
         Uri? gallery = Gallery.GalleryWriter.WritesPagesOn(options) && await store.ExistsAsync(options.ResultsContainer, BlobNames.Gallery(batch), ct)
             ? await store.GetReadUrlAsync(options.ResultsContainer, BlobNames.Gallery(batch), lifetime, ct) : null;
+        if (record is ExpandedUpload expanded)
+        {
+            // A file of several images: its results are its images' (each an upload of its own), its status the least settled of theirs.
+            var items = new List<ImageStatus>();
+            foreach (var item in expanded.Items) items.Add(await GetAsync(item, ct) ?? new ImageStatus(item, JobStatus.Pending, null, null, gallery, []));
+            var all = items.SelectMany(i => i.Results).ToList();
+            return new ImageStatus(imageBlob, Overall(all), null, null, gallery, all);
+        }
         if (record is not AcceptedUpload accepted) return new ImageStatus(imageBlob, JobStatus.Failed, null, ((RefusedUpload)record).Error, gallery, []);
 
         var results = new List<RepresentationStatus>();
@@ -45,8 +53,11 @@ public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
             else
                 results.Add(new RepresentationStatus(job.Representation, job.DecoderVersion, JobStatus.Pending, null, null, null));
         }
-        JobStatus status = results.Any(r => r.Status == JobStatus.Pending) ? JobStatus.Pending : results.Any(r => r.Status == JobStatus.Stalled) ? JobStatus.Stalled
-            : results.Any(r => r.Status == JobStatus.Failed) ? JobStatus.Failed : JobStatus.Done;
-        return new ImageStatus(imageBlob, status, accepted.ImageId, null, gallery, results);
+        return new ImageStatus(imageBlob, Overall(results), accepted.ImageId, null, gallery, results);
     }
+
+    /// <summary>An upload's status from its jobs': pending while any is, then stalled, then failed, else done.</summary>
+    private static JobStatus Overall(IReadOnlyCollection<RepresentationStatus> results) =>
+        results.Any(r => r.Status == JobStatus.Pending) ? JobStatus.Pending : results.Any(r => r.Status == JobStatus.Stalled) ? JobStatus.Stalled
+            : results.Any(r => r.Status == JobStatus.Failed) ? JobStatus.Failed : JobStatus.Done;
 }

@@ -30,6 +30,37 @@ public static class FeatureMapReader
     /// <summary>Whether the bytes are a SQLite file: a COLMAP database.</summary>
     public static bool IsColmapDatabase(ReadOnlySpan<byte> content) => ColmapDatabase.LooksLikeOne(content);
 
+    /// <summary>A COLMAP database's images, each as a sift-grid map at the decoder's working resolution (the database is
+    /// read from a temporary copy: SQLite reads files), with the images it holds but could not give; or the reason it is refused.</summary>
+    public static (List<(string Image, FeatureMapUpload Upload)>? Images, List<string> Refused, string? Refusal) ReadColmap(string blob, ReadOnlyMemory<byte> content,
+        IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders)
+    {
+        if (NoSiftDecoder(blob, decoders) is { } none) return (null, [], none);
+        string path = Path.Combine(Path.GetTempPath(), "fi-colmap-" + Guid.NewGuid().ToString("N") + ".db");
+        try
+        {
+            File.WriteAllBytes(path, content.ToArray());
+            DescriptorFile file;
+            try { file = ColmapDatabase.Read(path, DescriptorLimits.Default); }
+            catch (Exception e) when (e is InvalidDataException or FormatException or OverflowException or ArgumentException
+                || e.GetType().Name == "SqliteException")
+            {
+                return (null, [], $"{blob}: unreadable COLMAP database: {e.Message}");
+            }
+            var refused = file.Refused.Select(r => $"{r.Name}: {r.Reason}").ToList();
+            var images = new List<(string, FeatureMapUpload)>();
+            foreach (var set in file.Images)
+            {
+                var (upload, refusal) = Keypoints(blob, decoders, () => file with { Images = [set] }, unreadable: "unreadable");
+                if (upload is not null) images.Add((set.Name, upload));
+                else refused.Add($"{set.Name}: {refusal![(blob.Length + 2)..]}");
+            }
+            if (images.Count == 0) return (null, refused, $"{blob}: a COLMAP database with no image that can be reconstructed{(refused.Count > 0 ? $" ({string.Join("; ", refused)})" : "")}.");
+            return (images, refused, null);
+        }
+        finally { File.Delete(path); }
+    }
+
     /// <summary>An OpenCV SIFT .npz: its keypoints laid on the sparse SIFT grid at the decoder's working resolution.</summary>
     public static (FeatureMapUpload? Upload, string? Refusal) ReadNpz(string blob, ReadOnlyMemory<byte> content,
         IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders) =>
@@ -47,9 +78,8 @@ public static class FeatureMapReader
     private static (FeatureMapUpload? Upload, string? Refusal) Keypoints(string blob,
         IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders, Func<DescriptorFile> read, string unreadable)
     {
-        var sift = decoders.FirstOrDefault(d => d.Representation.Decoder == DecoderLayout.Sift);
-        if (sift.Representation is null)
-            return (null, $"{blob}: SIFT keypoints need a sift-grid decoder, and none is published for the configured representations ({string.Join(", ", decoders.Select(d => d.Representation.Name))}).");
+        if (NoSiftDecoder(blob, decoders) is { } none) return (null, none);
+        var sift = decoders.First(d => d.Representation.Decoder == DecoderLayout.Sift);
         DescriptorFile file;
         try { file = read(); }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or OverflowException or ArgumentException)
@@ -68,6 +98,10 @@ public static class FeatureMapReader
         string? notes = set.Notes.Count > 0 ? string.Join("; ", set.Notes) : null;
         return (new FeatureMapUpload(working.ToGrid(), sift.Representation, sift.Manifest, working.Width, working.Height, description, notes), null);
     }
+
+    private static string? NoSiftDecoder(string blob, IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders) =>
+        decoders.Any(d => d.Representation.Decoder == DecoderLayout.Sift) ? null
+            : $"{blob}: SIFT keypoints need a sift-grid decoder, and none is published for the configured representations ({string.Join(", ", decoders.Select(d => d.Representation.Name))}).";
 
     /// <summary>The map and the decoder that inverts it, or the reason it is refused (worded as the CLI's refusals: "name: reason.").</summary>
     public static (FeatureMapUpload? Upload, string? Refusal) Read(string blob, ReadOnlyMemory<byte> content,

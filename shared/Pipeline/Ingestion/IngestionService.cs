@@ -72,7 +72,29 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
             record = map is null ? Refused(imageBlob, refusal!) : await AcceptMapAsync(imageBlob, BlobNames.ImageId(content.Span), map, plans.Warnings, ct);
         }
         else if (FeatureMapReader.IsColmapDatabase(content.Span))
-            record = Refused(imageBlob, $"{imageBlob}: a COLMAP database (one reconstruction per image) is not read by the pipeline yet; run the reconstruct or audit verb on it.");
+        {
+            // Several images in one file: each becomes an upload of its own in the batch, recorded (and queued) before the database's record.
+            var plans = await PlanAsync(ct);
+            var (images, refusedImages, refusal) = FeatureMapReader.ReadColmap(imageBlob, content, plans.Plans);
+            if (images is null) record = Refused(imageBlob, refusal!);
+            else
+            {
+                var items = new List<string>();
+                foreach (var (image, map) in images)
+                {
+                    string item = BlobNames.Item(imageBlob, image);
+                    byte[] key = [.. content.Span, .. System.Text.Encoding.UTF8.GetBytes("\0" + image)];
+                    using var itemActivity = StartIngest(item);
+                    await RecordAsync(await AcceptMapAsync(item, BlobNames.ImageId(key), map, plans.Warnings, ct), itemActivity, ct);
+                    items.Add(item);
+                }
+                record = new ExpandedUpload
+                {
+                    ImageBlob = imageBlob, Batch = BlobNames.Batch(imageBlob), Items = items, Warnings = refusedImages, IngestedUtc = DateTimeOffset.UtcNow,
+                    FeatureFile = $"COLMAP database: {images.Count} images reconstructed, {refusedImages.Count} not",
+                };
+            }
+        }
         else
         {
             var plans = await PlanAsync(ct);

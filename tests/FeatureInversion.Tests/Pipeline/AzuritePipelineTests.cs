@@ -59,6 +59,24 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task AColmapDatabaseDroppedOnBlobStorageGivesOneResultPerImage()
+    {
+        var (store, queue, options) = Services(TimeSpan.FromMinutes(1));
+        await queue.EnsureCreatedAsync();
+        await using var bed = new PipelineTestbed(store, queue, queue, options);
+        await bed.SetUpAsync("sift-grid");
+        var function = new ImageUploadedFunction(bed.Ingestion);
+        byte[] db = File.ReadAllBytes(Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db")); // COLMAP 3.8, two photos
+        await store.WriteAsync(options.ImagesContainer, "colmap/database.db", db, ContentTypes.Binary, overwrite: true);
+        var record = Assert.IsType<ExpandedUpload>(await function.RunAsync(new MemoryStream(db), "colmap/database.db", CancellationToken.None));
+
+        var statuses = await bed.RunWorkerUntilSettledAsync([.. record.Items, "colmap/database.db"], TimeSpan.FromMinutes(2));
+        Assert.All(statuses, s => Assert.Equal(JobStatus.Done, s.Status));
+        var results = (await store.ListAsync(options.ResultsContainer, "colmap/")).Where(n => n.EndsWith("Z.json", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, results.Count); // one per image of the database
+    }
+
+    [Fact]
     public async Task AWorkerStoppedMidJobLeavesTheMessageToBeRedeliveredAndOneResultIsWritten()
     {
         var (store, queue, options) = Services(TimeSpan.FromSeconds(2));

@@ -71,7 +71,7 @@ public class FeatureMapUploadTests
             ("keypoints.npy", Npy(new float[4 * 132], 4, 132), "SIFT keypoints need a sift-grid decoder, and none is published for the configured representations (hog, lbp)"),
             ("matrix.npy", Npy(new float[4 * 5], 4, 5), "must be a feature map C × H × W (as the features verb writes it) or N × 132 SIFT keypoints"),
             ("seven.npy", Npy(new float[7 * 4 * 4], 7, 4, 4), "a 7-channel feature map matches no representation with a published decoder (hog: 31 channels, lbp: 58 channels)"),
-            ("colmap.db", File.ReadAllBytes(Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db")), "a COLMAP database (one reconstruction per image) is not read by the pipeline yet"),
+            ("colmap.db", File.ReadAllBytes(Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db")), "SIFT keypoints need a sift-grid decoder"),
             ("nan.npy", Npy([.. new float[31 * 2 * 2 - 1], float.NaN], 31, 2, 2), "(NaN and infinite values are refused)"),
             ("huge.npy", Npy(new float[31], 31, 1, 1) is var small ? HugeHeader(small) : [], "unreadable .npy file"),
             ("truncated.npy", Npy(new float[31 * 4 * 4], 31, 4, 4)[..100], "unreadable .npy file"),
@@ -110,6 +110,32 @@ public class FeatureMapUploadTests
         }
         var statuses = await bed.RunWorkerUntilSettledAsync(["leak/opencv.npz", "leak/chelsea-sift.npy"], TimeSpan.FromMinutes(2));
         Assert.All(statuses, s => Assert.Equal(JobStatus.Done, s.Status));
+    }
+
+    [Fact]
+    public async Task AColmapDatabaseGivesOneUploadAndOneGalleryRowPerImage()
+    {
+        var store = new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-mapupload-" + Guid.NewGuid().ToString("N")));
+        var queue = new InProcessJobQueue();
+        await using var bed = new PipelineTestbed(store, queue, queue);
+        await bed.SetUpAsync("hog", "sift-grid");
+        // Made by COLMAP 3.8 from two test photos (scripts/make-descriptor-fixtures.sh).
+        byte[] db = File.ReadAllBytes(Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db"));
+        var expanded = Assert.IsType<ExpandedUpload>(await bed.UploadAsync("leak/database.db", db));
+        Assert.Equal(["leak/database.db--astronaut-300x300.jpg", "leak/database.db--camera-256x256.jpg"], expanded.Items);
+        Assert.Empty(expanded.Warnings);
+
+        var statuses = await bed.RunWorkerUntilSettledAsync([.. expanded.Items, "leak/database.db"], TimeSpan.FromMinutes(2));
+        Assert.All(statuses, s => Assert.Equal(JobStatus.Done, s.Status));
+        Assert.Equal(2, statuses.Single(s => s.ImageBlob == "leak/database.db").Results.Count); // the file's status is its images'
+        await bed.Gallery.FlushAsync();
+        var report = PipelineJson.Deserialize<BatchReport>((await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("leak")))!);
+        Assert.Equal(expanded.Items, report.Rows.Select(r => r.ImageBlob).Order(StringComparer.Ordinal)); // one row per image, none for the file
+        Assert.All(report.Rows, r => Assert.StartsWith("COLMAP database: ", r.FeatureFile));
+        Assert.Equal(2, report.Uploads);
+
+        var broken = Assert.IsType<RefusedUpload>(await bed.UploadAsync("leak/broken.db", [.. "SQLite format 3\0"u8, .. new byte[200]]));
+        Assert.StartsWith("leak/broken.db: unreadable COLMAP database: ", broken.Error);
     }
 
     /// <summary>A .npy whose header declares far more values than it holds.</summary>
