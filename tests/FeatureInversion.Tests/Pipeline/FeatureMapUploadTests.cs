@@ -11,6 +11,15 @@ namespace FeatureInversion.Tests.Pipeline;
 /// ingested like photos, reconstructed whole by their representation's decoder and shown without an original.</summary>
 public class FeatureMapUploadTests
 {
+    /// <summary>Local storage and the in-process queue, with the shipped decoders of <paramref name="representations"/> published.</summary>
+    private static async Task<PipelineTestbed> BedAsync(params string[] representations)
+    {
+        var queue = new InProcessJobQueue();
+        var bed = new PipelineTestbed(new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-mapupload-" + Guid.NewGuid().ToString("N"))), queue, queue);
+        await bed.SetUpAsync(representations);
+        return bed;
+    }
+
     private static byte[] Npy(float[] data, params int[] shape)
     {
         using var stream = new MemoryStream();
@@ -28,10 +37,8 @@ public class FeatureMapUploadTests
     [Fact]
     public async Task AWholeHogMapIsReconstructedWholeAndShownWithoutAnOriginal()
     {
-        var store = new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-mapupload-" + Guid.NewGuid().ToString("N")));
-        var queue = new InProcessJobQueue();
-        await using var bed = new PipelineTestbed(store, queue, queue);
-        await bed.SetUpAsync("hog", "lbp");
+        await using var bed = await BedAsync("hog", "lbp");
+        var (store, queue) = (bed.Store, (InProcessJobQueue)bed.Source);
         var (npy, rows, cols) = WholeHogMap();
         var accepted = Assert.IsType<AcceptedUpload>(await bed.UploadAsync("leak/coffee-hog.npy", npy));
         Assert.Equal($"hog map 31 × {rows} × {cols} (float32)", accepted.FeatureFile);
@@ -62,10 +69,8 @@ public class FeatureMapUploadTests
     [Fact]
     public async Task MapsNoDecoderCanReadAreRefusedWithTheReason()
     {
-        var store = new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-mapupload-" + Guid.NewGuid().ToString("N")));
-        var queue = new InProcessJobQueue();
-        await using var bed = new PipelineTestbed(store, queue, queue);
-        await bed.SetUpAsync("hog", "lbp");
+        await using var bed = await BedAsync("hog", "lbp");
+        var (store, queue) = (bed.Store, (InProcessJobQueue)bed.Source);
         var cases = new (string Name, byte[] Bytes, string Reason)[]
         {
             ("keypoints.npy", Npy(new float[4 * 132], 4, 132), "SIFT keypoints need a sift-grid decoder, and none is published for the configured representations (hog, lbp)"),
@@ -89,10 +94,8 @@ public class FeatureMapUploadTests
     [Fact]
     public async Task OpenCvAndKeypointFilesAreLaidOnTheSiftGridAtTheDecodersWorkingResolutionAndReconstructed()
     {
-        var store = new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-mapupload-" + Guid.NewGuid().ToString("N")));
-        var queue = new InProcessJobQueue();
-        await using var bed = new PipelineTestbed(store, queue, queue);
-        await bed.SetUpAsync("hog", "sift-grid");
+        await using var bed = await BedAsync("hog", "sift-grid");
+        var (store, queue) = (bed.Store, (InProcessJobQueue)bed.Source);
         // OpenCV's SIFT_create output as Python saves it (the fixture made by scripts/make-descriptor-fixtures.sh), and
         // this project's own N × 132 keypoints of a photo.
         byte[] npz = File.ReadAllBytes(Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "opencv-sift.npz"));
@@ -115,10 +118,8 @@ public class FeatureMapUploadTests
     [Fact]
     public async Task AColmapDatabaseGivesOneUploadAndOneGalleryRowPerImage()
     {
-        var store = new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-mapupload-" + Guid.NewGuid().ToString("N")));
-        var queue = new InProcessJobQueue();
-        await using var bed = new PipelineTestbed(store, queue, queue);
-        await bed.SetUpAsync("hog", "sift-grid");
+        await using var bed = await BedAsync("hog", "sift-grid");
+        var (store, queue) = (bed.Store, (InProcessJobQueue)bed.Source);
         // Made by COLMAP 3.8 from two test photos (scripts/make-descriptor-fixtures.sh).
         byte[] db = File.ReadAllBytes(Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db"));
         var expanded = Assert.IsType<ExpandedUpload>(await bed.UploadAsync("leak/database.db", db));
