@@ -33,6 +33,7 @@ var roles = {
   serviceBusReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
   serviceBusOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+  metricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
 module monitoring 'modules/monitoring.bicep' = {
@@ -258,6 +259,23 @@ resource scaleOnJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   dependsOn: [bus]
   properties: { principalId: scalerIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusOwner) }
 }
+
+// Telemetry with Entra ID only (monitoring.bicep disables key-based ingestion): each host's identity publishes to
+// Application Insights.
+resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: '${prefix}-insights' // monitoring.bicep's name (a scope must be known when the deployment starts)
+  dependsOn: [monitoring]
+}
+
+resource telemetryPublishers 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for host in ['functions', 'worker', 'trainer']: {
+  name: guid(insights.id, host, roles.metricsPublisher)
+  scope: insights
+  properties: {
+    principalId: host == 'functions' ? functionsIdentity.properties.principalId : host == 'worker' ? workerIdentity.properties.principalId : trainerIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.metricsPublisher)
+  }
+}]
 
 resource workerAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(acr.id, workerIdentity.id, roles.acrPull)

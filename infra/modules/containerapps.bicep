@@ -89,6 +89,7 @@ resource worker 'Microsoft.App/containerApps@2025-07-01' = {
         image: workerImage
         env: concat(pipelineEnv, [
           { name: 'AZURE_CLIENT_ID', value: workerClientId }
+          { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${workerClientId}' }
           { name: 'Pipeline__HealthPort', value: string(healthPort) }
           // A GPU replica that cannot load CUDA must fail its start, not decode on the CPU ('auto' would).
           { name: 'Pipeline__Device', value: 'cuda' }
@@ -137,7 +138,10 @@ resource trainers 'Microsoft.App/jobs@2025-07-01' = [for (rep, i) in trainRepres
         name: 'trainer'
         image: trainerImage
         args: concat(['retrain', rep], trainArgs)
-        env: concat(pipelineEnv, [{ name: 'AZURE_CLIENT_ID', value: trainerClientId }])
+        env: concat(pipelineEnv, [
+          { name: 'AZURE_CLIENT_ID', value: trainerClientId }
+          { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${trainerClientId}' }
+        ])
         resources: { cpu: json('8'), memory: '56Gi' }
       }]
     }

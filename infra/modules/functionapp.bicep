@@ -89,6 +89,8 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'PipelineStorage__clientId', value: identityClientId }
         { name: 'AZURE_CLIENT_ID', value: identityClientId } // DefaultAzureCredential picks this identity
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
+        // Application Insights takes Entra ID tokens only (monitoring.bicep): the host and the OpenTelemetry exporter use this identity.
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identityClientId}' }
         { name: 'Pipeline__ImagesContainer', value: 'images' }
         { name: 'Pipeline__Storage', value: 'azure' }
         { name: 'Pipeline__BlobServiceUri', value: dataBlobEndpoint }

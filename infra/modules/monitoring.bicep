@@ -1,6 +1,7 @@
 // Logs and telemetry: one Log Analytics workspace (Container Apps' console logs land there too) and a
 // workspace-based Application Insights resource that the function app, the worker and the trainer export their
-// OpenTelemetry traces, metrics and logs to (APPLICATIONINSIGHTS_CONNECTION_STRING).
+// OpenTelemetry traces, metrics and logs to (APPLICATIONINSIGHTS_CONNECTION_STRING), authenticated with their
+// managed identities (local, key-based ingestion is off).
 @description('Name prefix.')
 param prefix string
 @description('Azure region.')
@@ -22,6 +23,9 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
     Application_Type: 'web'
     WorkspaceResourceId: logs.id
     IngestionMode: 'LogAnalytics'
+    // Entra ID only: the connection string alone cannot send telemetry; the hosts' identities hold Monitoring Metrics
+    // Publisher on this resource and authenticate (APPLICATIONINSIGHTS_AUTHENTICATION_STRING).
+    DisableLocalAuth: true
   }
 }
 

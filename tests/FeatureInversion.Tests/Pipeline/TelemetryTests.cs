@@ -21,6 +21,21 @@ namespace FeatureInversion.Tests.Pipeline;
 public class TelemetryTests
 {
     [Fact]
+    public void IngestionAuthenticatesWithTheIdentityTheAuthenticationStringNames()
+    {
+        // The deployment turns key-based ingestion off (infra/modules/monitoring.bicep) and sets this string on every host.
+        Assert.Null(TelemetryServices.IngestionCredential(null));
+        Assert.IsType<Azure.Identity.ManagedIdentityCredential>(TelemetryServices.IngestionCredential("Authorization=AAD;ClientId=00000000-0000-0000-0000-000000000001"));
+        Assert.IsType<Azure.Identity.DefaultAzureCredential>(TelemetryServices.IngestionCredential("Authorization=AAD"));
+        Assert.Contains("Authorization=AAD", Assert.Throws<InvalidOperationException>(() => TelemetryServices.IngestionCredential("Authorization=Key")).Message);
+        string bicep = File.ReadAllText(Path.Combine(TestData.Root, "infra", "modules", "monitoring.bicep"));
+        Assert.Contains("DisableLocalAuth: true", bicep);
+        foreach (var module in new[] { "functionapp.bicep", "containerapps.bicep" })
+            Assert.Contains($"'{TelemetryServices.AuthenticationSetting}'", File.ReadAllText(Path.Combine(TestData.Root, "infra", "modules", module)));
+        Assert.Contains("roles.metricsPublisher", File.ReadAllText(Path.Combine(TestData.Root, "infra", "main.bicep")));
+    }
+
+    [Fact]
     public async Task AnUploadIsOneTraceFromIngestionToEveryResultAndTheCountersCountIt()
     {
         var spans = new ConcurrentBag<Activity>();
