@@ -101,6 +101,11 @@ module functions 'modules/functionapp.bicep' = {
 @description('The deploying user (azd sets AZURE_PRINCIPAL_ID): Blob Data Contributor on images, models and training, to upload photos and seed decoders. Empty: none.')
 param deployerPrincipalId string = ''
 
+@description('E-mail address for operations alerts (failed jobs, a queue no worker consumes) and the budget; empty: no alerts and no budget.')
+param alertEmail string = ''
+@description('Monthly budget in the billing currency, notified at 80 % actual and 100 % forecast (needs alertEmail); 0: none.')
+param monthlyBudget int = 0
+
 @description('Entra ID app registration (client id) that readers of results sign in with; empty = results API closed (401) until set.')
 param resultsAuthClientId string = ''
 
@@ -109,6 +114,19 @@ module events 'modules/eventgrid.bicep' = {
   params: {
     storageAccountName: storage.outputs.name
     location: location
+  }
+}
+
+module alerts 'modules/alerts.bicep' = if (!empty(alertEmail)) {
+  name: 'alerts'
+  params: {
+    prefix: prefix
+    location: location
+    alertEmail: alertEmail
+    monthlyBudget: monthlyBudget
+    serviceBusNamespaceId: bus.outputs.namespaceId
+    queueName: bus.outputs.queueName
+    insightsId: insights.id
   }
 }
 

@@ -16,3 +16,7 @@ param workerImage = readEnvironmentVariable('SERVICE_WORKER_IMAGE_NAME', 'mcr.mi
 param trainerImage = readEnvironmentVariable('TRAINER_IMAGE_NAME', 'mcr.microsoft.com/k8se/quickstart:latest')
 // Entra ID app registration for reading results (API and gallery); postdeploy.sh creates it and sets this. Empty: closed (401).
 param resultsAuthClientId = readEnvironmentVariable('RESULTS_AUTH_CLIENT_ID', '')
+// Operations (infra/modules/alerts.bicep): alerts on failed jobs and a queue no worker consumes, mailed to this
+// address; a monthly budget (billing currency) notified at 80 % actual and 100 % forecast. Empty / 0: none.
+param alertEmail = readEnvironmentVariable('ALERT_EMAIL', '')
+param monthlyBudget = int(readEnvironmentVariable('MONTHLY_BUDGET', '0'))
