@@ -36,6 +36,15 @@ public class TelemetryTests
     }
 
     [Fact]
+    public void TheFailedJobsAlertCountsTheMetricTheWorkerRecords()
+    {
+        // Dead letters are recorded and completed, so the alert reads the pipeline's own failure counter: by its name.
+        string alerts = File.ReadAllText(Path.Combine(TestData.Root, "infra", "modules", "alerts.bicep"));
+        Assert.Contains($"name == \"{PipelineTelemetry.Failures.Name}\"", alerts);
+        Assert.Contains("module alerts 'modules/alerts.bicep'", File.ReadAllText(Path.Combine(TestData.Root, "infra", "main.bicep")));
+    }
+
+    [Fact]
     public async Task AnUploadIsOneTraceFromIngestionToEveryResultAndTheCountersCountIt()
     {
         var spans = new ConcurrentBag<Activity>();
