@@ -44,7 +44,7 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
         var references = audited.ToDictionary(c => c.Name, c =>
         {
             var set = leaked[c.Name];
-            var size = (set with { Frames = [] }).Scaled(FeatureFileReconstruction.WorkingScale(set.Width, set.Height, side));
+            var size = (set with { Frames = [] }).Scaled(WorkingResolution.Scale(set.Width, set.Height, side));
             return (Target: ImageFiles.Resize(c.Photo, size.Width, size.Height), Mean: ImageFiles.Resize(meanImageSquare, size.Width, size.Height));
         });
         var levels = new List<AuditLevel>();

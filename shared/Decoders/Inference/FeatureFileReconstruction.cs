@@ -16,21 +16,13 @@ public sealed record FileReconstruction(string Name, ColorImage Image, string So
 /// </summary>
 public static class FeatureFileReconstruction
 {
-    /// <summary>The median fraction of a training photo's short side that one crop covered (<see cref="WorkingResolution"/>).</summary>
-    public const double MedianCropFraction = WorkingResolution.MedianCropFraction;
-
+    /// <summary>The short side at which the decoder saw whole photos (<see cref="WorkingResolution.TrainedShortSide"/>).</summary>
     public static int TrainedShortSide(DecoderNetwork network) => WorkingResolution.TrainedShortSide(network.Spec.ImageSize);
 
-    /// <summary>The smallest keypoint scale the decoder's SIFT settings produce (its first octave).</summary>
-    public static double SmallestScale(DecoderNetwork network) => WorkingResolution.SmallestScale(network.Spec.Representation.Settings);
-
-    /// <summary>The factor that brings an image's short side to <paramref name="shortSide"/>, never above 1.</summary>
-    public static double WorkingScale(int width, int height, int shortSide) => WorkingResolution.Scale(width, height, shortSide);
-
-    /// <summary>A photo at the working resolution (<see cref="WorkingScale"/>), the photo itself when already small enough.</summary>
+    /// <summary>A photo at the working resolution (<see cref="WorkingResolution.Scale"/>), the photo itself when already small enough.</summary>
     public static ColorImage AtWorkingResolution(ColorImage photo, int shortSide)
     {
-        double scale = WorkingScale(photo.Width, photo.Height, shortSide);
+        double scale = WorkingResolution.Scale(photo.Width, photo.Height, shortSide);
         if (scale >= 1) return photo;
         return ImageFiles.Resize(photo, Math.Max(1, (int)Math.Round(photo.Width * scale)), Math.Max(1, (int)Math.Round(photo.Height * scale)));
     }

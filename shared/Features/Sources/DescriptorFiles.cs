@@ -21,7 +21,7 @@ public static class DescriptorFiles
         head = head[..read];
         if (ColmapDatabase.LooksLikeOne(head)) return ColmapDatabase.SourceName;
         if (OpenCvSiftArchive.LooksLikeOne(head)) return OpenCvSiftArchive.SourceName;
-        if (head.StartsWith((ReadOnlySpan<byte>)[0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y']) && IsKeypointArray(path)) return SiftKeypointArray.SourceName;
+        if (NpyFile.HasMagic(head) && IsKeypointArray(path)) return SiftKeypointArray.SourceName;
         return null;
     }
 

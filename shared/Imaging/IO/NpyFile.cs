@@ -14,6 +14,9 @@ public static class NpyFile
 {
     private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
+    /// <summary>Whether bytes start as a .npy file does (its magic string), whatever the file is called.</summary>
+    public static bool HasMagic(ReadOnlySpan<byte> head) => head.StartsWith(Magic);
+
     public static void Write(string path, ReadOnlySpan<float> data, params int[] shape)
     {
         using var stream = File.Create(path);
