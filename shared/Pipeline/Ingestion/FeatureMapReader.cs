@@ -19,10 +19,8 @@ public sealed record FeatureMapUpload(FeatureMap Map, RepresentationDescriptor R
 /// </summary>
 public static class FeatureMapReader
 {
-    private static ReadOnlySpan<byte> NpyMagic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
-
     /// <summary>Whether the bytes are a .npy file (its magic string), whatever the name says.</summary>
-    public static bool IsNpy(ReadOnlySpan<byte> content) => content.StartsWith(NpyMagic);
+    public static bool IsNpy(ReadOnlySpan<byte> content) => NpyFile.HasMagic(content);
 
     /// <summary>Whether the bytes are a zip archive: an OpenCV SIFT .npz (keypoints and descriptors).</summary>
     public static bool IsNpz(ReadOnlySpan<byte> content) => OpenCvSiftArchive.LooksLikeOne(content);
@@ -39,7 +37,7 @@ public static class FeatureMapReader
         string path = Path.Combine(Path.GetTempPath(), "fi-colmap-" + Guid.NewGuid().ToString("N") + ".db");
         try
         {
-            File.WriteAllBytes(path, content.ToArray());
+            File.WriteAllBytes(path, content.Span);
             DescriptorFile file;
             try { file = ColmapDatabase.Read(path, DescriptorLimits.Default); }
             catch (Exception e) when (e is InvalidDataException or FormatException or OverflowException or ArgumentException
@@ -53,7 +51,7 @@ public static class FeatureMapReader
             {
                 var (upload, refusal) = Keypoints(blob, decoders, () => file with { Images = [set] }, unreadable: "unreadable");
                 if (upload is not null) images.Add((set.Name, upload));
-                else refused.Add($"{set.Name}: {refusal![(blob.Length + 2)..]}");
+                else refused.Add($"{set.Name}: {WithoutName(refusal!, blob)}");
             }
             if (images.Count == 0) return (null, refused, $"{blob}: a COLMAP database with no image that can be reconstructed{(refused.Count > 0 ? $" ({string.Join("; ", refused)})" : "")}.");
             return (images, refused, null);
@@ -82,10 +80,9 @@ public static class FeatureMapReader
         var sift = decoders.First(d => d.Representation.Decoder == DecoderLayout.Sift);
         DescriptorFile file;
         try { file = read(); }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or OverflowException or ArgumentException)
+        catch (Exception e) when (IsUnreadable(e))
         {
-            string reason = e.Message.StartsWith(blob + ": ", StringComparison.Ordinal) ? e.Message[(blob.Length + 2)..] : e.Message;
-            return (null, $"{blob}: {unreadable}: {reason}");
+            return (null, $"{blob}: {unreadable}: {WithoutName(e.Message, blob)}");
         }
         if (file.Images is not [var set])
             return (null, $"{blob}: {file.Source} with {file.Images.Count} images; one was expected.");
@@ -113,10 +110,9 @@ public static class FeatureMapReader
             using var stream = new MemoryStream(content.ToArray(), writable: false);
             array = NpyFile.Load(stream, blob);
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or OverflowException or ArgumentException)
+        catch (Exception e) when (IsUnreadable(e))
         {
-            string reason = e.Message.StartsWith(blob + ": ", StringComparison.Ordinal) ? e.Message[(blob.Length + 2)..] : e.Message;
-            return (null, $"{blob}: unreadable .npy file: {reason}");
+            return (null, $"{blob}: unreadable .npy file: {WithoutName(e.Message, blob)}");
         }
         if (SiftKeypointArray.Fits(array.Shape))
             return Keypoints(blob, decoders, () => SiftKeypointArray.FromArray(array, blob, null, DescriptorLimits.Default), unreadable: "unreadable SIFT keypoints");
@@ -127,14 +123,23 @@ public static class FeatureMapReader
         var match = known.Where(d => d.Probe.Channels == c).ToList();
         if (match.Count == 0)
             return (null, $"{blob}: a {c}-channel feature map matches no representation with a published decoder ({string.Join(", ", known.Select(d => $"{d.Representation.Name}: {d.Probe.Channels} channels"))}).");
-        var (representation, manifest, probe) = match[0];
+        var (representation, manifest, _) = match[0];
         if (h < 1 || w < 1) return (null, $"{blob}: an empty {c} × {h} × {w} map.");
-        int cellRows = 64 / probe.Rows, cellCols = 64 / probe.Cols;
-        long width = (long)w * cellCols, height = (long)h * cellRows;
+        // Pixels per cell as the decoder has them (WholeImageDecoding.CellPixels: its size over its input's columns),
+        // so the size recorded here is the size of the image the worker decodes.
+        int cell = manifest.ImageSize / representation.OutputShape(manifest.ImageSize, manifest.ImageSize).Cols;
+        long width = (long)w * cell, height = (long)h * cell;
         if (width * height > maxPixels)
             return (null, $"{blob}: a {h} × {w} {representation.Name} map describes {width}x{height} pixels, over the {maxPixels:N0}-pixel upload limit.");
         string description = $"{representation.Name} map {c} × {h} × {w} ({array.StoredAs})";
         return (new FeatureMapUpload(new FeatureMap(new FeatureShape(c, h, w), array.Data), representation, manifest, (int)width, (int)height,
             description, array.Conversion), null);
     }
+
+    /// <summary>The readers' refusals of a malformed file (anything else is a fault, not the file's).</summary>
+    private static bool IsUnreadable(Exception e) => e is InvalidDataException or EndOfStreamException or FormatException or OverflowException or ArgumentException;
+
+    /// <summary>A reader's message without the file name it starts with, for a refusal that names the blob once.</summary>
+    private static string WithoutName(string message, string blob) =>
+        message.StartsWith(blob + ": ", StringComparison.Ordinal) ? message[(blob.Length + 2)..] : message;
 }

@@ -62,11 +62,11 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ImageBlob"] = imageBlob });
         IngestionRecord record;
         if (content.Length == 0) record = Refused(imageBlob, $"{imageBlob}: empty file.");
-        else if (FeatureMapReader.IsNpy(content.Span) || FeatureMapReader.IsNpz(content.Span))
+        else if (FeatureMapReader.IsNpy(content.Span) is var npy && (npy || FeatureMapReader.IsNpz(content.Span)))
         {
             // A leaked feature map or SIFT file instead of an image: decoded whole, nothing to score it against.
             var plans = await PlanAsync(ct);
-            var (map, refusal) = FeatureMapReader.IsNpy(content.Span)
+            var (map, refusal) = npy
                 ? FeatureMapReader.Read(imageBlob, content, plans.Plans, options.MaxImagePixels)
                 : FeatureMapReader.ReadNpz(imageBlob, content, plans.Plans);
             record = map is null ? Refused(imageBlob, refusal!) : await AcceptMapAsync(imageBlob, BlobNames.ImageId(content.Span), map, plans.Warnings, ct);
@@ -80,12 +80,13 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
             else
             {
                 var items = new List<string>();
+                string fileId = BlobNames.ImageId(content.Span); // the file hashed once; each image's id from it and its name
                 foreach (var (image, map) in images)
                 {
                     string item = BlobNames.Item(imageBlob, image);
-                    byte[] key = [.. content.Span, .. System.Text.Encoding.UTF8.GetBytes("\0" + image)];
                     using var itemActivity = StartIngest(item);
-                    await RecordAsync(await AcceptMapAsync(item, BlobNames.ImageId(key), map, plans.Warnings, ct), itemActivity, ct);
+                    string imageId = BlobNames.ImageId(System.Text.Encoding.UTF8.GetBytes($"{fileId}\0{image}"));
+                    await RecordAsync(await AcceptMapAsync(item, imageId, map, plans.Warnings, ct), itemActivity, ct);
                     items.Add(item);
                 }
                 record = new ExpandedUpload
@@ -133,7 +134,8 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
                 }, ct);
             }
         }
-        PipelineTelemetry.Uploads.Add(1, new KeyValuePair<string, object?>("outcome", record is AcceptedUpload ? "accepted" : "refused"));
+        // A file of several images counts as "expanded": its images are counted as the uploads they became.
+        PipelineTelemetry.Uploads.Add(1, new KeyValuePair<string, object?>("outcome", record switch { AcceptedUpload => "accepted", RefusedUpload => "refused", _ => "expanded" }));
         if (record is RefusedUpload) ingest?.SetStatus(ActivityStatusCode.Error, "refused");
         await store.WriteAsync(options.ResultsContainer, BlobNames.Ingestion(record.ImageBlob), PipelineJson.Serialize(record), ContentTypes.Json, overwrite: true, ct);
         switch (record)
