@@ -80,19 +80,17 @@ public sealed class BatchingDecoder : IAsyncDisposable
     {
         if (features.Shape != InputShape) throw new InvalidJobException($"features are {features.Shape}, decoder {Manifest.Version} takes {InputShape}");
         if (!FiniteValues.AreFinite(features.Data)) throw new InvalidJobException("features contain NaN or infinite values");
-        var request = new Request(features, new TaskCompletionSource<ColorImage>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_requests.Writer.TryWrite(request)) throw new ObjectDisposedException(nameof(BatchingDecoder));
-        return request.Result.Task.WaitAsync(ct);
+        return Enqueue(features, whole: false, ct);
     }
 
     /// <summary>Decodes a whole map of any size (an uploaded feature file) as one image, in this decoder's loop (one
-    /// network, one caller at a time): <see cref="WholeImageDecoding"/>, tiled where the image is large.</summary>
-    public Task<ColorImage> DecodeWholeAsync(FeatureMap features, CancellationToken ct = default)
+    /// network, one caller at a time): <see cref="WholeImageDecoding"/>, tiled where the image is large. A map it
+    /// cannot decode (other channels, values not finite, too large) fails with its ArgumentException.</summary>
+    public Task<ColorImage> DecodeWholeAsync(FeatureMap features, CancellationToken ct = default) => Enqueue(features, whole: true, ct);
+
+    private Task<ColorImage> Enqueue(FeatureMap features, bool whole, CancellationToken ct)
     {
-        if (features.Shape.Channels != InputShape.Channels)
-            throw new InvalidJobException($"features have {features.Shape.Channels} channels, decoder {Manifest.Version} takes {InputShape.Channels}");
-        if (!FiniteValues.AreFinite(features.Data)) throw new InvalidJobException("features contain NaN or infinite values");
-        var request = new Request(features, new TaskCompletionSource<ColorImage>(TaskCreationOptions.RunContinuationsAsynchronously), Whole: true);
+        var request = new Request(features, new TaskCompletionSource<ColorImage>(TaskCreationOptions.RunContinuationsAsynchronously), whole);
         if (!_requests.Writer.TryWrite(request)) throw new ObjectDisposedException(nameof(BatchingDecoder));
         return request.Result.Task.WaitAsync(ct);
     }

@@ -18,32 +18,29 @@ public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry =
 
     private readonly Channel<Envelope> _channel = Channel.CreateUnbounded<Envelope>();
     private readonly ConcurrentQueue<(string Body, string Reason)> _deadLetters = new();
-    private int _outstanding;
-    private TaskCompletionSource _idle = NewIdle(completed: true);
-    // Outstanding messages plus dead letters not yet handed to a handler: settled when it reaches 0.
-    private int _unsettled;
-    private TaskCompletionSource _settled = NewIdle(completed: true);
+    // Messages not yet completed or dead-lettered; and the same plus dead letters not yet handed to a handler.
+    private readonly Countdown _outstanding = new(), _unsettled = new();
 
     public IReadOnlyCollection<(string Body, string Reason)> DeadLetters => _deadLetters;
 
     /// <summary>Messages enqueued and not yet completed or dead-lettered.</summary>
-    public int Outstanding => Volatile.Read(ref _outstanding);
+    public int Outstanding => _outstanding.Count;
 
     public Task EnqueueAsync(ReconstructionJob job, CancellationToken ct = default) => SendAsync(job.ToJson(), ct);
 
     public Task SendAsync(string body, CancellationToken ct = default)
     {
-        if (Interlocked.Increment(ref _unsettled) == 1) Interlocked.Exchange(ref _settled, NewIdle(completed: false));
-        if (Interlocked.Increment(ref _outstanding) == 1) Interlocked.Exchange(ref _idle, NewIdle(completed: false));
+        _unsettled.Add();
+        _outstanding.Add();
         return _channel.Writer.WriteAsync(new Envelope(body, 1), ct).AsTask();
     }
 
     /// <summary>Completes when every message sent so far has been completed or dead-lettered.</summary>
-    public Task WhenIdleAsync(CancellationToken ct = default) => Volatile.Read(ref _idle).Task.WaitAsync(ct);
+    public Task WhenIdleAsync(CancellationToken ct = default) => _outstanding.WhenZero.WaitAsync(ct);
 
     /// <summary>Completes when every message sent so far has been completed, or dead-lettered and its letter handed to
     /// the dead-letter handler of <see cref="RunAsync(IDeadLetterHandler, CancellationToken)"/> (which must run).</summary>
-    public Task WhenSettledAsync(CancellationToken ct = default) => Volatile.Read(ref _settled).Task.WaitAsync(ct);
+    public Task WhenSettledAsync(CancellationToken ct = default) => _unsettled.WhenZero.WaitAsync(ct);
 
     public async Task RunAsync(IJobHandler handler, CancellationToken ct)
     {
@@ -82,11 +79,11 @@ public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry =
         }
         switch (outcome.Disposition)
         {
-            case JobDisposition.Complete: Settle(); SettleLetter(); break;
+            case JobDisposition.Complete: _outstanding.Done(); _unsettled.Done(); break;
             case JobDisposition.DeadLetter:
                 _deadLetters.Enqueue((envelope.Body, outcome.Reason ?? ""));
                 _letters.Writer.TryWrite(new DeadLetter(envelope.Body, outcome.Reason ?? "", envelope.DeliveryCount));
-                Settle(); // the letter settles once handled
+                _outstanding.Done(); // the letter settles once handled
                 break;
             default:
                 // Back off before the next delivery (its slot is free meanwhile); redelivered even if the worker stops.
@@ -112,23 +109,33 @@ public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry =
     {
         try { await handler.HandleAsync(letter, ct); }
         catch (Exception) when (!ct.IsCancellationRequested) { }
-        SettleLetter();
+        _unsettled.Done();
     }
 
-    private void Settle()
+    /// <summary>A count of work in flight and a task that completes each time it falls to zero.</summary>
+    private sealed class Countdown
     {
-        if (Interlocked.Decrement(ref _outstanding) == 0) Volatile.Read(ref _idle).TrySetResult();
-    }
+        private int _count;
+        private TaskCompletionSource _zero = Completed();
 
-    private void SettleLetter()
-    {
-        if (Interlocked.Decrement(ref _unsettled) == 0) Volatile.Read(ref _settled).TrySetResult();
-    }
+        public int Count => Volatile.Read(ref _count);
+        public Task WhenZero => Volatile.Read(ref _zero).Task;
 
-    private static TaskCompletionSource NewIdle(bool completed)
-    {
-        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (completed) tcs.SetResult();
-        return tcs;
+        public void Add()
+        {
+            if (Interlocked.Increment(ref _count) == 1) Interlocked.Exchange(ref _zero, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+
+        public void Done()
+        {
+            if (Interlocked.Decrement(ref _count) == 0) Volatile.Read(ref _zero).TrySetResult();
+        }
+
+        private static TaskCompletionSource Completed()
+        {
+            var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            tcs.SetResult();
+            return tcs;
+        }
     }
 }

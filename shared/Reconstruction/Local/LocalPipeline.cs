@@ -79,7 +79,7 @@ public sealed class LocalPipeline : IAsyncDisposable
         // The user's uploads (timed apart: they are not the pipeline's work). Blob names are the batch and the file
         // name, as is; files whose names no store handles alike are not uploaded but recorded as refused under a safe name.
         var clock = Stopwatch.StartNew();
-        var uploads = photos.Select(p => (Path: p, Name: $"{batch}/{Path.GetFileName(p)}", Problem: BlobNames.Problem($"{batch}/{Path.GetFileName(p)}"))).ToList();
+        var uploads = photos.Select(p => (Path: p, Name: $"{batch}/{Path.GetFileName(p)}")).Select(u => (u.Path, u.Name, Problem: BlobNames.Problem(u.Name))).ToList();
         var usable = uploads.Where(u => u.Problem is null).ToList();
         var uploadErrors = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
         await Parallel.ForEachAsync(usable, new ParallelOptions { MaxDegreeOfParallelism = IngestionTrigger.Concurrency, CancellationToken = ct }, async (u, token) =>
