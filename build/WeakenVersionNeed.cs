@@ -9,6 +9,8 @@
 // This file is compiled twice: as an MSBuild inline task (build/TorchSharpNative.targets) and, with
 // ELF_PATCHER_NO_TASK defined, into the test project that checks the patcher on a real library.
 // The task factory compiles against netstandard2.0: no spans here.
+// CA1050 (types in namespaces): the inline task factory finds the task by its bare name; its helpers stay beside it.
+#pragma warning disable CA1050
 using System;
 using System.IO;
 using System.Text;
@@ -17,7 +19,8 @@ using System.Text;
 public sealed class WeakenVersionNeed : Microsoft.Build.Utilities.Task
 {
     [Microsoft.Build.Framework.Required]
-    public Microsoft.Build.Framework.ITaskItem[] Files { get; set; } = Array.Empty<Microsoft.Build.Framework.ITaskItem>();
+    public Microsoft.Build.Framework.ITaskItem[] Files { get; set; } =
+        Array.Empty<Microsoft.Build.Framework.ITaskItem>();
 
     [Microsoft.Build.Framework.Required]
     public string VersionName { get; set; } = "";
@@ -30,7 +33,13 @@ public sealed class WeakenVersionNeed : Microsoft.Build.Utilities.Task
             try
             {
                 var result = ElfVersionNeeds.MarkWeak(path, VersionName);
-                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Normal, "{0}: {1} {2}", path, VersionName, result);
+                Log.LogMessage(
+                    Microsoft.Build.Framework.MessageImportance.Normal,
+                    "{0}: {1} {2}",
+                    path,
+                    VersionName,
+                    result
+                );
             }
             catch (Exception e) when (e is IOException or InvalidDataException)
             {
@@ -47,8 +56,10 @@ public enum VersionNeedPatch
 {
     /// <summary>The entry was strong and is now weak.</summary>
     Patched,
+
     /// <summary>The entry was already weak; nothing written.</summary>
     AlreadyWeak,
+
     /// <summary>The library does not need that version; nothing written.</summary>
     NotNeeded,
 }
@@ -84,11 +95,13 @@ public static class ElfVersionNeeds
         if (shoff == 0 || shentsize < 64 || shoff + (ulong)(shentsize * shnum) > (ulong)elf.Length)
             throw new InvalidDataException("section header table out of range");
 
-        bool found = false, patched = false;
+        bool found = false,
+            patched = false;
         for (int i = 0; i < shnum; i++)
         {
             int sh = checked((int)shoff + i * shentsize);
-            if (BitConverter.ToUInt32(elf, sh + 4) != ShtGnuVerneed) continue;
+            if (BitConverter.ToUInt32(elf, sh + 4) != ShtGnuVerneed)
+                continue;
 
             int secOffset = checked((int)BitConverter.ToUInt64(elf, sh + 24));
             int link = (int)BitConverter.ToUInt32(elf, sh + 40);
@@ -120,13 +133,16 @@ public static class ElfVersionNeeds
                 vn += (int)BitConverter.ToUInt32(elf, vn + 12);
             }
         }
-        return patched ? VersionNeedPatch.Patched : found ? VersionNeedPatch.AlreadyWeak : VersionNeedPatch.NotNeeded;
+        return patched ? VersionNeedPatch.Patched
+            : found ? VersionNeedPatch.AlreadyWeak
+            : VersionNeedPatch.NotNeeded;
     }
 
     private static string ReadCString(byte[] bytes, int offset)
     {
         int end = Array.IndexOf(bytes, (byte)0, offset);
-        if (end < 0) throw new InvalidDataException("unterminated string in ELF string table");
+        if (end < 0)
+            throw new InvalidDataException("unterminated string in ELF string table");
         return Encoding.ASCII.GetString(bytes, offset, end - offset);
     }
 }

@@ -1,8 +1,8 @@
 using System.Net;
 using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Gallery;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
-using FeatureInversion.Pipeline.Gallery;
 
 namespace FeatureInversion.Functions;
 
@@ -16,13 +16,36 @@ namespace FeatureInversion.Functions;
 public sealed class ResultsFunction(ResultsQuery results)
 {
     [Function("Results")]
-    public async Task<HttpResponseData> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "results")] HttpRequestData request, CancellationToken ct)
+    public async Task<HttpResponseData> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "results")] HttpRequestData request,
+        CancellationToken ct
+    )
     {
         string? image = HttpResponses.Query(request, "image");
         if (BlobNames.Problem(image) is { } problem)
-            return await HttpResponses.ProblemAsync(request, HttpStatusCode.BadRequest, "Invalid image name", $"pass ?image=<blob name in the images container> ({problem})", ct);
+            return await HttpResponses.ProblemAsync(
+                request,
+                HttpStatusCode.BadRequest,
+                "Invalid image name",
+                $"pass ?image=<blob name in the images container> ({problem})",
+                ct
+            );
         var status = await results.GetAsync(image!, ct);
-        if (status is null) return await HttpResponses.ProblemAsync(request, HttpStatusCode.NotFound, "Image not ingested", $"'{image}' has not been ingested", ct);
-        return await HttpResponses.JsonAsync(request, status with { Gallery = BatchesFunction.GalleryUrl(request.Url, BlobNames.Batch(image!)) }, ct);
+        if (status is null)
+            return await HttpResponses.ProblemAsync(
+                request,
+                HttpStatusCode.NotFound,
+                "Image not ingested",
+                $"'{image}' has not been ingested",
+                ct
+            );
+        return await HttpResponses.JsonAsync(
+            request,
+            status with
+            {
+                Gallery = BatchesFunction.GalleryUrl(request.Url, BlobNames.Batch(image!)),
+            },
+            ct
+        );
     }
 }

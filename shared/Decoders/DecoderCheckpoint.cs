@@ -18,16 +18,26 @@ public static class DecoderCheckpoint
     /// <summary>Manifest setting that marks an autoencoder's decoder (trained with a fine-tuned encoder).</summary>
     public const string EncoderSetting = "encoder";
 
-    /// <summary>The mean training image (the baseline predictor), stored beside the weights when training saves one.</summary>
+    /// <summary>The mean training image (the baseline predictor), stored beside the weights when training saves
+    /// one.</summary>
     public const string MeanImageFileName = DecoderManifest.MeanImageFileName;
 
-    public static void Save(DecoderNetwork network, DecoderManifest manifest, string directory, float[]? meanImage = null)
+    public static void Save(
+        DecoderNetwork network,
+        DecoderManifest manifest,
+        string directory,
+        float[]? meanImage = null
+    )
     {
         Directory.CreateDirectory(directory);
         int size = network.Spec.ImageSize;
         if (meanImage is not null)
         {
-            if (meanImage.Length != 3 * size * size) throw new ArgumentException($"Mean image has {meanImage.Length} values, not 3×{size}×{size}.", nameof(meanImage));
+            if (meanImage.Length != 3 * size * size)
+                throw new ArgumentException(
+                    $"Mean image has {meanImage.Length} values, not 3×{size}×{size}.",
+                    nameof(meanImage)
+                );
             ImageFiles.SavePng(new ColorImage(size, size, meanImage), Path.Combine(directory, MeanImageFileName));
         }
         string weights = Path.Combine(directory, DecoderManifest.WeightsFileName);
@@ -40,8 +50,12 @@ public static class DecoderCheckpoint
             Width = network.Spec.Width,
             Parameters = network.ParameterCount,
             WeightsSha256 = Sha256(weights),
-            RepresentationSettings = new(network.Spec.Representation.Settings.Concat(manifest.RepresentationSettings)
-                .GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value)),
+            RepresentationSettings = new(
+                network
+                    .Spec.Representation.Settings.Concat(manifest.RepresentationSettings)
+                    .GroupBy(kv => kv.Key)
+                    .ToDictionary(g => g.Key, g => g.Last().Value)
+            ),
         };
         File.WriteAllText(Path.Combine(directory, DecoderManifest.FileName), complete.ToJson());
     }
@@ -51,47 +65,79 @@ public static class DecoderCheckpoint
     /// and, when <paramref name="representation"/> is given, requiring that one. The network is moved to
     /// <paramref name="device"/> (the CPU when null).
     /// </summary>
-    public static (DecoderNetwork Network, DecoderManifest Manifest) Load(string directory, RepresentationRegistry registry, string? representation = null, Device? device = null) =>
-        Load(directory, registry, representation, device, autoencoder: false);
+    public static (DecoderNetwork Network, DecoderManifest Manifest) Load(
+        string directory,
+        RepresentationRegistry registry,
+        string? representation = null,
+        Device? device = null
+    ) => Load(directory, registry, representation, device, autoencoder: false);
 
-    /// <summary>Whether the checkpoint is an autoencoder's decoder (it inverts its own fine-tuned encoder, saved beside it).</summary>
-    public static bool IsAutoencoder(DecoderManifest manifest) => manifest.RepresentationSettings.ContainsKey(EncoderSetting);
+    /// <summary>Whether the checkpoint is an autoencoder's decoder (it inverts its own fine-tuned encoder, saved beside
+    /// it).</summary>
+    public static bool IsAutoencoder(DecoderManifest manifest) =>
+        manifest.RepresentationSettings.ContainsKey(EncoderSetting);
 
-    /// <summary>As <see cref="Load(string, RepresentationRegistry, string?, Device?)"/>; with <paramref name="autoencoder"/> the
-    /// checkpoint must be an autoencoder's decoder (its encoder is loaded by the caller), without it must not be.</summary>
-    public static (DecoderNetwork Network, DecoderManifest Manifest) Load(string directory, RepresentationRegistry registry, string? representation, Device? device, bool autoencoder)
+    /// <summary>As <see cref="Load(string, RepresentationRegistry, string?, Device?)"/>; with <paramref
+    /// name="autoencoder"/> the checkpoint must be an autoencoder's decoder (its encoder is loaded by the caller),
+    /// without it must not be.</summary>
+    public static (DecoderNetwork Network, DecoderManifest Manifest) Load(
+        string directory,
+        RepresentationRegistry registry,
+        string? representation,
+        Device? device,
+        bool autoencoder
+    )
     {
         var manifest = DecoderManifest.Read(directory);
         representation ??= manifest.Representation;
         if (!string.Equals(manifest.Representation, representation, StringComparison.OrdinalIgnoreCase))
-            throw new InvalidDataException($"{directory}: decoder inverts '{manifest.Representation}', not '{representation}'.");
+            throw new InvalidDataException(
+                $"{directory}: decoder inverts '{manifest.Representation}', not '{representation}'."
+            );
         if (!autoencoder && manifest.RepresentationSettings.TryGetValue(EncoderSetting, out var encoder))
-            throw new InvalidDataException($"{directory}: decoder of an autoencoder ({encoder}); it inverts its own fine-tuned encoder, not {representation} features.");
+            throw new InvalidDataException(
+                $"{directory}: decoder of an autoencoder ({encoder}); it inverts its own fine-tuned encoder, not "
+                    + $"{representation} features."
+            );
         if (autoencoder && !IsAutoencoder(manifest))
-            throw new InvalidDataException($"{directory}: not an autoencoder's decoder (its manifest names no fine-tuned encoder).");
+            throw new InvalidDataException(
+                $"{directory}: not an autoencoder's decoder (its manifest names no fine-tuned encoder)."
+            );
         if (!registry.TryGet(manifest.Representation, out var descriptor))
-            throw new InvalidDataException($"{directory}: decoder inverts '{manifest.Representation}', which this process does not offer (known: {string.Join(", ", registry.Names)}).");
+            throw new InvalidDataException(
+                $"{directory}: decoder inverts '{manifest.Representation}', which this process does not offer (known: "
+                    + $"{string.Join(", ", registry.Names)})."
+            );
         foreach (var (key, value) in descriptor.Settings)
         {
             if (!manifest.RepresentationSettings.TryGetValue(key, out var stored) || stored != value)
-                throw new InvalidDataException($"{directory}: decoder was trained on {representation} with {key}={stored ?? "(unset)"}, features use {key}={value}.");
+                throw new InvalidDataException(
+                    $"{directory}: decoder was trained on {representation} with {key}={stored ?? "(unset)"}, features "
+                        + $"use {key}={value}."
+                );
         }
         string weights = Path.Combine(directory, DecoderManifest.WeightsFileName);
-        if (!File.Exists(weights)) throw new FileNotFoundException($"{directory}: no {DecoderManifest.WeightsFileName}.", weights);
+        if (!File.Exists(weights))
+            throw new FileNotFoundException($"{directory}: no {DecoderManifest.WeightsFileName}.", weights);
         if (!string.IsNullOrEmpty(manifest.WeightsSha256) && Sha256(weights) != manifest.WeightsSha256)
-            throw new InvalidDataException($"{weights}: SHA-256 differs from the manifest; the file is corrupt or replaced.");
+            throw new InvalidDataException(
+                $"{weights}: SHA-256 differs from the manifest; the file is corrupt or replaced."
+            );
 
         var network = new DecoderNetwork(DecoderArchitecture.For(descriptor, manifest.ImageSize, manifest.Width));
         network.load(weights);
-        if (device is not null) network.to(device);
+        if (device is not null)
+            network.to(device);
         return (network, manifest);
     }
 
-    /// <summary>The checkpoint's mean training image at <paramref name="size"/> pixels (resized when needed), or null when none is stored.</summary>
+    /// <summary>The checkpoint's mean training image at <paramref name="size"/> pixels (resized when needed), or null
+    /// when none is stored.</summary>
     public static float[]? TryLoadMeanImage(string directory, int size)
     {
         string path = Path.Combine(directory, MeanImageFileName);
-        if (!File.Exists(path)) return null;
+        if (!File.Exists(path))
+            return null;
         var image = ImageFiles.Load(path);
         return (image.Width == size && image.Height == size ? image : ImageFiles.Resize(image, size, size)).Planes;
     }

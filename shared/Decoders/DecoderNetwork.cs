@@ -1,5 +1,4 @@
 using FeatureInversion.Models;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -13,19 +12,37 @@ namespace FeatureInversion.Decoders;
 public sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
 {
     private const double LeakySlope = 0.2;
+    // TorchSharp names the parameters after the field: checkpoints store "layers.<name>.weight".
+#pragma warning disable IDE1006
     private readonly ModuleDict<nn.Module<Tensor, Tensor>> layers = new();
+#pragma warning restore IDE1006
 
-    public DecoderNetwork(DecoderSpec spec) : base($"decoder_{spec.Representation.Name.Replace('-', '_')}")
+    public DecoderNetwork(DecoderSpec spec)
+        : base($"decoder_{spec.Representation.Name.Replace('-', '_')}")
     {
         Spec = spec;
-        Platform.TorchKernels.EnsureSelected(); // before the first convolution of the process: which kernels are trustworthy here
+        // before the first convolution of the process: which kernels are trustworthy here
+        Platform.TorchKernels.EnsureSelected();
         foreach (var l in spec.Layers)
         {
             nn.Module<Tensor, Tensor> module = l.Kind switch
             {
-                LayerKind.Conv => nn.Conv2d(l.InChannels, l.OutChannels, l.Kernel, stride: l.Stride, padding: l.Padding),
+                LayerKind.Conv => nn.Conv2d(
+                    l.InChannels,
+                    l.OutChannels,
+                    l.Kernel,
+                    stride: l.Stride,
+                    padding: l.Padding
+                ),
                 LayerKind.Fc => nn.Linear(l.InChannels, l.OutChannels * l.OutSize * l.OutSize),
-                _ => nn.ConvTranspose2d(l.InChannels, l.OutChannels, l.Kernel, stride: l.Stride, padding: l.Padding, output_padding: l.OutputPadding),
+                _ => nn.ConvTranspose2d(
+                    l.InChannels,
+                    l.OutChannels,
+                    l.Kernel,
+                    stride: l.Stride,
+                    padding: l.Padding,
+                    output_padding: l.OutputPadding
+                ),
             };
             layers.Add(l.Name, module);
         }
@@ -45,10 +62,12 @@ public sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
         foreach (var l in Spec.Layers)
         {
             x = l.Inputs.Count == 1 ? outputs[l.Inputs[0]] : cat(l.Inputs.Select(i => outputs[i]).ToList(), 1);
-            x = l.Kind == LayerKind.Fc
-                ? layers[l.Name].call(x.flatten(1)).reshape(-1, l.OutChannels, l.OutSize, l.OutSize)
-                : layers[l.Name].call(x);
-            if (l.Activation) x = nn.functional.leaky_relu(x, LeakySlope);
+            x =
+                l.Kind == LayerKind.Fc
+                    ? layers[l.Name].call(x.flatten(1)).reshape(-1, l.OutChannels, l.OutSize, l.OutSize)
+                    : layers[l.Name].call(x);
+            if (l.Activation)
+                x = nn.functional.leaky_relu(x, LeakySlope);
             outputs[l.Name] = x;
         }
         return (x + 0.5).MoveToOuterDisposeScope();
@@ -69,14 +88,16 @@ public sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
                 _ => throw new InvalidOperationException(),
             };
             nn.init.kaiming_normal_(weight, LeakySlope, nn.init.FanInOut.FanIn, nn.init.NonlinearityType.LeakyReLU);
-            if (!l.Activation) weight.mul_(0.1);
+            if (!l.Activation)
+                weight.mul_(0.1);
             bias?.zero_();
         }
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) layers.Dispose();
+        if (disposing)
+            layers.Dispose();
         base.Dispose(disposing);
     }
 }

@@ -47,17 +47,27 @@ internal sealed class CellHistogram
         CellSize = cellSize;
         Stride = cols + 3;
         int cellsLength = Bins * PaddedRows * Stride;
-        if (_cells.Length != cellsLength) _cells = new float[cellsLength];
-        else Array.Clear(_cells);
+        if (_cells.Length != cellsLength)
+            _cells = new float[cellsLength];
+        else
+            Array.Clear(_cells);
         if (_rows.Length == 0 || _rows[0].Length != Bins * Stride)
         {
-            _rows = [new float[Bins * Stride], new float[Bins * Stride], new float[Bins * Stride], new float[Bins * Stride]];
+            _rows =
+            [
+                new float[Bins * Stride],
+                new float[Bins * Stride],
+                new float[Bins * Stride],
+                new float[Bins * Stride],
+            ];
         }
         else
         {
-            foreach (var row in _rows) Array.Clear(row);
+            foreach (var row in _rows)
+                Array.Clear(row);
         }
-        if (sameGrid) return;
+        if (sameGrid)
+            return;
 
         _column = new int[width];
         _weightLeft = new float[width];
@@ -68,7 +78,8 @@ internal sealed class CellHistogram
         }
     }
 
-    /// <summary>Left (or top) cell index + 1 (padded) and the two bilinear weights of pixel coordinate <paramref name="p"/>.</summary>
+    /// <summary>Left (or top) cell index + 1 (padded) and the two bilinear weights of pixel coordinate <paramref
+    /// name="p"/>.</summary>
     public static (int Index, float Left, float Right) Split(int p, int cellSize)
     {
         float h = (float)((p + 0.5) / cellSize - 0.5);
@@ -85,9 +96,13 @@ internal sealed class CellHistogram
     /// </summary>
     public void AddRow(int[] bins, float[] weights, int from, int to)
     {
-        float[] a0 = _rows[0], a1 = _rows[1], a2 = _rows[2], a3 = _rows[3];
+        float[] a0 = _rows[0],
+            a1 = _rows[1],
+            a2 = _rows[2],
+            a3 = _rows[3];
         int[] column = _column;
-        float[] left = _weightLeft, right = _weightRight;
+        float[] left = _weightLeft,
+            right = _weightRight;
         int stride = Stride;
         int x = from;
         for (; x + 3 < to; x += 4)
@@ -117,17 +132,23 @@ internal sealed class CellHistogram
     public void EndRow(int y)
     {
         var (top, wTop, wBottom) = Split(y, CellSize);
-        if (top > Rows + 1) top = Rows + 1; // the row lies beyond the last cell: it lands in the padding
+        if (top > Rows + 1)
+            top = Rows + 1; // the row lies beyond the last cell: it lands in the padding
         int length = Bins * Stride;
         var upper = _cells.AsSpan(top * length, length);
         var lower = _cells.AsSpan((top + 1) * length, length);
         var wt = new Vector<float>(wTop);
         var wb = new Vector<float>(wBottom);
         int i = 0;
-        float[] r0 = _rows[0], r1 = _rows[1], r2 = _rows[2], r3 = _rows[3];
+        float[] r0 = _rows[0],
+            r1 = _rows[1],
+            r2 = _rows[2],
+            r3 = _rows[3];
         for (; i <= length - Vector<float>.Count; i += Vector<float>.Count)
         {
-            var v = (new Vector<float>(r0, i) + new Vector<float>(r1, i)) + (new Vector<float>(r2, i) + new Vector<float>(r3, i));
+            var v =
+                (new Vector<float>(r0, i) + new Vector<float>(r1, i))
+                + (new Vector<float>(r2, i) + new Vector<float>(r3, i));
             (new Vector<float>(upper[i..]) + v * wt).CopyTo(upper[i..]);
             (new Vector<float>(lower[i..]) + v * wb).CopyTo(lower[i..]);
         }
@@ -137,7 +158,8 @@ internal sealed class CellHistogram
             upper[i] += v * wTop;
             lower[i] += v * wBottom;
         }
-        foreach (var row in _rows) Array.Clear(row);
+        foreach (var row in _rows)
+            Array.Clear(row);
     }
 
     /// <summary>Histogram value of bin b in cell (row, col), 0-based and unpadded.</summary>
@@ -150,7 +172,9 @@ internal sealed class CellHistogram
         {
             for (int r = 0; r < Rows; r++)
             {
-                _cells.AsSpan(((r + 1) * Bins + b) * Stride + 1, Cols).CopyTo(destination.Slice((b * Rows + r) * Cols, Cols));
+                _cells
+                    .AsSpan(((r + 1) * Bins + b) * Stride + 1, Cols)
+                    .CopyTo(destination.Slice((b * Rows + r) * Cols, Cols));
             }
         }
     }

@@ -5,12 +5,17 @@ namespace FeatureInversion.Features;
 /// <summary>What a feature view shows (<see cref="FeatureEnergy.Grid"/>).</summary>
 public enum FeatureViewKind
 {
-    /// <summary>Per position, the L2 norm of the feature vector: where the map carries signal (HOG, SIFT-grid, CNN maps).</summary>
+    /// <summary>Per position, the L2 norm of the feature vector: where the map carries signal (HOG, SIFT-grid, CNN
+    /// maps).</summary>
     Energy,
+
     /// <summary>Per position, the L2 distance of the feature vector from the map's mean vector: for maps normalised to
-    /// the same norm at every position (VLFeat's LBP: √h / √Σh per cell), whose energy is flat by construction.</summary>
+    /// the same norm at every position (VLFeat's LBP: √h / √Σh per cell), whose energy is flat by
+    /// construction.</summary>
     Contrast,
-    /// <summary>A vector (1×1 map, e.g. a pooled CNN layer): the magnitude of each channel on a near-square grid, row by row.</summary>
+
+    /// <summary>A vector (1×1 map, e.g. a pooled CNN layer): the magnitude of each channel on a near-square grid, row
+    /// by row.</summary>
     Channels,
 }
 
@@ -25,18 +30,33 @@ public enum FeatureViewKind
 /// </summary>
 public static class FeatureEnergy
 {
-    /// <summary>Positions' norms within this fraction of the largest count as equal (LBP's float arithmetic gives ~1e-7).</summary>
+    /// <summary>Positions' norms within this fraction of the largest count as equal (LBP's float arithmetic gives
+    /// ~1e-7).</summary>
     public const float FlatTolerance = 1e-3f;
 
     // Five stops of matplotlib's viridis: ordered in lightness, readable in grayscale print.
     private static readonly float[,] Ramp =
     {
-        { 0.267f, 0.005f, 0.329f }, { 0.229f, 0.322f, 0.546f }, { 0.128f, 0.567f, 0.551f }, { 0.369f, 0.789f, 0.383f }, { 0.993f, 0.906f, 0.144f },
+        { 0.267f, 0.005f, 0.329f },
+        { 0.229f, 0.322f, 0.546f },
+        { 0.128f, 0.567f, 0.551f },
+        { 0.369f, 0.789f, 0.383f },
+        { 0.993f, 0.906f, 0.144f },
     };
 
-    /// <summary>The colour ramp's stops from 0 (the lowest value) to the image's largest value, as 8-bit RGB: for legends.</summary>
-    public static IReadOnlyList<(byte R, byte G, byte B)> RampStops { get; } = Enumerable.Range(0, Ramp.GetLength(0))
-        .Select(i => ((byte)Math.Round(Ramp[i, 0] * 255), (byte)Math.Round(Ramp[i, 1] * 255), (byte)Math.Round(Ramp[i, 2] * 255))).ToList();
+    /// <summary>The colour ramp's stops from 0 (the lowest value) to the image's largest value, as 8-bit RGB: for
+    /// legends.</summary>
+    public static IReadOnlyList<(byte R, byte G, byte B)> RampStops { get; } =
+        Enumerable
+            .Range(0, Ramp.GetLength(0))
+            .Select(i =>
+                (
+                    (byte)Math.Round(Ramp[i, 0] * 255),
+                    (byte)Math.Round(Ramp[i, 1] * 255),
+                    (byte)Math.Round(Ramp[i, 2] * 255)
+                )
+            )
+            .ToList();
 
     /// <summary>The view's grid (rows × cols, row-major) before colouring, and what it shows.</summary>
     public static (float[] Values, int Rows, int Cols, FeatureViewKind Kind) Grid(FeatureMap map)
@@ -44,25 +64,35 @@ public static class FeatureEnergy
         var (c, h, w) = (map.Shape.Channels, map.Shape.Rows, map.Shape.Cols);
         if (h * w == 1)
         {
-            int cols = (int)Math.Ceiling(Math.Sqrt(c)), rows = (c + cols - 1) / cols;
+            int cols = (int)Math.Ceiling(Math.Sqrt(c)),
+                rows = (c + cols - 1) / cols;
             var cells = new float[rows * cols]; // the grid's tail beyond the last channel stays at zero
-            for (int i = 0; i < c; i++) cells[i] = Math.Abs(map.Data[i]);
+            for (int i = 0; i < c; i++)
+                cells[i] = Math.Abs(map.Data[i]);
             return (cells, rows, cols, FeatureViewKind.Channels);
         }
         var energy = SquaredNorms(map, centre: false);
-        float min = float.MaxValue, max = 0;
-        foreach (float e in energy) { min = Math.Min(min, e); max = Math.Max(max, e); }
+        float min = float.MaxValue,
+            max = 0;
+        foreach (float e in energy)
+        {
+            min = Math.Min(min, e);
+            max = Math.Max(max, e);
+        }
         // Compare norms, not squared norms: the tolerance is on the values the view would show.
         bool flat = max > 0 && MathF.Sqrt(max) - MathF.Sqrt(min) <= FlatTolerance * MathF.Sqrt(max);
         var values = flat ? SquaredNorms(map, centre: true) : energy;
         float largest = 0;
-        for (int i = 0; i < values.Length; i++) largest = Math.Max(largest, values[i] = MathF.Sqrt(values[i]));
+        for (int i = 0; i < values.Length; i++)
+            largest = Math.Max(largest, values[i] = MathF.Sqrt(values[i]));
         // Cells that differ only by rounding are alike: an all-dark view, not rounding noise scaled up to full range.
-        if (flat && largest <= FlatTolerance * MathF.Sqrt(max)) Array.Clear(values);
+        if (flat && largest <= FlatTolerance * MathF.Sqrt(max))
+            Array.Clear(values);
         return (values, h, w, flat ? FeatureViewKind.Contrast : FeatureViewKind.Energy);
     }
 
-    /// <summary>Per position, Σ_k (φ_k − m_k)² with m the mean over positions when <paramref name="centre"/>, else 0.</summary>
+    /// <summary>Per position, Σ_k (φ_k − m_k)² with m the mean over positions when <paramref name="centre"/>, else
+    /// 0.</summary>
     private static float[] SquaredNorms(FeatureMap map, bool centre)
     {
         var sums = new float[map.Shape.Rows * map.Shape.Cols];
@@ -73,7 +103,8 @@ public static class FeatureEnergy
             if (centre)
             {
                 double sum = 0;
-                foreach (float v in plane) sum += v;
+                foreach (float v in plane)
+                    sum += v;
                 mean = (float)(sum / plane.Length);
             }
             for (int i = 0; i < plane.Length; i++)
@@ -97,7 +128,8 @@ public static class FeatureEnergy
         {
             int i0 = Math.Min((int)(t * 4), 3);
             float f = t * 4 - i0;
-            for (int ch = 0; ch < 3; ch++) rgb[ch] = Ramp[i0, ch] + f * (Ramp[i0 + 1, ch] - Ramp[i0, ch]);
+            for (int ch = 0; ch < 3; ch++)
+                rgb[ch] = Ramp[i0, ch] + f * (Ramp[i0 + 1, ch] - Ramp[i0, ch]);
         });
     }
 
@@ -110,12 +142,15 @@ public static class FeatureEnergy
 
     private delegate void Colour(float t, Span<float> rgb);
 
-    /// <summary>Values scaled by their finite maximum to t ∈ [0, 1], coloured, nearest-neighbour enlarged to a square.</summary>
+    /// <summary>Values scaled by their finite maximum to t ∈ [0, 1], coloured, nearest-neighbour enlarged to a
+    /// square.</summary>
     private static ColorImage Paint(float[] values, int rows, int cols, int size, Colour colour)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         float max = 0;
-        foreach (float v in values) if (float.IsFinite(v) && v > max) max = v;
+        foreach (float v in values)
+            if (float.IsFinite(v) && v > max)
+                max = v;
         var image = new ColorImage(size, size);
         var planes = image.Planes.AsSpan();
         int plane = size * size;
@@ -128,7 +163,8 @@ public static class FeatureEnergy
                 float v = values[gy * cols + x * cols / size];
                 colour(max > 0 && float.IsFinite(v) ? Math.Clamp(v / max, 0, 1) : 0, rgb);
                 int p = y * size + x;
-                for (int ch = 0; ch < 3; ch++) planes[ch * plane + p] = rgb[ch];
+                for (int ch = 0; ch < 3; ch++)
+                    planes[ch * plane + p] = rgb[ch];
             }
         }
         return image;

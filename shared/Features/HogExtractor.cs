@@ -9,7 +9,8 @@ namespace FeatureInversion.Features;
 /// </summary>
 /// <remarks>
 /// <para>Grid: (W + cell/2) / cell × (H + cell/2) / cell cells (integer division), so the last cell is at least
-/// half inside the image. Gradients are central differences for pixels 1..W−2, 1..H−2; border pixels add nothing.</para>
+/// half inside the image. Gradients are central differences for pixels 1..W−2, 1..H−2; border pixels add
+/// nothing.</para>
 /// <para>Orientation: the gradient goes to the k in 0..8 maximising |g·u_k|, u_k = (cos kπ/9, sin kπ/9) with y
 /// pointing down; a negative dot product selects the directed bin k + 9. Weight = gradient magnitude, spread
 /// bilinearly over the four nearest cell centres.</para>
@@ -49,7 +50,12 @@ public sealed class HogExtractor : IFeatureRepresentation
 
     public HogExtractor(int cellSize = DefaultCellSize)
     {
-        if (cellSize < 2) throw new ArgumentOutOfRangeException(nameof(cellSize), cellSize, "HOG cell size must be at least 2 pixels.");
+        if (cellSize < 2)
+            throw new ArgumentOutOfRangeException(
+                nameof(cellSize),
+                cellSize,
+                "HOG cell size must be at least 2 pixels."
+            );
         CellSize = cellSize;
         Settings = new Dictionary<string, string>
         {
@@ -153,8 +159,16 @@ public sealed class HogExtractor : IFeatureRepresentation
             {
                 float score = gx * OrientationX[k] + gy * OrientationY[k];
                 int bin = k;
-                if (score < 0) { score = -score; bin += Orientations; }
-                if (score > best) { best = score; bestBin = bin; }
+                if (score < 0)
+                {
+                    score = -score;
+                    bin += Orientations;
+                }
+                if (score > best)
+                {
+                    best = score;
+                    bestBin = bin;
+                }
             }
             _magnitude[x] = grad;
             _bin[x] = bestBin;
@@ -163,8 +177,11 @@ public sealed class HogExtractor : IFeatureRepresentation
 
     private void Normalize(FeatureShape shape, Span<float> output)
     {
-        int rows = shape.Rows, cols = shape.Cols, plane = rows * cols;
-        if (_energy.Length != plane) _energy = new double[plane];
+        int rows = shape.Rows,
+            cols = shape.Cols,
+            plane = rows * cols;
+        if (_energy.Length != plane)
+            _energy = new double[plane];
         var h = _histogram;
 
         // Cell energy of the undirected histogram (directed bins folded), accumulated in float as VLFeat does.
@@ -184,33 +201,56 @@ public sealed class HogExtractor : IFeatureRepresentation
 
         for (int r = 0; r < rows; r++)
         {
-            int rm = Math.Max(r - 1, 0), rp = Math.Min(r + 1, rows - 1);
+            int rm = Math.Max(r - 1, 0),
+                rp = Math.Min(r + 1, rows - 1);
             for (int c = 0; c < cols; c++)
             {
-                int cm = Math.Max(c - 1, 0), cp = Math.Min(c + 1, cols - 1);
-                double n1 = _energy[rm * cols + cm], n2 = _energy[rm * cols + c], n3 = _energy[rm * cols + cp];
-                double n4 = _energy[r * cols + cm], n5 = _energy[r * cols + c], n6 = _energy[r * cols + cp];
-                double n7 = _energy[rp * cols + cm], n8 = _energy[rp * cols + c], n9 = _energy[rp * cols + cp];
+                int cm = Math.Max(c - 1, 0),
+                    cp = Math.Min(c + 1, cols - 1);
+                double n1 = _energy[rm * cols + cm],
+                    n2 = _energy[rm * cols + c],
+                    n3 = _energy[rm * cols + cp];
+                double n4 = _energy[r * cols + cm],
+                    n5 = _energy[r * cols + c],
+                    n6 = _energy[r * cols + cp];
+                double n7 = _energy[rp * cols + cm],
+                    n8 = _energy[rp * cols + c],
+                    n9 = _energy[rp * cols + cp];
                 double f1 = 1.0 / Math.Sqrt(n1 + n2 + n4 + n5 + 1e-4);
                 double f2 = 1.0 / Math.Sqrt(n2 + n3 + n5 + n6 + 1e-4);
                 double f3 = 1.0 / Math.Sqrt(n4 + n5 + n7 + n8 + 1e-4);
                 double f4 = 1.0 / Math.Sqrt(n5 + n6 + n8 + n9 + 1e-4);
-                double t1 = 0, t2 = 0, t3 = 0, t4 = 0;
+                double t1 = 0,
+                    t2 = 0,
+                    t3 = 0,
+                    t4 = 0;
                 int cell = r * cols + c;
                 for (int k = 0; k < Orientations; k++)
                 {
                     double ha = h[k, r, c];
                     double hb = h[k + Orientations, r, c];
-                    double ha1 = f1 * ha, ha2 = f2 * ha, ha3 = f3 * ha, ha4 = f4 * ha;
-                    double hb1 = f1 * hb, hb2 = f2 * hb, hb3 = f3 * hb, hb4 = f4 * hb;
-                    double hc1 = Math.Min(0.2, ha1 + hb1), hc2 = Math.Min(0.2, ha2 + hb2);
-                    double hc3 = Math.Min(0.2, ha3 + hb3), hc4 = Math.Min(0.2, ha4 + hb4);
+                    double ha1 = f1 * ha,
+                        ha2 = f2 * ha,
+                        ha3 = f3 * ha,
+                        ha4 = f4 * ha;
+                    double hb1 = f1 * hb,
+                        hb2 = f2 * hb,
+                        hb3 = f3 * hb,
+                        hb4 = f4 * hb;
+                    double hc1 = Math.Min(0.2, ha1 + hb1),
+                        hc2 = Math.Min(0.2, ha2 + hb2);
+                    double hc3 = Math.Min(0.2, ha3 + hb3),
+                        hc4 = Math.Min(0.2, ha4 + hb4);
                     t1 += hc1;
                     t2 += hc2;
                     t3 += hc3;
                     t4 += hc4;
-                    output[k * plane + cell] = (float)(0.5 * (Math.Min(0.2, ha1) + Math.Min(0.2, ha2) + Math.Min(0.2, ha3) + Math.Min(0.2, ha4)));
-                    output[(k + Orientations) * plane + cell] = (float)(0.5 * (Math.Min(0.2, hb1) + Math.Min(0.2, hb2) + Math.Min(0.2, hb3) + Math.Min(0.2, hb4)));
+                    output[k * plane + cell] = (float)(
+                        0.5 * (Math.Min(0.2, ha1) + Math.Min(0.2, ha2) + Math.Min(0.2, ha3) + Math.Min(0.2, ha4))
+                    );
+                    output[(k + Orientations) * plane + cell] = (float)(
+                        0.5 * (Math.Min(0.2, hb1) + Math.Min(0.2, hb2) + Math.Min(0.2, hb3) + Math.Min(0.2, hb4))
+                    );
                     output[(k + 2 * Orientations) * plane + cell] = (float)(0.5 * (hc1 + hc2 + hc3 + hc4));
                 }
                 int t = 3 * Orientations;

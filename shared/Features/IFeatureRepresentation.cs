@@ -13,7 +13,7 @@ namespace FeatureInversion.Features;
 /// </summary>
 public interface IFeatureRepresentation : IDisposable
 {
-    void IDisposable.Dispose() { }
+    void IDisposable.Dispose() => GC.SuppressFinalize(this);
 
     /// <summary>Stable lower-case name used on the command line, in manifests and in blob names (e.g. "hog").</summary>
     string Name { get; }
@@ -24,7 +24,8 @@ public interface IFeatureRepresentation : IDisposable
     /// <summary>The output shape for an image of the given size; throws when the image is too small.</summary>
     FeatureShape OutputShape(int width, int height);
 
-    /// <summary>Computes the features into <paramref name="output"/>, whose length must be <c>OutputShape(w, h).Length</c>.</summary>
+    /// <summary>Computes the features into <paramref name="output"/>, whose length must be <c>OutputShape(w,
+    /// h).Length</c>.</summary>
     void Extract(GrayImage image, Span<float> output);
 }
 
@@ -39,6 +40,6 @@ public static class FeatureRepresentationExtensions
     }
 
     /// <summary>Converts to grayscale as <c>rgb2gray</c> and computes the features.</summary>
-    public static FeatureMap Extract(this IFeatureRepresentation representation, ColorImage image)
-        => representation.Extract(image.ToGray());
+    public static FeatureMap Extract(this IFeatureRepresentation representation, ColorImage image) =>
+        representation.Extract(image.ToGray());
 }

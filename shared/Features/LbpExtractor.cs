@@ -35,7 +35,11 @@ public sealed class LbpExtractor : IFeatureRepresentation
     public LbpExtractor(int cellSize = DefaultCellSize)
     {
         if (cellSize < 2 || cellSize > UnitWeightCellHistogram.MaxCellSize)
-            throw new ArgumentOutOfRangeException(nameof(cellSize), cellSize, $"LBP cell size must be 2..{UnitWeightCellHistogram.MaxCellSize} pixels.");
+            throw new ArgumentOutOfRangeException(
+                nameof(cellSize),
+                cellSize,
+                $"LBP cell size must be 2..{UnitWeightCellHistogram.MaxCellSize} pixels."
+            );
         CellSize = cellSize;
         _histogram = new UnitWeightCellHistogram(Dimension, cellSize);
         Settings = new Dictionary<string, string>
@@ -66,17 +70,20 @@ public sealed class LbpExtractor : IFeatureRepresentation
         FeatureInput.Validate(Name, image, Math.Max(CellSize, 3), shape, output.Length);
         int width = image.Width;
         _histogram.Reset(width, shape.Rows, shape.Cols);
-        if (_keys.Length < width) _keys = new int[width];
+        if (_keys.Length < width)
+            _keys = new int[width];
         if (_binOffsetSegments != _histogram.Segments)
         {
             _binOffsetSegments = _histogram.Segments;
-            for (int code = 0; code < 256; code++) _binOffset[code] = Mapping[code] * _binOffsetSegments;
+            for (int code = 0; code < 256; code++)
+                _binOffset[code] = Mapping[code] * _binOffsetSegments;
         }
 
         for (int y = 1; y < image.Height - 1; y++)
         {
             // Rows whose top cell lies past the last cell row are skipped, as in VLFeat.
-            if ((int)MathF.Floor((y + 0.5f) / CellSize - 0.5f) >= shape.Rows) continue;
+            if ((int)MathF.Floor((y + 0.5f) / CellSize - 0.5f) >= shape.Rows)
+                continue;
             ComputeKeys(image.Pixels, width, y);
             _histogram.AddRow(y, _keys, 1, width - 1);
         }
@@ -92,19 +99,24 @@ public sealed class LbpExtractor : IFeatureRepresentation
         for (; cell <= plane - Vector<float>.Count; cell += Vector<float>.Count)
         {
             var sum = Vector<float>.Zero;
-            for (int k = 0; k < Dimension; k++) sum += new Vector<float>(cells, k * plane + cell);
+            for (int k = 0; k < Dimension; k++)
+                sum += new Vector<float>(cells, k * plane + cell);
             var norm = Vector.SquareRoot(sum) + epsilon;
             for (int k = 0; k < Dimension; k++)
             {
-                (Vector.SquareRoot(new Vector<float>(cells, k * plane + cell)) / norm).CopyTo(output[(k * plane + cell)..]);
+                (Vector.SquareRoot(new Vector<float>(cells, k * plane + cell)) / norm).CopyTo(
+                    output[(k * plane + cell)..]
+                );
             }
         }
         for (; cell < plane; cell++)
         {
             float sum = 0;
-            for (int k = 0; k < Dimension; k++) sum += cells[k * plane + cell];
+            for (int k = 0; k < Dimension; k++)
+                sum += cells[k * plane + cell];
             float norm = MathF.Sqrt(sum) + 1e-10f;
-            for (int k = 0; k < Dimension; k++) output[k * plane + cell] = MathF.Sqrt(cells[k * plane + cell]) / norm;
+            for (int k = 0; k < Dimension; k++)
+                output[k * plane + cell] = MathF.Sqrt(cells[k * plane + cell]) / norm;
         }
     }
 
@@ -115,7 +127,9 @@ public sealed class LbpExtractor : IFeatureRepresentation
     private void ComputeKeys(float[] p, int width, int y)
     {
         int x = 1;
-        int up = (y - 1) * width, mid = y * width, down = (y + 1) * width;
+        int up = (y - 1) * width,
+            mid = y * width,
+            down = (y + 1) * width;
         var segmentOf = _histogram.SegmentOf;
         if (Vector.IsHardwareAccelerated)
         {
@@ -123,7 +137,8 @@ public sealed class LbpExtractor : IFeatureRepresentation
             for (; x + Vector<float>.Count <= width - 1; x += Vector<float>.Count)
             {
                 var c = new Vector<float>(p, mid + x);
-                var code = Vector.GreaterThan(new Vector<float>(p, mid + x + 1), c) & new Vector<int>(1)
+                var code =
+                    Vector.GreaterThan(new Vector<float>(p, mid + x + 1), c) & new Vector<int>(1)
                     | Vector.GreaterThan(new Vector<float>(p, down + x + 1), c) & new Vector<int>(2)
                     | Vector.GreaterThan(new Vector<float>(p, down + x), c) & new Vector<int>(4)
                     | Vector.GreaterThan(new Vector<float>(p, down + x - 1), c) & new Vector<int>(8)
@@ -138,7 +153,8 @@ public sealed class LbpExtractor : IFeatureRepresentation
                 else
                 {
                     code.CopyTo(_keys, x);
-                    for (int i = x; i < x + Vector<int>.Count; i++) _keys[i] = _binOffset[_keys[i]] + segmentOf[i];
+                    for (int i = x; i < x + Vector<int>.Count; i++)
+                        _keys[i] = _binOffset[_keys[i]] + segmentOf[i];
                 }
             }
         }
@@ -146,14 +162,22 @@ public sealed class LbpExtractor : IFeatureRepresentation
         {
             float c = p[mid + x];
             int code = 0;
-            if (p[mid + x + 1] > c) code |= 1;
-            if (p[down + x + 1] > c) code |= 2;
-            if (p[down + x] > c) code |= 4;
-            if (p[down + x - 1] > c) code |= 8;
-            if (p[mid + x - 1] > c) code |= 16;
-            if (p[up + x - 1] > c) code |= 32;
-            if (p[up + x] > c) code |= 64;
-            if (p[up + x + 1] > c) code |= 128;
+            if (p[mid + x + 1] > c)
+                code |= 1;
+            if (p[down + x + 1] > c)
+                code |= 2;
+            if (p[down + x] > c)
+                code |= 4;
+            if (p[down + x - 1] > c)
+                code |= 8;
+            if (p[mid + x - 1] > c)
+                code |= 16;
+            if (p[up + x - 1] > c)
+                code |= 32;
+            if (p[up + x] > c)
+                code |= 64;
+            if (p[up + x + 1] > c)
+                code |= 128;
             _keys[x] = _binOffset[code] + segmentOf[x];
         }
     }

@@ -25,9 +25,8 @@ public sealed class SparseSiftGrid : IFeatureRepresentation
     private int[] _chosen = [];
     private int[] _count = [];
 
-    public SparseSiftGrid(SiftOptions? options = null, int seed = 0) : this("sift-grid", options, seed, colmapDescriptors: false)
-    {
-    }
+    public SparseSiftGrid(SiftOptions? options = null, int seed = 0)
+        : this("sift-grid", options, seed, colmapDescriptors: false) { }
 
     private SparseSiftGrid(string name, SiftOptions? options, int seed, bool colmapDescriptors)
     {
@@ -46,7 +45,8 @@ public sealed class SparseSiftGrid : IFeatureRepresentation
             ["magnification"] = o.Magnification.ToString(CultureInfo.InvariantCulture),
             ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
         };
-        if (colmapDescriptors) settings["descriptors"] = "COLMAP L1-root uint8";
+        if (colmapDescriptors)
+            settings["descriptors"] = "COLMAP L1-root uint8";
         Settings = settings;
     }
 
@@ -59,7 +59,17 @@ public sealed class SparseSiftGrid : IFeatureRepresentation
     /// resolution neither limit is reached often, and one frame per cell is drawn anyway.
     /// </summary>
     public static SparseSiftGrid Colmap(int seed = 0) =>
-        new("sift-grid-colmap", new SiftOptions { FirstOctave = -1, PeakThreshold = 0.02 / 3 * SiftDetector.IntensityScale, EdgeThreshold = 10 }, seed, colmapDescriptors: true);
+        new(
+            "sift-grid-colmap",
+            new SiftOptions
+            {
+                FirstOctave = -1,
+                PeakThreshold = 0.02 / 3 * SiftDetector.IntensityScale,
+                EdgeThreshold = 10,
+            },
+            seed,
+            colmapDescriptors: true
+        );
 
     private readonly bool _colmapDescriptors;
 
@@ -80,7 +90,10 @@ public sealed class SparseSiftGrid : IFeatureRepresentation
         var shape = OutputShape(image.Width, image.Height);
         FeatureInput.Validate(Name, image, SiftDetector.MinimumSide, shape, output.Length);
         var frames = _detector.Detect(image);
-        if (_colmapDescriptors) frames = frames.Select(f => f with { Descriptor = Sift.DescriptorConventions.ColmapRoundTrip(f.Descriptor) }).ToList();
+        if (_colmapDescriptors)
+            frames = frames
+                .Select(f => f with { Descriptor = Sift.DescriptorConventions.ColmapRoundTrip(f.Descriptor) })
+                .ToList();
         Rasterize(frames, shape, output);
     }
 
@@ -101,17 +114,22 @@ public sealed class SparseSiftGrid : IFeatureRepresentation
         for (int i = 0; i < frames.Count; i++)
         {
             var f = frames[i];
-            int col = (int)MathF.Floor(f.X / CellSize), row = (int)MathF.Floor(f.Y / CellSize);
-            if (col < 0 || row < 0 || col >= shape.Cols || row >= shape.Rows) continue;
+            int col = (int)MathF.Floor(f.X / CellSize),
+                row = (int)MathF.Floor(f.Y / CellSize);
+            if (col < 0 || row < 0 || col >= shape.Cols || row >= shape.Rows)
+                continue;
             int cell = row * shape.Cols + col;
-            if (random.Next(++_count[cell]) == 0) _chosen[cell] = i;
+            if (random.Next(++_count[cell]) == 0)
+                _chosen[cell] = i;
         }
 
         for (int cell = 0; cell < cells; cell++)
         {
-            if (_count[cell] == 0) continue;
+            if (_count[cell] == 0)
+                continue;
             var f = frames[_chosen[cell]];
-            for (int d = 0; d < f.Descriptor.Length; d++) output[d * cells + cell] = f.Descriptor[d];
+            for (int d = 0; d < f.Descriptor.Length; d++)
+                output[d * cells + cell] = f.Descriptor[d];
             int extra = SiftFeature.DescriptorLength * cells + cell;
             output[extra] = f.X - CellSize * MathF.Floor(f.X / CellSize);
             output[extra + cells] = f.Y - CellSize * MathF.Floor(f.Y / CellSize);

@@ -22,8 +22,13 @@ internal sealed class UnitWeightCellHistogram
 {
     public const int MaxCellSize = 32;
 
-    private readonly int _shiftX, _shiftY, _shiftXY;
-    private readonly ulong _maskN, _maskX, _maskY, _maskXY;
+    private readonly int _shiftX,
+        _shiftY,
+        _shiftXY;
+    private readonly ulong _maskN,
+        _maskX,
+        _maskY,
+        _maskXY;
     private ulong[][] _lanes = [];
     private float[] _cells = [];
     private int[] _segment = [];
@@ -35,11 +40,17 @@ internal sealed class UnitWeightCellHistogram
     public UnitWeightCellHistogram(int bins, int cellSize)
     {
         if (cellSize < 2 || cellSize > MaxCellSize)
-            throw new ArgumentOutOfRangeException(nameof(cellSize), cellSize, $"Cell size must be 2..{MaxCellSize} for exact moment binning.");
+            throw new ArgumentOutOfRangeException(
+                nameof(cellSize),
+                cellSize,
+                $"Cell size must be 2..{MaxCellSize} for exact moment binning."
+            );
         Bins = bins;
         CellSize = cellSize;
         long c = cellSize;
-        int bitsN = BitLength(c * c), bitsX = BitLength(c * c * (c - 1)), bitsXY = BitLength(c * (c - 1) / 2 * (c * (c - 1) / 2));
+        int bitsN = BitLength(c * c),
+            bitsX = BitLength(c * c * (c - 1)),
+            bitsXY = BitLength(c * (c - 1) / 2 * (c * (c - 1) / 2));
         _shiftX = bitsN;
         _shiftY = _shiftX + bitsX;
         _shiftXY = _shiftY + bitsX;
@@ -71,11 +82,17 @@ internal sealed class UnitWeightCellHistogram
         Cols = cols;
         _band = int.MinValue;
         int length = Bins * Segments;
-        if (_lanes.Length == 0 || _lanes[0].Length != length) _lanes = [new ulong[length], new ulong[length], new ulong[length], new ulong[length]];
-        else foreach (var lane in _lanes) Array.Clear(lane);
-        if (_cells.Length != Bins * rows * cols) _cells = new float[Bins * rows * cols];
-        else Array.Clear(_cells);
-        if (sameGrid) return;
+        if (_lanes.Length == 0 || _lanes[0].Length != length)
+            _lanes = [new ulong[length], new ulong[length], new ulong[length], new ulong[length]];
+        else
+            foreach (var lane in _lanes)
+                Array.Clear(lane);
+        if (_cells.Length != Bins * rows * cols)
+            _cells = new float[Bins * rows * cols];
+        else
+            Array.Clear(_cells);
+        if (sameGrid)
+            return;
 
         _segment = new int[width];
         _constant = new ulong[width];
@@ -113,7 +130,8 @@ internal sealed class UnitWeightCellHistogram
             Flush();
             _band = band;
         }
-        if (keys.Length < to || _rowValue.Length < to) throw new ArgumentException("Row longer than the image width.");
+        if (keys.Length < to || _rowValue.Length < to)
+            throw new ArgumentException("Row longer than the image width.");
 
         // The moments a pixel adds depend on x and on this row's offset: constant[x] + y′·perRow[x].
         ulong dy = (ulong)offset;
@@ -122,7 +140,8 @@ internal sealed class UnitWeightCellHistogram
         {
             (new Vector<ulong>(_constant, i) + new Vector<ulong>(_perRow, i) * dy).CopyTo(_rowValue, i);
         }
-        for (; i < to; i++) _rowValue[i] = _constant[i] + dy * _perRow[i];
+        for (; i < to; i++)
+            _rowValue[i] = _constant[i] + dy * _perRow[i];
 
         // One integer add per pixel; bounds were checked above (keys < Bins·Segments by construction).
         ref ulong a0 = ref MemoryMarshal.GetArrayDataReference(_lanes[0]);
@@ -139,7 +158,8 @@ internal sealed class UnitWeightCellHistogram
             Unsafe.Add(ref a2, Unsafe.Add(ref key, x + 2)) += Unsafe.Add(ref value, x + 2);
             Unsafe.Add(ref a3, Unsafe.Add(ref key, x + 3)) += Unsafe.Add(ref value, x + 3);
         }
-        for (; x < to; x++) Unsafe.Add(ref a0, Unsafe.Add(ref key, x)) += Unsafe.Add(ref value, x);
+        for (; x < to; x++)
+            Unsafe.Add(ref a0, Unsafe.Add(ref key, x)) += Unsafe.Add(ref value, x);
     }
 
     /// <summary>
@@ -149,8 +169,10 @@ internal sealed class UnitWeightCellHistogram
     /// </summary>
     private void Flush()
     {
-        if (_band == int.MinValue) return;
-        int segments = Segments, plane = Rows * Cols;
+        if (_band == int.MinValue)
+            return;
+        int segments = Segments,
+            plane = Rows * Cols;
         if (_leftTop.Length < segments + Vector<double>.Count)
         {
             int n = segments + Vector<double>.Count;
@@ -159,22 +181,35 @@ internal sealed class UnitWeightCellHistogram
             _leftBottom = new double[n];
             _rightBottom = new double[n];
         }
-        bool hasTop = _band >= 0 && _band < Rows, hasBottom = _band + 1 >= 0 && _band + 1 < Rows;
+        bool hasTop = _band >= 0 && _band < Rows,
+            hasBottom = _band + 1 >= 0 && _band + 1 < Rows;
         for (int b = 0; b < Bins; b++)
         {
-            if (!Moments(b * segments, segments)) continue;
-            if (hasTop) AddToRow(_cells.AsSpan(b * plane + _band * Cols, Cols), _leftTop, _rightTop);
-            if (hasBottom) AddToRow(_cells.AsSpan(b * plane + (_band + 1) * Cols, Cols), _leftBottom, _rightBottom);
+            if (!Moments(b * segments, segments))
+                continue;
+            if (hasTop)
+                AddToRow(_cells.AsSpan(b * plane + _band * Cols, Cols), _leftTop, _rightTop);
+            if (hasBottom)
+                AddToRow(_cells.AsSpan(b * plane + (_band + 1) * Cols, Cols), _leftBottom, _rightBottom);
         }
     }
 
-    private double[] _leftTop = [], _rightTop = [], _leftBottom = [], _rightBottom = [];
+    private double[] _leftTop = [],
+        _rightTop = [],
+        _leftBottom = [],
+        _rightBottom = [];
 
-    /// <summary>Sums the lanes of one bin's segments into the four weight arrays and clears them; false when all zero.</summary>
+    /// <summary>Sums the lanes of one bin's segments into the four weight arrays and clears them; false when all
+    /// zero.</summary>
     private bool Moments(int start, int segments)
     {
-        double c = CellSize, delta = CellSize % 2 == 0 ? 0.5 : 0.0, scale = 1.0 / (c * c);
-        ulong[] a0 = _lanes[0], a1 = _lanes[1], a2 = _lanes[2], a3 = _lanes[3];
+        double c = CellSize,
+            delta = CellSize % 2 == 0 ? 0.5 : 0.0,
+            scale = 1.0 / (c * c);
+        ulong[] a0 = _lanes[0],
+            a1 = _lanes[1],
+            a2 = _lanes[2],
+            a3 = _lanes[3];
         var vc = new Vector<double>(c);
         var vdelta = new Vector<double>(delta);
         var vscale = new Vector<double>(scale);
@@ -183,17 +218,31 @@ internal sealed class UnitWeightCellHistogram
         for (; s <= segments - Vector<ulong>.Count; s += Vector<ulong>.Count)
         {
             int i = start + s;
-            var m = new Vector<ulong>(a0, i) + new Vector<ulong>(a1, i) + new Vector<ulong>(a2, i) + new Vector<ulong>(a3, i);
-            if (m == Vector<ulong>.Zero) { Vector<double>.Zero.CopyTo(_leftTop, s); Vector<double>.Zero.CopyTo(_rightTop, s); Vector<double>.Zero.CopyTo(_leftBottom, s); Vector<double>.Zero.CopyTo(_rightBottom, s); continue; }
+            var m =
+                new Vector<ulong>(a0, i)
+                + new Vector<ulong>(a1, i)
+                + new Vector<ulong>(a2, i)
+                + new Vector<ulong>(a3, i);
+            if (m == Vector<ulong>.Zero)
+            {
+                Vector<double>.Zero.CopyTo(_leftTop, s);
+                Vector<double>.Zero.CopyTo(_rightTop, s);
+                Vector<double>.Zero.CopyTo(_leftBottom, s);
+                Vector<double>.Zero.CopyTo(_rightBottom, s);
+                continue;
+            }
             any = 1;
             Vector<ulong>.Zero.CopyTo(a0, i);
             Vector<ulong>.Zero.CopyTo(a1, i);
             Vector<ulong>.Zero.CopyTo(a2, i);
             Vector<ulong>.Zero.CopyTo(a3, i);
             var n = Vector.ConvertToDouble(m & new Vector<ulong>(_maskN));
-            var sx = Vector.ConvertToDouble((m >> _shiftX) & new Vector<ulong>(_maskX)) + vdelta * n;   // Σa·c
-            var sy = Vector.ConvertToDouble((m >> _shiftY) & new Vector<ulong>(_maskY)) + vdelta * n;   // Σb·c
-            var sxy = Vector.ConvertToDouble((m >> _shiftXY) & new Vector<ulong>(_maskXY)) + vdelta * (sx + sy) - vdelta * vdelta * n; // Σab·c²
+            var sx = Vector.ConvertToDouble((m >> _shiftX) & new Vector<ulong>(_maskX)) + vdelta * n; // Σa·c
+            var sy = Vector.ConvertToDouble((m >> _shiftY) & new Vector<ulong>(_maskY)) + vdelta * n; // Σb·c
+            var sxy =
+                Vector.ConvertToDouble((m >> _shiftXY) & new Vector<ulong>(_maskXY))
+                + vdelta * (sx + sy)
+                - vdelta * vdelta * n; // Σab·c²
             (sxy * vscale).CopyTo(_rightBottom, s);
             ((vc * sx - sxy) * vscale).CopyTo(_rightTop, s);
             ((vc * sy - sxy) * vscale).CopyTo(_leftBottom, s);
@@ -220,7 +269,8 @@ internal sealed class UnitWeightCellHistogram
     /// <summary>Cell column k receives the left parts of segment k + 1 and the right parts of segment k.</summary>
     private static void AddToRow(Span<float> row, double[] left, double[] right)
     {
-        for (int k = 0; k < row.Length; k++) row[k] += (float)(left[k + 1] + right[k]);
+        for (int k = 0; k < row.Length; k++)
+            row[k] += (float)(left[k + 1] + right[k]);
     }
 
     /// <summary>Finishes binning and returns bins × rows × cols (C order); valid until the next reset.</summary>

@@ -7,9 +7,7 @@ namespace FeatureInversion.Imaging;
 public sealed class ColorImage
 {
     public ColorImage(int width, int height)
-        : this(width, height, new float[checked(3 * width * height)])
-    {
-    }
+        : this(width, height, new float[checked(3 * width * height)]) { }
 
     public ColorImage(int width, int height, float[] planes)
     {
@@ -17,7 +15,10 @@ public sealed class ColorImage
             throw new ArgumentException($"Image size must be positive, got {width}x{height}.");
         ArgumentNullException.ThrowIfNull(planes);
         if (planes.Length != checked(3 * width * height))
-            throw new ArgumentException($"Expected {3 * width * height} values for 3x{height}x{width}, got {planes.Length}.", nameof(planes));
+            throw new ArgumentException(
+                $"Expected {3 * width * height} values for 3x{height}x{width}, got {planes.Length}.",
+                nameof(planes)
+            );
         Width = width;
         Height = height;
         Planes = planes;
@@ -27,11 +28,13 @@ public sealed class ColorImage
 
     public int Height { get; }
 
-    /// <summary>Channel c (0 = R, 1 = G, 2 = B) of pixel (x, y) is at <c>Planes[(c * Height + y) * Width + x]</c>.</summary>
+    /// <summary>Channel c (0 = R, 1 = G, 2 = B) of pixel (x, y) is at <c>Planes[(c * Height + y) * Width +
+    /// x]</c>.</summary>
     public float[] Planes { get; }
 
     public Span<float> Plane(int channel) => Planes.AsSpan(channel * Width * Height, Width * Height);
 
-    /// <summary>Grayscale as MATLAB <c>rgb2gray</c> on [0, 1] values (no rounding); see <see cref="Grayscale"/>.</summary>
+    /// <summary>Grayscale as MATLAB <c>rgb2gray</c> on [0, 1] values (no rounding); see <see
+    /// cref="Grayscale"/>.</summary>
     public GrayImage ToGray() => Grayscale.FromRgb(this);
 }

@@ -7,9 +7,7 @@ namespace FeatureInversion.Imaging;
 public sealed class GrayImage
 {
     public GrayImage(int width, int height)
-        : this(width, height, new float[checked(width * height)])
-    {
-    }
+        : this(width, height, new float[checked(width * height)]) { }
 
     public GrayImage(int width, int height, float[] pixels)
     {
@@ -17,7 +15,10 @@ public sealed class GrayImage
             throw new ArgumentException($"Image size must be positive, got {width}x{height}.");
         ArgumentNullException.ThrowIfNull(pixels);
         if (pixels.Length != checked(width * height))
-            throw new ArgumentException($"Expected {width * height} pixels for {width}x{height}, got {pixels.Length}.", nameof(pixels));
+            throw new ArgumentException(
+                $"Expected {width * height} pixels for {width}x{height}, got {pixels.Length}.",
+                nameof(pixels)
+            );
         Width = width;
         Height = height;
         Pixels = pixels;
@@ -40,7 +41,8 @@ public sealed class GrayImage
     public void EnsureFinite()
     {
         int i = FiniteValues.IndexOfNonFinite(Pixels);
-        if (i >= 0) throw new ArgumentException($"Image has a non-finite pixel at ({i % Width}, {i / Width}).");
+        if (i >= 0)
+            throw new ArgumentException($"Image has a non-finite pixel at ({i % Width}, {i / Width}).");
     }
 
     /// <summary>Returns a copy with every pixel multiplied by <paramref name="factor"/>.</summary>

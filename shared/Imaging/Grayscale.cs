@@ -21,7 +21,8 @@ public static class Grayscale
         return new GrayImage(image.Width, image.Height, gray);
     }
 
-    /// <summary>rgb2gray of planar RGB into <paramref name="gray"/> (same length as each plane), without allocating.</summary>
+    /// <summary>rgb2gray of planar RGB into <paramref name="gray"/> (same length as each plane), without
+    /// allocating.</summary>
     public static void Fill(ReadOnlySpan<float> r, ReadOnlySpan<float> g, ReadOnlySpan<float> b, Span<float> gray)
     {
         int i = 0;
@@ -32,7 +33,8 @@ public static class Grayscale
             var wb = new Vector<float>(BlueWeight);
             for (; i <= gray.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                var y = wr * new Vector<float>(r[i..]) + wg * new Vector<float>(g[i..]) + wb * new Vector<float>(b[i..]);
+                var y =
+                    wr * new Vector<float>(r[i..]) + wg * new Vector<float>(g[i..]) + wb * new Vector<float>(b[i..]);
                 y.CopyTo(gray[i..]);
             }
         }

@@ -9,18 +9,20 @@ using SixLabors.ImageSharp.Processing;
 
 namespace FeatureInversion.Imaging;
 
-/// <summary>Thrown when bytes that should hold an image cannot be decoded as one, or are refused by the limits.</summary>
+/// <summary>Thrown when bytes that should hold an image cannot be decoded as one, or are refused by the
+/// limits.</summary>
 public sealed class InvalidImageException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>What ingestion takes from one decode of an upload: the decoder's views by size, the header, and a thumbnail (JPEG) when asked for.</summary>
+/// <summary>What ingestion takes from one decode of an upload: the decoder's views by size, the header, and a thumbnail
+/// (JPEG) when asked for.</summary>
 public sealed record DecodedUpload(Dictionary<int, ColorImage> Views, ImageHeader Header, byte[]? Thumbnail);
 
 /// <summary>
 /// Reading and writing images (JPEG, PNG, BMP, GIF, TGA, WebP, TIFF via ImageSharp 2.1) as 8-bit sRGB values
 /// mapped linearly to [0, 1]. No colour management or gamma conversion: the paper works on raw 8-bit values.
 /// Every read goes through <see cref="Inspect"/> first: file size, the header's declared size against
-/// <see cref="ImageLimits"/>, and completeness (PNG, JPEG, BMP, TIFF and WebP data that stops early) — all before pixels are decoded.
-/// Images are shown upright: the EXIF orientation is applied.
+/// <see cref="ImageLimits"/>, and completeness (PNG, JPEG, BMP, TIFF and WebP data that stops early) — all before
+/// pixels are decoded. Images are shown upright: the EXIF orientation is applied.
 /// </summary>
 public static class ImageFiles
 {
@@ -39,49 +41,84 @@ public static class ImageFiles
     {
         var configuration = Configuration.Default.Clone();
         configuration.PreferContiguousImageBuffers = true;
-        configuration.MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 16, AllocationLimitMegabytes = 1024 });
+        configuration.MemoryAllocator = MemoryAllocator.Create(
+            new MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 16, AllocationLimitMegabytes = 1024 }
+        );
         var formats = configuration.ImageFormatsManager;
-        formats.SetDecoder(SixLabors.ImageSharp.Formats.Png.PngFormat.Instance, new PngDecoder { IgnoreMetadata = true });
-        formats.SetDecoder(SixLabors.ImageSharp.Formats.Jpeg.JpegFormat.Instance, new SixLabors.ImageSharp.Formats.Jpeg.JpegDecoder { IgnoreMetadata = !metadata });
-        formats.SetDecoder(SixLabors.ImageSharp.Formats.Webp.WebpFormat.Instance, new SixLabors.ImageSharp.Formats.Webp.WebpDecoder { IgnoreMetadata = !metadata });
-        formats.SetDecoder(SixLabors.ImageSharp.Formats.Gif.GifFormat.Instance, new SixLabors.ImageSharp.Formats.Gif.GifDecoder
-        {
-            IgnoreMetadata = true, DecodingMode = SixLabors.ImageSharp.Metadata.FrameDecodingMode.First, MaxFrames = 1,
-        });
-        formats.SetDecoder(SixLabors.ImageSharp.Formats.Tiff.TiffFormat.Instance, new SixLabors.ImageSharp.Formats.Tiff.TiffDecoder
-        {
-            IgnoreMetadata = !metadata, DecodingMode = SixLabors.ImageSharp.Metadata.FrameDecodingMode.First,
-        });
+        formats.SetDecoder(
+            SixLabors.ImageSharp.Formats.Png.PngFormat.Instance,
+            new PngDecoder { IgnoreMetadata = true }
+        );
+        formats.SetDecoder(
+            SixLabors.ImageSharp.Formats.Jpeg.JpegFormat.Instance,
+            new SixLabors.ImageSharp.Formats.Jpeg.JpegDecoder { IgnoreMetadata = !metadata }
+        );
+        formats.SetDecoder(
+            SixLabors.ImageSharp.Formats.Webp.WebpFormat.Instance,
+            new SixLabors.ImageSharp.Formats.Webp.WebpDecoder { IgnoreMetadata = !metadata }
+        );
+        formats.SetDecoder(
+            SixLabors.ImageSharp.Formats.Gif.GifFormat.Instance,
+            new SixLabors.ImageSharp.Formats.Gif.GifDecoder
+            {
+                IgnoreMetadata = true,
+                DecodingMode = SixLabors.ImageSharp.Metadata.FrameDecodingMode.First,
+                MaxFrames = 1,
+            }
+        );
+        formats.SetDecoder(
+            SixLabors.ImageSharp.Formats.Tiff.TiffFormat.Instance,
+            new SixLabors.ImageSharp.Formats.Tiff.TiffDecoder
+            {
+                IgnoreMetadata = !metadata,
+                DecodingMode = SixLabors.ImageSharp.Metadata.FrameDecodingMode.First,
+            }
+        );
         return configuration;
     }
 
     /// <summary>Whether an exception out of a decoder means bad input. Every one does, whatever its type (the decoders
     /// also throw NullReference, IndexOutOfRange, InvalidOperation on hostile files), except running out of memory
     /// or being cancelled, which are the process's condition, not the file's.</summary>
-    private static bool IsDecoderFailure(Exception e) => e is not (OutOfMemoryException or OperationCanceledException or InvalidImageException);
+    private static bool IsDecoderFailure(Exception e) =>
+        e is not (OutOfMemoryException or OperationCanceledException or InvalidImageException);
 
     /// <summary>The extensions of the photo formats read (a folder's photos are the files with these).</summary>
-    public static IReadOnlyList<string> PhotoExtensions { get; } = [".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".tga"];
+    public static IReadOnlyList<string> PhotoExtensions { get; } =
+    [".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".tga"];
 
-    public static bool HasPhotoExtension(string path) => PhotoExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
+    public static bool HasPhotoExtension(string path) =>
+        PhotoExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Reads the header and checks the file against the limits and for completeness; decodes no pixels.</summary>
+    /// <summary>Reads the header and checks the file against the limits and for completeness; decodes no
+    /// pixels.</summary>
     public static ImageHeader Inspect(ReadOnlyMemory<byte> bytes, string name, ImageLimits? limits = null)
     {
         limits ??= ImageLimits.Default;
-        if (bytes.IsEmpty) throw new InvalidImageException($"{name}: empty file.");
-        if (bytes.Length > limits.MaxBytes) throw new InvalidImageException($"{name}: {bytes.Length} bytes exceeds the {limits.MaxBytes}-byte limit.");
-        if (BmpIntegrity.HeaderProblem(bytes.Span, bytes.Length) is { } bmp) throw new InvalidImageException($"{name}: corrupt image data ({bmp}).");
+        if (bytes.IsEmpty)
+            throw new InvalidImageException($"{name}: empty file.");
+        if (bytes.Length > limits.MaxBytes)
+            throw new InvalidImageException($"{name}: {bytes.Length} bytes exceeds the {limits.MaxBytes}-byte limit.");
+        if (BmpIntegrity.HeaderProblem(bytes.Span, bytes.Length) is { } bmp)
+            throw new InvalidImageException($"{name}: corrupt image data ({bmp}).");
         ImageHeader header;
-        using (var stream = AsStream(bytes)) header = Identify(stream, name, limits);
+        using (var stream = AsStream(bytes))
+            header = Identify(stream, name, limits);
         string? problem;
         try
         {
-            problem = JpegIntegrity.Problem(bytes.Span) ?? PngIntegrity.Problem(bytes) ?? BmpIntegrity.Problem(bytes.Span)
-                ?? TiffIntegrity.Problem(bytes.Span) ?? WebpIntegrity.Problem(bytes.Span);
+            problem = JpegIntegrity.Problem(bytes.Span)
+                ?? PngIntegrity.Problem(bytes)
+                ?? BmpIntegrity.Problem(bytes.Span)
+                ?? TiffIntegrity.Problem(bytes.Span)
+                ?? WebpIntegrity.Problem(bytes.Span);
         }
-        catch (Exception e) when (IsDecoderFailure(e)) { problem = $"its structure cannot be walked: {e.GetType().Name}"; }
-        if (problem is not null) throw new InvalidImageException($"{name}: corrupt image data ({problem}).");
+        catch (Exception e) when (IsDecoderFailure(e))
+        {
+            problem = $"its structure cannot be walked: {e.GetType().Name}";
+        }
+        if (problem is not null)
+            throw new InvalidImageException($"{name}: corrupt image data ({problem}).");
         return header;
     }
 
@@ -95,12 +132,15 @@ public static class ImageFiles
         limits ??= ImageLimits.Default;
         string name = Path.GetFileName(path);
         long length = new FileInfo(path).Length;
-        if (length == 0) throw new InvalidImageException($"{name}: empty file.");
-        if (length > limits.MaxBytes) throw new InvalidImageException($"{name}: {length} bytes exceeds the {limits.MaxBytes}-byte limit.");
+        if (length == 0)
+            throw new InvalidImageException($"{name}: empty file.");
+        if (length > limits.MaxBytes)
+            throw new InvalidImageException($"{name}: {length} bytes exceeds the {limits.MaxBytes}-byte limit.");
         using var stream = File.OpenRead(path);
         Span<byte> head = stackalloc byte[64];
         int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        if (BmpIntegrity.HeaderProblem(head[..read], length) is { } bmp) throw new InvalidImageException($"{name}: corrupt image data ({bmp}).");
+        if (BmpIntegrity.HeaderProblem(head[..read], length) is { } bmp)
+            throw new InvalidImageException($"{name}: corrupt image data ({bmp}).");
         stream.Position = 0;
         return Identify(stream, name, limits);
     }
@@ -126,58 +166,77 @@ public static class ImageFiles
         catch (Exception e) when (IsDecoderFailure(e))
         {
             // e.g. IFD offsets that point back into earlier IFDs: ImageSharp's reader throws "Collection was modified".
-            throw new InvalidImageException($"{name}: corrupt image data (its EXIF metadata cannot be read: {e.Message}).", e);
+            throw new InvalidImageException(
+                $"{name}: corrupt image data (its EXIF metadata cannot be read: {e.Message}).",
+                e
+            );
         }
-        if (info is null || format is null) throw new InvalidImageException($"{name}: not a recognised image format.");
-        if (info.Width <= 0 || info.Height <= 0) throw new InvalidImageException($"{name}: corrupt image data (size {info.Width}x{info.Height}).");
-        if (limits.Refusal(info.Width, info.Height) is { } refusal) throw new InvalidImageException($"{name}: {refusal}.");
+        if (info is null || format is null)
+            throw new InvalidImageException($"{name}: not a recognised image format.");
+        if (info.Width <= 0 || info.Height <= 0)
+            throw new InvalidImageException($"{name}: corrupt image data (size {info.Width}x{info.Height}).");
+        if (limits.Refusal(info.Width, info.Height) is { } refusal)
+            throw new InvalidImageException($"{name}: {refusal}.");
         return new ImageHeader(info.Width, info.Height, format.Name, orientation);
     }
 
-    public static ColorImage Load(string path, ImageLimits? limits = null) => Decode(ReadFile(path, limits), Path.GetFileName(path), limits);
+    public static ColorImage Load(string path, ImageLimits? limits = null) =>
+        Decode(ReadFile(path, limits), Path.GetFileName(path), limits);
 
-    public static ColorImage Load(Stream stream, string name = "image", ImageLimits? limits = null) => Decode(ReadLimited(stream, name, limits), name, limits);
+    public static ColorImage Load(Stream stream, string name = "image", ImageLimits? limits = null) =>
+        Decode(ReadLimited(stream, name, limits), name, limits);
 
     /// <summary>A file's bytes, refused before reading when it is larger than the limit.</summary>
     public static byte[] ReadFile(string path, ImageLimits? limits = null)
     {
         limits ??= ImageLimits.Default;
         long length = new FileInfo(path).Length;
-        if (length > limits.MaxBytes) throw new InvalidImageException($"{Path.GetFileName(path)}: {length} bytes exceeds the {limits.MaxBytes}-byte limit.");
+        if (length > limits.MaxBytes)
+            throw new InvalidImageException(
+                $"{Path.GetFileName(path)}: {length} bytes exceeds the {limits.MaxBytes}-byte limit."
+            );
         return File.ReadAllBytes(path);
     }
 
-    /// <summary>Reads a stream up to the byte limit: a longer stream is refused without being read to its end.</summary>
+    /// <summary>Reads a stream up to the byte limit: a longer stream is refused without being read to its
+    /// end.</summary>
     public static byte[] ReadLimited(Stream stream, string name, ImageLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         limits ??= ImageLimits.Default;
         if (stream.CanSeek && stream.Length - stream.Position > limits.MaxBytes)
-            throw new InvalidImageException($"{name}: {stream.Length - stream.Position} bytes exceeds the {limits.MaxBytes}-byte limit.");
+            throw new InvalidImageException(
+                $"{name}: {stream.Length - stream.Position} bytes exceeds the {limits.MaxBytes}-byte limit."
+            );
         using var copy = new MemoryStream();
         var buffer = new byte[81920];
         int n;
         while ((n = stream.Read(buffer)) > 0)
         {
-            if (copy.Length + n > limits.MaxBytes) throw new InvalidImageException($"{name}: more than the {limits.MaxBytes}-byte limit.");
+            if (copy.Length + n > limits.MaxBytes)
+                throw new InvalidImageException($"{name}: more than the {limits.MaxBytes}-byte limit.");
             copy.Write(buffer, 0, n);
         }
         return copy.ToArray();
     }
 
-    /// <summary>The whole image, upright, as planar floats (12 bytes per pixel: for the CLI's full-resolution features).</summary>
+    /// <summary>The whole image, upright, as planar floats (12 bytes per pixel: for the CLI's full-resolution
+    /// features).</summary>
     public static ColorImage Decode(ReadOnlyMemory<byte> bytes, string name = "image", ImageLimits? limits = null)
     {
         using var image = DecodeRgb24(bytes, name, limits);
         return Rgb24Pixels.ToColorImage(image);
     }
 
-    /// <summary>The rgb2gray image of a file, upright, at full resolution (3 + 4 bytes per pixel, no float colour image).</summary>
+    /// <summary>The rgb2gray image of a file, upright, at full resolution (3 + 4 bytes per pixel, no float colour
+    /// image).</summary>
     public static GrayImage LoadGray(string path, ImageLimits? limits = null)
     {
         using var image = DecodeRgb24(ReadFile(path, limits), Path.GetFileName(path), limits);
         var gray = new GrayImage(image.Width, image.Height);
-        float[] r = new float[image.Width], g = new float[image.Width], b = new float[image.Width];
+        float[] r = new float[image.Width],
+            g = new float[image.Width],
+            b = new float[image.Width];
         image.ProcessPixelRows(rows =>
         {
             for (int y = 0; y < rows.Height; y++)
@@ -189,12 +248,18 @@ public static class ImageFiles
         return gray;
     }
 
-    /// <summary>Decodes to 8-bit RGB, upright, after <see cref="Inspect"/> (for code that keeps bytes, not floats).</summary>
-    public static Image<Rgb24> DecodeRgb24(ReadOnlyMemory<byte> bytes, string name = "image", ImageLimits? limits = null)
+    /// <summary>Decodes to 8-bit RGB, upright, after <see cref="Inspect"/> (for code that keeps bytes, not
+    /// floats).</summary>
+    public static Image<Rgb24> DecodeRgb24(
+        ReadOnlyMemory<byte> bytes,
+        string name = "image",
+        ImageLimits? limits = null
+    )
     {
         var header = Inspect(bytes, name, limits);
         var image = DecodeStored(bytes, name);
-        if (header.Orientation is >= 2 and <= 8) image.Mutate(c => c.AutoOrient());
+        if (header.Orientation is >= 2 and <= 8)
+            image.Mutate(c => c.AutoOrient());
         return image;
     }
 
@@ -203,36 +268,63 @@ public static class ImageFiles
     /// <see cref="TentResampler"/> to <paramref name="size"/> — as the decoders' test crops are made — read straight
     /// from the decoded 8-bit pixels: 3 bytes per photo pixel, no full-resolution float image.
     /// </summary>
-    public static (ColorImage View, ImageHeader Header) DecodeView(ReadOnlyMemory<byte> bytes, string name, int size, ImageLimits? limits = null)
+    public static (ColorImage View, ImageHeader Header) DecodeView(
+        ReadOnlyMemory<byte> bytes,
+        string name,
+        int size,
+        ImageLimits? limits = null
+    )
     {
         var (views, header) = DecodeViews(bytes, name, [size], limits);
         return (views[size], header);
     }
 
     /// <summary>Views at several sizes from one decode (see <see cref="DecodeView"/>).</summary>
-    public static (Dictionary<int, ColorImage> Views, ImageHeader Header) DecodeViews(ReadOnlyMemory<byte> bytes, string name, IReadOnlyCollection<int> sizes, ImageLimits? limits = null)
+    public static (Dictionary<int, ColorImage> Views, ImageHeader Header) DecodeViews(
+        ReadOnlyMemory<byte> bytes,
+        string name,
+        IReadOnlyCollection<int> sizes,
+        ImageLimits? limits = null
+    )
     {
         var upload = DecodeUpload(bytes, name, sizes, thumbnailSide: 0, limits);
         return (upload.Views, upload.Header);
     }
 
     /// <summary>An upload's views (<see cref="DecodeViews"/>) and, with <paramref name="thumbnailSide"/> &gt; 0, a JPEG
-    /// thumbnail of the whole upright image at most that many pixels on its longer side, from the same decode.</summary>
-    public static DecodedUpload DecodeUpload(ReadOnlyMemory<byte> bytes, string name, IReadOnlyCollection<int> sizes, int thumbnailSide, ImageLimits? limits = null)
+    /// thumbnail of the whole upright image at most that many pixels on its longer side, from the same
+    /// decode.</summary>
+    public static DecodedUpload DecodeUpload(
+        ReadOnlyMemory<byte> bytes,
+        string name,
+        IReadOnlyCollection<int> sizes,
+        int thumbnailSide,
+        ImageLimits? limits = null
+    )
     {
         var header = Inspect(bytes, name, limits);
         using var image = DecodeStored(bytes, name);
         byte[]? thumbnail = thumbnailSide > 0 ? Thumbnail(image, header, thumbnailSide) : null;
         int side = Math.Min(header.Width, header.Height);
-        int dx0 = (header.Width - side) / 2, dy0 = (header.Height - side) / 2;
+        int dx0 = (header.Width - side) / 2,
+            dy0 = (header.Height - side) / 2;
         // The displayed square's corners in stored pixels: the same square, flipped or turned.
         var (ax, ay) = ExifOrientation.StoredOf(header.Orientation, dx0, dy0, header.StoredWidth, header.StoredHeight);
-        var (bx, by) = ExifOrientation.StoredOf(header.Orientation, dx0 + side - 1, dy0 + side - 1, header.StoredWidth, header.StoredHeight);
+        var (bx, by) = ExifOrientation.StoredOf(
+            header.Orientation,
+            dx0 + side - 1,
+            dy0 + side - 1,
+            header.StoredWidth,
+            header.StoredHeight
+        );
         var views = new Dictionary<int, ColorImage>();
         WithPixels(image, pixels =>
         {
             foreach (int size in sizes.Distinct())
-                views[size] = ExifOrientation.Apply(RenderSquare(pixels, image.Width, Math.Min(ax, bx), Math.Min(ay, by), side, size), header.Orientation);
+                views[size] = ExifOrientation.Apply(
+                    RenderSquare(pixels, image.Width, Math.Min(ax, bx), Math.Min(ay, by), side, size),
+                    header.Orientation
+                );
         });
         return new DecodedUpload(views, header, thumbnail);
     }
@@ -242,22 +334,27 @@ public static class ImageFiles
     private static byte[] Thumbnail(Image<Rgb24> image, ImageHeader header, int side)
     {
         double scale = Math.Min(1.0, side / (double)Math.Max(image.Width, image.Height));
-        int w = Math.Max(1, (int)Math.Round(image.Width * scale)), h = Math.Max(1, (int)Math.Round(image.Height * scale));
+        int w = Math.Max(1, (int)Math.Round(image.Width * scale)),
+            h = Math.Max(1, (int)Math.Round(image.Height * scale));
         using var small = image.Clone(c => c.Resize(w, h, KnownResamplers.Triangle));
-        if (header.Orientation is >= 2 and <= 8) small.Mutate(c => c.AutoOrient());
+        if (header.Orientation is >= 2 and <= 8)
+            small.Mutate(c => c.AutoOrient());
         small.Metadata.ExifProfile = null; // nothing of the upload's metadata (GPS, camera) goes into the results
         using var stream = new MemoryStream();
         small.SaveAsJpeg(stream, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 85 });
         return stream.ToArray();
     }
 
-    /// <summary>The decoder's view of an image already in memory: its centred square through the same resampler.</summary>
+    /// <summary>The decoder's view of an image already in memory: its centred square through the same
+    /// resampler.</summary>
     public static ColorImage CenterSquare(ColorImage photo, int size)
     {
         int side = Math.Min(photo.Width, photo.Height);
         using var rgb = Rgb24Pixels.ToImage(photo);
         ColorImage? view = null;
-        WithPixels(rgb, pixels => view = RenderSquare(pixels, rgb.Width, (photo.Width - side) / 2, (photo.Height - side) / 2, side, size));
+        WithPixels(rgb, pixels =>
+            view = RenderSquare(pixels, rgb.Width, (photo.Width - side) / 2, (photo.Height - side) / 2, side, size)
+        );
         return view!;
     }
 
@@ -267,13 +364,18 @@ public static class ImageFiles
     /// configuration asks for that), else a copy.</summary>
     private static void WithPixels(Image<Rgb24> image, PixelAction action)
     {
-        if (image.DangerousTryGetSinglePixelMemory(out var memory)) { action(MemoryMarshal.AsBytes(memory.Span)); return; }
+        if (image.DangerousTryGetSinglePixelMemory(out var memory))
+        {
+            action(MemoryMarshal.AsBytes(memory.Span));
+            return;
+        }
         var copy = new byte[3L * image.Width * image.Height];
         image.CopyPixelDataTo(copy);
         action(copy);
     }
 
-    /// <summary>The square (x, y, side) of an image <paramref name="stride"/> pixels wide, resized to size × size by the <see cref="TentResampler"/>.</summary>
+    /// <summary>The square (x, y, side) of an image <paramref name="stride"/> pixels wide, resized to size × size by
+    /// the <see cref="TentResampler"/>.</summary>
     private static ColorImage RenderSquare(ReadOnlySpan<byte> pixels, int stride, int x, int y, int side, int size)
     {
         var view = new ColorImage(size, size);
@@ -283,7 +385,8 @@ public static class ImageFiles
 
     private static Image<Rgb24> DecodeStored(ReadOnlyMemory<byte> bytes, string name)
     {
-        if (PngIntegrity.Repacked(bytes) is { } packed) bytes = packed; // legal data split into tiny IDATs, which ImageSharp fails on
+        if (PngIntegrity.Repacked(bytes) is { } packed)
+            bytes = packed; // legal data split into tiny IDATs, which ImageSharp fails on
         try
         {
             using var stream = AsStream(bytes);
@@ -309,7 +412,7 @@ public static class ImageFiles
         return value is >= 1 and <= 8 ? value : 1;
     }
 
-    private static Stream AsStream(ReadOnlyMemory<byte> bytes) =>
+    private static MemoryStream AsStream(ReadOnlyMemory<byte> bytes) =>
         MemoryMarshal.TryGetArray(bytes, out var segment)
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(bytes.ToArray(), writable: false);
@@ -338,14 +441,16 @@ public static class ImageFiles
     public static void SavePng(GrayImage image, string path)
     {
         var planes = new float[3 * image.Pixels.Length];
-        for (int c = 0; c < 3; c++) image.Pixels.CopyTo(planes, c * image.Pixels.Length);
+        for (int c = 0; c < 3; c++)
+            image.Pixels.CopyTo(planes, c * image.Pixels.Length);
         SavePng(new ColorImage(image.Width, image.Height, planes), path);
     }
 
     /// <summary>Bilinear (triangle filter) resize, as used for evaluation upsampling.</summary>
     public static ColorImage Resize(ColorImage image, int width, int height)
     {
-        if (width <= 0 || height <= 0) throw new ArgumentException($"Target size must be positive, got {width}x{height}.");
+        if (width <= 0 || height <= 0)
+            throw new ArgumentException($"Target size must be positive, got {width}x{height}.");
         using var rgb = Rgb24Pixels.ToImage(image);
         rgb.Mutate(c => c.Resize(width, height, KnownResamplers.Triangle));
         return Rgb24Pixels.ToColorImage(rgb);

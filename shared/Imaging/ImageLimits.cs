@@ -26,8 +26,11 @@ public sealed record ImageLimits
     /// <summary>Why an image of this size is refused, or null.</summary>
     public string? Refusal(long width, long height)
     {
-        if (width > MaxSide || height > MaxSide) return $"{width}x{height} exceeds the {MaxSide}-pixel side limit";
-        if (width * height > MaxPixels) return $"{width}x{height} ({width * height / 1e6:F1} megapixels) exceeds the {MaxPixels / 1e6:G3}-megapixel limit{(Context is null ? "" : " " + Context)}";
+        if (width > MaxSide || height > MaxSide)
+            return $"{width}x{height} exceeds the {MaxSide}-pixel side limit";
+        if (width * height > MaxPixels)
+            return $"{width}x{height} ({width * height / 1e6:F1} megapixels) exceeds the "
+                + $"{MaxPixels / 1e6:G3}-megapixel limit{(Context is null ? "" : " " + Context)}";
         return null;
     }
 }

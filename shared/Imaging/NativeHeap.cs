@@ -16,10 +16,11 @@ public static partial class NativeHeap
     /// <summary>Returns free malloc memory to the OS where glibc allows it; true when it was called.</summary>
     public static bool Trim()
     {
-        if (_unavailable) return false;
+        if (_unavailable)
+            return false;
         try
         {
-            malloc_trim(0);
+            _ = malloc_trim(0); // 1 when memory was released, 0 when there was none to release
             return true;
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)

@@ -13,7 +13,8 @@ public static class ReconstructionMetrics
 {
     public static double Distance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        if (a.Length != b.Length) throw new ArgumentException($"Images differ in length: {a.Length} vs {b.Length}.");
+        if (a.Length != b.Length)
+            throw new ArgumentException($"Images differ in length: {a.Length} vs {b.Length}.");
         double sum = 0;
         for (int i = 0; i < a.Length; i++)
         {
@@ -26,7 +27,8 @@ public static class ReconstructionMetrics
     /// <summary>N: the mean Euclidean distance over all unordered pairs of distinct images.</summary>
     public static double MeanPairwiseDistance(IReadOnlyList<float[]> images)
     {
-        if (images.Count < 2) throw new ArgumentException("Need at least two images for the normalisation.");
+        if (images.Count < 2)
+            throw new ArgumentException("Need at least two images for the normalisation.");
         double sum = 0;
         long pairs = 0;
         for (int i = 0; i < images.Count; i++)
@@ -46,7 +48,8 @@ public static class ReconstructionMetrics
     /// colour target than its luminance alone does; zero for gray predictions, negative for wrong colours.
     /// </summary>
     public static double ColorGain(IReadOnlyList<float[]> targets, IReadOnlyList<float[]> reconstructions) =>
-        NormalizedError(targets, reconstructions.Select(GrayAsRgb).ToList()) - NormalizedError(targets, reconstructions);
+        NormalizedError(targets, reconstructions.Select(GrayAsRgb).ToList())
+        - NormalizedError(targets, reconstructions);
 
     /// <summary>The rgb2gray image of planar RGB, replicated into three planes.</summary>
     public static float[] GrayAsRgb(float[] rgb)
@@ -63,7 +66,8 @@ public static class ReconstructionMetrics
     /// <summary>The paper's average normalised reconstruction error of <paramref name="reconstructions"/>.</summary>
     public static double NormalizedError(IReadOnlyList<float[]> targets, IReadOnlyList<float[]> reconstructions)
     {
-        if (targets.Count != reconstructions.Count) throw new ArgumentException("One reconstruction per target is needed.");
+        if (targets.Count != reconstructions.Count)
+            throw new ArgumentException("One reconstruction per target is needed.");
         double mean = targets.Zip(reconstructions).Average(p => Distance(p.First, p.Second));
         return mean / MeanPairwiseDistance(targets);
     }
@@ -72,20 +76,24 @@ public static class ReconstructionMetrics
     {
         double d = Distance(target, reconstruction);
         double mse = d * d / target.Length;
-        return 10 * Math.Log10(1.0 / Math.Max(mse, 1e-10)); // capped at 100 dB: identical images have no finite PSNR, and no JSON holds ∞
+        // capped at 100 dB: identical images have no finite PSNR, and no JSON holds ∞
+        return 10 * Math.Log10(1.0 / Math.Max(mse, 1e-10));
     }
 
     /// <summary>Mean SSIM over the channels of planar images (channels × size × size).</summary>
-    public static double Ssim(ReadOnlySpan<float> target, ReadOnlySpan<float> reconstruction, int size) => Ssim(target, reconstruction, size, size);
+    public static double Ssim(ReadOnlySpan<float> target, ReadOnlySpan<float> reconstruction, int size) =>
+        Ssim(target, reconstruction, size, size);
 
     /// <summary>Mean SSIM over the channels of planar images (channels × height × width).</summary>
     public static double Ssim(ReadOnlySpan<float> target, ReadOnlySpan<float> reconstruction, int width, int height)
     {
         int plane = width * height;
-        if (target.Length % plane != 0 || target.Length != reconstruction.Length) throw new ArgumentException("Images must be channels × height × width.");
+        if (target.Length % plane != 0 || target.Length != reconstruction.Length)
+            throw new ArgumentException("Images must be channels × height × width.");
         int channels = target.Length / plane;
         double total = 0;
-        for (int c = 0; c < channels; c++) total += SsimPlane(target.Slice(c * plane, plane), reconstruction.Slice(c * plane, plane), width, height);
+        for (int c = 0; c < channels; c++)
+            total += SsimPlane(target.Slice(c * plane, plane), reconstruction.Slice(c * plane, plane), width, height);
         return total / channels;
     }
 
@@ -93,28 +101,39 @@ public static class ReconstructionMetrics
 
     private static double SsimPlane(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int width, int height)
     {
-        const double c1 = 0.01 * 0.01, c2 = 0.03 * 0.03;
+        const double c1 = 0.01 * 0.01,
+            c2 = 0.03 * 0.03;
         int radius = Window.Length / 2;
         double sum = 0;
         int count = 0;
         // 'valid' windows only, as the reference implementation; images smaller than the window use one window.
-        int startY = Math.Min(radius, height / 2), endY = Math.Max(height - radius, startY + 1);
-        int startX = Math.Min(radius, width / 2), endX = Math.Max(width - radius, startX + 1);
+        int startY = Math.Min(radius, height / 2),
+            endY = Math.Max(height - radius, startY + 1);
+        int startX = Math.Min(radius, width / 2),
+            endX = Math.Max(width - radius, startX + 1);
         for (int cy = startY; cy < endY; cy++)
         {
             for (int cx = startX; cx < endX; cx++)
             {
-                double wsum = 0, mx = 0, my = 0, xx = 0, yy = 0, xy = 0;
+                double wsum = 0,
+                    mx = 0,
+                    my = 0,
+                    xx = 0,
+                    yy = 0,
+                    xy = 0;
                 for (int dy = -radius; dy <= radius; dy++)
                 {
                     int py = cy + dy;
-                    if (py < 0 || py >= height) continue;
+                    if (py < 0 || py >= height)
+                        continue;
                     for (int dx = -radius; dx <= radius; dx++)
                     {
                         int px = cx + dx;
-                        if (px < 0 || px >= width) continue;
+                        if (px < 0 || px >= width)
+                            continue;
                         double w = Window[dy + radius] * Window[dx + radius];
-                        double a = x[py * width + px], b = y[py * width + px];
+                        double a = x[py * width + px],
+                            b = y[py * width + px];
                         wsum += w;
                         mx += w * a;
                         my += w * b;
@@ -123,8 +142,11 @@ public static class ReconstructionMetrics
                         xy += w * a * b;
                     }
                 }
-                mx /= wsum; my /= wsum;
-                double vx = xx / wsum - mx * mx, vy = yy / wsum - my * my, cov = xy / wsum - mx * my;
+                mx /= wsum;
+                my /= wsum;
+                double vx = xx / wsum - mx * mx,
+                    vy = yy / wsum - my * my,
+                    cov = xy / wsum - mx * my;
                 sum += (2 * mx * my + c1) * (2 * cov + c2) / ((mx * mx + my * my + c1) * (vx + vy + c2));
                 count++;
             }
@@ -136,9 +158,11 @@ public static class ReconstructionMetrics
     {
         var w = new double[length];
         int r = length / 2;
-        for (int i = 0; i < length; i++) w[i] = Math.Exp(-(i - r) * (i - r) / (2 * sigma * sigma));
+        for (int i = 0; i < length; i++)
+            w[i] = Math.Exp(-(i - r) * (i - r) / (2 * sigma * sigma));
         double s = w.Sum();
-        for (int i = 0; i < length; i++) w[i] /= s;
+        for (int i = 0; i < length; i++)
+            w[i] /= s;
         return w;
     }
 }

@@ -19,7 +19,12 @@ public static class Rgb24Pixels
             for (int y = 0; y < rows.Height; y++)
             {
                 var row = rows.GetRowSpan(y);
-                Unpack(row, planes.AsSpan(y * rows.Width, row.Length), planes.AsSpan(plane + y * rows.Width, row.Length), planes.AsSpan(2 * plane + y * rows.Width, row.Length));
+                Unpack(
+                    row,
+                    planes.AsSpan(y * rows.Width, row.Length),
+                    planes.AsSpan(plane + y * rows.Width, row.Length),
+                    planes.AsSpan(2 * plane + y * rows.Width, row.Length)
+                );
             }
         });
         return color;
@@ -49,7 +54,8 @@ public static class Rgb24Pixels
                 var r = planes.AsSpan(y * rows.Width, row.Length);
                 var g = planes.AsSpan(plane + y * rows.Width, row.Length);
                 var b = planes.AsSpan(2 * plane + y * rows.Width, row.Length);
-                for (int x = 0; x < row.Length; x++) row[x] = new Rgb24(ToByte(r[x]), ToByte(g[x]), ToByte(b[x]));
+                for (int x = 0; x < row.Length; x++)
+                    row[x] = new Rgb24(ToByte(r[x]), ToByte(g[x]), ToByte(b[x]));
             }
         });
         return result;

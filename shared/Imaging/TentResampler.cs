@@ -11,8 +11,8 @@ namespace FeatureInversion.Imaging;
 public sealed class TentResampler
 {
     private readonly int _size;
-    private float[] _rows = [];       // side × size × 3 after the horizontal pass
-    private float[] _weights = [];    // size × taps
+    private float[] _rows = []; // side × size × 3 after the horizontal pass
+    private float[] _weights = []; // size × taps
     private readonly int[] _starts;
 
     public TentResampler(int size)
@@ -31,12 +31,24 @@ public sealed class TentResampler
     /// </summary>
     public void Render(ReadOnlySpan<byte> pixels, int stride, int x, int y, int side, bool mirror, Span<float> planar)
     {
-        int s = _size, plane = s * s;
-        if (planar.Length != 3 * plane) throw new ArgumentException($"Output holds {planar.Length} values, needs {3 * plane}.", nameof(planar));
-        if (side < 1 || x < 0 || y < 0 || x + side > stride || 3L * ((long)(y + side - 1) * stride + x + side) > pixels.Length)
-            throw new ArgumentOutOfRangeException(nameof(side), $"Square ({x}, {y}, {side}) is outside the {stride}-pixel-wide image.");
+        int s = _size,
+            plane = s * s;
+        if (planar.Length != 3 * plane)
+            throw new ArgumentException($"Output holds {planar.Length} values, needs {3 * plane}.", nameof(planar));
+        if (
+            side < 1
+            || x < 0
+            || y < 0
+            || x + side > stride
+            || 3L * ((long)(y + side - 1) * stride + x + side) > pixels.Length
+        )
+            throw new ArgumentOutOfRangeException(
+                nameof(side),
+                $"Square ({x}, {y}, {side}) is outside the {stride}-pixel-wide image."
+            );
         int taps = Weights(side);
-        if (_rows.Length < side * s * 3) _rows = new float[side * s * 3];
+        if (_rows.Length < side * s * 3)
+            _rows = new float[side * s * 3];
 
         // Horizontal pass: each source row of the crop to `size` columns (mirrored when asked), channels interleaved.
         for (int r = 0; r < side; r++)
@@ -47,36 +59,52 @@ public sealed class TentResampler
             {
                 int start = _starts[o];
                 var wts = _weights.AsSpan(o * taps, taps);
-                float sr = 0, sg = 0, sb = 0;
+                float sr = 0,
+                    sg = 0,
+                    sb = 0;
                 for (int t = 0; t < wts.Length; t++)
                 {
                     float wt = wts[t];
-                    if (wt == 0) continue;
+                    if (wt == 0)
+                        continue;
                     int k = 3 * (start + t);
-                    sr += wt * row[k]; sg += wt * row[k + 1]; sb += wt * row[k + 2];
+                    sr += wt * row[k];
+                    sg += wt * row[k + 1];
+                    sb += wt * row[k + 2];
                 }
                 int dst = 3 * (mirror ? s - 1 - o : o);
-                outRow[dst] = sr; outRow[dst + 1] = sg; outRow[dst + 2] = sb;
+                outRow[dst] = sr;
+                outRow[dst + 1] = sg;
+                outRow[dst + 2] = sb;
             }
         }
         // Vertical pass into planar RGB, scaled to [0, 1] and rounded to 8-bit levels.
-        var red = planar[..plane]; var green = planar.Slice(plane, plane); var blue = planar.Slice(2 * plane, plane);
+        var red = planar[..plane];
+        var green = planar.Slice(plane, plane);
+        var blue = planar.Slice(2 * plane, plane);
         for (int o = 0; o < s; o++)
         {
             int start = _starts[o];
             var wts = _weights.AsSpan(o * taps, taps);
             for (int c = 0; c < s; c++)
             {
-                float sr = 0, sg = 0, sb = 0;
+                float sr = 0,
+                    sg = 0,
+                    sb = 0;
                 for (int t = 0; t < wts.Length; t++)
                 {
                     float wt = wts[t];
-                    if (wt == 0) continue;
+                    if (wt == 0)
+                        continue;
                     int k = ((start + t) * s + c) * 3;
-                    sr += wt * _rows[k]; sg += wt * _rows[k + 1]; sb += wt * _rows[k + 2];
+                    sr += wt * _rows[k];
+                    sg += wt * _rows[k + 1];
+                    sb += wt * _rows[k + 2];
                 }
                 int p = o * s + c;
-                red[p] = Quantize(sr); green[p] = Quantize(sg); blue[p] = Quantize(sb);
+                red[p] = Quantize(sr);
+                green[p] = Quantize(sg);
+                blue[p] = Quantize(sb);
             }
         }
     }
@@ -86,9 +114,11 @@ public sealed class TentResampler
     /// <summary>Tent weights for `side` → `size` (normalised per output sample); returns the taps per sample.</summary>
     private int Weights(int side)
     {
-        double ratio = (double)side / _size, radius = Math.Max(1.0, ratio);
+        double ratio = (double)side / _size,
+            radius = Math.Max(1.0, ratio);
         int taps = (int)Math.Ceiling(2 * radius) + 1;
-        if (_weights.Length < _size * taps) _weights = new float[_size * taps];
+        if (_weights.Length < _size * taps)
+            _weights = new float[_size * taps];
         for (int o = 0; o < _size; o++)
         {
             double centre = (o + 0.5) * ratio - 0.5;
@@ -102,7 +132,8 @@ public sealed class TentResampler
                 _weights[o * taps + t] = (float)wt;
                 sum += wt;
             }
-            for (int t = 0; t < taps; t++) _weights[o * taps + t] = (float)(_weights[o * taps + t] / sum);
+            for (int t = 0; t < taps; t++)
+                _weights[o * taps + t] = (float)(_weights[o * taps + t] / sum);
             _starts[o] = start;
         }
         return taps;

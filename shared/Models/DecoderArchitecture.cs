@@ -6,10 +6,13 @@ public enum LayerKind
 {
     /// <summary>Convolution, padding ⌊k/2⌋: stride 1 keeps the size, stride 2 halves it (rounding up).</summary>
     Conv,
+
     /// <summary>Up-convolution (transposed convolution), stride 2, padding ⌊(k−1)/2⌋ and output padding k mod 2, so
     /// that kernel 4 (Tables 3–5) and kernel 5 (Tables 6–7) both exactly double the size.</summary>
     UpConv,
-    /// <summary>Fully connected on the flattened input; its output is reshaped to OutChannels × OutSize × OutSize.</summary>
+
+    /// <summary>Fully connected on the flattened input; its output is reshaped to OutChannels × OutSize ×
+    /// OutSize.</summary>
     Fc,
 }
 
@@ -17,8 +20,18 @@ public enum LayerKind
 /// One layer of a decoder: its inputs (earlier layers or "input"; several are concatenated along channels),
 /// kernel and stride, and the shapes it maps between. Every layer but the last is followed by leaky ReLU 0.2.
 /// </summary>
-public sealed record LayerSpec(string Name, LayerKind Kind, IReadOnlyList<string> Inputs, int InChannels, int OutChannels,
-    int Kernel, int Stride, int InSize, int OutSize, bool Activation)
+public sealed record LayerSpec(
+    string Name,
+    LayerKind Kind,
+    IReadOnlyList<string> Inputs,
+    int InChannels,
+    int OutChannels,
+    int Kernel,
+    int Stride,
+    int InSize,
+    int OutSize,
+    bool Activation
+)
 {
     /// <summary>Zero padding of the convolution or up-convolution (see <see cref="LayerKind"/>).</summary>
     public int Padding => Kind == LayerKind.UpConv ? (Kernel - 1) / 2 : Kernel / 2;
@@ -27,26 +40,38 @@ public sealed record LayerSpec(string Name, LayerKind Kind, IReadOnlyList<string
     public int OutputPadding => Kind == LayerKind.UpConv ? Kernel % 2 : 0;
 
     /// <summary>Weights and biases of the layer.</summary>
-    public long Parameters => Kind == LayerKind.Fc
-        ? ((long)InChannels + 1) * OutChannels * OutSize * OutSize
-        : (long)InChannels * OutChannels * Kernel * Kernel + OutChannels;
+    public long Parameters =>
+        Kind == LayerKind.Fc
+            ? ((long)InChannels + 1) * OutChannels * OutSize * OutSize
+            : (long)InChannels * OutChannels * Kernel * Kernel + OutChannels;
 
     /// <summary>The input column as the paper writes it: the layer's inputs, "{a, b}" when concatenated.</summary>
     public string InputLabel => Inputs.Count == 1 ? Inputs[0] : "{" + string.Join(", ", Inputs) + "}";
 
     /// <summary>The InSize column: H×W×C, or the vector length of a fully connected layer.</summary>
-    public string InShape => Kind == LayerKind.Fc && InSize == 1 ? $"{InChannels}" : Kind == LayerKind.Fc ? $"{InSize}×{InSize}×{InChannels / (InSize * InSize)}" : $"{InSize}×{InSize}×{InChannels}";
+    public string InShape =>
+        Kind == LayerKind.Fc && InSize == 1 ? $"{InChannels}"
+        : Kind == LayerKind.Fc ? $"{InSize}×{InSize}×{InChannels / (InSize * InSize)}"
+        : $"{InSize}×{InSize}×{InChannels}";
 
     /// <summary>The OutSize column.</summary>
-    public string OutShape => Kind == LayerKind.Fc && OutSize == 1 ? $"{OutChannels}" : $"{OutSize}×{OutSize}×{OutChannels}";
+    public string OutShape =>
+        Kind == LayerKind.Fc && OutSize == 1 ? $"{OutChannels}" : $"{OutSize}×{OutSize}×{OutChannels}";
 
-    public override string ToString() => Kind == LayerKind.Fc
-        ? $"{Name,-9} {InputLabel,-22} {InShape,-14} -  -  {OutShape}"
-        : $"{Name,-9} {InputLabel,-22} {InShape,-14} {Kernel}  {Stride}  {OutShape}";
+    public override string ToString() =>
+        Kind == LayerKind.Fc
+            ? $"{Name, -9} {InputLabel, -22} {InShape, -14} -  -  {OutShape}"
+            : $"{Name, -9} {InputLabel, -22} {InShape, -14} {Kernel}  {Stride}  {OutShape}";
 }
 
 /// <summary>The layers of a decoder for one representation, image size and width.</summary>
-public sealed record DecoderSpec(RepresentationDescriptor Representation, int ImageSize, double Width, FeatureShape Input, IReadOnlyList<LayerSpec> Layers)
+public sealed record DecoderSpec(
+    RepresentationDescriptor Representation,
+    int ImageSize,
+    double Width,
+    FeatureShape Input,
+    IReadOnlyList<LayerSpec> Layers
+)
 {
     public LayerSpec Output => Layers[^1];
 
@@ -58,8 +83,10 @@ public sealed record DecoderSpec(RepresentationDescriptor Representation, int Im
     {
         var lines = new List<string>
         {
-            $"{Representation} decoder, {ImageSize}×{ImageSize} images, width {Width:0.###} ({DecoderArchitecture.TableOf(Representation.Decoder)}); input {Input.Rows}×{Input.Cols}×{Input.Channels}",
-            $"{"Layer",-9} {"Input",-22} {"InSize",-14} K  S  OutSize",
+            $"{Representation} decoder, {ImageSize}×{ImageSize} images, width {Width:0.###} "
+                + $"({DecoderArchitecture.TableOf(Representation.Decoder)}); input "
+                + $"{Input.Rows}×{Input.Cols}×{Input.Channels}",
+            $"{"Layer", -9} {"Input", -22} {"InSize", -14} K  S  OutSize",
         };
         lines.AddRange(Layers.Select(l => l.ToString()));
         lines.Add($"{Parameters:N0} parameters; leaky ReLU 0.2 after every layer but {Output.Name}");
@@ -87,12 +114,15 @@ public sealed record DecoderSpec(RepresentationDescriptor Representation, int Im
 /// </remarks>
 public static class DecoderArchitecture
 {
-    /// <summary>Bumped whenever a layer of any decoder changes; checkpoints record it and older ones are refused.</summary>
+    /// <summary>Bumped whenever a layer of any decoder changes; checkpoints record it and older ones are
+    /// refused.</summary>
     public const int Revision = 2;
 
     /// <summary>What changed at each revision, for the message that refuses an older checkpoint.</summary>
     public const string RevisionChange =
-        "revision 2 builds the decoders exactly as the paper's Tables 3–7 (two-stream LBP with a 5×5 convA2, SIFT conv1–conv6 with 2048 channels in conv4/conv5, HOG's upconvJ4–J6 names, 5×5 up-convolutions with 256/128/64/32 channels for CNN layers)";
+        "revision 2 builds the decoders exactly as the paper's Tables 3–7 (two-stream LBP with a 5×5 convA2, SIFT "
+        + "conv1–conv6 with 2048 channels in conv4/conv5, HOG's upconvJ4–J6 names, 5×5 up-convolutions with "
+        + "256/128/64/32 channels for CNN layers)";
 
     /// <summary>Image sizes the trainer and the shipped decoders use.</summary>
     public static IReadOnlyList<int> ImageSizes { get; } = [64, 128, 256];
@@ -100,15 +130,16 @@ public static class DecoderArchitecture
     private static readonly int[] CnnUpChannels = [256, 128, 64, 32];
 
     /// <summary>The supplementary table a layout follows.</summary>
-    public static string TableOf(DecoderLayout layout) => layout switch
-    {
-        DecoderLayout.Hog => "Table 3",
-        DecoderLayout.Sift => "Table 4",
-        DecoderLayout.Lbp => "Table 5",
-        DecoderLayout.CnnConvolutional => "Table 6",
-        DecoderLayout.CnnVector => "Table 7",
-        _ => "no table",
-    };
+    public static string TableOf(DecoderLayout layout) =>
+        layout switch
+        {
+            DecoderLayout.Hog => "Table 3",
+            DecoderLayout.Sift => "Table 4",
+            DecoderLayout.Lbp => "Table 5",
+            DecoderLayout.CnnConvolutional => "Table 6",
+            DecoderLayout.CnnVector => "Table 7",
+            _ => "no table",
+        };
 
     /// <summary>
     /// The image sizes a representation's decoder can be trained at: <see cref="ImageSizes"/>, except for CNN layers
@@ -118,32 +149,44 @@ public static class DecoderArchitecture
     /// </summary>
     public static IReadOnlyList<int> SizesFor(RepresentationDescriptor representation)
     {
-        if (representation.Decoder != DecoderLayout.CnnConvolutional) return ImageSizes;
+        if (representation.Decoder != DecoderLayout.CnnConvolutional)
+            return ImageSizes;
         var fixedMap = representation.OutputShape(ImageSizes[0], ImageSizes[0]);
-        if (fixedMap != representation.OutputShape(ImageSizes[^1], ImageSizes[^1])) return ImageSizes; // scales with the image
-        if (ImageSizes.All(size => IsPowerOfTwoFraction(fixedMap.Rows, size))) return ImageSizes;
+        if (fixedMap != representation.OutputShape(ImageSizes[^1], ImageSizes[^1]))
+            return ImageSizes; // scales with the image
+        if (ImageSizes.All(size => IsPowerOfTwoFraction(fixedMap.Rows, size)))
+            return ImageSizes;
         var sizes = new List<int>();
-        for (int size = fixedMap.Rows * 2; size <= ImageSizes[^1]; size *= 2) sizes.Add(size);
+        for (int size = fixedMap.Rows * 2; size <= ImageSizes[^1]; size *= 2)
+            sizes.Add(size);
         return sizes;
     }
 
-    private static bool IsPowerOfTwoFraction(int map, int size) => size % map == 0 && int.IsPow2(size / map) && size > map;
+    private static bool IsPowerOfTwoFraction(int map, int size) =>
+        size % map == 0 && int.IsPow2(size / map) && size > map;
 
     /// <summary>The decoder for a representation at an image size (one of <see cref="SizesFor"/>) and width.</summary>
     public static DecoderSpec For(RepresentationDescriptor representation, int imageSize, double width)
     {
         var sizes = SizesFor(representation);
         if (!sizes.Contains(imageSize))
-            throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, $"Image size must be one of {string.Join(", ", sizes)} for {representation.Name}.");
+            throw new ArgumentOutOfRangeException(
+                nameof(imageSize),
+                imageSize,
+                $"Image size must be one of {string.Join(", ", sizes)} for {representation.Name}."
+            );
         return Build(representation, imageSize, width);
     }
 
-    /// <summary>The decoder at any image size whose geometry works out (the paper's Tables 6 and 7 end at 192 and 128 px).</summary>
+    /// <summary>The decoder at any image size whose geometry works out (the paper's Tables 6 and 7 end at 192 and 128
+    /// px).</summary>
     public static DecoderSpec Build(RepresentationDescriptor representation, int imageSize, double width)
     {
         ArgumentNullException.ThrowIfNull(representation);
-        if (imageSize is < 16 or > 4096) throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, "Image size must be in [16, 4096].");
-        if (width is <= 0 or > 4) throw new ArgumentOutOfRangeException(nameof(width), width, "Width multiplier must be in (0, 4].");
+        if (imageSize is < 16 or > 4096)
+            throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, "Image size must be in [16, 4096].");
+        if (width is <= 0 or > 4)
+            throw new ArgumentOutOfRangeException(nameof(width), width, "Width multiplier must be in (0, 4].");
         var input = representation.OutputShape(imageSize, imageSize);
         var b = new Builder(input, width);
         switch (representation.Decoder)
@@ -200,11 +243,19 @@ public static class DecoderArchitecture
                 b.UpChain("fc3", CnnChannels(imageSize, 4), 5);
                 break;
             default:
-                throw new ArgumentOutOfRangeException(nameof(representation), representation.Decoder, $"No decoder table for layout {representation.Decoder}.");
+                throw new ArgumentOutOfRangeException(
+                    nameof(representation),
+                    representation.Decoder,
+                    $"No decoder table for layout {representation.Decoder}."
+                );
         }
         var spec = new DecoderSpec(representation, imageSize, width, input, b.Layers);
         if (spec.Output.OutSize != imageSize || spec.Output.OutChannels != 3)
-            throw new InvalidOperationException($"{representation} decoder ends at {spec.Output.OutSize}x{spec.Output.OutSize}x{spec.Output.OutChannels}, expected {imageSize}x{imageSize}x3.");
+            throw new InvalidOperationException(
+                $"{representation} decoder ends at "
+                    + $"{spec.Output.OutSize}x{spec.Output.OutSize}x{spec.Output.OutChannels}, expected "
+                    + $"{imageSize}x{imageSize}x3."
+            );
         return spec;
     }
 
@@ -215,13 +266,22 @@ public static class DecoderArchitecture
         int factor = imageSize / Math.Max(1, from);
         int steps = (int)Math.Round(Math.Log2(Math.Max(1, factor)));
         if (steps < 1 || from * (1 << steps) != imageSize)
-            throw new ArgumentException($"A {from}×{from} feature map is no power-of-two fraction of {imageSize}×{imageSize} images: no up-convolution chain reaches the image.");
-        return Enumerable.Range(0, steps - 1).Select(i => CnnUpChannels[Math.Min(i, CnnUpChannels.Length - 1)]).ToArray();
+            throw new ArgumentException(
+                $"A {from}×{from} feature map is no power-of-two fraction of {imageSize}×{imageSize} images: no "
+                    + $"up-convolution chain reaches the image."
+            );
+        return Enumerable
+            .Range(0, steps - 1)
+            .Select(i => CnnUpChannels[Math.Min(i, CnnUpChannels.Length - 1)])
+            .ToArray();
     }
 
     private sealed class Builder(FeatureShape input, double width)
     {
-        private readonly Dictionary<string, (int Channels, int Size)> _shapes = new() { ["input"] = (input.Channels, input.Rows) };
+        private readonly Dictionary<string, (int Channels, int Size)> _shapes = new()
+        {
+            ["input"] = (input.Channels, input.Rows),
+        };
 
         public List<LayerSpec> Layers { get; } = [];
 
@@ -245,13 +305,39 @@ public static class DecoderArchitecture
         public void UpConv(string name, IReadOnlyList<string> inputs, int channels, int kernel, bool output = false)
         {
             var (c, size) = In(inputs);
-            Add(new LayerSpec(name, LayerKind.UpConv, inputs, c, output ? channels : Scale(channels), kernel, 2, size, 2 * size, !output));
+            Add(
+                new LayerSpec(
+                    name,
+                    LayerKind.UpConv,
+                    inputs,
+                    c,
+                    output ? channels : Scale(channels),
+                    kernel,
+                    2,
+                    size,
+                    2 * size,
+                    !output
+                )
+            );
         }
 
         public void Fc(string name, string from, int channels, int size)
         {
             var (c, inSize) = _shapes[from];
-            Add(new LayerSpec(name, LayerKind.Fc, [from], c * inSize * inSize, Scale(channels), 1, 1, inSize, size, true));
+            Add(
+                new LayerSpec(
+                    name,
+                    LayerKind.Fc,
+                    [from],
+                    c * inSize * inSize,
+                    Scale(channels),
+                    1,
+                    1,
+                    inSize,
+                    size,
+                    true
+                )
+            );
         }
 
         /// <summary>Up-convolutions upconv1… with the given hidden widths, then one to the 3 output channels.</summary>

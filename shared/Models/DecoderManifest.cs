@@ -24,13 +24,17 @@ public sealed record EvaluationRecord
     public int TestImages { get; init; }
     public double NormalizedError { get; init; }
     public double MeanImageBaselineError { get; init; }
+
     /// <summary>N of the paper's metric: mean Euclidean distance between the test images (pixel values in [0, 1]);
     /// the pipeline divides a single image's error by it.</summary>
     public double MeanPairwiseDistance { get; init; }
     public double Psnr { get; init; }
     public double Ssim { get; init; }
-    /// <summary>Error of the reconstructions' own grayscale minus their error: positive when predicted colour helps.</summary>
+
+    /// <summary>Error of the reconstructions' own grayscale minus their error: positive when predicted colour
+    /// helps.</summary>
     public double ColorGain { get; init; }
+
     /// <summary>Normalised error per test photo (mean over its crops), in the order of the test folder.</summary>
     public List<PhotoError>? PerPhoto { get; init; }
 }
@@ -51,6 +55,7 @@ public sealed record DecoderManifest
     public const int CurrentFormat = 1;
     public const string FileName = "manifest.json";
     public const string WeightsFileName = "weights.dat";
+
     /// <summary>Optional: the mean training image at the decoder's size, the baseline of the paper's Table 2.</summary>
     public const string MeanImageFileName = "mean-image.png";
 
@@ -58,7 +63,9 @@ public sealed record DecoderManifest
     public string Version { get; init; } = "";
     public string Representation { get; init; } = "";
     public Dictionary<string, string> RepresentationSettings { get; init; } = [];
-    /// <summary><see cref="DecoderArchitecture.Revision"/> the weights were trained for (absent, so 0, before revision 2).</summary>
+
+    /// <summary><see cref="DecoderArchitecture.Revision"/> the weights were trained for (absent, so 0, before revision
+    /// 2).</summary>
     public int Architecture { get; init; }
     public int ImageSize { get; init; }
     public double Width { get; init; }
@@ -78,7 +85,8 @@ public sealed record DecoderManifest
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     public static DecoderManifest FromJson(string json, string source = "manifest") =>
-        JsonSerializer.Deserialize<DecoderManifest>(json, Json) ?? throw new InvalidDataException($"{source}: empty manifest.");
+        JsonSerializer.Deserialize<DecoderManifest>(json, Json)
+        ?? throw new InvalidDataException($"{source}: empty manifest.");
 
     /// <summary>Reads <c>manifest.json</c> of a checkpoint folder, refusing other formats and decoders built for
     /// another <see cref="DecoderArchitecture.Revision"/> (their weights do not fit today's layers).</summary>
@@ -89,15 +97,25 @@ public sealed record DecoderManifest
         {
             // A folder of checkpoints (models/, models/resnet18) is a common slip: name the checkpoints inside.
             var inside = Directory.Exists(directory)
-                ? Directory.EnumerateFiles(directory, FileName, SearchOption.AllDirectories).Select(f => Path.GetRelativePath(directory, Path.GetDirectoryName(f)!)).Order(StringComparer.Ordinal).ToList()
+                ? Directory
+                    .EnumerateFiles(directory, FileName, SearchOption.AllDirectories)
+                    .Select(f => Path.GetRelativePath(directory, Path.GetDirectoryName(f)!))
+                    .Order(StringComparer.Ordinal)
+                    .ToList()
                 : [];
-            throw new FileNotFoundException(inside.Count > 0
-                ? $"{directory}: a folder of decoder checkpoints, not one; name one of: {string.Join(", ", inside.Select(i => Path.Combine(directory, i)))}"
-                : $"{directory}: no {FileName}; not a decoder checkpoint.", path);
+            throw new FileNotFoundException(
+                inside.Count > 0
+                    ? $"{directory}: a folder of decoder checkpoints, not one; name one of: "
+                        + $"{string.Join(", ", inside.Select(i => Path.Combine(directory, i)))}"
+                    : $"{directory}: no {FileName}; not a decoder checkpoint.",
+                path
+            );
         }
         var manifest = FromJson(File.ReadAllText(path), path);
         if (manifest.Format != CurrentFormat)
-            throw new InvalidDataException($"{path}: manifest format {manifest.Format}, this build reads {CurrentFormat}.");
+            throw new InvalidDataException(
+                $"{path}: manifest format {manifest.Format}, this build reads {CurrentFormat}."
+            );
         manifest.RequireCurrentArchitecture(path);
         return manifest;
     }
@@ -107,7 +125,11 @@ public sealed record DecoderManifest
     {
         if (Architecture != DecoderArchitecture.Revision)
             throw new InvalidDataException(
-                $"{source}: decoder built for architecture revision {(Architecture == 0 ? "1 (before revisions were recorded)" : Architecture.ToString())}, this build uses revision {DecoderArchitecture.Revision}: "
-                + $"{DecoderArchitecture.RevisionChange}. Its weights do not fit; retrain it (trainer `train`, or scripts/train-cpu-decoders.sh).");
+                $"{source}: decoder built for architecture revision "
+                    + $"{(Architecture == 0 ? "1 (before revisions were recorded)" : Architecture.ToString())}, this "
+                    + $"build uses revision {DecoderArchitecture.Revision}: "
+                    + $"{DecoderArchitecture.RevisionChange}. Its weights do not fit; retrain it (trainer `train`, or "
+                    + $"scripts/train-cpu-decoders.sh)."
+            );
     }
 }

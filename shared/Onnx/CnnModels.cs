@@ -14,12 +14,33 @@ public static class CnnModels
 
     private static string Find(string folder, string file)
     {
-        if (Environment.GetEnvironmentVariable("FEATURE_INVERSION_RESNET18") is { Length: > 0 } dir) return Checked(Path.Combine(dir, file));
-        string? root = typeof(CnnModels).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "NuGetPackageRoot")?.Value;
-        if (string.IsNullOrEmpty(root)) throw new FileNotFoundException($"{file}: set FEATURE_INVERSION_RESNET18 to the folder holding it.");
-        return Checked(Path.Combine(root, "microsoft.ml.dnnimagefeaturizer.resnet18", "0.23.1", "tools", "DnnImageModels", folder, file));
+        if (Environment.GetEnvironmentVariable("FEATURE_INVERSION_RESNET18") is { Length: > 0 } dir)
+            return Checked(Path.Combine(dir, file));
+        string? root = typeof(CnnModels)
+            .Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "NuGetPackageRoot")
+            ?.Value;
+        if (string.IsNullOrEmpty(root))
+            throw new FileNotFoundException($"{file}: set FEATURE_INVERSION_RESNET18 to the folder holding it.");
+        return Checked(
+            Path.Combine(
+                root,
+                "microsoft.ml.dnnimagefeaturizer.resnet18",
+                "0.23.1",
+                "tools",
+                "DnnImageModels",
+                folder,
+                file
+            )
+        );
     }
 
-    private static string Checked(string path) => File.Exists(path) ? path
-        : throw new FileNotFoundException($"{path}: ResNet18 model missing; restore the solution (it downloads Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1) or set FEATURE_INVERSION_RESNET18.", path);
+    private static string Checked(string path) =>
+        File.Exists(path)
+            ? path
+            : throw new FileNotFoundException(
+                $"{path}: ResNet18 model missing; restore the solution (it downloads "
+                    + $"Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1) or set FEATURE_INVERSION_RESNET18.",
+                path
+            );
 }

@@ -13,7 +13,8 @@ public static class CnnRepresentations
     /// configuration, the CLI when <c>--alexnet</c> is not given), never by this library.</summary>
     public const string AlexNetVariable = "FEATURE_INVERSION_ALEXNET";
 
-    /// <summary>The network's activations on a full-resolution image: measured 390 (conv1) to 770 (res5) bytes per pixel.</summary>
+    /// <summary>The network's activations on a full-resolution image: measured 390 (conv1) to 770 (res5) bytes per
+    /// pixel.</summary>
     private const double CnnBytesPerPixel = 800;
 
     /// <summary>Adds <c>resnet18-conv1</c> … <c>resnet18-pool5</c>.</summary>
@@ -22,8 +23,16 @@ public static class CnnRepresentations
         foreach (var layer in ResNet18Layers.All.Keys)
         {
             var layout = layer == "pool5" ? DecoderLayout.CnnVector : DecoderLayout.CnnConvolutional;
-            registry.Add(new RepresentationDescriptor(ResNet18Representation.Prefix + layer, $"ImageNet ResNet18, {layer}",
-                RepresentationKind.CnnLayer, layout, () => new ResNet18Representation(layer), CnnBytesPerPixel));
+            registry.Add(
+                new RepresentationDescriptor(
+                    ResNet18Representation.Prefix + layer,
+                    $"ImageNet ResNet18, {layer}",
+                    RepresentationKind.CnnLayer,
+                    layout,
+                    () => new ResNet18Representation(layer),
+                    CnnBytesPerPixel
+                )
+            );
         }
         return registry;
     }
@@ -36,9 +45,19 @@ public static class CnnRepresentations
         AlexNetRepresentation.FindLayer(graph, "conv1"); // refuses other topologies with the reason
         foreach (var layer in AlexNetRepresentation.Layers)
         {
-            var layout = layer.StartsWith("fc", StringComparison.Ordinal) ? DecoderLayout.CnnVector : DecoderLayout.CnnConvolutional;
-            registry.Add(new RepresentationDescriptor(AlexNetRepresentation.Prefix + layer, $"AlexNet/CaffeNet from {Path.GetFileName(onnxPath)}, {layer}",
-                RepresentationKind.CnnLayer, layout, () => new AlexNetRepresentation(onnxPath, layer), CnnBytesPerPixel));
+            var layout = layer.StartsWith("fc", StringComparison.Ordinal)
+                ? DecoderLayout.CnnVector
+                : DecoderLayout.CnnConvolutional;
+            registry.Add(
+                new RepresentationDescriptor(
+                    AlexNetRepresentation.Prefix + layer,
+                    $"AlexNet/CaffeNet from {Path.GetFileName(onnxPath)}, {layer}",
+                    RepresentationKind.CnnLayer,
+                    layout,
+                    () => new AlexNetRepresentation(onnxPath, layer),
+                    CnnBytesPerPixel
+                )
+            );
         }
         return registry;
     }

@@ -9,7 +9,8 @@ namespace FeatureInversion.Onnx;
 /// </summary>
 public interface IBatchEncoder : IDisposable
 {
-    /// <summary>Features (N × C × h × w) of colour images in [0, 1] (N × 3 × S × S) on the encoder's device; no gradients.</summary>
+    /// <summary>Features (N × C × h × w) of colour images in [0, 1] (N × 3 × S × S) on the encoder's device; no
+    /// gradients.</summary>
     Tensor Encode(Tensor rgb);
 
     /// <summary>The same features as a differentiable expression of <paramref name="rgb"/> (the network's weights stay
@@ -20,7 +21,8 @@ public interface IBatchEncoder : IDisposable
 /// <summary>A representation that can give an <see cref="IBatchEncoder"/>.</summary>
 public interface IBatchEncodable
 {
-    /// <summary>An encoder whose network lives on <paramref name="device"/> (its own copy: disposing it leaves the representation usable).</summary>
+    /// <summary>An encoder whose network lives on <paramref name="device"/> (its own copy: disposing it leaves the
+    /// representation usable).</summary>
     IBatchEncoder CreateEncoder(Device device);
 }
 
@@ -29,7 +31,9 @@ public interface IBatchEncodable
 public static class TensorGrayscale
 {
     public static Tensor Of(Tensor rgb) =>
-        rgb[.., 0..1] * Imaging.Grayscale.RedWeight + rgb[.., 1..2] * Imaging.Grayscale.GreenWeight + rgb[.., 2..3] * Imaging.Grayscale.BlueWeight;
+        rgb[.., 0..1] * Imaging.Grayscale.RedWeight
+        + rgb[.., 1..2] * Imaging.Grayscale.GreenWeight
+        + rgb[.., 2..3] * Imaging.Grayscale.BlueWeight;
 }
 
 internal sealed class NetworkEncoder(OnnxNetwork network, Func<Tensor, Tensor> encode) : IBatchEncoder

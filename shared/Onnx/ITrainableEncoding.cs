@@ -8,7 +8,8 @@ namespace FeatureInversion.Onnx;
 /// </summary>
 public interface ITrainableEncoding : IBatchEncodable
 {
-    /// <summary>A trainable copy of the encoder on <paramref name="device"/> (its parameters require gradients).</summary>
+    /// <summary>A trainable copy of the encoder on <paramref name="device"/> (its parameters require
+    /// gradients).</summary>
     ITrainableEncoder CreateTrainable(Device device);
 
     /// <summary>A frozen encoder on <paramref name="device"/> with weights saved from a trainable one
@@ -16,11 +17,13 @@ public interface ITrainableEncoding : IBatchEncodable
     IBatchEncoder CreateEncoder(Device device, string fineTunedWeights);
 }
 
-/// <summary>A trainable encoder: its network (to optimise and save) and the representation's layer of an RGB batch.</summary>
+/// <summary>A trainable encoder: its network (to optimise and save) and the representation's layer of an RGB
+/// batch.</summary>
 public interface ITrainableEncoder : IDisposable
 {
     nn.Module Network { get; }
 
-    /// <summary>The layer's activations for an N × 3 × H × W batch in [0, 1] (differentiable, on the network's device).</summary>
+    /// <summary>The layer's activations for an N × 3 × H × W batch in [0, 1] (differentiable, on the network's
+    /// device).</summary>
     Tensor Encode(Tensor rgb);
 }

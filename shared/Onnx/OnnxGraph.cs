@@ -3,7 +3,8 @@ using Onnx;
 
 namespace FeatureInversion.Onnx;
 
-/// <summary>An ONNX file that cannot be imported: unreadable, or using operators the importer does not implement.</summary>
+/// <summary>An ONNX file that cannot be imported: unreadable, or using operators the importer does not
+/// implement.</summary>
 public sealed class OnnxImportException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
@@ -31,15 +32,30 @@ public sealed class OnnxGraph
                     Longs[init.Name] = (ReadLongs(init), dims);
                     break;
                 default:
-                    throw new OnnxImportException($"{source}: initializer '{init.Name}' has data type {(TensorProto.Types.DataType)init.DataType}; only float and int64 are supported.");
+                    throw new OnnxImportException(
+                        $"{source}: initializer '{init.Name}' has data type "
+                            + $"{(TensorProto.Types.DataType)init.DataType}; only float and int64 are supported."
+                    );
             }
         }
         Inputs = g.Input.Select(i => i.Name).Where(n => !Floats.ContainsKey(n) && !Longs.ContainsKey(n)).ToList();
         Outputs = g.Output.Select(o => o.Name).ToList();
-        var unsupported = Nodes.Select(n => n.OpType).Where(op => !OnnxNetwork.SupportedOperators.Contains(op)).Distinct().Order(StringComparer.Ordinal).ToList();
+        var unsupported = Nodes
+            .Select(n => n.OpType)
+            .Where(op => !OnnxNetwork.SupportedOperators.Contains(op))
+            .Distinct()
+            .Order(StringComparer.Ordinal)
+            .ToList();
         if (unsupported.Count > 0)
-            throw new OnnxImportException($"{source}: unsupported ONNX operators: {string.Join(", ", unsupported)}. Supported: {string.Join(", ", OnnxNetwork.SupportedOperators.Order(StringComparer.Ordinal))}.");
-        if (Inputs.Count != 1) throw new OnnxImportException($"{source}: the graph has {Inputs.Count} data inputs ({string.Join(", ", Inputs)}); one image input is supported.");
+            throw new OnnxImportException(
+                $"{source}: unsupported ONNX operators: {string.Join(", ", unsupported)}. Supported: "
+                    + $"{string.Join(", ", OnnxNetwork.SupportedOperators.Order(StringComparer.Ordinal))}."
+            );
+        if (Inputs.Count != 1)
+            throw new OnnxImportException(
+                $"{source}: the graph has {Inputs.Count} data inputs ({string.Join(", ", Inputs)}); one image input "
+                    + $"is supported."
+            );
     }
 
     public string Source { get; }
@@ -55,15 +71,22 @@ public sealed class OnnxGraph
 
     public static OnnxGraph Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such ONNX file.", path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: no such ONNX file.", path);
         return Parse(File.ReadAllBytes(path), path);
     }
 
     public static OnnxGraph Parse(byte[] bytes, string source = "model")
     {
         ModelProto model;
-        try { model = ModelProto.Parser.ParseFrom(bytes); }
-        catch (InvalidProtocolBufferException e) { throw new OnnxImportException($"{source}: not an ONNX model ({e.Message}).", e); }
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new OnnxImportException($"{source}: not an ONNX model ({e.Message}).", e);
+        }
         return new OnnxGraph(model, source);
     }
 
@@ -72,7 +95,8 @@ public sealed class OnnxGraph
         if (t.RawData.Length > 0)
         {
             var data = new float[t.RawData.Length / 4];
-            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.RawData.Span).CopyTo(data); // ONNX raw data is little-endian
+            // ONNX raw data is little-endian
+            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.RawData.Span).CopyTo(data);
             return data;
         }
         return t.FloatData.ToArray();
@@ -92,8 +116,15 @@ public sealed class OnnxGraph
 
 internal static class OnnxAttributes
 {
-    public static long[]? Ints(this NodeProto node, string name) => node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.Ints.ToArray() : null;
-    public static long Int(this NodeProto node, string name, long fallback) => node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.I : fallback;
-    public static float Float(this NodeProto node, string name, float fallback) => node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.F : fallback;
-    public static string? String(this NodeProto node, string name) => node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.S.ToStringUtf8() : null;
+    public static long[]? Ints(this NodeProto node, string name) =>
+        node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.Ints.ToArray() : null;
+
+    public static long Int(this NodeProto node, string name, long fallback) =>
+        node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.I : fallback;
+
+    public static float Float(this NodeProto node, string name, float fallback) =>
+        node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.F : fallback;
+
+    public static string? String(this NodeProto node, string name) =>
+        node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.S.ToStringUtf8() : null;
 }

@@ -8,14 +8,15 @@ namespace FeatureInversion.Onnx;
 /// </summary>
 public static class ResNet18Layers
 {
-    public static IReadOnlyDictionary<string, string> All { get; } = new Dictionary<string, string>
-    {
-        ["conv1"] = "ReLU253_Output_0",
-        ["pool1"] = "Pooling255_Output_0",
-        ["res2"] = "ReLU283_Output_0",
-        ["res3"] = "ReLU315_Output_0",
-        ["res4"] = "ReLU347_Output_0",
-        ["res5"] = "ReLU393_Output_0",
-        ["pool5"] = "Pooling395_Output_0",
-    };
+    public static IReadOnlyDictionary<string, string> All { get; } =
+        new Dictionary<string, string>
+        {
+            ["conv1"] = "ReLU253_Output_0",
+            ["pool1"] = "Pooling255_Output_0",
+            ["res2"] = "ReLU283_Output_0",
+            ["res3"] = "ReLU315_Output_0",
+            ["res4"] = "ReLU347_Output_0",
+            ["res5"] = "ReLU393_Output_0",
+            ["pool5"] = "Pooling395_Output_0",
+        };
 }

@@ -1,5 +1,5 @@
-using FeatureInversion.Imaging;
 using FeatureInversion.Features;
+using FeatureInversion.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,22 +24,34 @@ public sealed class ResNet18Representation : IFeatureRepresentation, ITrainableE
     public ResNet18Representation(string layer)
     {
         if (!ResNet18Layers.All.ContainsKey(layer))
-            throw new ArgumentException($"ResNet18 has no layer '{layer}'. Layers: {string.Join(", ", ResNet18Layers.All.Keys)}.", nameof(layer));
+            throw new ArgumentException(
+                $"ResNet18 has no layer '{layer}'. Layers: {string.Join(", ", ResNet18Layers.All.Keys)}.",
+                nameof(layer)
+            );
         _layer = layer;
     }
 
     public string Name => Prefix + _layer;
 
-    public IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
-    {
-        ["model"] = "Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1 (CNTK ResNet18, ImageNet)",
-        ["layer"] = _layer,
-        ["value"] = ResNet18Layers.All[_layer],
-        ["input"] = "gray x3, 0-255, BGR minus per-channel mean of the mean image",
-    };
+    public IReadOnlyDictionary<string, string> Settings =>
+        new Dictionary<string, string>
+        {
+            ["model"] = "Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1 (CNTK ResNet18, ImageNet)",
+            ["layer"] = _layer,
+            ["value"] = ResNet18Layers.All[_layer],
+            ["input"] = "gray x3, 0-255, BGR minus per-channel mean of the mean image",
+        };
 
     /// <summary>How many input pixels one position of the layer spans (its total stride).</summary>
-    public int Stride => _layer switch { "conv1" => 2, "pool1" or "res2" => 4, "res3" => 8, "res4" => 16, _ => 32 };
+    public int Stride =>
+        _layer switch
+        {
+            "conv1" => 2,
+            "pool1" or "res2" => 4,
+            "res3" => 8,
+            "res4" => 16,
+            _ => 32,
+        };
 
     /// <summary>
     /// ⌈H/s⌉ × ⌈W/s⌉ positions for the layer's stride s, at any size from 32 pixels. The CNTK model's stride-2 layers
@@ -50,16 +62,34 @@ public sealed class ResNet18Representation : IFeatureRepresentation, ITrainableE
     /// </summary>
     public FeatureShape OutputShape(int width, int height)
     {
-        if (width < 32 || height < 32) throw new ArgumentException($"ResNet18 features need an image of at least 32x32 pixels, got {width}x{height}.");
-        if (_layer == "pool5") return new FeatureShape(512, 1, 1);
+        if (width < 32 || height < 32)
+            throw new ArgumentException(
+                $"ResNet18 features need an image of at least 32x32 pixels, got {width}x{height}."
+            );
+        if (_layer == "pool5")
+            return new FeatureShape(512, 1, 1);
         int s = Stride;
-        return new FeatureShape(_layer switch { "conv1" or "pool1" or "res2" => 64, "res3" => 128, "res4" => 256, _ => 512 }, (height + s - 1) / s, (width + s - 1) / s);
+        return new FeatureShape(
+            _layer switch
+            {
+                "conv1" or "pool1" or "res2" => 64,
+                "res3" => 128,
+                "res4" => 256,
+                _ => 512,
+            },
+            (height + s - 1) / s,
+            (width + s - 1) / s
+        );
     }
 
     public void Extract(GrayImage image, Span<float> output)
     {
         var shape = OutputShape(image.Width, image.Height);
-        if (output.Length != shape.Length) throw new ArgumentException($"Output has {output.Length} values, {Name} gives {shape.Length}.", nameof(output));
+        if (output.Length != shape.Length)
+            throw new ArgumentException(
+                $"Output has {output.Length} values, {Name} gives {shape.Length}.",
+                nameof(output)
+            );
         var (network, mean) = Model.Value;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -69,30 +99,37 @@ public sealed class ResNet18Representation : IFeatureRepresentation, ITrainableE
 
     /// <summary>The same input as <see cref="Extract"/> for a batch of RGB images in [0, 1] (N × 3 × H × W), as a
     /// differentiable tensor expression: rgb2gray, ×255, replicated, minus the channel means.</summary>
-    public static Tensor EncoderInput(Tensor rgb, float[] mean) =>
-        GrayInput(TensorGrayscale.Of(rgb), mean);
+    public static Tensor EncoderInput(Tensor rgb, float[] mean) => GrayInput(TensorGrayscale.Of(rgb), mean);
 
-    /// <summary>Gray images in [0, 1] (N × 1 × H × W) as the network's input: ×255, replicated, minus the channel means (on the input's device).</summary>
-    private static Tensor GrayInput(Tensor gray, float[] mean) => (gray * 255f).expand(-1, 3, -1, -1) - tensor(mean).to(gray.device).reshape(1, 3, 1, 1);
+    /// <summary>Gray images in [0, 1] (N × 1 × H × W) as the network's input: ×255, replicated, minus the channel means
+    /// (on the input's device).</summary>
+    private static Tensor GrayInput(Tensor gray, float[] mean) =>
+        (gray * 255f).expand(-1, 3, -1, -1) - tensor(mean).to(gray.device).reshape(1, 3, 1, 1);
 
-    /// <summary>The layer's activations for an encoder input (differentiable; pool5 as in <see cref="Extract"/>), the input
-    /// padded on the bottom and right to a multiple of the layer's stride (see <see cref="OutputShape"/>).</summary>
+    /// <summary>The layer's activations for an encoder input (differentiable; pool5 as in <see cref="Extract"/>), the
+    /// input padded on the bottom and right to a multiple of the layer's stride (see <see
+    /// cref="OutputShape"/>).</summary>
     public Tensor Tap(OnnxNetwork network, Tensor input)
     {
         int s = Stride;
-        long h = input.shape[^2], w = input.shape[^1];
-        long padH = (s - h % s) % s, padW = (s - w % s) % s;
-        if (padH > 0 || padW > 0) input = nn.functional.pad(input, [0, padW, 0, padH], PaddingModes.Constant, 0);
+        long h = input.shape[^2],
+            w = input.shape[^1];
+        long padH = (s - h % s) % s,
+            padW = (s - w % s) % s;
+        if (padH > 0 || padW > 0)
+            input = nn.functional.pad(input, [0, padW, 0, padH], PaddingModes.Constant, 0);
         if (_layer == "pool5" && (input.shape[^1] != 224 || input.shape[^2] != 224))
-            return network.Forward(input, [ResNet18Layers.All["res5"]])[ResNet18Layers.All["res5"]].mean([2, 3], keepdim: true);
+            return network
+                .Forward(input, [ResNet18Layers.All["res5"]])[ResNet18Layers.All["res5"]]
+                .mean([2, 3], keepdim: true);
         return network.Forward(input, [ResNet18Layers.All[_layer]])[ResNet18Layers.All[_layer]];
     }
 
     public IBatchEncoder CreateEncoder(Device device) => CreateEncoder(device, fineTunedWeights: null);
 
     /// <summary>An encoder on <paramref name="device"/> with the ImageNet weights, or with an autoencoder's fine-tuned
-    /// ones (a state saved from <see cref="CreateTrainable"/>'s network) when <paramref name="fineTunedWeights"/> is given.
-    /// Its parameters are frozen either way.</summary>
+    /// ones (a state saved from <see cref="CreateTrainable"/>'s network) when <paramref name="fineTunedWeights"/> is
+    /// given. Its parameters are frozen either way.</summary>
     public IBatchEncoder CreateEncoder(Device device, string? fineTunedWeights)
     {
         var (_, mean) = Model.Value;
@@ -102,7 +139,8 @@ public sealed class ResNet18Representation : IFeatureRepresentation, ITrainableE
             if (fineTunedWeights is not null)
             {
                 network.load(fineTunedWeights);
-                foreach (var p in network.parameters()) p.requires_grad = false; // frozen whatever the loaded state says
+                foreach (var p in network.parameters())
+                    p.requires_grad = false; // frozen whatever the loaded state says
             }
         }
         catch
@@ -124,12 +162,15 @@ public sealed class ResNet18Representation : IFeatureRepresentation, ITrainableE
         return new Trainable(this, network, mean);
     }
 
-    IBatchEncoder ITrainableEncoding.CreateEncoder(Device device, string fineTunedWeights) => CreateEncoder(device, fineTunedWeights);
+    IBatchEncoder ITrainableEncoding.CreateEncoder(Device device, string fineTunedWeights) =>
+        CreateEncoder(device, fineTunedWeights);
 
     private sealed class Trainable(ResNet18Representation layer, OnnxNetwork network, float[] mean) : ITrainableEncoder
     {
         public nn.Module Network => network;
+
         public Tensor Encode(Tensor rgb) => layer.Tap(network, EncoderInput(rgb, mean));
+
         public void Dispose() => network.Dispose();
     }
 
@@ -140,7 +181,10 @@ public sealed class ResNet18Representation : IFeatureRepresentation, ITrainableE
         var prep = OnnxGraph.Load(CnnModels.ResNetPreprocessFile);
         var (meanImage, dims) = prep.Floats.Values.Single(); // 3 x 224 x 224 BGR mean image
         int plane = (int)(dims[^1] * dims[^2]);
-        var mean = Enumerable.Range(0, 3).Select(c => (float)meanImage.AsSpan(c * plane, plane).ToArray().Average()).ToArray();
+        var mean = Enumerable
+            .Range(0, 3)
+            .Select(c => (float)meanImage.AsSpan(c * plane, plane).ToArray().Average())
+            .ToArray();
         return (network, mean);
     }
 }

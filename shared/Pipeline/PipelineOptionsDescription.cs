@@ -13,7 +13,8 @@ public static partial class PipelineOptionsDescription
 {
     public static string Describe(PipelineOptions options)
     {
-        var parts = typeof(PipelineOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        var parts = typeof(PipelineOptions)
+            .GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanRead && p.GetIndexParameters().Length == 0)
             .OrderBy(p => p.Name, StringComparer.Ordinal)
             .Select(p => $"{p.Name}={Format(p.GetValue(options))}");
@@ -22,15 +23,19 @@ public static partial class PipelineOptionsDescription
 
     public static string Redact(string value) => Secret().Replace(value, m => $"{m.Groups[1].Value}=***");
 
-    private static string Format(object? value) => value switch
-    {
-        null => "(none)",
-        string s => Redact(s),
-        string[] a => "[" + string.Join(", ", a) + "]",
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
-    };
+    private static string Format(object? value) =>
+        value switch
+        {
+            null => "(none)",
+            string s => Redact(s),
+            string[] a => "[" + string.Join(", ", a) + "]",
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => value.ToString() ?? "",
+        };
 
-    [GeneratedRegex(@"(AccountKey|SharedAccessKey|SharedAccessSignature|sig|Password|pwd)=([^;&]*)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(
+        @"(AccountKey|SharedAccessKey|SharedAccessSignature|sig|Password|pwd)=([^;&]*)",
+        RegexOptions.IgnoreCase
+    )]
     private static partial Regex Secret();
 }

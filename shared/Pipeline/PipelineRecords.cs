@@ -12,23 +12,36 @@ public sealed record ResultMetrics
     public required string Representation { get; init; }
     public required string DecoderVersion { get; init; }
     public required int ImageSize { get; init; }
+
     /// <summary>‖x − f(Φ(x))‖₂ / N for this image, N being the decoder's test-set mean pairwise distance.</summary>
     public double? NormalizedError { get; init; }
-    /// <summary>‖x − f(Φ(x))‖₂; null, as every score against the image, for a feature file uploaded without its image.</summary>
+
+    /// <summary>‖x − f(Φ(x))‖₂; null, as every score against the image, for a feature file uploaded without its
+    /// image.</summary>
     public double? Distance { get; init; }
-    /// <summary>‖x − m‖₂ / N, m the decoder's mean training image: the per-image baseline (null when the version has no mean image).
-    /// A reconstruction no closer than this tells nothing about the image that the mean image does not.</summary>
+
+    /// <summary>‖x − m‖₂ / N, m the decoder's mean training image: the per-image baseline (null when the version has no
+    /// mean image). A reconstruction no closer than this tells nothing about the image that the mean image does
+    /// not.</summary>
     public double? MeanImageError { get; init; }
-    /// <summary>(‖x − gray(f)‖₂ − ‖x − f‖₂) / N: positive when the reconstruction's colour brings it closer than its own grayscale.</summary>
+
+    /// <summary>(‖x − gray(f)‖₂ − ‖x − f‖₂) / N: positive when the reconstruction's colour brings it closer than its
+    /// own grayscale.</summary>
     public double? ColorGain { get; init; }
     public double? Psnr { get; init; }
     public double? Ssim { get; init; }
     public required string Reconstruction { get; init; }
-    /// <summary>The decoder's view of the image scored against; null for an uploaded feature file (there is no original).</summary>
+
+    /// <summary>The decoder's view of the image scored against; null for an uploaded feature file (there is no
+    /// original).</summary>
     public string? Original { get; init; }
-    /// <summary>Energy view of the features (<see cref="BlobNames.FeatureEnergy"/>); absent in results written before it existed.</summary>
+
+    /// <summary>Energy view of the features (<see cref="BlobNames.FeatureEnergy"/>); absent in results written before
+    /// it existed.</summary>
     public string? FeatureEnergy { get; init; }
-    /// <summary>What that view shows: "energy", "contrast" or "channels" (<see cref="Features.FeatureViewKind"/>); absent in older results.</summary>
+
+    /// <summary>What that view shows: "energy", "contrast" or "channels" (<see cref="Features.FeatureViewKind"/>);
+    /// absent in older results.</summary>
     public string? FeatureView { get; init; }
     public double DownloadMilliseconds { get; init; }
     public double DecodeMilliseconds { get; init; }
@@ -82,8 +95,9 @@ public sealed record AcceptedUpload : IngestionRecord
     public int Height { get; init; }
     public List<IngestedJob> Jobs { get; init; } = [];
     public List<string> Warnings { get; init; } = [];
-    /// <summary>For an uploaded feature file instead of an image: what it held ("hog map 31 × 38 × 56"). Its jobs decode the
-    /// whole map and nothing is scored: there is no original. Null for images.</summary>
+
+    /// <summary>For an uploaded feature file instead of an image: what it held ("hog map 31 × 38 × 56"). Its jobs
+    /// decode the whole map and nothing is scored: there is no original. Null for images.</summary>
     public string? FeatureFile { get; init; }
 }
 
@@ -118,9 +132,15 @@ public static class PipelineJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>Reading still accepts "NaN"/"Infinity" strings, which records written before 2026-12 may hold (they are then failures).</summary>
-    private static readonly JsonSerializerOptions ReadOptions = new(Options) { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    /// <summary>Reading still accepts "NaN"/"Infinity" strings, which records written before 2026-12 may hold (they are
+    /// then failures).</summary>
+    private static readonly JsonSerializerOptions ReadOptions = new(Options)
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public static byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
-    public static T Deserialize<T>(byte[] bytes) => JsonSerializer.Deserialize<T>(bytes, ReadOptions) ?? throw new InvalidDataException($"empty {typeof(T).Name}");
+
+    public static T Deserialize<T>(byte[] bytes) =>
+        JsonSerializer.Deserialize<T>(bytes, ReadOptions) ?? throw new InvalidDataException($"empty {typeof(T).Name}");
 }

@@ -15,28 +15,49 @@ public sealed record ReconstructionJob
     public required string Batch { get; init; }
     public required string Representation { get; init; }
     public required string DecoderVersion { get; init; }
+
     /// <summary>Blob in the features container holding the float32 .npy array the decoder inverts.</summary>
     public required string FeaturesBlob { get; init; }
-    /// <summary>The features are a whole map of any size from an uploaded feature file: decoded whole, with no original to score against.</summary>
+
+    /// <summary>The features are a whole map of any size from an uploaded feature file: decoded whole, with no original
+    /// to score against.</summary>
     public bool WholeMap { get; init; }
     public DateTimeOffset EnqueuedUtc { get; init; }
-    /// <summary>W3C trace context of the ingestion that queued the job; the worker's span continues that trace.</summary>
+
+    /// <summary>W3C trace context of the ingestion that queued the job; the worker's span continues that
+    /// trace.</summary>
     public string? TraceParent { get; init; }
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    /// <summary>Parses a message body; a malformed or incomplete body raises <see cref="InvalidJobException"/>.</summary>
+    /// <summary>Parses a message body; a malformed or incomplete body raises <see
+    /// cref="InvalidJobException"/>.</summary>
     public static ReconstructionJob Parse(string body)
     {
         try
         {
-            var job = JsonSerializer.Deserialize<ReconstructionJob>(body, Json) ?? throw new InvalidJobException("empty job message");
-            foreach (var (name, value) in new[] { ("jobId", job.JobId), ("imageBlob", job.ImageBlob), ("imageId", job.ImageId), ("batch", job.Batch),
-                ("representation", job.Representation), ("decoderVersion", job.DecoderVersion), ("featuresBlob", job.FeaturesBlob) })
+            var job = JsonSerializer.Deserialize<ReconstructionJob>(body, Json)
+                ?? throw new InvalidJobException("empty job message");
+            foreach (
+                var (name, value) in new[]
+                {
+                    ("jobId", job.JobId),
+                    ("imageBlob", job.ImageBlob),
+                    ("imageId", job.ImageId),
+                    ("batch", job.Batch),
+                    ("representation", job.Representation),
+                    ("decoderVersion", job.DecoderVersion),
+                    ("featuresBlob", job.FeaturesBlob),
+                }
+            )
             {
-                if (string.IsNullOrWhiteSpace(value)) throw new InvalidJobException($"job message has an empty '{name}'");
+                if (string.IsNullOrWhiteSpace(value))
+                    throw new InvalidJobException($"job message has an empty '{name}'");
             }
             return job;
         }
@@ -47,5 +68,6 @@ public sealed record ReconstructionJob
     }
 }
 
-/// <summary>A job that can never succeed (malformed message, unreadable features, unknown decoder): dead-letter it.</summary>
+/// <summary>A job that can never succeed (malformed message, unreadable features, unknown decoder): dead-letter
+/// it.</summary>
 public sealed class InvalidJobException(string message, Exception? inner = null) : Exception(message, inner);

@@ -8,30 +8,45 @@ namespace FeatureInversion.Pipeline;
 public enum JobStatus
 {
     /// <summary>Queued or running, within <see cref="PipelineOptions.StalledAfterMinutes"/> of ingestion.</summary>
-    [JsonStringEnumMemberName("pending")] Pending,
-    /// <summary>Still without a result or failure record past <see cref="PipelineOptions.StalledAfterMinutes"/>.</summary>
-    [JsonStringEnumMemberName("stalled")] Stalled,
+    [JsonStringEnumMemberName("pending")]
+    Pending,
+
+    /// <summary>Still without a result or failure record past <see
+    /// cref="PipelineOptions.StalledAfterMinutes"/>.</summary>
+    [JsonStringEnumMemberName("stalled")]
+    Stalled,
+
     /// <summary>Reconstruction and metrics written.</summary>
-    [JsonStringEnumMemberName("done")] Done,
+    [JsonStringEnumMemberName("done")]
+    Done,
+
     /// <summary>A failure record says why (or the upload was refused).</summary>
-    [JsonStringEnumMemberName("failed")] Failed,
+    [JsonStringEnumMemberName("failed")]
+    Failed,
 }
 
 /// <summary>What ingestion made of an upload.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<UploadStatus>))]
 public enum UploadStatus
 {
-    [JsonStringEnumMemberName("accepted")] Accepted,
-    [JsonStringEnumMemberName("refused")] Refused,
+    [JsonStringEnumMemberName("accepted")]
+    Accepted,
+
+    [JsonStringEnumMemberName("refused")]
+    Refused,
 }
 
 public static class StatusNames
 {
     /// <summary>The name a status has in JSON and on the command line ("done", "refused", …).</summary>
-    public static string Name(this JobStatus status) => status switch
-    {
-        JobStatus.Pending => "pending", JobStatus.Stalled => "stalled", JobStatus.Done => "done", _ => "failed",
-    };
+    public static string Name(this JobStatus status) =>
+        status switch
+        {
+            JobStatus.Pending => "pending",
+            JobStatus.Stalled => "stalled",
+            JobStatus.Done => "done",
+            _ => "failed",
+        };
 
     public static string Name(this UploadStatus status) => status == UploadStatus.Accepted ? "accepted" : "refused";
 }

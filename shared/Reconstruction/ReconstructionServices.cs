@@ -1,12 +1,12 @@
 using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Features;
 using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Hosting;
+using FeatureInversion.Pipeline.Publishing;
 using FeatureInversion.Pipeline.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using static TorchSharp.torch;
-using FeatureInversion.Pipeline.Publishing;
-using FeatureInversion.Pipeline.Hosting;
 
 namespace FeatureInversion.Reconstruction;
 
@@ -17,7 +17,8 @@ public sealed record WorkerDevice(Device Device)
         new(TorchDevices.Resolve(Enum.Parse<DeviceChoice>(options.Device, ignoreCase: true)));
 }
 
-/// <summary>Registration of the decoder worker (the GPU container's process) on top of <c>AddPipelineCore</c>.</summary>
+/// <summary>Registration of the decoder worker (the GPU container's process) on top of
+/// <c>AddPipelineCore</c>.</summary>
 public static class ReconstructionServices
 {
     /// <summary>
@@ -26,15 +27,22 @@ public static class ReconstructionServices
     /// configured device, the job handler, and the hosted worker loop and health endpoint; provisioning creates the
     /// results and models containers.
     /// </summary>
-    public static IServiceCollection AddDecoderWorker(this IServiceCollection services, RepresentationRegistry representations)
+    public static IServiceCollection AddDecoderWorker(
+        this IServiceCollection services,
+        RepresentationRegistry representations
+    )
     {
         services.Replace(ServiceDescriptor.Singleton(representations));
         services.TryAddSingleton(sp => sp.GetRequiredService<JobQueuePair>().Source);
         services.TryAddSingleton(sp => sp.GetRequiredService<JobQueuePair>().DeadLetters);
         services.TryAddSingleton<DeadLetterRecorder>();
         services.TryAddSingleton(sp => WorkerDevice.From(sp.GetRequiredService<PipelineOptions>()));
-        services.TryAddSingleton(sp => new DecoderPool(sp.GetRequiredService<ModelRegistry>(), sp.GetRequiredService<PipelineOptions>(),
-            sp.GetRequiredService<RepresentationRegistry>(), sp.GetRequiredService<WorkerDevice>().Device));
+        services.TryAddSingleton(sp => new DecoderPool(
+            sp.GetRequiredService<ModelRegistry>(),
+            sp.GetRequiredService<PipelineOptions>(),
+            sp.GetRequiredService<RepresentationRegistry>(),
+            sp.GetRequiredService<WorkerDevice>().Device
+        ));
         services.TryAddSingleton<ReconstructionWorker>();
         services.TryAddSingleton<WorkerHealth>();
         services.AddSingleton(new ContainerNeed(o => o.ResultsContainer));

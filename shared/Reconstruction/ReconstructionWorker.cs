@@ -1,10 +1,10 @@
-using FeatureInversion.Pipeline.Gallery;
 using System.Diagnostics;
 using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Features;
 using FeatureInversion.Imaging;
 using FeatureInversion.Imaging.IO;
 using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using FeatureInversion.Pipeline.Telemetry;
@@ -19,12 +19,21 @@ namespace FeatureInversion.Reconstruction;
 /// batch's gallery. Jobs that cannot succeed are dead-lettered with a failure record; others retry up to
 /// <see cref="PipelineOptions.MaxDeliveries"/>; a delivery beyond that count is dead-lettered unprocessed.
 /// </summary>
-public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders, GalleryWriter gallery, PipelineOptions options, ILogger<ReconstructionWorker> logger) : IJobHandler
+public sealed class ReconstructionWorker(
+    IBlobStore store,
+    DecoderPool decoders,
+    GalleryWriter gallery,
+    PipelineOptions options,
+    ILogger<ReconstructionWorker> logger
+) : IJobHandler
 {
     public async Task<JobOutcome> HandleAsync(string body, int deliveryCount, CancellationToken ct)
     {
         ReconstructionJob job;
-        try { job = ReconstructionJob.Parse(body); }
+        try
+        {
+            job = ReconstructionJob.Parse(body);
+        }
         catch (InvalidJobException e)
         {
             logger.LogWarning("Dead-lettering a malformed job message: {Error}", e.Message);
@@ -32,18 +41,26 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
             return JobOutcome.DeadLetter(e.Message);
         }
 
-        // This delivery's span continues the image's trace (started at ingestion); ids on the span and on every log line.
+        // This delivery's span continues the image's trace (started at ingestion); ids on the span and on every log
+        // line.
         using var activity = PipelineTelemetry.StartJob(job, deliveryCount);
         using var scope = logger.BeginScope(PipelineTelemetry.Scope(job));
         var representation = PipelineTelemetry.RepresentationTag(job.Representation);
         if (job.EnqueuedUtc != default)
-            PipelineTelemetry.QueueLatency.Record(Math.Max(0, (DateTimeOffset.UtcNow - job.EnqueuedUtc).TotalSeconds), representation);
+            PipelineTelemetry.QueueLatency.Record(
+                Math.Max(0, (DateTimeOffset.UtcNow - job.EnqueuedUtc).TotalSeconds),
+                representation
+            );
         var outcome = await HandleJobAsync(job, deliveryCount, ct);
         activity?.SetTag("outcome", outcome.Disposition.ToString());
         if (outcome.Disposition == JobDisposition.DeadLetter)
         {
             activity?.SetStatus(ActivityStatusCode.Error, outcome.Reason);
-            PipelineTelemetry.Failures.Add(1, representation, new("reason", deliveryCount > options.MaxDeliveries ? "undelivered" : "failed"));
+            PipelineTelemetry.Failures.Add(
+                1,
+                representation,
+                new("reason", deliveryCount > options.MaxDeliveries ? "undelivered" : "failed")
+            );
         }
         return outcome;
     }
@@ -53,14 +70,20 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         string metricsBlob = BlobNames.Metrics(job.Batch, job.ImageId, job.DecoderVersion);
         if (await store.ExistsAsync(options.ResultsContainer, metricsBlob, ct))
         {
-            logger.LogInformation("Job {JobId} already has its result (delivery {Delivery}); completing", job.JobId, deliveryCount);
+            logger.LogInformation(
+                "Job {JobId} already has its result (delivery {Delivery}); completing",
+                job.JobId,
+                deliveryCount
+            );
             return JobOutcome.Completed;
         }
         if (deliveryCount > options.MaxDeliveries)
         {
             // Counted before processing: deliveries that never settled (the worker crashed or was killed on them) end
             // here instead of crashing the next worker too.
-            string reason = $"delivered {deliveryCount} times, more than the {options.MaxDeliveries} allowed: earlier deliveries never settled (the worker stopped or crashed on them)";
+            string reason =
+                $"delivered {deliveryCount} times, more than the {options.MaxDeliveries} allowed: earlier deliveries "
+                + $"never settled (the worker stopped or crashed on them)";
             await TryRecordFailureAsync(job, reason, deliveryCount);
             return JobOutcome.DeadLetter(reason);
         }
@@ -83,7 +106,12 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            logger.LogWarning(e, "Job {JobId} failed on delivery {Delivery}; it will be retried", job.JobId, deliveryCount);
+            logger.LogWarning(
+                e,
+                "Job {JobId} failed on delivery {Delivery}; it will be retried",
+                job.JobId,
+                deliveryCount
+            );
             return JobOutcome.Retry(e.Message);
         }
     }
@@ -99,10 +127,20 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         try
         {
             var (data, shape) = NpyFile.Read(new MemoryStream(featureBytes), job.FeaturesBlob);
-            if (shape.Length != 3) throw new InvalidJobException($"features '{job.FeaturesBlob}' have {shape.Length} dimensions, expected 3");
+            if (shape.Length != 3)
+                throw new InvalidJobException(
+                    $"features '{job.FeaturesBlob}' have {shape.Length} dimensions, expected 3"
+                );
             features = new FeatureMap(new FeatureShape(shape[0], shape[1], shape[2]), data);
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or OverflowException or ArgumentException)
+        catch (Exception e)
+            when (e
+                    is InvalidDataException
+                        or EndOfStreamException
+                        or FormatException
+                        or OverflowException
+                        or ArgumentException
+            )
         {
             throw new InvalidJobException($"features '{job.FeaturesBlob}' are unreadable: {e.Message}", e);
         }
@@ -116,7 +154,9 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
         try
         {
             using (PipelineTelemetry.Source.StartActivity("decode"))
-                reconstruction = job.WholeMap ? await decoder.DecodeWholeAsync(features, ct) : await decoder.DecodeAsync(features, ct);
+                reconstruction = job.WholeMap
+                    ? await decoder.DecodeWholeAsync(features, ct)
+                    : await decoder.DecodeAsync(features, ct);
         }
         catch (NonFiniteOutputException e)
         {
@@ -131,50 +171,123 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
 
         clock.Restart();
         // Scores need the image: an uploaded feature file has none, so its result carries the reconstruction alone.
-        double? distance = original is null ? null : ReconstructionMetrics.Distance(original.Planes, reconstruction.Planes);
+        double? distance = original is null
+            ? null
+            : ReconstructionMetrics.Distance(original.Planes, reconstruction.Planes);
         double n = original is null ? 0 : decoder.Manifest.Evaluation?.MeanPairwiseDistance ?? 0;
         string pngBlob = BlobNames.Reconstruction(job.Batch, job.ImageId, job.DecoderVersion);
-        await store.WriteAsync(options.ResultsContainer, pngBlob, ImageFiles.EncodePng(reconstruction), ContentTypes.Png, overwrite: false, ct);
+        await store.WriteAsync(
+            options.ResultsContainer,
+            pngBlob,
+            ImageFiles.EncodePng(reconstruction),
+            ContentTypes.Png,
+            overwrite: false,
+            ct
+        );
         string energyBlob = BlobNames.FeatureEnergy(job.Batch, job.ImageId, job.DecoderVersion);
         var featureView = FeatureEnergy.Render(features, size, out var viewKind);
-        await store.WriteAsync(options.ResultsContainer, energyBlob, ImageFiles.EncodePng(featureView), ContentTypes.Png, overwrite: false, ct);
+        await store.WriteAsync(
+            options.ResultsContainer,
+            energyBlob,
+            ImageFiles.EncodePng(featureView),
+            ContentTypes.Png,
+            overwrite: false,
+            ct
+        );
         var metrics = new ResultMetrics
         {
-            JobId = job.JobId, ImageBlob = job.ImageBlob, ImageId = job.ImageId, Representation = job.Representation,
-            DecoderVersion = job.DecoderVersion, ImageSize = size,
-            NormalizedError = n > 0 ? distance / n : null, Distance = distance,
-            MeanImageError = n > 0 && decoder.MeanImage is { } mean ? ReconstructionMetrics.Distance(original!.Planes, mean) / n : null,
-            ColorGain = n > 0 ? (ReconstructionMetrics.Distance(original!.Planes, ReconstructionMetrics.GrayAsRgb(reconstruction.Planes)) - distance) / n : null,
+            JobId = job.JobId,
+            ImageBlob = job.ImageBlob,
+            ImageId = job.ImageId,
+            Representation = job.Representation,
+            DecoderVersion = job.DecoderVersion,
+            ImageSize = size,
+            NormalizedError = n > 0 ? distance / n : null,
+            Distance = distance,
+            MeanImageError =
+                n > 0 && decoder.MeanImage is { } mean
+                    ? ReconstructionMetrics.Distance(original!.Planes, mean) / n
+                    : null,
+            ColorGain =
+                n > 0
+                    ? (
+                        ReconstructionMetrics.Distance(
+                            original!.Planes,
+                            ReconstructionMetrics.GrayAsRgb(reconstruction.Planes)
+                        ) - distance
+                    ) / n
+                    : null,
             Psnr = original is null ? null : ReconstructionMetrics.Psnr(original.Planes, reconstruction.Planes),
             Ssim = original is null ? null : ReconstructionMetrics.Ssim(original.Planes, reconstruction.Planes, size),
-            Reconstruction = pngBlob, Original = originalBlob, FeatureEnergy = energyBlob,
+            Reconstruction = pngBlob,
+            Original = originalBlob,
+            FeatureEnergy = energyBlob,
             FeatureView = viewKind.ToString().ToLowerInvariant(),
-            DownloadMilliseconds = download, DecodeMilliseconds = decode, UploadMilliseconds = clock.Elapsed.TotalMilliseconds,
-            DeliveryCount = deliveryCount, CompletedUtc = DateTimeOffset.UtcNow,
+            DownloadMilliseconds = download,
+            DecodeMilliseconds = decode,
+            UploadMilliseconds = clock.Elapsed.TotalMilliseconds,
+            DeliveryCount = deliveryCount,
+            CompletedUtc = DateTimeOffset.UtcNow,
         };
-        if (metrics.NonFiniteField() is { } field) throw new InvalidJobException($"metric {field} is not finite; no result is written");
-        await store.WriteAsync(options.ResultsContainer, BlobNames.Metrics(job.Batch, job.ImageId, job.DecoderVersion),
-            PipelineJson.Serialize(metrics), ContentTypes.Json, overwrite: false, ct);
+        if (metrics.NonFiniteField() is { } field)
+            throw new InvalidJobException($"metric {field} is not finite; no result is written");
+        await store.WriteAsync(
+            options.ResultsContainer,
+            BlobNames.Metrics(job.Batch, job.ImageId, job.DecoderVersion),
+            PipelineJson.Serialize(metrics),
+            ContentTypes.Json,
+            overwrite: false,
+            ct
+        );
         PipelineTelemetry.Results.Add(1, PipelineTelemetry.RepresentationTag(job.Representation));
-        PipelineTelemetry.JobDuration.Record(total.Elapsed.TotalSeconds, PipelineTelemetry.RepresentationTag(job.Representation));
-        logger.LogInformation("Job {JobId}: {Representation} error {Error:F3} in {Decode:F0} ms", job.JobId, job.Representation, metrics.NormalizedError, decode);
+        PipelineTelemetry.JobDuration.Record(
+            total.Elapsed.TotalSeconds,
+            PipelineTelemetry.RepresentationTag(job.Representation)
+        );
+        logger.LogInformation(
+            "Job {JobId}: {Representation} error {Error:F3} in {Decode:F0} ms",
+            job.JobId,
+            job.Representation,
+            metrics.NormalizedError,
+            decode
+        );
     }
 
-    /// <summary>The decoder's view of the original, as ingestion stored it; rebuilt from the upload if it is missing.</summary>
-    private async Task<ColorImage> ReadOriginalAsync(ReconstructionJob job, string originalBlob, int size, CancellationToken ct)
+    /// <summary>The decoder's view of the original, as ingestion stored it; rebuilt from the upload if it is
+    /// missing.</summary>
+    private async Task<ColorImage> ReadOriginalAsync(
+        ReconstructionJob job,
+        string originalBlob,
+        int size,
+        CancellationToken ct
+    )
     {
         var stored = await store.TryReadAsync(options.ResultsContainer, originalBlob, ct);
         if (stored is not null)
         {
             var view = ImageFiles.Decode(stored, originalBlob);
-            if (view.Width == size && view.Height == size) return view;
+            if (view.Width == size && view.Height == size)
+                return view;
         }
         var imageBytes = await store.TryReadAsync(options.ImagesContainer, job.ImageBlob, ct)
             ?? throw new InvalidJobException($"image blob '{job.ImageBlob}' no longer exists");
         ColorImage original; // the same view ingestion makes: decoded at 3 bytes per pixel, no full-resolution floats
-        try { original = ImageFiles.DecodeView(imageBytes, job.ImageBlob, size, options.ToImageLimits()).View; }
-        catch (InvalidImageException e) { throw new InvalidJobException(e.Message, e); }
-        await store.WriteAsync(options.ResultsContainer, originalBlob, ImageFiles.EncodePng(original), ContentTypes.Png, overwrite: false, ct);
+        try
+        {
+            original = ImageFiles.DecodeView(imageBytes, job.ImageBlob, size, options.ToImageLimits()).View;
+        }
+        catch (InvalidImageException e)
+        {
+            throw new InvalidJobException(e.Message, e);
+        }
+        await store.WriteAsync(
+            options.ResultsContainer,
+            originalBlob,
+            ImageFiles.EncodePng(original),
+            ContentTypes.Png,
+            overwrite: false,
+            ct
+        );
         return original;
     }
 
@@ -183,15 +296,32 @@ public sealed class ReconstructionWorker(IBlobStore store, DecoderPool decoders,
     private async Task TryRecordFailureAsync(ReconstructionJob job, string error, int deliveryCount)
     {
         logger.LogWarning("Job {JobId} dead-lettered: {Error}", job.JobId, error);
-        var record = new FailureRecord { Source = job.ImageBlob, JobId = job.JobId, Error = error, DeliveryCount = deliveryCount, FailedUtc = DateTimeOffset.UtcNow };
+        var record = new FailureRecord
+        {
+            Source = job.ImageBlob,
+            JobId = job.JobId,
+            Error = error,
+            DeliveryCount = deliveryCount,
+            FailedUtc = DateTimeOffset.UtcNow,
+        };
         try
         {
-            await store.WriteAsync(options.ResultsContainer, BlobNames.JobFailure(job.Batch, job.ImageId, job.DecoderVersion), PipelineJson.Serialize(record), ContentTypes.Json, overwrite: true);
+            await store.WriteAsync(
+                options.ResultsContainer,
+                BlobNames.JobFailure(job.Batch, job.ImageId, job.DecoderVersion),
+                PipelineJson.Serialize(record),
+                ContentTypes.Json,
+                overwrite: true
+            );
             gallery.MarkChanged(job.Batch);
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Could not write the failure record of job {JobId}; the dead-letter consumer will", job.JobId);
+            logger.LogError(
+                e,
+                "Could not write the failure record of job {JobId}; the dead-letter consumer will",
+                job.JobId
+            );
         }
     }
 }

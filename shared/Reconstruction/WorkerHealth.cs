@@ -6,7 +6,13 @@ namespace FeatureInversion.Reconstruction;
 /// </summary>
 public sealed class WorkerHealth
 {
-    public enum State { Starting, Running, Stopping, Failed }
+    public enum State
+    {
+        Starting,
+        Running,
+        Stopping,
+        Failed,
+    }
 
     private volatile State _state = State.Starting;
     private string _detail = "starting";

@@ -11,11 +11,16 @@ namespace FeatureInversion.Reconstruction;
 /// 404. Served by <see cref="HttpListener"/> on <see cref="PipelineOptions.HealthPort"/> (none when 0), so the worker
 /// needs no web framework for two plain-text answers.
 /// </summary>
-public sealed class WorkerHealthEndpoint(WorkerHealth health, PipelineOptions options, ILogger<WorkerHealthEndpoint> logger) : BackgroundService
+public sealed class WorkerHealthEndpoint(
+    WorkerHealth health,
+    PipelineOptions options,
+    ILogger<WorkerHealthEndpoint> logger
+) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.HealthPort <= 0) return;
+        if (options.HealthPort <= 0)
+            return;
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://*:{options.HealthPort}/");
         listener.Start();
@@ -24,8 +29,14 @@ public sealed class WorkerHealthEndpoint(WorkerHealth health, PipelineOptions op
         while (!stoppingToken.IsCancellationRequested)
         {
             HttpListenerContext context;
-            try { context = await listener.GetContextAsync(); }
-            catch (Exception) when (stoppingToken.IsCancellationRequested) { break; }
+            try
+            {
+                context = await listener.GetContextAsync();
+            }
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
             catch (HttpListenerException e)
             {
                 logger.LogWarning(e, "Health endpoint: accept failed");
@@ -44,11 +55,26 @@ public sealed class WorkerHealthEndpoint(WorkerHealth health, PipelineOptions op
             "/healthz/ready" => health.IsReady,
             _ => null,
         };
-        response.StatusCode = healthy switch { true => 200, false => 503, null => 404 };
+        response.StatusCode = healthy switch
+        {
+            true => 200,
+            false => 503,
+            null => 404,
+        };
         response.ContentType = "text/plain; charset=utf-8";
-        byte[] body = System.Text.Encoding.UTF8.GetBytes(healthy switch { true => "Healthy", false => "Unhealthy: " + health.Detail, null => "Not found" });
+        byte[] body = System.Text.Encoding.UTF8.GetBytes(
+            healthy switch
+            {
+                true => "Healthy",
+                false => "Unhealthy: " + health.Detail,
+                null => "Not found",
+            }
+        );
         response.ContentLength64 = body.Length;
-        try { response.OutputStream.Write(body); }
+        try
+        {
+            response.OutputStream.Write(body);
+        }
         catch (HttpListenerException) { } // the prober went away
     }
 }

@@ -15,16 +15,30 @@ public static class AutoencoderCheckpoint
 {
     public const string EncoderFileName = "encoder.dat";
 
-    public static (DecoderNetwork Network, DecoderManifest Manifest, IBatchEncoder Encoder) Load(string directory, RepresentationRegistry registry, Device? device = null)
+    public static (DecoderNetwork Network, DecoderManifest Manifest, IBatchEncoder Encoder) Load(
+        string directory,
+        RepresentationRegistry registry,
+        Device? device = null
+    )
     {
-        var (network, manifest) = DecoderCheckpoint.Load(directory, registry, representation: null, device, autoencoder: true);
+        var (network, manifest) = DecoderCheckpoint.Load(
+            directory,
+            registry,
+            representation: null,
+            device,
+            autoencoder: true
+        );
         try
         {
             string weights = Path.Combine(directory, EncoderFileName);
-            if (!File.Exists(weights)) throw new FileNotFoundException($"{directory}: autoencoder without its {EncoderFileName}.", weights);
+            if (!File.Exists(weights))
+                throw new FileNotFoundException($"{directory}: autoencoder without its {EncoderFileName}.", weights);
             using var extractor = registry.Get(manifest.Representation).Create();
-            var layer = extractor as ITrainableEncoding
-                ?? throw new InvalidDataException($"{directory}: autoencoder of '{manifest.Representation}', whose encoder cannot be trained.");
+            var layer =
+                extractor as ITrainableEncoding
+                ?? throw new InvalidDataException(
+                    $"{directory}: autoencoder of '{manifest.Representation}', whose encoder cannot be trained."
+                );
             return (network, manifest, layer.CreateEncoder(device ?? CPU, weights));
         }
         catch

@@ -17,41 +17,70 @@ namespace FeatureInversion.Training;
 /// </summary>
 public static class AutoencoderTrainer
 {
-    public static (double FinalLoss, int Steps, double Seconds) Train(DecoderNetwork decoder, ITrainableEncoder encoder,
-        StreamingBatches train, FeatureDataset? test, TrainingOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    public static (double FinalLoss, int Steps, double Seconds) Train(
+        DecoderNetwork decoder,
+        ITrainableEncoder encoder,
+        StreamingBatches train,
+        FeatureDataset? test,
+        TrainingOptions options,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancel = default
+    )
     {
         options.Validate();
         TorchSharp.torch.random.manual_seed(options.Seed);
         var device = TorchDevices.Of(decoder);
         var parameters = decoder.parameters().Concat(encoder.Network.parameters().Where(p => p.requires_grad)).ToList();
         using var optimizer = optim.Adam(parameters, options.LearningRate, options.Beta1, options.Beta2);
-        int batch = train.BatchSize, size = train.ImageSize;
+        int batch = train.BatchSize,
+            size = train.ImageSize;
         using var tensors = new BatchTensors(device, null, [batch, 3, size, size]);
-        var result = TrainingLoop.Run(optimizer, options, 0, batch, () =>
-        {
-            var data = train.Take(cancel);
-            tensors.Load(data);
-            train.Return(data);
-            decoder.train();
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            var code = encoder.Encode(tensors.Images);
-            var loss = nn.functional.mse_loss(decoder.call(code), tensors.Images);
-            loss.backward();
-            optimizer.step();
-            return loss.item<float>();
-        }, test is null ? null : () => Evaluate(decoder, encoder, test).NormalizedError, progress, cancel);
+        var result = TrainingLoop.Run(
+            optimizer,
+            options,
+            0,
+            batch,
+            () =>
+            {
+                var data = train.Take(cancel);
+                tensors.Load(data);
+                train.Return(data);
+                decoder.train();
+                using var scope = NewDisposeScope();
+                optimizer.zero_grad();
+                var code = encoder.Encode(tensors.Images);
+                var loss = nn.functional.mse_loss(decoder.call(code), tensors.Images);
+                loss.backward();
+                optimizer.step();
+                return loss.item<float>();
+            },
+            test is null ? null : () => Evaluate(decoder, encoder, test).NormalizedError,
+            progress,
+            cancel
+        );
         decoder.eval();
         return result;
     }
 
-    /// <summary>Normalized error, PSNR and SSIM of the autoencoder on the test crops (and the mean-image baseline).</summary>
-    public static EvaluationRecord Evaluate(DecoderNetwork decoder, ITrainableEncoder encoder, FeatureDataset test,
-        float[]? meanImage = null, string data = "", IReadOnlyList<string>? photoOfCrop = null)
+    /// <summary>Normalized error, PSNR and SSIM of the autoencoder on the test crops (and the mean-image
+    /// baseline).</summary>
+    public static EvaluationRecord Evaluate(
+        DecoderNetwork decoder,
+        ITrainableEncoder encoder,
+        FeatureDataset test,
+        float[]? meanImage = null,
+        string data = "",
+        IReadOnlyList<string>? photoOfCrop = null
+    )
     {
         int size = test.ImageSize;
-        var reconstructions = DecoderInference.RunAll(decoder, [3, size, size], test.Count, test.CopyImages,
-            encode: encoder.Encode);
+        var reconstructions = DecoderInference.RunAll(
+            decoder,
+            [3, size, size],
+            test.Count,
+            test.CopyImages,
+            encode: encoder.Encode
+        );
         return Evaluation.Record(DecoderTrainer.Targets(test), reconstructions, size, meanImage, data, photoOfCrop);
     }
 }

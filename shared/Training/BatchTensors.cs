@@ -12,8 +12,10 @@ namespace FeatureInversion.Training;
 /// </summary>
 internal sealed class BatchTensors : IDisposable
 {
-    private readonly Tensor? _hostFeatures, _hostImages;
-    private readonly TorchSharp.Utils.TensorAccessor<float>? _featureData, _imageData; // made once: the host storage never moves
+    private readonly Tensor? _hostFeatures,
+        _hostImages;
+    private readonly TorchSharp.Utils.TensorAccessor<float>? _featureData,
+        _imageData; // made once: the host storage never moves
     private readonly bool _copyToDevice;
 
     public BatchTensors(Device device, long[]? featureShape, long[] imageShape)
@@ -22,11 +24,15 @@ internal sealed class BatchTensors : IDisposable
         using (NewDisposeScope())
         {
             _hostImages = Host(imageShape, _copyToDevice).MoveToOuterDisposeScope();
-            Images = _copyToDevice ? empty(imageShape, ScalarType.Float32, device).MoveToOuterDisposeScope() : _hostImages;
+            Images = _copyToDevice
+                ? empty(imageShape, ScalarType.Float32, device).MoveToOuterDisposeScope()
+                : _hostImages;
             if (featureShape is not null)
             {
                 _hostFeatures = Host(featureShape, _copyToDevice).MoveToOuterDisposeScope();
-                Features = _copyToDevice ? empty(featureShape, ScalarType.Float32, device).MoveToOuterDisposeScope() : _hostFeatures;
+                Features = _copyToDevice
+                    ? empty(featureShape, ScalarType.Float32, device).MoveToOuterDisposeScope()
+                    : _hostFeatures;
                 _featureData = _hostFeatures.data<float>();
             }
             _imageData = _hostImages.data<float>();
@@ -43,11 +49,13 @@ internal sealed class BatchTensors : IDisposable
     public void Load(TrainingBatch batch)
     {
         Copy(batch.Images, _imageData!);
-        if (_copyToDevice) Images.copy_(_hostImages!, true);
+        if (_copyToDevice)
+            Images.copy_(_hostImages!, true);
         if (Features is not null)
         {
             Copy(batch.Features, _featureData!);
-            if (_copyToDevice) Features.copy_(_hostFeatures!, true);
+            if (_copyToDevice)
+                Features.copy_(_hostFeatures!, true);
         }
     }
 
@@ -59,7 +67,8 @@ internal sealed class BatchTensors : IDisposable
 
     private static void Copy(float[] source, TorchSharp.Utils.TensorAccessor<float> host)
     {
-        if (source.LongLength != host.Count) throw new ArgumentException($"Batch holds {source.Length} values, tensor {host.Count}.");
+        if (source.LongLength != host.Count)
+            throw new ArgumentException($"Batch holds {source.Length} values, tensor {host.Count}.");
         host.CopyFrom(source);
     }
 

@@ -1,6 +1,5 @@
 using FeatureInversion.Decoders;
 using FeatureInversion.Decoders.Inference;
-using FeatureInversion.Imaging;
 using FeatureInversion.Models;
 using FeatureInversion.Onnx;
 using FeatureInversion.Training.Data;
@@ -19,9 +18,17 @@ namespace FeatureInversion.Training;
 /// </summary>
 public static class DecoderTrainer
 {
-    public static (double FinalLoss, int Steps, double Seconds) Train(DecoderNetwork network, StreamingBatches train, FeatureDataset? test,
-        TrainingOptions options, int startStep = 0, IBatchEncoder? encoder = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default,
-        Action<TrainingCheckpoint>? checkpoint = null)
+    public static (double FinalLoss, int Steps, double Seconds) Train(
+        DecoderNetwork network,
+        StreamingBatches train,
+        FeatureDataset? test,
+        TrainingOptions options,
+        int startStep = 0,
+        IBatchEncoder? encoder = null,
+        IProgress<TrainingProgress>? progress = null,
+        Action<TrainingCheckpoint>? checkpoint = null,
+        CancellationToken cancel = default
+    )
     {
         options.Validate();
         if (train.ImageSize != network.Spec.ImageSize)
@@ -29,29 +36,47 @@ public static class DecoderTrainer
         if (encoder is null && train.FeatureShape is null)
             throw new ArgumentException("An images-only stream needs an encoder that computes the features.");
         if (encoder is null && train.FeatureShape != network.Spec.Input)
-            throw new ArgumentException($"Batches carry {train.FeatureShape} features, {network.Spec.Representation}'s decoder reads {network.Spec.Input}.");
+            throw new ArgumentException(
+                $"Batches carry {train.FeatureShape} features, {network.Spec.Representation}'s decoder reads "
+                    + $"{network.Spec.Input}."
+            );
         torch.random.manual_seed(options.Seed + startStep);
         var device = TorchDevices.Of(network);
         using var optimizer = optim.Adam(network.parameters(), options.LearningRate, options.Beta1, options.Beta2);
         network.train();
 
-        int batch = train.BatchSize, size = train.ImageSize;
+        int batch = train.BatchSize,
+            size = train.ImageSize;
         var shape = train.FeatureShape;
-        using var tensors = new BatchTensors(device, encoder is null ? [batch, shape!.Value.Channels, shape.Value.Rows, shape.Value.Cols] : null, [batch, 3, size, size]);
-        var result = TrainingLoop.Run(optimizer, options, startStep, batch, () =>
-        {
-            var data = train.Take(cancel);
-            tensors.Load(data);
-            train.Return(data);
-            network.train();
-            using var scope = NewDisposeScope();
-            var x = encoder is null ? tensors.Features! : encoder.Encode(tensors.Images);
-            optimizer.zero_grad();
-            var loss = nn.functional.mse_loss(network.call(x), tensors.Images);
-            loss.backward();
-            optimizer.step();
-            return loss.item<float>();
-        }, test is null ? null : () => Evaluate(network, test).NormalizedError, progress, cancel, checkpoint);
+        using var tensors = new BatchTensors(
+            device,
+            encoder is null ? [batch, shape!.Value.Channels, shape.Value.Rows, shape.Value.Cols] : null,
+            [batch, 3, size, size]
+        );
+        var result = TrainingLoop.Run(
+            optimizer,
+            options,
+            startStep,
+            batch,
+            () =>
+            {
+                var data = train.Take(cancel);
+                tensors.Load(data);
+                train.Return(data);
+                network.train();
+                using var scope = NewDisposeScope();
+                var x = encoder is null ? tensors.Features! : encoder.Encode(tensors.Images);
+                optimizer.zero_grad();
+                var loss = nn.functional.mse_loss(network.call(x), tensors.Images);
+                loss.backward();
+                optimizer.step();
+                return loss.item<float>();
+            },
+            test is null ? null : () => Evaluate(network, test).NormalizedError,
+            progress,
+            cancel,
+            checkpoint
+        );
         network.eval();
         return result;
     }
@@ -63,20 +88,34 @@ public static class DecoderTrainer
         foreach (var (name, p) in network.named_parameters())
         {
             using var scope = NewDisposeScope(); // isfinite's mask and its reduction
-            if (!p.isfinite().all().item<bool>()) return name;
+            if (!p.isfinite().all().item<bool>())
+                return name;
         }
         return null;
     }
 
-    /// <summary>Reconstructs every sample of <paramref name="data"/> (in [0, 1], planar RGB) in batches on the network's device.</summary>
+    /// <summary>Reconstructs every sample of <paramref name="data"/> (in [0, 1], planar RGB) in batches on the
+    /// network's device.</summary>
     public static List<float[]> Reconstruct(DecoderNetwork network, FeatureDataset data, int batchSize = 64) =>
-        DecoderInference.RunAll(network, [data.Shape.Channels, data.Shape.Rows, data.Shape.Cols], data.Count, data.CopyFeatures, batchSize: batchSize);
+        DecoderInference.RunAll(
+            network,
+            [data.Shape.Channels, data.Shape.Rows, data.Shape.Cols],
+            data.Count,
+            data.CopyFeatures,
+            batchSize: batchSize
+        );
 
     /// <summary>Targets of a dataset as [0, 1] planar RGB arrays.</summary>
-    public static List<float[]> Targets(FeatureDataset data) => Enumerable.Range(0, data.Count).Select(data.Target).ToList();
+    public static List<float[]> Targets(FeatureDataset data) =>
+        Enumerable.Range(0, data.Count).Select(data.Target).ToList();
 
-    /// <summary>Normalised error, PSNR and SSIM on a test set, the error of predicting <paramref name="meanImage"/> for every
-    /// image, the colour gain and the per-photo errors (see <see cref="Evaluation.Record"/>).</summary>
-    public static EvaluationRecord Evaluate(DecoderNetwork network, FeatureDataset test, float[]? meanImage = null, string data = "", IReadOnlyList<string>? photoOfCrop = null) =>
-        Evaluation.Record(Targets(test), Reconstruct(network, test), test.ImageSize, meanImage, data, photoOfCrop);
+    /// <summary>Normalised error, PSNR and SSIM on a test set, the error of predicting <paramref name="meanImage"/> for
+    /// every image, the colour gain and the per-photo errors (see <see cref="Evaluation.Record"/>).</summary>
+    public static EvaluationRecord Evaluate(
+        DecoderNetwork network,
+        FeatureDataset test,
+        float[]? meanImage = null,
+        string data = "",
+        IReadOnlyList<string>? photoOfCrop = null
+    ) => Evaluation.Record(Targets(test), Reconstruct(network, test), test.ImageSize, meanImage, data, photoOfCrop);
 }

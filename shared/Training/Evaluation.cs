@@ -11,17 +11,28 @@ public static class Evaluation
     /// (the trivial baseline), the colour gain and, when <paramref name="photoOfCrop"/> names each crop's photo, the
     /// error per photo. Images are RGB planes in [0, 1], size × size.
     /// </summary>
-    public static EvaluationRecord Record(List<float[]> targets, List<float[]> reconstructions, int size, float[]? meanImage, string data,
-        IReadOnlyList<string>? photoOfCrop = null)
+    public static EvaluationRecord Record(
+        List<float[]> targets,
+        List<float[]> reconstructions,
+        int size,
+        float[]? meanImage,
+        string data,
+        IReadOnlyList<string>? photoOfCrop = null
+    )
     {
         double norm = ReconstructionMetrics.MeanPairwiseDistance(targets);
-        var perCrop = targets.Zip(reconstructions).Select(p => ReconstructionMetrics.Distance(p.First, p.Second) / norm).ToList();
+        var perCrop = targets
+            .Zip(reconstructions)
+            .Select(p => ReconstructionMetrics.Distance(p.First, p.Second) / norm)
+            .ToList();
         return new EvaluationRecord
         {
             Data = data,
             TestImages = targets.Count,
             NormalizedError = perCrop.Average(),
-            MeanImageBaselineError = meanImage is null ? double.NaN : ReconstructionMetrics.NormalizedError(targets, targets.Select(_ => meanImage).ToList()),
+            MeanImageBaselineError = meanImage is null
+                ? double.NaN
+                : ReconstructionMetrics.NormalizedError(targets, targets.Select(_ => meanImage).ToList()),
             MeanPairwiseDistance = norm,
             Psnr = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Psnr(t.First, t.Second)),
             Ssim = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Ssim(t.First, t.Second, size)),
@@ -32,15 +43,27 @@ public static class Evaluation
 
     /// <summary>Mean of the per-crop errors for each photo, in order of first appearance.</summary>
     public static List<PhotoError> PerPhoto(IReadOnlyList<double> perCrop, IReadOnlyList<string> photoOfCrop) =>
-        perCrop.Zip(photoOfCrop).GroupBy(p => p.Second).Select(g => new PhotoError(g.Key, g.Count(), g.Average(p => p.First))).ToList();
+        perCrop
+            .Zip(photoOfCrop)
+            .GroupBy(p => p.Second)
+            .Select(g => new PhotoError(g.Key, g.Count(), g.Average(p => p.First)))
+            .ToList();
 
     /// <summary>Errors grouped by the photos' sources (crop-weighted), cross-source first; photos the table does not
     /// list count as the source "unlisted" (same-source: nothing says training never saw them).</summary>
     public static List<SourceError> PerSource(IEnumerable<PhotoError> perPhoto, Data.PhotoSources sources) =>
-        perPhoto.GroupBy(p => sources.Of(p.Photo)?.Package ?? "unlisted")
-            .Select(g => new SourceError(g.Key, g.Key != "unlisted" && !sources.TrainingPackages.Contains(g.Key), g.Count(), g.Sum(p => p.Crops),
-                g.Sum(p => p.Crops * p.NormalizedError) / g.Sum(p => p.Crops)))
-            .OrderByDescending(s => s.CrossSource).ThenBy(s => s.Source, StringComparer.Ordinal).ToList();
+        perPhoto
+            .GroupBy(p => sources.Of(p.Photo)?.Package ?? "unlisted")
+            .Select(g => new SourceError(
+                g.Key,
+                g.Key != "unlisted" && !sources.TrainingPackages.Contains(g.Key),
+                g.Count(),
+                g.Sum(p => p.Crops),
+                g.Sum(p => p.Crops * p.NormalizedError) / g.Sum(p => p.Crops)
+            ))
+            .OrderByDescending(s => s.CrossSource)
+            .ThenBy(s => s.Source, StringComparer.Ordinal)
+            .ToList();
 
     /// <summary>The crop-weighted error over some sources; null when there are none.</summary>
     public static double? Pooled(IEnumerable<SourceError> sources)
@@ -49,7 +72,8 @@ public static class Evaluation
         return list.Count == 0 ? null : list.Sum(s => s.Crops * s.NormalizedError) / list.Sum(s => s.Crops);
     }
 
-    /// <summary>The mean of <paramref name="count"/> training crops drawn from the stream's generator: the baseline predictor.</summary>
+    /// <summary>The mean of <paramref name="count"/> training crops drawn from the stream's generator: the baseline
+    /// predictor.</summary>
     public static float[] MeanImage(Data.PhotoPool pool, int size, int count = 4096, int seed = 1)
     {
         var renderer = new Data.CropRenderer(size);
@@ -59,7 +83,8 @@ public static class Evaluation
         for (int i = 0; i < count; i++)
         {
             renderer.Render(pool, Data.CropDraw.Random(ref random, pool, size, 0), crop);
-            for (int k = 0; k < crop.Length; k++) sum[k] += crop[k];
+            for (int k = 0; k < crop.Length; k++)
+                sum[k] += crop[k];
         }
         return sum.Select(v => (float)(v / count)).ToArray();
     }

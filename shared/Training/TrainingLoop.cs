@@ -10,11 +10,20 @@ namespace FeatureInversion.Training;
 /// </summary>
 internal static class TrainingLoop
 {
-    /// <summary>Runs steps <c>startStep</c>…<c>Steps</c>: <c>step</c> trains one batch (the optimiser's learning rate is
-    /// already set) and returns its loss; <c>evaluate</c>, if given, returns the test error every EvaluateEvery steps.</summary>
-    public static (double FinalLoss, int Steps, double Seconds) Run(optim.Optimizer optimizer, TrainingOptions options, int startStep, int batch,
-        Func<double> step, Func<double>? evaluate, IProgress<TrainingProgress>? progress, CancellationToken cancel,
-        Action<TrainingCheckpoint>? checkpoint = null)
+    /// <summary>Runs steps <c>startStep</c>…<c>Steps</c>: <c>step</c> trains one batch (the optimiser's learning rate
+    /// is already set) and returns its loss; <c>evaluate</c>, if given, returns the test error every EvaluateEvery
+    /// steps.</summary>
+    public static (double FinalLoss, int Steps, double Seconds) Run(
+        optim.Optimizer optimizer,
+        TrainingOptions options,
+        int startStep,
+        int batch,
+        Func<double> step,
+        Func<double>? evaluate,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancel,
+        Action<TrainingCheckpoint>? checkpoint = null
+    )
     {
         var clock = Stopwatch.StartNew();
         var window = Stopwatch.StartNew();
@@ -24,23 +33,50 @@ internal static class TrainingLoop
         for (; s < options.Steps && !cancel.IsCancellationRequested; s++)
         {
             double lr = options.LearningRateAt(s);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            foreach (var group in optimizer.ParamGroups)
+                group.LearningRate = lr;
             double value = step();
-            if (!double.IsFinite(value)) throw new NonFiniteTrainingException(s + 1, $"the loss is {value}");
+            if (!double.IsFinite(value))
+                throw new NonFiniteTrainingException(s + 1, $"the loss is {value}");
             emaLoss = double.IsNaN(emaLoss) ? value : 0.98 * emaLoss + 0.02 * value;
             windowImages += batch;
 
-            bool evaluateNow = evaluate is not null && options.EvaluateEvery > 0 && (s + 1) % options.EvaluateEvery == 0;
+            bool evaluateNow =
+                evaluate is not null && options.EvaluateEvery > 0 && (s + 1) % options.EvaluateEvery == 0;
             if (progress is not null && ((s + 1) % 20 == 0 || evaluateNow || s + 1 == options.Steps))
             {
                 double? error = null;
-                try { if (evaluateNow) error = evaluate!(); }
-                catch (Decoders.Inference.NonFiniteOutputException e) { throw new NonFiniteTrainingException(s + 1, $"test reconstructions are not finite ({e.Items.Count} crops)"); }
-                progress.Report(new TrainingProgress(s + 1, options.Steps, emaLoss, windowImages / window.Elapsed.TotalSeconds, lr, error));
+                try
+                {
+                    if (evaluateNow)
+                        error = evaluate!();
+                }
+                catch (Decoders.Inference.NonFiniteOutputException e)
+                {
+                    throw new NonFiniteTrainingException(
+                        s + 1,
+                        $"test reconstructions are not finite ({e.Items.Count} crops)"
+                    );
+                }
+                progress.Report(
+                    new TrainingProgress(
+                        s + 1,
+                        options.Steps,
+                        emaLoss,
+                        windowImages / window.Elapsed.TotalSeconds,
+                        lr,
+                        error
+                    )
+                );
                 window.Restart();
                 windowImages = 0;
             }
-            if (checkpoint is not null && options.CheckpointEvery > 0 && (s + 1) % options.CheckpointEvery == 0 && s + 1 < options.Steps)
+            if (
+                checkpoint is not null
+                && options.CheckpointEvery > 0
+                && (s + 1) % options.CheckpointEvery == 0
+                && s + 1 < options.Steps
+            )
                 checkpoint(new TrainingCheckpoint(s + 1, emaLoss, clock.Elapsed.TotalSeconds));
         }
         return (emaLoss, s, clock.Elapsed.TotalSeconds);

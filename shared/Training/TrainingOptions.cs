@@ -29,17 +29,27 @@ public sealed record TrainingOptions
     {
         if (Steps <= 0 || BatchSize <= 0 || LearningRate <= 0 || DecayFrom is < 0 or > 1)
             throw new ArgumentException("Steps, batch size and learning rate must be positive, DecayFrom in [0, 1].");
-        if (CheckpointEvery < 0 || EvaluateEvery < 0) throw new ArgumentException("Checkpoint and evaluation intervals must be 0 (only at the end) or positive.");
+        if (CheckpointEvery < 0 || EvaluateEvery < 0)
+            throw new ArgumentException("Checkpoint and evaluation intervals must be 0 (only at the end) or positive.");
     }
 
-    /// <summary>Learning rate at a step: constant, then halved at DecayFrom and after every further 10% of the run.</summary>
+    /// <summary>Learning rate at a step: constant, then halved at DecayFrom and after every further 10% of the
+    /// run.</summary>
     public double LearningRateAt(int step)
     {
         double start = DecayFrom * Steps;
-        if (step < start) return LearningRate;
+        if (step < start)
+            return LearningRate;
         int halvings = 1 + (int)((step - start) / (0.1 * Steps));
         return LearningRate * Math.Pow(0.5, halvings);
     }
 }
 
-public readonly record struct TrainingProgress(int Step, int Steps, double Loss, double ImagesPerSecond, double LearningRate, double? TestError);
+public readonly record struct TrainingProgress(
+    int Step,
+    int Steps,
+    double Loss,
+    double ImagesPerSecond,
+    double LearningRate,
+    double? TestError
+);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using FeatureInversion.Decoders;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,7 +17,10 @@ internal static class DecoderBenchmark
         int at = Array.IndexOf(args, "--seconds");
         double seconds = at >= 0 && at + 1 < args.Length ? double.Parse(args[at + 1], CultureInfo.InvariantCulture) : 5;
         bool small = args.Contains("--small"); // the CPU-scale networks only (the kernels benchmark)
-        Console.WriteLine($"# {Environment.ProcessorCount} cores, libtorch threads {torch.get_num_threads()}, CPU; medians not used: throughput over >= {seconds} s after warm-up");
+        Console.WriteLine(
+            $"# {Environment.ProcessorCount} cores, libtorch threads {torch.get_num_threads()}, CPU; medians not "
+                + $"used: throughput over >= {seconds} s after warm-up"
+        );
         Console.WriteLine($"# kernels: {FeatureInversion.Decoders.Platform.TorchKernels.Current}");
         Console.WriteLine("| decoder | image | width | parameters | batch | inference (img/s) | training (img/s) |");
         Console.WriteLine("|---|---|---|---:|---:|---:|---:|");
@@ -47,8 +49,13 @@ internal static class DecoderBenchmark
                     nn.functional.mse_loss(network.call(input), target).backward();
                     optimizer.step();
                 });
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {representation} | {size}x{size} | {width} | {network.ParameterCount:N0} | {batch} | {inference:F1} | {training:F1} |"));
+                Console.WriteLine(
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"| {representation} | {size}x{size} | {width} | {network.ParameterCount:N0} | {batch} | "
+                            + $"{inference:F1} | {training:F1} |"
+                    )
+                );
                 input.Dispose();
                 target.Dispose();
                 optimizer.Dispose();
@@ -59,7 +66,8 @@ internal static class DecoderBenchmark
 
     private static double Throughput(double seconds, int batch, Action step)
     {
-        step(); step(); // warm-up: allocator and kernels
+        step();
+        step(); // warm-up: allocator and kernels
         int images = 0;
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < seconds || images < 3 * batch)

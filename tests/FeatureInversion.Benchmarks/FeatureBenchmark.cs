@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using FeatureInversion.Features;
 using FeatureInversion.Features.Sift;
-using FeatureInversion.Imaging;
 using FeatureInversion.Oracle;
 
 namespace FeatureInversion.Benchmarks;
@@ -19,9 +17,15 @@ internal static class FeatureBenchmark
         double seconds = 2;
         for (int i = 0; i < args.Length; i++)
         {
-            if (args[i] == "--images" && i + 1 < args.Length) dir = args[++i];
-            else if (args[i] == "--seconds" && i + 1 < args.Length) seconds = double.Parse(args[++i], CultureInfo.InvariantCulture);
-            else { Console.Error.WriteLine($"unknown argument {args[i]}"); return 2; }
+            if (args[i] == "--images" && i + 1 < args.Length)
+                dir = args[++i];
+            else if (args[i] == "--seconds" && i + 1 < args.Length)
+                seconds = double.Parse(args[++i], CultureInfo.InvariantCulture);
+            else
+            {
+                Console.Error.WriteLine($"unknown argument {args[i]}");
+                return 2;
+            }
         }
         if (!VlFeat.IsAvailable)
         {
@@ -29,8 +33,14 @@ internal static class FeatureBenchmark
             return 1;
         }
 
-        var images = dir is null ? DefaultImages() : Directory.GetFiles(dir).Order().Select(p => (Path.GetFileName(p), ImageFiles.Load(p).ToGray())).ToList();
-        Console.WriteLine($"# {RuntimeInformation.OSArchitecture}, {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, Vector<float>.Count = {System.Numerics.Vector<float>.Count}; single-threaded medians");
+        var images = dir is null
+            ? DefaultImages()
+            : Directory.GetFiles(dir).Order().Select(p => (Path.GetFileName(p), ImageFiles.Load(p).ToGray())).ToList();
+        Console.WriteLine(
+            $"# {RuntimeInformation.OSArchitecture}, {Environment.ProcessorCount} cores, "
+                + $"{RuntimeInformation.FrameworkDescription}, Vector<float>.Count = "
+                + $"{System.Numerics.Vector<float>.Count}; single-threaded medians"
+        );
         Console.WriteLine("| image | size | extractor | ours (ms) | VLFeat (ms) | speed-up | output |");
         Console.WriteLine("|---|---|---|---:|---:|---:|---|");
 
@@ -43,23 +53,41 @@ internal static class FeatureBenchmark
         {
             string size = $"{gray.Width}x{gray.Height}";
             var hogOut = new float[hog.OutputShape(gray.Width, gray.Height).Length];
-            var (ours, theirs) = Timing.MedianMilliseconds(() => hog.Extract(gray, hogOut), () => vlHog.Run(gray.Pixels, gray.Width, gray.Height, 8), seconds);
+            var (ours, theirs) = Timing.MedianMilliseconds(
+                () => hog.Extract(gray, hogOut),
+                () => vlHog.Run(gray.Pixels, gray.Width, gray.Height, 8),
+                seconds
+            );
             Row(name, size, "HOG cell 8", ours, theirs, hog.OutputShape(gray.Width, gray.Height).ToString());
 
             var lbpOut = new float[lbp.OutputShape(gray.Width, gray.Height).Length];
-            (ours, theirs) = Timing.MedianMilliseconds(() => lbp.Extract(gray, lbpOut), () => vlLbp.Run(gray.Pixels, gray.Width, gray.Height, 16), seconds);
+            (ours, theirs) = Timing.MedianMilliseconds(
+                () => lbp.Extract(gray, lbpOut),
+                () => vlLbp.Run(gray.Pixels, gray.Width, gray.Height, 16),
+                seconds
+            );
             Row(name, size, "LBP cell 16", ours, theirs, lbp.OutputShape(gray.Width, gray.Height).ToString());
 
             var scaled = gray.Scaled(SiftDetector.IntensityScale).Pixels;
             int count = 0;
-            (ours, theirs) = Timing.MedianMilliseconds(() => count = sift.Detect(gray).Count, () => VlFeat.Sift(scaled, gray.Width, gray.Height), seconds, minRuns: 7);
+            (ours, theirs) = Timing.MedianMilliseconds(
+                () => count = sift.Detect(gray).Count,
+                () => VlFeat.Sift(scaled, gray.Width, gray.Height),
+                seconds,
+                minRuns: 7
+            );
             Row(name, size, "SIFT detect+describe", ours, theirs, $"{count} descriptors");
         }
         return 0;
     }
 
     private static void Row(string name, string size, string extractor, double ours, double theirs, string output) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {size} | {extractor} | {ours:F3} | {theirs:F3} | {theirs / ours:F2}x | {output} |"));
+        Console.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"| {name} | {size} | {extractor} | {ours:F3} | {theirs:F3} | {theirs / ours:F2}x | {output} |"
+            )
+        );
 
     /// <summary>The committed test photographs plus one resized to the notes' reference sizes.</summary>
     private static List<(string, GrayImage)> DefaultImages()
@@ -81,7 +109,8 @@ internal static class FeatureBenchmark
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {
             var candidate = Path.Combine(d.FullName, "tests", "data", "photos");
-            if (Directory.Exists(candidate)) return candidate;
+            if (Directory.Exists(candidate))
+                return candidate;
         }
         throw new DirectoryNotFoundException("tests/data/photos not found; pass --images DIR");
     }

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using FeatureInversion.Pipeline.Gallery;
-using FeatureInversion.Pipeline.Storage;
 using FeatureInversion.Pipeline.Hosting;
-
+using FeatureInversion.Pipeline.Storage;
 
 namespace FeatureInversion.Benchmarks;
 
@@ -15,23 +14,40 @@ namespace FeatureInversion.Benchmarks;
 /// </summary>
 internal static class GalleryBenchmark
 {
-    private static readonly string[] Versions = ["hog-64px-w0.25-20260101T000000Z", "sift-grid-64px-w0.25-20260101T000000Z", "lbp-64px-w0.25-20260101T000000Z"];
+    private static readonly string[] Versions =
+    [
+        "hog-64px-w0.25-20260101T000000Z",
+        "sift-grid-64px-w0.25-20260101T000000Z",
+        "lbp-64px-w0.25-20260101T000000Z",
+    ];
 
     public static int Run(string[] args)
     {
         int images = Option(args, "--images") is { } n ? int.Parse(n) : 4000;
         string? connection = Option(args, "--connection");
         string root = Directory.CreateTempSubdirectory("fi-gallery-bench-").FullName;
-        var options = connection is null ? new PipelineOptions { Storage = "local", LocalRoot = root }
-            : new PipelineOptions { Storage = "azure", BlobConnectionString = connection, ResultsContainer = "gallery-bench-" + Guid.NewGuid().ToString("N")[..8] };
+        var options = connection is null
+            ? new PipelineOptions { Storage = "local", LocalRoot = root }
+            : new PipelineOptions
+            {
+                Storage = "azure",
+                BlobConnectionString = connection,
+                ResultsContainer = "gallery-bench-" + Guid.NewGuid().ToString("N")[..8],
+            };
         using var azureClients = PipelineAzureClients.Standalone(options);
         var store = BlobStoreKinds.Create(options, azureClients);
         try
         {
             store.EnsureContainersAsync([options.ResultsContainer, options.ModelsContainer]).GetAwaiter().GetResult();
-            const int Pending = 6; // the last images' lbp results arrive during the measurement
-            var arriving = Write(store, options, "bench", images, Pending).GetAwaiter().GetResult();
-            Console.WriteLine($"# {Environment.ProcessorCount} cores; batch of {images} uploads × {Versions.Length} representations on {(connection is null ? "a local folder (report and static pages)" : "Azure Blob Storage API at " + (store as AzureBlobStore)!.Service.Uri + " (report only)")}; page size {options.GalleryPageSize}");
+            const int pending = 6; // the last images' lbp results arrive during the measurement
+            var arriving = Write(store, options, "bench", images, pending).GetAwaiter().GetResult();
+            string where = connection is null
+                ? "a local folder (report and static pages)"
+                : $"Azure Blob Storage API at {(store as AzureBlobStore)!.Service.Uri} (report only)";
+            Console.WriteLine(
+                $"# {Environment.ProcessorCount} cores; batch of {images} uploads × {Versions.Length} representations "
+                    + $"on {where}; page size {options.GalleryPageSize}"
+            );
 
             var full = new List<double>();
             var incremental = new List<double>();
@@ -46,26 +62,46 @@ internal static class GalleryBenchmark
             {
                 full.Add(Time(() => new GalleryWriter(store, options).RebuildAsync("bench")));
                 var (name, body) = arriving[run];
-                store.WriteAsync(options.ResultsContainer, name, body, ContentTypes.Json, overwrite: false).GetAwaiter().GetResult();
+                store
+                    .WriteAsync(options.ResultsContainer, name, body, ContentTypes.Json, overwrite: false)
+                    .GetAwaiter()
+                    .GetResult();
                 incremental.Add(Time(() => warm.RebuildAsync("bench")));
                 unchanged.Add(Time(() => warm.RebuildAsync("bench")));
                 render.Add(Time(() => query.RenderAsync(report, 1 + run, Ranking.Default)));
             }
-            long reportBytes = store.TryReadAsync(options.ResultsContainer, BlobNames.BatchReport("bench")).GetAwaiter().GetResult()!.Length;
+            long reportBytes = store
+                .TryReadAsync(options.ResultsContainer, BlobNames.BatchReport("bench"))
+                .GetAwaiter()
+                .GetResult()!
+                .Length;
             long pageBytes = query.RenderAsync(report, 1, Ranking.Default).GetAwaiter().GetResult().Length;
             Console.WriteLine("| update (median of 5) | ms |");
             Console.WriteLine("|---|---:|");
-            Console.WriteLine($"| full rebuild: fresh writer reads all {images * (1 + Versions.Length)} records, writes report and pages | {Median(full):F0} |");
-            Console.WriteLine($"| incremental: one new result (1 record read), report and changed pages written | {Median(incremental):F0} |");
+            Console.WriteLine(
+                $"| full rebuild: fresh writer reads all {images * (1 + Versions.Length)} records, writes report and "
+                    + $"pages | {Median(full):F0} |"
+            );
+            Console.WriteLine(
+                $"| incremental: one new result (1 record read), report and changed pages written | "
+                    + $"{Median(incremental):F0} |"
+            );
             Console.WriteLine($"| nothing changed (listing only) | {Median(unchanged):F0} |");
-            Console.WriteLine($"| function app: render one page of {options.GalleryPageSize} rows (links signed per blob; file URLs here) | {Median(render):F0} |");
-            Console.WriteLine($"# full / incremental = {Median(full) / Median(incremental):F1}x; report.json {reportBytes / 1024} KiB, a page {pageBytes / 1024} KiB");
+            Console.WriteLine(
+                $"| function app: render one page of {options.GalleryPageSize} rows (links signed per blob; file URLs "
+                    + $"here) | {Median(render):F0} |"
+            );
+            Console.WriteLine(
+                $"# full / incremental = {Median(full) / Median(incremental):F1}x; report.json {reportBytes / 1024} "
+                    + $"KiB, a page {pageBytes / 1024} KiB"
+            );
             return 0;
         }
         finally
         {
             Directory.Delete(root, recursive: true);
-            if (store is AzureBlobStore azure) azure.Service.DeleteBlobContainer(options.ResultsContainer);
+            if (store is AzureBlobStore azure)
+                azure.Service.DeleteBlobContainer(options.ResultsContainer);
         }
     }
 
@@ -75,41 +111,82 @@ internal static class GalleryBenchmark
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    /// <summary>Writes the batch; returns the metrics records of the <paramref name="pending"/> results left out, to arrive later.</summary>
-    private static async Task<List<(string Name, byte[] Body)>> Write(IBlobStore store, PipelineOptions options, string batch, int images, int pending)
+    /// <summary>Writes the batch; returns the metrics records of the <paramref name="pending"/> results left out, to
+    /// arrive later.</summary>
+    private static async Task<List<(string Name, byte[] Body)>> Write(
+        IBlobStore store,
+        PipelineOptions options,
+        string batch,
+        int images,
+        int pending
+    )
     {
         var later = new System.Collections.Concurrent.ConcurrentBag<(string, byte[])>();
         byte[] png = ImageFiles.EncodePng(new ColorImage(64, 64));
         await Parallel.ForAsync(0, images, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
         {
             var random = new Random(i);
-            string id = i.ToString("x32"), blob = $"{batch}/photo-{i:00000}.jpg";
-            var jobs = Versions.Select(v => new IngestedJob($"{id}-{v}", v[..v.IndexOf("-64px", StringComparison.Ordinal)], v, $"{id}/f.npy")).ToList();
+            string id = i.ToString("x32"),
+                blob = $"{batch}/photo-{i:00000}.jpg";
+            var jobs = Versions
+                .Select(v => new IngestedJob(
+                    $"{id}-{v}",
+                    v[..v.IndexOf("-64px", StringComparison.Ordinal)],
+                    v,
+                    $"{id}/f.npy"
+                ))
+                .ToList();
             await Put(BlobNames.Thumbnail(batch, id), png);
             await Put(BlobNames.Original(batch, id, 64), png);
             foreach (var job in jobs)
             {
                 await Put(BlobNames.Reconstruction(batch, id, job.DecoderVersion), png);
                 await Put(BlobNames.FeatureEnergy(batch, id, job.DecoderVersion), png);
-                var metrics = PipelineJson.Serialize(new ResultMetrics
-                {
-                    JobId = job.JobId, ImageBlob = blob, ImageId = id, Representation = job.Representation, DecoderVersion = job.DecoderVersion, ImageSize = 64,
-                    NormalizedError = 0.3 + 0.4 * random.NextDouble(), MeanImageError = 0.5 + 0.4 * random.NextDouble(), ColorGain = 0.01, Psnr = 18, Ssim = 0.4,
-                    Reconstruction = BlobNames.Reconstruction(batch, id, job.DecoderVersion), Original = BlobNames.Original(batch, id, 64),
-                    FeatureEnergy = BlobNames.FeatureEnergy(batch, id, job.DecoderVersion),
-                });
+                var metrics = PipelineJson.Serialize(
+                    new ResultMetrics
+                    {
+                        JobId = job.JobId,
+                        ImageBlob = blob,
+                        ImageId = id,
+                        Representation = job.Representation,
+                        DecoderVersion = job.DecoderVersion,
+                        ImageSize = 64,
+                        NormalizedError = 0.3 + 0.4 * random.NextDouble(),
+                        MeanImageError = 0.5 + 0.4 * random.NextDouble(),
+                        ColorGain = 0.01,
+                        Psnr = 18,
+                        Ssim = 0.4,
+                        Reconstruction = BlobNames.Reconstruction(batch, id, job.DecoderVersion),
+                        Original = BlobNames.Original(batch, id, 64),
+                        FeatureEnergy = BlobNames.FeatureEnergy(batch, id, job.DecoderVersion),
+                    }
+                );
                 string name = BlobNames.Metrics(batch, id, job.DecoderVersion);
-                if (i >= images - pending && job.Representation == "lbp") later.Add((name, metrics));
-                else await Put(name, metrics);
+                if (i >= images - pending && job.Representation == "lbp")
+                    later.Add((name, metrics));
+                else
+                    await Put(name, metrics);
             }
-            await Put(BlobNames.Ingestion(blob), PipelineJson.Serialize<IngestionRecord>(new AcceptedUpload
-            {
-                ImageBlob = blob, Batch = batch, ImageId = id, Width = 640, Height = 480, Jobs = jobs, IngestedUtc = DateTimeOffset.UtcNow,
-            }));
+            await Put(
+                BlobNames.Ingestion(blob),
+                PipelineJson.Serialize<IngestionRecord>(
+                    new AcceptedUpload
+                    {
+                        ImageBlob = blob,
+                        Batch = batch,
+                        ImageId = id,
+                        Width = 640,
+                        Height = 480,
+                        Jobs = jobs,
+                        IngestedUtc = DateTimeOffset.UtcNow,
+                    }
+                )
+            );
         });
         return later.OrderBy(l => l.Item1, StringComparer.Ordinal).ToList();
 
-        Task Put(string name, byte[] content) => store.WriteAsync(options.ResultsContainer, name, content, ContentTypes.Binary, overwrite: true);
+        Task Put(string name, byte[] content) =>
+            store.WriteAsync(options.ResultsContainer, name, content, ContentTypes.Binary, overwrite: true);
     }
 
     private static double Time(Func<Task> action)

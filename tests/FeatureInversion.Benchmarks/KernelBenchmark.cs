@@ -21,26 +21,49 @@ internal static class KernelBenchmark
         int rounds = at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : 3;
         var results = new Dictionary<(string Mode, string Decoder), List<(double Inference, double Training)>>();
         for (int r = 0; r < rounds; r++)
-        foreach (var mode in Modes)
-        {
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var a in new[] { typeof(KernelBenchmark).Assembly.Location, "decoders", "--small", "--seconds", seconds }) info.ArgumentList.Add(a);
-            info.Environment["FEATURE_INVERSION_TORCH_KERNELS"] = mode;
-            using var process = Process.Start(info)!;
-            string output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0) throw new InvalidOperationException($"{mode}: exit {process.ExitCode}\n{output}");
-            if (r == 0) Console.WriteLine(output.Split('\n').First(l => l.StartsWith("# kernels:")));
-            foreach (var row in output.Split('\n').Where(l => l.StartsWith("| ") && !l.StartsWith("| decoder")))
+            foreach (var mode in Modes)
             {
-                var c = row.Split('|', StringSplitOptions.TrimEntries);
-                var key = (mode, c[1]);
-                if (!results.TryGetValue(key, out var list)) results[key] = list = [];
-                list.Add((double.Parse(c[6], CultureInfo.InvariantCulture), double.Parse(c[7], CultureInfo.InvariantCulture)));
+                var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
+                foreach (
+                    var a in new[]
+                    {
+                        typeof(KernelBenchmark).Assembly.Location,
+                        "decoders",
+                        "--small",
+                        "--seconds",
+                        seconds,
+                    }
+                )
+                    info.ArgumentList.Add(a);
+                info.Environment["FEATURE_INVERSION_TORCH_KERNELS"] = mode;
+                using var process = Process.Start(info)!;
+                string output = process.StandardOutput.ReadToEnd();
+                process.WaitForExit();
+                if (process.ExitCode != 0)
+                    throw new InvalidOperationException($"{mode}: exit {process.ExitCode}\n{output}");
+                if (r == 0)
+                    Console.WriteLine(output.Split('\n').First(l => l.StartsWith("# kernels:")));
+                foreach (var row in output.Split('\n').Where(l => l.StartsWith("| ") && !l.StartsWith("| decoder")))
+                {
+                    var c = row.Split('|', StringSplitOptions.TrimEntries);
+                    var key = (mode, c[1]);
+                    if (!results.TryGetValue(key, out var list))
+                        results[key] = list = [];
+                    list.Add(
+                        (
+                            double.Parse(c[6], CultureInfo.InvariantCulture),
+                            double.Parse(c[7], CultureInfo.InvariantCulture)
+                        )
+                    );
+                }
             }
-        }
-        Console.WriteLine($"# {Environment.ProcessorCount} cores; 64 px, width 0.25, batch 64; median of {rounds} interleaved rounds of >= {seconds} s each; img/s (ratio to onednn)");
-        Console.WriteLine("| decoder | onednn infer | sse41 infer | native infer | onednn train | sse41 train | native train |");
+        Console.WriteLine(
+            $"# {Environment.ProcessorCount} cores; 64 px, width 0.25, batch 64; median of {rounds} interleaved "
+                + $"rounds of >= {seconds} s each; img/s (ratio to onednn)"
+        );
+        Console.WriteLine(
+            "| decoder | onednn infer | sse41 infer | native infer | onednn train | sse41 train | native train |"
+        );
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var decoder in results.Keys.Select(k => k.Decoder).Distinct())
         {
@@ -49,10 +72,17 @@ internal static class KernelBenchmark
                 var v = results[(mode, decoder)].Select(x => train ? x.Training : x.Inference).Order().ToList();
                 return v[v.Count / 2];
             }
-            string Cell(string mode, bool train) => mode == "onednn"
-                ? Median(mode, train).ToString("F0", CultureInfo.InvariantCulture)
-                : string.Create(CultureInfo.InvariantCulture, $"{Median(mode, train):F0} ({Median(mode, train) / Median("onednn", train):F2}x)");
-            Console.WriteLine($"| {decoder} | {Cell("onednn", false)} | {Cell("sse41", false)} | {Cell("native", false)} | {Cell("onednn", true)} | {Cell("sse41", true)} | {Cell("native", true)} |");
+            string Cell(string mode, bool train) =>
+                mode == "onednn"
+                    ? Median(mode, train).ToString("F0", CultureInfo.InvariantCulture)
+                    : string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{Median(mode, train):F0} ({Median(mode, train) / Median("onednn", train):F2}x)"
+                    );
+            Console.WriteLine(
+                $"| {decoder} | {Cell("onednn", false)} | {Cell("sse41", false)} | {Cell("native", false)} | "
+                    + $"{Cell("onednn", true)} | {Cell("sse41", true)} | {Cell("native", true)} |"
+            );
         }
         return 0;
     }

@@ -1,11 +1,4 @@
 using System.Diagnostics;
-using FeatureInversion.Analysis;
-using FeatureInversion.Decoders;
-using FeatureInversion.Features;
-using FeatureInversion.Imaging;
-using FeatureInversion.Pipeline;
-using FeatureInversion.Pipeline.Queues;
-using FeatureInversion.Pipeline.Storage;
 
 namespace FeatureInversion.Benchmarks;
 
@@ -22,9 +15,16 @@ internal static class PipelineBenchmark
     {
         string images = args.Length > 1 && args[0] == "--images" ? args[1] : "data/photos/test";
         string modelsDir = Path.Combine(FindRoot(), "models");
-        var models = Directory.GetDirectories(modelsDir).Where(d => File.Exists(Path.Combine(d, "manifest.json"))).Order(StringComparer.Ordinal).ToList();
+        var models = Directory
+            .GetDirectories(modelsDir)
+            .Where(d => File.Exists(Path.Combine(d, "manifest.json")))
+            .Order(StringComparer.Ordinal)
+            .ToList();
         var files = Directory.GetFiles(images).Order(StringComparer.Ordinal).ToList();
-        Console.WriteLine($"# {Environment.ProcessorCount} cores; {files.Count} images from {images}; decoders {string.Join(", ", models.Select(Path.GetFileName))}");
+        Console.WriteLine(
+            $"# {Environment.ProcessorCount} cores; {files.Count} images from {images}; decoders "
+                + $"{string.Join(", ", models.Select(Path.GetFileName))}"
+        );
 
         Compute(models, files); // warm-up: JIT, page cache, libtorch threads
         EndToEnd(models, files);
@@ -35,13 +35,23 @@ internal static class PipelineBenchmark
             computes.Add(Compute(models, files));
             pipelines.Add(EndToEnd(models, files));
         }
-        double compute = Median(computes), pipeline = Median(pipelines);
+        double compute = Median(computes),
+            pipeline = Median(pipelines);
         int results = files.Count * models.Count;
         Console.WriteLine("| measure (median of 7) | seconds | results | results/s |");
         Console.WriteLine("|---|---:|---:|---:|");
-        Console.WriteLine($"| compute only (decode image, crop, features, batched decoder, metrics) | {compute:F2} | {results} | {results / compute:F1} |");
-        Console.WriteLine($"| local pipeline, trigger to gallery (in-process queue, local folders) | {pipeline:F2} | {results} | {results / pipeline:F1} |");
-        Console.WriteLine($"pipeline overhead: {(pipeline / compute - 1) * 100:F1}% of compute (per run: {string.Join(", ", computes.Zip(pipelines, (c, p) => $"{(p / c - 1) * 100:F0}%"))})");
+        Console.WriteLine(
+            $"| compute only (decode image, crop, features, batched decoder, metrics) | {compute:F2} | {results} | "
+                + $"{results / compute:F1} |"
+        );
+        Console.WriteLine(
+            $"| local pipeline, trigger to gallery (in-process queue, local folders) | {pipeline:F2} | {results} | "
+                + $"{results / pipeline:F1} |"
+        );
+        Console.WriteLine(
+            $"pipeline overhead: {(pipeline / compute - 1) * 100:F1}% of compute (per run: "
+                + $"{string.Join(", ", computes.Zip(pipelines, (c, p) => $"{(p / c - 1) * 100:F0}%"))})"
+        );
         return 0;
     }
 
@@ -69,7 +79,9 @@ internal static class PipelineBenchmark
                     views[size] = inputs;
                 }
                 var features = new FeatureMap[inputs.Length];
-                Parallel.For(0, inputs.Length, i => features[i] = Benchmark.Registry.Create(manifest.Representation).Extract(inputs[i]));
+                Parallel.For(0, inputs.Length, i =>
+                    features[i] = Benchmark.Registry.Create(manifest.Representation).Extract(inputs[i])
+                );
                 var outputs = DecoderInference.Decode(network, features, batchSize: 16);
                 for (int i = 0; i < outputs.Count; i++)
                 {
@@ -89,14 +101,19 @@ internal static class PipelineBenchmark
         {
             var settings = new Dictionary<string, string?>
             {
-                ["Pipeline:LocalRoot"] = Path.Combine(root, "storage"), ["Pipeline:ModelCacheDirectory"] = Path.Combine(root, "cache"),
+                ["Pipeline:LocalRoot"] = Path.Combine(root, "storage"),
+                ["Pipeline:ModelCacheDirectory"] = Path.Combine(root, "cache"),
             };
             var representations = models.Select(m => DecoderManifest.Read(m).Representation).ToArray();
-            for (int i = 0; i < representations.Length; i++) settings[$"Pipeline:Representations:{i}"] = representations[i];
+            for (int i = 0; i < representations.Length; i++)
+                settings[$"Pipeline:Representations:{i}"] = representations[i];
             var pipeline = FeatureInversion.Reconstruction.Local.LocalPipeline.Create(settings, Benchmark.Registry);
             var summary = pipeline.RunAsync(models, files, "bench").GetAwaiter().GetResult();
             pipeline.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            if (summary.Results != files.Count * models.Count) throw new InvalidOperationException($"{summary.Results} results, expected {files.Count * models.Count}");
+            if (summary.Results != files.Count * models.Count)
+                throw new InvalidOperationException(
+                    $"{summary.Results} results, expected {files.Count * models.Count}"
+                );
             return summary.Seconds; // trigger to gallery; the upload copy is the user's part
         }
         finally
@@ -108,7 +125,8 @@ internal static class PipelineBenchmark
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln"))) return dir.FullName;
+            if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
+                return dir.FullName;
         throw new DirectoryNotFoundException("repository root (Serverless.sln) not found");
     }
 }

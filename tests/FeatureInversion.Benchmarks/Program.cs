@@ -13,6 +13,10 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: FeatureInversion.Benchmarks features [--images DIR] [--seconds S] | decoders [--seconds S] [--small] | kernels [--seconds S] [--rounds R] | pipeline [--images DIR] | training rate|cache|rss|pool [...] | gallery [--images N] [--connection STRING]");
+    Console.Error.WriteLine(
+        "usage: FeatureInversion.Benchmarks features [--images DIR] [--seconds S] | decoders [--seconds S] [--small] "
+            + "| kernels [--seconds S] [--rounds R] | pipeline [--images DIR] | training rate|cache|rss|pool [...] | "
+            + "gallery [--images N] [--connection STRING]"
+    );
     return 2;
 }

@@ -7,7 +7,11 @@ internal static class Timing
 {
     public static (double A, double B) MedianMilliseconds(Action a, Action b, double seconds, int minRuns = 15)
     {
-        for (int i = 0; i < 3; i++) { a(); b(); } // warm-up: JIT tiers, caches, buffers
+        for (int i = 0; i < 3; i++)
+        {
+            a();
+            b();
+        } // warm-up: JIT tiers, caches, buffers
         var ta = new List<double>();
         var tb = new List<double>();
         var total = Stopwatch.StartNew();
@@ -15,7 +19,8 @@ internal static class Timing
         {
             ta.Add(Time(a));
             tb.Add(Time(b));
-            if (ta.Count >= 2000) break;
+            if (ta.Count >= 2000)
+                break;
         }
         return (Median(ta), Median(tb));
     }

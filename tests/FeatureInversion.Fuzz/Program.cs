@@ -17,11 +17,15 @@ if (args.Length == 2 && Directory.Exists(args[1]))
     {
         GC.Collect();
         File.WriteAllText("/proc/self/clear_refs", "5");
-        using (var input = File.OpenRead(path)) target(input);
-        long kb = long.Parse(File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("VmHWM:"))[6..].Trim().Split(' ')[0]);
+        using (var input = File.OpenRead(path))
+            target(input);
+        long kb = long.Parse(
+            File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("VmHWM:"))[6..].Trim().Split(' ')[0]
+        );
         peaks.Add((Path.GetFileName(path), kb));
     }
-    foreach (var (file, kb) in peaks.OrderByDescending(p => p.Kb).Take(10)) Console.WriteLine($"{kb / 1024,6} MiB  {file}");
+    foreach (var (file, kb) in peaks.OrderByDescending(p => p.Kb).Take(10))
+        Console.WriteLine($"{kb / 1024, 6} MiB  {file}");
     return 0;
 }
 if (args.Length == 2)

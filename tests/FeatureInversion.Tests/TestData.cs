@@ -1,5 +1,3 @@
-using FeatureInversion.Imaging;
-
 namespace FeatureInversion.Tests;
 
 /// <summary>Locates the repository's tests/data folder and loads its photographs.</summary>
@@ -23,7 +21,8 @@ internal static class TestData
         get
         {
             var data = new TheoryData<string>();
-            foreach (var name in PhotoNames) data.Add(name);
+            foreach (var name in PhotoNames)
+                data.Add(name);
             return data;
         }
     }
@@ -32,12 +31,18 @@ internal static class TestData
     public static FeatureInversion.Training.Data.FeatureDataset Crops(string representation, int count, int seed)
     {
         using var sampler = new FeatureInversion.Training.Data.CropSampler(PhotosDirectory, 64);
-        return FeatureInversion.Training.Data.FeatureDataset.Build(Representation(representation), sampler.Random(count, seed));
+        return FeatureInversion.Training.Data.FeatureDataset.Build(
+            Representation(representation),
+            sampler.Random(count, seed)
+        );
     }
 
     /// <summary>The test photos pooled for 64-pixel crops (a temporary pool file, deleted on dispose).</summary>
     public static FeatureInversion.Training.Data.PhotoPool Pool(int size = 64) =>
-        FeatureInversion.Training.Data.PhotoPool.Open(PhotosDirectory, FeatureInversion.Training.Data.CropSampler.PoolSide(size));
+        FeatureInversion.Training.Data.PhotoPool.Open(
+            PhotosDirectory,
+            FeatureInversion.Training.Data.CropSampler.PoolSide(size)
+        );
 
     public static ColorImage LoadPhoto(string name) => ImageFiles.Load(Path.Combine(PhotosDirectory, name));
 
@@ -47,8 +52,11 @@ internal static class TestData
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln"))) return dir.FullName;
+            if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
+                return dir.FullName;
         }
-        throw new DirectoryNotFoundException("Cannot find the repository root (Serverless.sln) above " + AppContext.BaseDirectory);
+        throw new DirectoryNotFoundException(
+            "Cannot find the repository root (Serverless.sln) above " + AppContext.BaseDirectory
+        );
     }
 }

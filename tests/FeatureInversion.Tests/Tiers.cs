@@ -2,7 +2,8 @@ namespace FeatureInversion.Tests;
 
 /// <summary>
 /// Test tiers, as xUnit traits (<c>[Trait("Tier", Tiers.X)]</c>). Tests without one are the fast unit tier: no
-/// libvl, Azurite, Chromium, and none of the project's programs run as a child process. README shows how to run each tier; CI runs them all.
+/// libvl, Azurite, Chromium, and none of the project's programs run as a child process. README shows how to run each
+/// tier; CI runs them all.
 /// </summary>
 public static class Tiers
 {

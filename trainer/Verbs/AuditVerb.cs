@@ -11,34 +11,90 @@ using FeatureInversion.Imaging;
 
 namespace FeatureInversion.Trainer.Verbs;
 
-/// <summary><c>audit</c>: what a leaked SIFT file reveals about photos the auditor owns, and how thinning it defends.</summary>
+/// <summary><c>audit</c>: what a leaked SIFT file reveals about photos the auditor owns, and how thinning it
+/// defends.</summary>
 internal sealed class AuditVerb : IVerb
 {
-    private readonly Argument<DirectoryInfo> _checkpoint = new("checkpoint") { Description = "A sift-grid decoder checkpoint folder" };
-    private readonly Option<DirectoryInfo> _photos = new("--photos") { Description = "The photos (all are candidates for re-identification)", Required = true, HelpName = "DIR" };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private readonly Argument<DirectoryInfo> _checkpoint = new("checkpoint")
+    {
+        Description = "A sift-grid decoder checkpoint folder",
+    };
+    private readonly Option<DirectoryInfo> _photos = new("--photos")
+    {
+        Description = "The photos (all are candidates for re-identification)",
+        Required = true,
+        HelpName = "DIR",
+    };
     private readonly Option<FileInfo?> _colmap = new("--colmap")
     {
-        Description = "A COLMAP database made from these photos (matched by file name); default: VLFeat SIFT computed here, as a leak of this project's sparse SIFT would hold",
+        Description =
+            "A COLMAP database made from these photos (matched by file name); default: VLFeat SIFT computed here, as "
+            + "a leak of this project's sparse SIFT would hold",
         HelpName = "database.db",
     };
-    private readonly Option<string> _keep = new("--keep") { Description = "Fractions of keypoints kept, for the defence curve", DefaultValueFactory = _ => "1,0.5,0.25,0.1", HelpName = "1,0.5,..." };
-    private readonly Option<int?> _workingSide = new("--working-side") { Description = "Short side (px) of the reconstructions; default: the decoder's trained scale", HelpName = "pixels" };
-    private readonly Option<bool> _noCnn = new("--no-cnn") { Description = "Re-identify by pixels only (skip the ResNet18 similarity)" };
-    private readonly Option<FileInfo?> _report = new("--output", "-o") { Description = "JSON report to write", HelpName = "audit.json" };
-    private readonly Option<FileInfo?> _curve = new("--curve") { Description = "Defence curve PNG: error and re-identification against keypoints kept", HelpName = "curve.png" };
+    private readonly Option<string> _keep = new("--keep")
+    {
+        Description = "Fractions of keypoints kept, for the defence curve",
+        DefaultValueFactory = _ => "1,0.5,0.25,0.1",
+        HelpName = "1,0.5,...",
+    };
+    private readonly Option<int?> _workingSide = new("--working-side")
+    {
+        Description = "Short side (px) of the reconstructions; default: the decoder's trained scale",
+        HelpName = "pixels",
+    };
+    private readonly Option<bool> _noCnn = new("--no-cnn")
+    {
+        Description = "Re-identify by pixels only (skip the ResNet18 similarity)",
+    };
+    private readonly Option<FileInfo?> _report = new("--output", "-o")
+    {
+        Description = "JSON report to write",
+        HelpName = "audit.json",
+    };
+    private readonly Option<FileInfo?> _curve = new("--curve")
+    {
+        Description = "Defence curve PNG: error and re-identification against keypoints kept",
+        HelpName = "curve.png",
+    };
     private readonly Option<bool> _allScales = new("--all-scales")
     {
-        Description = "Keep keypoints smaller than the detector finds at the working resolution (dropped by default: the decoder never saw such)",
+        Description =
+            "Keep keypoints smaller than the detector finds at the working resolution (dropped by default: the "
+            + "decoder never saw such)",
     };
     private readonly Option<DeviceChoice> _device = CommonOptions.Device();
 
     public AuditVerb()
     {
-        _keep.Validators.Add(r => { if (Fractions(r.GetValue(_keep)!) is null) r.AddError("--keep takes fractions in (0, 1] separated by commas, e.g. 1,0.5,0.1."); });
-        _workingSide.Validators.Add(r => { if (r.GetValue(_workingSide) is < 16 or > 4096) r.AddError("--working-side must be 16 to 4096 pixels."); });
-        Command = new Command("audit", "What a leaked SIFT file reveals about your photos: whole-image reconstructions, re-identification against chance, and the defence curve.")
+        _keep.Validators.Add(r =>
         {
-            _checkpoint, _photos, _colmap, _keep, _workingSide, _allScales, _noCnn, _report, _curve, _device,
+            if (Fractions(r.GetValue(_keep)!) is null)
+                r.AddError("--keep takes fractions in (0, 1] separated by commas, e.g. 1,0.5,0.1.");
+        });
+        _workingSide.Validators.Add(r =>
+        {
+            if (r.GetValue(_workingSide) is < 16 or > 4096)
+                r.AddError("--working-side must be 16 to 4096 pixels.");
+        });
+        Command = new Command(
+            "audit",
+            "What a leaked SIFT file reveals about your photos: whole-image reconstructions, re-identification "
+                + "against chance, and the defence curve."
+        )
+        {
+            _checkpoint,
+            _photos,
+            _colmap,
+            _keep,
+            _workingSide,
+            _allScales,
+            _noCnn,
+            _report,
+            _curve,
+            _device,
         };
         Command.SetAction(Run);
     }
@@ -51,18 +107,32 @@ internal sealed class AuditVerb : IVerb
         var checkpoint = CommonOptions.ExistingFolder(parse.GetValue(_checkpoint)!);
         var folder = CommonOptions.ExistingFolder(parse.GetValue(_photos)!);
         var registry = CommonOptions.Registry(null);
-        var (network, manifest) = DecoderCheckpoint.Load(checkpoint.FullName, registry, device: TorchDevices.Resolve(parse.GetValue(_device)));
+        var (network, manifest) = DecoderCheckpoint.Load(
+            checkpoint.FullName,
+            registry,
+            device: TorchDevices.Resolve(parse.GetValue(_device))
+        );
         using (network)
         {
-            if (network.Spec.Representation.Decoder != DecoderLayout.Sift) throw new InvalidDataException($"audit reconstructs SIFT keypoints: give a sift-grid decoder, not {network.Spec.Representation}.");
-            var photos = Directory.GetFiles(folder.FullName).Where(ImageFiles.HasPhotoExtension).Order(StringComparer.Ordinal).ToList();
+            if (network.Spec.Representation.Decoder != DecoderLayout.Sift)
+                throw new InvalidDataException(
+                    $"audit reconstructs SIFT keypoints: give a sift-grid decoder, not {network.Spec.Representation}."
+                );
+            var photos = Directory
+                .GetFiles(folder.FullName)
+                .Where(ImageFiles.HasPhotoExtension)
+                .Order(StringComparer.Ordinal)
+                .ToList();
             string source;
             IReadOnlyDictionary<string, KeypointSet> leaked;
             if (parse.GetValue(_colmap) is { } db)
             {
                 var file = ColmapDatabase.Read(CommonOptions.ExistingFile(db).FullName);
-                foreach (var r in file.Refused) console.WriteLine($"warning: {db.Name}: image '{r.Name}' skipped: {r.Reason}.");
-                leaked = file.Images.GroupBy(i => Path.GetFileName(i.Name.Replace('\\', '/'))).ToDictionary(g => g.Key, g => g.First());
+                foreach (var r in file.Refused)
+                    console.WriteLine($"warning: {db.Name}: image '{r.Name}' skipped: {r.Reason}.");
+                leaked = file
+                    .Images.GroupBy(i => Path.GetFileName(i.Name.Replace('\\', '/')))
+                    .ToDictionary(g => g.Key, g => g.First());
                 source = $"COLMAP SIFT ({db.Name})";
             }
             else
@@ -71,22 +141,60 @@ internal sealed class AuditVerb : IVerb
                 source = "VLFeat SIFT keypoints";
             }
             var meanImage = DecoderCheckpoint.TryLoadMeanImage(checkpoint.FullName, network.Spec.ImageSize)
-                ?? throw new InvalidDataException($"{checkpoint.Name}: no {DecoderCheckpoint.MeanImageFileName}; the error is measured against the decoder's mean image.");
+                ?? throw new InvalidDataException(
+                    $"{checkpoint.Name}: no {DecoderCheckpoint.MeanImageFileName}; the error is measured against the "
+                        + $"decoder's mean image."
+                );
             using var embedding = parse.GetValue(_noCnn) ? null : registry.Get("resnet18-pool5").Create();
-            var report = new LeakAudit(network, meanImage, embedding).Run(photos, leaked, source,
-                new AuditOptions(Fractions(parse.GetValue(_keep)!)!, parse.GetValue(_workingSide), AllScales: parse.GetValue(_allScales)));
+            var report = new LeakAudit(network, meanImage, embedding).Run(
+                photos,
+                leaked,
+                source,
+                new AuditOptions(
+                    Fractions(parse.GetValue(_keep)!)!,
+                    parse.GetValue(_workingSide),
+                    AllScales: parse.GetValue(_allScales)
+                )
+            );
 
-            console.WriteLine($"{manifest.Version}: {report.Audited} of {report.Candidates} photos audited, reconstructed at a short side of {report.WorkingShortSide} px");
-            console.WriteLine($"{"kept",6} {"error/mean",11} {"SSIM",6} {"pixel top-1",12} {"top-5",6} {"cnn top-1",10} {"top-5",6}");
+            console.WriteLine(
+                $"{manifest.Version}: {report.Audited} of {report.Candidates} photos audited, reconstructed at a "
+                    + $"short side of {report.WorkingShortSide} px"
+            );
+            console.WriteLine(
+                $"{"kept", 6} {"error/mean", 11} {"SSIM", 6} {"pixel top-1", 12} {"top-5", 6} {"cnn top-1", 10} "
+                    + $"{"top-5", 6}"
+            );
             foreach (var l in report.Levels)
-                console.WriteLine($"{l.Keep,6:P0} {l.ErrorVsMeanImage,11:F3} {l.Ssim,6:F3} {l.PixelTop1,12:P0} {l.PixelTop5,6:P0} {Percent(l.CnnTop1),10} {Percent(l.CnnTop5),6}");
-            console.WriteLine($"{"chance",6} {"",11} {"",6} {report.ChanceTop1,12:P0} {report.ChanceTop5,6:P0}");
-            foreach (var line in report.ImageVerdicts()) console.WriteLine("  " + line);
-            foreach (var l in report.Levels) console.WriteLine("verdict: " + report.VerdictAt(l));
+                console.WriteLine(
+                    $"{l.Keep, 6:P0} {l.ErrorVsMeanImage, 11:F3} {l.Ssim, 6:F3} {l.PixelTop1, 12:P0} "
+                        + $"{l.PixelTop5, 6:P0} {Percent(l.CnnTop1), 10} {Percent(l.CnnTop5), 6}"
+                );
+            console.WriteLine($"{"chance", 6} {"", 11} {"", 6} {report.ChanceTop1, 12:P0} {report.ChanceTop5, 6:P0}");
+            foreach (var line in report.ImageVerdicts())
+                console.WriteLine("  " + line);
+            foreach (var l in report.Levels)
+                console.WriteLine("verdict: " + report.VerdictAt(l));
             if (parse.GetValue(_report) is { } json)
-                File.WriteAllText(json.FullName, JsonSerializer.Serialize(new { report.Source, report.Candidates, report.Audited, report.WorkingShortSide, report.ChanceTop1, report.ChanceTop5, report.Verdict, report.Levels },
-                    new JsonSerializerOptions { WriteIndented = true }));
-            if (parse.GetValue(_curve) is { } curve) File.WriteAllBytes(curve.FullName, Curve(report));
+                File.WriteAllText(
+                    json.FullName,
+                    JsonSerializer.Serialize(
+                        new
+                        {
+                            report.Source,
+                            report.Candidates,
+                            report.Audited,
+                            report.WorkingShortSide,
+                            report.ChanceTop1,
+                            report.ChanceTop5,
+                            report.Verdict,
+                            report.Levels,
+                        },
+                        Indented
+                    )
+                );
+            if (parse.GetValue(_curve) is { } curve)
+                File.WriteAllBytes(curve.FullName, Curve(report));
             return 0;
         }
     }
@@ -96,14 +204,38 @@ internal sealed class AuditVerb : IVerb
         var labels = report.Levels.Select(l => l.Keep.ToString("P0", CultureInfo.InvariantCulture)).ToList();
         var series = new List<PlotSeries>
         {
-            new("error / mean image's", (0.8f, 0.2f, 0.2f), report.Levels.Select(l => (double?)l.ErrorVsMeanImage).ToList()),
-            new("top-1 re-identification (pixels)", (0.2f, 0.4f, 0.8f), report.Levels.Select(l => (double?)l.PixelTop1).ToList()),
-            new("top-1 re-identification (ResNet18)", (0.2f, 0.6f, 0.3f), report.Levels.Select(l => l.CnnTop1).ToList()),
-            new("chance (top-1)", (0.5f, 0.5f, 0.5f), report.Levels.Select(_ => (double?)report.ChanceTop1).ToList(), Dashed: true),
+            new(
+                "error / mean image's",
+                (0.8f, 0.2f, 0.2f),
+                report.Levels.Select(l => (double?)l.ErrorVsMeanImage).ToList()
+            ),
+            new(
+                "top-1 re-identification (pixels)",
+                (0.2f, 0.4f, 0.8f),
+                report.Levels.Select(l => (double?)l.PixelTop1).ToList()
+            ),
+            new(
+                "top-1 re-identification (ResNet18)",
+                (0.2f, 0.6f, 0.3f),
+                report.Levels.Select(l => l.CnnTop1).ToList()
+            ),
+            new(
+                "chance (top-1)",
+                (0.5f, 0.5f, 0.5f),
+                report.Levels.Select(_ => (double?)report.ChanceTop1).ToList(),
+                Dashed: true
+            ),
         };
         double top = Math.Max(1.05, report.Levels.Max(l => l.ErrorVsMeanImage) + 0.05);
-        return ErrorCurvePlot.Render($"What {report.Source} reveals ({report.Audited} photos)", labels, series.Where(s => s.Values.All(v => v is not null)).ToList(),
-            0, top, xLabel: "keypoints kept", yLabel: "error ratio / re-identification rate");
+        return ErrorCurvePlot.Render(
+            $"What {report.Source} reveals ({report.Audited} photos)",
+            labels,
+            series.Where(s => s.Values.All(v => v is not null)).ToList(),
+            0,
+            top,
+            xLabel: "keypoints kept",
+            yLabel: "error ratio / re-identification rate"
+        );
     }
 
     private static string Percent(double? value) => value is { } v ? v.ToString("P0", CultureInfo.CurrentCulture) : "-";
@@ -113,7 +245,11 @@ internal sealed class AuditVerb : IVerb
         var values = new List<double>();
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v > 0 && v <= 1)) return null;
+            if (
+                !double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
+                || !(v > 0 && v <= 1)
+            )
+                return null;
             values.Add(v);
         }
         return values.Count == 0 ? null : values;

@@ -8,67 +8,103 @@ namespace FeatureInversion.Trainer.Verbs;
 /// <summary>Options several verbs share, and the representation registry they resolve names in.</summary>
 internal static class CommonOptions
 {
-    public static Option<FileInfo?> AlexNet() => new("--alexnet")
-    {
-        Description = $"An AlexNet/CaffeNet ONNX file: adds its layers as alexnet-conv1 … alexnet-fc8 (also ${CnnRepresentations.AlexNetVariable}). No AlexNet weights are bundled.",
-        HelpName = "model.onnx",
-    };
-
-    public static Option<DeviceChoice> Device() => new("--device")
-    {
-        Description = "Where TorchSharp runs: auto (CUDA when libtorch sees a GPU), cpu or cuda.",
-        DefaultValueFactory = _ => DeviceChoice.Auto,
-        HelpName = "auto|cpu|cuda",
-        CustomParser = result =>
+    public static Option<FileInfo?> AlexNet() =>
+        new("--alexnet")
         {
-            string value = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-            if (Enum.TryParse<DeviceChoice>(value, ignoreCase: true, out var choice) && Enum.IsDefined(choice) && !int.TryParse(value, out _)) return choice;
-            result.AddError($"--device: '{value}' is not a device; use auto, cpu or cuda");
-            return DeviceChoice.Auto;
-        },
-    };
+            Description =
+                $"An AlexNet/CaffeNet ONNX file: adds its layers as alexnet-conv1 … alexnet-fc8 (also "
+                + $"${CnnRepresentations.AlexNetVariable}). No AlexNet weights are bundled.",
+            HelpName = "model.onnx",
+        };
 
-    /// <summary>Where the shipped decoders are looked for when no folder is named: <c>$FEATURE_INVERSION_MODELS</c>, else
-    /// <c>./models</c> when it holds checkpoints, else the nearest <c>models</c> folder above the program (the
+    public static Option<DeviceChoice> Device() =>
+        new("--device")
+        {
+            Description = "Where TorchSharp runs: auto (CUDA when libtorch sees a GPU), cpu or cuda.",
+            DefaultValueFactory = _ => DeviceChoice.Auto,
+            HelpName = "auto|cpu|cuda",
+            CustomParser = result =>
+            {
+                string value = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+                if (
+                    Enum.TryParse<DeviceChoice>(value, ignoreCase: true, out var choice)
+                    && Enum.IsDefined(choice)
+                    && !int.TryParse(value, out _)
+                )
+                    return choice;
+                result.AddError($"--device: '{value}' is not a device; use auto, cpu or cuda");
+                return DeviceChoice.Auto;
+            },
+        };
+
+    /// <summary>Where the shipped decoders are looked for when no folder is named: <c>$FEATURE_INVERSION_MODELS</c>,
+    /// else <c>./models</c> when it holds checkpoints, else the nearest <c>models</c> folder above the program (the
     /// repository's, for a build or <c>dotnet run</c> started anywhere).</summary>
     public const string ModelsVariable = "FEATURE_INVERSION_MODELS";
 
     public static DirectoryInfo DefaultModels()
     {
-        if (Environment.GetEnvironmentVariable(ModelsVariable) is { Length: > 0 } set) return new DirectoryInfo(set);
-        static bool HasCheckpoints(string dir) => Directory.Exists(dir) && Directory.EnumerateFiles(dir, Models.DecoderManifest.FileName, SearchOption.AllDirectories).Any();
-        if (HasCheckpoints("models")) return new DirectoryInfo("models");
+        if (Environment.GetEnvironmentVariable(ModelsVariable) is { Length: > 0 } set)
+            return new DirectoryInfo(set);
+        static bool HasCheckpoints(string dir) =>
+            Directory.Exists(dir)
+            && Directory.EnumerateFiles(dir, Models.DecoderManifest.FileName, SearchOption.AllDirectories).Any();
+        if (HasCheckpoints("models"))
+            return new DirectoryInfo("models");
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (HasCheckpoints(Path.Combine(dir.FullName, "models"))) return new DirectoryInfo(Path.Combine(dir.FullName, "models"));
+            if (HasCheckpoints(Path.Combine(dir.FullName, "models")))
+                return new DirectoryInfo(Path.Combine(dir.FullName, "models"));
         return new DirectoryInfo("models");
     }
 
-    /// <summary>Every representation this process offers: hand-designed, ResNet18 layers, AlexNet layers when given.</summary>
+    /// <summary>Every representation this process offers: hand-designed, ResNet18 layers, AlexNet layers when
+    /// given.</summary>
     public static RepresentationRegistry Registry(FileInfo? alexNet) =>
-        CnnRepresentations.All(alexNet?.FullName ?? Environment.GetEnvironmentVariable(CnnRepresentations.AlexNetVariable));
+        CnnRepresentations.All(
+            alexNet?.FullName ?? Environment.GetEnvironmentVariable(CnnRepresentations.AlexNetVariable)
+        );
 
-    /// <summary>The descriptor of a representation named on the command line; an unknown name is a usage error.</summary>
+    /// <summary>The descriptor of a representation named on the command line; an unknown name is a usage
+    /// error.</summary>
     public static RepresentationDescriptor Resolve(RepresentationRegistry registry, string name)
     {
-        if (registry.TryGet(name, out var d)) return d;
-        if (name.StartsWith(AlexNetRepresentation.Prefix, StringComparison.OrdinalIgnoreCase) && !registry.Names.Any(n => n.StartsWith(AlexNetRepresentation.Prefix, StringComparison.Ordinal)))
-            throw new UsageException($"unknown representation '{name}': AlexNet layers need an AlexNet/CaffeNet ONNX file, --alexnet model.onnx (no AlexNet weights are bundled)");
+        if (registry.TryGet(name, out var d))
+            return d;
+        if (
+            name.StartsWith(AlexNetRepresentation.Prefix, StringComparison.OrdinalIgnoreCase)
+            && !registry.Names.Any(n => n.StartsWith(AlexNetRepresentation.Prefix, StringComparison.Ordinal))
+        )
+            throw new UsageException(
+                $"unknown representation '{name}': AlexNet layers need an AlexNet/CaffeNet ONNX file, --alexnet "
+                    + $"model.onnx (no AlexNet weights are bundled)"
+            );
         if (name.Equals("sift", StringComparison.OrdinalIgnoreCase))
-            throw new UsageException("'sift' (VLFeat frames, N × 132) has no decoder: frames are no grid a network can read; the paper inverts 'sift-grid', its sparse SIFT on a 4-px grid");
+            throw new UsageException(
+                "'sift' (VLFeat frames, N × 132) has no decoder: frames are no grid a network can read; the paper "
+                    + "inverts 'sift-grid', its sparse SIFT on a 4-px grid"
+            );
         string hint = Suggest.Closest(name, registry.Names) is { } close ? $"; did you mean '{close}'?" : "";
         throw new UsageException($"unknown representation '{name}'{hint} (known: {string.Join(", ", registry.Names)})");
     }
 
-    /// <summary>An input file: it must exist and be (or link to) a regular file; a device or FIFO would block or never end.</summary>
+    /// <summary>An input file: it must exist and be (or link to) a regular file; a device or FIFO would block or never
+    /// end.</summary>
     public static FileInfo ExistingFile(FileInfo file)
     {
-        if (Directory.Exists(file.FullName)) throw new IOException($"{file}: is a folder, not a file");
-        if (!file.Exists) throw new IOException($"{file}: no such file");
-        var target = file.LinkTarget is null ? file.FullName : file.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
-        if (target is null || !FeatureInversion.Imaging.IO.FileStatus.IsRegular(target)) throw new IOException($"{file}: not a regular file (a device, FIFO, socket or broken link)");
+        if (Directory.Exists(file.FullName))
+            throw new IOException($"{file}: is a folder, not a file");
+        if (!file.Exists)
+            throw new IOException($"{file}: no such file");
+        var target = file.LinkTarget is null
+            ? file.FullName
+            : file.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+        if (target is null || !FeatureInversion.Imaging.IO.FileStatus.IsRegular(target))
+            throw new IOException($"{file}: not a regular file (a device, FIFO, socket or broken link)");
         return file;
     }
 
     public static DirectoryInfo ExistingFolder(DirectoryInfo dir) =>
-        dir.Exists ? dir : File.Exists(dir.FullName) ? throw new IOException($"{dir}: is a file, not a folder") : throw new IOException($"{dir}: no such folder");
+        dir.Exists ? dir
+        : File.Exists(dir.FullName) ? throw new IOException($"{dir}: is a file, not a folder")
+        : throw new IOException($"{dir}: no such folder");
 }

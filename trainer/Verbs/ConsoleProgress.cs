@@ -16,17 +16,28 @@ internal static class ConsoleProgress
     public static TimeSpan LineInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary><c>--quiet</c>: no progress output (results are still printed).</summary>
-    public static Option<bool> QuietOption() => new("--quiet", "-q") { Description = "No progress output (results are still printed)" };
+    public static Option<bool> QuietOption() =>
+        new("--quiet", "-q") { Description = "No progress output (results are still printed)" };
 
     public static T Run<T>(TextWriter output, bool quiet, string what, int total, Func<IProgress<int>, T> work)
     {
-        if (quiet || total <= 0) return work(new Progress(_ => { }));
+        if (quiet || total <= 0)
+            return work(new Progress(_ => { }));
         if (ReferenceEquals(output, Console.Error) && !Console.IsErrorRedirected)
         {
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
             T result = default!;
-            console.Progress().AutoClear(true).HideCompleted(true)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new ElapsedTimeColumn())
+            console
+                .Progress()
+                .AutoClear(true)
+                .HideCompleted(true)
+                .Columns(
+                    new TaskDescriptionColumn(),
+                    new ProgressBarColumn(),
+                    new PercentageColumn(),
+                    new RemainingTimeColumn(),
+                    new ElapsedTimeColumn()
+                )
                 .Start(context =>
                 {
                     var task = context.AddTask(what, maxValue: total);
@@ -57,20 +68,33 @@ internal static class ConsoleProgress
         public void Report(int value)
         {
             _done = value;
-            if (_clock.Elapsed - _last < LineInterval || value >= total) return;
+            if (_clock.Elapsed - _last < LineInterval || value >= total)
+                return;
             _last = _clock.Elapsed;
             output.WriteLine(Line());
         }
 
-        public void Finish() => output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what}: {_done}/{total} done in {Format(_clock.Elapsed)}"));
+        public void Finish() =>
+            output.WriteLine(
+                string.Create(CultureInfo.InvariantCulture, $"{what}: {_done}/{total} done in {Format(_clock.Elapsed)}")
+            );
 
         private string Line()
         {
             double elapsed = _clock.Elapsed.TotalSeconds;
-            string left = _done > 0 ? $"about {Format(TimeSpan.FromSeconds(elapsed / _done * (total - _done)))} left" : "time left not known yet";
-            return string.Create(CultureInfo.InvariantCulture, $"{what}: {_done}/{total} ({100.0 * _done / total:0} %), {Format(_clock.Elapsed)} elapsed, {left}");
+            string left =
+                _done > 0
+                    ? $"about {Format(TimeSpan.FromSeconds(elapsed / _done * (total - _done)))} left"
+                    : "time left not known yet";
+            return string.Create(
+                CultureInfo.InvariantCulture,
+                $"{what}: {_done}/{total} ({100.0 * _done / total:0} %), {Format(_clock.Elapsed)} elapsed, {left}"
+            );
         }
 
-        private static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes:00}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m {t.Seconds:00}s" : $"{t.TotalSeconds:0.0} s";
+        private static string Format(TimeSpan t) =>
+            t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes:00}m"
+            : t.TotalMinutes >= 1 ? $"{t.Minutes}m {t.Seconds:00}s"
+            : $"{t.TotalSeconds:0.0} s";
     }
 }

@@ -8,5 +8,6 @@ public interface IVerb
     Command Command { get; }
 }
 
-/// <summary>A command line that is well formed but asks for something impossible (exit code 2, with the verb's usage).</summary>
+/// <summary>A command line that is well formed but asks for something impossible (exit code 2, with the verb's
+/// usage).</summary>
 public sealed class UsageException(string message) : Exception(message);

@@ -5,17 +5,32 @@ using FeatureInversion.Models;
 
 namespace FeatureInversion.Trainer.Verbs;
 
-/// <summary><c>layer-curve</c>: normalized error per ResNet18 layer from trained decoders' manifests (Figure 7).</summary>
+/// <summary><c>layer-curve</c>: normalized error per ResNet18 layer from trained decoders' manifests (Figure
+/// 7).</summary>
 internal sealed class LayerCurveVerb : IVerb
 {
-    private readonly Argument<DirectoryInfo[]> _folders = new("checkpoints") { Description = "Checkpoint folders, or folders holding them", Arity = ArgumentArity.OneOrMore };
-    private readonly Option<FileInfo> _output = new("--output", "-o") { Description = "The PNG plot to write", Required = true, HelpName = "plot.png" };
+    private readonly Argument<DirectoryInfo[]> _folders = new("checkpoints")
+    {
+        Description = "Checkpoint folders, or folders holding them",
+        Arity = ArgumentArity.OneOrMore,
+    };
+    private readonly Option<FileInfo> _output = new("--output", "-o")
+    {
+        Description = "The PNG plot to write",
+        Required = true,
+        HelpName = "plot.png",
+    };
 
     public LayerCurveVerb()
     {
-        Command = new Command("layer-curve", "Normalized error per ResNet18 layer (fixed encoder and autoencoder decoders) as a PNG plot like the paper's Figure 7 and a Markdown table.")
+        Command = new Command(
+            "layer-curve",
+            "Normalized error per ResNet18 layer (fixed encoder and autoencoder decoders) as a PNG plot like the "
+                + "paper's Figure 7 and a Markdown table."
+        )
         {
-            _folders, _output,
+            _folders,
+            _output,
         };
         Command.SetAction(Run);
     }
@@ -25,17 +40,32 @@ internal sealed class LayerCurveVerb : IVerb
     private int Run(ParseResult parse)
     {
         var stdout = parse.InvocationConfiguration.Output;
-        var dirs = parse.GetValue(_folders)!.SelectMany(p => File.Exists(Path.Combine(p.FullName, DecoderManifest.FileName)) ? [p.FullName]
-            : p.Exists ? Directory.GetDirectories(p.FullName) : throw new IOException($"{p}: no such folder")).ToList();
-        var curve = LayerCurve.From(dirs.Where(d => File.Exists(Path.Combine(d, DecoderManifest.FileName))).Select(DecoderManifest.Read));
+        var dirs = parse
+            .GetValue(_folders)!
+            .SelectMany(p =>
+                File.Exists(Path.Combine(p.FullName, DecoderManifest.FileName)) ? [p.FullName]
+                : p.Exists ? Directory.GetDirectories(p.FullName)
+                : throw new IOException($"{p}: no such folder")
+            )
+            .ToList();
+        var curve = LayerCurve.From(
+            dirs.Where(d => File.Exists(Path.Combine(d, DecoderManifest.FileName))).Select(DecoderManifest.Read)
+        );
         var output = parse.GetValue(_output)!;
         File.WriteAllBytes(output.FullName, curve.RenderPng());
 
         stdout.WriteLine("| layer | fixed encoder | autoencoder |");
         stdout.WriteLine("|---|---:|---:|");
         for (int i = 0; i < curve.Layers.Count; i++)
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {curve.Layers[i]} | {curve.FixedEncoder[i]:0.000} | {curve.Autoencoder[i]:0.000} |"));
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mean-image baseline {curve.Baseline:0.000}; plot -> {output}"));
+            stdout.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"| {curve.Layers[i]} | {curve.FixedEncoder[i]:0.000} | {curve.Autoencoder[i]:0.000} |"
+                )
+            );
+        stdout.WriteLine(
+            string.Create(CultureInfo.InvariantCulture, $"mean-image baseline {curve.Baseline:0.000}; plot -> {output}")
+        );
         return 0;
     }
 }

@@ -1,5 +1,4 @@
 using FeatureInversion.Pipeline.Hosting;
-using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,14 +10,25 @@ namespace FeatureInversion.Trainer.Verbs;
 /// validated on first use.</summary>
 internal static class PipelineHost
 {
-    /// <summary>The services over the <c>Pipeline__*</c> environment; <paramref name="verb"/> names the caller in the refusal
-    /// when no storage is configured at all (the defaults would quietly create ./pipeline-data wherever it is run).</summary>
+    /// <summary>The services over the <c>Pipeline__*</c> environment; <paramref name="verb"/> names the caller in the
+    /// refusal when no storage is configured at all (the defaults would quietly create ./pipeline-data wherever it is
+    /// run).</summary>
     public static ServiceProvider Build(string verb)
     {
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         var pipeline = configuration.GetSection("Pipeline");
-        if (pipeline["Storage"] is null && pipeline["LocalRoot"] is null && pipeline["BlobConnectionString"] is null && pipeline["BlobServiceUri"] is null)
-            throw new UsageException($"{verb} needs a storage account to write to, and none is configured: set Pipeline__Storage=azure with Pipeline__BlobServiceUri (or Pipeline__BlobConnectionString, e.g. UseDevelopmentStorage=true for Azurite), or Pipeline__LocalRoot=DIR for a local folder (docs/pipeline.md)");
+        if (
+            pipeline["Storage"] is null
+            && pipeline["LocalRoot"] is null
+            && pipeline["BlobConnectionString"] is null
+            && pipeline["BlobServiceUri"] is null
+        )
+            throw new UsageException(
+                $"{verb} needs a storage account to write to, and none is configured: set Pipeline__Storage=azure "
+                    + $"with Pipeline__BlobServiceUri (or Pipeline__BlobConnectionString, e.g. "
+                    + $"UseDevelopmentStorage=true for Azurite), or Pipeline__LocalRoot=DIR for a local folder "
+                    + $"(docs/pipeline.md)"
+            );
         var services = new ServiceCollection().AddLogging().AddPipelineCore(configuration);
         services.AddPipelineTelemetry(configuration, "feature-inversion-trainer");
         var provider = services.BuildServiceProvider();

@@ -1,20 +1,36 @@
 using System.CommandLine;
 using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Publishing;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.DependencyInjection;
-using FeatureInversion.Pipeline.Publishing;
 
 namespace FeatureInversion.Trainer.Verbs;
 
-/// <summary><c>publish</c>: decoder checkpoints into the configured models container, through the quality gate; workers take the latest.</summary>
+/// <summary><c>publish</c>: decoder checkpoints into the configured models container, through the quality gate; workers
+/// take the latest.</summary>
 internal sealed class PublishVerb : IVerb
 {
-    private readonly Argument<DirectoryInfo[]> _checkpoints = new("checkpoints") { Description = "Checkpoint folders", Arity = ArgumentArity.OneOrMore };
-    private readonly Option<bool> _force = new("--force") { Description = "Promote to latest even when the quality gate would not (worse, older or not comparable)" };
+    private readonly Argument<DirectoryInfo[]> _checkpoints = new("checkpoints")
+    {
+        Description = "Checkpoint folders",
+        Arity = ArgumentArity.OneOrMore,
+    };
+    private readonly Option<bool> _force = new("--force")
+    {
+        Description = "Promote to latest even when the quality gate would not (worse, older or not comparable)",
+    };
 
     public PublishVerb()
     {
-        Command = new Command("publish", "Publishes decoder checkpoints to the configured models container (Pipeline__* settings); a version becomes latest only if no worse than the latest on the same test set.") { _checkpoints, _force };
+        Command = new Command(
+            "publish",
+            "Publishes decoder checkpoints to the configured models container (Pipeline__* settings); a version "
+                + "becomes latest only if no worse than the latest on the same test set."
+        )
+        {
+            _checkpoints,
+            _force,
+        };
         Command.SetAction(RunAsync);
     }
 
@@ -28,9 +44,17 @@ internal sealed class PublishVerb : IVerb
         var registry = services.GetRequiredService<ModelRegistry>();
         foreach (var dir in parse.GetValue(_checkpoints)!)
         {
-            var result = await registry.PublishAsync(CommonOptions.ExistingFolder(dir).FullName, ct, parse.GetValue(_force));
+            var result = await registry.PublishAsync(
+                CommonOptions.ExistingFolder(dir).FullName,
+                parse.GetValue(_force),
+                ct
+            );
             var manifest = result.Manifest;
-            parse.InvocationConfiguration.Output.WriteLine($"published {manifest.Representation}/{manifest.Version}; {(result.Promoted ? "promoted" : "not promoted")} ({result.Reason}); latest is {await registry.NewestVersionAsync(manifest.Representation, ct)}");
+            parse.InvocationConfiguration.Output.WriteLine(
+                $"published {manifest.Representation}/{manifest.Version}; "
+                    + $"{(result.Promoted ? "promoted" : "not promoted")} ({result.Reason}); latest is "
+                    + $"{await registry.NewestVersionAsync(manifest.Representation, ct)}"
+            );
         }
         return 0;
     }

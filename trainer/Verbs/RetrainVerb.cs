@@ -1,8 +1,8 @@
 using System.CommandLine;
 using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Publishing;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.DependencyInjection;
-using FeatureInversion.Pipeline.Publishing;
 
 namespace FeatureInversion.Trainer.Verbs;
 
@@ -16,7 +16,11 @@ internal sealed class RetrainVerb : IVerb
 
     public RetrainVerb()
     {
-        Command = new Command("retrain", "The scheduled training job: downloads train/ and test/ from the training container, trains, evaluates and publishes the new decoder version.");
+        Command = new Command(
+            "retrain",
+            "The scheduled training job: downloads train/ and test/ from the training container, trains, evaluates "
+                + "and publishes the new decoder version."
+        );
         _training.AddTo(Command);
         Command.SetAction(RunAsync);
     }
@@ -38,25 +42,35 @@ internal sealed class RetrainVerb : IVerb
             foreach (var split in new[] { "train", "test" })
             {
                 var names = await store.ListAsync(options.TrainingContainer, split + "/", ct);
-                if (names.Count == 0) throw new IOException($"training container '{options.TrainingContainer}' has no {split}/ photos");
+                if (names.Count == 0)
+                    throw new IOException($"training container '{options.TrainingContainer}' has no {split}/ photos");
                 Directory.CreateDirectory(Path.Combine(work, split));
                 foreach (var name in names)
                 {
-                    var bytes = await store.TryReadAsync(options.TrainingContainer, name, ct) ?? throw new IOException($"{name} vanished during download");
-                    await File.WriteAllBytesAsync(Path.Combine(work, split, name[(split.Length + 1)..].Replace('/', '_')), bytes, ct);
+                    var bytes = await store.TryReadAsync(options.TrainingContainer, name, ct)
+                        ?? throw new IOException($"{name} vanished during download");
+                    await File.WriteAllBytesAsync(
+                        Path.Combine(work, split, name[(split.Length + 1)..].Replace('/', '_')),
+                        bytes,
+                        ct
+                    );
                 }
                 stdout.WriteLine($"{names.Count} {split} photos from '{options.TrainingContainer}'");
             }
             string output = Path.Combine(work, "out");
             _training.Run(parse, Path.Combine(work, "train"), Path.Combine(work, "test"), output);
             await store.EnsureContainersAsync([options.ModelsContainer], ct);
-            var result = await services.GetRequiredService<ModelRegistry>().PublishAsync(output, ct);
-            stdout.WriteLine($"published {result.Manifest.Representation}/{result.Manifest.Version}; {(result.Promoted ? "promoted to latest" : "not promoted")} ({result.Reason})");
+            var result = await services.GetRequiredService<ModelRegistry>().PublishAsync(output, ct: ct);
+            stdout.WriteLine(
+                $"published {result.Manifest.Representation}/{result.Manifest.Version}; "
+                    + $"{(result.Promoted ? "promoted to latest" : "not promoted")} ({result.Reason})"
+            );
             return 0;
         }
         finally
         {
-            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+            if (Directory.Exists(work))
+                Directory.Delete(work, recursive: true);
         }
     }
 }

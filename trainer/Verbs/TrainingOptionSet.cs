@@ -13,33 +13,124 @@ namespace FeatureInversion.Trainer.Verbs;
 /// </summary>
 internal sealed class TrainingOptionSet
 {
-    public Argument<string> Representation { get; } = new("representation") { Description = "hog | lbp | sift-grid | resnet18-{conv1,pool1,res2,res3,res4,res5,pool5} | alexnet-… (with --alexnet)" };
-    public Option<int> Size { get; } = new("--size") { Description = "Decoder image size: 64, 128 or 256 (AlexNet conv layers: their map size times a power of two, e.g. 216 for conv1, 192 for conv5; see architecture)", DefaultValueFactory = _ => 64 };
-    public Option<double> Width { get; } = new("--width") { Description = "Channel width multiplier (1 = the paper's networks)", DefaultValueFactory = _ => 0.25 };
-    public Option<int> Steps { get; } = new("--steps") { Description = "Optimisation steps", DefaultValueFactory = _ => 2000 };
+    public Argument<string> Representation { get; } =
+        new("representation")
+        {
+            Description =
+                "hog | lbp | sift-grid | resnet18-{conv1,pool1,res2,res3,res4,res5,pool5} | alexnet-… (with --alexnet)",
+        };
+    public Option<int> Size { get; } =
+        new("--size")
+        {
+            Description =
+                "Decoder image size: 64, 128 or 256 (AlexNet conv layers: their map size times a power of two, e.g. "
+                + "216 for conv1, 192 for conv5; see architecture)",
+            DefaultValueFactory = _ => 64,
+        };
+    public Option<double> Width { get; } =
+        new("--width")
+        {
+            Description = "Channel width multiplier (1 = the paper's networks)",
+            DefaultValueFactory = _ => 0.25,
+        };
+    public Option<int> Steps { get; } =
+        new("--steps") { Description = "Optimisation steps", DefaultValueFactory = _ => 2000 };
     public Option<int> Batch { get; } = new("--batch") { Description = "Batch size", DefaultValueFactory = _ => 64 };
-    public Option<double> LearningRate { get; } = new("--lr") { Description = "Adam learning rate (halved from 60% of the run, then every further 10%)", DefaultValueFactory = _ => 1e-3 };
-    public Option<int> LoaderThreads { get; } = new("--loader-threads") { Description = "Threads that crop photos and compute features while the network trains (0: cores - 1, at least 1)", DefaultValueFactory = _ => 0, HelpName = "N" };
-    public Option<long> FeatureCache { get; } = new("--feature-cache") { Description = "Read features from an on-disk cache of N crops (kept in --cache) instead of computing them every step: for sift-grid at 128 px and up, where extraction is slower than a step (0: fresh crops every step)", DefaultValueFactory = _ => 0, HelpName = "N" };
-    public Option<double> FeatureReuse { get; } = new("--feature-reuse") { Description = "With --feature-cache: how often each cached crop is used, on average, while the cache grows", DefaultValueFactory = _ => 4, HelpName = "R" };
-    public Option<int> Seed { get; } = new("--seed") { Description = "Seed of crops, initialisation and batches", DefaultValueFactory = _ => 1 };
-    public Option<DirectoryInfo?> Cache { get; } = new("--cache") { Description = "Folder that keeps the decoded photo pools between runs", HelpName = "DIR" };
-    public Option<DirectoryInfo?> Resume { get; } = new("--resume") { Description = "Continue from this checkpoint's weights and step", HelpName = "CKPTDIR" };
-    public Option<double> ColorJitter { get; } = new("--color-jitter") { Description = "Fraction of crops whose chroma is randomly rotated and scaled (luminance kept)", DefaultValueFactory = _ => 0, HelpName = "P" };
-    public Option<int> EvaluateEvery { get; } = new("--eval-every") { Description = "Test error every this many steps (0: only at the end)", DefaultValueFactory = _ => 500 };
-    public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Save a checkpoint every this many steps, so a stopped run can --resume (0: only at the end)", DefaultValueFactory = _ => 500, HelpName = "N" };
-    public Option<bool> Autoencoder { get; } = new("--autoencoder") { Description = "Train jointly with the unfrozen CNN encoder (paper §5.2; resnet18-… only)" };
+    public Option<double> LearningRate { get; } =
+        new("--lr")
+        {
+            Description = "Adam learning rate (halved from 60% of the run, then every further 10%)",
+            DefaultValueFactory = _ => 1e-3,
+        };
+    public Option<int> LoaderThreads { get; } =
+        new("--loader-threads")
+        {
+            Description =
+                "Threads that crop photos and compute features while the network trains (0: cores - 1, at least 1)",
+            DefaultValueFactory = _ => 0,
+            HelpName = "N",
+        };
+    public Option<long> FeatureCache { get; } =
+        new("--feature-cache")
+        {
+            Description =
+                "Read features from an on-disk cache of N crops (kept in --cache) instead of computing them every "
+                + "step: for sift-grid at 128 px and up, where extraction is slower than a step (0: fresh crops "
+                + "every step)",
+            DefaultValueFactory = _ => 0,
+            HelpName = "N",
+        };
+    public Option<double> FeatureReuse { get; } =
+        new("--feature-reuse")
+        {
+            Description = "With --feature-cache: how often each cached crop is used, on average, while the cache grows",
+            DefaultValueFactory = _ => 4,
+            HelpName = "R",
+        };
+    public Option<int> Seed { get; } =
+        new("--seed") { Description = "Seed of crops, initialisation and batches", DefaultValueFactory = _ => 1 };
+    public Option<DirectoryInfo?> Cache { get; } =
+        new("--cache") { Description = "Folder that keeps the decoded photo pools between runs", HelpName = "DIR" };
+    public Option<DirectoryInfo?> Resume { get; } =
+        new("--resume") { Description = "Continue from this checkpoint's weights and step", HelpName = "CKPTDIR" };
+    public Option<double> ColorJitter { get; } =
+        new("--color-jitter")
+        {
+            Description = "Fraction of crops whose chroma is randomly rotated and scaled (luminance kept)",
+            DefaultValueFactory = _ => 0,
+            HelpName = "P",
+        };
+    public Option<int> EvaluateEvery { get; } =
+        new("--eval-every")
+        {
+            Description = "Test error every this many steps (0: only at the end)",
+            DefaultValueFactory = _ => 500,
+        };
+    public Option<int> CheckpointEvery { get; } =
+        new("--checkpoint-every")
+        {
+            Description = "Save a checkpoint every this many steps, so a stopped run can --resume (0: only at the end)",
+            DefaultValueFactory = _ => 500,
+            HelpName = "N",
+        };
+    public Option<bool> Autoencoder { get; } =
+        new("--autoencoder")
+        {
+            Description = "Train jointly with the unfrozen CNN encoder (paper §5.2; resnet18-… only)",
+        };
     public Option<DeviceChoice> Device { get; } = CommonOptions.Device();
     public Option<FileInfo?> AlexNet { get; } = CommonOptions.AlexNet();
 
     public void AddTo(Command command)
     {
         command.Arguments.Add(Representation);
-        foreach (var option in new Option[] { Size, Width, Steps, Batch, LearningRate, LoaderThreads, FeatureCache, FeatureReuse, Seed, Cache, Resume, ColorJitter, EvaluateEvery, CheckpointEvery, Autoencoder, Device, AlexNet })
+        foreach (
+            var option in new Option[]
+            {
+                Size,
+                Width,
+                Steps,
+                Batch,
+                LearningRate,
+                LoaderThreads,
+                FeatureCache,
+                FeatureReuse,
+                Seed,
+                Cache,
+                Resume,
+                ColorJitter,
+                EvaluateEvery,
+                CheckpointEvery,
+                Autoencoder,
+                Device,
+                AlexNet,
+            }
+        )
             command.Options.Add(option);
     }
 
-    /// <summary>Trains with the parsed options on the given folders and prints progress (stderr) and the result (stdout).</summary>
+    /// <summary>Trains with the parsed options on the given folders and prints progress (stderr) and the result
+    /// (stdout).</summary>
     public DecoderManifest Run(ParseResult parse, string trainDirectory, string testDirectory, string outputDirectory)
     {
         var registry = CommonOptions.Registry(parse.GetValue(AlexNet));
@@ -71,20 +162,36 @@ internal sealed class TrainingOptionSet
         };
         var sizes = DecoderArchitecture.SizesFor(options.Representation);
         if (!sizes.Contains(options.ImageSize))
-            throw new UsageException($"--size must be one of {string.Join(", ", sizes)} for {options.Representation.Name}");
+            throw new UsageException(
+                $"--size must be one of {string.Join(", ", sizes)} for {options.Representation.Name}"
+            );
         var stdout = parse.InvocationConfiguration.Output;
         var stderr = parse.InvocationConfiguration.Error;
         var eta = new Eta();
-        var progress = new LineProgress(p => stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"step {p.Step}/{p.Steps}  loss {p.Loss:F5}  {p.ImagesPerSecond:F0} img/s  lr {p.LearningRate:G3}{(p.TestError is { } e ? $"  test error {e:F4}" : "")}{eta.After(p.Step, p.Steps)}")));
+        var progress = new LineProgress(p =>
+            stderr.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"step {p.Step}/{p.Steps}  loss {p.Loss:F5}  {p.ImagesPerSecond:F0} img/s  lr {p.LearningRate:G3}"
+                        + $"{(p.TestError is { } e ? $"  test error {e:F4}" : "")}{eta.After(p.Step, p.Steps)}"
+                )
+            )
+        );
         var manifest = TrainingJob.Run(options, registry, progress, stdout);
         var ev = manifest.Evaluation!;
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{manifest.Version}: normalized error {ev.NormalizedError:F4} (mean-image baseline {ev.MeanImageBaselineError:F4}), colour gain {ev.ColorGain:+0.0000;-0.0000}, PSNR {ev.Psnr:F2} dB, SSIM {ev.Ssim:F4}, {manifest.Training!.Seconds:F0} s -> {outputDirectory}"));
+        stdout.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"{manifest.Version}: normalized error {ev.NormalizedError:F4} (mean-image baseline "
+                    + $"{ev.MeanImageBaselineError:F4}), colour gain {ev.ColorGain:+0.0000;-0.0000}, PSNR "
+                    + $"{ev.Psnr:F2} dB, SSIM {ev.Ssim:F4}, {manifest.Training!.Seconds:F0} s -> {outputDirectory}"
+            )
+        );
         return manifest;
     }
 
-    /// <summary>Time left, from the mean time per step since the first report (test evaluations included, as they recur).</summary>
+    /// <summary>Time left, from the mean time per step since the first report (test evaluations included, as they
+    /// recur).</summary>
     private sealed class Eta
     {
         private readonly System.Diagnostics.Stopwatch _clock = new();
@@ -92,14 +199,23 @@ internal sealed class TrainingOptionSet
 
         public string After(int step, int steps)
         {
-            if (_first < 0) { _first = step; _clock.Start(); return ""; }
-            if (step <= _first || step >= steps) return "";
+            if (_first < 0)
+            {
+                _first = step;
+                _clock.Start();
+                return "";
+            }
+            if (step <= _first || step >= steps)
+                return "";
             var left = TimeSpan.FromSeconds(_clock.Elapsed.TotalSeconds / (step - _first) * (steps - step));
-            return left.TotalHours >= 1 ? $"  ETA {(int)left.TotalHours}h {left.Minutes:00}m" : left.TotalMinutes >= 1 ? $"  ETA {left.Minutes}m {left.Seconds:00}s" : $"  ETA {left.Seconds}s";
+            return left.TotalHours >= 1 ? $"  ETA {(int)left.TotalHours}h {left.Minutes:00}m"
+                : left.TotalMinutes >= 1 ? $"  ETA {left.Minutes}m {left.Seconds:00}s"
+                : $"  ETA {left.Seconds}s";
         }
     }
 
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder
+    /// lines).</summary>
     private sealed class LineProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => report(value);

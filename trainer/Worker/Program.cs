@@ -1,6 +1,5 @@
-using FeatureInversion.Pipeline.Hosting;
 using FeatureInversion.Onnx;
-using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Hosting;
 using FeatureInversion.Pipeline.Telemetry;
 using FeatureInversion.Reconstruction;
 
@@ -14,5 +13,6 @@ builder.Services.AddPipelineTelemetry(builder.Configuration, "feature-inversion-
 builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
 using var host = builder.Build();
 host.Run();
+
 // A consumer loop that ended before shutdown stopped the host: exit non-zero so that the replica is restarted.
 return host.Services.GetRequiredService<WorkerHealth>().Current == WorkerHealth.State.Failed ? 1 : 0;

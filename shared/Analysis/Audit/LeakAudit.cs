@@ -29,24 +29,39 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
 
     /// <summary>Audits <paramref name="photos"/> (paths); <paramref name="leaked"/> gives each audited photo's
     /// keypoints by file name (all photos are candidates, audited or not).</summary>
-    public AuditReport Run(IReadOnlyList<string> photos, IReadOnlyDictionary<string, KeypointSet> leaked, string source, AuditOptions options)
+    public AuditReport Run(
+        IReadOnlyList<string> photos,
+        IReadOnlyDictionary<string, KeypointSet> leaked,
+        string source,
+        AuditOptions options
+    )
     {
-        if (photos.Count < 2) throw new ArgumentException("Re-identification needs at least two candidate photos.");
+        if (photos.Count < 2)
+            throw new ArgumentException("Re-identification needs at least two candidate photos.");
         var candidates = photos.Select(p => new Candidate(Path.GetFileName(p), ImageFiles.Load(p))).ToList();
         var audited = candidates.Where(c => leaked.ContainsKey(c.Name)).ToList();
-        if (audited.Count == 0) throw new ArgumentException($"None of the {photos.Count} photos has keypoints in the {source}.");
+        if (audited.Count == 0)
+            throw new ArgumentException($"None of the {photos.Count} photos has keypoints in the {source}.");
         int side = options.WorkingShortSide ?? FeatureFileReconstruction.TrainedShortSide(network);
 
         var thumbnails = candidates.Select(c => Thumbnail(c.Photo)).ToList();
-        var embeddings = embedding is null ? null : candidates.Select(c => Embed(FeatureFileReconstruction.AtWorkingResolution(c.Photo, side))).ToList();
+        var embeddings = embedding is null
+            ? null
+            : candidates.Select(c => Embed(FeatureFileReconstruction.AtWorkingResolution(c.Photo, side))).ToList();
         // The photo and the decoder's mean image at each audited photo's working size: the same at every fraction kept.
         var meanImageSquare = new ColorImage(network.Spec.ImageSize, network.Spec.ImageSize, meanImage);
-        var references = audited.ToDictionary(c => c.Name, c =>
-        {
-            var set = leaked[c.Name];
-            var size = (set with { Frames = [] }).Scaled(WorkingResolution.Scale(set.Width, set.Height, side));
-            return (Target: ImageFiles.Resize(c.Photo, size.Width, size.Height), Mean: ImageFiles.Resize(meanImageSquare, size.Width, size.Height));
-        });
+        var references = audited.ToDictionary(
+            c => c.Name,
+            c =>
+            {
+                var set = leaked[c.Name];
+                var size = (set with { Frames = [] }).Scaled(WorkingResolution.Scale(set.Width, set.Height, side));
+                return (
+                    Target: ImageFiles.Resize(c.Photo, size.Width, size.Height),
+                    Mean: ImageFiles.Resize(meanImageSquare, size.Width, size.Height)
+                );
+            }
+        );
         var levels = new List<AuditLevel>();
         foreach (double keep in options.KeepFractions)
         {
@@ -55,42 +70,86 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
             {
                 var set = Thin(leaked[candidate.Name], keep, options.Seed);
                 var working = FeatureFileReconstruction.AtWorkingResolution(network, set, side, options.AllScales);
-                var reconstruction = WholeImageDecoding.Decode(network, working.ToGrid(options.Seed), working.Width, working.Height);
+                var reconstruction = WholeImageDecoding.Decode(
+                    network,
+                    working.ToGrid(options.Seed),
+                    working.Width,
+                    working.Height
+                );
                 var (target, mean) = references[candidate.Name];
-                double error = ReconstructionMetrics.Distance(target.Planes, reconstruction.Planes) / Math.Max(ReconstructionMetrics.Distance(target.Planes, mean.Planes), 1e-9);
-                double ssim = ReconstructionMetrics.Ssim(target.Planes, reconstruction.Planes, working.Width, working.Height);
+                double error =
+                    ReconstructionMetrics.Distance(target.Planes, reconstruction.Planes)
+                    / Math.Max(ReconstructionMetrics.Distance(target.Planes, mean.Planes), 1e-9);
+                double ssim = ReconstructionMetrics.Ssim(
+                    target.Planes,
+                    reconstruction.Planes,
+                    working.Width,
+                    working.Height
+                );
                 int truth = candidates.IndexOf(candidate);
                 var thumb = Thumbnail(reconstruction);
                 int pixelRank = Rank(thumbnails.Select(t => Correlation(thumb, t)).ToList(), truth);
                 var embedded = embeddings is null ? null : Embed(reconstruction);
-                int? cnnRank = embeddings is null ? null : Rank(embeddings.Select(e => Cosine(embedded!, e)).ToList(), truth);
-                images.Add(new AuditedImage(candidate.Name, set.Frames.Count, working.Width, working.Height, error, ssim, pixelRank, cnnRank, reconstruction));
+                int? cnnRank = embeddings is null
+                    ? null
+                    : Rank(embeddings.Select(e => Cosine(embedded!, e)).ToList(), truth);
+                images.Add(
+                    new AuditedImage(
+                        candidate.Name,
+                        set.Frames.Count,
+                        working.Width,
+                        working.Height,
+                        error,
+                        ssim,
+                        pixelRank,
+                        cnnRank,
+                        reconstruction
+                    )
+                );
             }
             levels.Add(AuditLevel.Of(keep, images, candidates.Count));
         }
         return new AuditReport(source, candidates.Count, audited.Count, side, levels);
     }
 
-    /// <summary>Keypoints computed here as the leak would hold them: VLFeat's SIFT (the paper's settings) of each photo.</summary>
+    /// <summary>Keypoints computed here as the leak would hold them: VLFeat's SIFT (the paper's settings) of each
+    /// photo.</summary>
     public static Dictionary<string, KeypointSet> VlFeatKeypoints(IReadOnlyList<string> photos)
     {
         var detector = new SiftDetector();
-        return photos.ToDictionary(p => Path.GetFileName(p), p =>
-        {
-            var gray = ImageFiles.LoadGray(p);
-            return new KeypointSet(Path.GetFileName(p), gray.Width, gray.Height, detector.Detect(gray), "VLFeat SIFT", []);
-        });
+        return photos.ToDictionary(
+            p => Path.GetFileName(p),
+            p =>
+            {
+                var gray = ImageFiles.LoadGray(p);
+                return new KeypointSet(
+                    Path.GetFileName(p),
+                    gray.Width,
+                    gray.Height,
+                    detector.Detect(gray),
+                    "VLFeat SIFT",
+                    []
+                );
+            }
+        );
     }
 
     /// <summary>A seeded random fraction of the keypoints (the same draw for the same photo and seed).</summary>
     private static KeypointSet Thin(KeypointSet set, double keep, int seed)
     {
-        if (keep >= 1) return set;
+        if (keep >= 1)
+            return set;
         uint hash = 2166136261; // FNV-1a of the name: stable across processes, unlike string.GetHashCode
-        foreach (char c in set.Name) hash = (hash ^ c) * 16777619;
+        foreach (char c in set.Name)
+            hash = (hash ^ c) * 16777619;
         var random = new Random((int)((hash ^ (uint)seed) & int.MaxValue));
         int n = (int)Math.Round(set.Frames.Count * keep);
-        var kept = set.Frames.Select(f => (f, r: random.NextDouble())).OrderBy(p => p.r).Take(n).Select(p => p.f).ToList();
+        var kept = set
+            .Frames.Select(f => (f, r: random.NextDouble()))
+            .OrderBy(p => p.r)
+            .Take(n)
+            .Select(p => p.f)
+            .ToList();
         return set with { Frames = kept };
     }
 
@@ -99,16 +158,20 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
     {
         var gray = ImageFiles.Resize(image, ThumbnailSide, ThumbnailSide).ToGray().Pixels.ToArray();
         float mean = gray.Average();
-        for (int i = 0; i < gray.Length; i++) gray[i] -= mean;
+        for (int i = 0; i < gray.Length; i++)
+            gray[i] -= mean;
         double norm = Math.Sqrt(gray.Sum(v => (double)v * v));
-        if (norm > 0) for (int i = 0; i < gray.Length; i++) gray[i] = (float)(gray[i] / norm);
+        if (norm > 0)
+            for (int i = 0; i < gray.Length; i++)
+                gray[i] = (float)(gray[i] / norm);
         return gray;
     }
 
     private static double Correlation(float[] a, float[] b)
     {
         double dot = 0;
-        for (int i = 0; i < a.Length; i++) dot += a[i] * b[i];
+        for (int i = 0; i < a.Length; i++)
+            dot += a[i] * b[i];
         return dot;
     }
 
@@ -116,8 +179,15 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
 
     private static double Cosine(float[] a, float[] b)
     {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+        double dot = 0,
+            na = 0,
+            nb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
         return dot / Math.Max(Math.Sqrt(na * nb), 1e-12);
     }
 

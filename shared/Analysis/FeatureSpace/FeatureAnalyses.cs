@@ -17,13 +17,29 @@ public sealed record FeatureChangeError(string Decoder, string Representation, s
 /// </summary>
 public static class FeatureAnalyses
 {
-    /// <summary>Normalized error under each change; sheet: input | reconstruction after each change, for <paramref name="sheetRows"/> test crops.</summary>
-    /// <remarks>With <paramref name="encoder"/> (an autoencoder's) its features are perturbed instead of the representation's.</remarks>
-    public static (IReadOnlyList<FeatureChangeError> Errors, byte[] Sheet) Changes(DecoderNetwork network, DecoderManifest manifest, string testDirectory,
-        IReadOnlyList<Perturbation> changes, int perPhoto = 10, int sheetRows = 4, Onnx.IBatchEncoder? encoder = null, IProgress<int>? changesDone = null)
+    /// <summary>Normalized error under each change; sheet: input | reconstruction after each change, for <paramref
+    /// name="sheetRows"/> test crops.</summary>
+    /// <remarks>With <paramref name="encoder"/> (an autoencoder's) its features are perturbed instead of the
+    /// representation's.</remarks>
+    public static (IReadOnlyList<FeatureChangeError> Errors, byte[] Sheet) Changes(
+        DecoderNetwork network,
+        DecoderManifest manifest,
+        string testDirectory,
+        IReadOnlyList<Perturbation> changes,
+        int perPhoto = 10,
+        int sheetRows = 4,
+        Onnx.IBatchEncoder? encoder = null,
+        IProgress<int>? changesDone = null
+    )
     {
-        var (targets, _, features) = DecoderEvaluation.TestSet(network.Spec.Representation, testDirectory, network.Spec.ImageSize, perPhoto,
-            encoder: encoder, device: Decoders.Inference.TorchDevices.Of(network));
+        var (targets, _, features) = DecoderEvaluation.TestSet(
+            network.Spec.Representation,
+            testDirectory,
+            network.Spec.ImageSize,
+            perPhoto,
+            encoder: encoder,
+            device: Decoders.Inference.TorchDevices.Of(network)
+        );
         var planes = targets.Select(t => t.Planes).ToList();
         double n = ReconstructionMetrics.MeanPairwiseDistance(planes); // once: it is quadratic in the crops
         var errors = new List<FeatureChangeError>();
@@ -33,38 +49,63 @@ public static class FeatureAnalyses
             var changed = features.Select((f, i) => new FeatureMap(f.Shape, change.Apply(f.Data, i))).ToList();
             var decoded = DecoderInference.Decode(network, changed);
             reconstructions.Add(decoded);
-            errors.Add(new FeatureChangeError(manifest.Version, network.Spec.Representation.Name, change.Name,
-                planes.Zip(decoded).Average(p => ReconstructionMetrics.Distance(p.First, p.Second.Planes)) / n));
+            errors.Add(
+                new FeatureChangeError(
+                    manifest.Version,
+                    network.Spec.Representation.Name,
+                    change.Name,
+                    planes.Zip(decoded).Average(p => ReconstructionMetrics.Distance(p.First, p.Second.Planes)) / n
+                )
+            );
             changesDone?.Report(errors.Count);
         }
         var picks = Spread(targets.Count, sheetRows);
-        var rows = picks.Select(i => (IReadOnlyList<ColorImage>)[targets[i], .. reconstructions.Select(r => r[i])]).ToList();
+        var rows = picks
+            .Select(i => (IReadOnlyList<ColorImage>)[targets[i], .. reconstructions.Select(r => r[i])])
+            .ToList();
         return (errors, ContactSheet.RenderGrid(["input", .. changes.Select(c => c.Name)], rows));
     }
 
-    /// <summary>Reconstructions along (1 − t)·φ(a) + t·φ(b) for each decoder (one sheet row per decoder: a, t = 0 … 1, b).
-    /// Returns the sheet and, per decoder, the distances of the t = 0 and t = 1 images to the plain reconstructions of a and b.</summary>
+    /// <summary>Reconstructions along (1 − t)·φ(a) + t·φ(b) for each decoder (one sheet row per decoder: a, t = 0 … 1,
+    /// b). Returns the sheet and, per decoder, the distances of the t = 0 and t = 1 images to the plain reconstructions
+    /// of a and b.</summary>
     public static (byte[] Sheet, IReadOnlyList<(string Decoder, double EndpointDifference)> Endpoints) Interpolate(
-        IReadOnlyList<(DecoderNetwork Network, DecoderManifest Manifest)> decoders, ColorImage a, ColorImage b, int steps = 5)
+        IReadOnlyList<(DecoderNetwork Network, DecoderManifest Manifest)> decoders,
+        ColorImage a,
+        ColorImage b,
+        int steps = 5
+    )
     {
-        if (steps < 2) throw new ArgumentOutOfRangeException(nameof(steps), "Need at least the two endpoints.");
+        if (steps < 2)
+            throw new ArgumentOutOfRangeException(nameof(steps), "Need at least the two endpoints.");
         var rows = new List<IReadOnlyList<ColorImage>>();
         var endpoints = new List<(string, double)>();
         foreach (var (network, manifest) in decoders)
         {
             int size = network.Spec.ImageSize;
             var (va, vb) = (ImageFiles.CenterSquare(a, size), ImageFiles.CenterSquare(b, size));
-            FeatureMap fa, fb;
-            using (var representation = network.Spec.Representation.Create()) (fa, fb) = (representation.Extract(va), representation.Extract(vb));
-            var path = Enumerable.Range(0, steps).Select(k => new FeatureMap(fa.Shape, FeatureTransforms.Interpolate(fa.Data, fb.Data, k / (steps - 1.0)))).ToList();
+            FeatureMap fa,
+                fb;
+            using (var representation = network.Spec.Representation.Create())
+                (fa, fb) = (representation.Extract(va), representation.Extract(vb));
+            var path = Enumerable
+                .Range(0, steps)
+                .Select(k => new FeatureMap(
+                    fa.Shape,
+                    FeatureTransforms.Interpolate(fa.Data, fb.Data, k / (steps - 1.0))
+                ))
+                .ToList();
             var decoded = DecoderInference.Decode(network, [.. path, fa, fb]);
-            double difference = Math.Max(ReconstructionMetrics.Distance(decoded[0].Planes, decoded[steps].Planes),
-                ReconstructionMetrics.Distance(decoded[steps - 1].Planes, decoded[steps + 1].Planes));
+            double difference = Math.Max(
+                ReconstructionMetrics.Distance(decoded[0].Planes, decoded[steps].Planes),
+                ReconstructionMetrics.Distance(decoded[steps - 1].Planes, decoded[steps + 1].Planes)
+            );
             endpoints.Add((manifest.Version, difference));
             rows.Add([va, .. decoded.Take(steps), vb]);
         }
         var headers = new List<string> { "image a" };
-        for (int k = 0; k < steps; k++) headers.Add($"t = {k / (steps - 1.0):0.##}");
+        for (int k = 0; k < steps; k++)
+            headers.Add($"t = {k / (steps - 1.0):0.##}");
         headers.Add("image b");
         return (ContactSheet.RenderGrid(headers, rows), endpoints);
     }
@@ -74,15 +115,27 @@ public static class FeatureAnalyses
     /// random training crops (histograms with their sparsity, and one truncated Gaussian, both times α); a sheet row
     /// each. Returns the sheet, the reference sparsity and the mean sparsity of the histogram samples.
     /// </summary>
-    public static (byte[] Sheet, double ReferenceSparsity, double SampleSparsity) Random(DecoderNetwork network, string trainDirectory,
-        int references = 1024, int samples = 6, double alpha = 2, int seed = 1)
+    public static (byte[] Sheet, double ReferenceSparsity, double SampleSparsity) Random(
+        DecoderNetwork network,
+        string trainDirectory,
+        int references = 1024,
+        int samples = 6,
+        double alpha = 2,
+        int seed = 1
+    )
     {
         var sampler2 = new FeatureSampler(ReferenceFeatures(network, trainDirectory, references, seed));
         var random = new Random(seed);
         var shape = network.Spec.Input;
         var fromHistograms = Enumerable.Range(0, samples).Select(_ => sampler2.FromHistograms(random, alpha)).ToList();
-        var fromGaussian = Enumerable.Range(0, samples).Select(_ => sampler2.FromTruncatedGaussian(random, alpha)).ToList();
-        var decoded = DecoderInference.Decode(network, [.. fromHistograms.Concat(fromGaussian).Select(x => new FeatureMap(shape, x))]);
+        var fromGaussian = Enumerable
+            .Range(0, samples)
+            .Select(_ => sampler2.FromTruncatedGaussian(random, alpha))
+            .ToList();
+        var decoded = DecoderInference.Decode(
+            network,
+            [.. fromHistograms.Concat(fromGaussian).Select(x => new FeatureMap(shape, x))]
+        );
         double sampleSparsity = fromHistograms.Average(x => x.Count(v => v == 0) / (double)x.Length);
         var headers = Enumerable.Range(1, samples).Select(i => $"sample {i}").ToList();
         var sheet = ContactSheet.RenderGrid(headers, [decoded.Take(samples).ToList(), decoded.Skip(samples).ToList()]);
@@ -95,17 +148,40 @@ public static class FeatureAnalyses
     /// vector layers (1 × 1 maps: pooled or fully connected). Units default to the <paramref name="count"/> that are
     /// most active on average over the crops. Returns the sheet and the (unit, value) pairs.
     /// </summary>
-    public static (byte[] Sheet, IReadOnlyList<(int Unit, float Value)> Units) SingleUnits(DecoderNetwork network, string trainDirectory,
-        IReadOnlyList<int>? units = null, int count = 8, int references = 1024, int seed = 1)
+    public static (byte[] Sheet, IReadOnlyList<(int Unit, float Value)> Units) SingleUnits(
+        DecoderNetwork network,
+        string trainDirectory,
+        IReadOnlyList<int>? units = null,
+        int count = 8,
+        int references = 1024,
+        int seed = 1
+    )
     {
         var shape = network.Spec.Input;
-        if (shape.Rows != 1 || shape.Cols != 1) throw new ArgumentException($"{network.Spec.Representation.Name} gives {shape} maps; single units are for vector layers (1 x 1).");
+        if (shape.Rows != 1 || shape.Cols != 1)
+            throw new ArgumentException(
+                $"{network.Spec.Representation.Name} gives {shape} maps; single units are for vector layers (1 x 1)."
+            );
         var reference = ReferenceFeatures(network, trainDirectory, references, seed);
         var max = Enumerable.Range(0, shape.Channels).Select(u => reference.Max(r => r[u])).ToArray();
-        var chosen = units ?? Enumerable.Range(0, shape.Channels).OrderByDescending(u => reference.Average(r => r[u])).ThenBy(u => u).Take(count).ToList();
+        var chosen = units
+            ?? Enumerable
+                .Range(0, shape.Channels)
+                .OrderByDescending(u => reference.Average(r => r[u]))
+                .ThenBy(u => u)
+                .Take(count)
+                .ToList();
         foreach (var u in chosen)
-            if (u < 0 || u >= shape.Channels) throw new ArgumentException($"Unit {u} is outside 0..{shape.Channels - 1}.");
-        var vectors = chosen.Select(u => { var x = new float[shape.Length]; x[u] = max[u]; return new FeatureMap(shape, x); }).ToList();
+            if (u < 0 || u >= shape.Channels)
+                throw new ArgumentException($"Unit {u} is outside 0..{shape.Channels - 1}.");
+        var vectors = chosen
+            .Select(u =>
+            {
+                var x = new float[shape.Length];
+                x[u] = max[u];
+                return new FeatureMap(shape, x);
+            })
+            .ToList();
         var decoded = DecoderInference.Decode(network, vectors);
         var sheet = ContactSheet.RenderGrid(chosen.Select(u => $"unit {u}").ToList(), [decoded]);
         return (sheet, chosen.Select(u => (u, max[u])).ToList());
@@ -115,11 +191,13 @@ public static class FeatureAnalyses
     private static List<float[]> ReferenceFeatures(DecoderNetwork network, string trainDirectory, int count, int seed)
     {
         List<ColorImage> crops;
-        using (var sampler = new CropSampler(trainDirectory, network.Spec.ImageSize)) crops = sampler.Random(count, seed);
+        using (var sampler = new CropSampler(trainDirectory, network.Spec.ImageSize))
+            crops = sampler.Random(count, seed);
         using var representation = network.Spec.Representation.Create();
         return crops.Select(c => representation.Extract(c).Data).ToList();
     }
 
     /// <summary><paramref name="count"/> indices spread over 0 … n − 1.</summary>
-    private static int[] Spread(int n, int count) => Enumerable.Range(0, Math.Min(n, count)).Select(i => i * n / Math.Min(n, count)).ToArray();
+    private static int[] Spread(int n, int count) =>
+        Enumerable.Range(0, Math.Min(n, count)).Select(i => i * n / Math.Min(n, count)).ToArray();
 }

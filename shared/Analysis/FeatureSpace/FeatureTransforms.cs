@@ -11,23 +11,33 @@ public static class FeatureTransforms
     public static double Norm(ReadOnlySpan<float> x)
     {
         double s = 0;
-        foreach (float v in x) s += (double)v * v;
+        foreach (float v in x)
+            s += (double)v * v;
         return Math.Sqrt(s);
     }
 
-    /// <summary>Signs kept, magnitudes set to ‖x‖ / √(non-zero entries): the same norm, a binary pattern (§5.4).</summary>
+    /// <summary>Signs kept, magnitudes set to ‖x‖ / √(non-zero entries): the same norm, a binary pattern
+    /// (§5.4).</summary>
     public static float[] Binarize(ReadOnlySpan<float> x)
     {
         int nonZero = 0;
-        foreach (float v in x) if (v != 0) nonZero++;
+        foreach (float v in x)
+            if (v != 0)
+                nonZero++;
         var y = new float[x.Length];
-        if (nonZero == 0) return y;
+        if (nonZero == 0)
+            return y;
         float c = (float)(Norm(x) / Math.Sqrt(nonZero));
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0 ? c : x[i] < 0 ? -c : 0;
+        for (int i = 0; i < x.Length; i++)
+            y[i] =
+                x[i] > 0 ? c
+                : x[i] < 0 ? -c
+                : 0;
         return y;
     }
 
-    /// <summary>Sets <paramref name="fraction"/> of all entries (chosen with <paramref name="seed"/>) to zero and rescales the rest to the original norm.</summary>
+    /// <summary>Sets <paramref name="fraction"/> of all entries (chosen with <paramref name="seed"/>) to zero and
+    /// rescales the rest to the original norm.</summary>
     public static float[] Dropout(ReadOnlySpan<float> x, double fraction, int seed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(fraction, 0.0);
@@ -36,17 +46,25 @@ public static class FeatureTransforms
         new Random(seed).Shuffle(order);
         var y = x.ToArray();
         int drop = (int)Math.Round(fraction * x.Length);
-        for (int i = 0; i < drop; i++) y[order[i]] = 0;
+        for (int i = 0; i < drop; i++)
+            y[order[i]] = 0;
         return Rescaled(y, Norm(x));
     }
 
-    /// <summary>Sets the <paramref name="fraction"/> smallest non-zero entries (by magnitude) to zero and rescales the rest to the original norm.</summary>
+    /// <summary>Sets the <paramref name="fraction"/> smallest non-zero entries (by magnitude) to zero and rescales the
+    /// rest to the original norm.</summary>
     public static float[] DropSmallest(ReadOnlySpan<float> x, double fraction)
     {
         var y = x.ToArray();
-        var nonZero = Enumerable.Range(0, y.Length).Where(i => y[i] != 0).OrderBy(i => Math.Abs(y[i])).ThenBy(i => i).ToArray();
+        var nonZero = Enumerable
+            .Range(0, y.Length)
+            .Where(i => y[i] != 0)
+            .OrderBy(i => Math.Abs(y[i]))
+            .ThenBy(i => i)
+            .ToArray();
         int drop = (int)Math.Round(fraction * nonZero.Length);
-        for (int i = 0; i < drop; i++) y[nonZero[i]] = 0;
+        for (int i = 0; i < drop; i++)
+            y[nonZero[i]] = 0;
         return Rescaled(y, Norm(x));
     }
 
@@ -54,7 +72,8 @@ public static class FeatureTransforms
     public static float[] TopK(ReadOnlySpan<float> x, int k)
     {
         var y = new float[x.Length];
-        foreach (int i in Largest(x, k)) y[i] = x[i];
+        foreach (int i in Largest(x, k))
+            y[i] = x[i];
         return y;
     }
 
@@ -62,16 +81,19 @@ public static class FeatureTransforms
     public static float[] AllButTopK(ReadOnlySpan<float> x, int k)
     {
         var y = x.ToArray();
-        foreach (int i in Largest(x, k)) y[i] = 0;
+        foreach (int i in Largest(x, k))
+            y[i] = 0;
         return y;
     }
 
     /// <summary>(1 − t)·a + t·b.</summary>
     public static float[] Interpolate(ReadOnlySpan<float> a, ReadOnlySpan<float> b, double t)
     {
-        if (a.Length != b.Length) throw new ArgumentException($"Feature vectors of {a.Length} and {b.Length} values cannot be interpolated.");
+        if (a.Length != b.Length)
+            throw new ArgumentException($"Feature vectors of {a.Length} and {b.Length} values cannot be interpolated.");
         var y = new float[a.Length];
-        for (int i = 0; i < y.Length; i++) y[i] = (float)((1 - t) * a[i] + t * b[i]);
+        for (int i = 0; i < y.Length; i++)
+            y[i] = (float)((1 - t) * a[i] + t * b[i]);
         return y;
     }
 
@@ -85,9 +107,11 @@ public static class FeatureTransforms
     private static float[] Rescaled(float[] y, double norm)
     {
         double now = Norm(y);
-        if (now == 0) return y;
+        if (now == 0)
+            return y;
         float scale = (float)(norm / now);
-        for (int i = 0; i < y.Length; i++) y[i] *= scale;
+        for (int i = 0; i < y.Length; i++)
+            y[i] *= scale;
         return y;
     }
 }
@@ -99,20 +123,32 @@ public sealed record Perturbation(string Name, string Description, Func<float[],
 public static class Perturbations
 {
     public static Perturbation None { get; } = new("none", "the features as they are", (x, _) => x);
-    public static Perturbation Binarize { get; } = new("bin", "binarized: signs kept, one magnitude, same L2 norm", (x, _) => FeatureTransforms.Binarize(x));
-    public static Perturbation Drop50 { get; } = new("drop50", "50 % of the entries zeroed at random, L2 norm restored", (x, i) => FeatureTransforms.Dropout(x, 0.5, Seed(i)));
-    public static Perturbation Drop50Bin { get; } = new("drop50+bin", "50 % zeroed at random, then binarized", (x, i) => FeatureTransforms.Binarize(FeatureTransforms.Dropout(x, 0.5, Seed(i))));
-    public static Perturbation DropSmallest50Bin { get; } = new("drop50-smallest+bin", "the 50 % smallest non-zero entries zeroed, then binarized", (x, _) => FeatureTransforms.Binarize(FeatureTransforms.DropSmallest(x, 0.5)));
+    public static Perturbation Binarize { get; } =
+        new("bin", "binarized: signs kept, one magnitude, same L2 norm", (x, _) => FeatureTransforms.Binarize(x));
+    public static Perturbation Drop50 { get; } =
+        new("drop50", "50 % of the entries zeroed at random, L2 norm restored", (x, i) =>
+            FeatureTransforms.Dropout(x, 0.5, Seed(i))
+        );
+    public static Perturbation Drop50Bin { get; } =
+        new("drop50+bin", "50 % zeroed at random, then binarized", (x, i) =>
+            FeatureTransforms.Binarize(FeatureTransforms.Dropout(x, 0.5, Seed(i)))
+        );
+    public static Perturbation DropSmallest50Bin { get; } =
+        new("drop50-smallest+bin", "the 50 % smallest non-zero entries zeroed, then binarized", (x, _) =>
+            FeatureTransforms.Binarize(FeatureTransforms.DropSmallest(x, 0.5))
+        );
 
     public static IReadOnlyList<Perturbation> All { get; } = [None, Binarize, Drop50, Drop50Bin, DropSmallest50Bin];
 
     /// <summary>§5.3 and Figure 8: all activations, only the k largest, all but the k largest.</summary>
     public static IReadOnlyList<Perturbation> TopK(int k) =>
-    [
-        None,
-        new($"top{k}", $"only the {k} largest entries", (x, _) => FeatureTransforms.TopK(x, k)),
-        new($"all-but-top{k}", $"the {k} largest entries set to zero", (x, _) => FeatureTransforms.AllButTopK(x, k)),
-    ];
+        [
+            None,
+            new($"top{k}", $"only the {k} largest entries", (x, _) => FeatureTransforms.TopK(x, k)),
+            new($"all-but-top{k}", $"the {k} largest entries set to zero", (x, _) =>
+                FeatureTransforms.AllButTopK(x, k)
+            ),
+        ];
 
     private static int Seed(int index) => unchecked(1_000_003 * (index + 1));
 }

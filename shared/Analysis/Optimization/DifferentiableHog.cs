@@ -7,7 +7,12 @@ using static TorchSharp.torch;
 namespace FeatureInversion.Analysis.Optimization;
 
 /// <summary>How <see cref="DifferentiableHog"/> gives gradients to orientation bins (see its remarks).</summary>
-public enum HogBinning { Exact, Soft, StraightThrough }
+public enum HogBinning
+{
+    Exact,
+    Soft,
+    StraightThrough,
+}
 
 /// <summary>
 /// HOG as a TorchSharp expression, for optimization-based inversion (Mahendran &amp; Vedaldi, CVPR 2015, who invert
@@ -36,15 +41,21 @@ public enum HogBinning { Exact, Soft, StraightThrough }
 public sealed class DifferentiableHog : IBatchEncoder
 {
     public const double DefaultTemperature = 100;
-    private const int Orientations = HogExtractor.Orientations, Bins = 2 * Orientations;
+    private const int Orientations = HogExtractor.Orientations,
+        Bins = 2 * Orientations;
 
     private readonly Device _device;
-    private readonly Tensor _ux, _uy; // 1 × 18 × 1 × 1: the directed orientation vectors
+    private readonly Tensor _ux,
+        _uy; // 1 × 18 × 1 × 1: the directed orientation vectors
     private readonly Dictionary<(int Pixels, int Cells), Tensor> _binning = [];
     private static readonly float TextureScale = 1.0f / MathF.Sqrt(18f);
 
-    public DifferentiableHog(int cellSize = HogExtractor.DefaultCellSize, double temperature = DefaultTemperature, Device? device = null,
-        HogBinning binning = HogBinning.StraightThrough)
+    public DifferentiableHog(
+        int cellSize = HogExtractor.DefaultCellSize,
+        double temperature = DefaultTemperature,
+        Device? device = null,
+        HogBinning binning = HogBinning.StraightThrough
+    )
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cellSize, 2);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(temperature);
@@ -69,6 +80,7 @@ public sealed class DifferentiableHog : IBatchEncoder
 
     public int CellSize { get; }
     public double Temperature { get; }
+
     /// <summary>How gradients are given to orientation bins in <see cref="EncodeWithGradient"/>.</summary>
     public HogBinning Binning { get; }
 
@@ -83,23 +95,29 @@ public sealed class DifferentiableHog : IBatchEncoder
     /// <summary>N × 31 × rows × cols from N × 3 × H × W colour images in [0, 1] (square or not).</summary>
     private Tensor Features(Tensor rgb, HogBinning binning)
     {
-        int height = (int)rgb.shape[2], width = (int)rgb.shape[3];
+        int height = (int)rgb.shape[2],
+            width = (int)rgb.shape[3];
         if (Math.Min(width, height) < Math.Max(CellSize, 4))
-            throw new ArgumentException($"HOG needs images of at least {Math.Max(CellSize, 4)} pixels, got {width}×{height}.");
+            throw new ArgumentException(
+                $"HOG needs images of at least {Math.Max(CellSize, 4)} pixels, got {width}×{height}."
+            );
         using var scope = NewDisposeScope();
         var gray = TensorGrayscale.Of(rgb).squeeze(1); // N × H × W
         var gx = gray[.., 1..^1, 2..] - gray[.., 1..^1, ..^2]; // N × (H−2) × (W−2): pixels 1..W−2, 1..H−2
         var gy = gray[.., 2.., 1..^1] - gray[.., ..^2, 1..^1];
         var squared = gx.pow(2) + gy.pow(2);
-        // The tiny floor keeps the square root's gradient finite at flat pixels (their magnitude, and so weight, is ~0).
+        // The tiny floor keeps the square root's gradient finite at flat pixels (their magnitude, and so weight, is
+        // ~0).
         var magnitude = (squared + 1e-12f).sqrt().unsqueeze(1); // N × 1 × h × w
         var projection = gx.unsqueeze(1) * _ux + gy.unsqueeze(1) * _uy; // N × 18 × h × w
         Tensor assignment;
-        if (binning == HogBinning.Exact) assignment = HardAssignment(projection).to(rgb.dtype);
+        if (binning == HogBinning.Exact)
+            assignment = HardAssignment(projection).to(rgb.dtype);
         else
         {
             var soft = (projection / magnitude * (float)Temperature).softmax(1);
-            assignment = binning == HogBinning.Soft ? soft : HardAssignment(projection).to(rgb.dtype) + (soft - soft.detach());
+            assignment =
+                binning == HogBinning.Soft ? soft : HardAssignment(projection).to(rgb.dtype) + (soft - soft.detach());
         }
         // VLFeat gives zero gradients no weight (its magnitude is 0 too): the floor above must not add any.
         var weights = assignment * magnitude * (squared > 0).unsqueeze(1).to(rgb.dtype);
@@ -111,19 +129,33 @@ public sealed class DifferentiableHog : IBatchEncoder
 
     /// <summary>How this encoder's features agree with the exact ones on <paramref name="images"/>: Pearson's r of the
     /// soft-binned features (at this temperature) with <paramref name="exact"/>, and the largest difference of what
-    /// <see cref="EncodeWithGradient"/> computes forward (0 up to rounding for the exact and straight-through binnings).</summary>
-    public (double SoftCorrelation, double MaxForwardDifference) Agreement(IReadOnlyList<ColorImage> images, IReadOnlyList<FeatureMap> exact)
+    /// <see cref="EncodeWithGradient"/> computes forward (0 up to rounding for the exact and straight-through
+    /// binnings).</summary>
+    public (double SoftCorrelation, double MaxForwardDifference) Agreement(
+        IReadOnlyList<ColorImage> images,
+        IReadOnlyList<FeatureMap> exact
+    )
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var rgb = tensor(images.SelectMany(i => i.Planes).ToArray(), [images.Count, 3, images[0].Height, images[0].Width]).to(_device);
+        var rgb = tensor(
+                images.SelectMany(i => i.Planes).ToArray(),
+                [images.Count, 3, images[0].Height, images[0].Width]
+            )
+            .to(_device);
         var expected = exact.SelectMany(m => m.Data).ToArray();
         var soft = Features(rgb, HogBinning.Soft).cpu().contiguous().data<float>().ToArray();
         var forward = Features(rgb, Binning).cpu().contiguous().data<float>().ToArray();
-        double ma = expected.Average(v => (double)v), mb = soft.Average(v => (double)v), sab = 0, saa = 0, sbb = 0, worst = 0;
+        double ma = expected.Average(v => (double)v),
+            mb = soft.Average(v => (double)v),
+            sab = 0,
+            saa = 0,
+            sbb = 0,
+            worst = 0;
         for (int i = 0; i < expected.Length; i++)
         {
-            double da = expected[i] - ma, db = soft[i] - mb;
+            double da = expected[i] - ma,
+                db = soft[i] - mb;
             sab += da * db;
             saa += da * da;
             sbb += db * db;
@@ -150,11 +182,22 @@ public sealed class DifferentiableHog : IBatchEncoder
         var energy = folded.pow(2).sum(1, keepdim: true); // N × 1 × rows × cols
         // Neighbours clamped at the border = replicate padding; each 2×2 window sum is one block's energy.
         var padded = nn.functional.pad(energy, [1, 1, 1, 1], PaddingModes.Replicate);
-        var blocks = padded[.., .., ..^1, ..^1] + padded[.., .., ..^1, 1..] + padded[.., .., 1.., ..^1] + padded[.., .., 1.., 1..];
+        var blocks =
+            padded[.., .., ..^1, ..^1]
+            + padded[.., .., ..^1, 1..]
+            + padded[.., .., 1.., ..^1]
+            + padded[.., .., 1.., 1..];
         var factor = (blocks + 1e-4f).rsqrt(); // N × 1 × (rows + 1) × (cols + 1)
         // The four blocks covering a cell: up-left, up-right, down-left, down-right (HogExtractor's f1..f4).
-        Tensor[] f = [factor[.., .., ..^1, ..^1], factor[.., .., ..^1, 1..], factor[.., .., 1.., ..^1], factor[.., .., 1.., 1..]];
-        Tensor directed = zeros_like(h), undirected = zeros_like(folded);
+        Tensor[] f =
+        [
+            factor[.., .., ..^1, ..^1],
+            factor[.., .., ..^1, 1..],
+            factor[.., .., 1.., ..^1],
+            factor[.., .., 1.., 1..],
+        ];
+        Tensor directed = zeros_like(h),
+            undirected = zeros_like(folded);
         var texture = new Tensor[4];
         for (int b = 0; b < 4; b++)
         {
@@ -167,7 +210,8 @@ public sealed class DifferentiableHog : IBatchEncoder
     }
 
     /// <summary>Row and column binning matrices for an image size: cells × pixels 1..n−2 with VLFeat's bilinear weights
-    /// (<see cref="HogExtractor.SpatialBin"/>), weights falling outside the cell array dropped; kept per size.</summary>
+    /// (<see cref="HogExtractor.SpatialBin"/>), weights falling outside the cell array dropped; kept per
+    /// size.</summary>
     private (Tensor Ay, Tensor AxT) BinningMatrices(int height, int width)
     {
         var shape = new HogExtractor(CellSize).OutputShape(width, height);
@@ -176,13 +220,16 @@ public sealed class DifferentiableHog : IBatchEncoder
 
     private Tensor Matrix(int pixels, int cells)
     {
-        if (_binning.TryGetValue((pixels, cells), out var known)) return known;
+        if (_binning.TryGetValue((pixels, cells), out var known))
+            return known;
         var m = new float[cells * (pixels - 2)];
         for (int p = 1; p < pixels - 1; p++)
         {
             var (cell, left, right) = HogExtractor.SpatialBin(p, CellSize);
-            if (cell >= 0 && cell < cells) m[cell * (pixels - 2) + p - 1] += left;
-            if (cell + 1 >= 0 && cell + 1 < cells) m[(cell + 1) * (pixels - 2) + p - 1] += right;
+            if (cell >= 0 && cell < cells)
+                m[cell * (pixels - 2) + p - 1] += left;
+            if (cell + 1 >= 0 && cell + 1 < cells)
+                m[(cell + 1) * (pixels - 2) + p - 1] += right;
         }
         return _binning[(pixels, cells)] = tensor(m, [cells, pixels - 2]).to(_device).DetachFromDisposeScope();
     }
@@ -191,7 +238,8 @@ public sealed class DifferentiableHog : IBatchEncoder
     {
         _ux.Dispose();
         _uy.Dispose();
-        foreach (var matrix in _binning.Values) matrix.Dispose();
+        foreach (var matrix in _binning.Values)
+            matrix.Dispose();
         _binning.Clear();
     }
 }

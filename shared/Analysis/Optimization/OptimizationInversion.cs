@@ -17,7 +17,9 @@ namespace FeatureInversion.Analysis.Optimization;
 public sealed record OptimizationSettings
 {
     public int Iterations { get; init; } = 300;
-    /// <summary>Gradient descent with momentum (M&amp;V): step size, divided by 10 at 60 % and again at 85 % of the run.</summary>
+
+    /// <summary>Gradient descent with momentum (M&amp;V): step size, divided by 10 at 60 % and again at 85 % of the
+    /// run.</summary>
     public double LearningRate { get; init; } = 3;
     public double Momentum { get; init; } = 0.9;
     public double Alpha { get; init; } = 6;
@@ -30,7 +32,12 @@ public sealed record OptimizationSettings
 
 /// <summary>What an optimization run reached: the images (gray, as the representations see only gray) and the
 /// mean normalised feature loss at the start and the end.</summary>
-public sealed record OptimizationResult(List<ColorImage> Images, double InitialFeatureLoss, double FinalFeatureLoss, double Seconds);
+public sealed record OptimizationResult(
+    List<ColorImage> Images,
+    double InitialFeatureLoss,
+    double FinalFeatureLoss,
+    double Seconds
+);
 
 /// <summary>
 /// Optimization-based inversion (the paper's baseline, its reference [20]): gradient descent on the image, through a
@@ -40,25 +47,36 @@ public sealed record OptimizationResult(List<ColorImage> Images, double InitialF
 /// </summary>
 public static class OptimizationInversion
 {
-    public static OptimizationResult Invert(Func<Tensor, Tensor> encoder, IReadOnlyList<FeatureMap> targets, int size, OptimizationSettings settings, Device device,
-        IProgress<int>? iterationsDone = null)
+    public static OptimizationResult Invert(
+        Func<Tensor, Tensor> encoder,
+        IReadOnlyList<FeatureMap> targets,
+        int size,
+        OptimizationSettings settings,
+        Device device,
+        IProgress<int>? iterationsDone = null
+    )
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         var shape = targets[0].Shape;
         var flat = new float[targets.Count * shape.Length];
-        for (int i = 0; i < targets.Count; i++) targets[i].Data.CopyTo(flat, i * shape.Length);
+        for (int i = 0; i < targets.Count; i++)
+            targets[i].Data.CopyTo(flat, i * shape.Length);
         var phi0 = tensor(flat, [targets.Count, shape.Channels, shape.Rows, shape.Cols]).to(device);
         var norm = phi0.pow(2).sum([1, 2, 3]).clamp_min(1e-12);
         torch.random.manual_seed(settings.Seed);
-        var x = new TorchSharp.Modules.Parameter((full([targets.Count, 1, size, size], 0.5f) + 0.01f * randn([targets.Count, 1, size, size])).to(device));
+        var x = new TorchSharp.Modules.Parameter(
+            (full([targets.Count, 1, size, size], 0.5f) + 0.01f * randn([targets.Count, 1, size, size])).to(device)
+        );
         var optimizer = optim.SGD([x], settings.LearningRate, settings.Momentum);
         double v = settings.B / 6.5;
-        double initial = 0, final = 0;
+        double initial = 0,
+            final = 0;
         for (int it = 0; it < settings.Iterations; it++)
         {
             if (it == (int)(0.6 * settings.Iterations) || it == (int)(0.85 * settings.Iterations))
-                foreach (var group in optimizer.ParamGroups) group.LearningRate /= 10;
+                foreach (var group in optimizer.ParamGroups)
+                    group.LearningRate /= 10;
             using var step = NewDisposeScope();
             optimizer.zero_grad();
             var features = encoder(x.expand(-1, 3, -1, -1));
@@ -71,28 +89,38 @@ public static class OptimizationInversion
             var loss = (data + settings.LambdaAlpha * ralpha + settings.LambdaTv * tv).sum();
             loss.backward();
             optimizer.step();
-            using (no_grad()) x.clamp_(0, 1);
+            using (no_grad())
+                x.clamp_(0, 1);
             double mean = data.mean().item<float>();
-            if (it == 0) initial = mean;
+            if (it == 0)
+                initial = mean;
             final = mean;
             iterationsDone?.Report(it + 1);
         }
         var gray = x.detach().cpu().contiguous().data<float>().ToArray();
         int plane = size * size;
-        var images = Enumerable.Range(0, targets.Count).Select(i =>
-        {
-            var planes = new float[3 * plane];
-            for (int c = 0; c < 3; c++) Array.Copy(gray, i * plane, planes, c * plane, plane);
-            return new ColorImage(size, size, planes);
-        }).ToList();
+        var images = Enumerable
+            .Range(0, targets.Count)
+            .Select(i =>
+            {
+                var planes = new float[3 * plane];
+                for (int c = 0; c < 3; c++)
+                    Array.Copy(gray, i * plane, planes, c * plane, plane);
+                return new ColorImage(size, size, planes);
+            })
+            .ToList();
         return new OptimizationResult(images, initial, final, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>The differentiable encoder of a representation on <paramref name="device"/>: a CNN layer's network
     /// (ResNet18 or AlexNet), or HOG's re-implementation (<see cref="DifferentiableHog"/>, soft orientation binning at
     /// <paramref name="hogTemperature"/>, gradients given to orientations by <paramref name="hogBinning"/>).</summary>
-    public static IBatchEncoder EncoderFor(RepresentationDescriptor representation, Device device, double hogTemperature = DifferentiableHog.DefaultTemperature,
-        HogBinning hogBinning = HogBinning.StraightThrough)
+    public static IBatchEncoder EncoderFor(
+        RepresentationDescriptor representation,
+        Device device,
+        double hogTemperature = DifferentiableHog.DefaultTemperature,
+        HogBinning hogBinning = HogBinning.StraightThrough
+    )
     {
         // The extractor only says what the representation is; the encoder owns its own network.
         using var extractor = representation.Create();
@@ -100,7 +128,10 @@ public static class OptimizationInversion
         {
             IBatchEncodable encodable => encodable.CreateEncoder(device),
             HogExtractor hog => new DifferentiableHog(hog.CellSize, hogTemperature, device, hogBinning),
-            _ => throw new ArgumentException($"{representation.Name} has no differentiable encoder (CNN layers and HOG have; LBP's and SIFT's are not written)."),
+            _ => throw new ArgumentException(
+                $"{representation.Name} has no differentiable encoder (CNN layers and HOG have; LBP's and SIFT's are "
+                    + $"not written)."
+            ),
         };
     }
 }

@@ -1,12 +1,13 @@
-using FeatureInversion.Features;
 using FeatureInversion.Decoders.Platform;
+using FeatureInversion.Features;
 using FeatureInversion.Imaging;
 using FeatureInversion.Imaging.IO;
 using static TorchSharp.torch;
 
 namespace FeatureInversion.Decoders.Inference;
 
-/// <summary>Writes the inputs of items <c>start</c> … <c>start + n − 1</c> (n × the item shape, C order) into <c>buffer</c>.</summary>
+/// <summary>Writes the inputs of items <c>start</c> … <c>start + n − 1</c> (n × the item shape, C order) into
+/// <c>buffer</c>.</summary>
 public delegate void BatchFill(int start, Span<float> buffer);
 
 /// <summary>
@@ -21,14 +22,21 @@ public static class DecoderInference
     public const int DefaultBatchSize = 32;
 
     /// <summary>
-    /// Runs <paramref name="count"/> items through <paramref name="network"/> (after <paramref name="encode"/>, if given,
-    /// e.g. an autoencoder's encoder) in batches; returns each output as planar RGB in [0, 1] at
-    /// <paramref name="outputSize"/> (the network's own size when null), or null for an item whose output is not finite.
-    /// A batch with a non-finite output under oneDNN's kernels is run once more on the native kernels; if they fix it,
-    /// the process keeps them (<see cref="TorchKernels.FallBack"/>); items still non-finite are given up.
+    /// Runs <paramref name="count"/> items through <paramref name="network"/> (after <paramref name="encode"/>, if
+    /// given, e.g. an autoencoder's encoder) in batches; returns each output as planar RGB in [0, 1] at
+    /// <paramref name="outputSize"/> (the network's own size when null), or null for an item whose output is not
+    /// finite. A batch with a non-finite output under oneDNN's kernels is run once more on the native kernels; if they
+    /// fix it, the process keeps them (<see cref="TorchKernels.FallBack"/>); items still non-finite are given up.
     /// </summary>
-    public static List<float[]?> Run(nn.Module<Tensor, Tensor> network, long[] itemShape, int count, BatchFill fill,
-        Func<Tensor, Tensor>? encode = null, int? outputSize = null, int batchSize = DefaultBatchSize)
+    public static List<float[]?> Run(
+        nn.Module<Tensor, Tensor> network,
+        long[] itemShape,
+        int count,
+        BatchFill fill,
+        Func<Tensor, Tensor>? encode = null,
+        int? outputSize = null,
+        int batchSize = DefaultBatchSize
+    )
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         network.eval();
@@ -43,32 +51,60 @@ public static class DecoderInference
             var input = buffer.AsSpan(0, n * itemLength);
             fill(start, input);
             var (values, finite) = RunBatch(network, buffer, itemLength, itemShape, n, device, encode, outputSize);
-            if (finite.Contains(false) && device.type == TorchSharp.DeviceType.CPU && TorchKernels.Current is { Backend: KernelBackend.OneDnn, Forced: false })
+            if (
+                finite.Contains(false)
+                && device.type == TorchSharp.DeviceType.CPU
+                && TorchKernels.Current is { Backend: KernelBackend.OneDnn, Forced: false }
+            )
             {
-                // Whose fault: if the native kernels give finite values where oneDNN did not, oneDNN is dropped for good.
-                var retry = TorchKernels.WithNative(() => RunBatch(network, buffer, itemLength, itemShape, n, device, encode, outputSize));
+                // Whose fault: if the native kernels give finite values where oneDNN did not, oneDNN is dropped for
+                // good.
+                var retry = TorchKernels.WithNative(() =>
+                    RunBatch(network, buffer, itemLength, itemShape, n, device, encode, outputSize)
+                );
                 if (Enumerable.Range(0, n).Any(i => retry.Finite[i] && !finite[i]))
-                    TorchKernels.FallBack($"a decode under oneDNN gave non-finite values that the native kernels did not ({finite.Count(f => !f)} of {n} items)");
+                    TorchKernels.FallBack(
+                        $"a decode under oneDNN gave non-finite values that the native kernels did not "
+                            + $"({finite.Count(f => !f)} of {n} items)"
+                    );
                 (values, finite) = retry;
             }
             int p = values.Length / n;
-            for (int i = 0; i < n; i++) results.Add(finite[i] ? values.AsSpan(i * p, p).ToArray() : null);
+            for (int i = 0; i < n; i++)
+                results.Add(finite[i] ? values.AsSpan(i * p, p).ToArray() : null);
         }
         return results;
     }
 
-    /// <summary>As <see cref="Run"/>, but a non-finite output fails the whole call (<see cref="NonFiniteOutputException"/>).</summary>
-    public static List<float[]> RunAll(nn.Module<Tensor, Tensor> network, long[] itemShape, int count, BatchFill fill,
-        Func<Tensor, Tensor>? encode = null, int? outputSize = null, int batchSize = DefaultBatchSize) =>
-        NonFiniteOutputException.ThrowIfAny(Run(network, itemShape, count, fill, encode, outputSize, batchSize));
+    /// <summary>As <see cref="Run"/>, but a non-finite output fails the whole call (<see
+    /// cref="NonFiniteOutputException"/>).</summary>
+    public static List<float[]> RunAll(
+        nn.Module<Tensor, Tensor> network,
+        long[] itemShape,
+        int count,
+        BatchFill fill,
+        Func<Tensor, Tensor>? encode = null,
+        int? outputSize = null,
+        int batchSize = DefaultBatchSize
+    ) => NonFiniteOutputException.ThrowIfAny(Run(network, itemShape, count, fill, encode, outputSize, batchSize));
 
-    /// <summary>One batch: decoded, checked for finiteness per item before clamping (clamp maps ±∞ into range), read back.</summary>
-    private static (float[] Values, bool[] Finite) RunBatch(nn.Module<Tensor, Tensor> network, float[] buffer, int itemLength, long[] itemShape, int n,
-        Device device, Func<Tensor, Tensor>? encode, int? outputSize)
+    /// <summary>One batch: decoded, checked for finiteness per item before clamping (clamp maps ±∞ into range), read
+    /// back.</summary>
+    private static (float[] Values, bool[] Finite) RunBatch(
+        nn.Module<Tensor, Tensor> network,
+        float[] buffer,
+        int itemLength,
+        long[] itemShape,
+        int n,
+        Device device,
+        Func<Tensor, Tensor>? encode,
+        int? outputSize
+    )
     {
         using var scope = NewDisposeScope();
         var x = tensor(buffer, [buffer.Length / itemLength, .. itemShape]); // copies the buffer, which is reused
-        if (x.shape[0] != n) x = x.narrow(0, 0, n);
+        if (x.shape[0] != n)
+            x = x.narrow(0, 0, n);
         x = x.to(device);
         var y = network.call(encode is null ? x : encode(x));
         var finite = y.isfinite().flatten(1).all(1).cpu().data<bool>().ToArray();
@@ -77,31 +113,58 @@ public static class DecoderInference
         return (y.clamp(0, 1).cpu().contiguous().data<float>().ToArray(), finite);
     }
 
-    /// <summary>Decodes feature maps of the decoder's input shape into images (upsampled to <paramref name="outputSize"/> when larger);
-    /// any non-finite output fails the call (<see cref="NonFiniteOutputException"/>).</summary>
-    public static List<ColorImage> Decode(DecoderNetwork network, IReadOnlyList<FeatureMap> features, int? outputSize = null, int batchSize = DefaultBatchSize) =>
-        NonFiniteOutputException.ThrowIfAny(DecodeEach(network, features, outputSize, batchSize));
+    /// <summary>Decodes feature maps of the decoder's input shape into images (upsampled to <paramref
+    /// name="outputSize"/> when larger); any non-finite output fails the call (<see
+    /// cref="NonFiniteOutputException"/>).</summary>
+    public static List<ColorImage> Decode(
+        DecoderNetwork network,
+        IReadOnlyList<FeatureMap> features,
+        int? outputSize = null,
+        int batchSize = DefaultBatchSize
+    ) => NonFiniteOutputException.ThrowIfAny(DecodeEach(network, features, outputSize, batchSize));
 
-    /// <summary>As <see cref="Decode"/>, with null for each item whose output is not finite (a failed item, never a result).</summary>
-    public static List<ColorImage?> DecodeEach(DecoderNetwork network, IReadOnlyList<FeatureMap> features, int? outputSize = null, int batchSize = DefaultBatchSize)
+    /// <summary>As <see cref="Decode"/>, with null for each item whose output is not finite (a failed item, never a
+    /// result).</summary>
+    public static List<ColorImage?> DecodeEach(
+        DecoderNetwork network,
+        IReadOnlyList<FeatureMap> features,
+        int? outputSize = null,
+        int batchSize = DefaultBatchSize
+    )
     {
         var spec = network.Spec;
         foreach (var f in features)
         {
-            if (f.Shape != spec.Input) throw new ArgumentException($"Features are {f.Shape}, the {spec.Representation} decoder takes {spec.Input}.");
-            if (!FiniteValues.AreFinite(f.Data)) throw new ArgumentException("Features contain NaN or infinite values; a decoder cannot invert them.");
+            if (f.Shape != spec.Input)
+                throw new ArgumentException(
+                    $"Features are {f.Shape}, the {spec.Representation} decoder takes {spec.Input}."
+                );
+            if (!FiniteValues.AreFinite(f.Data))
+                throw new ArgumentException("Features contain NaN or infinite values; a decoder cannot invert them.");
         }
         int size = outputSize ?? spec.ImageSize;
         int length = spec.Input.Length;
-        var planes = Run(network, [spec.Input.Channels, spec.Input.Rows, spec.Input.Cols], features.Count, (start, buffer) =>
-        {
-            for (int i = 0; i * length < buffer.Length; i++) features[start + i].Data.CopyTo(buffer.Slice(i * length, length));
-        }, outputSize: size, batchSize: batchSize);
+        var planes = Run(
+            network,
+            [spec.Input.Channels, spec.Input.Rows, spec.Input.Cols],
+            features.Count,
+            (start, buffer) =>
+            {
+                for (int i = 0; i * length < buffer.Length; i++)
+                    features[start + i].Data.CopyTo(buffer.Slice(i * length, length));
+            },
+            outputSize: size,
+            batchSize: batchSize
+        );
         return planes.Select(p => p is null ? null : new ColorImage(size, size, p)).ToList();
     }
 
-    /// <summary>The decoder's view of a photo (<see cref="ImageFiles.CenterSquare"/>), its features and their reconstruction.</summary>
-    public static (ColorImage Input, FeatureMap Features, ColorImage Reconstruction) FromPhoto(DecoderNetwork network, ColorImage photo)
+    /// <summary>The decoder's view of a photo (<see cref="ImageFiles.CenterSquare"/>), its features and their
+    /// reconstruction.</summary>
+    public static (ColorImage Input, FeatureMap Features, ColorImage Reconstruction) FromPhoto(
+        DecoderNetwork network,
+        ColorImage photo
+    )
     {
         var input = ImageFiles.CenterSquare(photo, network.Spec.ImageSize);
         using var extractor = network.Spec.Representation.Create();
@@ -114,8 +177,16 @@ public static class DecoderInference
     {
         var (data, shape) = NpyFile.Read(path);
         var expected = network.Spec.Input;
-        if (shape.Length != 3 || shape[0] != expected.Channels || shape[1] != expected.Rows || shape[2] != expected.Cols)
-            throw new InvalidDataException($"{path}: features are ({string.Join(", ", shape)}), the {network.Spec.Representation} decoder takes ({expected.Channels}, {expected.Rows}, {expected.Cols}).");
+        if (
+            shape.Length != 3
+            || shape[0] != expected.Channels
+            || shape[1] != expected.Rows
+            || shape[2] != expected.Cols
+        )
+            throw new InvalidDataException(
+                $"{path}: features are ({string.Join(", ", shape)}), the {network.Spec.Representation} decoder takes "
+                    + $"({expected.Channels}, {expected.Rows}, {expected.Cols})."
+            );
         return Decode(network, [new FeatureMap(expected, data)])[0];
     }
 }

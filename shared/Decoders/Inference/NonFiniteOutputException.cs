@@ -9,14 +9,21 @@ public sealed class NonFiniteOutputException(string message) : Exception(message
     public IReadOnlyList<int> Items { get; init; } = [];
 
     /// <summary>The items, or this exception when any of them is null (non-finite).</summary>
-    public static List<T> ThrowIfAny<T>(List<T?> items) where T : class
+    public static List<T> ThrowIfAny<T>(List<T?> items)
+        where T : class
     {
         var bad = Enumerable.Range(0, items.Count).Where(i => items[i] is null).ToList();
-        if (bad.Count > 0) throw For(bad, items.Count);
+        if (bad.Count > 0)
+            throw For(bad, items.Count);
         return items!;
     }
 
     public static NonFiniteOutputException For(IReadOnlyList<int> bad, int count) =>
-        new($"the decoder's output is not finite (NaN or infinite) for {bad.Count} of {count} item(s) (first: {string.Join(", ", bad.Take(8))}); kernels: {TorchKernels.Current}")
-        { Items = bad };
+        new(
+            $"the decoder's output is not finite (NaN or infinite) for {bad.Count} of {count} item(s) (first: "
+                + $"{string.Join(", ", bad.Take(8))}); kernels: {TorchKernels.Current}"
+        )
+        {
+            Items = bad,
+        };
 }

@@ -12,14 +12,19 @@ public enum DeviceChoice
 
 public static class TorchDevices
 {
-    /// <summary>The device for a choice; <see cref="DeviceChoice.Cuda"/> without a usable GPU is an error, not a silent CPU run.</summary>
-    public static Device Resolve(DeviceChoice choice) => choice switch
-    {
-        DeviceChoice.Cpu => CPU,
-        DeviceChoice.Cuda when cuda.is_available() => CUDA,
-        DeviceChoice.Cuda => throw new DeviceUnavailableException("--device cuda: libtorch sees no CUDA device here (this build ships the CPU libtorch, or the machine has no GPU); use --device cpu or auto"),
-        _ => cuda.is_available() ? CUDA : CPU,
-    };
+    /// <summary>The device for a choice; <see cref="DeviceChoice.Cuda"/> without a usable GPU is an error, not a silent
+    /// CPU run.</summary>
+    public static Device Resolve(DeviceChoice choice) =>
+        choice switch
+        {
+            DeviceChoice.Cpu => CPU,
+            DeviceChoice.Cuda when cuda.is_available() => CUDA,
+            DeviceChoice.Cuda => throw new DeviceUnavailableException(
+                "--device cuda: libtorch sees no CUDA device here (this build ships the CPU libtorch, or the machine "
+                    + "has no GPU); use --device cpu or auto"
+            ),
+            _ => cuda.is_available() ? CUDA : CPU,
+        };
 
     /// <summary>The device a module's parameters live on (the CPU for a module without parameters).</summary>
     public static Device Of(nn.Module module) => module.parameters().FirstOrDefault()?.device ?? CPU;

@@ -25,14 +25,18 @@ public static class WholeImageDecoding
     /// under about 1 GB. Larger images are tiled.</summary>
     public const long MaxTilePixels = 16L * 1024 * 1024;
 
-    /// <summary>The largest image decoded at all (the result is held in memory as float planes: 12 bytes a pixel).</summary>
+    /// <summary>The largest image decoded at all (the result is held in memory as float planes: 12 bytes a
+    /// pixel).</summary>
     public const long MaxPixels = 64L * 1024 * 1024;
 
     /// <summary>What the sides of the map must be multiples of, in cells.</summary>
     public static int Multiple(DecoderSpec spec)
     {
         if (spec.Layers.Any(l => l.Kind == LayerKind.Fc))
-            throw new NotSupportedException($"The {spec.Representation} decoder has fully connected layers: it decodes {spec.Input} maps only, not whole images.");
+            throw new NotSupportedException(
+                $"The {spec.Representation} decoder has fully connected layers: it decodes {spec.Input} maps only, "
+                    + $"not whole images."
+            );
         return spec.Layers.Where(l => l.Kind == LayerKind.Conv).Aggregate(1, (product, l) => product * l.Stride);
     }
 
@@ -53,28 +57,54 @@ public static class WholeImageDecoding
     {
         var spec = network.Spec;
         if (map.Shape.Channels != spec.Input.Channels)
-            throw new ArgumentException($"Features have {map.Shape.Channels} channels, the {spec.Representation} decoder takes {spec.Input.Channels}.");
-        if (!FiniteValues.AreFinite(map.Data)) throw new ArgumentException("Features contain NaN or infinite values; a decoder cannot invert them.");
-        int multiple = Multiple(spec), cell = CellPixels(spec);
-        int rows = (map.Shape.Rows + multiple - 1) / multiple * multiple, cols = (map.Shape.Cols + multiple - 1) / multiple * multiple;
-        int w = width ?? map.Shape.Cols * cell, h = height ?? map.Shape.Rows * cell;
+            throw new ArgumentException(
+                $"Features have {map.Shape.Channels} channels, the {spec.Representation} decoder takes "
+                    + $"{spec.Input.Channels}."
+            );
+        if (!FiniteValues.AreFinite(map.Data))
+            throw new ArgumentException("Features contain NaN or infinite values; a decoder cannot invert them.");
+        int multiple = Multiple(spec),
+            cell = CellPixels(spec);
+        int rows = (map.Shape.Rows + multiple - 1) / multiple * multiple,
+            cols = (map.Shape.Cols + multiple - 1) / multiple * multiple;
+        int w = width ?? map.Shape.Cols * cell,
+            h = height ?? map.Shape.Rows * cell;
         if (w < 1 || h < 1 || w > map.Shape.Cols * cell || h > map.Shape.Rows * cell)
-            throw new ArgumentException($"A {map.Shape.Rows}×{map.Shape.Cols} map describes at most {map.Shape.Cols * cell}x{map.Shape.Rows * cell} pixels, not {w}x{h}.");
+            throw new ArgumentException(
+                $"A {map.Shape.Rows}×{map.Shape.Cols} map describes at most "
+                    + $"{map.Shape.Cols * cell}x{map.Shape.Rows * cell} pixels, not {w}x{h}."
+            );
         if ((long)rows * cols * cell * cell > MaxPixels)
-            throw new ArgumentException($"A {map.Shape.Rows}×{map.Shape.Cols} map decodes to {map.Shape.Cols * cell}x{map.Shape.Rows * cell} pixels, over the {MaxPixels / (1024 * 1024)}-megapixel limit; decode it at a smaller working scale.");
+            throw new ArgumentException(
+                $"A {map.Shape.Rows}×{map.Shape.Cols} map decodes to {map.Shape.Cols * cell}x{map.Shape.Rows * cell} "
+                    + $"pixels, over the {MaxPixels / (1024 * 1024)}-megapixel limit; decode it at a smaller working "
+                    + $"scale."
+            );
         int tile = tileCells ?? (int)Math.Sqrt(MaxTilePixels / (cell * cell)) / multiple * multiple;
         if (tile < 2 * Margin(multiple) + multiple || tile % multiple != 0)
-            throw new ArgumentOutOfRangeException(nameof(tileCells), tile, $"Tiles must be a multiple of {multiple} cells and at least {2 * Margin(multiple) + multiple}.");
-        if (map.Shape.Rows > tile || map.Shape.Cols > tile) return Tiled(network, map, tile, multiple, cell, w, h);
+            throw new ArgumentOutOfRangeException(
+                nameof(tileCells),
+                tile,
+                $"Tiles must be a multiple of {multiple} cells and at least {2 * Margin(multiple) + multiple}."
+            );
+        if (map.Shape.Rows > tile || map.Shape.Cols > tile)
+            return Tiled(network, map, tile, multiple, cell, w, h);
         return Crop(OnePass(network, map, multiple), cols * cell, rows * cell, w, h);
     }
 
     /// <summary>A checked map in one pass: padded to the stride multiple, decoded; the padded image's planes.</summary>
     private static float[] OnePass(DecoderNetwork network, FeatureMap map, int multiple)
     {
-        int rows = (map.Shape.Rows + multiple - 1) / multiple * multiple, cols = (map.Shape.Cols + multiple - 1) / multiple * multiple;
+        int rows = (map.Shape.Rows + multiple - 1) / multiple * multiple,
+            cols = (map.Shape.Cols + multiple - 1) / multiple * multiple;
         bool zeros = network.Spec.Representation.Decoder == DecoderLayout.Sift;
-        return DecoderInference.RunAll(network, [map.Shape.Channels, rows, cols], 1, (_, buffer) => Pad(map, rows, cols, zeros, buffer), batchSize: 1)[0];
+        return DecoderInference.RunAll(
+            network,
+            [map.Shape.Channels, rows, cols],
+            1,
+            (_, buffer) => Pad(map, rows, cols, zeros, buffer),
+            batchSize: 1
+        )[0];
     }
 
     /// <summary>Context each tile carries on every side, in cells: the decoders' receptive fields reach about this
@@ -85,29 +115,46 @@ public static class WholeImageDecoding
     /// <summary>Tiles whose cores partition the map, each decoded with <see cref="Margin"/> cells of context around
     /// its core (clipped at the map's edges) and only its core kept. Cores and margins are multiples of the strides,
     /// so every tile subsamples in the same phase as one pass would.</summary>
-    private static ColorImage Tiled(DecoderNetwork network, FeatureMap map, int tile, int multiple, int cell, int width, int height)
+    private static ColorImage Tiled(
+        DecoderNetwork network,
+        FeatureMap map,
+        int tile,
+        int multiple,
+        int cell,
+        int width,
+        int height
+    )
     {
-        int margin = Margin(multiple), core = tile - 2 * margin;
+        int margin = Margin(multiple),
+            core = tile - 2 * margin;
         var (channels, rows, cols) = (map.Shape.Channels, map.Shape.Rows, map.Shape.Cols);
-        int fullWidth = cols * cell, fullHeight = rows * cell;
+        int fullWidth = cols * cell,
+            fullHeight = rows * cell;
         var planes = new float[3 * fullWidth * fullHeight];
         for (int top = 0; top < rows; top += core)
         {
             for (int left = 0; left < cols; left += core)
             {
-                int r0 = Math.Max(0, top - margin), r1 = Math.Min(rows, top + core + margin);
-                int c0 = Math.Max(0, left - margin), c1 = Math.Min(cols, left + core + margin);
+                int r0 = Math.Max(0, top - margin),
+                    r1 = Math.Min(rows, top + core + margin);
+                int c0 = Math.Max(0, left - margin),
+                    c1 = Math.Min(cols, left + core + margin);
                 var part = new FeatureMap(new FeatureShape(channels, r1 - r0, c1 - c0));
                 for (int c = 0; c < channels; c++)
-                    for (int y = r0; y < r1; y++)
-                        map.Data.AsSpan((c * rows + y) * cols + c0, c1 - c0).CopyTo(part.Data.AsSpan((c * (r1 - r0) + y - r0) * (c1 - c0), c1 - c0));
-                var image = OnePass(network, part, multiple); // the padded tile: its width and height in cells rounded up
-                int tw = (c1 - c0 + multiple - 1) / multiple * multiple * cell, th = (r1 - r0 + multiple - 1) / multiple * multiple * cell;
-                int coreWidth = (Math.Min(cols, left + core) - left) * cell, coreHeight = (Math.Min(rows, top + core) - top) * cell;
+                for (int y = r0; y < r1; y++)
+                    map.Data.AsSpan((c * rows + y) * cols + c0, c1 - c0)
+                        .CopyTo(part.Data.AsSpan((c * (r1 - r0) + y - r0) * (c1 - c0), c1 - c0));
+                // the padded tile: its width and height in cells rounded up
+                var image = OnePass(network, part, multiple);
+                int tw = (c1 - c0 + multiple - 1) / multiple * multiple * cell,
+                    th = (r1 - r0 + multiple - 1) / multiple * multiple * cell;
+                int coreWidth = (Math.Min(cols, left + core) - left) * cell,
+                    coreHeight = (Math.Min(rows, top + core) - top) * cell;
                 for (int c = 0; c < 3; c++)
-                    for (int y = 0; y < coreHeight; y++)
-                        image.AsSpan((c * th + (top - r0) * cell + y) * tw + (left - c0) * cell, coreWidth)
-                            .CopyTo(planes.AsSpan((c * fullHeight + top * cell + y) * fullWidth + left * cell, coreWidth));
+                for (int y = 0; y < coreHeight; y++)
+                    image
+                        .AsSpan((c * th + (top - r0) * cell + y) * tw + (left - c0) * cell, coreWidth)
+                        .CopyTo(planes.AsSpan((c * fullHeight + top * cell + y) * fullWidth + left * cell, coreWidth));
             }
         }
         return Crop(planes, fullWidth, fullHeight, width, height);
@@ -116,7 +163,8 @@ public static class WholeImageDecoding
     private static void Pad(FeatureMap map, int rows, int cols, bool zeros, Span<float> buffer)
     {
         var (c, r, k) = (map.Shape.Channels, map.Shape.Rows, map.Shape.Cols);
-        if (zeros) buffer.Clear();
+        if (zeros)
+            buffer.Clear();
         for (int ch = 0; ch < c; ch++)
         {
             for (int y = 0; y < (zeros ? r : rows); y++)
@@ -124,18 +172,22 @@ public static class WholeImageDecoding
                 var source = map.Data.AsSpan((ch * r + Math.Min(y, r - 1)) * k, k);
                 var target = buffer.Slice((ch * rows + y) * cols, cols);
                 source.CopyTo(target);
-                if (!zeros) target[k..].Fill(source[^1]);
+                if (!zeros)
+                    target[k..].Fill(source[^1]);
             }
         }
     }
 
     private static ColorImage Crop(float[] planes, int fullWidth, int fullHeight, int width, int height)
     {
-        if (width == fullWidth && height == fullHeight) return new ColorImage(width, height, planes);
+        if (width == fullWidth && height == fullHeight)
+            return new ColorImage(width, height, planes);
         var cropped = new float[3 * width * height];
         for (int c = 0; c < 3; c++)
-            for (int y = 0; y < height; y++)
-                planes.AsSpan((c * fullHeight + y) * fullWidth, width).CopyTo(cropped.AsSpan((c * height + y) * width, width));
+        for (int y = 0; y < height; y++)
+            planes
+                .AsSpan((c * fullHeight + y) * fullWidth, width)
+                .CopyTo(cropped.AsSpan((c * height + y) * width, width));
         return new ColorImage(width, height, cropped);
     }
 }

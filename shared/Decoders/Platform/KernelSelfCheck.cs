@@ -10,12 +10,23 @@ namespace FeatureInversion.Decoders.Platform;
 /// </summary>
 public static class KernelSelfCheck
 {
-    /// <summary>Float32 sums of ≤ 800 unit-scale products stay within ~1e-5 of float64; a wrong kernel is off by ≥ 0.01.</summary>
+    /// <summary>Float32 sums of ≤ 800 unit-scale products stay within ~1e-5 of float64; a wrong kernel is off by ≥
+    /// 0.01.</summary>
     public const double Tolerance = 1e-3;
 
     public sealed record Result(bool Passed, double MaxDeviation, string? Failure);
 
-    private sealed record Problem(string Name, bool Transposed, int InChannels, int OutChannels, int Size, int Kernel, int Stride, int Padding, int OutputPadding);
+    private sealed record Problem(
+        string Name,
+        bool Transposed,
+        int InChannels,
+        int OutChannels,
+        int Size,
+        int Kernel,
+        int Stride,
+        int Padding,
+        int OutputPadding
+    );
 
     private static readonly Problem[] Problems =
     [
@@ -34,8 +45,14 @@ public static class KernelSelfCheck
         using var noGrad = no_grad();
         foreach (var p in Problems)
         {
-            var weightShape = p.Transposed ? new long[] { p.InChannels, p.OutChannels, p.Kernel, p.Kernel } : [p.OutChannels, p.InChannels, p.Kernel, p.Kernel];
-            var w = Uniform(random, (int)weightShape.Aggregate(1L, (a, b) => a * b), 1.0 / Math.Sqrt(p.InChannels * p.Kernel * p.Kernel));
+            var weightShape = p.Transposed
+                ? new long[] { p.InChannels, p.OutChannels, p.Kernel, p.Kernel }
+                : [p.OutChannels, p.InChannels, p.Kernel, p.Kernel];
+            var w = Uniform(
+                random,
+                (int)weightShape.Aggregate(1L, (a, b) => a * b),
+                1.0 / Math.Sqrt(p.InChannels * p.Kernel * p.Kernel)
+            );
             var b = Uniform(random, p.OutChannels, 0.1);
             int itemLength = p.InChannels * p.Size * p.Size;
             var x = Uniform(random, batch * itemLength, 1.0);
@@ -46,8 +63,23 @@ public static class KernelSelfCheck
             {
                 var item = Array.ConvertAll(x[(i * itemLength)..((i + 1) * itemLength)], v => (double)v);
                 expected[i] = p.Transposed
-                    ? ReferenceForward.ConvTranspose2d(item, p.InChannels, p.Size, wd, bd, p.OutChannels, p.Kernel, p.Stride, p.Padding, p.OutputPadding).Data
-                    : ReferenceForward.Conv2d(item, p.InChannels, p.Size, wd, bd, p.OutChannels, p.Kernel, p.Stride, p.Padding).Data;
+                    ? ReferenceForward
+                        .ConvTranspose2d(
+                            item,
+                            p.InChannels,
+                            p.Size,
+                            wd,
+                            bd,
+                            p.OutChannels,
+                            p.Kernel,
+                            p.Stride,
+                            p.Padding,
+                            p.OutputPadding
+                        )
+                        .Data
+                    : ReferenceForward
+                        .Conv2d(item, p.InChannels, p.Size, wd, bd, p.OutChannels, p.Kernel, p.Stride, p.Padding)
+                        .Data;
             }
             for (int r = 0; r < repeats; r++)
             {
@@ -56,18 +88,34 @@ public static class KernelSelfCheck
                 var weight = tensor(w, weightShape);
                 var bias = tensor(b, [p.OutChannels]);
                 var y = p.Transposed
-                    ? nn.functional.conv_transpose2d(input, weight, bias, strides: [p.Stride, p.Stride], padding: [p.Padding, p.Padding], output_padding: [p.OutputPadding, p.OutputPadding])
-                    : nn.functional.conv2d(input, weight, bias, strides: [p.Stride, p.Stride], padding: [p.Padding, p.Padding]);
+                    ? nn.functional.conv_transpose2d(
+                        input,
+                        weight,
+                        bias,
+                        strides: [p.Stride, p.Stride],
+                        padding: [p.Padding, p.Padding],
+                        output_padding: [p.OutputPadding, p.OutputPadding]
+                    )
+                    : nn.functional.conv2d(
+                        input,
+                        weight,
+                        bias,
+                        strides: [p.Stride, p.Stride],
+                        padding: [p.Padding, p.Padding]
+                    );
                 var got = y.contiguous().data<float>().ToArray();
                 int per = got.Length / batch;
                 for (int i = 0; i < batch; i++)
                 for (int j = 0; j < per; j++)
                 {
                     double v = got[i * per + j];
-                    if (!double.IsFinite(v)) return new(false, double.PositiveInfinity, $"{p.Name}: non-finite output (run {r + 1})");
+                    if (!double.IsFinite(v))
+                        return new(false, double.PositiveInfinity, $"{p.Name}: non-finite output (run {r + 1})");
                     double d = Math.Abs(v - expected[i][j]);
-                    if (d > max) max = d;
-                    if (d > Tolerance) return new(false, d, $"{p.Name}: off by {d:0.###e+0} (run {r + 1})");
+                    if (d > max)
+                        max = d;
+                    if (d > Tolerance)
+                        return new(false, d, $"{p.Name}: off by {d:0.###e+0} (run {r + 1})");
                 }
             }
         }
@@ -77,7 +125,8 @@ public static class KernelSelfCheck
     private static float[] Uniform(Random random, int n, double scale)
     {
         var values = new float[n];
-        for (int i = 0; i < n; i++) values[i] = (float)((random.NextDouble() * 2 - 1) * scale);
+        for (int i = 0; i < n; i++)
+            values[i] = (float)((random.NextDouble() * 2 - 1) * scale);
         return values;
     }
 }

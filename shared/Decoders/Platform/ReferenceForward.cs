@@ -34,19 +34,33 @@ public static class ReferenceForward
         {
             var parts = l.Inputs.Select(i => outputs[i]).ToList();
             var data = parts.Count == 1 ? parts[0].Data : parts.SelectMany(p => p.Data).ToArray();
-            int channels = parts.Sum(p => p.Channels), size = parts[0].Size;
+            int channels = parts.Sum(p => p.Channels),
+                size = parts[0].Size;
             var w = weights[$"layers.{l.Name}.weight"];
             var b = weights[$"layers.{l.Name}.bias"];
             x = l.Kind switch
             {
                 LayerKind.Conv => Conv2d(data, channels, size, w, b, l.OutChannels, l.Kernel, l.Stride, l.Padding),
-                LayerKind.UpConv => ConvTranspose2d(data, channels, size, w, b, l.OutChannels, l.Kernel, l.Stride, l.Padding, l.OutputPadding),
+                LayerKind.UpConv => ConvTranspose2d(
+                    data,
+                    channels,
+                    size,
+                    w,
+                    b,
+                    l.OutChannels,
+                    l.Kernel,
+                    l.Stride,
+                    l.Padding,
+                    l.OutputPadding
+                ),
                 _ => (Linear(data, w, b), l.OutChannels, l.OutSize),
             };
-            if (l.Activation) LeakyRelu(x.Data, 0.2);
+            if (l.Activation)
+                LeakyRelu(x.Data, 0.2);
             outputs[l.Name] = x;
         }
-        for (int i = 0; i < x.Data.Length; i++) x.Data[i] += 0.5;
+        for (int i = 0; i < x.Data.Length; i++)
+            x.Data[i] += 0.5;
         return x.Data;
     }
 
@@ -62,8 +76,17 @@ public static class ReferenceForward
         return result;
     }
 
-    public static (double[] Data, int Channels, int Size) Conv2d(double[] input, int inChannels, int size, double[] weight, double[] bias,
-        int outChannels, int kernel, int stride, int padding)
+    public static (double[] Data, int Channels, int Size) Conv2d(
+        double[] input,
+        int inChannels,
+        int size,
+        double[] weight,
+        double[] bias,
+        int outChannels,
+        int kernel,
+        int stride,
+        int padding
+    )
     {
         int outSize = (size + 2 * padding - kernel) / stride + 1;
         var output = new double[outChannels * outSize * outSize];
@@ -76,12 +99,15 @@ public static class ReferenceForward
             for (int ky = 0; ky < kernel; ky++)
             {
                 int iy = y * stride - padding + ky;
-                if (iy < 0 || iy >= size) continue;
+                if (iy < 0 || iy >= size)
+                    continue;
                 for (int kx = 0; kx < kernel; kx++)
                 {
                     int ix = x * stride - padding + kx;
-                    if (ix < 0 || ix >= size) continue;
-                    sum += weight[((o * inChannels + i) * kernel + ky) * kernel + kx] * input[(i * size + iy) * size + ix];
+                    if (ix < 0 || ix >= size)
+                        continue;
+                    sum +=
+                        weight[((o * inChannels + i) * kernel + ky) * kernel + kx] * input[(i * size + iy) * size + ix];
                 }
             }
             output[(o * outSize + y) * outSize + x] = sum;
@@ -89,12 +115,23 @@ public static class ReferenceForward
         return (output, outChannels, outSize);
     }
 
-    public static (double[] Data, int Channels, int Size) ConvTranspose2d(double[] input, int inChannels, int size, double[] weight, double[] bias,
-        int outChannels, int kernel, int stride, int padding, int outputPadding)
+    public static (double[] Data, int Channels, int Size) ConvTranspose2d(
+        double[] input,
+        int inChannels,
+        int size,
+        double[] weight,
+        double[] bias,
+        int outChannels,
+        int kernel,
+        int stride,
+        int padding,
+        int outputPadding
+    )
     {
         int outSize = (size - 1) * stride - 2 * padding + kernel + outputPadding;
         var output = new double[outChannels * outSize * outSize];
-        for (int o = 0; o < outChannels; o++) Array.Fill(output, bias[o], o * outSize * outSize, outSize * outSize);
+        for (int o = 0; o < outChannels; o++)
+            Array.Fill(output, bias[o], o * outSize * outSize, outSize * outSize);
         for (int i = 0; i < inChannels; i++)
         for (int y = 0; y < size; y++)
         for (int x = 0; x < size; x++)
@@ -104,12 +141,15 @@ public static class ReferenceForward
             for (int ky = 0; ky < kernel; ky++)
             {
                 int oy = y * stride - padding + ky;
-                if (oy < 0 || oy >= outSize) continue;
+                if (oy < 0 || oy >= outSize)
+                    continue;
                 for (int kx = 0; kx < kernel; kx++)
                 {
                     int ox = x * stride - padding + kx;
-                    if (ox < 0 || ox >= outSize) continue;
-                    output[(o * outSize + oy) * outSize + ox] += v * weight[((i * outChannels + o) * kernel + ky) * kernel + kx];
+                    if (ox < 0 || ox >= outSize)
+                        continue;
+                    output[(o * outSize + oy) * outSize + ox] +=
+                        v * weight[((i * outChannels + o) * kernel + ky) * kernel + kx];
                 }
             }
         }
@@ -122,7 +162,8 @@ public static class ReferenceForward
         for (int o = 0; o < output.Length; o++)
         {
             double sum = bias[o];
-            for (int i = 0; i < input.Length; i++) sum += weight[(long)o * input.Length + i] * input[i];
+            for (int i = 0; i < input.Length; i++)
+                sum += weight[(long)o * input.Length + i] * input[i];
             output[o] = sum;
         }
         return output;
@@ -130,6 +171,8 @@ public static class ReferenceForward
 
     private static void LeakyRelu(double[] x, double slope)
     {
-        for (int i = 0; i < x.Length; i++) if (x[i] < 0) x[i] *= slope;
+        for (int i = 0; i < x.Length; i++)
+            if (x[i] < 0)
+                x[i] *= slope;
     }
 }

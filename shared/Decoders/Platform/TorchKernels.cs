@@ -9,6 +9,7 @@ public enum KernelBackend
 {
     /// <summary>oneDNN (libtorch's default on x86): brgemm/JIT kernels chosen for the CPU's ISA.</summary>
     OneDnn,
+
     /// <summary>ATen's own im2col/col2im + GEMM convolutions (<c>torch.backends.mkldnn.enabled = False</c>).</summary>
     Native,
 }
@@ -19,8 +20,11 @@ public sealed record KernelSelection(KernelBackend Backend, string Reason, bool 
     /// <summary>The ISA oneDNN is limited to (ONEDNN_MAX_CPU_ISA), when limited.</summary>
     public string? IsaCap { get; init; }
 
-    public override string ToString() =>
-        $"{(Backend == KernelBackend.OneDnn ? "onednn" : "native")}{(Backend == KernelBackend.OneDnn && IsaCap is { } cap ? $" max ISA {cap}" : "")} ({Reason})";
+    public override string ToString()
+    {
+        string cap = Backend == KernelBackend.OneDnn && IsaCap is { } isa ? $" max ISA {isa}" : "";
+        return $"{(Backend == KernelBackend.OneDnn ? "onednn" : "native")}{cap} ({Reason})";
+    }
 }
 
 /// <summary>
@@ -45,7 +49,8 @@ public static class TorchKernels
     {
         get
         {
-            if (_current is { } c) return c;
+            if (_current is { } c)
+                return c;
             lock (Gate)
             {
                 return _current ??= Apply(Choose());
@@ -62,37 +67,48 @@ public static class TorchKernels
     {
         lock (Gate)
         {
-            if (Current is { Backend: KernelBackend.Native } or { Forced: true }) return _current!;
+            if (Current is { Backend: KernelBackend.Native } or { Forced: true })
+                return _current!;
             return _current = Apply(new KernelSelection(KernelBackend.Native, reason));
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> on the native kernels, then restores the selection (to tell whether oneDNN or
-    /// the network itself is at fault for a non-finite decode).</summary>
+    /// <summary>Runs <paramref name="work"/> on the native kernels, then restores the selection (to tell whether oneDNN
+    /// or the network itself is at fault for a non-finite decode).</summary>
     public static T WithNative<T>(Func<T> work)
     {
         lock (Gate)
         {
             var restore = Current;
             SetMkldnnEnabled(false);
-            try { return work(); }
-            finally { SetMkldnnEnabled(restore.Backend == KernelBackend.OneDnn); }
+            try
+            {
+                return work();
+            }
+            finally
+            {
+                SetMkldnnEnabled(restore.Backend == KernelBackend.OneDnn);
+            }
         }
     }
 
-    /// <summary>Whether this is an AMD CPU of family 1Ah (Zen 5), the family where oneDNN's up-convolutions misbehaved.</summary>
+    /// <summary>Whether this is an AMD CPU of family 1Ah (Zen 5), the family where oneDNN's up-convolutions
+    /// misbehaved.</summary>
     public static bool IsZen5()
     {
-        if (!X86Base.IsSupported) return false;
+        if (!X86Base.IsSupported)
+            return false;
         var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
         Span<byte> vendor = stackalloc byte[12];
         BitConverter.TryWriteBytes(vendor, ebx);
         BitConverter.TryWriteBytes(vendor[4..], edx);
         BitConverter.TryWriteBytes(vendor[8..], ecx);
-        if (System.Text.Encoding.ASCII.GetString(vendor) != "AuthenticAMD") return false;
+        if (System.Text.Encoding.ASCII.GetString(vendor) != "AuthenticAMD")
+            return false;
         int eax = X86Base.CpuId(1, 0).Eax;
         int family = (eax >> 8) & 0xF;
-        if (family == 0xF) family += (eax >> 20) & 0xFF;
+        if (family == 0xF)
+            family += (eax >> 20) & 0xFF;
         return family == 0x1A;
     }
 
@@ -101,37 +117,57 @@ public static class TorchKernels
         var forced = Environment.GetEnvironmentVariable(OverrideVariable)?.Trim().ToLowerInvariant();
         switch (forced)
         {
-            case "onednn": return new(KernelBackend.OneDnn, $"{OverrideVariable}=onednn", Forced: true) { IsaCap = UserIsaCap() };
-            case "native": return new(KernelBackend.Native, $"{OverrideVariable}=native", Forced: true);
+            case "onednn":
+                return new(KernelBackend.OneDnn, $"{OverrideVariable}=onednn", Forced: true) { IsaCap = UserIsaCap() };
+            case "native":
+                return new(KernelBackend.Native, $"{OverrideVariable}=native", Forced: true);
             case "sse41": // what Zen 5 gets, on any CPU (tests of the mechanism)
-                if (!OperatingSystem.IsLinux() || Libc.setenv(IsaVariable, Sse41, 1) != 0) throw new InvalidOperationException($"setenv {IsaVariable} failed");
+                if (!OperatingSystem.IsLinux() || Libc.setenv(IsaVariable, Sse41, 1) != 0)
+                    throw new InvalidOperationException($"setenv {IsaVariable} failed");
                 return new(KernelBackend.OneDnn, $"{OverrideVariable}=sse41", Forced: true) { IsaCap = Sse41 };
-            case null or "" or "auto": break;
-            default: throw new InvalidOperationException($"{OverrideVariable}={forced}: expected onednn, sse41, native or auto.");
+            case null or "" or "auto":
+                break;
+            default:
+                throw new InvalidOperationException(
+                    $"{OverrideVariable}={forced}: expected onednn, sse41, native or auto."
+                );
         }
-        if (!RuntimeInformation.ProcessArchitecture.Equals(Architecture.X64)) return new(KernelBackend.OneDnn, "not x86-64");
+        if (!RuntimeInformation.ProcessArchitecture.Equals(Architecture.X64))
+            return new(KernelBackend.OneDnn, "not x86-64");
         string? cap = UserIsaCap();
         string why = cap is null ? "" : $"oneDNN limited to {cap} by the environment; ";
         if (cap is null && IsZen5() && OperatingSystem.IsLinux())
         {
-            // Must precede oneDNN's first primitive: it reads the variable once. .NET's Environment does not reach getenv.
-            if (Libc.setenv(IsaVariable, Sse41, 1) == 0) { cap = Sse41; why = "AMD family 1Ah (Zen 5), where brg_deconv misbehaved; "; }
+            // Must precede oneDNN's first primitive: it reads the variable once. .NET's Environment does not reach
+            // getenv.
+            if (Libc.setenv(IsaVariable, Sse41, 1) == 0)
+            {
+                cap = Sse41;
+                why = "AMD family 1Ah (Zen 5), where brg_deconv misbehaved; ";
+            }
         }
         var check = KernelSelfCheck.Run();
         return check.Passed
-            ? new(KernelBackend.OneDnn, $"{why}self-check passed, max deviation {check.MaxDeviation:0.0e+0}") { IsaCap = cap }
+            ? new(KernelBackend.OneDnn, $"{why}self-check passed, max deviation {check.MaxDeviation:0.0e+0}")
+            {
+                IsaCap = cap,
+            }
             : new(KernelBackend.Native, $"{why}oneDNN self-check failed: {check.Failure}");
     }
 
-    private const string IsaVariable = "ONEDNN_MAX_CPU_ISA", Sse41 = "SSE41";
+    private const string IsaVariable = "ONEDNN_MAX_CPU_ISA",
+        Sse41 = "SSE41";
 
     /// <summary>An ISA limit already in the process environment (the user's), which oneDNN will honour.</summary>
     private static string? UserIsaCap() =>
-        new[] { IsaVariable, "DNNL_MAX_CPU_ISA" }.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
+        new[] { IsaVariable, "DNNL_MAX_CPU_ISA" }
+            .Select(Environment.GetEnvironmentVariable)
+            .FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
 
     private static class Libc
     {
-        [DllImport("libc.so.6", SetLastError = true)] // glibc's soname: "libc" alone may find the libc.so linker script of libc6-dev, or nothing on runtime images
+        // glibc's soname: "libc" alone may find the libc.so linker script of libc6-dev, or nothing on runtime images
+        [DllImport("libc.so.6", SetLastError = true)]
         public static extern int setenv(string name, string value, int overwrite);
     }
 
@@ -141,7 +177,8 @@ public static class TorchKernels
         return selection;
     }
 
-    /// <summary>Whether libtorch currently routes CPU convolutions to oneDNN (<c>at::globalContext().userEnabledMkldnn()</c>).</summary>
+    /// <summary>Whether libtorch currently routes CPU convolutions to oneDNN
+    /// (<c>at::globalContext().userEnabledMkldnn()</c>).</summary>
     public static bool MkldnnEnabled
     {
         get
@@ -151,14 +188,16 @@ public static class TorchKernels
         }
     }
 
-    /// <summary>Sets <c>at::globalContext().setUserEnabledMkldnn</c>, the switch behind torch.backends.mkldnn.enabled.</summary>
+    /// <summary>Sets <c>at::globalContext().setUserEnabledMkldnn</c>, the switch behind
+    /// torch.backends.mkldnn.enabled.</summary>
     internal static void SetMkldnnEnabled(bool enabled)
     {
         _ = ones(1);
         Native.SetUserEnabledMkldnn(Native.GlobalContext(), enabled);
     }
 
-    // libtorch exports these C++ symbols (Itanium ABI: `this` first, bool as one byte); TorchSharp 0.107 has no wrapper.
+    // libtorch exports these C++ symbols (Itanium ABI: `this` first, bool as one byte); TorchSharp 0.107 has no
+    // wrapper.
     private static class Native
     {
         [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]

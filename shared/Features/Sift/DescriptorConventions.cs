@@ -19,12 +19,15 @@ public static class DescriptorConventions
 {
     public const int Length = 128;
 
-    /// <summary>VLFeat's descriptor from one in UBC order (either direction: the permutation is its own inverse).</summary>
+    /// <summary>VLFeat's descriptor from one in UBC order (either direction: the permutation is its own
+    /// inverse).</summary>
     public static void ReorderUbc(ReadOnlySpan<float> ubc, Span<float> vlfeat)
     {
-        if (ubc.Length != Length || vlfeat.Length != Length) throw new ArgumentException("SIFT descriptors have 128 values.");
+        if (ubc.Length != Length || vlfeat.Length != Length)
+            throw new ArgumentException("SIFT descriptors have 128 values.");
         for (int bin = 0; bin < 16; bin++)
-            for (int k = 0; k < 8; k++) vlfeat[8 * bin + k] = ubc[8 * bin + ((8 - k) & 7)];
+        for (int k = 0; k < 8; k++)
+            vlfeat[8 * bin + k] = ubc[8 * bin + ((8 - k) & 7)];
     }
 
     /// <summary>A COLMAP descriptor (uint8, UBC order, L1-root ×512) as VLFeat's.</summary>
@@ -48,12 +51,14 @@ public static class DescriptorConventions
     public static float[] ColmapRoundTrip(ReadOnlySpan<float> vlfeat)
     {
         double l1 = 0;
-        foreach (var v in vlfeat) l1 += Math.Abs(v);
+        foreach (var v in vlfeat)
+            l1 += Math.Abs(v);
         var stored = new byte[Length];
         Span<float> ubc = stackalloc float[Length];
         ReorderUbc(vlfeat, ubc);
         for (int i = 0; i < Length; i++)
-            stored[i] = l1 > 0 ? (byte)Math.Clamp(Math.Round(512 * Math.Sqrt(Math.Max(ubc[i], 0) / l1)), 0, 255) : (byte)0;
+            stored[i] =
+                l1 > 0 ? (byte)Math.Clamp(Math.Round(512 * Math.Sqrt(Math.Max(ubc[i], 0) / l1)), 0, 255) : (byte)0;
         return FromColmap(stored);
     }
 
@@ -70,17 +75,21 @@ public static class DescriptorConventions
     public static void NormalizeL2(Span<float> v)
     {
         double sum = 0;
-        foreach (var x in v) sum += (double)x * x;
-        if (sum <= 0) return;
+        foreach (var x in v)
+            sum += (double)x * x;
+        if (sum <= 0)
+            return;
         float inv = (float)(1 / Math.Sqrt(sum));
-        for (int i = 0; i < v.Length; i++) v[i] *= inv;
+        for (int i = 0; i < v.Length; i++)
+            v[i] *= inv;
     }
 
     /// <summary>An angle in [0, 2π), VLFeat's range.</summary>
     public static float WrapAngle(double radians)
     {
         double a = radians % (2 * Math.PI);
-        if (a < 0) a += 2 * Math.PI;
+        if (a < 0)
+            a += 2 * Math.PI;
         return a >= 2 * Math.PI ? 0f : (float)a;
     }
 }

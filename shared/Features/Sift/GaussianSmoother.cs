@@ -18,7 +18,8 @@ internal sealed class GaussianSmoother
 
     public int Radius => _radius;
 
-    /// <summary>Smooths <paramref name="input"/> (w × h, row-major) into <paramref name="output"/>; both may be the same array.</summary>
+    /// <summary>Smooths <paramref name="input"/> (w × h, row-major) into <paramref name="output"/>; both may be the
+    /// same array.</summary>
     public void Smooth(float[] output, float[] temp, float[] input, int width, int height, double sigma)
     {
         PrepareFilter(sigma);
@@ -28,7 +29,8 @@ internal sealed class GaussianSmoother
 
     private void PrepareFilter(double sigma)
     {
-        if (sigma == _sigma) return;
+        if (sigma == _sigma)
+            return;
         _sigma = sigma;
         _radius = Math.Max((int)Math.Ceiling(4.0 * sigma), 1);
         _filter = new float[2 * _radius + 1];
@@ -39,7 +41,8 @@ internal sealed class GaussianSmoother
             _filter[j] = (float)Math.Exp(-0.5 * (d * d));
             sum += _filter[j];
         }
-        for (int j = 0; j < _filter.Length; j++) _filter[j] /= sum;
+        for (int j = 0; j < _filter.Length; j++)
+            _filter[j] /= sum;
     }
 
     private void Vertical(float[] output, float[] input, int width, int height)
@@ -78,7 +81,8 @@ internal sealed class GaussianSmoother
         var filter = _filter;
         int radius = _radius;
         int paddedLength = width + 2 * radius;
-        if (_padded.Length < paddedLength) _padded = new float[paddedLength];
+        if (_padded.Length < paddedLength)
+            _padded = new float[paddedLength];
         var padded = _padded;
         for (int y = 0; y < height; y++)
         {
@@ -102,7 +106,8 @@ internal sealed class GaussianSmoother
             for (; x < width; x++)
             {
                 float acc = 0;
-                for (int j = 0; j < filter.Length; j++) acc += padded[x + j] * filter[j];
+                for (int j = 0; j < filter.Length; j++)
+                    acc += padded[x + j] * filter[j];
                 dest[x] = acc;
             }
         }

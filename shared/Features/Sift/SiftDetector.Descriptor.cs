@@ -5,7 +5,7 @@ public sealed partial class SiftDetector
 {
     private const int OrientationBins = 36;
     private const int DescriptorOrientations = 8; // NBO
-    private const int DescriptorBins = 4;          // NBP
+    private const int DescriptorBins = 4; // NBP
 
     /// <summary>
     /// Up to four dominant orientations: a 36-bin histogram of gradient angles in a circular window of radius
@@ -15,11 +15,16 @@ public sealed partial class SiftDetector
     private int Orientations(Keypoint k, int o, int w, int h, Span<double> angles)
     {
         double xper = Math.Pow(2.0, o);
-        double x = k.X / xper, y = k.Y / xper, sigma = k.Sigma / xper;
-        int xi = (int)(x + 0.5), yi = (int)(y + 0.5), si = k.Is;
+        double x = k.X / xper,
+            y = k.Y / xper,
+            sigma = k.Sigma / xper;
+        int xi = (int)(x + 0.5),
+            yi = (int)(y + 0.5),
+            si = k.Is;
         double sigmaw = 1.5 * sigma;
         int radius = Math.Max((int)Math.Floor(3.0 * sigmaw), 1);
-        if (xi < 0 || xi > w - 1 || yi < 0 || yi > h - 1 || si < SMin + 1 || si > SMax - 2) return 0;
+        if (xi < 0 || xi > w - 1 || yi < 0 || yi > h - 1 || si < SMin + 1 || si > SMax - 2)
+            return 0;
 
         var mag = _magnitude[si - SMin - 1];
         var ang = _angle[si - SMin - 1];
@@ -29,9 +34,11 @@ public sealed partial class SiftDetector
         {
             for (int xs = Math.Max(-radius, -xi); xs <= Math.Min(radius, w - 1 - xi); xs++)
             {
-                double dx = xi + xs - x, dy = yi + ys - y;
+                double dx = xi + xs - x,
+                    dy = yi + ys - y;
                 double r2 = dx * dx + dy * dy;
-                if (r2 >= radius * radius + 0.6) continue;
+                if (r2 >= radius * radius + 0.6)
+                    continue;
 
                 double weight = VlMath.FastExpn(r2 / (2 * sigmaw * sigmaw));
                 int p = (yi + ys) * w + xi + xs;
@@ -46,7 +53,8 @@ public sealed partial class SiftDetector
 
         for (int iter = 0; iter < 6; iter++)
         {
-            double prev = hist[OrientationBins - 1], first = hist[0];
+            double prev = hist[OrientationBins - 1],
+                first = hist[0];
             int i;
             for (i = 0; i < OrientationBins - 1; i++)
             {
@@ -58,7 +66,8 @@ public sealed partial class SiftDetector
         }
 
         double maxh = 0;
-        foreach (var v in hist) maxh = Math.Max(maxh, v);
+        foreach (var v in hist)
+            maxh = Math.Max(maxh, v);
 
         int count = 0;
         for (int i = 0; i < OrientationBins && count < 4; i++)
@@ -83,18 +92,25 @@ public sealed partial class SiftDetector
     private void Describe(Keypoint k, int o, int w, int h, double angle0, float[] descr)
     {
         double xper = Math.Pow(2.0, o);
-        double x = k.X / xper, y = k.Y / xper, sigma = k.Sigma / xper;
-        int xi = (int)(x + 0.5), yi = (int)(y + 0.5), si = k.Is;
-        double st0 = Math.Sin(angle0), ct0 = Math.Cos(angle0);
+        double x = k.X / xper,
+            y = k.Y / xper,
+            sigma = k.Sigma / xper;
+        int xi = (int)(x + 0.5),
+            yi = (int)(y + 0.5),
+            si = k.Is;
+        double st0 = Math.Sin(angle0),
+            ct0 = Math.Cos(angle0);
         double sbp = Options.Magnification * sigma + VlMath.EpsilonD;
         int radius = (int)Math.Floor(Math.Sqrt(2.0) * sbp * (DescriptorBins + 1) / 2.0 + 0.5);
         Array.Clear(descr);
-        if (xi < 0 || xi >= w || yi < 0 || yi >= h - 1 || si < SMin + 1 || si > SMax - 2) return;
+        if (xi < 0 || xi >= w || yi < 0 || yi >= h - 1 || si < SMin + 1 || si > SMax - 2)
+            return;
 
         var mag = _magnitude[si - SMin - 1];
         var ang = _angle[si - SMin - 1];
         float wsigma = (float)Options.WindowSize;
-        const int binxo = DescriptorOrientations, binyo = DescriptorOrientations * DescriptorBins;
+        const int binxo = DescriptorOrientations,
+            binyo = DescriptorOrientations * DescriptorBins;
         int center = (DescriptorBins / 2) * binyo + (DescriptorBins / 2) * binxo;
 
         for (int dyi = Math.Max(-radius, 1 - yi); dyi <= Math.Min(radius, h - yi - 2); dyi++)
@@ -121,14 +137,18 @@ public sealed partial class SiftDetector
                 for (int dbinx = 0; dbinx < 2; dbinx++)
                 {
                     int bx = binx + dbinx;
-                    if (bx < -DescriptorBins / 2 || bx >= DescriptorBins / 2) continue;
+                    if (bx < -DescriptorBins / 2 || bx >= DescriptorBins / 2)
+                        continue;
                     for (int dbiny = 0; dbiny < 2; dbiny++)
                     {
                         int by = biny + dbiny;
-                        if (by < -DescriptorBins / 2 || by >= DescriptorBins / 2) continue;
+                        if (by < -DescriptorBins / 2 || by >= DescriptorBins / 2)
+                            continue;
                         for (int dbint = 0; dbint < 2; dbint++)
                         {
-                            float weight = win * m
+                            float weight =
+                                win
+                                * m
                                 * MathF.Abs(1 - dbinx - rbinx)
                                 * MathF.Abs(1 - dbiny - rbiny)
                                 * MathF.Abs(1 - dbint - rbint);
@@ -147,7 +167,8 @@ public sealed partial class SiftDetector
         }
         for (int i = 0; i < descr.Length; i++)
         {
-            if (descr[i] > 0.2) descr[i] = 0.2f;
+            if (descr[i] > 0.2)
+                descr[i] = 0.2f;
         }
         NormalizeL2(descr);
     }
@@ -155,9 +176,11 @@ public sealed partial class SiftDetector
     private static float NormalizeL2(float[] v)
     {
         float sum = 0;
-        foreach (var x in v) sum += x * x;
+        foreach (var x in v)
+            sum += x * x;
         float norm = VlMath.FastSqrt(sum) + VlMath.EpsilonF;
-        for (int i = 0; i < v.Length; i++) v[i] /= norm;
+        for (int i = 0; i < v.Length; i++)
+            v[i] /= norm;
         return norm;
     }
 }

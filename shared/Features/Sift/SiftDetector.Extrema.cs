@@ -7,7 +7,8 @@ public sealed partial class SiftDetector
     {
         _keypoints.Clear();
         double tp = Options.PeakThreshold;
-        double lowMax = 0.8 * tp, lowMin = -0.8 * tp; // compared in double, as VLFeat's v >= 0.8 * tp
+        double lowMax = 0.8 * tp,
+            lowMin = -0.8 * tp; // compared in double, as VLFeat's v >= 0.8 * tp
         var candidates = new List<(int X, int Y, int S)>();
 
         // 3×3×3 strict extrema of levels s_min+1..s_max−2, scanned level, row, column as VLFeat.
@@ -22,8 +23,10 @@ public sealed partial class SiftDetector
                 {
                     int i = y * w + x;
                     float v = here[i];
-                    if ((v >= lowMax && IsExtremum(v, i, w, below, here, above, max: true))
-                        || (v <= lowMin && IsExtremum(v, i, w, below, here, above, max: false)))
+                    if (
+                        (v >= lowMax && IsExtremum(v, i, w, below, here, above, max: true))
+                        || (v <= lowMin && IsExtremum(v, i, w, below, here, above, max: false))
+                    )
                     {
                         candidates.Add((x, y, s));
                     }
@@ -33,7 +36,8 @@ public sealed partial class SiftDetector
 
         foreach (var (x, y, s) in candidates)
         {
-            if (Refine(o, x, y, s, w, h) is { } k) _keypoints.Add(k);
+            if (Refine(o, x, y, s, w, h) is { } k)
+                _keypoints.Add(k);
         }
     }
 
@@ -43,12 +47,15 @@ public sealed partial class SiftDetector
         ReadOnlySpan<int> offsets = [1, -1, w, -w, w + 1, w - 1, -w + 1, -w - 1];
         foreach (var d in offsets)
         {
-            if (max ? !(v > here[i + d]) : !(v < here[i + d])) return false;
+            if (max ? !(v > here[i + d]) : !(v < here[i + d]))
+                return false;
         }
-        if (max ? !(v > above[i] && v > below[i]) : !(v < above[i] && v < below[i])) return false;
+        if (max ? !(v > above[i] && v > below[i]) : !(v < above[i] && v < below[i]))
+            return false;
         foreach (var d in offsets)
         {
-            if (max ? !(v > above[i + d] && v > below[i + d]) : !(v < above[i + d] && v < below[i + d])) return false;
+            if (max ? !(v > above[i + d] && v > below[i + d]) : !(v < above[i + d] && v < below[i + d]))
+                return false;
         }
         return true;
     }
@@ -60,13 +67,25 @@ public sealed partial class SiftDetector
     /// </summary>
     private Keypoint? Refine(int o, int x, int y, int s, int w, int h)
     {
-        double te = Options.EdgeThreshold, tp = Options.PeakThreshold;
+        double te = Options.EdgeThreshold,
+            tp = Options.PeakThreshold;
         double xper = Math.Pow(2.0, o);
-        double dxv = 0, dyv = 0, dsv = 0, dxx = 0, dyy = 0, dss = 0, dxy = 0, dxs = 0, dys = 0;
+        double dxv = 0,
+            dyv = 0,
+            dsv = 0,
+            dxx = 0,
+            dyy = 0,
+            dss = 0,
+            dxy = 0,
+            dxs = 0,
+            dys = 0;
         Span<double> a = stackalloc double[9];
         Span<double> b = stackalloc double[3];
-        int moveX = 0, moveY = 0;
-        float[] below = _dog[s - SMin - 1], here = _dog[s - SMin], above = _dog[s - SMin + 1];
+        int moveX = 0,
+            moveY = 0;
+        float[] below = _dog[s - SMin - 1],
+            here = _dog[s - SMin],
+            above = _dog[s - SMin + 1];
         int c = 0;
 
         for (int iter = 0; iter < 5; iter++)
@@ -86,31 +105,53 @@ public sealed partial class SiftDetector
             dys = 0.25 * (above[c + w] + below[c - w] - above[c - w] - below[c + w]);
 
             // A is stored column-major as in VLFeat: A(i, j) = a[i + 3j].
-            a[0] = dxx; a[4] = dyy; a[8] = dss;
+            a[0] = dxx;
+            a[4] = dyy;
+            a[8] = dss;
             a[3] = a[1] = dxy;
             a[6] = a[2] = dxs;
             a[7] = a[5] = dys;
-            b[0] = -dxv; b[1] = -dyv; b[2] = -dsv;
+            b[0] = -dxv;
+            b[1] = -dyv;
+            b[2] = -dsv;
             Solve(a, b);
 
             moveX = (b[0] > 0.6 && x < w - 2 ? 1 : 0) + (b[0] < -0.6 && x > 1 ? -1 : 0);
             moveY = (b[1] > 0.6 && y < h - 2 ? 1 : 0) + (b[1] < -0.6 && y > 1 ? -1 : 0);
-            if (moveX == 0 && moveY == 0) break;
+            if (moveX == 0 && moveY == 0)
+                break;
         }
 
         double val = here[c] + 0.5 * (dxv * b[0] + dyv * b[1] + dsv * b[2]);
         double score = (dxx + dyy) * (dxx + dyy) / (dxx * dyy - dxy * dxy);
-        double xn = x + b[0], yn = y + b[1], sn = s + b[2];
-        bool good = Math.Abs(val) > tp
+        double xn = x + b[0],
+            yn = y + b[1],
+            sn = s + b[2];
+        bool good =
+            Math.Abs(val) > tp
             && score < (te + 1) * (te + 1) / te
             && score >= 0
-            && Math.Abs(b[0]) < 1.5 && Math.Abs(b[1]) < 1.5 && Math.Abs(b[2]) < 1.5
-            && xn >= 0 && xn <= w - 1
-            && yn >= 0 && yn <= h - 1
-            && sn >= SMin && sn <= SMax;
-        if (!good) return null;
-        return new Keypoint(o, x, y, s, (float)(xn * xper), (float)(yn * xper), (float)sn,
-            (float)(Sigma0 * Math.Pow(2.0, sn / S) * xper));
+            && Math.Abs(b[0]) < 1.5
+            && Math.Abs(b[1]) < 1.5
+            && Math.Abs(b[2]) < 1.5
+            && xn >= 0
+            && xn <= w - 1
+            && yn >= 0
+            && yn <= h - 1
+            && sn >= SMin
+            && sn <= SMax;
+        if (!good)
+            return null;
+        return new Keypoint(
+            o,
+            x,
+            y,
+            s,
+            (float)(xn * xper),
+            (float)(yn * xper),
+            (float)sn,
+            (float)(Sigma0 * Math.Pow(2.0, sn / S) * xper)
+        );
     }
 
     /// <summary>VLFeat's 3×3 Gauss elimination; a near-singular pivot (&lt; 1e-10f) gives b = 0.</summary>
@@ -118,7 +159,8 @@ public sealed partial class SiftDetector
     {
         for (int j = 0; j < 3; j++)
         {
-            double maxa = 0, maxabsa = 0;
+            double maxa = 0,
+                maxabsa = 0;
             int maxi = -1;
             for (int i = j; i < 3; i++)
             {
@@ -149,7 +191,8 @@ public sealed partial class SiftDetector
             for (int ii = j + 1; ii < 3; ii++)
             {
                 double f = a[ii + 3 * j];
-                for (int jj = j; jj < 3; jj++) a[ii + 3 * jj] -= f * a[j + 3 * jj];
+                for (int jj = j; jj < 3; jj++)
+                    a[ii + 3 * jj] -= f * a[j + 3 * jj];
                 b[ii] -= f * b[j];
             }
         }
@@ -157,7 +200,8 @@ public sealed partial class SiftDetector
         for (int i = 2; i > 0; i--)
         {
             double f = b[i];
-            for (int ii = i - 1; ii >= 0; ii--) b[ii] -= f * a[ii + 3 * i];
+            for (int ii = i - 1; ii >= 0; ii--)
+                b[ii] -= f * a[ii + 3 * i];
         }
     }
 }

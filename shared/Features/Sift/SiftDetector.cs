@@ -63,34 +63,45 @@ public sealed partial class SiftDetector
     public const int MinimumSide = 8;
 
     /// <summary>The smallest keypoint scale (px) these options can yield: level −1 of the first octave,
-    /// 1.6·2^(first octave), below which refinement does not move a keypoint (measured minimum 1.77 at octave 0).</summary>
-    public static double SmallestScale(SiftOptions? options = null) => 1.6 * Math.Pow(2, (options ?? new SiftOptions()).FirstOctave);
+    /// 1.6·2^(first octave), below which refinement does not move a keypoint (measured minimum 1.77 at octave
+    /// 0).</summary>
+    public static double SmallestScale(SiftOptions? options = null) =>
+        1.6 * Math.Pow(2, (options ?? new SiftOptions()).FirstOctave);
 
     /// <summary>Detects keypoints and computes one descriptor per keypoint orientation.</summary>
     public List<SiftFeature> Detect(GrayImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (image.Width < MinimumSide || image.Height < MinimumSide) // worded as the representations' FeatureInput check
-            throw new ArgumentException($"sift: image {image.Width}x{image.Height} is smaller than the minimum {MinimumSide}x{MinimumSide}.");
+        // worded as the representations' FeatureInput check
+        if (image.Width < MinimumSide || image.Height < MinimumSide)
+            throw new ArgumentException(
+                $"sift: image {image.Width}x{image.Height} is smaller than the minimum {MinimumSide}x{MinimumSide}."
+            );
         image.EnsureFinite();
 
         int oMin = Options.FirstOctave;
-        int octaves = Options.Octaves >= 0
-            ? Options.Octaves
-            : Math.Max((int)Math.Floor(Math.Log(Math.Min(image.Width, image.Height)) / LogOfTwo) - oMin - 3, 1);
+        int octaves =
+            Options.Octaves >= 0
+                ? Options.Octaves
+                : Math.Max((int)Math.Floor(Math.Log(Math.Min(image.Width, image.Height)) / LogOfTwo) - oMin - 3, 1);
         Allocate(OctaveSize(image.Width, oMin) * OctaveSize(image.Height, oMin));
 
         var features = new List<SiftFeature>();
         Span<double> angles = stackalloc double[4];
         for (int o = oMin; o < oMin + octaves; o++)
         {
-            int w = OctaveSize(image.Width, o), h = OctaveSize(image.Height, o);
-            if (w < 3 || h < 3) break; // nothing left to detect at this resolution
-            if (o == oMin) FirstOctave(image, w, h);
-            else NextOctave(w, h);
+            int w = OctaveSize(image.Width, o),
+                h = OctaveSize(image.Height, o);
+            if (w < 3 || h < 3)
+                break; // nothing left to detect at this resolution
+            if (o == oMin)
+                FirstOctave(image, w, h);
+            else
+                NextOctave(w, h);
 
             DetectExtrema(o, w, h);
-            if (_keypoints.Count == 0) continue;
+            if (_keypoints.Count == 0)
+                continue;
             ComputeGradients(w, h);
             foreach (var k in _keypoints)
             {
@@ -111,7 +122,8 @@ public sealed partial class SiftDetector
 
     private void Allocate(int pixels)
     {
-        if (pixels <= _capacity) return;
+        if (pixels <= _capacity)
+            return;
         _capacity = pixels;
         int levels = SMax - SMin + 1;
         _levels = Enumerable.Range(0, levels).Select(_ => new float[pixels]).ToArray();
@@ -123,6 +135,7 @@ public sealed partial class SiftDetector
 
     private float[] Level(int s) => _levels[s - SMin];
 
-    /// <summary>Keypoint as VLFeat's VlSiftKeypoint: integer location, octave and level, refined position and scale.</summary>
+    /// <summary>Keypoint as VLFeat's VlSiftKeypoint: integer location, octave and level, refined position and
+    /// scale.</summary>
     private readonly record struct Keypoint(int O, int Ix, int Iy, int Is, float X, float Y, float S, float Sigma);
 }

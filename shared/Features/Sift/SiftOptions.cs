@@ -33,9 +33,17 @@ public sealed record SiftOptions
 
     public void Validate()
     {
-        if (LevelsPerOctave < 1) throw new ArgumentOutOfRangeException(nameof(LevelsPerOctave), LevelsPerOctave, "Need at least one level per octave.");
-        if (FirstOctave < -3 || FirstOctave > 8) throw new ArgumentOutOfRangeException(nameof(FirstOctave), FirstOctave, "First octave must be in -3..8.");
+        if (LevelsPerOctave < 1)
+            throw new ArgumentOutOfRangeException(
+                nameof(LevelsPerOctave),
+                LevelsPerOctave,
+                "Need at least one level per octave."
+            );
+        if (FirstOctave < -3 || FirstOctave > 8)
+            throw new ArgumentOutOfRangeException(nameof(FirstOctave), FirstOctave, "First octave must be in -3..8.");
         if (PeakThreshold < 0 || EdgeThreshold <= 0 || NormThreshold < 0 || Magnification <= 0 || WindowSize <= 0)
-            throw new ArgumentException("SIFT thresholds must be non-negative and edge threshold, magnification and window size positive.");
+            throw new ArgumentException(
+                "SIFT thresholds must be non-negative and edge threshold, magnification and window size positive."
+            );
     }
 }

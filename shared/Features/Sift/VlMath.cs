@@ -44,7 +44,9 @@ internal static class VlMath
     public static Vector<float> FastSqrt(Vector<float> x)
     {
         var xhalf = new Vector<float>(0.5f) * x;
-        var y = Vector.AsVectorSingle(new Vector<int>(0x5f3759df) - Vector.ShiftRightArithmetic(Vector.AsVectorInt32(x), 1));
+        var y = Vector.AsVectorSingle(
+            new Vector<int>(0x5f3759df) - Vector.ShiftRightArithmetic(Vector.AsVectorInt32(x), 1)
+        );
         var threeHalves = new Vector<float>(1.5f);
         y *= threeHalves - xhalf * y * y;
         y *= threeHalves - xhalf * y * y;
@@ -58,7 +60,8 @@ internal static class VlMath
         const float c3 = 0.1821F;
         const float c1 = 0.9675F;
         float absY = MathF.Abs(y) + EpsilonF;
-        float angle, r;
+        float angle,
+            r;
         if (x >= 0)
         {
             r = (x - absY) / (x + absY);
@@ -79,7 +82,11 @@ internal static class VlMath
         var absY = Vector.Abs(y) + new Vector<float>(EpsilonF);
         var nonNegative = Vector.GreaterThanOrEqual(x, Vector<float>.Zero);
         var r = Vector.ConditionalSelect(nonNegative, (x - absY) / (x + absY), (x + absY) / (absY - x));
-        var angle = Vector.ConditionalSelect(nonNegative, new Vector<float>((float)(Math.PI / 4)), new Vector<float>((float)(3 * Math.PI / 4)));
+        var angle = Vector.ConditionalSelect(
+            nonNegative,
+            new Vector<float>((float)(Math.PI / 4)),
+            new Vector<float>((float)(3 * Math.PI / 4))
+        );
         angle += (new Vector<float>(0.1821F) * r * r - new Vector<float>(0.9675F)) * r;
         return Vector.ConditionalSelect(Vector.LessThan(y, Vector<float>.Zero), -angle, angle);
     }
@@ -87,8 +94,10 @@ internal static class VlMath
     /// <summary>vl_mod_2pi_f: wraps into [0, 2π] by repeated float subtraction.</summary>
     public static float Mod2Pi(float x)
     {
-        while (x > TwoPiF) x -= TwoPiF;
-        while (x < 0.0F) x += TwoPiF;
+        while (x > TwoPiF)
+            x -= TwoPiF;
+        while (x < 0.0F)
+            x += TwoPiF;
         return x;
     }
 
@@ -110,7 +119,8 @@ internal static class VlMath
     private static double[] BuildExpnTable()
     {
         var table = new double[ExpnSize + 1];
-        for (int k = 0; k <= ExpnSize; k++) table[k] = Math.Exp(-(double)k * (ExpnMax / ExpnSize));
+        for (int k = 0; k <= ExpnSize; k++)
+            table[k] = Math.Exp(-(double)k * (ExpnMax / ExpnSize));
         return table;
     }
 }

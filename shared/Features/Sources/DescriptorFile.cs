@@ -2,7 +2,11 @@ namespace FeatureInversion.Features.Sources;
 
 /// <summary>What a descriptor file holds: the images it could be read for, and why others could not (one bad image
 /// never hides the rest).</summary>
-public sealed record DescriptorFile(string Source, IReadOnlyList<KeypointSet> Images, IReadOnlyList<RefusedImage> Refused);
+public sealed record DescriptorFile(
+    string Source,
+    IReadOnlyList<KeypointSet> Images,
+    IReadOnlyList<RefusedImage> Refused
+);
 
 public sealed record RefusedImage(string Name, string Reason);
 

@@ -17,30 +17,53 @@ public static class DescriptorFiles
     {
         Span<byte> head = stackalloc byte[16];
         int read;
-        using (var stream = File.OpenRead(path)) read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        using (var stream = File.OpenRead(path))
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         head = head[..read];
-        if (ColmapDatabase.LooksLikeOne(head)) return ColmapDatabase.SourceName;
-        if (OpenCvSiftArchive.LooksLikeOne(head)) return OpenCvSiftArchive.SourceName;
-        if (NpyFile.HasMagic(head) && IsKeypointArray(path)) return SiftKeypointArray.SourceName;
+        if (ColmapDatabase.LooksLikeOne(head))
+            return ColmapDatabase.SourceName;
+        if (OpenCvSiftArchive.LooksLikeOne(head))
+            return OpenCvSiftArchive.SourceName;
+        if (NpyFile.HasMagic(head) && IsKeypointArray(path))
+            return SiftKeypointArray.SourceName;
         return null;
     }
 
-    /// <summary>Whether a .npy is N × 132; any other (or a broken header) is left to the feature-map reader, which says what is wrong.</summary>
+    /// <summary>Whether a .npy is N × 132; any other (or a broken header) is left to the feature-map reader, which says
+    /// what is wrong.</summary>
     private static bool IsKeypointArray(string path)
     {
-        try { return SiftKeypointArray.Fits(NpyFile.Shape(path)); }
-        catch (InvalidDataException) { return false; }
+        try
+        {
+            return SiftKeypointArray.Fits(NpyFile.Shape(path));
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
     }
 
-    public static DescriptorFile Read(string path, (int Width, int Height)? imageSize = null, DescriptorLimits? limits = null) =>
-        Read(path, Kind(path), imageSize, limits);
+    public static DescriptorFile Read(
+        string path,
+        (int Width, int Height)? imageSize = null,
+        DescriptorLimits? limits = null
+    ) => Read(path, Kind(path), imageSize, limits);
 
     /// <summary>The same, for a file whose <see cref="Kind"/> the caller has sniffed already.</summary>
-    public static DescriptorFile Read(string path, string? kind, (int Width, int Height)? imageSize = null, DescriptorLimits? limits = null) => kind switch
-    {
-        ColmapDatabase.SourceName => ColmapDatabase.Read(path, limits),
-        OpenCvSiftArchive.SourceName => OpenCvSiftArchive.Read(path, imageSize, limits),
-        SiftKeypointArray.SourceName => SiftKeypointArray.Read(path, imageSize, limits),
-        _ => throw new InvalidDataException($"{Path.GetFileName(path)}: not a descriptor file (a COLMAP database, an OpenCV SIFT .npz or an N × 132 keypoint .npy)."),
-    };
+    public static DescriptorFile Read(
+        string path,
+        string? kind,
+        (int Width, int Height)? imageSize = null,
+        DescriptorLimits? limits = null
+    ) =>
+        kind switch
+        {
+            ColmapDatabase.SourceName => ColmapDatabase.Read(path, limits),
+            OpenCvSiftArchive.SourceName => OpenCvSiftArchive.Read(path, imageSize, limits),
+            SiftKeypointArray.SourceName => SiftKeypointArray.Read(path, imageSize, limits),
+            _ => throw new InvalidDataException(
+                $"{Path.GetFileName(path)}: not a descriptor file (a COLMAP database, an OpenCV SIFT .npz or an N × "
+                    + $"132 keypoint .npy)."
+            ),
+        };
 }

@@ -12,7 +12,14 @@ namespace FeatureInversion.Features.Sources;
 /// <param name="Frames">The keypoints, in VLFeat's conventions.</param>
 /// <param name="Source">What made the file, for reports ("COLMAP database", "OpenCV SIFT (.npz)").</param>
 /// <param name="Notes">Conversions and assumptions the user should know of.</param>
-public sealed record KeypointSet(string Name, int Width, int Height, IReadOnlyList<SiftFeature> Frames, string Source, IReadOnlyList<string> Notes)
+public sealed record KeypointSet(
+    string Name,
+    int Width,
+    int Height,
+    IReadOnlyList<SiftFeature> Frames,
+    string Source,
+    IReadOnlyList<string> Notes
+)
 {
     /// <summary>
     /// The keypoints of the image resized by <paramref name="scale"/>: positions with pixel centres kept aligned
@@ -21,10 +28,18 @@ public sealed record KeypointSet(string Name, int Width, int Height, IReadOnlyLi
     /// </summary>
     public KeypointSet Scaled(double scale)
     {
-        if (!(scale > 0) || double.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "Scale must be positive.");
+        if (!(scale > 0) || double.IsInfinity(scale))
+            throw new ArgumentOutOfRangeException(nameof(scale), scale, "Scale must be positive.");
         float s = (float)scale;
-        var frames = Frames.Select(f => f with { X = (f.X + 0.5f) * s - 0.5f, Y = (f.Y + 0.5f) * s - 0.5f, Sigma = f.Sigma * s }).ToList();
-        return this with { Width = Math.Max(1, (int)Math.Round(Width * scale)), Height = Math.Max(1, (int)Math.Round(Height * scale)), Frames = frames };
+        var frames = Frames
+            .Select(f => f with { X = (f.X + 0.5f) * s - 0.5f, Y = (f.Y + 0.5f) * s - 0.5f, Sigma = f.Sigma * s })
+            .ToList();
+        return this with
+        {
+            Width = Math.Max(1, (int)Math.Round(Width * scale)),
+            Height = Math.Max(1, (int)Math.Round(Height * scale)),
+            Frames = frames,
+        };
     }
 
     /// <summary>
@@ -32,14 +47,22 @@ public sealed record KeypointSet(string Name, int Width, int Height, IReadOnlyLi
     /// <paramref name="smallestScale"/> (<see cref="SiftDetector.SmallestScale"/>). A photo's full-resolution
     /// keypoints resized to a decoder's working resolution are mostly smaller than any its training photos held.
     /// </summary>
-    public KeypointSet Detectable(double smallestScale) => this with { Frames = Frames.Where(f => f.Sigma >= smallestScale).ToList() };
+    public KeypointSet Detectable(double smallestScale) =>
+        this with
+        {
+            Frames = Frames.Where(f => f.Sigma >= smallestScale).ToList(),
+        };
 
-    /// <summary>The sparse SIFT grid of these keypoints (<see cref="SparseSiftGrid.Rasterize"/>), at the set's size.</summary>
+    /// <summary>The sparse SIFT grid of these keypoints (<see cref="SparseSiftGrid.Rasterize"/>), at the set's
+    /// size.</summary>
     public FeatureMap ToGrid(int seed = 0)
     {
         var grid = new SparseSiftGrid(seed: seed);
-        var shape = new FeatureShape(SparseSiftGrid.Dimension, (Height + SparseSiftGrid.CellSize - 1) / SparseSiftGrid.CellSize,
-            (Width + SparseSiftGrid.CellSize - 1) / SparseSiftGrid.CellSize);
+        var shape = new FeatureShape(
+            SparseSiftGrid.Dimension,
+            (Height + SparseSiftGrid.CellSize - 1) / SparseSiftGrid.CellSize,
+            (Width + SparseSiftGrid.CellSize - 1) / SparseSiftGrid.CellSize
+        );
         var map = new FeatureMap(shape);
         grid.Rasterize(Frames, shape, map.Data);
         return map;

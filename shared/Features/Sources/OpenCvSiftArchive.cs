@@ -25,49 +25,103 @@ public static class OpenCvSiftArchive
     /// <summary>Whether a file starts as zip archives (so .npz files) do.</summary>
     public static bool LooksLikeOne(ReadOnlySpan<byte> head) => head.StartsWith("PK\u0003\u0004"u8);
 
-    public static DescriptorFile Read(string path, (int Width, int Height)? imageSize = null, DescriptorLimits? limits = null)
+    public static DescriptorFile Read(
+        string path,
+        (int Width, int Height)? imageSize = null,
+        DescriptorLimits? limits = null
+    )
     {
         using var stream = File.OpenRead(path);
         return Read(stream, Path.GetFileName(path), imageSize, limits);
     }
 
-    public static DescriptorFile Read(Stream stream, string name, (int Width, int Height)? imageSize = null, DescriptorLimits? limits = null)
+    public static DescriptorFile Read(
+        Stream stream,
+        string name,
+        (int Width, int Height)? imageSize = null,
+        DescriptorLimits? limits = null
+    )
     {
         limits ??= DescriptorLimits.Default;
         ZipArchive zip;
-        try { zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true); }
-        catch (InvalidDataException e) { throw new InvalidDataException($"{name}: not a readable .npz (zip) archive ({e.Message.TrimEnd('.')}).", e); }
+        try
+        {
+            zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{name}: not a readable .npz (zip) archive ({e.Message.TrimEnd('.')}).", e);
+        }
         using (zip)
         {
-            var keypoints = Array(zip, name, "keypoints", limits) ?? throw new InvalidDataException($"{name}: no 'keypoints' array (np.savez(..., keypoints=..., descriptors=...)).");
-            var descriptors = Array(zip, name, "descriptors", limits) ?? throw new InvalidDataException($"{name}: no 'descriptors' array.");
+            var keypoints = Array(zip, name, "keypoints", limits)
+                ?? throw new InvalidDataException(
+                    $"{name}: no 'keypoints' array (np.savez(..., keypoints=..., descriptors=...))."
+                );
+            var descriptors = Array(zip, name, "descriptors", limits)
+                ?? throw new InvalidDataException($"{name}: no 'descriptors' array.");
             var size = Array(zip, name, "image_size", limits);
-            if (keypoints.Shape is not [var n, >= 4]) throw new InvalidDataException($"{name}: keypoints are ({string.Join(", ", keypoints.Shape)}), expected N × 4 or more (x, y, size, angle, ...).");
+            if (keypoints.Shape is not [var n, >= 4])
+                throw new InvalidDataException(
+                    $"{name}: keypoints are ({string.Join(", ", keypoints.Shape)}), expected N × 4 or more (x, y, "
+                        + $"size, angle, ...)."
+                );
             if (descriptors.Shape is not [var m, DescriptorConventions.Length] || m != n)
-                throw new InvalidDataException($"{name}: descriptors are ({string.Join(", ", descriptors.Shape)}), expected {n} × 128 for {n} keypoints.");
+                throw new InvalidDataException(
+                    $"{name}: descriptors are ({string.Join(", ", descriptors.Shape)}), expected {n} × 128 for {n} "
+                        + $"keypoints."
+                );
             int cols = keypoints.Shape[1];
-            var notes = new List<string> { "descriptors: OpenCV (UBC order, ×512) converted to VLFeat's L2 order; size/2 as scale, positions −¼ px" };
-            foreach (var array in new[] { keypoints, descriptors }) if (array.Conversion is { } c) notes.Add(c);
+            var notes = new List<string>
+            {
+                "descriptors: OpenCV (UBC order, ×512) converted to VLFeat's L2 order; size/2 as scale, positions −¼ "
+                    + "px",
+            };
+            foreach (var array in new[] { keypoints, descriptors })
+                if (array.Conversion is { } c)
+                    notes.Add(c);
 
             var frames = new List<SiftFeature>(n);
             for (int i = 0; i < n; i++)
             {
-                float x = keypoints.Data[i * cols], y = keypoints.Data[i * cols + 1], diameter = keypoints.Data[i * cols + 2], degrees = keypoints.Data[i * cols + 3];
-                if (!(diameter > 0)) throw new InvalidDataException($"{name}: keypoint {i} has size {diameter} (OpenCV's size is a positive diameter).");
-                frames.Add(new SiftFeature(x - 0.25f, y - 0.25f, diameter / 2, DescriptorConventions.WrapAngle(degrees * Math.PI / 180),
-                    DescriptorConventions.FromUbcLinear(descriptors.Data.AsSpan(i * DescriptorConventions.Length, DescriptorConventions.Length))));
+                float x = keypoints.Data[i * cols],
+                    y = keypoints.Data[i * cols + 1],
+                    diameter = keypoints.Data[i * cols + 2],
+                    degrees = keypoints.Data[i * cols + 3];
+                if (!(diameter > 0))
+                    throw new InvalidDataException(
+                        $"{name}: keypoint {i} has size {diameter} (OpenCV's size is a positive diameter)."
+                    );
+                frames.Add(
+                    new SiftFeature(
+                        x - 0.25f,
+                        y - 0.25f,
+                        diameter / 2,
+                        DescriptorConventions.WrapAngle(degrees * Math.PI / 180),
+                        DescriptorConventions.FromUbcLinear(
+                            descriptors.Data.AsSpan(i * DescriptorConventions.Length, DescriptorConventions.Length)
+                        )
+                    )
+                );
             }
             var (width, height) = imageSize ?? StoredSize(size, name) ?? Extent(frames, notes);
             if (width < 1 || height < 1 || width > limits.MaxSide || height > limits.MaxSide)
-                throw new InvalidDataException($"{name}: an image size of {width}x{height} is outside 1 to {limits.MaxSide}.");
+                throw new InvalidDataException(
+                    $"{name}: an image size of {width}x{height} is outside 1 to {limits.MaxSide}."
+                );
             string image = Path.GetFileNameWithoutExtension(name);
-            return new DescriptorFile(SourceName, [new KeypointSet(image, width, height, frames, SourceName, notes)], []);
+            return new DescriptorFile(
+                SourceName,
+                [new KeypointSet(image, width, height, frames, SourceName, notes)],
+                []
+            );
         }
     }
 
     private static (int, int)? StoredSize(NpyArray? size, string name)
     {
-        if (size is null) return null;
+        if (size is null)
+            return null;
         if (size.Data is not [var w, var h] || w != Math.Floor(w) || h != Math.Floor(h))
             throw new InvalidDataException($"{name}: image_size must hold two whole numbers (width, height).");
         return ((int)w, (int)h);
@@ -77,7 +131,10 @@ public static class OpenCvSiftArchive
     {
         int width = frames.Count == 0 ? 1 : (int)Math.Ceiling(frames.Max(f => f.X) + 1);
         int height = frames.Count == 0 ? 1 : (int)Math.Ceiling(frames.Max(f => f.Y) + 1);
-        notes.Add($"image size not stored: taken as the keypoints' extent, {width}x{height} (give the size for a faithful frame)");
+        notes.Add(
+            $"image size not stored: taken as the keypoints' extent, {width}x{height} (give the size for a faithful "
+                + $"frame)"
+        );
         return (Math.Max(width, 1), Math.Max(height, 1));
     }
 
@@ -85,8 +142,13 @@ public static class OpenCvSiftArchive
     private static NpyArray? Array(ZipArchive zip, string name, string key, DescriptorLimits limits)
     {
         var entry = zip.GetEntry(key + ".npy");
-        if (entry is null) return null;
+        if (entry is null)
+            return null;
         using var member = entry.Open();
-        return NpyFile.Load(member, $"{name}[{key}]", maxValues: (long)limits.MaxKeypoints * DescriptorConventions.Length);
+        return NpyFile.Load(
+            member,
+            $"{name}[{key}]",
+            maxValues: (long)limits.MaxKeypoints * DescriptorConventions.Length
+        );
     }
 }

@@ -16,7 +16,11 @@ public static class SiftKeypointArray
     /// <summary>Whether an array has this layout (two dimensions, 132 columns).</summary>
     public static bool Fits(int[] shape) => shape is [_, Columns];
 
-    public static DescriptorFile Read(string path, (int Width, int Height)? imageSize = null, DescriptorLimits? limits = null)
+    public static DescriptorFile Read(
+        string path,
+        (int Width, int Height)? imageSize = null,
+        DescriptorLimits? limits = null
+    )
     {
         limits ??= DescriptorLimits.Default;
         string name = Path.GetFileName(path);
@@ -24,29 +28,53 @@ public static class SiftKeypointArray
         return FromArray(array, name, imageSize, limits);
     }
 
-    public static DescriptorFile FromArray(NpyArray array, string name, (int Width, int Height)? imageSize, DescriptorLimits limits)
+    public static DescriptorFile FromArray(
+        NpyArray array,
+        string name,
+        (int Width, int Height)? imageSize,
+        DescriptorLimits limits
+    )
     {
-        if (!Fits(array.Shape)) throw new InvalidDataException($"{name}: keypoints are ({string.Join(", ", array.Shape)}), expected N × {Columns} (x, y, scale, angle, 128 descriptor values).");
+        if (!Fits(array.Shape))
+            throw new InvalidDataException(
+                $"{name}: keypoints are ({string.Join(", ", array.Shape)}), expected N × {Columns} (x, y, scale, "
+                    + $"angle, 128 descriptor values)."
+            );
         int n = array.Shape[0];
         var notes = new List<string>();
-        if (array.Conversion is { } c) notes.Add(c);
+        if (array.Conversion is { } c)
+            notes.Add(c);
         var frames = new List<SiftFeature>(n);
         for (int i = 0; i < n; i++)
         {
             var row = array.Data.AsSpan(i * Columns, Columns);
-            if (!(row[2] > 0)) throw new InvalidDataException($"{name}: keypoint {i} has scale {row[2]} (scales are positive).");
-            frames.Add(new SiftFeature(row[0], row[1], row[2], DescriptorConventions.WrapAngle(row[3]), row[4..].ToArray()));
+            if (!(row[2] > 0))
+                throw new InvalidDataException($"{name}: keypoint {i} has scale {row[2]} (scales are positive).");
+            frames.Add(
+                new SiftFeature(row[0], row[1], row[2], DescriptorConventions.WrapAngle(row[3]), row[4..].ToArray())
+            );
         }
-        int width, height;
-        if (imageSize is { } size) (width, height) = size;
+        int width,
+            height;
+        if (imageSize is { } size)
+            (width, height) = size;
         else
         {
             width = Math.Max(1, n == 0 ? 1 : (int)Math.Ceiling(frames.Max(f => f.X) + 1));
             height = Math.Max(1, n == 0 ? 1 : (int)Math.Ceiling(frames.Max(f => f.Y) + 1));
-            notes.Add($"image size not stored: taken as the keypoints' extent, {width}x{height} (give the size for a faithful frame)");
+            notes.Add(
+                $"image size not stored: taken as the keypoints' extent, {width}x{height} (give the size for a "
+                    + $"faithful frame)"
+            );
         }
         if (width > limits.MaxSide || height > limits.MaxSide || width < 1 || height < 1)
-            throw new InvalidDataException($"{name}: an image size of {width}x{height} is outside 1 to {limits.MaxSide}.");
-        return new DescriptorFile(SourceName, [new KeypointSet(Path.GetFileNameWithoutExtension(name), width, height, frames, SourceName, notes)], []);
+            throw new InvalidDataException(
+                $"{name}: an image size of {width}x{height} is outside 1 to {limits.MaxSide}."
+            );
+        return new DescriptorFile(
+            SourceName,
+            [new KeypointSet(Path.GetFileNameWithoutExtension(name), width, height, frames, SourceName, notes)],
+            []
+        );
     }
 }

@@ -11,11 +11,18 @@ internal sealed record NpyType(char Kind, int Size, bool BigEndian)
 {
     public bool IsNativeFloat32 => Kind == 'f' && Size == 4 && BigEndian == !BitConverter.IsLittleEndian;
 
-    public string Name => (Kind, Size) switch { ('f', 4) => "float32", ('f', 8) => "float64", _ => "uint8" } + (BigEndian && Size > 1 ? " big-endian" : "");
+    public string Name =>
+        (Kind, Size) switch
+        {
+            ('f', 4) => "float32",
+            ('f', 8) => "float64",
+            _ => "uint8",
+        } + (BigEndian && Size > 1 ? " big-endian" : "");
 
     public static NpyType? Parse(string descr)
     {
-        if (descr.Length < 2) return null;
+        if (descr.Length < 2)
+            return null;
         char order = descr[0];
         string rest = order is '<' or '>' or '=' or '|' ? descr[1..] : descr;
         bool big = order == '>' || (order == '=' && !BitConverter.IsLittleEndian);
@@ -32,7 +39,7 @@ internal sealed record NpyType(char Kind, int Size, bool BigEndian)
     public void Convert(Stream stream, Span<float> values)
     {
         var block = new byte[64 * 1024 * Size];
-        for (int done = 0; done < values.Length;)
+        for (int done = 0; done < values.Length; )
         {
             int n = Math.Min(values.Length - done, block.Length / Size);
             stream.ReadExactly(block, 0, n * Size);
@@ -44,8 +51,12 @@ internal sealed record NpyType(char Kind, int Size, bool BigEndian)
                 target[i] = (Kind, Size) switch
                 {
                     ('u', 1) => b[0],
-                    ('f', 4) => BigEndian ? BinaryPrimitives.ReadSingleBigEndian(b) : BinaryPrimitives.ReadSingleLittleEndian(b),
-                    _ => (float)(BigEndian ? BinaryPrimitives.ReadDoubleBigEndian(b) : BinaryPrimitives.ReadDoubleLittleEndian(b)),
+                    ('f', 4) => BigEndian
+                        ? BinaryPrimitives.ReadSingleBigEndian(b)
+                        : BinaryPrimitives.ReadSingleLittleEndian(b),
+                    _ => (float)(
+                        BigEndian ? BinaryPrimitives.ReadDoubleBigEndian(b) : BinaryPrimitives.ReadDoubleLittleEndian(b)
+                    ),
                 };
             }
             done += n;

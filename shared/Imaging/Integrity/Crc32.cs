@@ -11,7 +11,8 @@ internal static class Crc32
         for (uint n = 0; n < 256; n++)
         {
             uint c = n;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
+            for (int k = 0; k < 8; k++)
+                c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
             table[n] = c;
         }
         return table;
@@ -20,7 +21,8 @@ internal static class Crc32
     public static uint Of(ReadOnlySpan<byte> bytes)
     {
         uint c = 0xFFFFFFFF;
-        foreach (byte b in bytes) c = Table[(c ^ b) & 0xFF] ^ (c >> 8);
+        foreach (byte b in bytes)
+            c = Table[(c ^ b) & 0xFF] ^ (c >> 8);
         return c ^ 0xFFFFFFFF;
     }
 }

@@ -18,39 +18,62 @@ public static class JpegIntegrity
 
     private const string Truncated = "JPEG truncated: ";
 
-    /// <summary>Above every image limit (40 MP by default): the walk's per-block table is bounded before it is allocated.</summary>
+    /// <summary>Above every image limit (40 MP by default): the walk's per-block table is bounded before it is
+    /// allocated.</summary>
     private const long MaxWalkedPixels = 100_000_000;
 
     /// <summary>Null when the file is complete, else why not.</summary>
     public static string? Problem(ReadOnlySpan<byte> bytes)
     {
-        if (!IsJpeg(bytes)) return null;
+        if (!IsJpeg(bytes))
+            return null;
         var state = new Parser();
-        try { return state.Run(bytes); }
-        catch (CorruptJpeg e) { return e.Message; }
+        try
+        {
+            return state.Run(bytes);
+        }
+        catch (CorruptJpeg e)
+        {
+            return e.Message;
+        }
     }
 
     private sealed class CorruptJpeg(string message) : Exception(message);
 
     private sealed class Component
     {
-        public int Id, H, V, BlocksWide, BlocksHigh, GridWide, GridHigh;
+        public int Id,
+            H,
+            V,
+            BlocksWide,
+            BlocksHigh,
+            GridWide,
+            GridHigh;
         public bool Scanned;
         public ulong[]? NonZero; // progressive: 64 bits per block, bit k set once coefficient k is non-zero
     }
 
     private sealed class Huffman
     {
-        public readonly int[] MaxCode = new int[18], ValPtr = new int[17], MinCode = new int[17];
+        public readonly int[] MaxCode = new int[18],
+            ValPtr = new int[17],
+            MinCode = new int[17];
         public byte[] Values = [];
     }
 
     private sealed class Parser
     {
-        private readonly Huffman?[] _dc = new Huffman?[4], _ac = new Huffman?[4];
+        private readonly Huffman?[] _dc = new Huffman?[4],
+            _ac = new Huffman?[4];
         private Component[] _components = [];
-        private int _width, _height, _hMax, _vMax, _restartInterval;
-        private bool _progressive, _frame, _skipChecks;
+        private int _width,
+            _height,
+            _hMax,
+            _vMax,
+            _restartInterval;
+        private bool _progressive,
+            _frame,
+            _skipChecks;
 
         public string? Run(ReadOnlySpan<byte> b)
         {
@@ -58,27 +81,48 @@ public static class JpegIntegrity
             while (true)
             {
                 // Next marker: 0xFF, fill bytes, a code.
-                if (pos >= b.Length) return Truncated + "no end-of-image marker";
-                if (b[pos] != 0xFF) { pos++; continue; } // stray bytes between segments: tolerated, as decoders do
-                while (pos < b.Length && b[pos] == 0xFF) pos++;
-                if (pos >= b.Length) return Truncated + "no end-of-image marker";
+                if (pos >= b.Length)
+                    return Truncated + "no end-of-image marker";
+                if (b[pos] != 0xFF)
+                {
+                    pos++;
+                    continue;
+                } // stray bytes between segments: tolerated, as decoders do
+                while (pos < b.Length && b[pos] == 0xFF)
+                    pos++;
+                if (pos >= b.Length)
+                    return Truncated + "no end-of-image marker";
                 byte marker = b[pos++];
-                if (marker == 0x00 || marker is >= 0xD0 and <= 0xD7 || marker == 0x01) continue;
-                if (marker == 0xD9) return Finish();
-                if (pos + 2 > b.Length) return Truncated + $"segment 0x{marker:X2} cut off";
+                if (marker == 0x00 || marker is >= 0xD0 and <= 0xD7 || marker == 0x01)
+                    continue;
+                if (marker == 0xD9)
+                    return Finish();
+                if (pos + 2 > b.Length)
+                    return Truncated + $"segment 0x{marker:X2} cut off";
                 int length = BinaryPrimitives.ReadUInt16BigEndian(b[pos..]);
-                if (length < 2 || pos + length > b.Length) return Truncated + $"segment 0x{marker:X2} runs past the end of the file";
+                if (length < 2 || pos + length > b.Length)
+                    return Truncated + $"segment 0x{marker:X2} runs past the end of the file";
                 var segment = b.Slice(pos + 2, length - 2);
                 pos += length;
                 switch (marker)
                 {
-                    case 0xC0 or 0xC1 or 0xC2: Frame(segment, marker == 0xC2); break;
-                    case >= 0xC3 and <= 0xCF when marker is not (0xC4 or 0xC8 or 0xCC): _skipChecks = true; break; // lossless, hierarchical, arithmetic
-                    case 0xC4: Tables(segment); break;
-                    case 0xDD: _restartInterval = segment.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(segment) : 0; break;
+                    case 0xC0 or 0xC1 or 0xC2:
+                        Frame(segment, marker == 0xC2);
+                        break;
+                    case >= 0xC3 and <= 0xCF when marker is not (0xC4 or 0xC8 or 0xCC):
+                        _skipChecks = true;
+                        break; // lossless, hierarchical, arithmetic
+                    case 0xC4:
+                        Tables(segment);
+                        break;
+                    case 0xDD:
+                        _restartInterval = segment.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(segment) : 0;
+                        break;
                     case 0xDA:
-                        if (_skipChecks) return null;
-                        if (!_frame) throw new CorruptJpeg("corrupt image data (JPEG scan before its frame header)");
+                        if (_skipChecks)
+                            return null;
+                        if (!_frame)
+                            throw new CorruptJpeg("corrupt image data (JPEG scan before its frame header)");
                         pos = Scan(b, segment, pos);
                         break;
                 }
@@ -87,41 +131,62 @@ public static class JpegIntegrity
 
         private string? Finish()
         {
-            if (_skipChecks || !_frame) return null;
+            if (_skipChecks || !_frame)
+                return null;
             var missing = _components.FirstOrDefault(c => !c.Scanned);
             return missing is null ? null : Truncated + $"component {missing.Id} has no scan data";
         }
 
         private void Frame(ReadOnlySpan<byte> s, bool progressive)
         {
-            if (s.Length < 6) throw new CorruptJpeg("corrupt image data (JPEG frame header too short)");
+            if (s.Length < 6)
+                throw new CorruptJpeg("corrupt image data (JPEG frame header too short)");
             // One frame per file (ImageSharp decodes no hierarchical JPEG); the first one passed the header limits, a
             // second could declare 65535² and make the walk below allocate gigabytes.
-            if (_frame) throw new CorruptJpeg("corrupt image data (JPEG has a second frame header)");
+            if (_frame)
+                throw new CorruptJpeg("corrupt image data (JPEG has a second frame header)");
             _height = BinaryPrimitives.ReadUInt16BigEndian(s[1..]);
             _width = BinaryPrimitives.ReadUInt16BigEndian(s[3..]);
             int n = s[5];
-            if (_height == 0 || _width == 0) { _skipChecks = true; return; } // DNL-defined height: left to the decoder
-            if ((long)_width * _height > MaxWalkedPixels) throw new CorruptJpeg($"corrupt image data (JPEG frame of {_width}x{_height} exceeds what is checked, {MaxWalkedPixels / 1_000_000} megapixels)");
-            if (n < 1 || s.Length < 6 + 3 * n) throw new CorruptJpeg("corrupt image data (JPEG frame header too short)");
+            if (_height == 0 || _width == 0)
+            {
+                _skipChecks = true;
+                return;
+            } // DNL-defined height: left to the decoder
+            if ((long)_width * _height > MaxWalkedPixels)
+                throw new CorruptJpeg(
+                    $"corrupt image data (JPEG frame of {_width}x{_height} exceeds what is checked, "
+                        + $"{MaxWalkedPixels / 1_000_000} megapixels)"
+                );
+            if (n < 1 || s.Length < 6 + 3 * n)
+                throw new CorruptJpeg("corrupt image data (JPEG frame header too short)");
             _progressive = progressive;
             _components = new Component[n];
             for (int i = 0; i < n; i++)
             {
-                int h = s[7 + 3 * i] >> 4, v = s[7 + 3 * i] & 15;
-                if (h is < 1 or > 4 || v is < 1 or > 4) throw new CorruptJpeg("corrupt image data (JPEG sampling factors)");
-                _components[i] = new Component { Id = s[6 + 3 * i], H = h, V = v };
+                int h = s[7 + 3 * i] >> 4,
+                    v = s[7 + 3 * i] & 15;
+                if (h is < 1 or > 4 || v is < 1 or > 4)
+                    throw new CorruptJpeg("corrupt image data (JPEG sampling factors)");
+                _components[i] = new Component
+                {
+                    Id = s[6 + 3 * i],
+                    H = h,
+                    V = v,
+                };
             }
             _hMax = _components.Max(c => c.H);
             _vMax = _components.Max(c => c.V);
-            int mcusWide = Ceil(_width, 8 * _hMax), mcusHigh = Ceil(_height, 8 * _vMax);
+            int mcusWide = Ceil(_width, 8 * _hMax),
+                mcusHigh = Ceil(_height, 8 * _vMax);
             foreach (var c in _components)
             {
                 c.BlocksWide = Ceil(Ceil(_width * c.H, _hMax), 8);
                 c.BlocksHigh = Ceil(Ceil(_height * c.V, _vMax), 8);
                 c.GridWide = mcusWide * c.H;
                 c.GridHigh = mcusHigh * c.V;
-                if (progressive) c.NonZero = new ulong[(long)c.GridWide * c.GridHigh];
+                if (progressive)
+                    c.NonZero = new ulong[(long)c.GridWide * c.GridHigh];
             }
             _frame = true;
         }
@@ -130,11 +195,15 @@ public static class JpegIntegrity
         {
             while (s.Length > 0)
             {
-                if (s.Length < 17) throw new CorruptJpeg("corrupt image data (JPEG Huffman table too short)");
-                int cls = s[0] >> 4, id = s[0] & 15;
-                if (cls > 1 || id > 3) throw new CorruptJpeg("corrupt image data (JPEG Huffman table id)");
+                if (s.Length < 17)
+                    throw new CorruptJpeg("corrupt image data (JPEG Huffman table too short)");
+                int cls = s[0] >> 4,
+                    id = s[0] & 15;
+                if (cls > 1 || id > 3)
+                    throw new CorruptJpeg("corrupt image data (JPEG Huffman table id)");
                 var t = new Huffman();
-                int count = 0, code = 0;
+                int count = 0,
+                    code = 0;
                 for (int l = 1; l <= 16; l++)
                 {
                     int bits = s[l];
@@ -146,51 +215,69 @@ public static class JpegIntegrity
                     code <<= 1;
                 }
                 t.MaxCode[17] = int.MaxValue;
-                if (s.Length < 17 + count) throw new CorruptJpeg("corrupt image data (JPEG Huffman table too short)");
+                if (s.Length < 17 + count)
+                    throw new CorruptJpeg("corrupt image data (JPEG Huffman table too short)");
                 t.Values = s.Slice(17, count).ToArray();
                 (cls == 0 ? _dc : _ac)[id] = t;
                 s = s[(17 + count)..];
             }
         }
 
-        /// <summary>Walks one scan's entropy-coded data; returns the position after it (at its terminating marker).</summary>
+        /// <summary>Walks one scan's entropy-coded data; returns the position after it (at its terminating
+        /// marker).</summary>
         private int Scan(ReadOnlySpan<byte> b, ReadOnlySpan<byte> header, int pos)
         {
             int ns = header.Length > 0 ? header[0] : 0;
-            if (ns < 1 || header.Length < 1 + 2 * ns + 3) throw new CorruptJpeg("corrupt image data (JPEG scan header too short)");
+            if (ns < 1 || header.Length < 1 + 2 * ns + 3)
+                throw new CorruptJpeg("corrupt image data (JPEG scan header too short)");
             var comps = new Component[ns];
             var dcTables = new Huffman?[ns];
             var acTables = new Huffman?[ns];
             for (int i = 0; i < ns; i++)
             {
                 int id = header[1 + 2 * i];
-                comps[i] = _components.FirstOrDefault(c => c.Id == id) ?? throw new CorruptJpeg($"corrupt image data (JPEG scan names unknown component {id})");
+                comps[i] = _components.FirstOrDefault(c => c.Id == id)
+                    ?? throw new CorruptJpeg($"corrupt image data (JPEG scan names unknown component {id})");
                 dcTables[i] = _dc[header[2 + 2 * i] >> 4 & 3];
                 acTables[i] = _ac[header[2 + 2 * i] & 3];
             }
-            int ss = header[1 + 2 * ns], se = header[2 + 2 * ns], ah = header[3 + 2 * ns] >> 4;
-            if (!_progressive) { ss = 0; se = 63; }
-            else if (se > 63 || ss > se || ss == 0 && se != 0) throw new CorruptJpeg($"corrupt image data (JPEG spectral selection {ss}..{se})");
-            bool dcScan = ss == 0, refine = _progressive && ah > 0;
-            if (_progressive && !dcScan && ns != 1) throw new CorruptJpeg("corrupt image data (progressive AC scan with several components)");
+            int ss = header[1 + 2 * ns],
+                se = header[2 + 2 * ns],
+                ah = header[3 + 2 * ns] >> 4;
+            if (!_progressive)
+            {
+                ss = 0;
+                se = 63;
+            }
+            else if (se > 63 || ss > se || ss == 0 && se != 0)
+                throw new CorruptJpeg($"corrupt image data (JPEG spectral selection {ss}..{se})");
+            bool dcScan = ss == 0,
+                refine = _progressive && ah > 0;
+            if (_progressive && !dcScan && ns != 1)
+                throw new CorruptJpeg("corrupt image data (progressive AC scan with several components)");
             for (int i = 0; i < ns; i++)
             {
-                if ((dcScan && !refine || !_progressive) && dcTables[i] is null) throw new CorruptJpeg("corrupt image data (JPEG scan uses an undefined DC Huffman table)");
-                if ((!dcScan || !_progressive) && acTables[i] is null) throw new CorruptJpeg("corrupt image data (JPEG scan uses an undefined AC Huffman table)");
+                if ((dcScan && !refine || !_progressive) && dcTables[i] is null)
+                    throw new CorruptJpeg("corrupt image data (JPEG scan uses an undefined DC Huffman table)");
+                if ((!dcScan || !_progressive) && acTables[i] is null)
+                    throw new CorruptJpeg("corrupt image data (JPEG scan uses an undefined AC Huffman table)");
             }
 
             var bits = new BitReader(pos);
             long units;
             bool interleaved = ns > 1;
-            if (interleaved) units = (long)Ceil(_width, 8 * _hMax) * Ceil(_height, 8 * _vMax);
-            else units = (long)comps[0].BlocksWide * comps[0].BlocksHigh;
+            if (interleaved)
+                units = (long)Ceil(_width, 8 * _hMax) * Ceil(_height, 8 * _vMax);
+            else
+                units = (long)comps[0].BlocksWide * comps[0].BlocksHigh;
             int eobrun = 0;
             long sinceRestart = 0;
             for (long u = 0; u < units; u++)
             {
                 if (_restartInterval > 0 && sinceRestart == _restartInterval)
                 {
-                    if (!bits.Restart(b)) throw new CorruptJpeg(Truncated + $"scan data ends after {u} of {units} MCUs");
+                    if (!bits.Restart(b))
+                        throw new CorruptJpeg(Truncated + $"scan data ends after {u} of {units} MCUs");
                     sinceRestart = 0;
                     eobrun = 0;
                 }
@@ -199,7 +286,8 @@ public static class JpegIntegrity
                     for (int i = 0; i < ns; i++)
                     {
                         var c = comps[i];
-                        for (int k = 0; k < c.H * c.V; k++) Block(b, ref bits, c, 0, dcTables[i], acTables[i], ss, se, refine, ref eobrun);
+                        for (int k = 0; k < c.H * c.V; k++)
+                            Block(b, ref bits, c, 0, dcTables[i], acTables[i], ss, se, refine, ref eobrun);
                     }
                 }
                 else
@@ -208,27 +296,43 @@ public static class JpegIntegrity
                     long index = u / c.BlocksWide * c.GridWide + u % c.BlocksWide;
                     Block(b, ref bits, c, index, dcTables[0], acTables[0], ss, se, refine, ref eobrun);
                 }
-                if (bits.HitMarker) throw new CorruptJpeg(Truncated + $"scan data ends after {u} of {units} MCUs");
+                if (bits.HitMarker)
+                    throw new CorruptJpeg(Truncated + $"scan data ends after {u} of {units} MCUs");
                 sinceRestart++;
             }
-            foreach (var c in comps) c.Scanned = true;
+            foreach (var c in comps)
+                c.Scanned = true;
             return bits.End(b);
         }
 
-        private void Block(ReadOnlySpan<byte> b, ref BitReader bits, Component c, long index, Huffman? dc, Huffman? ac, int ss, int se, bool refine, ref int eobrun)
+        private void Block(
+            ReadOnlySpan<byte> b,
+            ref BitReader bits,
+            Component c,
+            long index,
+            Huffman? dc,
+            Huffman? ac,
+            int ss,
+            int se,
+            bool refine,
+            ref int eobrun
+        )
         {
             if (!_progressive)
             {
                 int t = Decode(b, ref bits, dc!);
-                if (t > 16) throw new CorruptJpeg("corrupt image data (JPEG DC code)");
+                if (t > 16)
+                    throw new CorruptJpeg("corrupt image data (JPEG DC code)");
                 bits.Skip(b, t);
-                for (int k = 1; k < 64;)
+                for (int k = 1; k < 64; )
                 {
                     int rs = Decode(b, ref bits, ac!);
-                    int r = rs >> 4, s = rs & 15;
+                    int r = rs >> 4,
+                        s = rs & 15;
                     if (s == 0)
                     {
-                        if (r != 15) break;
+                        if (r != 15)
+                            break;
                         k += 16;
                         continue;
                     }
@@ -240,11 +344,13 @@ public static class JpegIntegrity
             }
             if (ss == 0)
             {
-                if (refine) bits.Skip(b, 1);
+                if (refine)
+                    bits.Skip(b, 1);
                 else
                 {
                     int t = Decode(b, ref bits, dc!);
-                    if (t > 16) throw new CorruptJpeg("corrupt image data (JPEG DC code)");
+                    if (t > 16)
+                        throw new CorruptJpeg("corrupt image data (JPEG DC code)");
                     bits.Skip(b, t);
                 }
                 return;
@@ -252,11 +358,16 @@ public static class JpegIntegrity
             ref ulong nonZero = ref c.NonZero![index];
             if (!refine)
             {
-                if (eobrun > 0) { eobrun--; return; }
-                for (int k = ss; k <= se;)
+                if (eobrun > 0)
+                {
+                    eobrun--;
+                    return;
+                }
+                for (int k = ss; k <= se; )
                 {
                     int rs = Decode(b, ref bits, ac!);
-                    int r = rs >> 4, s = rs & 15;
+                    int r = rs >> 4,
+                        s = rs & 15;
                     if (s == 0)
                     {
                         if (r < 15)
@@ -269,7 +380,8 @@ public static class JpegIntegrity
                     }
                     k += r;
                     bits.Skip(b, s);
-                    if (k < 64) nonZero |= 1UL << k;
+                    if (k < 64)
+                        nonZero |= 1UL << k;
                     k++;
                 }
                 return;
@@ -281,54 +393,66 @@ public static class JpegIntegrity
                 for (; kk <= se; kk++)
                 {
                     int rs = Decode(b, ref bits, ac!);
-                    int r = rs >> 4, s = rs & 15;
-                    if (s != 0) bits.Skip(b, 1);
+                    int r = rs >> 4,
+                        s = rs & 15;
+                    if (s != 0)
+                        bits.Skip(b, 1);
                     else if (r != 15)
                     {
                         eobrun = 1 << r;
-                        if (r > 0) eobrun += bits.Read(b, r);
+                        if (r > 0)
+                            eobrun += bits.Read(b, r);
                         break;
                     }
                     for (; kk <= se; kk++)
                     {
-                        if ((nonZero >> kk & 1) != 0) bits.Skip(b, 1);
+                        if ((nonZero >> kk & 1) != 0)
+                            bits.Skip(b, 1);
                         else
                         {
-                            if (r == 0) break;
+                            if (r == 0)
+                                break;
                             r--;
                         }
                     }
-                    if (s != 0 && kk <= se) nonZero |= 1UL << kk;
+                    if (s != 0 && kk <= se)
+                        nonZero |= 1UL << kk;
                 }
             }
             if (eobrun > 0)
             {
                 for (; kk <= se; kk++)
-                    if ((nonZero >> kk & 1) != 0) bits.Skip(b, 1);
+                    if ((nonZero >> kk & 1) != 0)
+                        bits.Skip(b, 1);
                 eobrun--;
             }
         }
 
         private static int Decode(ReadOnlySpan<byte> b, ref BitReader bits, Huffman t)
         {
-            int code = bits.Read(b, 1), l = 1;
+            int code = bits.Read(b, 1),
+                l = 1;
             while (code > t.MaxCode[l])
             {
-                if (++l > 16) throw new CorruptJpeg("corrupt image data (invalid JPEG Huffman code)");
+                if (++l > 16)
+                    throw new CorruptJpeg("corrupt image data (invalid JPEG Huffman code)");
                 code = code << 1 | bits.Read(b, 1);
             }
             int v = t.ValPtr[l] + code - t.MinCode[l];
-            if ((uint)v >= (uint)t.Values.Length) throw new CorruptJpeg("corrupt image data (invalid JPEG Huffman code)");
+            if ((uint)v >= (uint)t.Values.Length)
+                throw new CorruptJpeg("corrupt image data (invalid JPEG Huffman code)");
             return t.Values[v];
         }
 
         private static int Ceil(int a, int b) => (a + b - 1) / b;
     }
 
-    /// <summary>Bits of entropy-coded data, most significant first, with 0xFF00 unstuffed; a marker ends the data (zeros follow).</summary>
+    /// <summary>Bits of entropy-coded data, most significant first, with 0xFF00 unstuffed; a marker ends the data
+    /// (zeros follow).</summary>
     private struct BitReader(int pos)
     {
-        private int _pos = pos, _bits;
+        private int _pos = pos,
+            _bits;
         private uint _buffer;
         public bool HitMarker { get; private set; }
 
@@ -337,7 +461,8 @@ public static class JpegIntegrity
             int value = 0;
             for (int i = 0; i < n; i++)
             {
-                if (_bits == 0) Fill(b);
+                if (_bits == 0)
+                    Fill(b);
                 _bits--;
                 value = value << 1 | (int)(_buffer >> _bits & 1);
             }
@@ -349,11 +474,21 @@ public static class JpegIntegrity
         private void Fill(ReadOnlySpan<byte> b)
         {
             _bits = 8;
-            if (HitMarker || _pos >= b.Length) { HitMarker = true; _buffer = 0; return; }
+            if (HitMarker || _pos >= b.Length)
+            {
+                HitMarker = true;
+                _buffer = 0;
+                return;
+            }
             byte v = b[_pos];
             if (v == 0xFF)
             {
-                if (_pos + 1 < b.Length && b[_pos + 1] == 0x00) { _buffer = 0xFF; _pos += 2; return; }
+                if (_pos + 1 < b.Length && b[_pos + 1] == 0x00)
+                {
+                    _buffer = 0xFF;
+                    _pos += 2;
+                    return;
+                }
                 HitMarker = true; // a marker where data was needed
                 _buffer = 0;
                 return;
@@ -362,25 +497,32 @@ public static class JpegIntegrity
             _pos++;
         }
 
-        /// <summary>At a restart boundary: drops the partial byte and consumes the RSTn marker; false when another marker (or the end) is there.</summary>
+        /// <summary>At a restart boundary: drops the partial byte and consumes the RSTn marker; false when another
+        /// marker (or the end) is there.</summary>
         public bool Restart(ReadOnlySpan<byte> b)
         {
             _bits = 0;
-            if (HitMarker) return false;
-            while (_pos < b.Length && b[_pos] != 0xFF) _pos++; // padding bits of the last byte were consumed; skip anything stray
-            while (_pos + 1 < b.Length && b[_pos] == 0xFF && b[_pos + 1] == 0xFF) _pos++;
-            if (_pos + 1 >= b.Length || b[_pos + 1] is < 0xD0 or > 0xD7) return false;
+            if (HitMarker)
+                return false;
+            while (_pos < b.Length && b[_pos] != 0xFF)
+                _pos++; // padding bits of the last byte were consumed; skip anything stray
+            while (_pos + 1 < b.Length && b[_pos] == 0xFF && b[_pos + 1] == 0xFF)
+                _pos++;
+            if (_pos + 1 >= b.Length || b[_pos + 1] is < 0xD0 or > 0xD7)
+                return false;
             _pos += 2;
             return true;
         }
 
-        /// <summary>Position of the first marker after the scan (trailing restart markers and padding skipped).</summary>
+        /// <summary>Position of the first marker after the scan (trailing restart markers and padding
+        /// skipped).</summary>
         public int End(ReadOnlySpan<byte> b)
         {
             int p = _pos;
             while (p + 1 < b.Length)
             {
-                if (b[p] == 0xFF && b[p + 1] != 0x00 && b[p + 1] != 0xFF && b[p + 1] is < 0xD0 or > 0xD7) return p;
+                if (b[p] == 0xFF && b[p + 1] != 0x00 && b[p + 1] != 0xFF && b[p + 1] is < 0xD0 or > 0xD7)
+                    return p;
                 p++;
             }
             return b.Length;

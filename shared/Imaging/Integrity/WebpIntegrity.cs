@@ -16,9 +16,11 @@ public static class WebpIntegrity
 {
     public static string? Problem(ReadOnlySpan<byte> b)
     {
-        if (b.Length < 12 || !b[..4].SequenceEqual("RIFF"u8) || !b[8..12].SequenceEqual("WEBP"u8)) return null;
+        if (b.Length < 12 || !b[..4].SequenceEqual("RIFF"u8) || !b[8..12].SequenceEqual("WEBP"u8))
+            return null;
         long riff = BinaryPrimitives.ReadUInt32LittleEndian(b[4..]);
-        if (8 + riff > b.Length) return $"WebP truncated: {b.Length} bytes, its RIFF header promises {8 + riff}";
+        if (8 + riff > b.Length)
+            return $"WebP truncated: {b.Length} bytes, its RIFF header promises {8 + riff}";
         return Chunks(b[12..(int)(8 + riff)], canvasWidth: 0, canvasHeight: 0);
     }
 
@@ -29,7 +31,8 @@ public static class WebpIntegrity
     /// </summary>
     public const long MaxDecoderTableBytes = 256L * 1024 * 1024;
 
-    /// <summary>Walks a chunk list (the file's, or an animation frame's), checking each lossless stream's cost.</summary>
+    /// <summary>Walks a chunk list (the file's, or an animation frame's), checking each lossless stream's
+    /// cost.</summary>
     private static string? Chunks(ReadOnlySpan<byte> b, int canvasWidth, int canvasHeight)
     {
         int pos = 0;
@@ -37,7 +40,9 @@ public static class WebpIntegrity
         {
             var fourCc = b.Slice(pos, 4);
             long size = BinaryPrimitives.ReadUInt32LittleEndian(b[(pos + 4)..]);
-            if (pos + 8 + size > b.Length) return $"WebP truncated: chunk '{System.Text.Encoding.ASCII.GetString(fourCc)}' runs past the end of the file";
+            if (pos + 8 + size > b.Length)
+                return $"WebP truncated: chunk '{System.Text.Encoding.ASCII.GetString(fourCc)}' runs past the end of "
+                    + $"the file";
             var payload = b.Slice(pos + 8, (int)size);
             string? problem = null;
             if (fourCc.SequenceEqual("VP8X"u8) && size >= 10)
@@ -48,7 +53,8 @@ public static class WebpIntegrity
                 problem = Lossless(payload[1..], canvasWidth, canvasHeight);
             else if (fourCc.SequenceEqual("ANMF"u8) && size >= 16)
                 problem = Chunks(payload[16..], U24(payload[6..]) + 1, U24(payload[9..]) + 1);
-            if (problem is not null) return problem;
+            if (problem is not null)
+                return problem;
             pos += 8 + (int)size + (int)(size & 1); // chunks are padded to an even size
         }
         return null;
@@ -59,11 +65,20 @@ public static class WebpIntegrity
     {
         string what = alphaWidth > 0 ? "alpha channel" : "image";
         Vp8lStream.Shape shape;
-        try { shape = alphaWidth > 0 ? Vp8lStream.ReadAlpha(payload, alphaWidth, alphaHeight) : Vp8lStream.Read(payload); }
-        catch (InvalidDataException e) { return $"WebP lossless {what}: {e.Message}"; }
-        if (shape.DecoderTableBytes <= MaxDecoderTableBytes) return null;
-        return $"WebP lossless {what} of {shape.Width}x{shape.Height} declares {shape.Groups} prefix-code groups, whose tables the decoder "
-            + $"would allocate up front ({shape.DecoderTableBytes / (1024 * 1024)} MiB, over the {MaxDecoderTableBytes / (1024 * 1024)} MiB limit)";
+        try
+        {
+            shape = alphaWidth > 0 ? Vp8lStream.ReadAlpha(payload, alphaWidth, alphaHeight) : Vp8lStream.Read(payload);
+        }
+        catch (InvalidDataException e)
+        {
+            return $"WebP lossless {what}: {e.Message}";
+        }
+        if (shape.DecoderTableBytes <= MaxDecoderTableBytes)
+            return null;
+        return $"WebP lossless {what} of {shape.Width}x{shape.Height} declares {shape.Groups} prefix-code groups, "
+            + $"whose tables the decoder "
+            + $"would allocate up front ({shape.DecoderTableBytes / (1024 * 1024)} MiB, over the "
+            + $"{MaxDecoderTableBytes / (1024 * 1024)} MiB limit)";
     }
 
     private static int U24(ReadOnlySpan<byte> b) => b[0] | (b[1] << 8) | (b[2] << 16);

@@ -10,7 +10,12 @@ namespace FeatureInversion.Pipeline.Gallery;
 /// of this instance (ingestion records, metrics, failure records); blobs gone from the listing leave the report.
 /// One instance per batch; not thread-safe (the <see cref="GalleryWriter"/> builds a batch on one thread at a time).
 /// </summary>
-public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options, string batch, Func<string, string, CancellationToken, Task<EvaluationRecord?>> testSet)
+public sealed class BatchReportBuilder(
+    IBlobStore store,
+    PipelineOptions options,
+    string batch,
+    Func<string, string, CancellationToken, Task<EvaluationRecord?>> testSet
+)
 {
     private readonly Dictionary<string, string> _versions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IngestionRecord> _uploads = new(StringComparer.Ordinal);
@@ -25,16 +30,22 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
     /// <summary>Whether the last build saw any blob appear, change or go (always true for the first).</summary>
     public bool LastChanged { get; private set; }
 
-    /// <summary>The source blobs of the last build (names and versions), to tell whether anything changed since.</summary>
+    /// <summary>The source blobs of the last build (names and versions), to tell whether anything changed
+    /// since.</summary>
     public IReadOnlyList<BlobEntry> Sources { get; private set; } = [];
 
-    /// <summary>The batch's blobs a report is made of: records and images, not the gallery's own files, not sub-batches.</summary>
+    /// <summary>The batch's blobs a report is made of: records and images, not the gallery's own files, not
+    /// sub-batches.</summary>
     public async Task<IReadOnlyList<BlobEntry>> ListSourcesAsync(CancellationToken ct) =>
-        (await store.ListEntriesAsync(options.ResultsContainer, Batch + "/", ct)).Where(e => Kind(e.Name) != BlobKind.Other).ToList();
+        (await store.ListEntriesAsync(options.ResultsContainer, Batch + "/", ct))
+            .Where(e => Kind(e.Name) != BlobKind.Other)
+            .ToList();
 
-    public async Task<BatchReport> BuildAsync(CancellationToken ct = default) => await BuildAsync(await ListSourcesAsync(ct), ct);
+    public async Task<BatchReport> BuildAsync(CancellationToken ct = default) =>
+        await BuildAsync(await ListSourcesAsync(ct), ct);
 
-    /// <summary>Builds from a listing just made by <see cref="ListSourcesAsync"/> (the caller's, so it is not listed twice).</summary>
+    /// <summary>Builds from a listing just made by <see cref="ListSourcesAsync"/> (the caller's, so it is not listed
+    /// twice).</summary>
     public async Task<BatchReport> BuildAsync(IReadOnlyList<BlobEntry> listing, CancellationToken ct = default)
     {
         LastChanged = _versions.Count == 0 || !listing.SequenceEqual(Sources);
@@ -43,17 +54,29 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
         foreach (var (name, version) in listing)
         {
             listed.Add(name);
-            if (_versions.TryGetValue(name, out var known) && known == version) continue;
+            if (_versions.TryGetValue(name, out var known) && known == version)
+                continue;
             var kind = Kind(name);
-            if (kind is BlobKind.Image) { _versions[name] = version; continue; }
+            if (kind is BlobKind.Image)
+            {
+                _versions[name] = version;
+                continue;
+            }
             var bytes = await store.TryReadAsync(options.ResultsContainer, name, ct);
             reads++;
-            if (bytes is null) continue; // deleted between the listing and the read: absent
+            if (bytes is null)
+                continue; // deleted between the listing and the read: absent
             switch (kind)
             {
-                case BlobKind.Ingestion: _uploads[name] = PipelineJson.Deserialize<IngestionRecord>(bytes); break;
-                case BlobKind.Metrics: _metrics[name] = PipelineJson.Deserialize<ResultMetrics>(bytes); break;
-                case BlobKind.Failure: _failures[name] = PipelineJson.Deserialize<FailureRecord>(bytes); break;
+                case BlobKind.Ingestion:
+                    _uploads[name] = PipelineJson.Deserialize<IngestionRecord>(bytes);
+                    break;
+                case BlobKind.Metrics:
+                    _metrics[name] = PipelineJson.Deserialize<ResultMetrics>(bytes);
+                    break;
+                case BlobKind.Failure:
+                    _failures[name] = PipelineJson.Deserialize<FailureRecord>(bytes);
+                    break;
             }
             _versions[name] = version;
         }
@@ -74,29 +97,58 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
         var rows = new List<ImageRow>();
         foreach (var record in _uploads.Values)
         {
-            if (record is ExpandedUpload) continue; // its images are uploads of their own, each with its row
+            if (record is ExpandedUpload)
+                continue; // its images are uploads of their own, each with its row
             if (record is not AcceptedUpload accepted)
             {
-                rows.Add(new ImageRow { ImageBlob = record.ImageBlob, Status = UploadStatus.Refused, Error = ((RefusedUpload)record).Error, IngestedUtc = record.IngestedUtc });
+                rows.Add(
+                    new ImageRow
+                    {
+                        ImageBlob = record.ImageBlob,
+                        Status = UploadStatus.Refused,
+                        Error = ((RefusedUpload)record).Error,
+                        IngestedUtc = record.IngestedUtc,
+                    }
+                );
                 continue;
             }
             var cells = new List<ResultCell>();
-            foreach (var job in accepted.Jobs) cells.Add(await CellAsync(accepted, job, ct));
+            foreach (var job in accepted.Jobs)
+                cells.Add(await CellAsync(accepted, job, ct));
             string thumbnail = BlobNames.Thumbnail(Batch, accepted.ImageId);
-            rows.Add(new ImageRow
-            {
-                ImageBlob = accepted.ImageBlob, ImageId = accepted.ImageId, Status = UploadStatus.Accepted, Width = accepted.Width, Height = accepted.Height,
-                Thumbnail = _versions.ContainsKey(thumbnail) ? thumbnail : null, IngestedUtc = accepted.IngestedUtc, FeatureFile = accepted.FeatureFile,
-                Reveal = Ranking.Reveal(cells), Results = cells,
-            });
+            rows.Add(
+                new ImageRow
+                {
+                    ImageBlob = accepted.ImageBlob,
+                    ImageId = accepted.ImageId,
+                    Status = UploadStatus.Accepted,
+                    Width = accepted.Width,
+                    Height = accepted.Height,
+                    Thumbnail = _versions.ContainsKey(thumbnail) ? thumbnail : null,
+                    IngestedUtc = accepted.IngestedUtc,
+                    FeatureFile = accepted.FeatureFile,
+                    Reveal = Ranking.Reveal(cells),
+                    Results = cells,
+                }
+            );
         }
         var representations = new List<RepresentationSummary>();
         foreach (var rep in rows.SelectMany(r => r.Results).Select(c => c.Representation).Distinct())
-            representations.Add(await SummaryAsync(rep, rows.SelectMany(r => r.Results).Where(c => c.Representation == rep).ToList(), ct));
+            representations.Add(
+                await SummaryAsync(
+                    rep,
+                    rows.SelectMany(r => r.Results).Where(c => c.Representation == rep).ToList(),
+                    ct
+                )
+            );
         return new BatchReport
         {
-            Batch = Batch, UpdatedUtc = DateTimeOffset.UtcNow, Uploads = rows.Count, Refused = rows.Count(r => r.Status == UploadStatus.Refused),
-            Representations = representations, Rows = Ranking.Sort(rows, Ranking.Default),
+            Batch = Batch,
+            UpdatedUtc = DateTimeOffset.UtcNow,
+            Uploads = rows.Count,
+            Refused = rows.Count(r => r.Status == UploadStatus.Refused),
+            Representations = representations,
+            Rows = Ranking.Sort(rows, Ranking.Default),
         };
     }
 
@@ -104,33 +156,65 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
     {
         string metricsBlob = BlobNames.Metrics(Batch, upload.ImageId, job.DecoderVersion);
         if (_metrics.TryGetValue(metricsBlob, out var m) && m.NonFiniteField() is { } bad)
-            return new ResultCell { Representation = job.Representation, DecoderVersion = job.DecoderVersion, Status = JobStatus.Failed,
-                Error = $"metric {bad} is not finite (a result written before workers refused non-finite output): not a result" };
+            return new ResultCell
+            {
+                Representation = job.Representation,
+                DecoderVersion = job.DecoderVersion,
+                Status = JobStatus.Failed,
+                Error =
+                    $"metric {bad} is not finite (a result written before workers refused non-finite output): not a "
+                    + $"result",
+            };
         if (m is not null)
         {
             // A feature file's result has no original: nothing to score, so no baseline either.
-            var test = m.MeanImageError is null && m.Original is not null ? await testSet(job.Representation, job.DecoderVersion, ct) : null;
+            var test =
+                m.MeanImageError is null && m.Original is not null
+                    ? await testSet(job.Representation, job.DecoderVersion, ct)
+                    : null;
             double? baseline = m.MeanImageError ?? test?.MeanImageBaselineError;
             return new ResultCell
             {
-                Representation = job.Representation, DecoderVersion = job.DecoderVersion, Status = JobStatus.Done,
-                NormalizedError = m.NormalizedError, BaselineError = baseline, BaselineIsPerImage = m.MeanImageError is not null,
+                Representation = job.Representation,
+                DecoderVersion = job.DecoderVersion,
+                Status = JobStatus.Done,
+                NormalizedError = m.NormalizedError,
+                BaselineError = baseline,
+                BaselineIsPerImage = m.MeanImageError is not null,
                 WorseThanBaseline = m.NormalizedError is { } e && baseline is { } b && e >= b,
-                ColorGain = m.ColorGain, Psnr = m.Psnr, Ssim = m.Ssim, ImageSize = m.ImageSize,
-                Original = m.Original, Reconstruction = m.Reconstruction, Metrics = metricsBlob,
-                FeatureEnergy = m.FeatureEnergy is { } energy && _versions.ContainsKey(energy) ? energy : null, FeatureView = m.FeatureView,
+                ColorGain = m.ColorGain,
+                Psnr = m.Psnr,
+                Ssim = m.Ssim,
+                ImageSize = m.ImageSize,
+                Original = m.Original,
+                Reconstruction = m.Reconstruction,
+                Metrics = metricsBlob,
+                FeatureEnergy = m.FeatureEnergy is { } energy && _versions.ContainsKey(energy) ? energy : null,
+                FeatureView = m.FeatureView,
             };
         }
         if (_failures.TryGetValue(BlobNames.JobFailure(Batch, upload.ImageId, job.DecoderVersion), out var f))
-            return new ResultCell { Representation = job.Representation, DecoderVersion = job.DecoderVersion, Status = JobStatus.Failed, Error = f.Error };
+            return new ResultCell
+            {
+                Representation = job.Representation,
+                DecoderVersion = job.DecoderVersion,
+                Status = JobStatus.Failed,
+                Error = f.Error,
+            };
         return new ResultCell
         {
-            Representation = job.Representation, DecoderVersion = job.DecoderVersion, Status = JobStatus.Pending,
+            Representation = job.Representation,
+            DecoderVersion = job.DecoderVersion,
+            Status = JobStatus.Pending,
             StalledAfterUtc = ResultsQuery.StalledAfter(upload, options),
         };
     }
 
-    private async Task<RepresentationSummary> SummaryAsync(string representation, List<ResultCell> cells, CancellationToken ct)
+    private async Task<RepresentationSummary> SummaryAsync(
+        string representation,
+        List<ResultCell> cells,
+        CancellationToken ct
+    )
     {
         var done = cells.Where(c => c.Status == JobStatus.Done && c.NormalizedError is not null).ToList();
         var compared = done.Where(c => c.BaselineError is not null).ToList();
@@ -138,18 +222,31 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
         var test = versions.Count == 0 ? null : await testSet(representation, versions[^1], ct);
         return new RepresentationSummary
         {
-            Representation = representation, DecoderVersions = versions,
-            Done = cells.Count(c => c.Status == JobStatus.Done), Failed = cells.Count(c => c.Status == JobStatus.Failed),
+            Representation = representation,
+            DecoderVersions = versions,
+            Done = cells.Count(c => c.Status == JobStatus.Done),
+            Failed = cells.Count(c => c.Status == JobStatus.Failed),
             Pending = cells.Count(c => c.Status == JobStatus.Pending),
             MeanError = done.Count > 0 ? done.Average(c => c.NormalizedError!.Value) : null,
             MeanBaselineError = compared.Count > 0 ? compared.Average(c => c.BaselineError!.Value) : null,
-            BeatBaseline = compared.Count(c => !c.WorseThanBaseline), Compared = compared.Count,
-            MeanColorGain = done.Any(c => c.ColorGain is not null) ? done.Where(c => c.ColorGain is not null).Average(c => c.ColorGain!.Value) : null,
-            TestSetError = test?.NormalizedError, TestSetBaselineError = test?.MeanImageBaselineError,
+            BeatBaseline = compared.Count(c => !c.WorseThanBaseline),
+            Compared = compared.Count,
+            MeanColorGain = done.Any(c => c.ColorGain is not null)
+                ? done.Where(c => c.ColorGain is not null).Average(c => c.ColorGain!.Value)
+                : null,
+            TestSetError = test?.NormalizedError,
+            TestSetBaselineError = test?.MeanImageBaselineError,
         };
     }
 
-    private enum BlobKind { Other, Ingestion, Metrics, Failure, Image }
+    private enum BlobKind
+    {
+        Other,
+        Ingestion,
+        Metrics,
+        Failure,
+        Image,
+    }
 
     /// <summary>What a listed name is to the report: <c>{batch}/_ingested/{file}.json</c>, or in an image's folder
     /// (<c>{batch}/{32 hex}/…</c>) a metrics or failure record or an image; anything else (the gallery's own files, a
@@ -158,19 +255,26 @@ public sealed class BatchReportBuilder(IBlobStore store, PipelineOptions options
     {
         var rest = name.AsSpan(Batch.Length + 1);
         int slash = rest.IndexOf('/');
-        if (slash < 0 || rest[(slash + 1)..].Contains('/')) return BlobKind.Other;
+        if (slash < 0 || rest[(slash + 1)..].Contains('/'))
+            return BlobKind.Other;
         var folder = rest[..slash];
         var file = rest[(slash + 1)..];
-        if (folder.SequenceEqual("_ingested")) return file.EndsWith(".json") ? BlobKind.Ingestion : BlobKind.Other;
-        if (folder.Length != 32 || !IsLowerHex(folder)) return BlobKind.Other;
-        if (file.EndsWith(".error.json")) return BlobKind.Failure;
-        if (file.EndsWith(".json")) return BlobKind.Metrics;
+        if (folder.SequenceEqual("_ingested"))
+            return file.EndsWith(".json") ? BlobKind.Ingestion : BlobKind.Other;
+        if (folder.Length != 32 || !IsLowerHex(folder))
+            return BlobKind.Other;
+        if (file.EndsWith(".error.json"))
+            return BlobKind.Failure;
+        if (file.EndsWith(".json"))
+            return BlobKind.Metrics;
         return file.EndsWith(".png") || file.EndsWith(".jpg") ? BlobKind.Image : BlobKind.Other;
     }
 
     private static bool IsLowerHex(ReadOnlySpan<char> s)
     {
-        foreach (char c in s) if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c)) return false;
+        foreach (char c in s)
+            if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c))
+                return false;
         return true;
     }
 }
@@ -182,10 +286,16 @@ public sealed class TestSetCache(IBlobStore store, PipelineOptions options)
 
     public async Task<EvaluationRecord?> GetAsync(string representation, string version, CancellationToken ct)
     {
-        if (_known.TryGetValue(version, out var known)) return known;
+        if (_known.TryGetValue(version, out var known))
+            return known;
         var bytes = await store.TryReadAsync(options.ModelsContainer, BlobNames.Manifest(representation, version), ct);
-        var evaluation = bytes is null ? null : DecoderManifest.FromJson(System.Text.Encoding.UTF8.GetString(bytes), $"{representation}/{version}").Evaluation;
-        if (bytes is not null) _known[version] = evaluation; // an unpublished version may be published later
+        var evaluation = bytes is null
+            ? null
+            : DecoderManifest
+                .FromJson(System.Text.Encoding.UTF8.GetString(bytes), $"{representation}/{version}")
+                .Evaluation;
+        if (bytes is not null)
+            _known[version] = evaluation; // an unpublished version may be published later
         return evaluation;
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Text;
 using FeatureInversion.Pipeline.Storage;
 
@@ -38,8 +37,10 @@ public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
     /// <summary>Whether static HTML pages are written (the local folder store) besides the report.</summary>
     public bool WritesPages { get; } = WritesPagesOn(options);
 
-    /// <summary>Whether static pages are written for this configuration (the local folder store, whose relative links work).</summary>
-    public static bool WritesPagesOn(PipelineOptions options) => string.Equals(options.Storage, BlobStoreKinds.Local.Name, StringComparison.OrdinalIgnoreCase);
+    /// <summary>Whether static pages are written for this configuration (the local folder store, whose relative links
+    /// work).</summary>
+    public static bool WritesPagesOn(PipelineOptions options) =>
+        string.Equals(options.Storage, BlobStoreKinds.Local.Name, StringComparison.OrdinalIgnoreCase);
 
     public void MarkChanged(string batch) => _dirty[batch] = 0;
 
@@ -82,29 +83,55 @@ public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
             for (int attempt = 0; attempt < 5; attempt++)
             {
                 report = await entry.Builder.BuildAsync(listing, ct);
-                if (!entry.Builder.LastChanged && entry.Report is not null) return entry.Report; // its files are current
+                if (!entry.Builder.LastChanged && entry.Report is not null)
+                    return entry.Report; // its files are current
                 entry.Report = report;
-                await store.WriteAsync(options.ResultsContainer, BlobNames.BatchReport(batch), PipelineJson.Serialize(report), ContentTypes.Json, overwrite: true, ct);
-                if (WritesPages) await WritePagesAsync(entry, report, ct);
-                listing = await entry.Builder.ListSourcesAsync(ct); // results that arrived meanwhile: the next attempt builds from this listing
-                if (listing.SequenceEqual(entry.Builder.Sources)) break;
+                await store.WriteAsync(
+                    options.ResultsContainer,
+                    BlobNames.BatchReport(batch),
+                    PipelineJson.Serialize(report),
+                    ContentTypes.Json,
+                    overwrite: true,
+                    ct
+                );
+                if (WritesPages)
+                    await WritePagesAsync(entry, report, ct);
+                // results that arrived meanwhile: the next attempt builds from this listing
+                listing = await entry.Builder.ListSourcesAsync(ct);
+                if (listing.SequenceEqual(entry.Builder.Sources))
+                    break;
             }
             return report;
         }
-        catch { entry.Report = null; throw; } // a failed write is retried by the next update
-        finally { entry.Lock.Release(); }
+        catch
+        {
+            entry.Report = null;
+            throw;
+        } // a failed write is retried by the next update
+        finally
+        {
+            entry.Lock.Release();
+        }
     }
 
     private Entry EntryFor(string batch)
     {
-        var entry = _batches.GetOrAdd(batch, b => new Entry(new BatchReportBuilder(store, options, b, _testSets.GetAsync)));
+        var entry = _batches.GetOrAdd(batch, b => new Entry(
+            new BatchReportBuilder(store, options, b, _testSets.GetAsync)
+        ));
         Interlocked.Exchange(ref entry.LastUsed, Interlocked.Increment(ref _clock));
         if (_batches.Count > MaxCachedBatches)
         {
             // Evicted builders are only forgotten (a later update of that batch reads its records again); one held by
             // a rebuild finishes normally.
-            foreach (var old in _batches.OrderBy(p => Interlocked.Read(ref p.Value.LastUsed)).Take(_batches.Count - MaxCachedBatches).ToList())
-                if (old.Key != batch) _batches.TryRemove(old.Key, out _);
+            foreach (
+                var old in _batches
+                    .OrderBy(p => Interlocked.Read(ref p.Value.LastUsed))
+                    .Take(_batches.Count - MaxCachedBatches)
+                    .ToList()
+            )
+                if (old.Key != batch)
+                    _batches.TryRemove(old.Key, out _);
         }
         return entry;
     }
@@ -114,22 +141,44 @@ public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
         int pages = Math.Max(1, (report.Rows.Count + options.GalleryPageSize - 1) / options.GalleryPageSize);
         for (int page = 1; page <= pages; page++)
         {
-            string html = GalleryHtml.Render(report, page, options.GalleryPageSize, Ranking.Default, StaticLinks(report.Batch, page), options.StalledAfterMinutes);
+            var model = GalleryPageModel.Build(
+                report,
+                page,
+                options.GalleryPageSize,
+                Ranking.Default,
+                StaticLinks(report.Batch, page),
+                options.StalledAfterMinutes,
+                DateTimeOffset.UtcNow
+            );
             string name = BlobNames.GalleryPage(report.Batch, page);
-            // The "updated" line and stall marks change every time; compare the rows, not the timestamp.
-            string hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(html[..html.LastIndexOf("<p><small>updated", StringComparison.Ordinal)])));
-            if (entry.PageHashes.TryGetValue(name, out var known) && known == hash) continue;
-            await store.WriteAsync(options.ResultsContainer, name, Encoding.UTF8.GetBytes(html), ContentTypes.Html, overwrite: true, ct);
+            // The update time changes every time; the model's hash leaves it out (a result that stalls counts).
+            string hash = model.ContentHash();
+            if (entry.PageHashes.TryGetValue(name, out var known) && known == hash)
+                continue;
+            string html = await GalleryHtml.RenderAsync(model);
+            await store.WriteAsync(
+                options.ResultsContainer,
+                name,
+                Encoding.UTF8.GetBytes(html),
+                ContentTypes.Html,
+                overwrite: true,
+                ct
+            );
             entry.PageHashes[name] = hash;
         }
     }
 
-    /// <summary>Links relative to a static page: <c>{batch}/index.html</c> for page 1, <c>{batch}/_gallery/page-N.html</c> after.</summary>
+    /// <summary>Links relative to a static page: <c>{batch}/index.html</c> for page 1,
+    /// <c>{batch}/_gallery/page-N.html</c> after.</summary>
     public static GalleryLinks StaticLinks(string batch, int page)
     {
         string up = page <= 1 ? "" : "../";
         return new GalleryLinks(
             blob => up + string.Join('/', blob[(batch.Length + 1)..].Split('/').Select(Uri.EscapeDataString)),
-            (target, sort) => sort != Ranking.Default ? "" : target <= 1 ? up + "index.html" : (page <= 1 ? "_gallery/" : "") + $"page-{target}.html");
+            (target, sort) =>
+                sort != Ranking.Default ? ""
+                : target <= 1 ? up + "index.html"
+                : (page <= 1 ? "_gallery/" : "") + $"page-{target}.html"
+        );
     }
 }

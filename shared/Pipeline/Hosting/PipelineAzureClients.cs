@@ -21,25 +21,35 @@ public static class PipelineAzureClients
         services.AddAzureClients(clients =>
         {
             clients.UseCredential(new DefaultAzureCredential());
-            clients.AddClient<BlobServiceClient, BlobClientOptions>((clientOptions, credential, sp) =>
-            {
-                var o = sp.GetRequiredService<PipelineOptions>();
-                return !string.IsNullOrEmpty(o.BlobConnectionString) ? new BlobServiceClient(o.BlobConnectionString, clientOptions)
-                    : new BlobServiceClient(new Uri(o.BlobServiceUri!), credential, clientOptions);
-            });
-            clients.AddClient<QueueServiceClient, QueueClientOptions>((clientOptions, credential, sp) =>
-            {
-                var o = sp.GetRequiredService<PipelineOptions>();
-                clientOptions.MessageEncoding = QueueMessageEncoding.Base64; // what the blob extension and Azure tools expect
-                return !string.IsNullOrEmpty(o.QueueConnectionString) ? new QueueServiceClient(o.QueueConnectionString, clientOptions)
-                    : new QueueServiceClient(new Uri(o.QueueServiceUri!), credential, clientOptions);
-            });
-            clients.AddClient<ServiceBusClient, ServiceBusClientOptions>((clientOptions, credential, sp) =>
-            {
-                var o = sp.GetRequiredService<PipelineOptions>();
-                return !string.IsNullOrEmpty(o.ServiceBusConnectionString) ? new ServiceBusClient(o.ServiceBusConnectionString, clientOptions)
-                    : new ServiceBusClient(o.ServiceBusNamespace, credential, clientOptions);
-            });
+            clients.AddClient<BlobServiceClient, BlobClientOptions>(
+                (clientOptions, credential, sp) =>
+                {
+                    var o = sp.GetRequiredService<PipelineOptions>();
+                    return !string.IsNullOrEmpty(o.BlobConnectionString)
+                        ? new BlobServiceClient(o.BlobConnectionString, clientOptions)
+                        : new BlobServiceClient(new Uri(o.BlobServiceUri!), credential, clientOptions);
+                }
+            );
+            clients.AddClient<QueueServiceClient, QueueClientOptions>(
+                (clientOptions, credential, sp) =>
+                {
+                    var o = sp.GetRequiredService<PipelineOptions>();
+                    // what the blob extension and Azure tools expect
+                    clientOptions.MessageEncoding = QueueMessageEncoding.Base64;
+                    return !string.IsNullOrEmpty(o.QueueConnectionString)
+                        ? new QueueServiceClient(o.QueueConnectionString, clientOptions)
+                        : new QueueServiceClient(new Uri(o.QueueServiceUri!), credential, clientOptions);
+                }
+            );
+            clients.AddClient<ServiceBusClient, ServiceBusClientOptions>(
+                (clientOptions, credential, sp) =>
+                {
+                    var o = sp.GetRequiredService<PipelineOptions>();
+                    return !string.IsNullOrEmpty(o.ServiceBusConnectionString)
+                        ? new ServiceBusClient(o.ServiceBusConnectionString, clientOptions)
+                        : new ServiceBusClient(o.ServiceBusNamespace, credential, clientOptions);
+                }
+            );
         });
         return services;
     }

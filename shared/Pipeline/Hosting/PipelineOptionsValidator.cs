@@ -18,14 +18,19 @@ public sealed class PipelineOptionsValidator(RepresentationRegistry representati
         var errors = new List<string>();
         if (!BlobStoreKinds.All.TryGetValue(o.Storage ?? "", out var store))
             errors.Add($"Storage '{o.Storage}' is not a storage kind ({string.Join(", ", BlobStoreKinds.All.Keys)}).");
-        else if (store.Check(o) is { } storeError) errors.Add(storeError);
+        else if (store.Check(o) is { } storeError)
+            errors.Add(storeError);
         if (!JobQueueKinds.All.TryGetValue(o.Queue ?? "", out var queue))
             errors.Add($"Queue '{o.Queue}' is not a queue kind ({string.Join(", ", JobQueueKinds.All.Keys)}).");
-        else if (queue.Check(o) is { } queueError) errors.Add(queueError);
+        else if (queue.Check(o) is { } queueError)
+            errors.Add(queueError);
         foreach (var rep in o.Representations ?? [])
         {
             if (!representations.TryGet(rep, out _))
-                errors.Add($"Representation '{rep}' is not offered by this host (it offers {string.Join(", ", representations.Names)}; CNN layers need a host with TorchSharp).");
+                errors.Add(
+                    $"Representation '{rep}' is not offered by this host (it offers "
+                        + $"{string.Join(", ", representations.Names)}; CNN layers need a host with TorchSharp)."
+                );
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -14,8 +14,13 @@ public sealed record ContainerNeed(Func<PipelineOptions, string> Name);
 /// effective settings first, secrets redacted. Containers its identity may not create (Azure's container-scoped
 /// roles) are logged and left to the deployment, so a worker with Reader on `models` starts instead of crash-looping.
 /// </summary>
-public sealed class PipelineProvisioning(IBlobStore store, JobQueuePair queues, IEnumerable<ContainerNeed> containers, PipelineOptions options,
-    ILogger<PipelineProvisioning> logger) : IHostedService
+public sealed class PipelineProvisioning(
+    IBlobStore store,
+    JobQueuePair queues,
+    IEnumerable<ContainerNeed> containers,
+    PipelineOptions options,
+    ILogger<PipelineProvisioning> logger
+) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -23,9 +28,19 @@ public sealed class PipelineProvisioning(IBlobStore store, JobQueuePair queues, 
         var names = containers.Select(c => c.Name(options)).Distinct().ToList();
         var left = await store.EnsureContainersAsync(names, cancellationToken);
         if (left.Count > 0)
-            logger.LogWarning("This identity may not create the containers {Containers} (HTTP 403): the deployment creates them (infra/modules/storage.bicep); a missing one fails the first write naming it", left);
-        if (queues.Queue is IProvisionedQueue queue) await queue.EnsureCreatedAsync(cancellationToken);
-        logger.LogInformation("Provisioned containers {Containers} and the {Queue} queue '{QueueName}'", names, options.Queue, options.QueueName);
+            logger.LogWarning(
+                "This identity may not create the containers {Containers} (HTTP 403): the deployment creates them "
+                    + "(infra/modules/storage.bicep); a missing one fails the first write naming it",
+                left
+            );
+        if (queues.Queue is IProvisionedQueue queue)
+            await queue.EnsureCreatedAsync(cancellationToken);
+        logger.LogInformation(
+            "Provisioned containers {Containers} and the {Queue} queue '{QueueName}'",
+            names,
+            options.Queue,
+            options.QueueName
+        );
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

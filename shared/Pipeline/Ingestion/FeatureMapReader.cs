@@ -1,14 +1,20 @@
 using FeatureInversion.Features;
 using FeatureInversion.Features.Sources;
-using FeatureInversion.Imaging;
 using FeatureInversion.Imaging.IO;
 using FeatureInversion.Models;
 
 namespace FeatureInversion.Pipeline.Ingestion;
 
 /// <summary>A feature map uploaded instead of an image, read and matched to the representation that made it.</summary>
-public sealed record FeatureMapUpload(FeatureMap Map, RepresentationDescriptor Representation, DecoderManifest Manifest, int Width, int Height,
-    string Description, string? Conversion);
+public sealed record FeatureMapUpload(
+    FeatureMap Map,
+    RepresentationDescriptor Representation,
+    DecoderManifest Manifest,
+    int Width,
+    int Height,
+    string Description,
+    string? Conversion
+);
 
 /// <summary>
 /// Reads a <c>.npy</c> feature map dropped into the images container (a leaked HOG, LBP or sift-grid file of any
@@ -28,20 +34,34 @@ public static class FeatureMapReader
     /// <summary>Whether the bytes are a SQLite file: a COLMAP database.</summary>
     public static bool IsColmapDatabase(ReadOnlySpan<byte> content) => ColmapDatabase.LooksLikeOne(content);
 
-    /// <summary>A COLMAP database's images, each as a sift-grid map at the decoder's working resolution (the database is
-    /// read from a temporary copy: SQLite reads files), with the images it holds but could not give; or the reason it is refused.</summary>
-    public static (List<(string Image, FeatureMapUpload Upload)>? Images, List<string> Refused, string? Refusal) ReadColmap(string blob, ReadOnlyMemory<byte> content,
-        IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders)
+    /// <summary>A COLMAP database's images, each as a sift-grid map at the decoder's working resolution (the database
+    /// is read from a temporary copy: SQLite reads files), with the images it holds but could not give; or the reason
+    /// it is refused.</summary>
+    public static (
+        List<(string Image, FeatureMapUpload Upload)>? Images,
+        List<string> Refused,
+        string? Refusal
+    ) ReadColmap(
+        string blob,
+        ReadOnlyMemory<byte> content,
+        IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders
+    )
     {
-        if (NoSiftDecoder(blob, decoders) is { } none) return (null, [], none);
+        if (NoSiftDecoder(blob, decoders) is { } none)
+            return (null, [], none);
         string path = Path.Combine(Path.GetTempPath(), "fi-colmap-" + Guid.NewGuid().ToString("N") + ".db");
         try
         {
             File.WriteAllBytes(path, content.Span);
             DescriptorFile file;
-            try { file = ColmapDatabase.Read(path, DescriptorLimits.Default); }
-            catch (Exception e) when (e is InvalidDataException or FormatException or OverflowException or ArgumentException
-                || e.GetType().Name == "SqliteException")
+            try
+            {
+                file = ColmapDatabase.Read(path, DescriptorLimits.Default);
+            }
+            catch (Exception e)
+                when (e is InvalidDataException or FormatException or OverflowException or ArgumentException
+                    || e.GetType().Name == "SqliteException"
+                )
             {
                 return (null, [], $"{blob}: unreadable COLMAP database: {e.Message}");
             }
@@ -49,37 +69,70 @@ public static class FeatureMapReader
             var images = new List<(string, FeatureMapUpload)>();
             foreach (var set in file.Images)
             {
-                var (upload, refusal) = Keypoints(blob, decoders, () => file with { Images = [set] }, unreadable: "unreadable");
-                if (upload is not null) images.Add((set.Name, upload));
-                else refused.Add($"{set.Name}: {WithoutName(refusal!, blob)}");
+                var (upload, refusal) = Keypoints(
+                    blob,
+                    decoders,
+                    () => file with { Images = [set] },
+                    unreadable: "unreadable"
+                );
+                if (upload is not null)
+                    images.Add((set.Name, upload));
+                else
+                    refused.Add($"{set.Name}: {WithoutName(refusal!, blob)}");
             }
-            if (images.Count == 0) return (null, refused, $"{blob}: a COLMAP database with no image that can be reconstructed{(refused.Count > 0 ? $" ({string.Join("; ", refused)})" : "")}.");
+            if (images.Count == 0)
+                return (
+                    null,
+                    refused,
+                    $"{blob}: a COLMAP database with no image that can be "
+                        + $"reconstructed{(refused.Count > 0 ? $" ({string.Join("; ", refused)})" : "")}."
+                );
             return (images, refused, null);
         }
-        finally { File.Delete(path); }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
-    /// <summary>An OpenCV SIFT .npz: its keypoints laid on the sparse SIFT grid at the decoder's working resolution.</summary>
-    public static (FeatureMapUpload? Upload, string? Refusal) ReadNpz(string blob, ReadOnlyMemory<byte> content,
-        IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders) =>
-        Keypoints(blob, decoders, () =>
-        {
-            using var stream = new MemoryStream(content.ToArray(), writable: false);
-            return OpenCvSiftArchive.Read(stream, blob, null, DescriptorLimits.Default);
-        }, unreadable: "not a recognised image format, nor a readable OpenCV SIFT .npz"); // any zip starts so
+    /// <summary>An OpenCV SIFT .npz: its keypoints laid on the sparse SIFT grid at the decoder's working
+    /// resolution.</summary>
+    public static (FeatureMapUpload? Upload, string? Refusal) ReadNpz(
+        string blob,
+        ReadOnlyMemory<byte> content,
+        IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders
+    ) =>
+        Keypoints(
+            blob,
+            decoders,
+            () =>
+            {
+                using var stream = new MemoryStream(content.ToArray(), writable: false);
+                return OpenCvSiftArchive.Read(stream, blob, null, DescriptorLimits.Default);
+            },
+            unreadable: "not a recognised image format, nor a readable OpenCV SIFT .npz"
+        ); // any zip starts so
 
     /// <summary>
     /// A descriptor file's keypoints (one image: an OpenCV .npz or an N × 132 .npy) as a sift-grid map at the working
     /// resolution of the published sift-grid decoder (<see cref="WorkingResolution"/>): the whole image the decoder can
     /// draw from them.
     /// </summary>
-    private static (FeatureMapUpload? Upload, string? Refusal) Keypoints(string blob,
-        IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders, Func<DescriptorFile> read, string unreadable)
+    private static (FeatureMapUpload? Upload, string? Refusal) Keypoints(
+        string blob,
+        IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders,
+        Func<DescriptorFile> read,
+        string unreadable
+    )
     {
-        if (NoSiftDecoder(blob, decoders) is { } none) return (null, none);
+        if (NoSiftDecoder(blob, decoders) is { } none)
+            return (null, none);
         var sift = decoders.First(d => d.Representation.Decoder == DecoderLayout.Sift);
         DescriptorFile file;
-        try { file = read(); }
+        try
+        {
+            file = read();
+        }
         catch (Exception e) when (IsUnreadable(e))
         {
             return (null, $"{blob}: {unreadable}: {WithoutName(e.Message, blob)}");
@@ -89,20 +142,47 @@ public static class FeatureMapReader
         int side = WorkingResolution.TrainedShortSide(sift.Manifest.ImageSize);
         var working = WorkingResolution.Prepare(set, side, sift.Representation.Settings);
         if (working.Frames.Count == 0)
-            return (null, $"{blob}: none of its {set.Frames.Count} keypoints is large enough to be seen at the decoder's working resolution ({working.Width}x{working.Height}).");
-        string description = $"{file.Source}: {set.Frames.Count} keypoints of a {set.Width}x{set.Height} image, on the sift-grid at {working.Width}x{working.Height} "
+            return (
+                null,
+                $"{blob}: none of its {set.Frames.Count} keypoints is large enough to be seen at the decoder's "
+                    + $"working resolution ({working.Width}x{working.Height})."
+            );
+        string description =
+            $"{file.Source}: {set.Frames.Count} keypoints of a {set.Width}x{set.Height} image, on the sift-grid at "
+            + $"{working.Width}x{working.Height} "
             + $"({working.Frames.Count} large enough to be seen there)";
         string? notes = set.Notes.Count > 0 ? string.Join("; ", set.Notes) : null;
-        return (new FeatureMapUpload(working.ToGrid(), sift.Representation, sift.Manifest, working.Width, working.Height, description, notes), null);
+        return (
+            new FeatureMapUpload(
+                working.ToGrid(),
+                sift.Representation,
+                sift.Manifest,
+                working.Width,
+                working.Height,
+                description,
+                notes
+            ),
+            null
+        );
     }
 
-    private static string? NoSiftDecoder(string blob, IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders) =>
-        decoders.Any(d => d.Representation.Decoder == DecoderLayout.Sift) ? null
-            : $"{blob}: SIFT keypoints need a sift-grid decoder, and none is published for the configured representations ({string.Join(", ", decoders.Select(d => d.Representation.Name))}).";
+    private static string? NoSiftDecoder(
+        string blob,
+        IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders
+    ) =>
+        decoders.Any(d => d.Representation.Decoder == DecoderLayout.Sift)
+            ? null
+            : $"{blob}: SIFT keypoints need a sift-grid decoder, and none is published for the configured "
+                + $"representations ({string.Join(", ", decoders.Select(d => d.Representation.Name))}).";
 
-    /// <summary>The map and the decoder that inverts it, or the reason it is refused (worded as the CLI's refusals: "name: reason.").</summary>
-    public static (FeatureMapUpload? Upload, string? Refusal) Read(string blob, ReadOnlyMemory<byte> content,
-        IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders, long maxPixels)
+    /// <summary>The map and the decoder that inverts it, or the reason it is refused (worded as the CLI's refusals:
+    /// "name: reason.").</summary>
+    public static (FeatureMapUpload? Upload, string? Refusal) Read(
+        string blob,
+        ReadOnlyMemory<byte> content,
+        IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders,
+        long maxPixels
+    )
     {
         NpyArray array;
         try
@@ -115,31 +195,65 @@ public static class FeatureMapReader
             return (null, $"{blob}: unreadable .npy file: {WithoutName(e.Message, blob)}");
         }
         if (SiftKeypointArray.Fits(array.Shape))
-            return Keypoints(blob, decoders, () => SiftKeypointArray.FromArray(array, blob, null, DescriptorLimits.Default), unreadable: "unreadable SIFT keypoints");
+            return Keypoints(
+                blob,
+                decoders,
+                () => SiftKeypointArray.FromArray(array, blob, null, DescriptorLimits.Default),
+                unreadable: "unreadable SIFT keypoints"
+            );
         if (array.Shape.Length != 3)
-            return (null, $"{blob}: a .npy upload must be a feature map C × H × W (as the features verb writes it) or N × 132 SIFT keypoints; this array is {string.Join(" × ", array.Shape)}.");
+            return (
+                null,
+                $"{blob}: a .npy upload must be a feature map C × H × W (as the features verb writes it) or N × 132 "
+                    + $"SIFT keypoints; this array is {string.Join(" × ", array.Shape)}."
+            );
         var (c, h, w) = (array.Shape[0], array.Shape[1], array.Shape[2]);
-        var known = decoders.Select(d => (d.Representation, d.Manifest, Probe: d.Representation.OutputShape(64, 64))).ToList();
+        var known = decoders
+            .Select(d => (d.Representation, d.Manifest, Probe: d.Representation.OutputShape(64, 64)))
+            .ToList();
         var match = known.Where(d => d.Probe.Channels == c).ToList();
         if (match.Count == 0)
-            return (null, $"{blob}: a {c}-channel feature map matches no representation with a published decoder ({string.Join(", ", known.Select(d => $"{d.Representation.Name}: {d.Probe.Channels} channels"))}).");
+            return (
+                null,
+                $"{blob}: a {c}-channel feature map matches no representation with a published decoder "
+                    + $"({string.Join(", ", known.Select(d => $"{d.Representation.Name}: {d.Probe.Channels} "
+                        + "channels"))})."
+            );
         var (representation, manifest, _) = match[0];
-        if (h < 1 || w < 1) return (null, $"{blob}: an empty {c} × {h} × {w} map.");
+        if (h < 1 || w < 1)
+            return (null, $"{blob}: an empty {c} × {h} × {w} map.");
         // Pixels per cell as the decoder has them (WholeImageDecoding.CellPixels: its size over its input's columns),
         // so the size recorded here is the size of the image the worker decodes.
         int cell = manifest.ImageSize / representation.OutputShape(manifest.ImageSize, manifest.ImageSize).Cols;
-        long width = (long)w * cell, height = (long)h * cell;
+        long width = (long)w * cell,
+            height = (long)h * cell;
         if (width * height > maxPixels)
-            return (null, $"{blob}: a {h} × {w} {representation.Name} map describes {width}x{height} pixels, over the {maxPixels:N0}-pixel upload limit.");
+            return (
+                null,
+                $"{blob}: a {h} × {w} {representation.Name} map describes {width}x{height} pixels, over the "
+                    + $"{maxPixels:N0}-pixel upload limit."
+            );
         string description = $"{representation.Name} map {c} × {h} × {w} ({array.StoredAs})";
-        return (new FeatureMapUpload(new FeatureMap(new FeatureShape(c, h, w), array.Data), representation, manifest, (int)width, (int)height,
-            description, array.Conversion), null);
+        return (
+            new FeatureMapUpload(
+                new FeatureMap(new FeatureShape(c, h, w), array.Data),
+                representation,
+                manifest,
+                (int)width,
+                (int)height,
+                description,
+                array.Conversion
+            ),
+            null
+        );
     }
 
     /// <summary>The readers' refusals of a malformed file (anything else is a fault, not the file's).</summary>
-    private static bool IsUnreadable(Exception e) => e is InvalidDataException or EndOfStreamException or FormatException or OverflowException or ArgumentException;
+    private static bool IsUnreadable(Exception e) =>
+        e is InvalidDataException or EndOfStreamException or FormatException or OverflowException or ArgumentException;
 
-    /// <summary>A reader's message without the file name it starts with, for a refusal that names the blob once.</summary>
+    /// <summary>A reader's message without the file name it starts with, for a refusal that names the blob
+    /// once.</summary>
     private static string WithoutName(string message, string blob) =>
         message.StartsWith(blob + ": ", StringComparison.Ordinal) ? message[(blob.Length + 2)..] : message;
 }

@@ -1,15 +1,15 @@
-using FeatureInversion.Pipeline.Gallery;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using FeatureInversion.Features;
 using FeatureInversion.Imaging;
 using FeatureInversion.Imaging.IO;
 using FeatureInversion.Models;
+using FeatureInversion.Pipeline.Gallery;
+using FeatureInversion.Pipeline.Publishing;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using FeatureInversion.Pipeline.Telemetry;
 using Microsoft.Extensions.Logging;
-using FeatureInversion.Pipeline.Publishing;
 
 namespace FeatureInversion.Pipeline.Ingestion;
 
@@ -22,18 +22,29 @@ namespace FeatureInversion.Pipeline.Ingestion;
 /// trigger rewrites the same names and queues the same job ids. The record is written last, after the jobs are
 /// queued: an upload without a record is one whose ingestion did not finish.
 /// </summary>
-public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelRegistry registry, GalleryWriter gallery, PipelineOptions options,
-    RepresentationRegistry representations, ILogger<IngestionService> logger)
+public sealed class IngestionService(
+    IBlobStore store,
+    IJobQueue queue,
+    ModelRegistry registry,
+    GalleryWriter gallery,
+    PipelineOptions options,
+    RepresentationRegistry representations,
+    ILogger<IngestionService> logger
+)
 {
     private readonly ConcurrentDictionary<string, DecoderManifest> _manifests = new();
 
-    /// <summary>Ingests an upload read from a stream (the blob trigger's binding): a blob over the byte limit is refused
-    /// after reading at most the limit, never buffered whole.</summary>
+    /// <summary>Ingests an upload read from a stream (the blob trigger's binding): a blob over the byte limit is
+    /// refused after reading at most the limit, never buffered whole.</summary>
     public async Task<IngestionRecord> IngestAsync(string imageBlob, Stream content, CancellationToken ct = default)
     {
-        if (BlobNames.Problem(imageBlob) is { } nameProblem) return await RefuseNameAsync(imageBlob, nameProblem, ct);
+        if (BlobNames.Problem(imageBlob) is { } nameProblem)
+            return await RefuseNameAsync(imageBlob, nameProblem, ct);
         byte[] bytes;
-        try { bytes = ImageFiles.ReadLimited(content, imageBlob, Limits); }
+        try
+        {
+            bytes = ImageFiles.ReadLimited(content, imageBlob, Limits);
+        }
         catch (InvalidImageException e)
         {
             using var refused = StartIngest(imageBlob);
@@ -42,26 +53,38 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         return await IngestAsync(imageBlob, bytes, ct);
     }
 
-    /// <summary>Records an input that never became a blob (an entry of the local folder that is not uploaded) as refused.</summary>
+    /// <summary>Records an input that never became a blob (an entry of the local folder that is not uploaded) as
+    /// refused.</summary>
     public async Task<IngestionRecord> RefuseAsync(string imageBlob, string reason, CancellationToken ct = default)
     {
-        if (BlobNames.Problem(imageBlob) is { } nameProblem) throw new ArgumentException($"'{imageBlob}': {nameProblem}", nameof(imageBlob));
+        if (BlobNames.Problem(imageBlob) is { } nameProblem)
+            throw new ArgumentException($"'{imageBlob}': {nameProblem}", nameof(imageBlob));
         using var refused = StartIngest(imageBlob);
         return await RecordAsync(Refused(imageBlob, reason), refused, ct);
     }
 
-    /// <summary>An upload whose name no store handles alike (<see cref="BlobNames.Problem"/>) is refused under a safe name,
-    /// its own name shown escaped: it appears in the report instead of stopping the batch.</summary>
+    /// <summary>An upload whose name no store handles alike (<see cref="BlobNames.Problem"/>) is refused under a safe
+    /// name, its own name shown escaped: it appears in the report instead of stopping the batch.</summary>
     public Task<IngestionRecord> RefuseNameAsync(string imageBlob, string problem, CancellationToken ct = default) =>
-        RefuseAsync(BlobNames.SafeName(imageBlob), $"'{BlobNames.Escape(imageBlob)}': {problem}; not processed (rename the file)", ct);
+        RefuseAsync(
+            BlobNames.SafeName(imageBlob),
+            $"'{BlobNames.Escape(imageBlob)}': {problem}; not processed (rename the file)",
+            ct
+        );
 
-    public async Task<IngestionRecord> IngestAsync(string imageBlob, ReadOnlyMemory<byte> content, CancellationToken ct = default)
+    public async Task<IngestionRecord> IngestAsync(
+        string imageBlob,
+        ReadOnlyMemory<byte> content,
+        CancellationToken ct = default
+    )
     {
-        if (BlobNames.Problem(imageBlob) is { } nameProblem) return await RefuseNameAsync(imageBlob, nameProblem, ct);
+        if (BlobNames.Problem(imageBlob) is { } nameProblem)
+            return await RefuseNameAsync(imageBlob, nameProblem, ct);
         using var activity = StartIngest(imageBlob);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ImageBlob"] = imageBlob });
         IngestionRecord record;
-        if (content.Length == 0) record = Refused(imageBlob, $"{imageBlob}: empty file.");
+        if (content.Length == 0)
+            record = Refused(imageBlob, $"{imageBlob}: empty file.");
         else if (FeatureMapReader.IsNpy(content.Span) is var npy && (npy || FeatureMapReader.IsNpz(content.Span)))
         {
             // A leaked feature map or SIFT file instead of an image: decoded whole, nothing to score it against.
@@ -69,18 +92,23 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
             var (map, refusal) = npy
                 ? FeatureMapReader.Read(imageBlob, content, plans.Plans, options.MaxImagePixels)
                 : FeatureMapReader.ReadNpz(imageBlob, content, plans.Plans);
-            record = map is null ? Refused(imageBlob, refusal!) : await AcceptMapAsync(imageBlob, BlobNames.ImageId(content.Span), map, plans.Warnings, ct);
+            record = map is null
+                ? Refused(imageBlob, refusal!)
+                : await AcceptMapAsync(imageBlob, BlobNames.ImageId(content.Span), map, plans.Warnings, ct);
         }
         else if (FeatureMapReader.IsColmapDatabase(content.Span))
         {
-            // Several images in one file: each becomes an upload of its own in the batch, recorded (and queued) before the database's record.
+            // Several images in one file: each becomes an upload of its own in the batch, recorded (and queued) before
+            // the database's record.
             var plans = await PlanAsync(ct);
             var (images, refusedImages, refusal) = FeatureMapReader.ReadColmap(imageBlob, content, plans.Plans);
-            if (images is null) record = Refused(imageBlob, refusal!);
+            if (images is null)
+                record = Refused(imageBlob, refusal!);
             else
             {
                 var items = new List<string>();
-                string fileId = BlobNames.ImageId(content.Span); // the file hashed once; each image's id from it and its name
+                // the file hashed once; each image's id from it and its name
+                string fileId = BlobNames.ImageId(content.Span);
                 foreach (var (image, map) in images)
                 {
                     string item = BlobNames.Item(imageBlob, image);
@@ -91,7 +119,11 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
                 }
                 record = new ExpandedUpload
                 {
-                    ImageBlob = imageBlob, Batch = BlobNames.Batch(imageBlob), Items = items, Warnings = refusedImages, IngestedUtc = DateTimeOffset.UtcNow,
+                    ImageBlob = imageBlob,
+                    Batch = BlobNames.Batch(imageBlob),
+                    Items = items,
+                    Warnings = refusedImages,
+                    IngestedUtc = DateTimeOffset.UtcNow,
                     FeatureFile = $"COLMAP database: {images.Count} images reconstructed, {refusedImages.Count} not",
                 };
             }
@@ -101,8 +133,14 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
             var plans = await PlanAsync(ct);
             DecodedUpload? decoded = null;
             string? error = null;
-            try { decoded = Decode(imageBlob, content, plans); }
-            catch (InvalidImageException e) { error = Reason(e, imageBlob); }
+            try
+            {
+                decoded = Decode(imageBlob, content, plans);
+            }
+            catch (InvalidImageException e)
+            {
+                error = Reason(e, imageBlob);
+            }
             record = decoded is { } d
                 ? await AcceptAsync(imageBlob, BlobNames.ImageId(content.Span), d, plans.Plans, plans.Warnings, ct)
                 : Refused(imageBlob, error!);
@@ -126,22 +164,56 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
                 send?.SetTag("image.id", accepted.ImageId);
                 send?.SetTag("job.id", job.JobId);
                 send?.SetTag("representation", job.Representation);
-                await queue.EnqueueAsync(new ReconstructionJob
-                {
-                    JobId = job.JobId, ImageBlob = accepted.ImageBlob, ImageId = accepted.ImageId, Batch = batch, Representation = job.Representation,
-                    DecoderVersion = job.DecoderVersion, FeaturesBlob = job.FeaturesBlob, WholeMap = accepted.FeatureFile is not null, EnqueuedUtc = DateTimeOffset.UtcNow,
-                    TraceParent = send?.Id ?? ingest?.Id,
-                }, ct);
+                await queue.EnqueueAsync(
+                    new ReconstructionJob
+                    {
+                        JobId = job.JobId,
+                        ImageBlob = accepted.ImageBlob,
+                        ImageId = accepted.ImageId,
+                        Batch = batch,
+                        Representation = job.Representation,
+                        DecoderVersion = job.DecoderVersion,
+                        FeaturesBlob = job.FeaturesBlob,
+                        WholeMap = accepted.FeatureFile is not null,
+                        EnqueuedUtc = DateTimeOffset.UtcNow,
+                        TraceParent = send?.Id ?? ingest?.Id,
+                    },
+                    ct
+                );
             }
         }
         // A file of several images counts as "expanded": its images are counted as the uploads they became.
-        PipelineTelemetry.Uploads.Add(1, new KeyValuePair<string, object?>("outcome", record switch { AcceptedUpload => "accepted", RefusedUpload => "refused", _ => "expanded" }));
-        if (record is RefusedUpload) ingest?.SetStatus(ActivityStatusCode.Error, "refused");
-        await store.WriteAsync(options.ResultsContainer, BlobNames.Ingestion(record.ImageBlob), PipelineJson.Serialize(record), ContentTypes.Json, overwrite: true, ct);
+        PipelineTelemetry.Uploads.Add(
+            1,
+            new KeyValuePair<string, object?>(
+                "outcome",
+                record switch
+                {
+                    AcceptedUpload => "accepted",
+                    RefusedUpload => "refused",
+                    _ => "expanded",
+                }
+            )
+        );
+        if (record is RefusedUpload)
+            ingest?.SetStatus(ActivityStatusCode.Error, "refused");
+        await store.WriteAsync(
+            options.ResultsContainer,
+            BlobNames.Ingestion(record.ImageBlob),
+            PipelineJson.Serialize(record),
+            ContentTypes.Json,
+            overwrite: true,
+            ct
+        );
         switch (record)
         {
             case AcceptedUpload a:
-                logger.LogInformation("Ingested {Blob} as {ImageId}: {Jobs} jobs queued", a.ImageBlob, a.ImageId, a.Jobs.Count);
+                logger.LogInformation(
+                    "Ingested {Blob} as {ImageId}: {Jobs} jobs queued",
+                    a.ImageBlob,
+                    a.ImageId,
+                    a.Jobs.Count
+                );
                 break;
             case RefusedUpload refused:
                 logger.LogWarning("Refused {Blob}: {Error}", refused.ImageBlob, refused.Error);
@@ -151,8 +223,9 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         return record;
     }
 
-    /// <summary>The image's span: its trace starts here (or continues the trigger's) and every job queued carries it on.
-    /// Passed to <see cref="RecordAsync"/> rather than read from Activity.Current, which may be the host's span.</summary>
+    /// <summary>The image's span: its trace starts here (or continues the trigger's) and every job queued carries it
+    /// on. Passed to <see cref="RecordAsync"/> rather than read from Activity.Current, which may be the host's
+    /// span.</summary>
     private static Activity? StartIngest(string imageBlob) =>
         PipelineTelemetry.Source.StartActivity("ingest", ActivityKind.Consumer)?.SetTag("image.blob", imageBlob);
 
@@ -162,7 +235,10 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
     private static string Reason(InvalidImageException e, string imageBlob) =>
         e.Message.StartsWith(imageBlob + ": ", StringComparison.Ordinal) ? e.Message : $"{imageBlob}: {e.Message}.";
 
-    private sealed record Plan(List<(RepresentationDescriptor Representation, DecoderManifest Manifest)> Plans, List<string> Warnings);
+    private sealed record Plan(
+        List<(RepresentationDescriptor Representation, DecoderManifest Manifest)> Plans,
+        List<string> Warnings
+    );
 
     /// <summary>The newest published decoder of each configured representation.</summary>
     private async Task<Plan> PlanAsync(CancellationToken ct)
@@ -173,9 +249,19 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         {
             var descriptor = representations.Get(rep); // checked at host start by PipelineOptionsValidator
             var version = await registry.NewestVersionAsync(descriptor.Name, ct);
-            if (version is null) { warnings.Add($"no decoder published for '{descriptor.Name}'"); continue; }
-            var manifest = _manifests.TryGetValue(version, out var m) ? m : await registry.ReadManifestAsync(descriptor.Name, version, ct);
-            if (manifest is null) { warnings.Add($"decoder {descriptor.Name}/{version} has no manifest"); continue; }
+            if (version is null)
+            {
+                warnings.Add($"no decoder published for '{descriptor.Name}'");
+                continue;
+            }
+            var manifest = _manifests.TryGetValue(version, out var m)
+                ? m
+                : await registry.ReadManifestAsync(descriptor.Name, version, ct);
+            if (manifest is null)
+            {
+                warnings.Add($"decoder {descriptor.Name}/{version} has no manifest");
+                continue;
+            }
             _manifests[version] = manifest;
             plans.Add((descriptor, manifest));
         }
@@ -191,22 +277,44 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
     {
         var sizes = plans.Plans.Select(p => p.Manifest.ImageSize).Distinct().ToList();
         var upload = ImageFiles.DecodeUpload(content, imageBlob, sizes, BlobNames.ThumbnailSide, Limits);
-        // An image smaller than a representation's cell is refused with the CLI's message (its view would be enlarged from a few pixels).
-        foreach (var rep in options.Representations.Select(representations.Get)) rep.EnsureAccepts(imageBlob, upload.Header);
+        // An image smaller than a representation's cell is refused with the CLI's message (its view would be enlarged
+        // from a few pixels).
+        foreach (var rep in options.Representations.Select(representations.Get))
+            rep.EnsureAccepts(imageBlob, upload.Header);
         return upload;
     }
 
-    private async Task<AcceptedUpload> AcceptAsync(string imageBlob, string imageId, DecodedUpload upload,
-        List<(RepresentationDescriptor Representation, DecoderManifest Manifest)> plans, List<string> warnings, CancellationToken ct)
+    private async Task<AcceptedUpload> AcceptAsync(
+        string imageBlob,
+        string imageId,
+        DecodedUpload upload,
+        List<(RepresentationDescriptor Representation, DecoderManifest Manifest)> plans,
+        List<string> warnings,
+        CancellationToken ct
+    )
     {
         // The decoder's view of the photo, once per decoder size: features are computed on it, and it is stored
         // (small PNG) as the worker's reference for the metrics and the gallery, so workers never decode the upload.
         string batch = BlobNames.Batch(imageBlob);
         var (views, header) = (upload.Views, upload.Header);
         if (upload.Thumbnail is { } thumbnail) // the whole photo for the gallery (the views are its centre square)
-            await store.WriteAsync(options.ResultsContainer, BlobNames.Thumbnail(batch, imageId), thumbnail, ContentTypes.Jpeg, overwrite: false, ct);
+            await store.WriteAsync(
+                options.ResultsContainer,
+                BlobNames.Thumbnail(batch, imageId),
+                thumbnail,
+                ContentTypes.Jpeg,
+                overwrite: false,
+                ct
+            );
         foreach (var (size, view) in views)
-            await store.WriteAsync(options.ResultsContainer, BlobNames.Original(batch, imageId, size), ImageFiles.EncodePng(view), ContentTypes.Png, overwrite: false, ct);
+            await store.WriteAsync(
+                options.ResultsContainer,
+                BlobNames.Original(batch, imageId, size),
+                ImageFiles.EncodePng(view),
+                ContentTypes.Png,
+                overwrite: false,
+                ct
+            );
 
         // Representations are independent: extract them in parallel (each extractor instance is single-threaded).
         var features = new (string Blob, byte[] Npy)[plans.Count];
@@ -223,32 +331,85 @@ public sealed class IngestionService(IBlobStore store, IJobQueue queue, ModelReg
         var jobs = new List<IngestedJob>();
         for (int i = 0; i < plans.Count; i++)
         {
-            await store.WriteAsync(options.FeaturesContainer, features[i].Blob, features[i].Npy, ContentTypes.Binary, overwrite: false, ct);
-            jobs.Add(new IngestedJob(BlobNames.JobId(imageId, plans[i].Manifest.Version), plans[i].Representation.Name, plans[i].Manifest.Version, features[i].Blob));
+            await store.WriteAsync(
+                options.FeaturesContainer,
+                features[i].Blob,
+                features[i].Npy,
+                ContentTypes.Binary,
+                overwrite: false,
+                ct
+            );
+            jobs.Add(
+                new IngestedJob(
+                    BlobNames.JobId(imageId, plans[i].Manifest.Version),
+                    plans[i].Representation.Name,
+                    plans[i].Manifest.Version,
+                    features[i].Blob
+                )
+            );
         }
         return new AcceptedUpload
         {
-            ImageBlob = imageBlob, ImageId = imageId, Batch = batch, Width = header.Width, Height = header.Height,
-            Jobs = jobs, Warnings = warnings, IngestedUtc = DateTimeOffset.UtcNow,
+            ImageBlob = imageBlob,
+            ImageId = imageId,
+            Batch = batch,
+            Width = header.Width,
+            Height = header.Height,
+            Jobs = jobs,
+            Warnings = warnings,
+            IngestedUtc = DateTimeOffset.UtcNow,
         };
     }
 
-    /// <summary>An uploaded feature map: stored as float32 .npy for its decoder, one job, no original or thumbnail.</summary>
-    private async Task<AcceptedUpload> AcceptMapAsync(string imageBlob, string imageId, FeatureMapUpload upload, List<string> warnings, CancellationToken ct)
+    /// <summary>An uploaded feature map: stored as float32 .npy for its decoder, one job, no original or
+    /// thumbnail.</summary>
+    private async Task<AcceptedUpload> AcceptMapAsync(
+        string imageBlob,
+        string imageId,
+        FeatureMapUpload upload,
+        List<string> warnings,
+        CancellationToken ct
+    )
     {
         using var stream = new MemoryStream();
         NpyFile.Write(stream, upload.Map.Data, upload.Map.Shape.Channels, upload.Map.Shape.Rows, upload.Map.Shape.Cols);
         string blob = BlobNames.Features(imageId, upload.Representation.Name, upload.Manifest.ImageSize);
-        await store.WriteAsync(options.FeaturesContainer, blob, stream.ToArray(), ContentTypes.Binary, overwrite: false, ct);
+        await store.WriteAsync(
+            options.FeaturesContainer,
+            blob,
+            stream.ToArray(),
+            ContentTypes.Binary,
+            overwrite: false,
+            ct
+        );
         return new AcceptedUpload
         {
-            ImageBlob = imageBlob, ImageId = imageId, Batch = BlobNames.Batch(imageBlob), Width = upload.Width, Height = upload.Height,
-            Jobs = [new IngestedJob(BlobNames.JobId(imageId, upload.Manifest.Version), upload.Representation.Name, upload.Manifest.Version, blob)],
+            ImageBlob = imageBlob,
+            ImageId = imageId,
+            Batch = BlobNames.Batch(imageBlob),
+            Width = upload.Width,
+            Height = upload.Height,
+            Jobs =
+            [
+                new IngestedJob(
+                    BlobNames.JobId(imageId, upload.Manifest.Version),
+                    upload.Representation.Name,
+                    upload.Manifest.Version,
+                    blob
+                ),
+            ],
             Warnings = upload.Conversion is { } note ? [.. warnings, note] : warnings,
-            FeatureFile = upload.Description, IngestedUtc = DateTimeOffset.UtcNow,
+            FeatureFile = upload.Description,
+            IngestedUtc = DateTimeOffset.UtcNow,
         };
     }
 
     private static RefusedUpload Refused(string imageBlob, string error) =>
-        new() { ImageBlob = imageBlob, Batch = BlobNames.Batch(imageBlob), Error = error, IngestedUtc = DateTimeOffset.UtcNow };
+        new()
+        {
+            ImageBlob = imageBlob,
+            Batch = BlobNames.Batch(imageBlob),
+            Error = error,
+            IngestedUtc = DateTimeOffset.UtcNow,
+        };
 }

@@ -21,49 +21,107 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
     /// Publishes a checkpoint folder (weights.dat + manifest.json; idempotent for the same version) and promotes it to
     /// <c>latest.json</c> only through the quality gate (<see cref="PromotionRefusal"/>): a retrained decoder that is
     /// worse on the same test set than the current latest is published but not promoted, with the reason returned
-    /// (and logged by the callers). <paramref name="force"/> promotes anyway (an operator's decision, e.g. a new test set).
+    /// (and logged by the callers). <paramref name="force"/> promotes anyway (an operator's decision, e.g. a new test
+    /// set).
     /// </summary>
-    public async Task<PublishResult> PublishAsync(string checkpointDirectory, CancellationToken ct = default, bool force = false)
+    public async Task<PublishResult> PublishAsync(
+        string checkpointDirectory,
+        bool force = false,
+        CancellationToken ct = default
+    )
     {
         var manifest = DecoderManifest.Read(checkpointDirectory);
         if (string.IsNullOrWhiteSpace(manifest.Version) || manifest.Version.Contains('/'))
-            throw new InvalidDataException($"{checkpointDirectory}: manifest version '{manifest.Version}' cannot name a blob folder.");
+            throw new InvalidDataException(
+                $"{checkpointDirectory}: manifest version '{manifest.Version}' cannot name a blob folder."
+            );
         if (!manifest.Version.StartsWith(manifest.Representation, StringComparison.Ordinal))
-            throw new InvalidDataException($"{checkpointDirectory}: version '{manifest.Version}' must start with its representation '{manifest.Representation}'.");
-        byte[] weights = await File.ReadAllBytesAsync(Path.Combine(checkpointDirectory, DecoderManifest.WeightsFileName), ct);
-        await store.WriteAsync(options.ModelsContainer, BlobNames.Weights(manifest.Representation, manifest.Version), weights, ContentTypes.Binary, overwrite: false, ct);
+            throw new InvalidDataException(
+                $"{checkpointDirectory}: version '{manifest.Version}' must start with its representation "
+                    + $"'{manifest.Representation}'."
+            );
+        byte[] weights = await File.ReadAllBytesAsync(
+            Path.Combine(checkpointDirectory, DecoderManifest.WeightsFileName),
+            ct
+        );
+        await store.WriteAsync(
+            options.ModelsContainer,
+            BlobNames.Weights(manifest.Representation, manifest.Version),
+            weights,
+            ContentTypes.Binary,
+            overwrite: false,
+            ct
+        );
         string meanImage = Path.Combine(checkpointDirectory, DecoderManifest.MeanImageFileName);
         if (File.Exists(meanImage))
-            await store.WriteAsync(options.ModelsContainer, BlobNames.MeanImage(manifest.Representation, manifest.Version), await File.ReadAllBytesAsync(meanImage, ct), ContentTypes.Png, overwrite: false, ct);
+            await store.WriteAsync(
+                options.ModelsContainer,
+                BlobNames.MeanImage(manifest.Representation, manifest.Version),
+                await File.ReadAllBytesAsync(meanImage, ct),
+                ContentTypes.Png,
+                overwrite: false,
+                ct
+            );
         // The manifest last: a version with a manifest has all its files.
-        await store.WriteAsync(options.ModelsContainer, BlobNames.Manifest(manifest.Representation, manifest.Version),
-            System.Text.Encoding.UTF8.GetBytes(manifest.ToJson()), ContentTypes.Json, overwrite: false, ct);
+        await store.WriteAsync(
+            options.ModelsContainer,
+            BlobNames.Manifest(manifest.Representation, manifest.Version),
+            System.Text.Encoding.UTF8.GetBytes(manifest.ToJson()),
+            ContentTypes.Json,
+            overwrite: false,
+            ct
+        );
 
         var current = await NewestVersionAsync(manifest.Representation, ct);
-        if (current == manifest.Version) return new PublishResult(manifest, true, "already the latest version");
+        if (current == manifest.Version)
+            return new PublishResult(manifest, true, "already the latest version");
         var currentManifest = current is null ? null : await ReadManifestAsync(manifest.Representation, current, ct);
         string? refusal = force ? null : PromotionRefusal(manifest, currentManifest);
-        if (refusal is not null) return new PublishResult(manifest, false, refusal);
+        if (refusal is not null)
+            return new PublishResult(manifest, false, refusal);
         byte[] pointer = JsonSerializer.SerializeToUtf8Bytes(new Latest(manifest.Version, DateTimeOffset.UtcNow));
-        await store.WriteAsync(options.ModelsContainer, BlobNames.Latest(manifest.Representation), pointer, ContentTypes.Json, overwrite: true, ct);
-        return new PublishResult(manifest, true, currentManifest is null ? "first version" : force ? $"forced over {current}" : $"no worse than {current}");
+        await store.WriteAsync(
+            options.ModelsContainer,
+            BlobNames.Latest(manifest.Representation),
+            pointer,
+            ContentTypes.Json,
+            overwrite: true,
+            ct
+        );
+        return new PublishResult(
+            manifest,
+            true,
+            currentManifest is null ? "first version"
+                : force ? $"forced over {current}"
+                : $"no worse than {current}"
+        );
     }
 
     /// <summary>
-    /// The quality gate: why <paramref name="candidate"/> may not replace <paramref name="latest"/>, or null. It may not
-    /// when it is older (republishing must not roll workers back), when its test error is higher than the latest's on
-    /// the same test set (same number of test crops and the same mean distance between them, which pins the crops), or
-    /// when the two cannot be compared (no evaluation, another image size, another test set).
+    /// The quality gate: why <paramref name="candidate"/> may not replace <paramref name="latest"/>, or null. It may
+    /// not when it is older (republishing must not roll workers back), when its test error is higher than the latest's
+    /// on the same test set (same number of test crops and the same mean distance between them, which pins the crops),
+    /// or when the two cannot be compared (no evaluation, another image size, another test set).
     /// </summary>
     public static string? PromotionRefusal(DecoderManifest candidate, DecoderManifest? latest)
     {
-        if (latest is null) return null;
-        if (candidate.CreatedUtc < latest.CreatedUtc) return $"older than the latest {latest.Version}";
-        if (candidate.Evaluation is not { } c || latest.Evaluation is not { } l) return $"not comparable with {latest.Version}: a manifest has no test evaluation";
-        if (candidate.ImageSize != latest.ImageSize) return $"not comparable with {latest.Version}: {candidate.ImageSize}px against {latest.ImageSize}px";
-        bool sameTestSet = c.TestImages == l.TestImages && Math.Abs(c.MeanPairwiseDistance - l.MeanPairwiseDistance) <= 1e-6 * Math.Max(1, l.MeanPairwiseDistance);
-        if (!sameTestSet) return $"not comparable with {latest.Version}: evaluated on another test set ({c.TestImages} crops, N = {c.MeanPairwiseDistance:F4} against {l.TestImages}, {l.MeanPairwiseDistance:F4})";
-        if (c.NormalizedError > l.NormalizedError) return $"test error {c.NormalizedError:F4} is worse than the latest {latest.Version}'s {l.NormalizedError:F4}";
+        if (latest is null)
+            return null;
+        if (candidate.CreatedUtc < latest.CreatedUtc)
+            return $"older than the latest {latest.Version}";
+        if (candidate.Evaluation is not { } c || latest.Evaluation is not { } l)
+            return $"not comparable with {latest.Version}: a manifest has no test evaluation";
+        if (candidate.ImageSize != latest.ImageSize)
+            return $"not comparable with {latest.Version}: {candidate.ImageSize}px against {latest.ImageSize}px";
+        bool sameTestSet =
+            c.TestImages == l.TestImages
+            && Math.Abs(c.MeanPairwiseDistance - l.MeanPairwiseDistance) <= 1e-6 * Math.Max(1, l.MeanPairwiseDistance);
+        if (!sameTestSet)
+            return $"not comparable with {latest.Version}: evaluated on another test set ({c.TestImages} crops, N = "
+                + $"{c.MeanPairwiseDistance:F4} against {l.TestImages}, {l.MeanPairwiseDistance:F4})";
+        if (c.NormalizedError > l.NormalizedError)
+            return $"test error {c.NormalizedError:F4} is worse than the latest {latest.Version}'s "
+                + $"{l.NormalizedError:F4}";
         return null;
     }
 
@@ -74,21 +132,41 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
         return bytes is null ? null : JsonSerializer.Deserialize<Latest>(bytes)?.Version;
     }
 
-    public async Task<DecoderManifest?> ReadManifestAsync(string representation, string version, CancellationToken ct = default)
+    public async Task<DecoderManifest?> ReadManifestAsync(
+        string representation,
+        string version,
+        CancellationToken ct = default
+    )
     {
         var bytes = await store.TryReadAsync(options.ModelsContainer, BlobNames.Manifest(representation, version), ct);
-        return bytes is null ? null : DecoderManifest.FromJson(System.Text.Encoding.UTF8.GetString(bytes), $"{representation}/{version}");
+        return bytes is null
+            ? null
+            : DecoderManifest.FromJson(System.Text.Encoding.UTF8.GetString(bytes), $"{representation}/{version}");
     }
 
     /// <summary>Downloads a version into <paramref name="cacheDirectory"/> (once) and returns the folder.</summary>
-    public async Task<string> DownloadAsync(string representation, string version, string cacheDirectory, CancellationToken ct = default)
+    public async Task<string> DownloadAsync(
+        string representation,
+        string version,
+        string cacheDirectory,
+        CancellationToken ct = default
+    )
     {
         string dir = Path.Combine(cacheDirectory, representation, version);
-        if (File.Exists(Path.Combine(dir, DecoderManifest.FileName))) return dir;
-        var manifest = await store.TryReadAsync(options.ModelsContainer, BlobNames.Manifest(representation, version), ct)
-            ?? throw new InvalidJobException($"decoder {representation}/{version} is not published in '{options.ModelsContainer}'");
+        if (File.Exists(Path.Combine(dir, DecoderManifest.FileName)))
+            return dir;
+        var manifest = await store.TryReadAsync(
+            options.ModelsContainer,
+            BlobNames.Manifest(representation, version),
+            ct
+        )
+            ?? throw new InvalidJobException(
+                $"decoder {representation}/{version} is not published in '{options.ModelsContainer}'"
+            );
         var weights = await store.TryReadAsync(options.ModelsContainer, BlobNames.Weights(representation, version), ct)
-            ?? throw new InvalidJobException($"decoder {representation}/{version} has no weights in '{options.ModelsContainer}'");
+            ?? throw new InvalidJobException(
+                $"decoder {representation}/{version} has no weights in '{options.ModelsContainer}'"
+            );
         // Staged beside the final folder and moved into place; removed on every failure (a full disk, a concurrent
         // download that won), so failed attempts leave no folders behind.
         string staging = dir + "." + Guid.NewGuid().ToString("N");
@@ -96,10 +174,16 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
         {
             Directory.CreateDirectory(staging);
             await File.WriteAllBytesAsync(Path.Combine(staging, DecoderManifest.WeightsFileName), weights, ct);
-            if (await store.TryReadAsync(options.ModelsContainer, BlobNames.MeanImage(representation, version), ct) is { } mean)
+            if (
+                await store.TryReadAsync(options.ModelsContainer, BlobNames.MeanImage(representation, version), ct) is
+                { } mean
+            )
                 await File.WriteAllBytesAsync(Path.Combine(staging, DecoderManifest.MeanImageFileName), mean, ct);
             await File.WriteAllBytesAsync(Path.Combine(staging, DecoderManifest.FileName), manifest, ct);
-            try { Directory.Move(staging, dir); }
+            try
+            {
+                Directory.Move(staging, dir);
+            }
             catch (IOException) when (Directory.Exists(dir)) { }
             return dir;
         }
@@ -107,7 +191,10 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
         {
             if (Directory.Exists(staging))
             {
-                try { Directory.Delete(staging, recursive: true); }
+                try
+                {
+                    Directory.Delete(staging, recursive: true);
+                }
                 catch (IOException) { }
             }
         }

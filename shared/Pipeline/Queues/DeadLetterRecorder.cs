@@ -1,5 +1,4 @@
 using FeatureInversion.Pipeline.Gallery;
-using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -12,28 +11,59 @@ namespace FeatureInversion.Pipeline.Queues;
 /// job whose result or failure record exists already is left as it is. A write that fails throws, and the
 /// dead-letter source keeps the letter for another attempt.
 /// </summary>
-public sealed class DeadLetterRecorder(IBlobStore store, GalleryWriter gallery, PipelineOptions options, ILogger<DeadLetterRecorder> logger) : IDeadLetterHandler
+public sealed class DeadLetterRecorder(
+    IBlobStore store,
+    GalleryWriter gallery,
+    PipelineOptions options,
+    ILogger<DeadLetterRecorder> logger
+) : IDeadLetterHandler
 {
     public async Task HandleAsync(DeadLetter letter, CancellationToken ct)
     {
         ReconstructionJob job;
-        try { job = ReconstructionJob.Parse(letter.Body); }
+        try
+        {
+            job = ReconstructionJob.Parse(letter.Body);
+        }
         catch (InvalidJobException e)
         {
-            logger.LogError("Dead letter that is no reconstruction job ({Reason}); dropped: {Error}", letter.Reason, e.Message);
+            logger.LogError(
+                "Dead letter that is no reconstruction job ({Reason}); dropped: {Error}",
+                letter.Reason,
+                e.Message
+            );
             return;
         }
         string failure = BlobNames.JobFailure(job.Batch, job.ImageId, job.DecoderVersion);
-        if (await store.ExistsAsync(options.ResultsContainer, BlobNames.Metrics(job.Batch, job.ImageId, job.DecoderVersion), ct)
-            || await store.ExistsAsync(options.ResultsContainer, failure, ct))
+        if (
+            await store.ExistsAsync(
+                options.ResultsContainer,
+                BlobNames.Metrics(job.Batch, job.ImageId, job.DecoderVersion),
+                ct
+            ) || await store.ExistsAsync(options.ResultsContainer, failure, ct)
+        )
             return;
         var record = new FailureRecord
         {
-            Source = job.ImageBlob, JobId = job.JobId, DeliveryCount = letter.DeliveryCount, FailedUtc = DateTimeOffset.UtcNow,
+            Source = job.ImageBlob,
+            JobId = job.JobId,
+            DeliveryCount = letter.DeliveryCount,
+            FailedUtc = DateTimeOffset.UtcNow,
             Error = $"dead-lettered after {letter.DeliveryCount} deliveries: {letter.Reason}",
         };
-        await store.WriteAsync(options.ResultsContainer, failure, PipelineJson.Serialize(record), ContentTypes.Json, overwrite: false, ct);
-        logger.LogWarning("Job {JobId} recorded as failed from the dead-letter queue: {Reason}", job.JobId, letter.Reason);
+        await store.WriteAsync(
+            options.ResultsContainer,
+            failure,
+            PipelineJson.Serialize(record),
+            ContentTypes.Json,
+            overwrite: false,
+            ct
+        );
+        logger.LogWarning(
+            "Job {JobId} recorded as failed from the dead-letter queue: {Reason}",
+            job.JobId,
+            letter.Reason
+        );
         gallery.MarkChanged(job.Batch);
     }
 }

@@ -5,7 +5,8 @@ namespace FeatureInversion.Pipeline.Queues;
 public sealed record DeadLetter(string Body, string Reason, int DeliveryCount);
 
 /// <summary>Hands dead-lettered messages to a handler until cancelled: the Service Bus dead-letter sub-queue, the
-/// storage queue's <c>-poison</c> queue, the in-process list. A letter is removed only after its handler returns.</summary>
+/// storage queue's <c>-poison</c> queue, the in-process list. A letter is removed only after its handler
+/// returns.</summary>
 public interface IDeadLetterSource
 {
     Task RunAsync(IDeadLetterHandler handler, CancellationToken ct);

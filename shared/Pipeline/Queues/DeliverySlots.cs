@@ -20,27 +20,36 @@ internal sealed class DeliverySlots(int count) : IDisposable
     public int TakeFree(int max)
     {
         int taken = 0;
-        while (taken < max && _free.Wait(0)) taken++;
+        while (taken < max && _free.Wait(0))
+            taken++;
         return taken;
     }
 
     public void Release(int slots = 1)
     {
-        if (slots > 0) _free.Release(slots);
+        if (slots > 0)
+            _free.Release(slots);
     }
 
     /// <summary>Runs a delivery on the thread pool in a slot already taken; the slot comes back when it ends.</summary>
     public void Run(Func<Task> delivery) =>
-        _ = Task.Run(delivery).ContinueWith(t =>
-        {
-            if (t.Exception is { } e) Interlocked.CompareExchange(ref _fault, e.GetBaseException(), null);
-            _free.Release();
-        }, TaskScheduler.Default);
+        _ = Task.Run(delivery)
+            .ContinueWith(
+                t =>
+                {
+                    if (t.Exception is { } e)
+                        Interlocked.CompareExchange(ref _fault, e.GetBaseException(), null);
+                    _free.Release();
+                },
+                TaskScheduler.Default
+            );
 
     public async Task DrainAsync()
     {
-        for (int i = 0; i < count; i++) await _free.WaitAsync(CancellationToken.None);
-        if (Volatile.Read(ref _fault) is { } fault) ExceptionDispatchInfo.Throw(fault);
+        for (int i = 0; i < count; i++)
+            await _free.WaitAsync(CancellationToken.None);
+        if (Volatile.Read(ref _fault) is { } fault)
+            ExceptionDispatchInfo.Throw(fault);
     }
 
     public void Dispose() => _free.Dispose();

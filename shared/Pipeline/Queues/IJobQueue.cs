@@ -22,12 +22,19 @@ public interface IJobHandler
     Task<JobOutcome> HandleAsync(string body, int deliveryCount, CancellationToken ct);
 }
 
-public enum JobDisposition { Complete, Retry, DeadLetter }
+public enum JobDisposition
+{
+    Complete,
+    Retry,
+    DeadLetter,
+}
 
 /// <summary>What to do with a delivered message.</summary>
 public readonly record struct JobOutcome(JobDisposition Disposition, string? Reason = null)
 {
     public static JobOutcome Completed { get; } = new(JobDisposition.Complete);
+
     public static JobOutcome Retry(string reason) => new(JobDisposition.Retry, reason);
+
     public static JobOutcome DeadLetter(string reason) => new(JobDisposition.DeadLetter, reason);
 }

@@ -7,7 +7,8 @@ namespace FeatureInversion.Pipeline.Queues;
 /// </summary>
 public interface ISettlingQueue
 {
-    /// <summary>Completes when no job is waiting, running, backing off or dead-lettered without its letter handled.</summary>
+    /// <summary>Completes when no job is waiting, running, backing off or dead-lettered without its letter
+    /// handled.</summary>
     Task WhenSettledAsync(CancellationToken ct = default);
 
     /// <summary>Every dead-lettered message body with its reason, handled or not.</summary>

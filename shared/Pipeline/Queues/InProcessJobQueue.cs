@@ -9,17 +9,24 @@ namespace FeatureInversion.Pipeline.Queues;
 /// dead-letter list that is also a <see cref="IDeadLetterSource"/>). No services needed. It knows when all its work
 /// has ended (<see cref="ISettlingQueue"/>), dead letters handled included.
 /// </summary>
-public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry = null) : IJobQueue, IJobSource, IDeadLetterSource, ISettlingQueue
+public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry = null)
+    : IJobQueue,
+        IJobSource,
+        IDeadLetterSource,
+        ISettlingQueue
 {
-    private readonly RetryPolicy _retry = retry ?? new RetryPolicy(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
+    private readonly RetryPolicy _retry = retry
+        ?? new RetryPolicy(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
     private readonly Channel<DeadLetter> _letters = Channel.CreateUnbounded<DeadLetter>();
 
     private sealed record Envelope(string Body, int DeliveryCount);
 
     private readonly Channel<Envelope> _channel = Channel.CreateUnbounded<Envelope>();
     private readonly ConcurrentQueue<(string Body, string Reason)> _deadLetters = new();
+
     // Messages not yet completed or dead-lettered; and the same plus dead letters not yet handed to a handler.
-    private readonly Countdown _outstanding = new(), _unsettled = new();
+    private readonly Countdown _outstanding = new(),
+        _unsettled = new();
 
     public IReadOnlyCollection<(string Body, string Reason)> DeadLetters => _deadLetters;
 
@@ -39,7 +46,8 @@ public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry =
     public Task WhenIdleAsync(CancellationToken ct = default) => _outstanding.WhenZero.WaitAsync(ct);
 
     /// <summary>Completes when every message sent so far has been completed, or dead-lettered and its letter handed to
-    /// the dead-letter handler of <see cref="RunAsync(IDeadLetterHandler, CancellationToken)"/> (which must run).</summary>
+    /// the dead-letter handler of <see cref="RunAsync(IDeadLetterHandler, CancellationToken)"/> (which must
+    /// run).</summary>
     public Task WhenSettledAsync(CancellationToken ct = default) => _unsettled.WhenZero.WaitAsync(ct);
 
     public async Task RunAsync(IJobHandler handler, CancellationToken ct)
@@ -51,8 +59,15 @@ public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry =
             {
                 await slots.WaitAsync(ct);
                 Envelope envelope;
-                try { envelope = await _channel.Reader.ReadAsync(ct); }
-                catch { slots.Release(); throw; }
+                try
+                {
+                    envelope = await _channel.Reader.ReadAsync(ct);
+                }
+                catch
+                {
+                    slots.Release();
+                    throw;
+                }
                 slots.Run(() => DeliverAsync(handler, envelope, ct));
             }
         }
@@ -79,7 +94,10 @@ public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry =
         }
         switch (outcome.Disposition)
         {
-            case JobDisposition.Complete: _outstanding.Done(); _unsettled.Done(); break;
+            case JobDisposition.Complete:
+                _outstanding.Done();
+                _unsettled.Done();
+                break;
             case JobDisposition.DeadLetter:
                 _deadLetters.Enqueue((envelope.Body, outcome.Reason ?? ""));
                 _letters.Writer.TryWrite(new DeadLetter(envelope.Body, outcome.Reason ?? "", envelope.DeliveryCount));
@@ -88,7 +106,10 @@ public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry =
             default:
                 // Back off before the next delivery (its slot is free meanwhile); redelivered even if the worker stops.
                 _ = Task.Delay(_retry.Delay(envelope.DeliveryCount), CancellationToken.None)
-                    .ContinueWith(_ => _channel.Writer.TryWrite(envelope with { DeliveryCount = envelope.DeliveryCount + 1 }), TaskScheduler.Default);
+                    .ContinueWith(
+                        _ => _channel.Writer.TryWrite(envelope with { DeliveryCount = envelope.DeliveryCount + 1 }),
+                        TaskScheduler.Default
+                    );
                 break;
         }
     }
@@ -99,15 +120,20 @@ public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry =
         try
         {
             while (await _letters.Reader.WaitToReadAsync(ct))
-                while (_letters.Reader.TryRead(out var letter)) await TryHandleAsync(handler, letter, ct);
+            while (_letters.Reader.TryRead(out var letter))
+                await TryHandleAsync(handler, letter, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
     }
 
-    /// <summary>A letter whose handler fails stays in <see cref="DeadLetters"/> (this process has nowhere else to keep it).</summary>
+    /// <summary>A letter whose handler fails stays in <see cref="DeadLetters"/> (this process has nowhere else to keep
+    /// it).</summary>
     private async Task TryHandleAsync(IDeadLetterHandler handler, DeadLetter letter, CancellationToken ct)
     {
-        try { await handler.HandleAsync(letter, ct); }
+        try
+        {
+            await handler.HandleAsync(letter, ct);
+        }
         catch (Exception) when (!ct.IsCancellationRequested) { }
         _unsettled.Done();
     }
@@ -123,12 +149,17 @@ public sealed class InProcessJobQueue(int concurrency = 16, RetryPolicy? retry =
 
         public void Add()
         {
-            if (Interlocked.Increment(ref _count) == 1) Interlocked.Exchange(ref _zero, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            if (Interlocked.Increment(ref _count) == 1)
+                Interlocked.Exchange(
+                    ref _zero,
+                    new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+                );
         }
 
         public void Done()
         {
-            if (Interlocked.Decrement(ref _count) == 0) Volatile.Read(ref _zero).TrySetResult();
+            if (Interlocked.Decrement(ref _count) == 0)
+                Volatile.Read(ref _zero).TrySetResult();
         }
 
         private static TaskCompletionSource Completed()

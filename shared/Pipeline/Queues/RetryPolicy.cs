@@ -13,9 +13,13 @@ namespace FeatureInversion.Pipeline.Queues;
 public sealed record RetryPolicy(TimeSpan First, TimeSpan Max)
 {
     public static RetryPolicy From(PipelineOptions options) =>
-        new(TimeSpan.FromMilliseconds(options.RetryDelayMilliseconds), TimeSpan.FromSeconds(options.MaxRetryDelaySeconds));
+        new(
+            TimeSpan.FromMilliseconds(options.RetryDelayMilliseconds),
+            TimeSpan.FromSeconds(options.MaxRetryDelaySeconds)
+        );
 
-    /// <summary>The wait after delivery number <paramref name="deliveryCount"/> failed (1 → First, 2 → 2 × First, …).</summary>
+    /// <summary>The wait after delivery number <paramref name="deliveryCount"/> failed (1 → First, 2 → 2 × First,
+    /// …).</summary>
     public TimeSpan Delay(int deliveryCount)
     {
         double ms = First.TotalMilliseconds * Math.Pow(2, Math.Clamp(deliveryCount - 1, 0, 30));
@@ -27,24 +31,35 @@ public sealed record RetryPolicy(TimeSpan First, TimeSpan Max)
     /// accepts (never once the caller's token is cancelled), waiting <see cref="Delay"/> between attempts;
     /// <paramref name="onFailure"/> sees each failed attempt that is retried (1-based); the last failure is thrown.
     /// </summary>
-    public ResiliencePipeline Retrying(int attempts, Func<Exception, bool> handles, Action<Exception, int>? onFailure = null)
+    public ResiliencePipeline Retrying(
+        int attempts,
+        Func<Exception, bool> handles,
+        Action<Exception, int>? onFailure = null
+    )
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(attempts, 1);
         var builder = new ResiliencePipelineBuilder();
         if (attempts > 1)
         {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = attempts - 1,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && !args.Context.CancellationToken.IsCancellationRequested && handles(e)),
-                // Polly counts retries from 0; the first retry follows the first failed attempt.
-                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(Delay(args.AttemptNumber + 1)),
-                OnRetry = args =>
+            builder.AddRetry(
+                new RetryStrategyOptions
                 {
-                    onFailure?.Invoke(args.Outcome.Exception!, args.AttemptNumber + 1);
-                    return ValueTask.CompletedTask;
-                },
-            });
+                    MaxRetryAttempts = attempts - 1,
+                    ShouldHandle = args =>
+                        ValueTask.FromResult(
+                            args.Outcome.Exception is { } e
+                                && !args.Context.CancellationToken.IsCancellationRequested
+                                && handles(e)
+                        ),
+                    // Polly counts retries from 0; the first retry follows the first failed attempt.
+                    DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(Delay(args.AttemptNumber + 1)),
+                    OnRetry = args =>
+                    {
+                        onFailure?.Invoke(args.Outcome.Exception!, args.AttemptNumber + 1);
+                        return ValueTask.CompletedTask;
+                    },
+                }
+            );
         }
         return builder.Build();
     }

@@ -3,9 +3,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FeatureInversion.Pipeline.Storage;
 
-/// <summary>One kind of blob store (<see cref="PipelineOptions.Storage"/>): what its settings need and how to build it.</summary>
-/// <remarks><c>Create</c> takes the host's services: Azure SDK clients come from <see cref="Hosting.PipelineAzureClients"/>.</remarks>
-public sealed record BlobStoreKind(string Name, string Description, Func<PipelineOptions, string?> Check, Func<PipelineOptions, IServiceProvider, IBlobStore> Create);
+/// <summary>One kind of blob store (<see cref="PipelineOptions.Storage"/>): what its settings need and how to build
+/// it.</summary>
+/// <remarks><c>Create</c> takes the host's services: Azure SDK clients come from <see
+/// cref="Hosting.PipelineAzureClients"/>.</remarks>
+public sealed record BlobStoreKind(
+    string Name,
+    string Description,
+    Func<PipelineOptions, string?> Check,
+    Func<PipelineOptions, IServiceProvider, IBlobStore> Create
+);
 
 /// <summary>
 /// The blob stores the pipeline runs on, by name: <c>local</c> (folders under <see cref="PipelineOptions.LocalRoot"/>,
@@ -16,19 +23,36 @@ public static class BlobStoreKinds
 {
     // A storage account named while the kind is still 'local' is a forgotten Storage setting: writing to a local
     // folder instead (e.g. `publish` with only Pipeline__BlobServiceUri) would look like success.
-    public static BlobStoreKind Local { get; } = new("local", "folders on this machine",
-        o => string.IsNullOrEmpty(o.BlobConnectionString) && string.IsNullOrEmpty(o.BlobServiceUri) ? null
-            : "Storage is 'local' but a storage account is configured (BlobConnectionString or BlobServiceUri): set Storage to 'azure' (Pipeline__Storage=azure) to use it, or remove it.",
-        (o, _) => new LocalBlobStore(o.LocalRoot));
+    public static BlobStoreKind Local { get; } =
+        new(
+            "local",
+            "folders on this machine",
+            o =>
+                string.IsNullOrEmpty(o.BlobConnectionString) && string.IsNullOrEmpty(o.BlobServiceUri)
+                    ? null
+                    : "Storage is 'local' but a storage account is configured (BlobConnectionString or "
+                        + "BlobServiceUri): set Storage to 'azure' (Pipeline__Storage=azure) to use it, or remove it.",
+            (o, _) => new LocalBlobStore(o.LocalRoot)
+        );
 
-    public static BlobStoreKind Azure { get; } = new("azure", "Azure Blob Storage or Azurite",
-        o => string.IsNullOrEmpty(o.BlobConnectionString) && string.IsNullOrEmpty(o.BlobServiceUri) ? "Storage 'azure' needs BlobConnectionString or BlobServiceUri." : null,
-        (_, services) => new AzureBlobStore(services.GetRequiredService<BlobServiceClient>()));
+    public static BlobStoreKind Azure { get; } =
+        new(
+            "azure",
+            "Azure Blob Storage or Azurite",
+            o =>
+                string.IsNullOrEmpty(o.BlobConnectionString) && string.IsNullOrEmpty(o.BlobServiceUri)
+                    ? "Storage 'azure' needs BlobConnectionString or BlobServiceUri."
+                    : null,
+            (_, services) => new AzureBlobStore(services.GetRequiredService<BlobServiceClient>())
+        );
 
     public static IReadOnlyDictionary<string, BlobStoreKind> All { get; } =
         new[] { Local, Azure }.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
 
     public static IBlobStore Create(PipelineOptions options, IServiceProvider services) =>
-        All.TryGetValue(options.Storage, out var kind) ? kind.Create(options, services)
-            : throw new ArgumentException($"Unknown storage kind '{options.Storage}'. Known: {string.Join(", ", All.Keys)}.");
+        All.TryGetValue(options.Storage, out var kind)
+            ? kind.Create(options, services)
+            : throw new ArgumentException(
+                $"Unknown storage kind '{options.Storage}'. Known: {string.Join(", ", All.Keys)}."
+            );
 }

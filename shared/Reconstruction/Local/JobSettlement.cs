@@ -1,6 +1,6 @@
 using FeatureInversion.Pipeline;
-using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Gallery;
+using FeatureInversion.Pipeline.Queues;
 
 namespace FeatureInversion.Reconstruction.Local;
 
@@ -28,9 +28,11 @@ public sealed class JobSettlement(JobQueuePair queues, ResultsQuery results)
         {
             foreach (var blob in pending.ToList())
             {
-                if ((await results.GetAsync(blob, ct))?.Status != JobStatus.Pending) pending.Remove(blob);
+                if ((await results.GetAsync(blob, ct))?.Status != JobStatus.Pending)
+                    pending.Remove(blob);
             }
-            if (pending.Count == 0) return;
+            if (pending.Count == 0)
+                return;
             await Task.Delay(PollInterval, ct);
         }
     }
@@ -42,13 +44,24 @@ public sealed class JobSettlement(JobQueuePair queues, ResultsQuery results)
     /// </summary>
     public ImageStatus Final(ImageStatus status)
     {
-        if (queues.Source is not ISettlingQueue settling || !status.Results.Any(r => r.Status == JobStatus.Pending)) return status;
-        string? reason = settling.DeadLetters.FirstOrDefault(d => d.Body.Contains(status.ImageId ?? "\0", StringComparison.Ordinal)).Reason;
-        var settled = status.Results.Select(r => r.Status != JobStatus.Pending ? r : r with
-        {
-            Status = JobStatus.Failed,
-            Error = $"no result or failure record could be stored{(reason is null ? "" : $" (last error: {reason})")}",
-        }).ToList();
+        if (queues.Source is not ISettlingQueue settling || !status.Results.Any(r => r.Status == JobStatus.Pending))
+            return status;
+        string? reason = settling
+            .DeadLetters.FirstOrDefault(d => d.Body.Contains(status.ImageId ?? "\0", StringComparison.Ordinal))
+            .Reason;
+        var settled = status
+            .Results.Select(r =>
+                r.Status != JobStatus.Pending
+                    ? r
+                    : r with
+                    {
+                        Status = JobStatus.Failed,
+                        Error =
+                            $"no result or failure record could be "
+                            + $"stored{(reason is null ? "" : $" (last error: {reason})")}",
+                    }
+            )
+            .ToList();
         return status with { Status = JobStatus.Failed, Results = settled };
     }
 }

@@ -1,16 +1,15 @@
 using System.Diagnostics;
 using FeatureInversion.Features;
-using FeatureInversion.Imaging.IO;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Gallery;
+using FeatureInversion.Pipeline.Hosting;
+using FeatureInversion.Pipeline.Ingestion;
+using FeatureInversion.Pipeline.Publishing;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using FeatureInversion.Pipeline.Publishing;
-using FeatureInversion.Pipeline.Ingestion;
-using FeatureInversion.Pipeline.Hosting;
 
 namespace FeatureInversion.Reconstruction.Local;
 
@@ -38,8 +37,11 @@ public sealed class LocalPipeline : IAsyncDisposable
     /// the cloud hosts read them from their environment; <paramref name="configure"/> runs before the pipeline's
     /// registrations, so what it registers (a store or queue of its own, loggers) takes their place.
     /// </summary>
-    public static LocalPipeline Create(IEnumerable<KeyValuePair<string, string?>> settings, RepresentationRegistry representations,
-        Action<IServiceCollection>? configure = null)
+    public static LocalPipeline Create(
+        IEnumerable<KeyValuePair<string, string?>> settings,
+        RepresentationRegistry representations,
+        Action<IServiceCollection>? configure = null
+    )
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
@@ -61,8 +63,13 @@ public sealed class LocalPipeline : IAsyncDisposable
     /// <paramref name="batch"/> and fires the trigger for each, waits until every job is settled, stops the worker
     /// and writes the gallery. <paramref name="skipped"/> entries of the folder are recorded as refused uploads.
     /// </summary>
-    public async Task<LocalRunSummary> RunAsync(IEnumerable<string> modelDirectories, IReadOnlyList<string> photos, string batch, CancellationToken ct = default,
-        IReadOnlyList<SkippedEntry>? skipped = null)
+    public async Task<LocalRunSummary> RunAsync(
+        IEnumerable<string> modelDirectories,
+        IReadOnlyList<string> photos,
+        string batch,
+        IReadOnlyList<SkippedEntry>? skipped = null,
+        CancellationToken ct = default
+    )
     {
         var services = _host.Services;
         var options = services.GetRequiredService<PipelineOptions>();
@@ -74,22 +81,44 @@ public sealed class LocalPipeline : IAsyncDisposable
 
         await _host.StartAsync(ct);
         var registry = services.GetRequiredService<ModelRegistry>();
-        foreach (var dir in modelDirectories) await registry.PublishAsync(dir, ct);
+        foreach (var dir in modelDirectories)
+            await registry.PublishAsync(dir, ct: ct);
 
         // The user's uploads (timed apart: they are not the pipeline's work). Blob names are the batch and the file
-        // name, as is; files whose names no store handles alike are not uploaded but recorded as refused under a safe name.
+        // name, as is; files whose names no store handles alike are not uploaded but recorded as refused under a safe
+        // name.
         var clock = Stopwatch.StartNew();
-        var uploads = photos.Select(p => (Path: p, Name: $"{batch}/{Path.GetFileName(p)}")).Select(u => (u.Path, u.Name, Problem: BlobNames.Problem(u.Name))).ToList();
+        var uploads = photos
+            .Select(p => (Path: p, Name: $"{batch}/{Path.GetFileName(p)}"))
+            .Select(u => (u.Path, u.Name, Problem: BlobNames.Problem(u.Name)))
+            .ToList();
         var usable = uploads.Where(u => u.Problem is null).ToList();
         var uploadErrors = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
-        await Parallel.ForEachAsync(usable, new ParallelOptions { MaxDegreeOfParallelism = IngestionTrigger.Concurrency, CancellationToken = ct }, async (u, token) =>
-        {
-            try { await store.WriteAsync(options.ImagesContainer, u.Name, await File.ReadAllBytesAsync(u.Path, token), ContentTypes.Binary, overwrite: true, token); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException || e is Azure.RequestFailedException)
+        await Parallel.ForEachAsync(
+            usable,
+            new ParallelOptions { MaxDegreeOfParallelism = IngestionTrigger.Concurrency, CancellationToken = ct },
+            async (u, token) =>
             {
-                uploadErrors[u.Name] = $"upload failed: {e.Message}";
+                try
+                {
+                    await store.WriteAsync(
+                        options.ImagesContainer,
+                        u.Name,
+                        await File.ReadAllBytesAsync(u.Path, token),
+                        ContentTypes.Binary,
+                        overwrite: true,
+                        token
+                    );
+                }
+                catch (Exception e)
+                    when (e is IOException or UnauthorizedAccessException or ArgumentException
+                        || e is Azure.RequestFailedException
+                    )
+                {
+                    uploadErrors[u.Name] = $"upload failed: {e.Message}";
+                }
             }
-        });
+        );
         double uploadSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
 
@@ -103,27 +132,37 @@ public sealed class LocalPipeline : IAsyncDisposable
         foreach (var entry in skipped ?? [])
         {
             string name = $"{batch}/{entry.Name}";
-            if (BlobNames.Problem(name) is not null) name = BlobNames.SafeName(name);
+            if (BlobNames.Problem(name) is not null)
+                name = BlobNames.SafeName(name);
             await ingestion.RefuseAsync(name, $"{BlobNames.Escape(entry.Name)}: {entry.Reason}", ct);
             names.Add(name);
             refused++;
         }
-        var triggered = await services.GetRequiredService<IngestionTrigger>().FireAsync(usable.Select(u => u.Name).Where(n => !uploadErrors.ContainsKey(n)).ToList(), ct);
+        var triggered = await services
+            .GetRequiredService<IngestionTrigger>()
+            .FireAsync(usable.Select(u => u.Name).Where(n => !uploadErrors.ContainsKey(n)).ToList(), ct);
         refused += triggered.Refused;
         var errors = new Dictionary<string, string>(uploadErrors, StringComparer.Ordinal);
-        foreach (var (blob, error) in triggered.Errors) errors[blob] = error;
+        foreach (var (blob, error) in triggered.Errors)
+            errors[blob] = error;
 
         // Until every job is settled; a worker loop that dies stops the host, which ends the wait.
         var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
         using (var wait = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping))
         {
-            try { await settlement.WaitAsync(names.Where(n => !errors.ContainsKey(n)).ToList(), wait.Token); }
+            try
+            {
+                await settlement.WaitAsync(names.Where(n => !errors.ContainsKey(n)).ToList(), wait.Token);
+            }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
                 throw new InvalidOperationException("the worker stopped before the jobs were done");
             }
         }
-        try { await _host.StopAsync(CancellationToken.None); }
+        try
+        {
+            await _host.StopAsync(CancellationToken.None);
+        }
         catch (Exception e) when (e is IOException or Azure.RequestFailedException or AggregateException)
         {
             // The gallery projection's last flush on a failing store; the rebuild below reports it.
@@ -131,7 +170,10 @@ public sealed class LocalPipeline : IAsyncDisposable
         }
 
         string? galleryError = null;
-        try { await gallery.RebuildAsync(batch, ct); }
+        try
+        {
+            await gallery.RebuildAsync(batch, ct);
+        }
         catch (Exception e) when (e is IOException or Azure.RequestFailedException)
         {
             logger.LogError(e, "Could not write the gallery of {Batch}", batch);
@@ -142,24 +184,58 @@ public sealed class LocalPipeline : IAsyncDisposable
         foreach (var n in names)
         {
             ImageStatus? status = null;
-            try { status = await query.GetAsync(n, ct); }
-            catch (Exception e) when (e is IOException or Azure.RequestFailedException) { errors.TryAdd(n, $"status unreadable: {e.Message}"); }
-            statuses.Add(settlement.Final(status ?? new ImageStatus(n, JobStatus.Failed, null, errors.GetValueOrDefault(n, "not ingested"), null, [])));
+            try
+            {
+                status = await query.GetAsync(n, ct);
+            }
+            catch (Exception e) when (e is IOException or Azure.RequestFailedException)
+            {
+                errors.TryAdd(n, $"status unreadable: {e.Message}");
+            }
+            statuses.Add(
+                settlement.Final(
+                    status
+                        ?? new ImageStatus(
+                            n,
+                            JobStatus.Failed,
+                            null,
+                            errors.GetValueOrDefault(n, "not ingested"),
+                            null,
+                            []
+                        )
+                )
+            );
         }
         int results = statuses.Sum(s => s.Results.Count(r => r.Status == JobStatus.Done));
         int failed = statuses.Sum(s => s.Results.Count(r => r.Status != JobStatus.Done));
-        // The static gallery on a local folder; elsewhere the report its pages are rendered from (the function app serves the pages).
+        // The static gallery on a local folder; elsewhere the report its pages are rendered from (the function app
+        // serves the pages).
         string galleryBlob = gallery.WritesPages ? BlobNames.Gallery(batch) : BlobNames.BatchReport(batch);
         // Only a gallery that exists is named: on a full disk its path would lead nowhere.
-        string where = galleryError is null && await store.ExistsAsync(options.ResultsContainer, galleryBlob, ct)
-            ? (await store.GetReadUrlAsync(options.ResultsContainer, galleryBlob, TimeSpan.FromHours(1), ct)).ToString()
-            : $"not written ({galleryError ?? "no gallery was stored"})";
-        return new LocalRunSummary(photos.Count + (skipped?.Count ?? 0), refused, results, failed, uploadSeconds, clock.Elapsed.TotalSeconds, where, statuses, errors);
+        string where =
+            galleryError is null && await store.ExistsAsync(options.ResultsContainer, galleryBlob, ct)
+                ? (
+                    await store.GetReadUrlAsync(options.ResultsContainer, galleryBlob, TimeSpan.FromHours(1), ct)
+                ).ToString()
+                : $"not written ({galleryError ?? "no gallery was stored"})";
+        return new LocalRunSummary(
+            photos.Count + (skipped?.Count ?? 0),
+            refused,
+            results,
+            failed,
+            uploadSeconds,
+            clock.Elapsed.TotalSeconds,
+            where,
+            statuses,
+            errors
+        );
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_host is IAsyncDisposable disposable) await disposable.DisposeAsync();
-        else _host.Dispose();
+        if (_host is IAsyncDisposable disposable)
+            await disposable.DisposeAsync();
+        else
+            _host.Dispose();
     }
 }

@@ -26,20 +26,32 @@ public static class UploadFolder
     {
         var files = new List<string>();
         var skipped = new List<SkippedEntry>();
-        foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
+        foreach (
+            var entry in new DirectoryInfo(folder)
+                .EnumerateFileSystemInfos()
+                .OrderBy(e => e.Name, StringComparer.Ordinal)
+        )
         {
             string? reason = entry switch
             {
-                { LinkTarget: { } target } when !followSymlinks => $"a symbolic link (to {target}): not followed; pipeline --follow-symlinks follows links",
-                { LinkTarget: not null } when entry.ResolveLinkTarget(returnFinalTarget: true) is not FileInfo { Exists: true } resolved
-                    || !FileStatus.IsRegular(resolved.FullName) => "a symbolic link to no regular file: not uploaded",
+                { LinkTarget: { } target } when !followSymlinks =>
+                    $"a symbolic link (to {target}): not followed; pipeline --follow-symlinks follows links",
+                { LinkTarget: not null }
+                    when entry.ResolveLinkTarget(returnFinalTarget: true) is not FileInfo { Exists: true } resolved
+                        || !FileStatus.IsRegular(resolved.FullName) =>
+                    "a symbolic link to no regular file: not uploaded",
                 { LinkTarget: not null } => null,
-                DirectoryInfo => "a subfolder: not uploaded (a batch is one folder; run the pipeline on the subfolder for its images)",
-                _ when !FileStatus.IsRegular(entry.FullName) => "not a regular file (a device, FIFO or socket): not uploaded",
+                DirectoryInfo =>
+                    "a subfolder: not uploaded (a batch is one folder; run the pipeline on the subfolder for its "
+                        + "images)",
+                _ when !FileStatus.IsRegular(entry.FullName) =>
+                    "not a regular file (a device, FIFO or socket): not uploaded",
                 _ => null,
             };
-            if (reason is null) files.Add(entry.FullName);
-            else skipped.Add(new SkippedEntry(entry.Name, reason));
+            if (reason is null)
+                files.Add(entry.FullName);
+            else
+                skipped.Add(new SkippedEntry(entry.Name, reason));
         }
         return new FolderListing(files, skipped);
     }

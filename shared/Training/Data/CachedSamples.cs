@@ -1,5 +1,3 @@
-using FeatureInversion.Features;
-
 namespace FeatureInversion.Training.Data;
 
 /// <summary>
@@ -13,7 +11,8 @@ namespace FeatureInversion.Training.Data;
 /// </summary>
 internal sealed class CachedSamples : IDisposable
 {
-    private const ulong BuildStream = 0x5F3759DF00000000UL, DrawStream = 0x2545F4914F6CDD1DUL;
+    private const ulong BuildStream = 0x5F3759DF00000000UL,
+        DrawStream = 0x2545F4914F6CDD1DUL;
 
     private readonly FeatureShardCache _cache;
     private readonly bool[] _done;
@@ -29,12 +28,19 @@ internal sealed class CachedSamples : IDisposable
         _cache = cache;
         _done = new bool[cache.Shards];
         _complete = (int)(cache.CompletePrefix() / cache.ShardSamples);
-        for (int s = 0; s < _complete; s++) _done[s] = true;
+        for (int s = 0; s < _complete; s++)
+            _done[s] = true;
         _nextShard = _complete;
         FoundComplete = _complete;
-        _builders = _complete == cache.Shards ? [] :
-            Enumerable.Range(0, builders).Select(i => new Thread(Build) { IsBackground = true, Name = $"feature-shard-builder-{i}" }).ToArray();
-        foreach (var t in _builders) t.Start();
+        _builders =
+            _complete == cache.Shards
+                ? []
+                : Enumerable
+                    .Range(0, builders)
+                    .Select(i => new Thread(Build) { IsBackground = true, Name = $"feature-shard-builder-{i}" })
+                    .ToArray();
+        foreach (var t in _builders)
+            t.Start();
     }
 
     /// <summary>Shards found on disk when opened (a later run's head start).</summary>
@@ -46,7 +52,14 @@ internal sealed class CachedSamples : IDisposable
     public FeatureShardCache Store => _cache;
 
     /// <summary>Shards complete now.</summary>
-    public int Complete { get { lock (_gate) return _complete; } }
+    public int Complete
+    {
+        get
+        {
+            lock (_gate)
+                return _complete;
+        }
+    }
 
     public IBatchFiller Reader(int batchSize, double reuse) => new BatchReader(this, batchSize, reuse);
 
@@ -62,14 +75,19 @@ internal sealed class CachedSamples : IDisposable
             while (!_stop.IsCancellationRequested)
             {
                 int shard = Interlocked.Increment(ref _nextShard) - 1;
-                if (shard >= _cache.Shards) return;
+                if (shard >= _cache.Shards)
+                    return;
                 if (!_cache.HasShard(shard)) // another process may have written it meanwhile
                 {
                     writer.Clear();
                     for (int i = 0; i < _cache.ShardSamples; i++)
                     {
-                        if (_stop.IsCancellationRequested) return;
-                        var random = SplitMix.For(_cache.Seed, ((long)shard * _cache.ShardSamples + i) ^ (long)BuildStream);
+                        if (_stop.IsCancellationRequested)
+                            return;
+                        var random = SplitMix.For(
+                            _cache.Seed,
+                            ((long)shard * _cache.ShardSamples + i) ^ (long)BuildStream
+                        );
                         var draw = CropDraw.Random(ref random, _cache.Pool, _cache.ImageSize, _cache.ColorJitter);
                         renderer.Render(_cache.Pool, draw, image);
                         extractor.Extract(renderer.Gray, features);
@@ -80,7 +98,8 @@ internal sealed class CachedSamples : IDisposable
                 lock (_gate)
                 {
                     _done[shard] = true;
-                    while (_complete < _done.Length && _done[_complete]) _complete++;
+                    while (_complete < _done.Length && _done[_complete])
+                        _complete++;
                     Monitor.PulseAll(_gate);
                 }
             }
@@ -105,7 +124,11 @@ internal sealed class CachedSamples : IDisposable
         lock (_gate)
             while (_complete < shards)
             {
-                if (_failure is not null) throw new InvalidOperationException($"Building the feature cache failed: {_failure.Message}", _failure);
+                if (_failure is not null)
+                    throw new InvalidOperationException(
+                        $"Building the feature cache failed: {_failure.Message}",
+                        _failure
+                    );
                 cancel.ThrowIfCancellationRequested();
                 Monitor.Wait(_gate, 100);
             }
@@ -114,8 +137,10 @@ internal sealed class CachedSamples : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        lock (_gate) Monitor.PulseAll(_gate);
-        foreach (var t in _builders) t.Join();
+        lock (_gate)
+            Monitor.PulseAll(_gate);
+        foreach (var t in _builders)
+            t.Join();
         _stop.Dispose();
         _cache.Dispose();
     }
@@ -124,7 +149,8 @@ internal sealed class CachedSamples : IDisposable
     {
         private readonly FeatureShardCache.Reader _reader = owner._cache.CreateReader();
 
-        /// <summary>Shards batch <paramref name="k"/> draws from: ⌈(k + 1) · B / reuse⌉ samples in whole shards, at least one, at most all.</summary>
+        /// <summary>Shards batch <paramref name="k"/> draws from: ⌈(k + 1) · B / reuse⌉ samples in whole shards, at
+        /// least one, at most all.</summary>
         public static int ShardsFor(long k, int batchSize, double reuse, int shardSamples, int shards)
         {
             double samples = Math.Ceiling((k + 1) * (double)batchSize / reuse);
@@ -137,12 +163,17 @@ internal sealed class CachedSamples : IDisposable
             int shards = ShardsFor(k, batchSize, reuse, cache.ShardSamples, cache.Shards);
             owner.WaitFor(shards, cancel);
             long available = (long)shards * cache.ShardSamples;
-            int featureLength = cache.Shape.Length, imageLength = 3 * cache.ImageSize * cache.ImageSize;
+            int featureLength = cache.Shape.Length,
+                imageLength = 3 * cache.ImageSize * cache.ImageSize;
             var random = SplitMix.For(cache.Seed, k ^ (long)DrawStream);
             for (int b = 0; b < batchSize; b++)
             {
                 long sample = (long)(random.NextDouble() * available);
-                _reader.Read(sample, features.Slice(b * featureLength, featureLength), images.Slice(b * imageLength, imageLength));
+                _reader.Read(
+                    sample,
+                    features.Slice(b * featureLength, featureLength),
+                    images.Slice(b * imageLength, imageLength)
+                );
             }
         }
 

@@ -13,11 +13,10 @@ public sealed class CropSampler : IDisposable
     private readonly bool _ownsPool;
     private readonly CropRenderer _renderer;
 
-    /// <summary>Crops of the photos in <paramref name="directory"/> at <paramref name="size"/> pixels (pool at <see cref="PoolSide"/>).</summary>
+    /// <summary>Crops of the photos in <paramref name="directory"/> at <paramref name="size"/> pixels (pool at <see
+    /// cref="PoolSide"/>).</summary>
     public CropSampler(string directory, int size, string? cacheDirectory = null)
-        : this(PhotoPool.Open(directory, PoolSide(size), cacheDirectory), size, ownsPool: true)
-    {
-    }
+        : this(PhotoPool.Open(directory, PoolSide(size), cacheDirectory), size, ownsPool: true) { }
 
     public CropSampler(PhotoPool pool, int size, bool ownsPool = false)
     {
@@ -37,15 +36,20 @@ public sealed class CropSampler : IDisposable
 
     public IReadOnlyList<string> Files => _pool.Files;
 
-    /// <summary>Random crops drawn from a generator seeded with <paramref name="seed"/> (see <see cref="CropDraw.Random"/>).</summary>
+    /// <summary>Random crops drawn from a generator seeded with <paramref name="seed"/> (see <see
+    /// cref="CropDraw.Random"/>).</summary>
     public List<ColorImage> Random(int count, int seed, double colorJitter = 0)
     {
         var random = SplitMix.For(seed, -1);
-        return Enumerable.Range(0, count).Select(_ => Render(CropDraw.Random(ref random, _pool, Size, colorJitter))).ToList();
+        return Enumerable
+            .Range(0, count)
+            .Select(_ => Render(CropDraw.Random(ref random, _pool, Size, colorJitter)))
+            .ToList();
     }
 
     /// <summary>Test crops: per photo the centred full-height square, then <paramref name="perPhoto"/> − 1 random ones
-    /// (no mirror, no jitter) seeded with <see cref="Seeds.EvaluationCrops"/>: the same crops for every decoder.</summary>
+    /// (no mirror, no jitter) seeded with <see cref="Seeds.EvaluationCrops"/>: the same crops for every
+    /// decoder.</summary>
     public List<ColorImage> Evaluation(int perPhoto)
     {
         var random = SplitMix.For(Seeds.EvaluationCrops, 0);
@@ -58,7 +62,20 @@ public sealed class CropSampler : IDisposable
             for (int i = 1; i < perPhoto; i++)
             {
                 int side = CropDraw.SideFor(shortSide, Size, random.NextDouble());
-                crops.Add(Render(new CropDraw(photo, random.Next(w - side + 1), random.Next(h - side + 1), side, false, false, 0, 1)));
+                crops.Add(
+                    Render(
+                        new CropDraw(
+                            photo,
+                            random.Next(w - side + 1),
+                            random.Next(h - side + 1),
+                            side,
+                            false,
+                            false,
+                            0,
+                            1
+                        )
+                    )
+                );
             }
         }
         return crops;
@@ -73,6 +90,7 @@ public sealed class CropSampler : IDisposable
 
     public void Dispose()
     {
-        if (_ownsPool) _pool.Dispose();
+        if (_ownsPool)
+            _pool.Dispose();
     }
 }

@@ -23,6 +23,7 @@ public sealed unsafe class PhotoPool : IDisposable
     private const string Format = "photo-pool-2"; // 2: photos upright (EXIF orientation applied)
 
     private sealed record Entry(string File, int Width, int Height, long Offset);
+
     private sealed record Index(string Format, int ShortSide, List<Entry> Photos);
 
     private readonly List<Entry> _photos;
@@ -78,30 +79,65 @@ public sealed unsafe class PhotoPool : IDisposable
     /// <summary>The photographs of a folder (by extension, in ordinal order of their names).</summary>
     public static IReadOnlyList<string> ListPhotos(string directory)
     {
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: no such photo folder.");
-        var files = Directory.GetFiles(directory).Where(ImageFiles.HasPhotoExtension)
-            .Order(StringComparer.Ordinal).ToList();
-        if (files.Count == 0) throw new InvalidDataException($"{directory}: no photographs ({string.Join(", ", ImageFiles.PhotoExtensions)}).");
+        if (!Directory.Exists(directory))
+            throw new DirectoryNotFoundException($"{directory}: no such photo folder.");
+        var files = Directory
+            .GetFiles(directory)
+            .Where(ImageFiles.HasPhotoExtension)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (files.Count == 0)
+            throw new InvalidDataException(
+                $"{directory}: no photographs ({string.Join(", ", ImageFiles.PhotoExtensions)})."
+            );
         return files;
     }
 
     /// <summary>
-    /// Opens the pool of <paramref name="directory"/>'s photos at <paramref name="shortSide"/>, building it if no cached
-    /// pool matches. Photos are decoded in parallel (each checked like an upload: corrupt or truncated files and sides
-    /// over the <see cref="ImageLimits"/> are refused, naming the file).
+    /// Opens the pool of <paramref name="directory"/>'s photos at <paramref name="shortSide"/>, building it if no
+    /// cached pool matches. Photos are decoded in parallel (each checked like an upload: corrupt or truncated files and
+    /// sides over the <see cref="ImageLimits"/> are refused, naming the file).
     /// </summary>
-    public static PhotoPool Open(string directory, int shortSide, string? cacheDirectory = null, int threads = 0, TextWriter? log = null) =>
-        Open(ListPhotos(directory), shortSide, cacheDirectory, threads, log);
+    public static PhotoPool Open(
+        string directory,
+        int shortSide,
+        string? cacheDirectory = null,
+        int threads = 0,
+        TextWriter? log = null
+    ) => Open(ListPhotos(directory), shortSide, cacheDirectory, threads, log);
 
-    public static PhotoPool Open(IReadOnlyList<string> files, int shortSide, string? cacheDirectory = null, int threads = 0, TextWriter? log = null)
+    public static PhotoPool Open(
+        IReadOnlyList<string> files,
+        int shortSide,
+        string? cacheDirectory = null,
+        int threads = 0,
+        TextWriter? log = null
+    )
     {
-        if (shortSide < 16) throw new ArgumentOutOfRangeException(nameof(shortSide), shortSide, "Pool short side must be at least 16 pixels.");
-        if (files.Count == 0) throw new ArgumentException("No photographs for the pool.", nameof(files));
-        string key = string.Join("\n", files.Select(f => { var i = new FileInfo(f); return $"{i.FullName}|{i.Length}|{i.LastWriteTimeUtc.Ticks}"; })) + $"\n{shortSide}\n{Format}";
+        if (shortSide < 16)
+            throw new ArgumentOutOfRangeException(
+                nameof(shortSide),
+                shortSide,
+                "Pool short side must be at least 16 pixels."
+            );
+        if (files.Count == 0)
+            throw new ArgumentException("No photographs for the pool.", nameof(files));
+        string key =
+            string.Join(
+                "\n",
+                files.Select(f =>
+                {
+                    var i = new FileInfo(f);
+                    return $"{i.FullName}|{i.Length}|{i.LastWriteTimeUtc.Ticks}";
+                })
+            ) + $"\n{shortSide}\n{Format}";
         string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16];
         string folder = cacheDirectory ?? System.IO.Path.GetTempPath();
         Directory.CreateDirectory(folder);
-        string path = System.IO.Path.Combine(folder, cacheDirectory is null ? $"photo-pool-{hash}-{Guid.NewGuid():N}.bin" : $"photo-pool-{shortSide}-{hash}.bin");
+        string path = System.IO.Path.Combine(
+            folder,
+            cacheDirectory is null ? $"photo-pool-{hash}-{Guid.NewGuid():N}.bin" : $"photo-pool-{shortSide}-{hash}.bin"
+        );
         string indexPath = path + ".json";
         if (cacheDirectory is not null && File.Exists(path) && File.Exists(indexPath))
         {
@@ -119,7 +155,8 @@ public sealed unsafe class PhotoPool : IDisposable
         long offset = 0;
         foreach (var file in files)
         {
-            var info = ImageFiles.ReadHeader(file); // size limits and upright size; completeness is checked when decoded below
+            // size limits and upright size; completeness is checked when decoded below
+            var info = ImageFiles.ReadHeader(file);
             var (w, h) = Reduced(info.Width, info.Height, shortSide);
             entries.Add(new Entry(file, w, h, offset));
             offset += 3L * w * h;
@@ -127,13 +164,28 @@ public sealed unsafe class PhotoPool : IDisposable
         string temp = path + ".tmp";
         try
         {
-            using (var handle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.None, offset))
+            using (
+                var handle = File.OpenHandle(
+                    temp,
+                    FileMode.Create,
+                    FileAccess.Write,
+                    FileShare.None,
+                    FileOptions.None,
+                    offset
+                )
+            )
             {
-                var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+                var options = new ParallelOptions
+                {
+                    MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount,
+                };
                 Parallel.For(0, entries.Count, options, i =>
                 {
                     var e = entries[i];
-                    using var image = ImageFiles.DecodeRgb24(ImageFiles.ReadFile(e.File), System.IO.Path.GetFileName(e.File));
+                    using var image = ImageFiles.DecodeRgb24(
+                        ImageFiles.ReadFile(e.File),
+                        System.IO.Path.GetFileName(e.File)
+                    );
                     if (image.Width != e.Width || image.Height != e.Height)
                         image.Mutate(c => c.Resize(e.Width, e.Height, KnownResamplers.Triangle));
                     WritePixels(handle, image, e.Offset);
@@ -144,7 +196,8 @@ public sealed unsafe class PhotoPool : IDisposable
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {
             File.Delete(temp);
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); // the photo's own error, naming it
+            // the photo's own error, naming it
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
             throw;
         }
         catch
@@ -154,13 +207,17 @@ public sealed unsafe class PhotoPool : IDisposable
         }
         NativeHeap.Trim(); // the decoders' freed buffers would otherwise stay in the process (docs/benchmarks.md)
         var index = new Index(Format, shortSide, entries);
-        if (cacheDirectory is not null) File.WriteAllText(indexPath, JsonSerializer.Serialize(index));
-        log?.WriteLine($"photo pool: {files.Count} photos decoded to short side {shortSide} ({offset / 1048576.0:F0} MiB on disk) in {clock.Elapsed.TotalSeconds:F1} s");
+        if (cacheDirectory is not null)
+            File.WriteAllText(indexPath, JsonSerializer.Serialize(index));
+        log?.WriteLine(
+            $"photo pool: {files.Count} photos decoded to short side {shortSide} ({offset / 1048576.0:F0} MiB on "
+                + $"disk) in {clock.Elapsed.TotalSeconds:F1} s"
+        );
         return new PhotoPool(path, index, cacheDirectory is null ? path : null, hash);
     }
 
-    /// <summary>Writes a decoded photo's pixels at <paramref name="offset"/>: straight from ImageSharp's buffer when it is
-    /// one block, else row by row, so the build holds no second copy of each photo (large arrays that the GC would
+    /// <summary>Writes a decoded photo's pixels at <paramref name="offset"/>: straight from ImageSharp's buffer when it
+    /// is one block, else row by row, so the build holds no second copy of each photo (large arrays that the GC would
     /// keep committed after the build).</summary>
     private static void WritePixels(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Image<Rgb24> image, long offset)
     {
@@ -177,11 +234,13 @@ public sealed unsafe class PhotoPool : IDisposable
         });
     }
 
-    /// <summary>The size a photo is pooled at: its short side reduced to <paramref name="shortSide"/>, never enlarged.</summary>
+    /// <summary>The size a photo is pooled at: its short side reduced to <paramref name="shortSide"/>, never
+    /// enlarged.</summary>
     public static (int Width, int Height) Reduced(int width, int height, int shortSide)
     {
         int s = Math.Min(width, height);
-        if (s <= shortSide) return (width, height);
+        if (s <= shortSide)
+            return (width, height);
         double f = (double)shortSide / s;
         return (Math.Max(shortSide, (int)Math.Round(width * f)), Math.Max(shortSide, (int)Math.Round(height * f)));
     }
@@ -194,6 +253,7 @@ public sealed unsafe class PhotoPool : IDisposable
             _view.Dispose();
         }
         _map?.Dispose();
-        if (_deleteOnDispose is not null) File.Delete(_deleteOnDispose);
+        if (_deleteOnDispose is not null)
+            File.Delete(_deleteOnDispose);
     }
 }

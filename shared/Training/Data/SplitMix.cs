@@ -8,7 +8,10 @@ public struct SplitMix(ulong state)
 {
     private ulong _state = state;
 
-    public static SplitMix For(int seed, long stream) => new(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL ^ (ulong)stream * 0xD1B54A32D192ED03UL ^ 0x632BE59BD9B4E019UL));
+    public static SplitMix For(int seed, long stream) =>
+        new(
+            unchecked((ulong)seed * 0x9E3779B97F4A7C15UL ^ (ulong)stream * 0xD1B54A32D192ED03UL ^ 0x632BE59BD9B4E019UL)
+        );
 
     public ulong NextULong()
     {

@@ -54,12 +54,27 @@ public sealed class StreamingBatches : IDisposable
     /// <param name="producers">Loader threads (0: cores − 1, at least 1).</param>
     /// <param name="depth">Batches in the ring (0: 2 × producers + 1).</param>
     /// <param name="firstBatch">Number of the first batch (a resumed run continues the stream).</param>
-    public StreamingBatches(PhotoPool pool, RepresentationDescriptor? representation, int size, int batchSize, int seed, double colorJitter,
-        int producers = 0, int depth = 0, long firstBatch = 0)
-        : this(size, batchSize, representation?.OutputShape(size, size), FreshCropFillers(pool, representation, size, batchSize, seed, colorJitter),
-            producers > 0 ? producers : Math.Max(1, Environment.ProcessorCount - 1), depth, firstBatch, cached: null)
-    {
-    }
+    public StreamingBatches(
+        PhotoPool pool,
+        RepresentationDescriptor? representation,
+        int size,
+        int batchSize,
+        int seed,
+        double colorJitter,
+        int producers = 0,
+        int depth = 0,
+        long firstBatch = 0
+    )
+        : this(
+            size,
+            batchSize,
+            representation?.OutputShape(size, size),
+            FreshCropFillers(pool, representation, size, batchSize, seed, colorJitter),
+            producers > 0 ? producers : Math.Max(1, Environment.ProcessorCount - 1),
+            depth,
+            firstBatch,
+            cached: null
+        ) { }
 
     /// <summary>
     /// A stream whose batches are read from an on-disk <see cref="FeatureShardCache"/> instead of computed per step,
@@ -67,21 +82,44 @@ public sealed class StreamingBatches : IDisposable
     /// <see cref="CachedSamples"/>. The cache's builders take <paramref name="builders"/> threads (0: cores − 1, at
     /// least 1); one reader thread fills the ring. The stream owns the cache from here on (disposes it).
     /// </summary>
-    /// <param name="cache">The cache to read (and fill where incomplete); it knows its photos, representation and seed.</param>
+    /// <param name="cache">The cache to read (and fill where incomplete); it knows its photos, representation and
+    /// seed.</param>
     /// <param name="batchSize">Crops per batch.</param>
-    /// <param name="reuse">How many times each cached crop is used, on average, while the cache grows (at least 1).</param>
+    /// <param name="reuse">How many times each cached crop is used, on average, while the cache grows (at least
+    /// 1).</param>
     /// <param name="builders">Threads that build missing shards (0: cores − 1, at least 1).</param>
     /// <param name="depth">Batches in the ring (0: 3).</param>
     /// <param name="firstBatch">Number of the first batch (a resumed run continues the stream).</param>
-    public static StreamingBatches FromCache(FeatureShardCache cache, int batchSize, double reuse, int builders = 0, int depth = 0, long firstBatch = 0)
+    public static StreamingBatches FromCache(
+        FeatureShardCache cache,
+        int batchSize,
+        double reuse,
+        int builders = 0,
+        int depth = 0,
+        long firstBatch = 0
+    )
     {
         ArgumentNullException.ThrowIfNull(cache);
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
-        if (!(reuse >= 1)) throw new ArgumentOutOfRangeException(nameof(reuse), reuse, "Reuse must be at least 1 (each cached crop used once on average).");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (!(reuse >= 1))
+            throw new ArgumentOutOfRangeException(
+                nameof(reuse),
+                reuse,
+                "Reuse must be at least 1 (each cached crop used once on average)."
+            );
         var samples = new CachedSamples(cache, builders > 0 ? builders : Math.Max(1, Environment.ProcessorCount - 1));
         try
         {
-            return new StreamingBatches(cache.ImageSize, batchSize, cache.Shape, () => samples.Reader(batchSize, reuse), 1, depth, firstBatch, samples);
+            return new StreamingBatches(
+                cache.ImageSize,
+                batchSize,
+                cache.Shape,
+                () => samples.Reader(batchSize, reuse),
+                1,
+                depth,
+                firstBatch,
+                samples
+            );
         }
         catch
         {
@@ -91,14 +129,30 @@ public sealed class StreamingBatches : IDisposable
     }
 
     /// <summary>One <see cref="FreshCrops"/> per producer thread (checked before any thread starts).</summary>
-    private static Func<IBatchFiller> FreshCropFillers(PhotoPool pool, RepresentationDescriptor? representation, int size, int batchSize, int seed, double colorJitter)
+    private static Func<IBatchFiller> FreshCropFillers(
+        PhotoPool pool,
+        RepresentationDescriptor? representation,
+        int size,
+        int batchSize,
+        int seed,
+        double colorJitter
+    )
     {
         ArgumentNullException.ThrowIfNull(pool);
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         return () => new FreshCrops(pool, representation, size, batchSize, seed, colorJitter);
     }
 
-    private StreamingBatches(int size, int batchSize, FeatureShape? shape, Func<IBatchFiller> fillers, int producers, int depth, long firstBatch, CachedSamples? cached)
+    private StreamingBatches(
+        int size,
+        int batchSize,
+        FeatureShape? shape,
+        Func<IBatchFiller> fillers,
+        int producers,
+        int depth,
+        long firstBatch,
+        CachedSamples? cached
+    )
     {
         _fillers = fillers;
         _cached = cached;
@@ -109,9 +163,16 @@ public sealed class StreamingBatches : IDisposable
         _nextToProduce = _nextToTake = firstBatch;
         _ring = new TrainingBatch[depth];
         for (int i = 0; i < depth; i++)
-            _ring[i] = new TrainingBatch(batchSize * (FeatureShape?.Length ?? 0), batchSize * 3 * size * size) { NextToFill = NextInSlot(firstBatch, i, depth) };
-        _threads = Enumerable.Range(0, producers).Select(i => new Thread(Produce) { IsBackground = true, Name = $"batch-producer-{i}" }).ToArray();
-        foreach (var t in _threads) t.Start();
+            _ring[i] = new TrainingBatch(batchSize * (FeatureShape?.Length ?? 0), batchSize * 3 * size * size)
+            {
+                NextToFill = NextInSlot(firstBatch, i, depth),
+            };
+        _threads = Enumerable
+            .Range(0, producers)
+            .Select(i => new Thread(Produce) { IsBackground = true, Name = $"batch-producer-{i}" })
+            .ToArray();
+        foreach (var t in _threads)
+            t.Start();
     }
 
     public int BatchSize { get; }
@@ -131,9 +192,12 @@ public sealed class StreamingBatches : IDisposable
 
     /// <summary>Samples of the feature cache on disk now, and when the stream opened it (0 for fresh crops).</summary>
     public (long Now, long AtStart) CachedSampleCount =>
-        _cached is { } c ? ((long)c.Complete * c.Store.ShardSamples, (long)c.FoundComplete * c.Store.ShardSamples) : (0, 0);
+        _cached is { } c
+            ? ((long)c.Complete * c.Store.ShardSamples, (long)c.FoundComplete * c.Store.ShardSamples)
+            : (0, 0);
 
-    /// <summary>The next batch in order (waits for it). Give it back with <see cref="Return"/> before taking more than the ring holds.</summary>
+    /// <summary>The next batch in order (waits for it). Give it back with <see cref="Return"/> before taking more than
+    /// the ring holds.</summary>
     public TrainingBatch Take(CancellationToken cancel = default)
     {
         long k = _nextToTake++;
@@ -142,7 +206,8 @@ public sealed class StreamingBatches : IDisposable
         {
             while (slot.Filled != k)
             {
-                if (_failure is not null) throw new InvalidOperationException($"Training data producer failed: {_failure.Message}", _failure);
+                if (_failure is not null)
+                    throw new InvalidOperationException($"Training data producer failed: {_failure.Message}", _failure);
                 cancel.ThrowIfCancellationRequested();
                 Monitor.Wait(slot, 100);
             }
@@ -161,8 +226,10 @@ public sealed class StreamingBatches : IDisposable
         }
     }
 
-    /// <summary>The first batch number at or after <paramref name="first"/> that lands in ring slot <paramref name="slot"/>.</summary>
-    private static long NextInSlot(long first, int slot, int depth) => first + ((slot - first % depth) % depth + depth) % depth;
+    /// <summary>The first batch number at or after <paramref name="first"/> that lands in ring slot <paramref
+    /// name="slot"/>.</summary>
+    private static long NextInSlot(long first, int slot, int depth) =>
+        first + ((slot - first % depth) % depth + depth) % depth;
 
     private void Produce()
     {
@@ -178,7 +245,8 @@ public sealed class StreamingBatches : IDisposable
                 {
                     while (slot.NextToFill != k)
                     {
-                        if (_stop.IsCancellationRequested) return;
+                        if (_stop.IsCancellationRequested)
+                            return;
                         Monitor.Wait(slot, 100);
                     }
                 }
@@ -191,9 +259,7 @@ public sealed class StreamingBatches : IDisposable
                 }
             }
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested) { }
         catch (Exception e)
         {
             _failure ??= e;
@@ -207,22 +273,34 @@ public sealed class StreamingBatches : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        foreach (var slot in _ring) lock (slot) Monitor.PulseAll(slot);
-        foreach (var t in _threads) t.Join();
+        foreach (var slot in _ring)
+            lock (slot)
+                Monitor.PulseAll(slot);
+        foreach (var t in _threads)
+            t.Join();
         _cached?.Dispose();
         _stop.Dispose();
     }
 }
 
 /// <summary>What a producer thread of <see cref="StreamingBatches"/> runs: fills batch <i>k</i>'s buffers, a pure
-/// function of <i>k</i> (and the stream's seed), so that the stream does not depend on which thread fills what.</summary>
+/// function of <i>k</i> (and the stream's seed), so that the stream does not depend on which thread fills
+/// what.</summary>
 internal interface IBatchFiller : IDisposable
 {
     void Fill(long k, Span<float> features, Span<float> images, CancellationToken cancel);
 }
 
-/// <summary>Fresh random crops rendered from the pool, features computed on the spot; one per producer thread.</summary>
-internal sealed class FreshCrops(PhotoPool pool, RepresentationDescriptor? representation, int size, int batchSize, int seed, double colorJitter) : IBatchFiller
+/// <summary>Fresh random crops rendered from the pool, features computed on the spot; one per producer
+/// thread.</summary>
+internal sealed class FreshCrops(
+    PhotoPool pool,
+    RepresentationDescriptor? representation,
+    int size,
+    int batchSize,
+    int seed,
+    double colorJitter
+) : IBatchFiller
 {
     private readonly CropRenderer _renderer = new(size);
     private readonly IFeatureRepresentation? _extractor = representation?.Create();

@@ -1,15 +1,16 @@
 using FeatureInversion.Analysis.Optimization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FeatureInversion.Tests.Analysis;
 
-/// <summary>HOG as a TorchSharp expression against the exact extractor (VLFeat's arithmetic), and its gradient.</summary>
+/// <summary>HOG as a TorchSharp expression against the exact extractor (VLFeat's arithmetic), and its
+/// gradient.</summary>
 public class DifferentiableHogTests
 {
     private static Tensor Batch(IReadOnlyList<ColorImage> images)
     {
-        int w = images[0].Width, h = images[0].Height;
+        int w = images[0].Width,
+            h = images[0].Height;
         var data = images.SelectMany(i => i.Planes).ToArray();
         return tensor(data, [images.Count, 3, h, w]);
     }
@@ -20,10 +21,17 @@ public class DifferentiableHogTests
     private static ColorImage Crop(ColorImage photo, int width, int height)
     {
         var planes = new float[3 * width * height];
-        int x0 = (photo.Width - width) / 2, y0 = (photo.Height - height) / 2;
+        int x0 = (photo.Width - width) / 2,
+            y0 = (photo.Height - height) / 2;
         for (int c = 0; c < 3; c++)
-            for (int y = 0; y < height; y++)
-                Array.Copy(photo.Planes, (c * photo.Height + y0 + y) * photo.Width + x0, planes, (c * height + y) * width, width);
+        for (int y = 0; y < height; y++)
+            Array.Copy(
+                photo.Planes,
+                (c * photo.Height + y0 + y) * photo.Width + x0,
+                planes,
+                (c * height + y) * width,
+                width
+            );
         return new ColorImage(width, height, planes);
     }
 
@@ -44,7 +52,8 @@ public class DifferentiableHogTests
         {
             var expected = exact.Extract(crops[i].ToGray()).Data;
             float worst = 0;
-            for (int j = 0; j < length; j++) worst = Math.Max(worst, Math.Abs(expected[j] - features[i * length + j]));
+            for (int j = 0; j < length; j++)
+                worst = Math.Max(worst, Math.Abs(expected[j] - features[i * length + j]));
             Assert.True(worst <= 1e-4f, $"crop {i}: max difference {worst}");
         }
     }
@@ -79,7 +88,10 @@ public class DifferentiableHogTests
         hog.EncodeWithGradient(x).pow(2).sum().backward();
         var grad = x.grad!.sum(1)[0]; // H × W, summed over the colour channels
         Assert.True(grad.isfinite().all().item<bool>());
-        Assert.True(grad[1..^1, 1..^1].abs().gt(0).to(float32).mean().item<float>() > 0.9f, "most interior pixels move the features");
+        Assert.True(
+            grad[1..^1, 1..^1].abs().gt(0).to(float32).mean().item<float>() > 0.9f,
+            "most interior pixels move the features"
+        );
     }
 
     [Fact]
@@ -88,20 +100,61 @@ public class DifferentiableHogTests
         var crops = Crops(32, 32).Take(2).ToList();
         var targets = crops.Select(c => new HogExtractor().Extract(c.ToGray())).ToList();
         using var encoder = OptimizationInversion.EncoderFor(TestData.Representations.Get("hog"), CPU);
-        var result = OptimizationInversion.Invert(encoder.EncodeWithGradient, targets, 32,
-            new OptimizationSettings { Iterations = 60, LambdaAlpha = 0, LambdaTv = 0.003 }, CPU);
-        Assert.True(result.FinalFeatureLoss < 0.5 * result.InitialFeatureLoss, $"feature loss {result.InitialFeatureLoss:F3} -> {result.FinalFeatureLoss:F3}");
+        var result = OptimizationInversion.Invert(
+            encoder.EncodeWithGradient,
+            targets,
+            32,
+            new OptimizationSettings
+            {
+                Iterations = 60,
+                LambdaAlpha = 0,
+                LambdaTv = 0.003,
+            },
+            CPU
+        );
+        Assert.True(
+            result.FinalFeatureLoss < 0.5 * result.InitialFeatureLoss,
+            $"feature loss {result.InitialFeatureLoss:F3} -> {result.FinalFeatureLoss:F3}"
+        );
     }
 
     [Fact]
     public async Task TheOptimizeVerbInvertsHogAndReportsTheApproximationsAgreement()
     {
         var stdout = new StringWriter();
-        Assert.Equal(0, await FeatureInversion.Trainer.Cli.RunAsync(["optimize", "hog", "--test", TestData.PhotosDirectory, "--size", "32", "--iterations", "20",
-            "--lambda-alpha", "0", "--lambda-tv", "0.03", "--device", "cpu"], stdout, new StringWriter()));
+        Assert.Equal(
+            0,
+            await FeatureInversion.Trainer.Cli.RunAsync(
+                [
+                    "optimize",
+                    "hog",
+                    "--test",
+                    TestData.PhotosDirectory,
+                    "--size",
+                    "32",
+                    "--iterations",
+                    "20",
+                    "--lambda-alpha",
+                    "0",
+                    "--lambda-tv",
+                    "0.03",
+                    "--device",
+                    "cpu",
+                ],
+                stdout,
+                new StringWriter()
+            )
+        );
         string output = stdout.ToString();
         Assert.Contains("differentiable HOG (StraightThrough, τ 100) on these crops: soft binning r = 0.9", output);
         Assert.Matches(@"hog: 5 test crops at 32px; optimization \(20 steps.*\): error 0\.\d+, feature loss", output);
-        Assert.Equal(2, await FeatureInversion.Trainer.Cli.RunAsync(["optimize", "hog", "--test", TestData.PhotosDirectory, "--hog-temperature", "0"], new StringWriter(), new StringWriter()));
+        Assert.Equal(
+            2,
+            await FeatureInversion.Trainer.Cli.RunAsync(
+                ["optimize", "hog", "--test", TestData.PhotosDirectory, "--hog-temperature", "0"],
+                new StringWriter(),
+                new StringWriter()
+            )
+        );
     }
 }

@@ -8,7 +8,10 @@ public class FeatureSpaceTests
     private static float[] Activations(int n, int seed, double sparsity = 0.5)
     {
         var random = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => random.NextDouble() < sparsity ? 0f : (float)(random.NextDouble() * 3)).ToArray();
+        return Enumerable
+            .Range(0, n)
+            .Select(_ => random.NextDouble() < sparsity ? 0f : (float)(random.NextDouble() * 3))
+            .ToArray();
     }
 
     [Fact]
@@ -30,7 +33,9 @@ public class FeatureSpaceTests
         Assert.Equal(FeatureTransforms.Norm(x), FeatureTransforms.Norm(y), 3);
         Assert.Equal(y, FeatureTransforms.Dropout(x, 0.5, seed: 7));
         Assert.NotEqual(y, FeatureTransforms.Dropout(x, 0.5, seed: 8));
-        Assert.All(Enumerable.Range(0, x.Length).Where(i => y[i] != 0), i => Assert.Equal(y[i] / x[i], y.First(v => v != 0) / x[Array.FindIndex(y, v => v != 0)], 4));
+        Assert.All(Enumerable.Range(0, x.Length).Where(i => y[i] != 0), i =>
+            Assert.Equal(y[i] / x[i], y.First(v => v != 0) / x[Array.FindIndex(y, v => v != 0)], 4)
+        );
     }
 
     [Fact]
@@ -82,10 +87,19 @@ public class FeatureSpaceTests
     [Fact]
     public void InterpolatedReconstructionEndpointsAreTheTwoImagesReconstructions()
     {
-        var (network, manifest) = DecoderCheckpoint.Load(FeatureInversion.Tests.Reliability.PipelineTestbedModels.Hog, TestData.Representations, device: TorchSharp.torch.CPU);
+        var (network, manifest) = DecoderCheckpoint.Load(
+            FeatureInversion.Tests.Reliability.PipelineTestbedModels.Hog,
+            TestData.Representations,
+            device: TorchSharp.torch.CPU
+        );
         using (network)
         {
-            var (_, endpoints) = FeatureAnalyses.Interpolate([(network, manifest)], TestData.LoadPhoto("camera-256x256.jpg"), TestData.LoadPhoto("rocket-427x285.jpg"), steps: 3);
+            var (_, endpoints) = FeatureAnalyses.Interpolate(
+                [(network, manifest)],
+                TestData.LoadPhoto("camera-256x256.jpg"),
+                TestData.LoadPhoto("rocket-427x285.jpg"),
+                steps: 3
+            );
             Assert.Equal(0, Assert.Single(endpoints).EndpointDifference, 5);
         }
     }

@@ -32,18 +32,31 @@ public class LeakAuditTests
                 Assert.InRange(i.ErrorVsMeanImage, 0.1, 2);
                 Assert.True(double.IsFinite(i.Ssim));
             });
-            Assert.All(thinned.Images.Zip(all.Images), p => Assert.Equal((int)Math.Round(p.Second.Keypoints * 0.1), p.First.Keypoints));
-            Assert.Matches(@"^\d of 5 photos re-identified from their VLFeat SIFT keypoints \(top-1 by 32×32 grayscale correlation; chance: 1 in 5\)", report.Verdict);
+            Assert.All(thinned.Images.Zip(all.Images), p =>
+                Assert.Equal((int)Math.Round(p.Second.Keypoints * 0.1), p.First.Keypoints)
+            );
+            Assert.Matches(
+                @"^\d of 5 photos re-identified from their VLFeat SIFT keypoints "
+                    + @"\(top-1 by 32×32 grayscale correlation; chance: 1 in 5\)",
+                report.Verdict
+            );
             Assert.Contains("with 10 % of the keypoints kept", report.VerdictAt(thinned).Replace("10%", "10 %"));
 
             // Reproducible: the same draw of keypoints, the same numbers.
             var again = audit.Run(photos, leaked, "VLFeat SIFT keypoints", new AuditOptions([0.1]));
-            Assert.Equal(thinned.Images.Select(i => i.ErrorVsMeanImage), again.Levels[0].Images.Select(i => i.ErrorVsMeanImage));
+            Assert.Equal(
+                thinned.Images.Select(i => i.ErrorVsMeanImage),
+                again.Levels[0].Images.Select(i => i.ErrorVsMeanImage)
+            );
 
-            // A leak with no keypoints reveals nothing: the reconstructions are the decoder's prior, worse than with them.
+            // A leak with no keypoints reveals nothing: the reconstructions are the decoder's prior, worse than with
+            // them.
             var empty = leaked.ToDictionary(p => p.Key, p => p.Value with { Frames = [] });
             var nothing = audit.Run(photos, empty, "nothing", new AuditOptions([1]));
-            Assert.True(nothing.Levels[0].ErrorVsMeanImage > all.ErrorVsMeanImage, $"{nothing.Levels[0].ErrorVsMeanImage} vs {all.ErrorVsMeanImage}");
+            Assert.True(
+                nothing.Levels[0].ErrorVsMeanImage > all.ErrorVsMeanImage,
+                $"{nothing.Levels[0].ErrorVsMeanImage} vs {all.ErrorVsMeanImage}"
+            );
         }
     }
 
@@ -54,11 +67,24 @@ public class LeakAuditTests
         var (network, _) = DecoderCheckpoint.Load(Models, TestData.Representations);
         using (network)
         {
-            var db = ColmapDatabase.Read(Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db"));
-            var report = new LeakAudit(network, DecoderCheckpoint.TryLoadMeanImage(Models, 64)!)
-                .Run(photos, db.Images.ToDictionary(i => i.Name), "COLMAP SIFT", new AuditOptions([1]));
+            var db = ColmapDatabase.Read(
+                Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db")
+            );
+            var report = new LeakAudit(network, DecoderCheckpoint.TryLoadMeanImage(Models, 64)!).Run(
+                photos,
+                db.Images.ToDictionary(i => i.Name),
+                "COLMAP SIFT",
+                new AuditOptions([1])
+            );
             Assert.Equal((5, 2), (report.Candidates, report.Audited));
-            Assert.Throws<ArgumentException>(() => new LeakAudit(network, new float[3 * 64 * 64]).Run(photos, new Dictionary<string, KeypointSet>(), "none", new AuditOptions([1])));
+            Assert.Throws<ArgumentException>(() =>
+                new LeakAudit(network, new float[3 * 64 * 64]).Run(
+                    photos,
+                    new Dictionary<string, KeypointSet>(),
+                    "none",
+                    new AuditOptions([1])
+                )
+            );
         }
     }
 }

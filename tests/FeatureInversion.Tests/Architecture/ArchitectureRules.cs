@@ -12,39 +12,164 @@ namespace FeatureInversion.Tests.Architecture;
 /// </summary>
 public class ArchitectureRules
 {
-    public static IReadOnlyDictionary<string, string[]> Allowed { get; } = new Dictionary<string, string[]>
-    {
-        ["Analysis"] = ["Decoders", "Decoders.Inference", "Decoders.Platform", "Features", "Imaging", "Models", "Onnx", "Training", "Training.Data"],
-        ["Analysis.Audit"] = ["Decoders", "Decoders.Inference", "Features", "Features.Sift", "Features.Sources", "Imaging", "Models"],
-        ["Analysis.FeatureSpace"] = ["Analysis", "Decoders", "Decoders.Inference", "Features", "Imaging", "Models", "Onnx", "Training.Data"],
-        ["Analysis.Optimization"] = ["Features", "Imaging", "Onnx"],
-        ["Decoders"] = ["Decoders.Platform", "Features", "Imaging", "Models"],
-        ["Decoders.Inference"] = ["Decoders", "Decoders.Platform", "Features", "Features.Sift", "Features.Sources", "Imaging", "Imaging.IO", "Models"],
-        ["Decoders.Platform"] = ["Features", "Models"],
-        ["Features"] = ["Features.Sift", "Imaging", "Imaging.IO"],
-        ["Features.Sift"] = ["Imaging"],
-        ["Features.Sources"] = ["Features", "Features.Sift", "Imaging.IO"],
-        ["Functions"] = ["Pipeline", "Pipeline.Gallery", "Pipeline.Ingestion"],
-        ["Imaging"] = ["Imaging.Integrity"],
-        ["Imaging.IO"] = ["Imaging"],
-        ["Imaging.Integrity"] = [],
-        ["Models"] = ["Features"],
-        ["Onnx"] = ["Features", "Imaging"],
-        ["Pipeline"] = ["Imaging"],
-        ["Pipeline.Gallery"] = ["Features", "Models", "Pipeline", "Pipeline.Storage"],
-        ["Pipeline.Hosting"] = ["Features", "Pipeline", "Pipeline.Gallery", "Pipeline.Ingestion", "Pipeline.Publishing", "Pipeline.Queues", "Pipeline.Storage"],
-        ["Pipeline.Ingestion"] = ["Features", "Features.Sift", "Features.Sources", "Imaging", "Imaging.IO", "Models", "Pipeline", "Pipeline.Gallery", "Pipeline.Publishing", "Pipeline.Queues", "Pipeline.Storage", "Pipeline.Telemetry"],
-        ["Pipeline.Publishing"] = ["Models", "Pipeline", "Pipeline.Storage"],
-        ["Pipeline.Queues"] = ["Pipeline", "Pipeline.Gallery", "Pipeline.Storage"],
-        ["Pipeline.Storage"] = ["Pipeline"],
-        ["Pipeline.Telemetry"] = ["Pipeline"],
-        ["Reconstruction"] = ["Decoders", "Decoders.Inference", "Features", "Imaging", "Imaging.IO", "Models", "Pipeline", "Pipeline.Gallery", "Pipeline.Hosting", "Pipeline.Publishing", "Pipeline.Queues", "Pipeline.Storage", "Pipeline.Telemetry"],
-        ["Reconstruction.Local"] = ["Features", "Imaging.IO", "Pipeline", "Pipeline.Gallery", "Pipeline.Hosting", "Pipeline.Ingestion", "Pipeline.Publishing", "Pipeline.Queues", "Pipeline.Storage", "Reconstruction"],
-        ["Trainer"] = ["Decoders.Inference", "Imaging", "Onnx", "Trainer.Verbs", "Training"],
-        ["Trainer.Verbs"] = ["Analysis", "Analysis.Audit", "Analysis.FeatureSpace", "Analysis.Optimization", "Decoders", "Decoders.Inference", "Decoders.Platform", "Features", "Features.Sources", "Imaging", "Imaging.IO", "Models", "Onnx", "Pipeline", "Pipeline.Gallery", "Pipeline.Hosting", "Pipeline.Publishing", "Pipeline.Queues", "Pipeline.Storage", "Pipeline.Telemetry", "Reconstruction.Local", "Training"],
-        ["Training"] = ["Decoders", "Decoders.Inference", "Decoders.Platform", "Features", "Imaging", "Models", "Onnx", "Training.Data"],
-        ["Training.Data"] = ["Features", "Imaging"],
-    };
+    public static IReadOnlyDictionary<string, string[]> Allowed { get; } =
+        new Dictionary<string, string[]>
+        {
+            ["Analysis"] =
+            [
+                "Decoders",
+                "Decoders.Inference",
+                "Decoders.Platform",
+                "Features",
+                "Imaging",
+                "Models",
+                "Onnx",
+                "Training",
+                "Training.Data",
+            ],
+            ["Analysis.Audit"] =
+            [
+                "Decoders",
+                "Decoders.Inference",
+                "Features",
+                "Features.Sift",
+                "Features.Sources",
+                "Imaging",
+                "Models",
+            ],
+            ["Analysis.FeatureSpace"] =
+            [
+                "Analysis",
+                "Decoders",
+                "Decoders.Inference",
+                "Features",
+                "Imaging",
+                "Models",
+                "Onnx",
+                "Training.Data",
+            ],
+            ["Analysis.Optimization"] = ["Features", "Imaging", "Onnx"],
+            ["Decoders"] = ["Decoders.Platform", "Features", "Imaging", "Models"],
+            ["Decoders.Inference"] =
+            [
+                "Decoders",
+                "Decoders.Platform",
+                "Features",
+                "Features.Sift",
+                "Features.Sources",
+                "Imaging",
+                "Imaging.IO",
+                "Models",
+            ],
+            ["Decoders.Platform"] = ["Features", "Models"],
+            ["Features"] = ["Features.Sift", "Imaging", "Imaging.IO"],
+            ["Features.Sift"] = ["Imaging"],
+            ["Features.Sources"] = ["Features", "Features.Sift", "Imaging.IO"],
+            ["Functions"] = ["Pipeline", "Pipeline.Gallery", "Pipeline.Ingestion"],
+            ["Imaging"] = ["Imaging.Integrity"],
+            ["Imaging.IO"] = ["Imaging"],
+            ["Imaging.Integrity"] = [],
+            ["Models"] = ["Features"],
+            ["Onnx"] = ["Features", "Imaging"],
+            ["Pipeline"] = ["Imaging"],
+            ["Pipeline.Gallery"] = ["Features", "Models", "Pipeline", "Pipeline.Storage"],
+            ["Pipeline.Hosting"] =
+            [
+                "Features",
+                "Pipeline",
+                "Pipeline.Gallery",
+                "Pipeline.Ingestion",
+                "Pipeline.Publishing",
+                "Pipeline.Queues",
+                "Pipeline.Storage",
+            ],
+            ["Pipeline.Ingestion"] =
+            [
+                "Features",
+                "Features.Sift",
+                "Features.Sources",
+                "Imaging",
+                "Imaging.IO",
+                "Models",
+                "Pipeline",
+                "Pipeline.Gallery",
+                "Pipeline.Publishing",
+                "Pipeline.Queues",
+                "Pipeline.Storage",
+                "Pipeline.Telemetry",
+            ],
+            ["Pipeline.Publishing"] = ["Models", "Pipeline", "Pipeline.Storage"],
+            ["Pipeline.Queues"] = ["Pipeline", "Pipeline.Gallery", "Pipeline.Storage"],
+            ["Pipeline.Storage"] = ["Pipeline"],
+            ["Pipeline.Telemetry"] = ["Pipeline"],
+            ["Reconstruction"] =
+            [
+                "Decoders",
+                "Decoders.Inference",
+                "Features",
+                "Imaging",
+                "Imaging.IO",
+                "Models",
+                "Pipeline",
+                "Pipeline.Gallery",
+                "Pipeline.Hosting",
+                "Pipeline.Publishing",
+                "Pipeline.Queues",
+                "Pipeline.Storage",
+                "Pipeline.Telemetry",
+            ],
+            ["Reconstruction.Local"] =
+            [
+                "Features",
+                "Imaging.IO",
+                "Pipeline",
+                "Pipeline.Gallery",
+                "Pipeline.Hosting",
+                "Pipeline.Ingestion",
+                "Pipeline.Publishing",
+                "Pipeline.Queues",
+                "Pipeline.Storage",
+                "Reconstruction",
+            ],
+            ["Trainer"] = ["Decoders.Inference", "Imaging", "Onnx", "Trainer.Verbs", "Training"],
+            ["Trainer.Verbs"] =
+            [
+                "Analysis",
+                "Analysis.Audit",
+                "Analysis.FeatureSpace",
+                "Analysis.Optimization",
+                "Decoders",
+                "Decoders.Inference",
+                "Decoders.Platform",
+                "Features",
+                "Features.Sources",
+                "Imaging",
+                "Imaging.IO",
+                "Models",
+                "Onnx",
+                "Pipeline",
+                "Pipeline.Gallery",
+                "Pipeline.Hosting",
+                "Pipeline.Publishing",
+                "Pipeline.Queues",
+                "Pipeline.Storage",
+                "Pipeline.Telemetry",
+                "Reconstruction.Local",
+                "Training",
+            ],
+            ["Training"] =
+            [
+                "Decoders",
+                "Decoders.Inference",
+                "Decoders.Platform",
+                "Features",
+                "Imaging",
+                "Models",
+                "Onnx",
+                "Training.Data",
+            ],
+            ["Training.Data"] = ["Features", "Imaging"],
+        };
 
     private const string Prefix = "FeatureInversion.";
 
@@ -57,11 +182,20 @@ public class ArchitectureRules
         foreach (var from in namespaces)
         {
             var forbidden = namespaces.Where(to => to != from && !Allowed[from].Contains(to)).ToList();
-            var result = Types.InAssemblies(NamespaceGraph.Assemblies).That().ResideInNamespaceMatching($"^{System.Text.RegularExpressions.Regex.Escape(Prefix + from)}$")
-                .ShouldNot().HaveDependencyOnAny(forbidden.SelectMany(to => NamespaceGraph.TypesOf(Prefix + to)).ToArray()).GetResult();
-            if (result.IsSuccessful) continue;
+            var result = Types
+                .InAssemblies(NamespaceGraph.Assemblies)
+                .That()
+                .ResideInNamespaceMatching($"^{System.Text.RegularExpressions.Regex.Escape(Prefix + from)}$")
+                .ShouldNot()
+                .HaveDependencyOnAny(forbidden.SelectMany(to => NamespaceGraph.TypesOf(Prefix + to)).ToArray())
+                .GetResult();
+            if (result.IsSuccessful)
+                continue;
             foreach (var to in forbidden.Where(to => NamespaceGraph.Uses(Prefix + from, Prefix + to)))
-                failures.Add($"{from} -> {to} (not in the list): {string.Join(", ", NamespaceGraph.Users(Prefix + from, Prefix + to))}");
+                failures.Add(
+                    $"{from} -> {to} (not in the list): "
+                        + $"{string.Join(", ", NamespaceGraph.Users(Prefix + from, Prefix + to))}"
+                );
         }
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
     }
@@ -78,29 +212,44 @@ public class ArchitectureRules
             path.Push(node);
             foreach (var next in Allowed[node])
             {
-                if (state.GetValueOrDefault(next) == 1) Assert.Fail($"cycle: {string.Join(" -> ", path.Reverse().SkipWhile(n => n != next))} -> {next}");
-                if (state.GetValueOrDefault(next) == 0) Visit(next);
+                if (state.GetValueOrDefault(next) == 1)
+                    Assert.Fail($"cycle: {string.Join(" -> ", path.Reverse().SkipWhile(n => n != next))} -> {next}");
+                if (state.GetValueOrDefault(next) == 0)
+                    Visit(next);
             }
             path.Pop();
             state[node] = 2;
         }
-        foreach (var node in Allowed.Keys.Where(n => state.GetValueOrDefault(n) == 0)) Visit(node);
+        foreach (var node in Allowed.Keys.Where(n => state.GetValueOrDefault(n) == 0))
+            Visit(node);
         // An edge nothing uses would let the picture promise a dependency that is not there (and guards the
         // check itself: if no reference were seen, every edge would be reported here).
-        var unused = Allowed.SelectMany(a => a.Value.Select(to => (From: a.Key, To: to))).Where(e => !NamespaceGraph.Uses(Prefix + e.From, Prefix + e.To)).ToList();
-        Assert.True(unused.Count == 0, "listed but unused: " + string.Join(", ", unused.Select(e => $"{e.From} -> {e.To}")));
+        var unused = Allowed
+            .SelectMany(a => a.Value.Select(to => (From: a.Key, To: to)))
+            .Where(e => !NamespaceGraph.Uses(Prefix + e.From, Prefix + e.To))
+            .ToList();
+        Assert.True(
+            unused.Count == 0,
+            "listed but unused: " + string.Join(", ", unused.Select(e => $"{e.From} -> {e.To}"))
+        );
     }
 
     [Fact]
     public void TheArchitecturePictureIsTheList()
     {
         string doc = File.ReadAllText(Path.Combine(TestData.Root, "docs", "architecture.md"));
-        const string begin = "<!-- namespace-edges:begin (tests/FeatureInversion.Tests/Architecture/ArchitectureRules.cs) -->", end = "<!-- namespace-edges:end -->";
-        int b = doc.IndexOf(begin, StringComparison.Ordinal), e = doc.IndexOf(end, StringComparison.Ordinal);
+        const string begin =
+                "<!-- namespace-edges:begin (tests/FeatureInversion.Tests/Architecture/ArchitectureRules.cs) -->",
+            end = "<!-- namespace-edges:end -->";
+        int b = doc.IndexOf(begin, StringComparison.Ordinal),
+            e = doc.IndexOf(end, StringComparison.Ordinal);
         string expected = Render();
         Assert.True(b >= 0 && e > b, $"docs/architecture.md has no {begin} … {end} block; it should hold:\n{expected}");
         string actual = doc[(b + begin.Length)..e].Trim('\n');
-        Assert.True(actual == expected.Trim('\n'), $"docs/architecture.md's namespace table differs from the list; it should be:\n{expected}");
+        Assert.True(
+            actual == expected.Trim('\n'),
+            $"docs/architecture.md's namespace table differs from the list; it should be:\n{expected}"
+        );
     }
 
     /// <summary>The list as a Markdown table, lowest layer first: a namespace's layer is one above the highest of
@@ -108,10 +257,15 @@ public class ArchitectureRules
     public static string Render()
     {
         var layer = new Dictionary<string, int>();
-        int Layer(string n) => layer.TryGetValue(n, out int l) ? l : layer[n] = Allowed[n].Length == 0 ? 0 : Allowed[n].Max(Layer) + 1;
+        int Layer(string n) =>
+            layer.TryGetValue(n, out int l) ? l : layer[n] = Allowed[n].Length == 0 ? 0 : Allowed[n].Max(Layer) + 1;
         var text = new StringBuilder("| layer | namespace | uses |\n|---|---|---|\n");
         foreach (var n in Allowed.Keys.OrderBy(Layer).ThenBy(n => n, StringComparer.Ordinal))
-            text.Append($"| {Layer(n)} | `{n}` | {(Allowed[n].Length == 0 ? "—" : string.Join(", ", Allowed[n].Order(StringComparer.Ordinal)))} |\n");
+            text.Append(
+                $"| {Layer(n)} | `{n}` | "
+                    + (Allowed[n].Length == 0 ? "—" : string.Join(", ", Allowed[n].Order(StringComparer.Ordinal)))
+                    + " |\n"
+            );
         return text.ToString();
     }
 }

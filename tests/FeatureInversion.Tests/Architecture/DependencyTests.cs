@@ -9,7 +9,8 @@ namespace FeatureInversion.Tests.Architecture;
 /// </summary>
 public class DependencyTests
 {
-    /// <summary>Every assembly reachable from <paramref name="assembly"/> through references found in the test's output folder.</summary>
+    /// <summary>Every assembly reachable from <paramref name="assembly"/> through references found in the test's output
+    /// folder.</summary>
     private static HashSet<string> Closure(string assembly)
     {
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -17,9 +18,11 @@ public class DependencyTests
         while (pending.Count > 0)
         {
             string name = pending.Pop();
-            if (!seen.Add(name)) continue;
+            if (!seen.Add(name))
+                continue;
             string path = Path.Combine(AppContext.BaseDirectory, name + ".dll");
-            if (!File.Exists(path)) continue; // framework assemblies
+            if (!File.Exists(path))
+                continue; // framework assemblies
             using var pe = new PEReader(File.OpenRead(path));
             var metadata = pe.GetMetadataReader();
             foreach (var handle in metadata.AssemblyReferences)
@@ -56,7 +59,14 @@ public class DependencyTests
 #else
         const string configuration = "Release";
 #endif
-        string deps = Path.Combine(TestData.Root, "functions", "bin", configuration, "net10.0", "FeatureInversion.Functions.deps.json");
+        string deps = Path.Combine(
+            TestData.Root,
+            "functions",
+            "bin",
+            configuration,
+            "net10.0",
+            "FeatureInversion.Functions.deps.json"
+        );
         Assert.True(File.Exists(deps), $"{deps} missing: build functions/ first");
         string json = File.ReadAllText(deps);
         Assert.Contains("FeatureInversion.Pipeline", json);

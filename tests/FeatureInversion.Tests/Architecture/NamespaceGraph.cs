@@ -11,18 +11,33 @@ namespace FeatureInversion.Tests.Architecture;
 internal static class NamespaceGraph
 {
     /// <summary>Every assembly of the project: the library's, the function app, the CLI and the worker.</summary>
-    public static Assembly[] Assemblies { get; } = new[]
-    {
-        "FeatureInversion.Imaging", "FeatureInversion.Features", "FeatureInversion.Models", "FeatureInversion.Onnx", "FeatureInversion.Decoders",
-        "FeatureInversion.Training", "FeatureInversion.Analysis", "FeatureInversion.Pipeline", "FeatureInversion.Reconstruction",
-        "FeatureInversion.Functions", "FeatureInversion.Trainer", "FeatureInversion.Worker",
-    }.Select(Assembly.Load).ToArray();
+    public static Assembly[] Assemblies { get; } =
+        new[]
+        {
+            "FeatureInversion.Imaging",
+            "FeatureInversion.Features",
+            "FeatureInversion.Models",
+            "FeatureInversion.Onnx",
+            "FeatureInversion.Decoders",
+            "FeatureInversion.Training",
+            "FeatureInversion.Analysis",
+            "FeatureInversion.Pipeline",
+            "FeatureInversion.Reconstruction",
+            "FeatureInversion.Functions",
+            "FeatureInversion.Trainer",
+            "FeatureInversion.Worker",
+        }
+            .Select(Assembly.Load)
+            .ToArray();
 
     private static readonly Lazy<IReadOnlyDictionary<string, string[]>> TypesByNamespace = new(() =>
-        Types.InAssemblies(Assemblies).GetTypes()
+        Types
+            .InAssemblies(Assemblies)
+            .GetTypes()
             .Where(t => t.Namespace?.StartsWith("FeatureInversion", StringComparison.Ordinal) == true)
             .GroupBy(t => t.Namespace!)
-            .ToDictionary(g => g.Key, g => g.Select(t => t.FullName!.Split('`')[0]).Distinct().ToArray()));
+            .ToDictionary(g => g.Key, g => g.Select(t => t.FullName!.Split('`')[0]).Distinct().ToArray())
+    );
 
     /// <summary>The project's namespaces (those declaring at least one type).</summary>
     public static IReadOnlyCollection<string> Namespaces => TypesByNamespace.Value.Keys.ToList();
@@ -33,9 +48,15 @@ internal static class NamespaceGraph
     /// <summary>The types of <paramref name="from"/> that use a type of <paramref name="to"/>.</summary>
     public static IReadOnlyList<string> Users(string from, string to)
     {
-        if (!TypesByNamespace.Value.TryGetValue(to, out var targets)) return [];
-        var found = Types.InAssemblies(Assemblies).That().ResideInNamespaceMatching($"^{System.Text.RegularExpressions.Regex.Escape(from)}$")
-            .And().HaveDependencyOnAny(targets).GetTypes();
+        if (!TypesByNamespace.Value.TryGetValue(to, out var targets))
+            return [];
+        var found = Types
+            .InAssemblies(Assemblies)
+            .That()
+            .ResideInNamespaceMatching($"^{System.Text.RegularExpressions.Regex.Escape(from)}$")
+            .And()
+            .HaveDependencyOnAny(targets)
+            .GetTypes();
         return found.Select(t => t.FullName!).ToList();
     }
 

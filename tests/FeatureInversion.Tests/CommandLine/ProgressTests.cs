@@ -21,7 +21,10 @@ public class ProgressTests
             ConsoleProgress.LineInterval = TimeSpan.Zero;
             lines.Report(4);
         }
-        finally { ConsoleProgress.LineInterval = interval; }
+        finally
+        {
+            ConsoleProgress.LineInterval = interval;
+        }
         lines.Report(10);
         lines.Finish();
         var text = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -34,7 +37,17 @@ public class ProgressTests
     public async Task OptimizeReportsOnStandardErrorAndQuietSilencesIt()
     {
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        string[] args = ["optimize", "hog", "--test", TestData.PhotosDirectory, "--iterations", "5", "--per-photo", "1"];
+        string[] args =
+        [
+            "optimize",
+            "hog",
+            "--test",
+            TestData.PhotosDirectory,
+            "--iterations",
+            "5",
+            "--per-photo",
+            "1",
+        ];
         Assert.Equal(0, await Cli.RunAsync(args, stdout, stderr));
         Assert.Contains("optimizing 5 crops: 5/5 done in", stderr.ToString());
         Assert.DoesNotContain("optimizing", stdout.ToString()); // results only

@@ -1,5 +1,3 @@
-using FeatureInversion.Decoders;
-using FeatureInversion.Features;
 using static TorchSharp.torch;
 
 namespace FeatureInversion.Tests.Decoders;
@@ -15,7 +13,8 @@ public class DecoderArchitectureTests
     {
         var spec = DecoderArchitecture.For(TestData.Representation("hog"), 256, 1.0);
         Assert.Equal(new FeatureShape(31, 32, 32), spec.Input);
-        AssertRows(spec,
+        AssertRows(
+            spec,
             "convA1 input 32×32×31 5 2 16×16×256",
             "convA2 convA1 16×16×256 5 2 8×8×512",
             "convA3 convA2 8×8×512 3 2 4×4×1024",
@@ -28,7 +27,8 @@ public class DecoderArchitectureTests
             "convJ2 convJ1 32×32×256 3 1 32×32×128",
             "upconvJ4 convJ2 32×32×128 4 2 64×64×64",
             "upconvJ5 upconvJ4 64×64×64 4 2 128×128×32",
-            "upconvJ6 upconvJ5 128×128×32 4 2 256×256×3");
+            "upconvJ6 upconvJ5 128×128×32 4 2 256×256×3"
+        );
     }
 
     [Fact]
@@ -36,7 +36,8 @@ public class DecoderArchitectureTests
     {
         var spec = DecoderArchitecture.For(TestData.Representation("sift-grid"), 256, 1.0);
         Assert.Equal(new FeatureShape(133, 64, 64), spec.Input);
-        AssertRows(spec,
+        AssertRows(
+            spec,
             "conv1 input 64×64×133 5 2 32×32×256",
             "conv2 conv1 32×32×256 3 2 16×16×512",
             "conv3 conv2 16×16×512 3 2 8×8×1024",
@@ -48,7 +49,8 @@ public class DecoderArchitectureTests
             "upconv3 upconv2 16×16×256 4 2 32×32×128",
             "upconv4 upconv3 32×32×128 4 2 64×64×64",
             "upconv5 upconv4 64×64×64 4 2 128×128×32",
-            "upconv6 upconv5 128×128×32 4 2 256×256×3");
+            "upconv6 upconv5 128×128×32 4 2 256×256×3"
+        );
     }
 
     [Fact]
@@ -56,7 +58,8 @@ public class DecoderArchitectureTests
     {
         var spec = DecoderArchitecture.For(TestData.Representation("lbp"), 256, 1.0);
         Assert.Equal(new FeatureShape(58, 16, 16), spec.Input);
-        AssertRows(spec,
+        AssertRows(
+            spec,
             "convA1 input 16×16×58 5 2 8×8×256",
             "convA2 convA1 8×8×256 5 2 4×4×512",
             "convA3 convA2 4×4×512 3 1 4×4×1024",
@@ -69,15 +72,21 @@ public class DecoderArchitectureTests
             "upconvJ3 convJ2 16×16×128 4 2 32×32×128",
             "upconvJ4 upconvJ3 32×32×128 4 2 64×64×64",
             "upconvJ5 upconvJ4 64×64×64 4 2 128×128×32",
-            "upconvJ6 upconvJ5 128×128×32 4 2 256×256×3");
+            "upconvJ6 upconvJ5 128×128×32 4 2 256×256×3"
+        );
     }
 
     [Fact]
     public void Conv5DecoderIsTable6()
     {
         // AlexNet CONV5 (after pooling) is 6×6×256; the paper's decoder ends at 192×192.
-        var spec = DecoderArchitecture.Build(Fake("alexnet-conv5", DecoderLayout.CnnConvolutional, new FeatureShape(256, 6, 6)), 192, 1.0);
-        AssertRows(spec,
+        var spec = DecoderArchitecture.Build(
+            Fake("alexnet-conv5", DecoderLayout.CnnConvolutional, new FeatureShape(256, 6, 6)),
+            192,
+            1.0
+        );
+        AssertRows(
+            spec,
             "conv1 input 6×6×256 3 1 6×6×256",
             "conv2 conv1 6×6×256 3 1 6×6×256",
             "conv3 conv2 6×6×256 3 1 6×6×256",
@@ -85,14 +94,20 @@ public class DecoderArchitectureTests
             "upconv2 upconv1 12×12×256 5 2 24×24×128",
             "upconv3 upconv2 24×24×128 5 2 48×48×64",
             "upconv4 upconv3 48×48×64 5 2 96×96×32",
-            "upconv5 upconv4 96×96×32 5 2 192×192×3");
+            "upconv5 upconv4 96×96×32 5 2 192×192×3"
+        );
     }
 
     [Fact]
     public void Fc8DecoderIsTable7()
     {
-        var spec = DecoderArchitecture.Build(Fake("alexnet-fc8", DecoderLayout.CnnVector, new FeatureShape(1000, 1, 1)), 128, 1.0);
-        AssertRows(spec,
+        var spec = DecoderArchitecture.Build(
+            Fake("alexnet-fc8", DecoderLayout.CnnVector, new FeatureShape(1000, 1, 1)),
+            128,
+            1.0
+        );
+        AssertRows(
+            spec,
             "fc1 input 1000 - - 4096",
             "fc2 fc1 4096 - - 4096",
             "fc3 fc2 4096 - - 4×4×256", // the table's separate "reshape" row
@@ -100,7 +115,8 @@ public class DecoderArchitectureTests
             "upconv2 upconv1 8×8×256 5 2 16×16×128",
             "upconv3 upconv2 16×16×128 5 2 32×32×64",
             "upconv4 upconv3 32×32×64 5 2 64×64×32",
-            "upconv5 upconv4 64×64×32 5 2 128×128×3");
+            "upconv5 upconv4 64×64×32 5 2 128×128×3"
+        );
     }
 
     [Theory]
@@ -110,7 +126,11 @@ public class DecoderArchitectureTests
     [InlineData("hog", 128, 0.125)]
     [InlineData("lbp", 128, 0.125)]
     [InlineData("resnet18-res3", 64, 0.25)]
-    public void NetworksProduceImagesOfTheSpecifiedSizeWithTheSpecsParameterCount(string representation, int size, double width)
+    public void NetworksProduceImagesOfTheSpecifiedSizeWithTheSpecsParameterCount(
+        string representation,
+        int size,
+        double width
+    )
     {
         var spec = DecoderArchitecture.For(TestData.Representation(representation), size, width);
         using var network = new DecoderNetwork(spec);
@@ -125,8 +145,14 @@ public class DecoderArchitectureTests
     {
         var full = DecoderArchitecture.For(TestData.Representation("lbp"), 256, 1.0);
         var small = DecoderArchitecture.For(TestData.Representation("lbp"), 64, 0.25);
-        Assert.Equal(full.Layers.Select(l => (l.Name, l.Kernel, l.Stride)), small.Layers.Select(l => (l.Name, l.Kernel, l.Stride)));
-        Assert.Equal(full.Layers.SkipLast(1).Select(l => l.OutChannels / 4), small.Layers.SkipLast(1).Select(l => l.OutChannels));
+        Assert.Equal(
+            full.Layers.Select(l => (l.Name, l.Kernel, l.Stride)),
+            small.Layers.Select(l => (l.Name, l.Kernel, l.Stride))
+        );
+        Assert.Equal(
+            full.Layers.SkipLast(1).Select(l => l.OutChannels / 4),
+            small.Layers.SkipLast(1).Select(l => l.OutChannels)
+        );
         Assert.Equal(3, small.Output.OutChannels);
         Assert.Equal((4, 2), (small.Input.Rows, small.Layers[0].OutSize));
     }
@@ -144,18 +170,30 @@ public class DecoderArchitectureTests
     [Fact]
     public void RefusesUnsupportedSizesAndRepresentations()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => DecoderArchitecture.For(TestData.Representation("hog"), 100, 1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => DecoderArchitecture.For(TestData.Representation("hog"), 64, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            DecoderArchitecture.For(TestData.Representation("hog"), 100, 1)
+        );
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            DecoderArchitecture.For(TestData.Representation("hog"), 64, 0)
+        );
         Assert.Throws<ArgumentException>(() => DecoderArchitecture.For(TestData.Representation("surf"), 64, 1));
-        var e = Assert.Throws<ArgumentException>(() => DecoderArchitecture.Build(Fake("odd", DecoderLayout.CnnConvolutional, new FeatureShape(8, 7, 7)), 64, 1));
+        var e = Assert.Throws<ArgumentException>(() =>
+            DecoderArchitecture.Build(Fake("odd", DecoderLayout.CnnConvolutional, new FeatureShape(8, 7, 7)), 64, 1)
+        );
         Assert.Contains("power-of-two", e.Message);
     }
 
     private static void AssertRows(DecoderSpec spec, params string[] paperRows)
     {
-        Assert.Equal(paperRows, spec.Layers.Select(l => $"{l.Name} {l.InputLabel} {l.InShape} {(l.Kind == LayerKind.Fc ? "- -" : $"{l.Kernel} {l.Stride}")} {l.OutShape}"));
+        Assert.Equal(
+            paperRows,
+            spec.Layers.Select(l =>
+                $"{l.Name} {l.InputLabel} {l.InShape} {(l.Kind == LayerKind.Fc ? "- -" : $"{l.Kernel} {l.Stride}")} "
+                + $"{l.OutShape}"
+            )
+        );
         Assert.All(spec.Layers.SkipLast(1), l => Assert.True(l.Activation)); // leaky ReLU after every layer …
-        Assert.False(spec.Output.Activation);                                 // … but the output
+        Assert.False(spec.Output.Activation); // … but the output
     }
 
     private static RepresentationDescriptor Fake(string name, DecoderLayout layout, FeatureShape shape) =>
@@ -165,7 +203,9 @@ public class DecoderArchitectureTests
     {
         public string Name => name;
         public IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
         public FeatureShape OutputShape(int width, int height) => shape;
+
         public void Extract(GrayImage image, Span<float> output) => output.Clear();
     }
 }

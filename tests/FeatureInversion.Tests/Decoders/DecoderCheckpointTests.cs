@@ -1,9 +1,8 @@
-using FeatureInversion.Decoders;
 using static TorchSharp.torch;
 
 namespace FeatureInversion.Tests.Decoders;
 
-public class DecoderCheckpointTests : IDisposable
+public sealed class DecoderCheckpointTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("fi-ckpt-").FullName;
 
@@ -42,7 +41,9 @@ public class DecoderCheckpointTests : IDisposable
     {
         using var network = NewNetwork();
         DecoderCheckpoint.Save(network, new DecoderManifest { Version = "test-2" }, _dir);
-        var e = Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(_dir, TestData.Representations, "hog"));
+        var e = Assert.Throws<InvalidDataException>(() =>
+            DecoderCheckpoint.Load(_dir, TestData.Representations, "hog")
+        );
         Assert.Contains("inverts 'lbp', not 'hog'", e.Message);
     }
 
@@ -55,15 +56,27 @@ public class DecoderCheckpointTests : IDisposable
         string original = File.ReadAllText(manifestPath);
 
         File.WriteAllText(manifestPath, original.Replace("\"cellSize\": \"16\"", "\"cellSize\": \"8\""));
-        Assert.Contains("cellSize=8", Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(_dir, TestData.Representations, "lbp")).Message);
+        Assert.Contains(
+            "cellSize=8",
+            Assert
+                .Throws<InvalidDataException>(() => DecoderCheckpoint.Load(_dir, TestData.Representations, "lbp"))
+                .Message
+        );
 
         File.WriteAllText(manifestPath, original);
         var weights = Path.Combine(_dir, DecoderManifest.WeightsFileName);
         var bytes = File.ReadAllBytes(weights);
         bytes[^1] ^= 0xff;
         File.WriteAllBytes(weights, bytes);
-        Assert.Contains("SHA-256", Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(_dir, TestData.Representations, "lbp")).Message);
+        Assert.Contains(
+            "SHA-256",
+            Assert
+                .Throws<InvalidDataException>(() => DecoderCheckpoint.Load(_dir, TestData.Representations, "lbp"))
+                .Message
+        );
 
-        Assert.Throws<FileNotFoundException>(() => DecoderCheckpoint.Load(Path.Combine(_dir, "missing"), TestData.Representations, "lbp"));
+        Assert.Throws<FileNotFoundException>(() =>
+            DecoderCheckpoint.Load(Path.Combine(_dir, "missing"), TestData.Representations, "lbp")
+        );
     }
 }

@@ -2,7 +2,8 @@ using static TorchSharp.torch;
 
 namespace FeatureInversion.Tests.Decoders;
 
-/// <summary>The one inference path: batching does not change results, inputs are checked, outputs are images in [0, 1].</summary>
+/// <summary>The one inference path: batching does not change results, inputs are checked, outputs are images in [0,
+/// 1].</summary>
 public class DecoderInferenceTests
 {
     [Fact]
@@ -11,7 +12,9 @@ public class DecoderInferenceTests
         random.manual_seed(5);
         using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("hog"), 64, 0.125));
         var hog = TestData.Representations.Create("hog");
-        var features = TestData.PhotoNames.Select(n => hog.Extract(ImageFiles.CenterSquare(TestData.LoadPhoto(n), 64))).ToList();
+        var features = TestData
+            .PhotoNames.Select(n => hog.Extract(ImageFiles.CenterSquare(TestData.LoadPhoto(n), 64)))
+            .ToList();
         var one = DecoderInference.Decode(network, features, batchSize: 1);
         var all = DecoderInference.Decode(network, features, batchSize: 32);
         var uneven = DecoderInference.Decode(network, features, batchSize: 2);
@@ -33,7 +36,9 @@ public class DecoderInferenceTests
     public void FeaturesOfTheWrongShapeAreRefused()
     {
         using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("lbp"), 64, 0.0625));
-        var e = Assert.Throws<ArgumentException>(() => DecoderInference.Decode(network, [new FeatureMap(new FeatureShape(31, 8, 8))]));
+        var e = Assert.Throws<ArgumentException>(() =>
+            DecoderInference.Decode(network, [new FeatureMap(new FeatureShape(31, 8, 8))])
+        );
         Assert.Contains("lbp decoder takes", e.Message);
     }
 
@@ -50,6 +55,7 @@ public sealed class WithoutGpuFactAttribute : FactAttribute
 {
     public WithoutGpuFactAttribute()
     {
-        if (cuda.is_available()) Skip = "libtorch sees a CUDA device: there is no missing GPU to refuse";
+        if (cuda.is_available())
+            Skip = "libtorch sees a CUDA device: there is no missing GPU to refuse";
     }
 }

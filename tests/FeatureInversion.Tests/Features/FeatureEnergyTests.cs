@@ -1,8 +1,7 @@
-using FeatureInversion.Features;
-
 namespace FeatureInversion.Tests.Features;
 
-/// <summary>The feature view of the gallery and the contact sheets: which picture it draws for which map, and its values.</summary>
+/// <summary>The feature view of the gallery and the contact sheets: which picture it draws for which map, and its
+/// values.</summary>
 public class FeatureEnergyTests
 {
     [Fact]
@@ -14,7 +13,9 @@ public class FeatureEnergyTests
         Assert.Equal((map.Shape.Rows, map.Shape.Cols), (rows, cols));
         foreach (var (r, c) in new[] { (0, 0), (rows / 2, cols / 3), (rows - 1, cols - 1) })
         {
-            double norm = Math.Sqrt(Enumerable.Range(0, map.Shape.Channels).Sum(k => (double)map[k, r, c] * map[k, r, c]));
+            double norm = Math.Sqrt(
+                Enumerable.Range(0, map.Shape.Channels).Sum(k => (double)map[k, r, c] * map[k, r, c])
+            );
             Assert.Equal(norm, values[r * cols + c], 4);
         }
     }
@@ -25,7 +26,11 @@ public class FeatureEnergyTests
         var map = new LbpExtractor().Extract(TestData.LoadGray("coffee-480x320.jpg"));
         // VLFeat's normalisation: every cell's histogram has unit L2 norm, so an energy view would be one colour.
         for (int i = 0; i < map.Shape.Rows * map.Shape.Cols; i++)
-            Assert.Equal(1.0, Math.Sqrt(Enumerable.Range(0, 58).Sum(k => (double)map.Channel(k)[i] * map.Channel(k)[i])), 4);
+            Assert.Equal(
+                1.0,
+                Math.Sqrt(Enumerable.Range(0, 58).Sum(k => (double)map.Channel(k)[i] * map.Channel(k)[i])),
+                4
+            );
 
         var (values, rows, cols, kind) = FeatureEnergy.Grid(map);
         Assert.Equal(FeatureViewKind.Contrast, kind);
@@ -55,7 +60,11 @@ public class FeatureEnergyTests
     {
         // Every position the same unit vector: flat energy, zero contrast everywhere.
         var data = new float[2 * 3 * 3];
-        for (int i = 0; i < 9; i++) { data[i] = 0.6f; data[9 + i] = 0.8f; }
+        for (int i = 0; i < 9; i++)
+        {
+            data[i] = 0.6f;
+            data[9 + i] = 0.8f;
+        }
         var map = new FeatureMap(new FeatureShape(2, 3, 3), data);
         Assert.Equal(FeatureViewKind.Contrast, FeatureEnergy.Grid(map).Kind);
         var view = FeatureEnergy.Render(map, 12, out var kind);
@@ -71,7 +80,8 @@ public class FeatureEnergyTests
         var map = new FeatureMap(new FeatureShape(1, 1, 2), [1, 4]);
         var gray = FeatureEnergy.RenderGray(map, 4);
         Assert.Equal(FeatureViewKind.Energy, FeatureEnergy.Grid(map).Kind);
-        Assert.Equal(new[] { 0.25f, 0.25f, 1f, 1f }, gray.Planes.Take(4)); // first row: left cell ¼ of the maximum, right cell the maximum
+        // first row: left cell ¼ of the maximum, right cell the maximum
+        Assert.Equal(new[] { 0.25f, 0.25f, 1f, 1f }, gray.Planes.Take(4));
         var colour = FeatureEnergy.Render(map, 4);
         Assert.Equal(0.993f, colour.Planes[3], 3); // the maximum is the ramp's yellow end (red channel)
     }

@@ -1,4 +1,3 @@
-using FeatureInversion.Features;
 using FeatureInversion.Oracle;
 
 namespace FeatureInversion.Tests.Features;
@@ -37,12 +36,17 @@ public class HogOracleTests
         AssertClose(expected, actual.Data, 1e-4f);
     }
 
-    /// <summary>A 64×64 crop of a photograph on which an earlier version differed from VLFeat by up to 0.08 in a 3×3-cell
-    /// patch: a gradient whose orientation lies exactly between two bins must go to the bin VLFeat picks.</summary>
+    /// <summary>A 64×64 crop of a photograph on which an earlier version differed from VLFeat by up to 0.08 in a
+    /// 3×3-cell patch: a gradient whose orientation lies exactly between two bins must go to the bin VLFeat
+    /// picks.</summary>
     [Fact]
     public void MatchesVlFeatOnTheOrientationTieFixture()
     {
-        var gray = FeatureInversion.Imaging.ImageFiles.Load(Path.Combine(TestData.Root, "tests", "data", "fixtures", "hog-vlfeat-mismatch-64x64.png")).ToGray();
+        var gray = FeatureInversion
+            .Imaging.ImageFiles.Load(
+                Path.Combine(TestData.Root, "tests", "data", "fixtures", "hog-vlfeat-mismatch-64x64.png")
+            )
+            .ToGray();
         var (expected, dim, rows, cols) = VlFeat.Hog(gray.Pixels, gray.Width, gray.Height, 8);
         var actual = new HogExtractor(8).Extract(gray);
         Assert.Equal(new FeatureShape(dim, rows, cols), actual.Shape);
@@ -60,7 +64,13 @@ public class HogOracleTests
         Assert.Equal(first, hog.Extract(a).Data);
     }
 
-    internal static FeatureInversion.Imaging.GrayImage Crop(FeatureInversion.Imaging.GrayImage image, int x0, int y0, int width, int height)
+    internal static FeatureInversion.Imaging.GrayImage Crop(
+        FeatureInversion.Imaging.GrayImage image,
+        int x0,
+        int y0,
+        int width,
+        int height
+    )
     {
         var pixels = new float[width * height];
         for (int y = 0; y < height; y++)
@@ -77,8 +87,16 @@ public class HogOracleTests
         for (int i = 0; i < expected.Length; i++)
         {
             float d = Math.Abs(expected[i] - actual[i]);
-            if (d > worst) { worst = d; worstAt = i; }
+            if (d > worst)
+            {
+                worst = d;
+                worstAt = i;
+            }
         }
-        Assert.True(worst <= tolerance, $"max abs difference {worst} at {worstAt} (expected {(worstAt >= 0 ? expected[worstAt] : 0)}, got {(worstAt >= 0 ? actual[worstAt] : 0)})");
+        Assert.True(
+            worst <= tolerance,
+            $"max abs difference {worst} at {worstAt} (expected {(worstAt >= 0 ? expected[worstAt] : 0)}, got "
+                + $"{(worstAt >= 0 ? actual[worstAt] : 0)})"
+        );
     }
 }

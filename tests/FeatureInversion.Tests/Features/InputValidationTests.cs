@@ -1,6 +1,3 @@
-using FeatureInversion.Features;
-using FeatureInversion.Imaging;
-
 namespace FeatureInversion.Tests.Features;
 
 /// <summary>Every representation refuses bad input with a clear message instead of producing garbage.</summary>
@@ -53,7 +50,7 @@ public class InputValidationTests
         Assert.Equal(56, LbpExtractor.Quantize(0x00));
         Assert.Equal(56, LbpExtractor.Quantize(0xff));
         Assert.Equal(198, bins.Count(b => b == 57)); // 256 − 56 two-transition patterns − 2 constant ones
-        Assert.Equal(0, LbpExtractor.Quantize(0b0000_0001));  // run of one starting at E
+        Assert.Equal(0, LbpExtractor.Quantize(0b0000_0001)); // run of one starting at E
         Assert.Equal(7 * 7 + 1, LbpExtractor.Quantize(0b1000_0001)); // run of two starting at NE, wrapping
     }
 }

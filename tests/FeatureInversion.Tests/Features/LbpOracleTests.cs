@@ -1,4 +1,3 @@
-using FeatureInversion.Features;
 using FeatureInversion.Oracle;
 
 namespace FeatureInversion.Tests.Features;
@@ -22,7 +21,7 @@ public class LbpOracleTests
     [InlineData(47, 33, 16)]
     [InlineData(64, 64, 8)]
     [InlineData(100, 61, 10)]
-    [InlineData(61, 45, 7)]   // odd cells: integer offsets without the half-pixel shift
+    [InlineData(61, 45, 7)] // odd cells: integer offsets without the half-pixel shift
     [InlineData(90, 70, 15)]
     [InlineData(300, 200, 32)] // largest cell: widest moment bit fields
     public void MatchesVlFeatOnOddSizesAndCells(int width, int height, int cell)

@@ -4,7 +4,8 @@ using Xunit.Abstractions;
 
 namespace FeatureInversion.Tests.Features;
 
-/// <summary>Our SIFT against VLFeat 0.9.21's C API (first octave 0, 3 levels, default thresholds) on the same images.</summary>
+/// <summary>Our SIFT against VLFeat 0.9.21's C API (first octave 0, 3 levels, default thresholds) on the same
+/// images.</summary>
 [Trait(Tiers.Name, Tiers.Oracle)]
 public class SiftOracleTests(ITestOutputHelper output)
 {
@@ -19,9 +20,18 @@ public class SiftOracleTests(ITestOutputHelper output)
         var report = SiftComparison.Compare(expected, actual);
         output.WriteLine($"{photo}: {report}");
         Assert.True(expected.Count > 50, $"too few reference keypoints ({expected.Count}) for a meaningful comparison");
-        Assert.True(report.RecallOfReference >= 0.95, $"only {report.RecallOfReference:P1} of VLFeat's frames matched: {report}");
-        Assert.True(report.PrecisionAgainstReference >= 0.95, $"only {report.PrecisionAgainstReference:P1} of our frames matched VLFeat's: {report}");
-        Assert.True(report.MinimumCosine >= 0.99, $"a matched descriptor has cosine similarity {report.MinimumCosine:F4}: {report}");
+        Assert.True(
+            report.RecallOfReference >= 0.95,
+            $"only {report.RecallOfReference:P1} of VLFeat's frames matched: {report}"
+        );
+        Assert.True(
+            report.PrecisionAgainstReference >= 0.95,
+            $"only {report.PrecisionAgainstReference:P1} of our frames matched VLFeat's: {report}"
+        );
+        Assert.True(
+            report.MinimumCosine >= 0.99,
+            $"a matched descriptor has cosine similarity {report.MinimumCosine:F4}: {report}"
+        );
     }
 
     [Theory]
@@ -30,7 +40,12 @@ public class SiftOracleTests(ITestOutputHelper output)
     public void MatchesVlFeatForOtherFirstOctaves(int firstOctave)
     {
         var gray = TestData.LoadGray("camera-256x256.jpg");
-        var expected = VlFeat.Sift(gray.Scaled(SiftDetector.IntensityScale).Pixels, gray.Width, gray.Height, firstOctave: firstOctave);
+        var expected = VlFeat.Sift(
+            gray.Scaled(SiftDetector.IntensityScale).Pixels,
+            gray.Width,
+            gray.Height,
+            firstOctave: firstOctave
+        );
         var actual = new SiftDetector(new SiftOptions { FirstOctave = firstOctave }).Detect(gray);
         var report = SiftComparison.Compare(expected, actual);
         output.WriteLine($"first octave {firstOctave}: {report}");
@@ -40,7 +55,8 @@ public class SiftOracleTests(ITestOutputHelper output)
     }
 }
 
-/// <summary>Greedy one-to-one matching of SIFT frames by position (≤ 0.5 px), scale (≤ 5%) and angle (≤ 0.05 rad).</summary>
+/// <summary>Greedy one-to-one matching of SIFT frames by position (≤ 0.5 px), scale (≤ 5%) and angle (≤ 0.05
+/// rad).</summary>
 internal sealed record SiftComparison(int Reference, int Ours, int Matched, double MinimumCosine, double MeanCosine)
 {
     public double RecallOfReference => Reference == 0 ? 1 : (double)Matched / Reference;
@@ -48,27 +64,36 @@ internal sealed record SiftComparison(int Reference, int Ours, int Matched, doub
     public double PrecisionAgainstReference => Ours == 0 ? 1 : (double)Matched / Ours;
 
     public override string ToString() =>
-        $"reference {Reference}, ours {Ours}, matched {Matched} ({RecallOfReference:P1} / {PrecisionAgainstReference:P1}), descriptor cosine min {MinimumCosine:F5} mean {MeanCosine:F5}";
+        $"reference {Reference}, ours {Ours}, matched {Matched} ({RecallOfReference:P1} / "
+        + $"{PrecisionAgainstReference:P1}), descriptor cosine min {MinimumCosine:F5} mean {MeanCosine:F5}";
 
     public static SiftComparison Compare(IReadOnlyList<VlFeat.SiftFrame> reference, IReadOnlyList<SiftFeature> ours)
     {
         var used = new bool[ours.Count];
         int matched = 0;
-        double minCos = 1, sumCos = 0;
+        double minCos = 1,
+            sumCos = 0;
         foreach (var r in reference)
         {
             int best = -1;
             double bestDistance = double.MaxValue;
             for (int i = 0; i < ours.Count; i++)
             {
-                if (used[i]) continue;
+                if (used[i])
+                    continue;
                 var o = ours[i];
                 double d = Math.Sqrt((o.X - r.X) * (o.X - r.X) + (o.Y - r.Y) * (o.Y - r.Y));
-                if (d > 0.5 || Math.Abs(o.Sigma - r.Sigma) > 0.05 * r.Sigma || AngleDifference(o.Angle, r.Angle) > 0.05) continue;
+                if (d > 0.5 || Math.Abs(o.Sigma - r.Sigma) > 0.05 * r.Sigma || AngleDifference(o.Angle, r.Angle) > 0.05)
+                    continue;
                 double score = d + AngleDifference(o.Angle, r.Angle);
-                if (score < bestDistance) { bestDistance = score; best = i; }
+                if (score < bestDistance)
+                {
+                    bestDistance = score;
+                    best = i;
+                }
             }
-            if (best < 0) continue;
+            if (best < 0)
+                continue;
             used[best] = true;
             matched++;
             if (r.Descriptor.Length == 128 && ours[best].Descriptor.Length == 128)
@@ -89,8 +114,15 @@ internal sealed record SiftComparison(int Reference, int Ours, int Matched, doub
 
     private static double Cosine(float[] a, float[] b)
     {
-        double ab = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.Length; i++) { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i]; }
+        double ab = 0,
+            aa = 0,
+            bb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            ab += a[i] * b[i];
+            aa += a[i] * a[i];
+            bb += b[i] * b[i];
+        }
         return aa == 0 && bb == 0 ? 1 : ab / Math.Sqrt(aa * bb);
     }
 }

@@ -1,4 +1,3 @@
-using FeatureInversion.Features;
 using FeatureInversion.Features.Sift;
 
 namespace FeatureInversion.Tests.Features;
@@ -21,9 +20,13 @@ public class SparseSiftGridTests
         var frames = new SiftDetector().Detect(gray);
         var grid = new SparseSiftGrid();
         var map = grid.Extract(gray);
-        int rows = map.Shape.Rows, cols = map.Shape.Cols, cells = rows * cols;
+        int rows = map.Shape.Rows,
+            cols = map.Shape.Cols,
+            cells = rows * cols;
 
-        var byCell = frames.GroupBy(f => (int)(f.Y / 4) * cols + (int)(f.X / 4)).ToDictionary(g => g.Key, g => g.ToList());
+        var byCell = frames
+            .GroupBy(f => (int)(f.Y / 4) * cols + (int)(f.X / 4))
+            .ToDictionary(g => g.Key, g => g.ToList());
         Assert.True(byCell.Values.Any(g => g.Count > 1), "the photo should have cells with several frames");
         for (int cell = 0; cell < cells; cell++)
         {
@@ -33,7 +36,9 @@ public class SparseSiftGridTests
                 Assert.All(values, v => Assert.Equal(0f, v));
                 continue;
             }
-            var chosen = candidates.SingleOrDefault(f => f.Descriptor.SequenceEqual(values[..128]) && MathF.Abs(MathF.Sin(f.Angle) - values[130]) < 1e-6f);
+            var chosen = candidates.SingleOrDefault(f =>
+                values.AsSpan(0, 128).SequenceEqual(f.Descriptor) && MathF.Abs(MathF.Sin(f.Angle) - values[130]) < 1e-6f
+            );
             Assert.NotNull(chosen);
             Assert.Equal(chosen.X % 4, values[128], 1e-4f);
             Assert.Equal(chosen.Y % 4, values[129], 1e-4f);

@@ -1,5 +1,4 @@
 using SixLabors.ImageSharp.Processing;
-using FeatureInversion.Imaging;
 
 namespace FeatureInversion.Tests.Imaging;
 
@@ -33,26 +32,48 @@ public class ImageFilesTests
     public void CorruptEmptyAndNonImageBytesGiveClearErrors()
     {
         var jpeg = File.ReadAllBytes(Path.Combine(TestData.PhotosDirectory, "camera-256x256.jpg"));
-        Assert.Contains("empty file", Assert.Throws<InvalidImageException>(() => ImageFiles.Decode(Array.Empty<byte>(), "a.jpg")).Message);
-        Assert.Contains("not a recognised image format", Assert.Throws<InvalidImageException>(() => ImageFiles.Decode("hello"u8.ToArray(), "b.txt")).Message);
+        Assert.Contains(
+            "empty file",
+            Assert.Throws<InvalidImageException>(() => ImageFiles.Decode(Array.Empty<byte>(), "a.jpg")).Message
+        );
+        Assert.Contains(
+            "not a recognised image format",
+            Assert.Throws<InvalidImageException>(() => ImageFiles.Decode("hello"u8.ToArray(), "b.txt")).Message
+        );
         foreach (int length in new[] { 600, jpeg.Length / 2, jpeg.Length - 2 })
         {
             var truncated = jpeg.AsSpan(0, length).ToArray();
-            Assert.Contains("c.jpg: corrupt image data", Assert.Throws<InvalidImageException>(() => ImageFiles.Decode(truncated, "c.jpg")).Message);
+            Assert.Contains(
+                "c.jpg: corrupt image data",
+                Assert.Throws<InvalidImageException>(() => ImageFiles.Decode(truncated, "c.jpg")).Message
+            );
         }
         Assert.Equal(256, ImageFiles.Decode(jpeg, "whole.jpg").Width);
 
         using var png = new MemoryStream();
         ImageFiles.SavePng(TestData.LoadPhoto("camera-256x256.jpg"), png);
         var cut = png.ToArray().AsSpan(0, (int)png.Length / 2).ToArray();
-        Assert.StartsWith("d.png:", Assert.Throws<InvalidImageException>(() => ImageFiles.Decode(cut, "d.png")).Message);
+        Assert.StartsWith(
+            "d.png:",
+            Assert.Throws<InvalidImageException>(() => ImageFiles.Decode(cut, "d.png")).Message
+        );
     }
 
     [Theory]
-    [InlineData(1)] [InlineData(2)] [InlineData(3)] [InlineData(4)] [InlineData(5)] [InlineData(6)] [InlineData(7)] [InlineData(8)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
     public void ExifOrientationIsAppliedAsImageSharpsAutoOrientAndTheViewIsTheUprightCentreSquare(int orientation)
     {
-        var bytes = FeatureInversion.Tests.Reliability.HostileCorpus.Rotated(FeatureInversion.Tests.Reliability.HostileCorpus.Gradient(97, 64), (ushort)orientation);
+        var bytes = FeatureInversion.Tests.Reliability.HostileCorpus.Rotated(
+            FeatureInversion.Tests.Reliability.HostileCorpus.Gradient(97, 64),
+            (ushort)orientation
+        );
         using var reference = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(bytes);
         reference.Mutate(c => c.AutoOrient());
         var upright = ImageFiles.Decode(bytes, "rotated.jpg");
@@ -63,9 +84,12 @@ public class ImageFilesTests
         using var stored = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(bytes);
         Assert.Equal(upright.Planes, ExifOrientation.Apply(Rgb24Pixels.ToColorImage(stored), orientation).Planes);
 
-        // The gallery's thumbnail of the whole photo: upright, longer side 40 here, no EXIF left (no GPS or camera data in results).
+        // The gallery's thumbnail of the whole photo: upright, longer side 40 here, no EXIF left (no GPS or camera data
+        // in results).
         var upload = ImageFiles.DecodeUpload(bytes, "rotated.jpg", [32], thumbnailSide: 40);
-        using var thumbnail = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(upload.Thumbnail!);
+        using var thumbnail = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(
+            upload.Thumbnail!
+        );
         Assert.Equal(upright.Width > upright.Height ? (40, 26) : (26, 40), (thumbnail.Width, thumbnail.Height));
         Assert.Null(thumbnail.Metadata.ExifProfile);
         Assert.Equal(ImageFiles.DecodeView(bytes, "rotated.jpg", 32).View.Planes, upload.Views[32].Planes);
@@ -73,6 +97,7 @@ public class ImageFilesTests
         var (view, header) = ImageFiles.DecodeView(bytes, "rotated.jpg", 32);
         Assert.Equal((upright.Width, upright.Height), (header.Width, header.Height));
         var expected = ImageFiles.CenterSquare(upright, 32).Planes;
-        Assert.All(expected.Zip(view.Planes), p => Assert.Equal(p.First, p.Second, 1.5f / 255)); // same square; resampling order may round differently
+        // same square; resampling order may round differently
+        Assert.All(expected.Zip(view.Planes), p => Assert.Equal(p.First, p.Second, 1.5f / 255));
     }
 }

@@ -15,18 +15,45 @@ public class IntegrityWalkTests
     }
 
     /// <summary>The BMP header checks run before ImageSharp identifies the file, on the in-memory and on the
-    /// file path (training photos are identified from their files): its Identify allocates the declared palette.</summary>
+    /// file path (training photos are identified from their files): its Identify allocates the declared
+    /// palette.</summary>
     [Fact]
     public void ABmpWhosePaletteOrPixelOffsetLiesBeyondTheFileIsRefusedBeforeItIsIdentified()
     {
-        var found = File.ReadAllBytes(Path.Combine(TestData.Root, "tests", "FeatureInversion.Fuzz", "findings", "image-bmp-palette-allocates-1.8GB.bin"));
+        var found = File.ReadAllBytes(
+            Path.Combine(
+                TestData.Root,
+                "tests",
+                "FeatureInversion.Fuzz",
+                "findings",
+                "image-bmp-palette-allocates-1.8GB.bin"
+            )
+        );
         long before = GC.GetAllocatedBytesForCurrentThread();
-        var e = Assert.Throws<FeatureInversion.Imaging.InvalidImageException>(() => FeatureInversion.Imaging.ImageFiles.Inspect(found, "found.bmp"));
-        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20, "refused before anything large is allocated");
+        var e = Assert.Throws<FeatureInversion.Imaging.InvalidImageException>(() =>
+            FeatureInversion.Imaging.ImageFiles.Inspect(found, "found.bmp")
+        );
+        Assert.True(
+            GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20,
+            "refused before anything large is allocated"
+        );
         Assert.Contains("BMP", e.Message);
         string path = Path.Combine(Path.GetTempPath(), $"bmp-{Guid.NewGuid():N}.bmp");
         File.WriteAllBytes(path, found);
-        try { Assert.Contains("BMP", Assert.Throws<FeatureInversion.Imaging.InvalidImageException>(() => FeatureInversion.Imaging.ImageFiles.ReadHeader(path)).Message); }
-        finally { File.Delete(path); }
+        try
+        {
+            Assert.Contains(
+                "BMP",
+                Assert
+                    .Throws<FeatureInversion.Imaging.InvalidImageException>(() =>
+                        FeatureInversion.Imaging.ImageFiles.ReadHeader(path)
+                    )
+                    .Message
+            );
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

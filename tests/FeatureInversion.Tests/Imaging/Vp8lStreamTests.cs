@@ -1,4 +1,3 @@
-using FeatureInversion.Imaging;
 using FeatureInversion.Imaging.Integrity;
 using FeatureInversion.Tests.Reliability;
 using SixLabors.ImageSharp;
@@ -11,7 +10,17 @@ namespace FeatureInversion.Tests.Imaging;
 [Trait(Tiers.Name, Tiers.Slow)]
 public class Vp8lStreamTests
 {
-    public static TheoryData<string> Sources => new() { "gradient", "four-colours", "noise", "alpha", "astronaut-300x300.jpg", "chelsea-451x300.jpg", "coffee-480x320.jpg" };
+    public static TheoryData<string> Sources =>
+        new()
+        {
+            "gradient",
+            "four-colours",
+            "noise",
+            "alpha",
+            "astronaut-300x300.jpg",
+            "chelsea-451x300.jpg",
+            "coffee-480x320.jpg",
+        };
 
     /// <summary>Read to the end of the pixels, the reader must stop in the stream's last byte: any mistake in the
     /// prefix codes, backward references, colour cache or transforms throws or ends elsewhere.</summary>
@@ -19,7 +28,14 @@ public class Vp8lStreamTests
     public void ReadingAnEncodedImageToItsLastPixelEndsInItsLastByte(string source)
     {
         using var image = Source(source);
-        foreach (var method in new[] { WebpEncodingMethod.Fastest, WebpEncodingMethod.Default, WebpEncodingMethod.BestQuality })
+        foreach (
+            var method in new[]
+            {
+                WebpEncodingMethod.Fastest,
+                WebpEncodingMethod.Default,
+                WebpEncodingMethod.BestQuality,
+            }
+        )
         {
             using var stream = new MemoryStream();
             image.Save(stream, new WebpEncoder { FileFormat = WebpFileFormatType.Lossless, Method = method });
@@ -44,11 +60,17 @@ public class Vp8lStreamTests
 
         // The fuzzing find: 50 bytes, the same trick, its stream broken before the entropy image ends (ImageSharp
         // allocated 1.7 GB before it noticed).
-        var found = File.ReadAllBytes(Path.Combine(TestData.Root, "tests", "FeatureInversion.Fuzz", "findings", "image-allocates-1.7GB.bin"));
-        Assert.Contains("WebP lossless image: ", Assert.Throws<InvalidImageException>(() => ImageFiles.Inspect(found, "found.webp")).Message);
+        var found = File.ReadAllBytes(
+            Path.Combine(TestData.Root, "tests", "FeatureInversion.Fuzz", "findings", "image-allocates-1.7GB.bin")
+        );
+        Assert.Contains(
+            "WebP lossless image: ",
+            Assert.Throws<InvalidImageException>(() => ImageFiles.Inspect(found, "found.webp")).Message
+        );
     }
 
-    /// <summary>A lossy WebP's alpha channel may be a lossless stream too ('ALPH', compression 1), with the same cost.</summary>
+    /// <summary>A lossy WebP's alpha channel may be a lossless stream too ('ALPH', compression 1), with the same
+    /// cost.</summary>
     [Fact]
     public void ALosslessAlphaChannelIsReadAndRefusedTheSameWay()
     {
@@ -68,11 +90,15 @@ public class Vp8lStreamTests
         forged.AddRange("ALPH"u8.ToArray());
         forged.AddRange(BitConverter.GetBytes(bomb.Length));
         forged.AddRange(bomb);
-        if ((bomb.Length & 1) != 0) forged.Add(0);
+        if ((bomb.Length & 1) != 0)
+            forged.Add(0);
         forged.AddRange(rest);
         var bytes = forged.ToArray();
         BitConverter.GetBytes(bytes.Length - 8).CopyTo(bytes, 4);
-        Assert.Contains("WebP lossless alpha channel of 427x285 declares 65536 prefix-code groups", WebpIntegrity.Problem(bytes));
+        Assert.Contains(
+            "WebP lossless alpha channel of 427x285 declares 65536 prefix-code groups",
+            WebpIntegrity.Problem(bytes)
+        );
     }
 
     [Fact]
@@ -89,12 +115,31 @@ public class Vp8lStreamTests
     {
         var ok = Vp8lPayload(Vp8lWriter.ManyGroups(3));
         Assert.Contains("data ends early", Problem(ok[..8])); // inside the entropy image
-        var badSignature = ok.ToArray(); badSignature[0] = 0x2E;
+        var badSignature = ok.ToArray();
+        badSignature[0] = 0x2E;
         Assert.Contains("signature", Problem(badSignature));
-        var twice = new Vp8lWriter().Bits(0x2F, 8).Bits(15, 14).Bits(11, 14).Bits(0, 1).Bits(0, 3)
-            .Bits(1, 1).Bits(2, 2).Bits(1, 1).Bits(2, 2).ToArray(); // subtract-green twice
+        var twice = new Vp8lWriter()
+            .Bits(0x2F, 8)
+            .Bits(15, 14)
+            .Bits(11, 14)
+            .Bits(0, 1)
+            .Bits(0, 3)
+            .Bits(1, 1)
+            .Bits(2, 2)
+            .Bits(1, 1)
+            .Bits(2, 2)
+            .ToArray(); // subtract-green twice
         Assert.Contains("occurs twice", Problem(twice));
-        var cache = new Vp8lWriter().Bits(0x2F, 8).Bits(15, 14).Bits(11, 14).Bits(0, 1).Bits(0, 3).Bits(0, 1).Bits(1, 1).Bits(12, 4).ToArray();
+        var cache = new Vp8lWriter()
+            .Bits(0x2F, 8)
+            .Bits(15, 14)
+            .Bits(11, 14)
+            .Bits(0, 1)
+            .Bits(0, 3)
+            .Bits(0, 1)
+            .Bits(1, 1)
+            .Bits(12, 4)
+            .ToArray();
         Assert.Contains("colour cache of 12 bits", Problem(cache));
 
         static string? Problem(byte[] payload) => WebpIntegrity.Problem(Vp8lWriter.Riff(payload));
@@ -104,28 +149,37 @@ public class Vp8lStreamTests
     {
         switch (source)
         {
-            case "gradient": return HostileCorpus.Gradient(200, 150);
+            case "gradient":
+                return HostileCorpus.Gradient(200, 150);
             case "four-colours":
             {
                 var image = new Image<Rgb24>(97, 61);
                 Rgb24[] colours = [new(255, 0, 0), new(0, 255, 0), new(0, 0, 255), new(9, 9, 9)];
-                for (int y = 0; y < image.Height; y++) for (int x = 0; x < image.Width; x++) image[x, y] = colours[(x / 7 + y / 5) % 4];
+                for (int y = 0; y < image.Height; y++)
+                for (int x = 0; x < image.Width; x++)
+                    image[x, y] = colours[(x / 7 + y / 5) % 4];
                 return image;
             }
             case "noise":
             {
                 var random = new Random(5);
                 var image = new Image<Rgb24>(130, 90);
-                for (int y = 0; y < image.Height; y++) for (int x = 0; x < image.Width; x++) image[x, y] = new((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+                for (int y = 0; y < image.Height; y++)
+                for (int x = 0; x < image.Width; x++)
+                    image[x, y] = new((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
                 return image;
             }
             case "alpha":
             {
                 var image = Image.Load<Rgba32>(Path.Combine(TestData.PhotosDirectory, "rocket-427x285.jpg"));
-                for (int y = 0; y < image.Height; y++) for (int x = 0; x < image.Width; x++) if ((x + y) % 3 == 0) image[x, y] = new(0, 0, 0, (byte)x);
+                for (int y = 0; y < image.Height; y++)
+                for (int x = 0; x < image.Width; x++)
+                    if ((x + y) % 3 == 0)
+                        image[x, y] = new(0, 0, 0, (byte)x);
                 return image;
             }
-            default: return Image.Load<Rgb24>(Path.Combine(TestData.PhotosDirectory, source));
+            default:
+                return Image.Load<Rgb24>(Path.Combine(TestData.PhotosDirectory, source));
         }
     }
 
@@ -139,10 +193,11 @@ public class Vp8lStreamTests
     /// <summary>Where a top-level chunk of a WebP file starts.</summary>
     private static int Chunk(byte[] file, string fourCc)
     {
-        for (int pos = 12; pos + 8 <= file.Length;)
+        for (int pos = 12; pos + 8 <= file.Length; )
         {
             int size = BitConverter.ToInt32(file, pos + 4);
-            if (file.AsSpan(pos, 4).SequenceEqual(System.Text.Encoding.ASCII.GetBytes(fourCc))) return pos;
+            if (file.AsSpan(pos, 4).SequenceEqual(System.Text.Encoding.ASCII.GetBytes(fourCc)))
+                return pos;
             pos += 8 + size + (size & 1);
         }
         throw new InvalidDataException($"no {fourCc} chunk");

@@ -15,37 +15,68 @@ internal static class AlexNetOnnx
     {
         var random = new Random(seed);
         var g = new GraphProto { Name = "caffenet" };
-        g.Input.Add(new ValueInfoProto
-        {
-            Name = "data",
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = Shape(1, 3, 227, 227) } },
-        });
+        g.Input.Add(
+            new ValueInfoProto
+            {
+                Name = "data",
+                Type = new TypeProto
+                {
+                    TensorType = new TypeProto.Types.Tensor
+                    {
+                        ElemType = (int)TensorProto.Types.DataType.Float,
+                        Shape = Shape(1, 3, 227, 227),
+                    },
+                },
+            }
+        );
         string x = "data";
         int c = 3;
         int conv = 0;
         string Conv(string input, int inC, int outC, int k, int stride, int pad, int groups)
         {
             conv++;
-            string w = $"conv{conv}_w", b = $"conv{conv}_b";
+            string w = $"conv{conv}_w",
+                b = $"conv{conv}_b";
             g.Initializer.Add(Weights(w, random, Math.Sqrt(2.0 / (inC / groups * k * k)), outC, inC / groups, k, k));
             g.Initializer.Add(Weights(b, random, 0.01, outC));
-            var node = new NodeProto { OpType = "Conv", Name = $"conv{conv}", Input = { input, w, b }, Output = { $"conv{conv}" } };
+            var node = new NodeProto
+            {
+                OpType = "Conv",
+                Name = $"conv{conv}",
+                Input = { input, w, b },
+                Output = { $"conv{conv}" },
+            };
             node.Attribute.Add(Ints("kernel_shape", k, k));
             node.Attribute.Add(Ints("strides", stride, stride));
             node.Attribute.Add(Ints("pads", pad, pad, pad, pad));
-            node.Attribute.Add(new AttributeProto { Name = "group", I = groups, Type = AttributeProto.Types.AttributeType.Int });
+            node.Attribute.Add(
+                new AttributeProto
+                {
+                    Name = "group",
+                    I = groups,
+                    Type = AttributeProto.Types.AttributeType.Int,
+                }
+            );
             g.Node.Add(node);
             return Op("Relu", $"conv{conv}", $"relu{conv}");
         }
         string Op(string op, string input, string output, params AttributeProto[] attributes)
         {
-            var node = new NodeProto { OpType = op, Name = output, Input = { input }, Output = { output } };
+            var node = new NodeProto
+            {
+                OpType = op,
+                Name = output,
+                Input = { input },
+                Output = { output },
+            };
             node.Attribute.AddRange(attributes);
             g.Node.Add(node);
             return output;
         }
-        string Pool(string input, string name) => Op("MaxPool", input, name, Ints("kernel_shape", 3, 3), Ints("strides", 2, 2));
-        string Lrn(string input, string name) => Op("LRN", input, name, Int("size", 5), Float("alpha", 1e-4f), Float("beta", 0.75f), Float("bias", 1f));
+        string Pool(string input, string name) =>
+            Op("MaxPool", input, name, Ints("kernel_shape", 3, 3), Ints("strides", 2, 2));
+        string Lrn(string input, string name) =>
+            Op("LRN", input, name, Int("size", 5), Float("alpha", 1e-4f), Float("beta", 0.75f), Float("bias", 1f));
 
         x = Lrn(Pool(Conv(x, c, 96 / shrink, 11, 4, 0, 1), "pool1"), "norm1");
         x = Lrn(Pool(Conv(x, 96 / shrink, 256 / shrink, 5, 1, 2, 2), "pool2"), "norm2");
@@ -58,10 +89,17 @@ internal static class AlexNetOnnx
         string Fc(string input, int inFeatures, int outFeatures)
         {
             fc++;
-            string w = $"fc{fc + 5}_w", b = $"fc{fc + 5}_b";
+            string w = $"fc{fc + 5}_w",
+                b = $"fc{fc + 5}_b";
             g.Initializer.Add(Weights(w, random, Math.Sqrt(2.0 / inFeatures), outFeatures, inFeatures));
             g.Initializer.Add(Weights(b, random, 0.01, outFeatures));
-            var node = new NodeProto { OpType = "Gemm", Name = $"fc{fc + 5}", Input = { input, w, b }, Output = { $"fc{fc + 5}" } };
+            var node = new NodeProto
+            {
+                OpType = "Gemm",
+                Name = $"fc{fc + 5}",
+                Input = { input, w, b },
+                Output = { $"fc{fc + 5}" },
+            };
             node.Attribute.Add(Int("transB", 1));
             g.Node.Add(node);
             return $"fc{fc + 5}";
@@ -70,7 +108,12 @@ internal static class AlexNetOnnx
         x = Op("Dropout", Op("Relu", Fc(x, 4096 / shrink, 4096 / shrink), "relu7"), "drop7");
         x = Op("Softmax", Fc(x, 4096 / shrink, 1000), "prob", Int("axis", 1));
         g.Output.Add(new ValueInfoProto { Name = x });
-        var model = new ModelProto { IrVersion = 7, ProducerName = "FeatureInversion.Tests", Graph = g };
+        var model = new ModelProto
+        {
+            IrVersion = 7,
+            ProducerName = "FeatureInversion.Tests",
+            Graph = g,
+        };
         model.OpsetImport.Add(new OperatorSetIdProto { Version = 11 });
         return model.ToByteArray();
     }
@@ -78,7 +121,8 @@ internal static class AlexNetOnnx
     private static TensorShapeProto Shape(params long[] dims)
     {
         var s = new TensorShapeProto();
-        foreach (var d in dims) s.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        foreach (var d in dims)
+            s.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
         return s;
     }
 
@@ -88,7 +132,8 @@ internal static class AlexNetOnnx
         t.Dims.AddRange(dims);
         long n = dims.Aggregate(1L, (a, b) => a * b);
         var data = new float[n];
-        for (long i = 0; i < n; i++) data[i] = (float)(std * (random.NextDouble() * 2 - 1) * Math.Sqrt(3));
+        for (long i = 0; i < n; i++)
+            data[i] = (float)(std * (random.NextDouble() * 2 - 1) * Math.Sqrt(3));
         t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
         return t;
     }
@@ -100,6 +145,19 @@ internal static class AlexNetOnnx
         return a;
     }
 
-    private static AttributeProto Int(string name, long value) => new() { Name = name, I = value, Type = AttributeProto.Types.AttributeType.Int };
-    private static AttributeProto Float(string name, float value) => new() { Name = name, F = value, Type = AttributeProto.Types.AttributeType.Float };
+    private static AttributeProto Int(string name, long value) =>
+        new()
+        {
+            Name = name,
+            I = value,
+            Type = AttributeProto.Types.AttributeType.Int,
+        };
+
+    private static AttributeProto Float(string name, float value) =>
+        new()
+        {
+            Name = name,
+            F = value,
+            Type = AttributeProto.Types.AttributeType.Float,
+        };
 }

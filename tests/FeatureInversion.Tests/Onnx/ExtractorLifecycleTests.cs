@@ -1,6 +1,3 @@
-using FeatureInversion.Features;
-using FeatureInversion.Onnx;
-
 namespace FeatureInversion.Tests.Onnx;
 
 /// <summary>Tests that read the process's resident memory: run alone, after the parallel tests, so no other test's
@@ -24,19 +21,27 @@ public class ExtractorLifecycleTests
         // keep its 5.6 MB of weights (this test network), 5.6 GB over the run. The process's resident memory is
         // read as it goes, so a leak fails after some 50 extractors instead of exhausting the machine.
         var descriptor = CnnRepresentations.All(AlexNetRepresentationTests.ModelPath()).Get("alexnet-conv1");
-        var image = FeatureInversion.Imaging.ImageFiles.CenterSquare(TestData.LoadPhoto("astronaut-300x300.jpg"), 64).ToGray();
+        var image = FeatureInversion
+            .Imaging.ImageFiles.CenterSquare(TestData.LoadPhoto("astronaut-300x300.jpg"), 64)
+            .ToGray();
         var output = new float[descriptor.OutputShape(64, 64).Length];
         var kept = new List<IFeatureRepresentation>();
-        for (int i = 0; i < 20; i++) using (var warm = descriptor.Create()) warm.Extract(image, output);
+        for (int i = 0; i < 20; i++)
+            using (var warm = descriptor.Create())
+                warm.Extract(image, output);
         long before = ResidentBytes();
-        const long Bound = 256L << 20;
+        const long bound = 256L << 20;
         for (int i = 0; i < 1000; i++)
         {
             var extractor = descriptor.Create();
             extractor.Extract(image, output);
             extractor.Dispose();
             kept.Add(extractor);
-            if (i % 50 == 49) Assert.True(ResidentBytes() - before < Bound, $"resident memory grew by {(ResidentBytes() - before) >> 20} MiB over {i + 1} extractors");
+            if (i % 50 == 49)
+                Assert.True(
+                    ResidentBytes() - before < bound,
+                    $"resident memory grew by {(ResidentBytes() - before) >> 20} MiB over {i + 1} extractors"
+                );
         }
         Assert.Throws<ObjectDisposedException>(() => kept[0].Extract(image, output));
         GC.KeepAlive(kept);

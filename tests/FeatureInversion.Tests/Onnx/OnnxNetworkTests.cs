@@ -1,5 +1,3 @@
-using FeatureInversion.Imaging;
-using FeatureInversion.Onnx;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -26,7 +24,10 @@ public class OnnxNetworkTests
             model.Graph.Output.Add(new ValueInfoProto { Name = name });
         using var session = new InferenceSession(model.ToByteArray());
         string inputName = session.InputMetadata.Keys.Single();
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor(inputName, new DenseTensor<float>(input, [1, 3, 224, 224]))], outputs);
+        using var results = session.Run(
+            [NamedOnnxValue.CreateFromTensor(inputName, new DenseTensor<float>(input, [1, 3, 224, 224]))],
+            outputs
+        );
         return results.ToDictionary(r => r.Name, r => r.AsTensor<float>().ToArray());
     }
 
@@ -35,7 +36,10 @@ public class OnnxNetworkTests
         Assert.Equal(expected.Length, actual.Length);
         double scale = expected.Max(Math.Abs);
         double worst = expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second));
-        Assert.True(worst <= 1e-4 * scale, $"{what}: max |difference| {worst:G3} exceeds 1e-4 of the activation scale {scale:G3}");
+        Assert.True(
+            worst <= 1e-4 * scale,
+            $"{what}: max |difference| {worst:G3} exceeds 1e-4 of the activation scale {scale:G3}"
+        );
     }
 
     [Fact]
@@ -88,12 +92,37 @@ public class OnnxNetworkTests
     [Fact]
     public void AGraphWithUnsupportedOperatorsIsRefusedNamingThem()
     {
-        var model = new ModelProto { IrVersion = 7, Graph = new GraphProto { Name = "g" } };
+        var model = new ModelProto
+        {
+            IrVersion = 7,
+            Graph = new GraphProto { Name = "g" },
+        };
         model.OpsetImport.Add(new OperatorSetIdProto { Version = 13 });
         model.Graph.Input.Add(new ValueInfoProto { Name = "x" });
-        model.Graph.Node.Add(new NodeProto { OpType = "Relu", Input = { "x" }, Output = { "a" } });
-        model.Graph.Node.Add(new NodeProto { OpType = "Resize", Input = { "a" }, Output = { "b" } });
-        model.Graph.Node.Add(new NodeProto { OpType = "Tanh", Input = { "b" }, Output = { "c" } });
+        model.Graph.Node.Add(
+            new NodeProto
+            {
+                OpType = "Relu",
+                Input = { "x" },
+                Output = { "a" },
+            }
+        );
+        model.Graph.Node.Add(
+            new NodeProto
+            {
+                OpType = "Resize",
+                Input = { "a" },
+                Output = { "b" },
+            }
+        );
+        model.Graph.Node.Add(
+            new NodeProto
+            {
+                OpType = "Tanh",
+                Input = { "b" },
+                Output = { "c" },
+            }
+        );
         model.Graph.Output.Add(new ValueInfoProto { Name = "c" });
         var e = Assert.Throws<OnnxImportException>(() => OnnxGraph.Parse(model.ToByteArray(), "tiny.onnx"));
         Assert.Contains("unsupported ONNX operators: Resize, Tanh", e.Message);

@@ -1,6 +1,3 @@
-using FeatureInversion.Decoders;
-using FeatureInversion.Features;
-using FeatureInversion.Onnx;
 using static TorchSharp.torch;
 
 namespace FeatureInversion.Tests.Onnx;
@@ -12,9 +9,15 @@ public class ResNet18RepresentationTests
     [InlineData(224)]
     public void EveryLayerHasItsDeclaredShapeAndMatchesTheNetworkRunDirectly(int size)
     {
-        var image = FeatureInversion.Imaging.ImageFiles.CenterSquare(TestData.LoadPhoto("coffee-480x320.jpg"), size).ToGray();
+        var image = FeatureInversion
+            .Imaging.ImageFiles.CenterSquare(TestData.LoadPhoto("coffee-480x320.jpg"), size)
+            .ToGray();
         using var net = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File));
-        foreach (var name in TestData.Representations.All.Where(d => d.Kind == RepresentationKind.CnnLayer).Select(d => d.Name))
+        foreach (
+            var name in TestData
+                .Representations.All.Where(d => d.Kind == RepresentationKind.CnnLayer)
+                .Select(d => d.Name)
+        )
         {
             var rep = TestData.Representations.Create(name);
             var map = rep.Extract(image);
@@ -28,7 +31,8 @@ public class ResNet18RepresentationTests
             var pool5 = TestData.Representations.Create("resnet18-pool5").Extract(image).Data;
             var res5 = TestData.Representations.Create("resnet18-res5").Extract(image);
             for (int c = 0; c < 512; c++)
-                Assert.Equal(res5.Channel(c).ToArray().Average(), pool5[c], 1e-4); // a tolerance, not decimal rounding (which flips at .xxx5)
+                // a tolerance, not decimal rounding (which flips at .xxx5)
+                Assert.Equal(res5.Channel(c).ToArray().Average(), pool5[c], 1e-4);
         }
     }
 
@@ -44,7 +48,11 @@ public class ResNet18RepresentationTests
     [InlineData("resnet18-res3", 64, 3)]
     [InlineData("resnet18-res5", 64, 5)]
     [InlineData("resnet18-res4", 256, 4)]
-    public void ConvolutionalLayerDecodersAreThreeConvolutionsThenUpConvolutions(string representation, int size, int upconvs)
+    public void ConvolutionalLayerDecodersAreThreeConvolutionsThenUpConvolutions(
+        string representation,
+        int size,
+        int upconvs
+    )
     {
         var spec = DecoderArchitecture.For(TestData.Representation(representation), size, 1);
         Assert.Equal([LayerKind.Conv, LayerKind.Conv, LayerKind.Conv], spec.Layers.Take(3).Select(l => l.Kind));
@@ -62,7 +70,9 @@ public class ResNet18RepresentationTests
         Assert.Equal((512, 4096), (spec.Layers[0].InChannels, spec.Layers[0].OutChannels));
         Assert.Equal((256, 4), (spec.Layers[2].OutChannels, spec.Layers[2].OutSize));
         Assert.Equal(6, spec.Layers.Count(l => l.Kind == LayerKind.UpConv)); // 4 -> 256
-        using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("resnet18-pool5"), 64, 0.25));
+        using var network = new DecoderNetwork(
+            DecoderArchitecture.For(TestData.Representation("resnet18-pool5"), 64, 0.25)
+        );
         using var scope = NewDisposeScope();
         Assert.Equal([2L, 3, 64, 64], network.call(randn(2, 512, 1, 1)).shape);
     }

@@ -1,7 +1,3 @@
-using FeatureInversion.Features;
-using FeatureInversion.Imaging;
-using FeatureInversion.Onnx;
-
 namespace FeatureInversion.Tests.Onnx;
 
 /// <summary>ResNet18 layers at any image size from 32 pixels, square or not (the input is padded on the bottom and
@@ -24,8 +20,13 @@ public class ResNet18SizesTests
         {
             var rep = new ResNet18Representation(layer);
             var shape = rep.OutputShape(width, height);
-            if (layer == "pool5") Assert.Equal(new FeatureShape(512, 1, 1), shape);
-            else Assert.Equal(((height + rep.Stride - 1) / rep.Stride, (width + rep.Stride - 1) / rep.Stride), (shape.Rows, shape.Cols));
+            if (layer == "pool5")
+                Assert.Equal(new FeatureShape(512, 1, 1), shape);
+            else
+                Assert.Equal(
+                    ((height + rep.Stride - 1) / rep.Stride, (width + rep.Stride - 1) / rep.Stride),
+                    (shape.Rows, shape.Cols)
+                );
             var map = rep.Extract(image);
             Assert.Equal(shape, map.Shape);
             Assert.All(map.Data, v => Assert.True(float.IsFinite(v), $"{layer} at {width}x{height}"));
@@ -35,7 +36,8 @@ public class ResNet18SizesTests
     [Fact]
     public void APhotoOf300PixelsGivesRes3On38PositionsAndImagesUnder32AreRefused()
     {
-        // 300 is padded to 304 = 38 × 8; before, the residual sum failed on the 75-pixel pool1 map (37 against 38 rows).
+        // 300 is padded to 304 = 38 × 8; before, the residual sum failed on the 75-pixel pool1 map (37 against 38
+        // rows).
         var photo = TestData.LoadPhoto("astronaut-300x300.jpg").ToGray();
         var rep = new ResNet18Representation("res3");
         var full = rep.Extract(photo);

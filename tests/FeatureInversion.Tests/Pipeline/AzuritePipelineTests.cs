@@ -6,11 +6,11 @@ using FeatureInversion.Functions;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
-using FeatureInversion.Pipeline.Gallery;
 
 namespace FeatureInversion.Tests.Pipeline;
 
-/// <summary>The pipeline against a real Azurite: blob storage plus the storage-queue job queue, driven through the function classes.</summary>
+/// <summary>The pipeline against a real Azurite: blob storage plus the storage-queue job queue, driven through the
+/// function classes.</summary>
 [Trait(Tiers.Name, Tiers.Azurite)]
 [Collection(AzuriteCollection.Name)]
 public class AzuritePipelineTests(AzuriteFixture azurite)
@@ -20,11 +20,18 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
         string suffix = Guid.NewGuid().ToString("N")[..8];
         var options = new PipelineOptions
         {
-            ImagesContainer = "images" + suffix, FeaturesContainer = "features" + suffix, ResultsContainer = "results" + suffix,
-            ModelsContainer = "models" + suffix, QueueName = "jobs" + suffix, BatchWindowMilliseconds = 5,
+            ImagesContainer = "images" + suffix,
+            FeaturesContainer = "features" + suffix,
+            ResultsContainer = "results" + suffix,
+            ModelsContainer = "models" + suffix,
+            QueueName = "jobs" + suffix,
+            BatchWindowMilliseconds = 5,
         };
         var store = new AzureBlobStore(new BlobServiceClient(azurite.ConnectionString));
-        var queues = new QueueServiceClient(azurite.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        var queues = new QueueServiceClient(
+            azurite.ConnectionString,
+            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }
+        );
         var queue = StorageQueueJobQueue.Create(queues, options.QueueName, visibility, options.BatchSize);
         return (store, queue, options);
     }
@@ -39,18 +46,23 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
         var function = new ImageUploadedFunction(bed.Ingestion);
 
         string[] photos = ["astronaut-300x300.jpg", "camera-256x256.jpg"];
-        var uploads = photos.Select(p => ($"drop/{p}", File.ReadAllBytes(Path.Combine(TestData.PhotosDirectory, p)))).ToList();
+        var uploads = photos
+            .Select(p => ($"drop/{p}", File.ReadAllBytes(Path.Combine(TestData.PhotosDirectory, p))))
+            .ToList();
         byte[] jpeg = File.ReadAllBytes(Path.Combine(TestData.PhotosDirectory, "coffee-480x320.jpg"));
         uploads.Add(("drop/corrupt.jpg", jpeg[..2000]));
         uploads.Add(("drop/readme.md", File.ReadAllBytes(Path.Combine(TestData.PhotosDirectory, "README.md"))));
         foreach (var (name, bytes) in uploads)
         {
             await store.WriteAsync(options.ImagesContainer, name, bytes, ContentTypes.Binary, overwrite: true);
-            await function.RunAsync(new MemoryStream(bytes), name, CancellationToken.None); // what the host calls on BlobCreated
+            // what the host calls on BlobCreated
+            await function.RunAsync(new MemoryStream(bytes), name, CancellationToken.None);
         }
 
         var statuses = await bed.RunWorkerUntilSettledAsync(uploads.Select(u => u.Item1), TimeSpan.FromMinutes(2));
-        var results = (await store.ListAsync(options.ResultsContainer, "drop/")).Where(n => n.EndsWith("Z.json", StringComparison.Ordinal)).ToList();
+        var results = (await store.ListAsync(options.ResultsContainer, "drop/"))
+            .Where(n => n.EndsWith("Z.json", StringComparison.Ordinal))
+            .ToList();
         Assert.Equal(photos.Length * 3, results.Count);
         Assert.Equal(JobStatus.Failed, statuses.Single(s => s.ImageBlob == "drop/corrupt.jpg").Status);
         Assert.Contains("readme.md", statuses.Single(s => s.ImageBlob == "drop/readme.md").Error);
@@ -66,13 +78,22 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
         await using var bed = new PipelineTestbed(store, queue, queue, options);
         await bed.SetUpAsync("sift-grid");
         var function = new ImageUploadedFunction(bed.Ingestion);
-        byte[] db = File.ReadAllBytes(Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db")); // COLMAP 3.8, two photos
+        byte[] db = File.ReadAllBytes(
+            Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db")
+        ); // COLMAP 3.8, two photos
         await store.WriteAsync(options.ImagesContainer, "colmap/database.db", db, ContentTypes.Binary, overwrite: true);
-        var record = Assert.IsType<ExpandedUpload>(await function.RunAsync(new MemoryStream(db), "colmap/database.db", CancellationToken.None));
+        var record = Assert.IsType<ExpandedUpload>(
+            await function.RunAsync(new MemoryStream(db), "colmap/database.db", CancellationToken.None)
+        );
 
-        var statuses = await bed.RunWorkerUntilSettledAsync([.. record.Items, "colmap/database.db"], TimeSpan.FromMinutes(2));
+        var statuses = await bed.RunWorkerUntilSettledAsync(
+            [.. record.Items, "colmap/database.db"],
+            TimeSpan.FromMinutes(2)
+        );
         Assert.All(statuses, s => Assert.Equal(JobStatus.Done, s.Status));
-        var results = (await store.ListAsync(options.ResultsContainer, "colmap/")).Where(n => n.EndsWith("Z.json", StringComparison.Ordinal)).ToList();
+        var results = (await store.ListAsync(options.ResultsContainer, "colmap/"))
+            .Where(n => n.EndsWith("Z.json", StringComparison.Ordinal))
+            .ToList();
         Assert.Equal(2, results.Count); // one per image of the database
     }
 
@@ -94,12 +115,17 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
             await dying;
         }
 
-        var status = Assert.Single(await bed.RunWorkerUntilSettledAsync(["crash/rocket-427x285.jpg"], TimeSpan.FromMinutes(1)));
+        var status = Assert.Single(
+            await bed.RunWorkerUntilSettledAsync(["crash/rocket-427x285.jpg"], TimeSpan.FromMinutes(1))
+        );
         Assert.Equal(JobStatus.Done, status.Status);
         var names = await store.ListAsync(options.ResultsContainer, $"crash/{status.ImageId}/");
         var metricsName = Assert.Single(names, n => n.EndsWith("Z.json", StringComparison.Ordinal));
         Assert.Single(names, n => n.EndsWith("Z.png", StringComparison.Ordinal));
-        var metrics = JsonSerializer.Deserialize<ResultMetrics>((await store.TryReadAsync(options.ResultsContainer, metricsName))!, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var metrics = JsonSerializer.Deserialize<ResultMetrics>(
+            (await store.TryReadAsync(options.ResultsContainer, metricsName))!,
+            JsonSerializerOptions.Web
+        )!;
         Assert.Equal(2, metrics.DeliveryCount);
         Assert.Equal(0, (await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
@@ -126,7 +152,11 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
         await bed.RunWorkerUntilSettledAsync(["sas/camera-256x256.jpg"], TimeSpan.FromMinutes(1));
         var function = new ResultsFunction(bed.Results);
 
-        var response = (FakeHttpResponse)await function.RunAsync(new FakeHttpRequest(new Uri("http://localhost/api/results?image=sas/camera-256x256.jpg")), CancellationToken.None);
+        var response = (FakeHttpResponse)
+            await function.RunAsync(
+                new FakeHttpRequest(new Uri("http://localhost/api/results?image=sas/camera-256x256.jpg")),
+                CancellationToken.None
+            );
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var doc = JsonDocument.Parse(response.BodyText());
         Assert.Equal("done", doc.RootElement.GetProperty("status").GetString());
@@ -139,7 +169,10 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], (await get.Content.ReadAsByteArrayAsync())[..4]);
 
-        var put = new HttpRequestMessage(HttpMethod.Put, png) { Content = new ByteArrayContent("overwritten"u8.ToArray()) };
+        var put = new HttpRequestMessage(HttpMethod.Put, png)
+        {
+            Content = new ByteArrayContent("overwritten"u8.ToArray()),
+        };
         put.Headers.Add("x-ms-blob-type", "BlockBlob");
         Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(put)).StatusCode);
         var delete = await http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, png));
@@ -148,8 +181,15 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
         Assert.Equal("http://localhost/api/gallery/sas", doc.RootElement.GetProperty("gallery").GetString());
 
         // The batch API: summary and rows inline, one read URL per blob (a URL for one blob reads no other).
-        var batches = new BatchesFunction(new FeatureInversion.Pipeline.Gallery.BatchQuery(store, options, bed.Gallery));
-        var batch = (FakeHttpResponse)await batches.BatchAsync(new FakeHttpRequest(new Uri("http://localhost/api/batches/sas")), "sas", CancellationToken.None);
+        var batches = new BatchesFunction(
+            new FeatureInversion.Pipeline.Gallery.BatchQuery(store, options, bed.Gallery)
+        );
+        var batch = (FakeHttpResponse)
+            await batches.BatchAsync(
+                new FakeHttpRequest(new Uri("http://localhost/api/batches/sas")),
+                "sas",
+                CancellationToken.None
+            );
         Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
         using var page = JsonDocument.Parse(batch.BodyText());
         var hog = page.RootElement.GetProperty("representations")[0];
@@ -159,30 +199,59 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
         var energy = new Uri(cell.GetProperty("featureEnergy").GetString()!);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(energy)).StatusCode);
         var metricsUrl = new Uri(cell.GetProperty("metrics").GetString()!);
-        var borrowed = new UriBuilder(metricsUrl) { Query = energy.Query.TrimStart('?') }.Uri; // the energy PNG's signature on the metrics blob
+        // the energy PNG's signature on the metrics blob
+        var borrowed = new UriBuilder(metricsUrl) { Query = energy.Query.TrimStart('?') }.Uri;
         Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync(borrowed)).StatusCode);
-        var html = (FakeHttpResponse)await batches.GalleryAsync(new FakeHttpRequest(new Uri("http://localhost/api/gallery/sas")), "sas", CancellationToken.None);
+        var html = (FakeHttpResponse)
+            await batches.GalleryAsync(
+                new FakeHttpRequest(new Uri("http://localhost/api/gallery/sas")),
+                "sas",
+                CancellationToken.None
+            );
         Assert.Contains("sig=", html.BodyText());
         Assert.StartsWith("text/html", html.Headers.GetValues("Content-Type").Single());
 
-        var unknown = (FakeHttpResponse)await batches.BatchAsync(new FakeHttpRequest(new Uri("http://localhost/api/batches/none")), "none", CancellationToken.None);
+        var unknown = (FakeHttpResponse)
+            await batches.BatchAsync(
+                new FakeHttpRequest(new Uri("http://localhost/api/batches/none")),
+                "none",
+                CancellationToken.None
+            );
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.StartsWith("application/problem+json", unknown.Headers.GetValues("Content-Type").Single());
-        var badSort = (FakeHttpResponse)await batches.BatchAsync(new FakeHttpRequest(new Uri("http://localhost/api/batches/sas?sort=error:nope&page=1")), "sas", CancellationToken.None);
+        var badSort = (FakeHttpResponse)
+            await batches.BatchAsync(
+                new FakeHttpRequest(new Uri("http://localhost/api/batches/sas?sort=error:nope&page=1")),
+                "sas",
+                CancellationToken.None
+            );
         Assert.Equal(HttpStatusCode.BadRequest, badSort.StatusCode);
         using var problem = JsonDocument.Parse(badSort.BodyText());
         Assert.Equal(400, problem.RootElement.GetProperty("status").GetInt32());
         Assert.Contains("one of: hog", problem.RootElement.GetProperty("detail").GetString());
-        var badPage = (FakeHttpResponse)await batches.BatchAsync(new FakeHttpRequest(new Uri("http://localhost/api/batches/sas?page=-1")), "sas", CancellationToken.None);
+        var badPage = (FakeHttpResponse)
+            await batches.BatchAsync(
+                new FakeHttpRequest(new Uri("http://localhost/api/batches/sas?page=-1")),
+                "sas",
+                CancellationToken.None
+            );
         Assert.Equal(HttpStatusCode.BadRequest, badPage.StatusCode);
 
         await Task.Delay(TimeSpan.FromSeconds(options.ResultUrlSeconds + 2));
         Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync(png)).StatusCode);
 
-        var missing = (FakeHttpResponse)await function.RunAsync(new FakeHttpRequest(new Uri("http://localhost/api/results?image=sas/never.jpg")), CancellationToken.None);
+        var missing = (FakeHttpResponse)
+            await function.RunAsync(
+                new FakeHttpRequest(new Uri("http://localhost/api/results?image=sas/never.jpg")),
+                CancellationToken.None
+            );
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.StartsWith("application/problem+json", missing.Headers.GetValues("Content-Type").Single());
-        var bad = (FakeHttpResponse)await function.RunAsync(new FakeHttpRequest(new Uri("http://localhost/api/results")), CancellationToken.None);
+        var bad = (FakeHttpResponse)
+            await function.RunAsync(
+                new FakeHttpRequest(new Uri("http://localhost/api/results")),
+                CancellationToken.None
+            );
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }
 }

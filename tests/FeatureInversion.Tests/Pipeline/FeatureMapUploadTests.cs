@@ -1,4 +1,3 @@
-using FeatureInversion.Imaging;
 using FeatureInversion.Imaging.IO;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Gallery;
@@ -11,11 +10,16 @@ namespace FeatureInversion.Tests.Pipeline;
 /// ingested like photos, reconstructed whole by their representation's decoder and shown without an original.</summary>
 public class FeatureMapUploadTests
 {
-    /// <summary>Local storage and the in-process queue, with the shipped decoders of <paramref name="representations"/> published.</summary>
+    /// <summary>Local storage and the in-process queue, with the shipped decoders of <paramref name="representations"/>
+    /// published.</summary>
     private static async Task<PipelineTestbed> BedAsync(params string[] representations)
     {
         var queue = new InProcessJobQueue();
-        var bed = new PipelineTestbed(new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-mapupload-" + Guid.NewGuid().ToString("N"))), queue, queue);
+        var bed = new PipelineTestbed(
+            new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-mapupload-" + Guid.NewGuid().ToString("N"))),
+            queue,
+            queue
+        );
         await bed.SetUpAsync(representations);
         return bed;
     }
@@ -45,23 +49,36 @@ public class FeatureMapUploadTests
         Assert.Equal((cols * 8, rows * 8), (accepted.Width, accepted.Height));
         Assert.Equal("hog", Assert.Single(accepted.Jobs).Representation); // only the decoder that can read it
 
-        var status = Assert.Single(await bed.RunWorkerUntilSettledAsync(["leak/coffee-hog.npy"], TimeSpan.FromMinutes(2)));
+        var status = Assert.Single(
+            await bed.RunWorkerUntilSettledAsync(["leak/coffee-hog.npy"], TimeSpan.FromMinutes(2))
+        );
         Assert.Equal(JobStatus.Done, status.Status);
-        var metrics = PipelineJson.Deserialize<ResultMetrics>((await store.TryReadAsync(bed.Options.ResultsContainer,
-            BlobNames.Metrics("leak", accepted.ImageId, accepted.Jobs[0].DecoderVersion)))!);
+        var metrics = PipelineJson.Deserialize<ResultMetrics>(
+            (
+                await store.TryReadAsync(
+                    bed.Options.ResultsContainer,
+                    BlobNames.Metrics("leak", accepted.ImageId, accepted.Jobs[0].DecoderVersion)
+                )
+            )!
+        );
         Assert.Null(metrics.Original); // nothing to score against
         Assert.Null(metrics.NormalizedError);
         Assert.Null(metrics.Psnr);
         var png = (await store.TryReadAsync(bed.Options.ResultsContainer, metrics.Reconstruction))!;
         var reconstruction = ImageFiles.Decode(png, metrics.Reconstruction);
-        Assert.Equal((cols * 8, rows * 8), (reconstruction.Width, reconstruction.Height)); // the whole image the map describes
+        // the whole image the map describes
+        Assert.Equal((cols * 8, rows * 8), (reconstruction.Width, reconstruction.Height));
 
         await bed.Gallery.FlushAsync();
-        var report = PipelineJson.Deserialize<BatchReport>((await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("leak")))!);
+        var report = PipelineJson.Deserialize<BatchReport>(
+            (await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("leak")))!
+        );
         var row = Assert.Single(report.Rows);
         Assert.Equal(accepted.FeatureFile, row.FeatureFile);
         Assert.Null(row.Results.Single().BaselineError);
-        string html = System.Text.Encoding.UTF8.GetString((await store.TryReadAsync(bed.Options.ResultsContainer, "leak/index.html"))!);
+        string html = System.Text.Encoding.UTF8.GetString(
+            (await store.TryReadAsync(bed.Options.ResultsContainer, "leak/index.html"))!
+        );
         Assert.Contains("from an uploaded feature file: no original", html);
         Assert.Contains("not scored: no original", html);
     }
@@ -73,11 +90,33 @@ public class FeatureMapUploadTests
         var (store, queue) = (bed.Store, (InProcessJobQueue)bed.Source);
         var cases = new (string Name, byte[] Bytes, string Reason)[]
         {
-            ("keypoints.npy", Npy(new float[4 * 132], 4, 132), "SIFT keypoints need a sift-grid decoder, and none is published for the configured representations (hog, lbp)"),
-            ("matrix.npy", Npy(new float[4 * 5], 4, 5), "must be a feature map C × H × W (as the features verb writes it) or N × 132 SIFT keypoints"),
-            ("seven.npy", Npy(new float[7 * 4 * 4], 7, 4, 4), "a 7-channel feature map matches no representation with a published decoder (hog: 31 channels, lbp: 58 channels)"),
-            ("colmap.db", File.ReadAllBytes(Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db")), "SIFT keypoints need a sift-grid decoder"),
-            ("nan.npy", Npy([.. new float[31 * 2 * 2 - 1], float.NaN], 31, 2, 2), "(NaN and infinite values are refused)"),
+            (
+                "keypoints.npy",
+                Npy(new float[4 * 132], 4, 132),
+                "SIFT keypoints need a sift-grid decoder, and none is published for the configured representations "
+                    + "(hog, lbp)"
+            ),
+            (
+                "matrix.npy",
+                Npy(new float[4 * 5], 4, 5),
+                "must be a feature map C × H × W (as the features verb writes it) or N × 132 SIFT keypoints"
+            ),
+            (
+                "seven.npy",
+                Npy(new float[7 * 4 * 4], 7, 4, 4),
+                "a 7-channel feature map matches no representation with a published decoder (hog: 31 channels, lbp: "
+                    + "58 channels)"
+            ),
+            (
+                "colmap.db",
+                File.ReadAllBytes(Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db")),
+                "SIFT keypoints need a sift-grid decoder"
+            ),
+            (
+                "nan.npy",
+                Npy([.. new float[31 * 2 * 2 - 1], float.NaN], 31, 2, 2),
+                "(NaN and infinite values are refused)"
+            ),
             ("huge.npy", Npy(new float[31], 31, 1, 1) is var small ? HugeHeader(small) : [], "unreadable .npy file"),
             ("truncated.npy", Npy(new float[31 * 4 * 4], 31, 4, 4)[..100], "unreadable .npy file"),
         };
@@ -98,20 +137,39 @@ public class FeatureMapUploadTests
         var (store, queue) = (bed.Store, (InProcessJobQueue)bed.Source);
         // OpenCV's SIFT_create output as Python saves it (the fixture made by scripts/make-descriptor-fixtures.sh), and
         // this project's own N × 132 keypoints of a photo.
-        byte[] npz = File.ReadAllBytes(Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "opencv-sift.npz"));
+        byte[] npz = File.ReadAllBytes(
+            Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "opencv-sift.npz")
+        );
         string path = Path.Combine(Path.GetTempPath(), "fi-sift-" + Guid.NewGuid().ToString("N") + ".npy");
-        FeatureInversion.Features.FeatureExport.Write(TestData.Representations, "sift", Path.Combine(TestData.PhotosDirectory, "chelsea-451x300.jpg"), path);
+        FeatureInversion.Features.FeatureExport.Write(
+            TestData.Representations,
+            "sift",
+            Path.Combine(TestData.PhotosDirectory, "chelsea-451x300.jpg"),
+            path
+        );
         byte[] keypoints = File.ReadAllBytes(path);
         File.Delete(path);
-        foreach (var (name, bytes, source) in new[] { ("leak/opencv.npz", npz, "OpenCV"), ("leak/chelsea-sift.npy", keypoints, "keypoint") })
+        foreach (
+            var (name, bytes, source) in new[]
+            {
+                ("leak/opencv.npz", npz, "OpenCV"),
+                ("leak/chelsea-sift.npy", keypoints, "keypoint"),
+            }
+        )
         {
             var accepted = Assert.IsType<AcceptedUpload>(await bed.UploadAsync(name, bytes));
             Assert.Equal("sift-grid", Assert.Single(accepted.Jobs).Representation);
             Assert.Contains(source, accepted.FeatureFile, StringComparison.OrdinalIgnoreCase);
             Assert.Contains("keypoints of a", accepted.FeatureFile);
-            Assert.True(Math.Min(accepted.Width, accepted.Height) <= 107, $"{name}: {accepted.Width}x{accepted.Height}, above the 64-px decoders' working short side");
+            Assert.True(
+                Math.Min(accepted.Width, accepted.Height) <= 107,
+                $"{name}: {accepted.Width}x{accepted.Height}, above the 64-px decoders' working short side"
+            );
         }
-        var statuses = await bed.RunWorkerUntilSettledAsync(["leak/opencv.npz", "leak/chelsea-sift.npy"], TimeSpan.FromMinutes(2));
+        var statuses = await bed.RunWorkerUntilSettledAsync(
+            ["leak/opencv.npz", "leak/chelsea-sift.npy"],
+            TimeSpan.FromMinutes(2)
+        );
         Assert.All(statuses, s => Assert.Equal(JobStatus.Done, s.Status));
     }
 
@@ -121,21 +179,35 @@ public class FeatureMapUploadTests
         await using var bed = await BedAsync("hog", "sift-grid");
         var (store, queue) = (bed.Store, (InProcessJobQueue)bed.Source);
         // Made by COLMAP 3.8 from two test photos (scripts/make-descriptor-fixtures.sh).
-        byte[] db = File.ReadAllBytes(Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db"));
+        byte[] db = File.ReadAllBytes(
+            Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db")
+        );
         var expanded = Assert.IsType<ExpandedUpload>(await bed.UploadAsync("leak/database.db", db));
-        Assert.Equal(["leak/database.db--astronaut-300x300.jpg", "leak/database.db--camera-256x256.jpg"], expanded.Items);
+        Assert.Equal(
+            ["leak/database.db--astronaut-300x300.jpg", "leak/database.db--camera-256x256.jpg"],
+            expanded.Items
+        );
         Assert.Empty(expanded.Warnings);
 
-        var statuses = await bed.RunWorkerUntilSettledAsync([.. expanded.Items, "leak/database.db"], TimeSpan.FromMinutes(2));
+        var statuses = await bed.RunWorkerUntilSettledAsync(
+            [.. expanded.Items, "leak/database.db"],
+            TimeSpan.FromMinutes(2)
+        );
         Assert.All(statuses, s => Assert.Equal(JobStatus.Done, s.Status));
-        Assert.Equal(2, statuses.Single(s => s.ImageBlob == "leak/database.db").Results.Count); // the file's status is its images'
+        // the file's status is its images'
+        Assert.Equal(2, statuses.Single(s => s.ImageBlob == "leak/database.db").Results.Count);
         await bed.Gallery.FlushAsync();
-        var report = PipelineJson.Deserialize<BatchReport>((await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("leak")))!);
-        Assert.Equal(expanded.Items, report.Rows.Select(r => r.ImageBlob).Order(StringComparer.Ordinal)); // one row per image, none for the file
+        var report = PipelineJson.Deserialize<BatchReport>(
+            (await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("leak")))!
+        );
+        // one row per image, none for the file
+        Assert.Equal(expanded.Items, report.Rows.Select(r => r.ImageBlob).Order(StringComparer.Ordinal));
         Assert.All(report.Rows, r => Assert.StartsWith("COLMAP database: ", r.FeatureFile));
         Assert.Equal(2, report.Uploads);
 
-        var broken = Assert.IsType<RefusedUpload>(await bed.UploadAsync("leak/broken.db", [.. "SQLite format 3\0"u8, .. new byte[200]]));
+        var broken = Assert.IsType<RefusedUpload>(
+            await bed.UploadAsync("leak/broken.db", [.. "SQLite format 3\0"u8, .. new byte[200]])
+        );
         Assert.StartsWith("leak/broken.db: unreadable COLMAP database: ", broken.Error);
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Specialized;
 using System.Security.Claims;
 using Azure.Core.Serialization;
 using Microsoft.Azure.Functions.Worker;
@@ -7,7 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FeatureInversion.Tests.Pipeline;
 
-/// <summary>Minimal HTTP request/response and function context, to call HTTP functions directly (Core Tools cannot run here).</summary>
+/// <summary>Minimal HTTP request/response and function context, to call HTTP functions directly (Core Tools cannot run
+/// here).</summary>
 internal sealed class FakeFunctionContext : FunctionContext
 {
     public FakeFunctionContext()
@@ -16,6 +16,7 @@ internal sealed class FakeFunctionContext : FunctionContext
         services.AddOptions<WorkerOptions>().Configure(o => o.Serializer = new JsonObjectSerializer());
         InstanceServices = services.BuildServiceProvider();
     }
+
     public override string InvocationId => "test";
     public override string FunctionId => "test";
     public override TraceContext TraceContext => null!;
@@ -35,6 +36,7 @@ internal sealed class FakeHttpRequest(Uri url) : HttpRequestData(new FakeFunctio
     public override Uri Url { get; } = url;
     public override IEnumerable<ClaimsIdentity> Identities { get; } = [];
     public override string Method => "GET";
+
     public override HttpResponseData CreateResponse() => new FakeHttpResponse(FunctionContext);
 }
 
@@ -44,5 +46,10 @@ internal sealed class FakeHttpResponse(FunctionContext context) : HttpResponseDa
     public override HttpHeadersCollection Headers { get; set; } = [];
     public override Stream Body { get; set; } = new MemoryStream();
     public override HttpCookies Cookies => throw new NotSupportedException();
-    public string BodyText() { Body.Position = 0; return new StreamReader(Body).ReadToEnd(); }
+
+    public string BodyText()
+    {
+        Body.Position = 0;
+        return new StreamReader(Body).ReadToEnd();
+    }
 }

@@ -11,12 +11,21 @@ namespace FeatureInversion.Tests.Pipeline;
 /// image decodes, every link reads a blob, and reports the summary and the row order after the page's own script ran.
 /// </summary>
 [Trait(Tiers.Name, Tiers.Browser)]
-public class GalleryBrowserTests : IDisposable
+public sealed class GalleryBrowserTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("fi-browser-").FullName;
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private sealed record Seen(int Images, string[] Broken, int Links, string[] Bad, string[] Names, string[] Summary, string[] Flags);
+    private sealed record Seen(
+        int Images,
+        string[] Broken,
+        int Links,
+        string[] Bad,
+        string[] Names,
+        string[] Summary,
+        string[] Flags
+    );
 
     private const string Harness = """
         <!doctype html><html><body><pre id="out">waiting</pre><iframe id="f" width="1400" height="900"></iframe><script>
@@ -27,11 +36,16 @@ public class GalleryBrowserTests : IDisposable
           const broken = imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src'));
           const links = [...d.querySelectorAll('a[href]')].map(a => a.href).filter(h => h.startsWith('file:'));
           const bad = [];
-          for (const h of links) { const x = new XMLHttpRequest(); try { x.open('GET', h, false); x.send(); if (!x.responseText) bad.push(h); } catch (e) { bad.push(h + ' ' + e); } }
+          for (const h of links) {
+            const x = new XMLHttpRequest();
+            try { x.open('GET', h, false); x.send(); if (!x.responseText) bad.push(h); }
+            catch (e) { bad.push(h + ' ' + e); }
+          }
           document.getElementById('out').textContent = JSON.stringify({
             images: imgs.length, broken, links: links.length, bad,
             names: [...d.querySelectorAll('#rows tbody tr')].map(r => r.dataset.name),
-            summary: [...d.querySelectorAll('#summary tr[data-rep]')].map(r => r.dataset.rep + ': ' + r.querySelector('.beat').textContent),
+            summary: [...d.querySelectorAll('#summary tr[data-rep]')]
+              .map(r => r.dataset.rep + ': ' + r.querySelector('.beat').textContent),
             flags: [...d.querySelectorAll('#rows td.worse')].map(td => td.closest('tr').dataset.name) });
         });
         f.src = decodeURIComponent(location.search.slice(1));
@@ -42,15 +56,23 @@ public class GalleryBrowserTests : IDisposable
     public async Task ChromiumShowsTheSummaryRanksTheRowsLoadsEveryImageAndLinkAndSortsByTheAddress()
     {
         // Ranked by reveal: b (0.2/0.5), a (0.5/0.8), c (0.7/0.7, its hog and lbp flagged); by name: a, b, c.
-        await GalleryTests.BatchAsync(_dir, "audit", [("a.jpg", 0.50, 0.90, 0.80), ("b.jpg", 0.20, 0.30, 0.50), ("c.jpg", 0.70, 0.75, 0.70)]);
-        var (store, options) = (new FeatureInversion.Pipeline.Storage.LocalBlobStore(_dir), new FeatureInversion.Pipeline.PipelineOptions { Storage = "local", LocalRoot = _dir });
+        await GalleryTests.BatchAsync(
+            _dir,
+            "audit",
+            [("a.jpg", 0.50, 0.90, 0.80), ("b.jpg", 0.20, 0.30, 0.50), ("c.jpg", 0.70, 0.75, 0.70)]
+        );
+        var (store, options) = (
+            new FeatureInversion.Pipeline.Storage.LocalBlobStore(_dir),
+            new FeatureInversion.Pipeline.PipelineOptions { Storage = "local", LocalRoot = _dir }
+        );
         await new GalleryWriter(store, options).RebuildAsync("audit");
         string batchDir = Path.Combine(_dir, options.ResultsContainer, "audit");
         File.WriteAllText(Path.Combine(batchDir, "harness.html"), Harness);
 
         var ranked = Open(batchDir, "index.html");
         Assert.Empty(ranked.Broken);
-        Assert.Equal(3 * (2 + 2 * 2), ranked.Images); // the refused row has none; per image: photo, crop, 2 × (reconstruction, energy)
+        // the refused row has none; per image: photo, crop, 2 × (reconstruction, energy)
+        Assert.Equal(3 * (2 + 2 * 2), ranked.Images);
         Assert.Empty(ranked.Bad);
         Assert.Equal(3 * 2 * 3, ranked.Links); // PNG, metrics JSON, energy per result
         Assert.Equal(["hog: 2 of 3", "lbp: 1 of 3"], ranked.Summary);
@@ -70,21 +92,49 @@ public class GalleryBrowserTests : IDisposable
         var start = new ProcessStartInfo(chromium)
         {
             // Root in CI: no sandbox. File pages may read their own folder only with --allow-file-access-from-files.
-            ArgumentList = { "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files", "--virtual-time-budget=10000", "--dump-dom",
-                new Uri(Path.Combine(dir, "harness.html")).AbsoluteUri + "?" + Uri.EscapeDataString(page) },
-            RedirectStandardOutput = true, RedirectStandardError = true,
+            ArgumentList =
+            {
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--allow-file-access-from-files",
+                "--virtual-time-budget=10000",
+                "--dump-dom",
+                new Uri(Path.Combine(dir, "harness.html")).AbsoluteUri + "?" + Uri.EscapeDataString(page),
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
         };
         Process process;
-        try { process = Process.Start(start)!; }
-        catch (System.ComponentModel.Win32Exception e) { throw new InvalidOperationException($"'{chromium}' is not installed (scripts/install-test-deps.sh installs Debian's chromium): {e.Message}"); }
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException(
+                $"'{chromium}' is not installed (scripts/install-test-deps.sh installs Debian's chromium): {e.Message}"
+            );
+        }
         using (process)
         {
             var stderr = process.StandardError.ReadToEndAsync();
             string dom = process.StandardOutput.ReadToEnd();
-            if (!process.WaitForExit(TimeSpan.FromSeconds(90))) { process.Kill(true); throw new TimeoutException("chromium did not finish in 90 s"); }
+            if (!process.WaitForExit(TimeSpan.FromSeconds(90)))
+            {
+                process.Kill(true);
+                throw new TimeoutException("chromium did not finish in 90 s");
+            }
             var match = Regex.Match(dom, "<pre id=\"out\">(.*?)</pre>", RegexOptions.Singleline);
-            Assert.True(match.Success && match.Groups[1].Value != "waiting", $"the harness did not report (exit {process.ExitCode}): {stderr.Result[^Math.Min(400, stderr.Result.Length)..]}");
-            return JsonSerializer.Deserialize<Seen>(System.Net.WebUtility.HtmlDecode(match.Groups[1].Value), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+            Assert.True(
+                match.Success && match.Groups[1].Value != "waiting",
+                $"the harness did not report (exit {process.ExitCode}): "
+                    + $"{stderr.Result[^Math.Min(400, stderr.Result.Length)..]}"
+            );
+            return JsonSerializer.Deserialize<Seen>(
+                System.Net.WebUtility.HtmlDecode(match.Groups[1].Value),
+                JsonSerializerOptions.Web
+            )!;
         }
     }
 }

@@ -1,57 +1,113 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using FeatureInversion.Imaging;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline.Storage;
 
 namespace FeatureInversion.Tests.Pipeline;
 
-/// <summary>The batch report and gallery over records written as the pipeline writes them (no decoders needed).</summary>
-public class GalleryTests : IDisposable
+/// <summary>The batch report and gallery over records written as the pipeline writes them (no decoders
+/// needed).</summary>
+public sealed class GalleryTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("fi-gallery-").FullName;
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private const string Hog = "hog-64px-w0.25-20260101T000000Z", Lbp = "lbp-64px-w0.25-20260101T000000Z";
+    private const string Hog = "hog-64px-w0.25-20260101T000000Z",
+        Lbp = "lbp-64px-w0.25-20260101T000000Z";
 
-    internal static async Task<(LocalBlobStore Store, PipelineOptions Options)> BatchAsync(string root, string batch,
-        IReadOnlyList<(string Name, double Hog, double Lbp, double Baseline)> images, bool refused = true, bool pendingLbpOfLast = false)
+    internal static async Task<(LocalBlobStore Store, PipelineOptions Options)> BatchAsync(
+        string root,
+        string batch,
+        IReadOnlyList<(string Name, double Hog, double Lbp, double Baseline)> images,
+        bool refused = true,
+        bool pendingLbpOfLast = false
+    )
     {
         var store = new LocalBlobStore(root);
-        var options = new PipelineOptions { Storage = "local", LocalRoot = root, GalleryPageSize = 10 };
+        var options = new PipelineOptions
+        {
+            Storage = "local",
+            LocalRoot = root,
+            GalleryPageSize = 10,
+        };
         var png = ImageFiles.EncodePng(new ColorImage(8, 8));
         for (int i = 0; i < images.Count; i++)
         {
             var (name, hog, lbp, baseline) = images[i];
             string id = i.ToString("x32");
             string blob = $"{batch}/{name}";
-            var jobs = new List<IngestedJob> { new($"{id}-{Hog}", "hog", Hog, "f"), new($"{id}-{Lbp}", "lbp", Lbp, "f") };
-            await Write(store, options, BlobNames.Ingestion(blob), PipelineJson.Serialize<IngestionRecord>(new AcceptedUpload
+            var jobs = new List<IngestedJob>
             {
-                ImageBlob = blob, Batch = batch, ImageId = id, Width = 300, Height = 200, Jobs = jobs, IngestedUtc = DateTimeOffset.UtcNow,
-            }));
+                new($"{id}-{Hog}", "hog", Hog, "f"),
+                new($"{id}-{Lbp}", "lbp", Lbp, "f"),
+            };
+            await Write(
+                store,
+                options,
+                BlobNames.Ingestion(blob),
+                PipelineJson.Serialize<IngestionRecord>(
+                    new AcceptedUpload
+                    {
+                        ImageBlob = blob,
+                        Batch = batch,
+                        ImageId = id,
+                        Width = 300,
+                        Height = 200,
+                        Jobs = jobs,
+                        IngestedUtc = DateTimeOffset.UtcNow,
+                    }
+                )
+            );
             await Write(store, options, BlobNames.Thumbnail(batch, id), png);
             await Write(store, options, BlobNames.Original(batch, id, 64), png);
             foreach (var (version, error) in new[] { (Hog, hog), (Lbp, lbp) })
             {
-                if (pendingLbpOfLast && i == images.Count - 1 && version == Lbp) continue;
+                if (pendingLbpOfLast && i == images.Count - 1 && version == Lbp)
+                    continue;
                 await Write(store, options, BlobNames.Reconstruction(batch, id, version), png);
                 await Write(store, options, BlobNames.FeatureEnergy(batch, id, version), png);
-                await Write(store, options, BlobNames.Metrics(batch, id, version), PipelineJson.Serialize(new ResultMetrics
-                {
-                    JobId = $"{id}-{version}", ImageBlob = blob, ImageId = id, Representation = version[..3], DecoderVersion = version, ImageSize = 64,
-                    NormalizedError = error, MeanImageError = baseline, ColorGain = 0.01, Psnr = 20, Ssim = 0.5,
-                    Reconstruction = BlobNames.Reconstruction(batch, id, version), Original = BlobNames.Original(batch, id, 64),
-                    FeatureEnergy = BlobNames.FeatureEnergy(batch, id, version),
-                }));
+                await Write(
+                    store,
+                    options,
+                    BlobNames.Metrics(batch, id, version),
+                    PipelineJson.Serialize(
+                        new ResultMetrics
+                        {
+                            JobId = $"{id}-{version}",
+                            ImageBlob = blob,
+                            ImageId = id,
+                            Representation = version[..3],
+                            DecoderVersion = version,
+                            ImageSize = 64,
+                            NormalizedError = error,
+                            MeanImageError = baseline,
+                            ColorGain = 0.01,
+                            Psnr = 20,
+                            Ssim = 0.5,
+                            Reconstruction = BlobNames.Reconstruction(batch, id, version),
+                            Original = BlobNames.Original(batch, id, 64),
+                            FeatureEnergy = BlobNames.FeatureEnergy(batch, id, version),
+                        }
+                    )
+                );
             }
         }
         if (refused)
-            await Write(store, options, BlobNames.Ingestion($"{batch}/notes.txt"), PipelineJson.Serialize<IngestionRecord>(new RefusedUpload
-            {
-                ImageBlob = $"{batch}/notes.txt", Batch = batch, Error = "notes.txt: not a recognised image format.",
-            }));
+            await Write(
+                store,
+                options,
+                BlobNames.Ingestion($"{batch}/notes.txt"),
+                PipelineJson.Serialize<IngestionRecord>(
+                    new RefusedUpload
+                    {
+                        ImageBlob = $"{batch}/notes.txt",
+                        Batch = batch,
+                        Error = "notes.txt: not a recognised image format.",
+                    }
+                )
+            );
         return (store, options);
     }
 
@@ -61,34 +117,52 @@ public class GalleryTests : IDisposable
     [Fact]
     public async Task TheReportSummarisesEachRepresentationRanksByRevealAndFlagsResultsNoBetterThanTheBaseline()
     {
-        var (store, options) = await BatchAsync(_dir, "audit", [("a.jpg", 0.50, 0.90, 0.80), ("b.jpg", 0.20, 0.30, 0.50), ("c.jpg", 0.70, 0.75, 0.70)]);
+        var (store, options) = await BatchAsync(
+            _dir,
+            "audit",
+            [("a.jpg", 0.50, 0.90, 0.80), ("b.jpg", 0.20, 0.30, 0.50), ("c.jpg", 0.70, 0.75, 0.70)]
+        );
         var report = await new GalleryWriter(store, options).RebuildAsync("audit");
 
         Assert.Equal(4, report.Uploads);
         Assert.Equal(1, report.Refused);
-        // Reveals = 1 − the lowest error ÷ baseline: b 1 − min(0.2/0.5, 0.3/0.5) = 0.6; a 1 − 0.5/0.8 = 0.375; c 1 − 0.7/0.7 = 0
-        // (no closer than the mean image) — most revealing first, then the refused upload.
-        Assert.Equal(["audit/b.jpg", "audit/a.jpg", "audit/c.jpg", "audit/notes.txt"], report.Rows.Select(r => r.ImageBlob));
+        // Reveals = 1 − the lowest error ÷ baseline: b 1 − min(0.2/0.5, 0.3/0.5) = 0.6; a 1 − 0.5/0.8 = 0.375; c 1 −
+        // 0.7/0.7 = 0 (no closer than the mean image) — most revealing first, then the refused upload.
+        Assert.Equal(
+            ["audit/b.jpg", "audit/a.jpg", "audit/c.jpg", "audit/notes.txt"],
+            report.Rows.Select(r => r.ImageBlob)
+        );
         Assert.Equal(0.6, report.Rows[0].Reveal!.Value, 12);
         Assert.Equal(0.0, report.Rows[2].Reveal!.Value, 12);
         var hog = report.Representations.Single(r => r.Representation == "hog");
         Assert.Equal((0.5 + 0.2 + 0.7) / 3, hog.MeanError!.Value, 12);
         Assert.Equal((0.8 + 0.5 + 0.7) / 3, hog.MeanBaselineError!.Value, 12);
-        Assert.Equal((2, 3, 3), (hog.BeatBaseline, hog.Compared, hog.Done)); // c's hog error equals its baseline: not better
+        // c's hog error equals its baseline: not better
+        Assert.Equal((2, 3, 3), (hog.BeatBaseline, hog.Compared, hog.Done));
         var lbp = report.Representations.Single(r => r.Representation == "lbp");
         Assert.Equal(1, lbp.BeatBaseline); // a's 0.9 > 0.8 and c's 0.75 > 0.7 are flagged
         var a = report.Rows[1].Results.Single(c => c.Representation == "lbp");
         Assert.True(a.WorseThanBaseline);
         Assert.True(a.BaselineIsPerImage);
 
-        string html = Encoding.UTF8.GetString((await store.TryReadAsync(options.ResultsContainer, "audit/index.html"))!);
+        string html = Encoding.UTF8.GetString(
+            (await store.TryReadAsync(options.ResultsContainer, "audit/index.html"))!
+        );
         Assert.Contains("lower is better", html);
         Assert.Contains("decoder input: centre square at 64 px", html);
-        Assert.Contains("higher means the features reveal more", html); // the score's definition, in the header and the tooltip
+        // the score's definition, in the header and the tooltip
+        Assert.Contains("higher means the features reveal more", html);
         // The legend is the ramp the feature views are painted with, first stop to last.
-        var (first, last) = (FeatureInversion.Features.FeatureEnergy.RampStops[0], FeatureInversion.Features.FeatureEnergy.RampStops[^1]);
-        Assert.Matches($@"\.scale\{{[^}}]*linear-gradient\(90deg,rgb\({first.R},{first.G},{first.B}\),.*?rgb\({last.R},{last.G},{last.B}\)\)", html);
-        Assert.Equal(3, Regex.Matches(html, "no better than the mean image").Count);
+        var (first, last) = (
+            FeatureInversion.Features.FeatureEnergy.RampStops[0],
+            FeatureInversion.Features.FeatureEnergy.RampStops[^1]
+        );
+        Assert.Matches(
+            $@"--scale-stops:rgb\({first.R},{first.G},{first.B}\),[^}}]*rgb\({last.R},{last.G},{last.B}\)}}",
+            html
+        );
+        Assert.Matches(@"\.scale \{[^}]*linear-gradient\(90deg, var\(--scale-stops\)\)", html);
+        Assert.Equal(3, Regex.Count(html, "no better than the mean image"));
         Assert.DoesNotContain("data:image", html);
         Assert.Contains("refused: notes.txt: not a recognised image format.", html);
     }
@@ -96,10 +170,17 @@ public class GalleryTests : IDisposable
     [Fact]
     public async Task ANonFiniteResultIsCountedAsFailedNeverAsDoneOrBeatingTheBaseline()
     {
-        var (store, options) = await BatchAsync(_dir, "nan", [("a.jpg", 0.50, 0.60, 0.80), ("b.jpg", 0.20, 0.30, 0.50)], refused: false);
+        var (store, options) = await BatchAsync(
+            _dir,
+            "nan",
+            [("a.jpg", 0.50, 0.60, 0.80), ("b.jpg", 0.20, 0.30, 0.50)],
+            refused: false
+        );
         // A record as workers wrote them before they refused non-finite output ("NaN" as a JSON string).
         string blob = BlobNames.Metrics("nan", 0.ToString("x32"), Hog);
-        var old = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.Nodes.JsonObject>((await store.TryReadAsync(options.ResultsContainer, blob))!)!;
+        var old = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.Nodes.JsonObject>(
+            (await store.TryReadAsync(options.ResultsContainer, blob))!
+        )!;
         old["normalizedError"] = "NaN";
         old["distance"] = "NaN";
         await Write(store, options, blob, Encoding.UTF8.GetBytes(old.ToJsonString()));
@@ -111,7 +192,9 @@ public class GalleryTests : IDisposable
         var cell = report.Rows.Single(r => r.ImageBlob == "nan/a.jpg").Results.Single(c => c.Representation == "hog");
         Assert.Equal(JobStatus.Failed, cell.Status);
         Assert.Contains("not finite", cell.Error);
-        string json = Encoding.UTF8.GetString((await store.TryReadAsync(options.ResultsContainer, BlobNames.BatchReport("nan")))!);
+        string json = Encoding.UTF8.GetString(
+            (await store.TryReadAsync(options.ResultsContainer, BlobNames.BatchReport("nan")))!
+        );
         Assert.DoesNotContain("NaN", json);
 
         // Nothing the pipeline writes can hold one.
@@ -124,18 +207,27 @@ public class GalleryTests : IDisposable
     public async Task UploadNamesAndErrorsAreShownAsTextNeverAsMarkup()
     {
         // Upload names are the uploader's choice and end up in the page (and refusal reasons quote them).
-        const string Hostile = "<img src=x onerror=alert(1)>\"'&.jpg";
-        var (store, options) = await BatchAsync(_dir, "x<b>", [(Hostile, 0.5, 0.5, 0.8)], refused: false);
-        await Write(store, options, BlobNames.Ingestion("x<b>/<svg onload=alert(2)>.txt"), PipelineJson.Serialize<IngestionRecord>(new RefusedUpload
-        {
-            ImageBlob = "x<b>/<svg onload=alert(2)>.txt", Batch = "x<b>", Error = "<svg onload=alert(2)>.txt: not a recognised image format.",
-        }));
+        const string hostile = "<img src=x onerror=alert(1)>\"'&.jpg";
+        var (store, options) = await BatchAsync(_dir, "x<b>", [(hostile, 0.5, 0.5, 0.8)], refused: false);
+        await Write(
+            store,
+            options,
+            BlobNames.Ingestion("x<b>/<svg onload=alert(2)>.txt"),
+            PipelineJson.Serialize<IngestionRecord>(
+                new RefusedUpload
+                {
+                    ImageBlob = "x<b>/<svg onload=alert(2)>.txt",
+                    Batch = "x<b>",
+                    Error = "<svg onload=alert(2)>.txt: not a recognised image format.",
+                }
+            )
+        );
         await new GalleryWriter(store, options).RebuildAsync("x<b>");
         string html = Encoding.UTF8.GetString((await store.TryReadAsync(options.ResultsContainer, "x<b>/index.html"))!);
         Assert.DoesNotContain("<img src=x", html);
         Assert.DoesNotContain("<svg", html);
         Assert.DoesNotContain("<b>x", html);
-        Assert.Contains("&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;.jpg", html);
+        Assert.Contains("&lt;img src=x onerror=alert(1)&gt;&quot;&#x27;&amp;.jpg", html);
         Assert.Contains("refused: &lt;svg onload=alert(2)&gt;.txt: not a recognised image format.", html);
     }
 
@@ -148,7 +240,12 @@ public class GalleryTests : IDisposable
         await writer.RebuildAsync("big/2026");
 
         string batchDir = Path.Combine(_dir, options.ResultsContainer, "big", "2026");
-        var pages = new[] { Path.Combine(batchDir, "index.html"), Path.Combine(batchDir, "_gallery", "page-2.html"), Path.Combine(batchDir, "_gallery", "page-3.html") };
+        var pages = new[]
+        {
+            Path.Combine(batchDir, "index.html"),
+            Path.Combine(batchDir, "_gallery", "page-2.html"),
+            Path.Combine(batchDir, "_gallery", "page-3.html"),
+        };
         Assert.All(pages, p => Assert.True(File.Exists(p), p));
         Assert.False(File.Exists(Path.Combine(batchDir, "_gallery", "page-4.html")));
         var rowsSeen = new List<string>();
@@ -157,7 +254,12 @@ public class GalleryTests : IDisposable
             string html = File.ReadAllText(page);
             foreach (Match m in Regex.Matches(html, "(?:src|href)=\"([^\"]+)\""))
             {
-                string target = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(page)!, Uri.UnescapeDataString(System.Net.WebUtility.HtmlDecode(m.Groups[1].Value))));
+                string target = Path.GetFullPath(
+                    Path.Combine(
+                        Path.GetDirectoryName(page)!,
+                        Uri.UnescapeDataString(System.Net.WebUtility.HtmlDecode(m.Groups[1].Value))
+                    )
+                );
                 Assert.True(File.Exists(target), $"{Path.GetFileName(page)} links to a missing {m.Groups[1].Value}");
                 Assert.StartsWith(batchDir, target);
             }
@@ -170,22 +272,46 @@ public class GalleryTests : IDisposable
     [Fact]
     public async Task UpdatesReadOnlyWhatChangedAndRewriteOnlyChangedPages()
     {
-        var (store, options) = await BatchAsync(_dir, "inc", [("a.jpg", 0.5, 0.6, 0.8), ("b.jpg", 0.4, 0.5, 0.8)], pendingLbpOfLast: true);
-        var builder = new BatchReportBuilder(store, options, "inc", (_, _, _) => Task.FromResult<FeatureInversion.Models.EvaluationRecord?>(null));
+        var (store, options) = await BatchAsync(
+            _dir,
+            "inc",
+            [("a.jpg", 0.5, 0.6, 0.8), ("b.jpg", 0.4, 0.5, 0.8)],
+            pendingLbpOfLast: true
+        );
+        var builder = new BatchReportBuilder(store, options, "inc", (_, _, _) =>
+            Task.FromResult<FeatureInversion.Models.EvaluationRecord?>(null)
+        );
         var first = await builder.BuildAsync();
         Assert.Equal(3 + 3, builder.LastReads); // 3 ingestion records (one refused), 3 metrics
-        Assert.Equal(JobStatus.Pending, first.Rows.Single(r => r.ImageBlob == "inc/b.jpg").Results.Single(c => c.Representation == "lbp").Status);
+        Assert.Equal(
+            JobStatus.Pending,
+            first.Rows.Single(r => r.ImageBlob == "inc/b.jpg").Results.Single(c => c.Representation == "lbp").Status
+        );
 
         await builder.BuildAsync();
         Assert.Equal(0, builder.LastReads);
 
         // The pending result arrives: one more read, and the row shows it.
-        var (full, _) = await BatchAsync(Path.Combine(_dir, "full"), "inc", [("a.jpg", 0.5, 0.6, 0.8), ("b.jpg", 0.4, 0.5, 0.8)], refused: false);
+        var (full, _) = await BatchAsync(
+            Path.Combine(_dir, "full"),
+            "inc",
+            [("a.jpg", 0.5, 0.6, 0.8), ("b.jpg", 0.4, 0.5, 0.8)],
+            refused: false
+        );
         string metrics = BlobNames.Metrics("inc", 1.ToString("x32"), Lbp);
-        await store.WriteAsync(options.ResultsContainer, metrics, (await full.TryReadAsync(options.ResultsContainer, metrics))!, ContentTypes.Json, overwrite: false);
+        await store.WriteAsync(
+            options.ResultsContainer,
+            metrics,
+            (await full.TryReadAsync(options.ResultsContainer, metrics))!,
+            ContentTypes.Json,
+            overwrite: false
+        );
         var second = await builder.BuildAsync();
         Assert.Equal(1, builder.LastReads);
-        Assert.Equal(JobStatus.Done, second.Rows.Single(r => r.ImageBlob == "inc/b.jpg").Results.Single(c => c.Representation == "lbp").Status);
+        Assert.Equal(
+            JobStatus.Done,
+            second.Rows.Single(r => r.ImageBlob == "inc/b.jpg").Results.Single(c => c.Representation == "lbp").Status
+        );
 
         // A rewritten record (a re-uploaded file of the same name) is read again; a deleted one leaves the report.
         File.Delete(store.PathOf(options.ResultsContainer, BlobNames.Ingestion("inc/notes.txt")));
@@ -196,7 +322,8 @@ public class GalleryTests : IDisposable
         var writer = new GalleryWriter(store, options);
         await writer.RebuildAsync("inc");
         string index = store.PathOf(options.ResultsContainer, BlobNames.Gallery("inc"));
-        // Back-date the page: a rewrite would stamp it with the current time, whatever the file system's clock resolution.
+        // Back-date the page: a rewrite would stamp it with the current time, whatever the file system's clock
+        // resolution.
         var old = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         File.SetLastWriteTimeUtc(index, old);
         await writer.RebuildAsync("inc");
@@ -206,7 +333,10 @@ public class GalleryTests : IDisposable
     [Fact]
     public async Task TheBatchQueryPagesSortsAndSignsEachBlobAndRefusesBadRequests()
     {
-        var images = Enumerable.Range(0, 12).Select(i => ($"q{i:00}.jpg", 0.9 - i * 0.05, 0.1 + i * 0.05, 1.0)).ToList();
+        var images = Enumerable
+            .Range(0, 12)
+            .Select(i => ($"q{i:00}.jpg", 0.9 - i * 0.05, 0.1 + i * 0.05, 1.0))
+            .ToList();
         var (store, options) = await BatchAsync(_dir, "q", images);
         var query = new BatchQuery(store, options, new GalleryWriter(store, options));
         Assert.Null(await query.ReportAsync("nothing-here"));
@@ -220,12 +350,19 @@ public class GalleryTests : IDisposable
         var last = await query.PageAsync(report, 2, Ranking.Name);
         Assert.Equal(3, last.Rows.Count); // 13 rows, pages of 10
         var cell = byHog.Rows[0].Results[0];
-        Assert.All(new[] { cell.Reconstruction, cell.Metrics, cell.FeatureEnergy, cell.Original, byHog.Rows[0].Thumbnail },
-            url => Assert.True(File.Exists(new Uri(url!).LocalPath)));
+        Assert.All(
+            new[] { cell.Reconstruction, cell.Metrics, cell.FeatureEnergy, cell.Original, byHog.Rows[0].Thumbnail },
+            url => Assert.True(File.Exists(new Uri(url!).LocalPath))
+        );
 
         Assert.Throws<BatchQueryException>(() => query.PageAsync(report, 3, Ranking.Default).GetAwaiter().GetResult());
         Assert.Throws<BatchQueryException>(() => query.PageAsync(report, 0, Ranking.Default).GetAwaiter().GetResult());
-        Assert.Contains("one of: hog, lbp", Assert.Throws<BatchQueryException>(() => query.PageAsync(report, 1, "error:sift").GetAwaiter().GetResult()).Message);
+        Assert.Contains(
+            "one of: hog, lbp",
+            Assert
+                .Throws<BatchQueryException>(() => query.PageAsync(report, 1, "error:sift").GetAwaiter().GetResult())
+                .Message
+        );
         await Assert.ThrowsAsync<BatchQueryException>(() => query.ReportAsync("a//b"));
 
         string html = await query.RenderAsync(report, 1, "error:lbp");

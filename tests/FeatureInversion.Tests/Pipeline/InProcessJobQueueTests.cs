@@ -6,7 +6,8 @@ public class InProcessJobQueueTests
 {
     private sealed class ScriptedHandler(Func<string, int, CancellationToken, Task<JobOutcome>> handle) : IJobHandler
     {
-        public Task<JobOutcome> HandleAsync(string body, int deliveryCount, CancellationToken ct) => handle(body, deliveryCount, ct);
+        public Task<JobOutcome> HandleAsync(string body, int deliveryCount, CancellationToken ct) =>
+            handle(body, deliveryCount, ct);
     }
 
     [Fact]
@@ -14,16 +15,20 @@ public class InProcessJobQueueTests
     {
         var queue = new InProcessJobQueue(concurrency: 2);
         var seen = new System.Collections.Concurrent.ConcurrentBag<(string, int)>();
-        var handler = new ScriptedHandler((body, count, _) =>
-        {
-            seen.Add((body, count));
-            return Task.FromResult(body switch
+        var handler = new ScriptedHandler(
+            (body, count, _) =>
             {
-                "ok" => JobOutcome.Completed,
-                "flaky" => count < 3 ? JobOutcome.Retry("transient") : JobOutcome.Completed,
-                _ => JobOutcome.DeadLetter("bad job"),
-            });
-        });
+                seen.Add((body, count));
+                return Task.FromResult(
+                    body switch
+                    {
+                        "ok" => JobOutcome.Completed,
+                        "flaky" => count < 3 ? JobOutcome.Retry("transient") : JobOutcome.Completed,
+                        _ => JobOutcome.DeadLetter("bad job"),
+                    }
+                );
+            }
+        );
         await queue.SendAsync("ok");
         await queue.SendAsync("flaky");
         await queue.SendAsync("poison");
@@ -44,7 +49,14 @@ public class InProcessJobQueueTests
     {
         var queue = new InProcessJobQueue();
         var started = new TaskCompletionSource();
-        var first = new ScriptedHandler(async (_, _, ct) => { started.SetResult(); await Task.Delay(Timeout.Infinite, ct); return JobOutcome.Completed; });
+        var first = new ScriptedHandler(
+            async (_, _, ct) =>
+            {
+                started.SetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+                return JobOutcome.Completed;
+            }
+        );
         await queue.SendAsync("job");
         using (var stop = new CancellationTokenSource())
         {
@@ -57,7 +69,16 @@ public class InProcessJobQueueTests
 
         int delivery = 0;
         using var stop2 = new CancellationTokenSource();
-        var second = queue.RunAsync(new ScriptedHandler((_, count, _) => { delivery = count; return Task.FromResult(JobOutcome.Completed); }), stop2.Token);
+        var second = queue.RunAsync(
+            new ScriptedHandler(
+                (_, count, _) =>
+                {
+                    delivery = count;
+                    return Task.FromResult(JobOutcome.Completed);
+                }
+            ),
+            stop2.Token
+        );
         await queue.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(10));
         stop2.Cancel();
         await second;
@@ -67,6 +88,7 @@ public class InProcessJobQueueTests
     private sealed class SlowLetters(TimeSpan delay) : IDeadLetterHandler
     {
         public int Handled;
+
         public async Task HandleAsync(DeadLetter letter, CancellationToken ct)
         {
             await Task.Delay(delay, ct);
@@ -82,7 +104,12 @@ public class InProcessJobQueueTests
         await queue.SendAsync("poison");
         var letters = new SlowLetters(TimeSpan.FromMilliseconds(300));
         using var stop = new CancellationTokenSource();
-        var run = queue.RunAsync(new ScriptedHandler((body, _, _) => Task.FromResult(body == "ok" ? JobOutcome.Completed : JobOutcome.DeadLetter("bad"))), stop.Token);
+        var run = queue.RunAsync(
+            new ScriptedHandler(
+                (body, _, _) => Task.FromResult(body == "ok" ? JobOutcome.Completed : JobOutcome.DeadLetter("bad"))
+            ),
+            stop.Token
+        );
         await queue.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(10));
         var settled = queue.WhenSettledAsync();
         Assert.False(settled.IsCompleted); // idle, but the letter waits for its handler

@@ -1,22 +1,25 @@
 using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Hosting;
 using FeatureInversion.Pipeline.Queues;
-using FeatureInversion.Reconstruction;
 using FeatureInversion.Reconstruction.Local;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using FeatureInversion.Pipeline.Hosting;
 
 namespace FeatureInversion.Tests.Pipeline;
 
-/// <summary>The local mode's composition: the cloud hosts' registrations, validated settings, one retry policy.</summary>
+/// <summary>The local mode's composition: the cloud hosts' registrations, validated settings, one retry
+/// policy.</summary>
 public class LocalHostTests
 {
-    private static Dictionary<string, string?> Settings(string root) => new()
-    {
-        ["Pipeline:LocalRoot"] = Path.Combine(root, "storage"), ["Pipeline:ModelCacheDirectory"] = Path.Combine(root, "cache"), ["Pipeline:Device"] = "cpu",
-    };
+    private static Dictionary<string, string?> Settings(string root) =>
+        new()
+        {
+            ["Pipeline:LocalRoot"] = Path.Combine(root, "storage"),
+            ["Pipeline:ModelCacheDirectory"] = Path.Combine(root, "cache"),
+            ["Pipeline:Device"] = "cpu",
+        };
 
     [Fact]
     public async Task TheLocalHostRunsTheWorkerContainersHostedServicesFromTheSameRegistrations()
@@ -26,9 +29,16 @@ public class LocalHostTests
         var hosted = pipeline.Services.GetServices<IHostedService>().Select(s => s.GetType()).ToList();
         Assert.Equal([typeof(PipelineProvisioning), typeof(JobWorkerService), typeof(WorkerHealthEndpoint)], hosted);
         Assert.IsType<InProcessJobQueue>(pipeline.Services.GetRequiredService<IJobSource>());
-        Assert.Same(TestData.Representations, pipeline.Services.GetRequiredService<FeatureInversion.Features.RepresentationRegistry>());
-        // Ingestion and the worker share one store, queue and gallery projection, as in the cloud they share the account.
-        Assert.Same(pipeline.Services.GetRequiredService<JobQueuePair>().Queue, pipeline.Services.GetRequiredService<IJobQueue>());
+        Assert.Same(
+            TestData.Representations,
+            pipeline.Services.GetRequiredService<FeatureInversion.Features.RepresentationRegistry>()
+        );
+        // Ingestion and the worker share one store, queue and gallery projection, as in the cloud they share the
+        // account.
+        Assert.Same(
+            pipeline.Services.GetRequiredService<JobQueuePair>().Queue,
+            pipeline.Services.GetRequiredService<IJobQueue>()
+        );
     }
 
     [Fact]
@@ -50,10 +60,15 @@ public class LocalHostTests
     {
         // The configuration binder appends array elements to a property's default: Pipeline__Representations__0=hog
         // gave [hog, sift-grid, lbp, hog], so the function app queued every HOG job twice.
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Pipeline:Representations:0"] = "hog" }).Build();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Pipeline:Representations:0"] = "hog" })
+            .Build();
         using var services = new ServiceCollection().AddLogging().AddPipelineCore(configuration).BuildServiceProvider();
         Assert.Equal(["hog"], services.GetRequiredService<PipelineOptions>().Representations);
-        using var defaults = new ServiceCollection().AddLogging().AddPipelineCore(new ConfigurationBuilder().Build()).BuildServiceProvider();
+        using var defaults = new ServiceCollection()
+            .AddLogging()
+            .AddPipelineCore(new ConfigurationBuilder().Build())
+            .BuildServiceProvider();
         Assert.Equal(["hog", "sift-grid", "lbp"], defaults.GetRequiredService<PipelineOptions>().Representations);
     }
 
@@ -64,16 +79,33 @@ public class LocalHostTests
         var failures = new List<int>();
         int calls = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var e = await Assert.ThrowsAsync<IOException>(async () => await policy.Retrying(4, ex => ex is IOException, (_, attempt) => failures.Add(attempt))
-            .ExecuteAsync(_ => { calls++; throw new IOException($"disk full {calls}"); }));
+        var e = await Assert.ThrowsAsync<IOException>(async () =>
+            await policy
+                .Retrying(4, ex => ex is IOException, (_, attempt) => failures.Add(attempt))
+                .ExecuteAsync(_ =>
+                {
+                    calls++;
+                    throw new IOException($"disk full {calls}");
+                })
+        );
         Assert.Equal(4, calls);
         Assert.Equal([1, 2, 3], failures); // the fourth failure is thrown, not retried
         Assert.Equal("disk full 4", e.Message);
-        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(20 + 40 + 50 - 15), $"{clock.Elapsed.TotalMilliseconds} ms"); // waits 20, 40, 50 (capped)
+        Assert.True(
+            clock.Elapsed >= TimeSpan.FromMilliseconds(20 + 40 + 50 - 15),
+            $"{clock.Elapsed.TotalMilliseconds} ms"
+        ); // waits 20, 40, 50 (capped)
 
         calls = 0;
-        await Assert.ThrowsAsync<FormatException>(async () => await policy.Retrying(4, ex => ex is IOException)
-            .ExecuteAsync(_ => { calls++; throw new FormatException("not transient"); }));
+        await Assert.ThrowsAsync<FormatException>(async () =>
+            await policy
+                .Retrying(4, ex => ex is IOException)
+                .ExecuteAsync(_ =>
+                {
+                    calls++;
+                    throw new FormatException("not transient");
+                })
+        );
         Assert.Equal(1, calls); // what the predicate does not accept is not retried
         Assert.Equal(3, await policy.Retrying(4, _ => true).ExecuteAsync(_ => ValueTask.FromResult(++calls + 1)));
     }

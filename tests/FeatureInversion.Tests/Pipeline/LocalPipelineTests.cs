@@ -1,8 +1,7 @@
 using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Publishing;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
-using FeatureInversion.Pipeline.Gallery;
-using FeatureInversion.Pipeline.Publishing;
 
 namespace FeatureInversion.Tests.Pipeline;
 
@@ -10,7 +9,10 @@ namespace FeatureInversion.Tests.Pipeline;
 public class LocalPipelineTests
 {
     private static (LocalBlobStore Store, InProcessJobQueue Queue) Local() =>
-        (new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-local-" + Guid.NewGuid().ToString("N"))), new InProcessJobQueue());
+        (
+            new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-local-" + Guid.NewGuid().ToString("N"))),
+            new InProcessJobQueue()
+        );
 
     [Fact]
     public async Task ADecoderThatGivesNaNFailsItsJobsWithAReasonAndWritesNoResult()
@@ -18,15 +20,32 @@ public class LocalPipelineTests
         var (store, queue) = Local();
         await using var bed = new PipelineTestbed(store, queue, queue);
         bed.Options.Representations = ["hog"];
-        await store.EnsureContainersAsync([bed.Options.ImagesContainer, bed.Options.FeaturesContainer, bed.Options.ResultsContainer, bed.Options.ModelsContainer]);
+        await store.EnsureContainersAsync([
+            bed.Options.ImagesContainer,
+            bed.Options.FeaturesContainer,
+            bed.Options.ResultsContainer,
+            bed.Options.ModelsContainer,
+        ]);
         // The shipped HOG decoder with one output bias set to NaN: every reconstruction it makes is non-finite.
         string broken = Path.Combine(Path.GetTempPath(), "fi-nan-decoder-" + Guid.NewGuid().ToString("N"));
-        var (network, manifest) = FeatureInversion.Decoders.DecoderCheckpoint.Load(PipelineTestbed.ShippedModel("hog"), TestData.Representations);
+        var (network, manifest) = FeatureInversion.Decoders.DecoderCheckpoint.Load(
+            PipelineTestbed.ShippedModel("hog"),
+            TestData.Representations
+        );
         using (network)
         {
             using (TorchSharp.torch.no_grad())
-                network.named_parameters().Single(p => p.name == $"layers.{network.Spec.Output.Name}.bias").parameter[1] = float.NaN;
-            FeatureInversion.Decoders.DecoderCheckpoint.Save(network, manifest with { Version = "hog-64px-w0.25-20260101T000000Z" }, broken);
+                network.named_parameters().Single(p => p.name == $"layers.{network.Spec.Output.Name}.bias").parameter[
+                    1
+                ] = float.NaN;
+            FeatureInversion.Decoders.DecoderCheckpoint.Save(
+                network,
+                manifest with
+                {
+                    Version = "hog-64px-w0.25-20260101T000000Z",
+                },
+                broken
+            );
         }
         await bed.Registry.PublishAsync(broken);
         Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("nan", "camera-256x256.jpg"));
@@ -35,9 +54,13 @@ public class LocalPipelineTests
         var result = Assert.Single(Assert.Single(statuses).Results);
         Assert.Equal(JobStatus.Failed, result.Status);
         Assert.Contains("not finite", result.Error);
-        Assert.DoesNotContain((await store.ListAsync(bed.Options.ResultsContainer, "nan/")), n => n.EndsWith("Z.json", StringComparison.Ordinal));
+        Assert.DoesNotContain((await store.ListAsync(bed.Options.ResultsContainer, "nan/")), n =>
+            n.EndsWith("Z.json", StringComparison.Ordinal)
+        );
         await bed.Gallery.FlushAsync();
-        var report = PipelineJson.Deserialize<FeatureInversion.Pipeline.Gallery.BatchReport>((await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("nan")))!);
+        var report = PipelineJson.Deserialize<FeatureInversion.Pipeline.Gallery.BatchReport>(
+            (await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("nan")))!
+        );
         Assert.Equal((0, 1), (report.Representations.Single().Done, report.Representations.Single().Failed));
         Directory.Delete(broken, recursive: true);
     }
@@ -49,24 +72,33 @@ public class LocalPipelineTests
         await using var bed = new PipelineTestbed(store, queue, queue);
         await bed.SetUpAsync("hog", "lbp");
         string[] photos = ["camera-256x256.jpg", "coffee-480x320.jpg", "rocket-427x285.jpg"];
-        foreach (var p in photos) Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("b1", p));
+        foreach (var p in photos)
+            Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("b1", p));
         byte[] jpeg = File.ReadAllBytes(Path.Combine(TestData.PhotosDirectory, "chelsea-451x300.jpg"));
         var truncated = await bed.UploadAsync("b1/truncated.jpg", jpeg[..(jpeg.Length / 3)]);
         var text = await bed.UploadAsync("b1/notes.txt", "not an image"u8.ToArray());
         Assert.IsType<RefusedUpload>(truncated);
         Assert.Contains("notes.txt", Assert.IsType<RefusedUpload>(text).Error);
 
-        var statuses = await bed.RunWorkerUntilSettledAsync(photos.Select(p => $"b1/{p}").Append("b1/truncated.jpg").Append("b1/notes.txt"), TimeSpan.FromMinutes(2));
+        var statuses = await bed.RunWorkerUntilSettledAsync(
+            photos.Select(p => $"b1/{p}").Append("b1/truncated.jpg").Append("b1/notes.txt"),
+            TimeSpan.FromMinutes(2)
+        );
         var done = statuses.Where(s => s.Status == JobStatus.Done).ToList();
         Assert.Equal(3, done.Count);
         Assert.All(done, s => Assert.Equal(["hog", "lbp"], s.Results.Select(r => r.Representation).Order()));
         Assert.Equal(2, statuses.Count(s => s.Status == JobStatus.Failed && s.Error is not null));
 
-        var metrics = (await store.ListAsync(bed.Options.ResultsContainer, "b1/")).Where(n => n.EndsWith("Z.json", StringComparison.Ordinal)).ToList();
+        var metrics = (await store.ListAsync(bed.Options.ResultsContainer, "b1/"))
+            .Where(n => n.EndsWith("Z.json", StringComparison.Ordinal))
+            .ToList();
         Assert.Equal(6, metrics.Count);
         foreach (var name in metrics)
         {
-            var m = System.Text.Json.JsonSerializer.Deserialize<ResultMetrics>((await store.TryReadAsync(bed.Options.ResultsContainer, name))!, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+            var m = System.Text.Json.JsonSerializer.Deserialize<ResultMetrics>(
+                (await store.TryReadAsync(bed.Options.ResultsContainer, name))!,
+                System.Text.Json.JsonSerializerOptions.Web
+            )!;
             Assert.InRange(m.NormalizedError!.Value, 0.01, 2.0);
             Assert.InRange(m.ColorGain!.Value, -1.0, 1.0);
             Assert.True(await store.ExistsAsync(bed.Options.ResultsContainer, m.Reconstruction));
@@ -74,13 +106,18 @@ public class LocalPipelineTests
         Assert.Empty(queue.DeadLetters);
 
         await bed.Gallery.FlushAsync();
-        string html = System.Text.Encoding.UTF8.GetString((await store.TryReadAsync(bed.Options.ResultsContainer, "b1/index.html"))!);
+        string html = System.Text.Encoding.UTF8.GetString(
+            (await store.TryReadAsync(bed.Options.ResultsContainer, "b1/index.html"))!
+        );
         Assert.Contains("refused", html);
-        var report = PipelineJson.Deserialize<FeatureInversion.Pipeline.Gallery.BatchReport>((await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("b1")))!);
+        var report = PipelineJson.Deserialize<FeatureInversion.Pipeline.Gallery.BatchReport>(
+            (await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("b1")))!
+        );
         Assert.Equal((5, 2), (report.Uploads, report.Refused));
         foreach (var row in report.Rows.Where(r => r.Status == UploadStatus.Accepted))
         {
-            Assert.True(await store.ExistsAsync(bed.Options.ResultsContainer, row.Thumbnail!)); // the whole photo, beside the decoder's crop
+            // the whole photo, beside the decoder's crop
+            Assert.True(await store.ExistsAsync(bed.Options.ResultsContainer, row.Thumbnail!));
             foreach (var cell in row.Results)
             {
                 // The shipped decoders publish their mean image: each result has its own baseline, and a feature view.
@@ -89,7 +126,8 @@ public class LocalPipelineTests
                 Assert.True(await store.ExistsAsync(bed.Options.ResultsContainer, cell.FeatureEnergy!));
             }
         }
-        Assert.All(report.Representations, s => Assert.InRange(s.TestSetError!.Value, 0.1, 1.5)); // from the decoders' manifests
+        // from the decoders' manifests
+        Assert.All(report.Representations, s => Assert.InRange(s.TestSetError!.Value, 0.1, 1.5));
     }
 
     [Fact]
@@ -99,7 +137,8 @@ public class LocalPipelineTests
         await using var bed = new PipelineTestbed(store, queue, queue);
         await bed.SetUpAsync("hog");
         var first = Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("b2", "camera-256x256.jpg"));
-        var again = Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("b2", "camera-256x256.jpg")); // blob trigger fires twice for one upload
+        // blob trigger fires twice for one upload
+        var again = Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("b2", "camera-256x256.jpg"));
         Assert.Equal(first.ImageId, again.ImageId);
         Assert.Equal(first.Jobs.Select(j => j.JobId), again.Jobs.Select(j => j.JobId));
         Assert.Equal(2, queue.Outstanding); // the in-process queue has no duplicate detection, like storage queues
@@ -119,9 +158,17 @@ public class LocalPipelineTests
         await using var bed = new PipelineTestbed(store, queue, queue);
         await bed.SetUpAsync("hog");
         var record = Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("b3", "rocket-427x285.jpg"));
-        await store.WriteAsync(bed.Options.FeaturesContainer, record.Jobs[0].FeaturesBlob, "garbage"u8.ToArray(), ContentTypes.Binary, overwrite: true);
+        await store.WriteAsync(
+            bed.Options.FeaturesContainer,
+            record.Jobs[0].FeaturesBlob,
+            "garbage"u8.ToArray(),
+            ContentTypes.Binary,
+            overwrite: true
+        );
 
-        var status = Assert.Single(await bed.RunWorkerUntilSettledAsync(["b3/rocket-427x285.jpg"], TimeSpan.FromMinutes(1)));
+        var status = Assert.Single(
+            await bed.RunWorkerUntilSettledAsync(["b3/rocket-427x285.jpg"], TimeSpan.FromMinutes(1))
+        );
         Assert.Equal(JobStatus.Failed, status.Status);
         Assert.Contains("unreadable", status.Results[0].Error);
         var (_, reason) = Assert.Single(queue.DeadLetters);
@@ -139,11 +186,16 @@ public class LocalPipelineTests
         await registry.PublishAsync(shipped);
         Assert.Equal(manifest.Version, await registry.NewestVersionAsync("hog"));
 
-        // A retrained version (same weights, later timestamp) becomes the newest; republishing the old one does not roll back.
+        // A retrained version (same weights, later timestamp) becomes the newest; republishing the old one does not
+        // roll back.
         string newer = Path.Combine(Path.GetTempPath(), "fi-newer-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(newer);
         File.Copy(Path.Combine(shipped, "weights.dat"), Path.Combine(newer, "weights.dat"));
-        var next = manifest with { Version = "hog-64px-w0.25-29990101T000000Z", CreatedUtc = manifest.CreatedUtc.AddDays(1) };
+        var next = manifest with
+        {
+            Version = "hog-64px-w0.25-29990101T000000Z",
+            CreatedUtc = manifest.CreatedUtc.AddDays(1),
+        };
         File.WriteAllText(Path.Combine(newer, "manifest.json"), next.ToJson());
         Assert.True((await registry.PublishAsync(newer)).Promoted);
         var rollback = await registry.PublishAsync(shipped);
@@ -152,16 +204,32 @@ public class LocalPipelineTests
         Assert.Equal(next.Version, await registry.NewestVersionAsync("hog"));
         Assert.Null(await registry.NewestVersionAsync("lbp"));
 
-        // The quality gate: a later but worse decoder on the same test set is published, not promoted; --force promotes it.
-        var worse = Republished(shipped, next with { Version = "hog-64px-w0.25-29990102T000000Z", CreatedUtc = next.CreatedUtc.AddDays(1),
-            Evaluation = next.Evaluation! with { NormalizedError = next.Evaluation.NormalizedError + 0.01 } });
+        // The quality gate: a later but worse decoder on the same test set is published, not promoted; --force promotes
+        // it.
+        var worse = Republished(
+            shipped,
+            next with
+            {
+                Version = "hog-64px-w0.25-29990102T000000Z",
+                CreatedUtc = next.CreatedUtc.AddDays(1),
+                Evaluation = next.Evaluation! with { NormalizedError = next.Evaluation.NormalizedError + 0.01 },
+            }
+        );
         var gated = await registry.PublishAsync(worse);
         Assert.False(gated.Promoted);
         Assert.Contains("worse than the latest", gated.Reason);
         Assert.Equal(next.Version, await registry.NewestVersionAsync("hog"));
-        Assert.NotNull(await registry.ReadManifestAsync("hog", "hog-64px-w0.25-29990102T000000Z")); // published all the same
-        var otherTestSet = Republished(shipped, next with { Version = "hog-64px-w0.25-29990103T000000Z", CreatedUtc = next.CreatedUtc.AddDays(2),
-            Evaluation = next.Evaluation with { TestImages = 7, NormalizedError = 0.1 } });
+        // published all the same
+        Assert.NotNull(await registry.ReadManifestAsync("hog", "hog-64px-w0.25-29990102T000000Z"));
+        var otherTestSet = Republished(
+            shipped,
+            next with
+            {
+                Version = "hog-64px-w0.25-29990103T000000Z",
+                CreatedUtc = next.CreatedUtc.AddDays(2),
+                Evaluation = next.Evaluation with { TestImages = 7, NormalizedError = 0.1 },
+            }
+        );
         Assert.Contains("another test set", (await registry.PublishAsync(otherTestSet)).Reason);
         Assert.True((await registry.PublishAsync(otherTestSet, force: true)).Promoted);
         Assert.Equal("hog-64px-w0.25-29990103T000000Z", await registry.NewestVersionAsync("hog"));

@@ -1,10 +1,10 @@
-using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Gallery;
+using FeatureInversion.Pipeline.Ingestion;
+using FeatureInversion.Pipeline.Publishing;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
-using FeatureInversion.Pipeline.Publishing;
-using FeatureInversion.Pipeline.Ingestion;
 
 namespace FeatureInversion.Tests.Pipeline;
 
@@ -17,10 +17,21 @@ internal sealed class PipelineTestbed : IAsyncDisposable
         Queue = queue;
         Source = source;
         Options = options ?? new PipelineOptions();
-        Options.ModelCacheDirectory = Path.Combine(Path.GetTempPath(), "fi-test-models-" + Guid.NewGuid().ToString("N"));
+        Options.ModelCacheDirectory = Path.Combine(
+            Path.GetTempPath(),
+            "fi-test-models-" + Guid.NewGuid().ToString("N")
+        );
         Registry = new ModelRegistry(store, Options);
         Gallery = new GalleryWriter(store, Options);
-        Ingestion = new IngestionService(store, queue, Registry, Gallery, Options, TestData.Representations, NullLogger<IngestionService>.Instance);
+        Ingestion = new IngestionService(
+            store,
+            queue,
+            Registry,
+            Gallery,
+            Options,
+            TestData.Representations,
+            NullLogger<IngestionService>.Instance
+        );
         Decoders = new DecoderPool(Registry, Options, TestData.Representations, TorchSharp.torch.CPU);
         Worker = new ReconstructionWorker(store, Decoders, Gallery, Options, NullLogger<ReconstructionWorker>.Instance);
         Results = new ResultsQuery(store, Options);
@@ -43,8 +54,14 @@ internal sealed class PipelineTestbed : IAsyncDisposable
     public async Task SetUpAsync(params string[] representations)
     {
         Options.Representations = representations;
-        await Store.EnsureContainersAsync([Options.ImagesContainer, Options.FeaturesContainer, Options.ResultsContainer, Options.ModelsContainer]);
-        foreach (var rep in representations) await Registry.PublishAsync(ShippedModel(rep));
+        await Store.EnsureContainersAsync([
+            Options.ImagesContainer,
+            Options.FeaturesContainer,
+            Options.ResultsContainer,
+            Options.ModelsContainer,
+        ]);
+        foreach (var rep in representations)
+            await Registry.PublishAsync(ShippedModel(rep));
     }
 
     /// <summary>Uploads a file's bytes as the user would and runs ingestion as the blob trigger would.</summary>
@@ -68,10 +85,20 @@ internal sealed class PipelineTestbed : IAsyncDisposable
             while (true)
             {
                 var statuses = new List<ImageStatus>();
-                foreach (var blob in imageBlobs) statuses.Add((await Results.GetAsync(blob))!);
-                if (statuses.All(s => s.Status != JobStatus.Pending)) return statuses;
-                if (run.IsCompleted) await run;
-                if (DateTime.UtcNow > deadline) throw new TimeoutException("results still pending: " + string.Join(", ", statuses.Where(s => s.Status == JobStatus.Pending).Select(s => s.ImageBlob)));
+                foreach (var blob in imageBlobs)
+                    statuses.Add((await Results.GetAsync(blob))!);
+                if (statuses.All(s => s.Status != JobStatus.Pending))
+                    return statuses;
+                if (run.IsCompleted)
+                    await run;
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException(
+                        "results still pending: "
+                            + string.Join(
+                                ", ",
+                                statuses.Where(s => s.Status == JobStatus.Pending).Select(s => s.ImageBlob)
+                            )
+                    );
                 await Task.Delay(50);
             }
         }
@@ -85,6 +112,7 @@ internal sealed class PipelineTestbed : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Decoders.DisposeAsync();
-        if (Directory.Exists(Options.ModelCacheDirectory)) Directory.Delete(Options.ModelCacheDirectory, true);
+        if (Directory.Exists(Options.ModelCacheDirectory))
+            Directory.Delete(Options.ModelCacheDirectory, true);
     }
 }

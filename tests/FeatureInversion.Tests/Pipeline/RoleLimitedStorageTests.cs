@@ -2,10 +2,10 @@ using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
 using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Hosting;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
-using FeatureInversion.Pipeline.Hosting;
 
 namespace FeatureInversion.Tests.Pipeline;
 
@@ -22,24 +22,47 @@ public class RoleLimitedStorageTests(AzuriteFixture azurite)
     public async Task AHostThatMayNotCreateContainersStartsAndStillWorksInThoseThatExist()
     {
         string suffix = Guid.NewGuid().ToString("N")[..8];
-        var options = new PipelineOptions { ResultsContainer = "results" + suffix, ModelsContainer = "models" + suffix };
+        var options = new PipelineOptions
+        {
+            ResultsContainer = "results" + suffix,
+            ModelsContainer = "models" + suffix,
+        };
         var admin = new BlobServiceClient(azurite.ConnectionString);
         await admin.GetBlobContainerClient(options.ResultsContainer).CreateIfNotExistsAsync(); // the deployment's part
 
-        var sas = new AccountSasBuilder(AccountSasPermissions.Read | AccountSasPermissions.Write | AccountSasPermissions.List,
-            DateTimeOffset.UtcNow.AddHours(1), AccountSasServices.Blobs, AccountSasResourceTypes.Object)
-            .ToSasQueryParameters(new StorageSharedKeyCredential("devstoreaccount1", AzuriteFixture.AccountKey)).ToString();
+        var sas = new AccountSasBuilder(
+            AccountSasPermissions.Read | AccountSasPermissions.Write | AccountSasPermissions.List,
+            DateTimeOffset.UtcNow.AddHours(1),
+            AccountSasServices.Blobs,
+            AccountSasResourceTypes.Object
+        )
+            .ToSasQueryParameters(new StorageSharedKeyCredential("devstoreaccount1", AzuriteFixture.AccountKey))
+            .ToString();
         var limited = new AzureBlobStore(new BlobServiceClient(new Uri($"{admin.Uri}?{sas}")));
 
         var left = await limited.EnsureContainersAsync([options.ResultsContainer, options.ModelsContainer]);
-        Assert.Equal([options.ResultsContainer, options.ModelsContainer], left); // 403 for both, the existing one included
+        // 403 for both, the existing one included
+        Assert.Equal([options.ResultsContainer, options.ModelsContainer], left);
         Assert.False((await admin.GetBlobContainerClient(options.ModelsContainer).ExistsAsync()).Value);
 
         // The host's provisioning logs them and goes on; the identity still writes where its role lets it.
-        var provisioning = new PipelineProvisioning(limited, Pair(new InProcessJobQueue()),
-            [new ContainerNeed(o => o.ResultsContainer), new ContainerNeed(o => o.ModelsContainer)], options, NullLogger<PipelineProvisioning>.Instance);
+        var provisioning = new PipelineProvisioning(
+            limited,
+            Pair(new InProcessJobQueue()),
+            [new ContainerNeed(o => o.ResultsContainer), new ContainerNeed(o => o.ModelsContainer)],
+            options,
+            NullLogger<PipelineProvisioning>.Instance
+        );
         await provisioning.StartAsync(CancellationToken.None);
-        Assert.True(await limited.WriteAsync(options.ResultsContainer, "probe.txt", "ok"u8.ToArray(), "text/plain", overwrite: true));
+        Assert.True(
+            await limited.WriteAsync(
+                options.ResultsContainer,
+                "probe.txt",
+                "ok"u8.ToArray(),
+                "text/plain",
+                overwrite: true
+            )
+        );
         Assert.Equal("ok"u8.ToArray(), await limited.TryReadAsync(options.ResultsContainer, "probe.txt"));
     }
 

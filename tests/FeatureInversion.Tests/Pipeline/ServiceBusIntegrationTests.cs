@@ -2,7 +2,6 @@ using Azure.Messaging.ServiceBus;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
-using FeatureInversion.Pipeline.Gallery;
 
 namespace FeatureInversion.Tests.Pipeline;
 
@@ -26,8 +25,16 @@ public class ServiceBusIntegrationTests
         string queueName = Environment.GetEnvironmentVariable("SERVICEBUS_QUEUE") ?? "reconstruction-jobs";
         await using var client = new ServiceBusClient(connection);
         var store = new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-sb-" + Guid.NewGuid().ToString("N")));
-        var source = new ServiceBusJobSource(client, queueName, ServiceBusJobSource.DefaultOptions(4, TimeSpan.FromMinutes(5)));
-        await using var bed = new PipelineTestbed(store, new ServiceBusJobQueue(client.CreateSender(queueName)), source);
+        var source = new ServiceBusJobSource(
+            client,
+            queueName,
+            ServiceBusJobSource.DefaultOptions(4, TimeSpan.FromMinutes(5))
+        );
+        await using var bed = new PipelineTestbed(
+            store,
+            new ServiceBusJobQueue(client.CreateSender(queueName)),
+            source
+        );
         await bed.SetUpAsync("hog");
         string batch = "sb-" + Guid.NewGuid().ToString("N")[..8];
         await bed.UploadPhotoAsync(batch, "camera-256x256.jpg");

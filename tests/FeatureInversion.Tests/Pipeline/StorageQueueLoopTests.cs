@@ -1,9 +1,8 @@
-using FeatureInversion.Pipeline.Gallery;
 using System.Collections.Concurrent;
 using Azure.Storage.Queues;
 using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline.Queues;
-using FeatureInversion.Reconstruction;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FeatureInversion.Tests.Pipeline;
@@ -18,10 +17,21 @@ public class StorageQueueLoopTests(AzuriteFixture azurite)
 {
     private StorageQueueJobQueue NewQueue(int concurrency)
     {
-        var service = new QueueServiceClient(azurite.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        var service = new QueueServiceClient(
+            azurite.ConnectionString,
+            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }
+        );
         string name = "loop" + Guid.NewGuid().ToString("N")[..8];
-        return new StorageQueueJobQueue(service.GetQueueClient(name), service.GetQueueClient(name + "-poison"), TimeSpan.FromSeconds(30), concurrency,
-            new RetryPolicy(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200))) { PollInterval = TimeSpan.FromMilliseconds(20) };
+        return new StorageQueueJobQueue(
+            service.GetQueueClient(name),
+            service.GetQueueClient(name + "-poison"),
+            TimeSpan.FromSeconds(30),
+            concurrency,
+            new RetryPolicy(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200))
+        )
+        {
+            PollInterval = TimeSpan.FromMilliseconds(20),
+        };
     }
 
     private sealed class CountingHandler(int delayEvery) : IJobHandler
@@ -31,14 +41,16 @@ public class StorageQueueLoopTests(AzuriteFixture azurite)
         public async Task<JobOutcome> HandleAsync(string body, int deliveryCount, CancellationToken ct)
         {
             int n = Seen.AddOrUpdate(body, 1, (_, c) => c + 1);
-            if (body.Length % delayEvery == 0) await Task.Delay(20, ct); // some finish later than those received after them
+            if (body.Length % delayEvery == 0)
+                await Task.Delay(20, ct); // some finish later than those received after them
             return JobOutcome.Completed;
         }
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> done, TimeSpan limit)
     {
-        for (var until = DateTime.UtcNow + limit; !await done() && DateTime.UtcNow < until;) await Task.Delay(50);
+        for (var until = DateTime.UtcNow + limit; !await done() && DateTime.UtcNow < until; )
+            await Task.Delay(50);
     }
 
     [Fact]
@@ -46,11 +58,17 @@ public class StorageQueueLoopTests(AzuriteFixture azurite)
     {
         var queue = NewQueue(concurrency: 2);
         await queue.EnsureCreatedAsync();
-        for (int i = 0; i < 200; i++) await queue.Queue.SendMessageAsync($"job {i}");
+        for (int i = 0; i < 200; i++)
+            await queue.Queue.SendMessageAsync($"job {i}");
         var handler = new CountingHandler(delayEvery: 2);
         using var stop = new CancellationTokenSource();
         var loop = Task.Run(() => queue.RunAsync(handler, stop.Token));
-        await WaitUntilAsync(async () => handler.Seen.Count == 200 && (await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, TimeSpan.FromMinutes(2));
+        await WaitUntilAsync(
+            async () =>
+                handler.Seen.Count == 200
+                && (await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0,
+            TimeSpan.FromMinutes(2)
+        );
         stop.Cancel();
         await loop;
         Assert.Equal(200, handler.Seen.Count);
@@ -75,7 +93,10 @@ public class StorageQueueLoopTests(AzuriteFixture azurite)
 
         await queue.EnsureCreatedAsync();
         await queue.Queue.SendMessageAsync("after the outage");
-        await WaitUntilAsync(() => Task.FromResult(handler.Seen.ContainsKey("after the outage")), TimeSpan.FromSeconds(30));
+        await WaitUntilAsync(
+            () => Task.FromResult(handler.Seen.ContainsKey("after the outage")),
+            TimeSpan.FromSeconds(30)
+        );
         stop.Cancel();
         await Task.WhenAll(jobs, letters);
         Assert.True(handler.Seen.ContainsKey("after the outage"), string.Join("; ", errors));
@@ -90,7 +111,8 @@ public class StorageQueueLoopTests(AzuriteFixture azurite)
 
     private sealed class FailingSource : IJobSource
     {
-        public Task RunAsync(IJobHandler handler, CancellationToken ct) => Task.FromException(new InvalidOperationException("receive loop broke"));
+        public Task RunAsync(IJobHandler handler, CancellationToken ct) =>
+            Task.FromException(new InvalidOperationException("receive loop broke"));
     }
 
     [Fact]
@@ -98,10 +120,20 @@ public class StorageQueueLoopTests(AzuriteFixture azurite)
     {
         var options = new PipelineOptions();
         var local = new InProcessJobQueue();
-        var store = new FeatureInversion.Pipeline.Storage.LocalBlobStore(Directory.CreateTempSubdirectory("loop-").FullName);
+        var store = new FeatureInversion.Pipeline.Storage.LocalBlobStore(
+            Directory.CreateTempSubdirectory("loop-").FullName
+        );
         var gallery = new GalleryWriter(store, options);
         var recorder = new DeadLetterRecorder(store, gallery, options, NullLogger<DeadLetterRecorder>.Instance);
-        var service = new JobWorkerService(new FailingSource(), local, recorder, null!, gallery, WorkerDevice.From(options), NullLogger<JobWorkerService>.Instance);
+        var service = new JobWorkerService(
+            new FailingSource(),
+            local,
+            recorder,
+            null!,
+            gallery,
+            WorkerDevice.From(options),
+            NullLogger<JobWorkerService>.Instance
+        );
         await service.StartAsync(CancellationToken.None);
         var ended = await Task.WhenAny(service.ExecuteTask!, Task.Delay(TimeSpan.FromSeconds(30)));
         Assert.Same(service.ExecuteTask, ended);

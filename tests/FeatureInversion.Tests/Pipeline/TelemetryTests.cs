@@ -1,15 +1,14 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Azure.Monitor.OpenTelemetry.Exporter;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using FeatureInversion.Pipeline.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Azure.Monitor.OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
-using FeatureInversion.Pipeline.Gallery;
 
 namespace FeatureInversion.Tests.Pipeline;
 
@@ -23,15 +22,28 @@ public class TelemetryTests
     [Fact]
     public void IngestionAuthenticatesWithTheIdentityTheAuthenticationStringNames()
     {
-        // The deployment turns key-based ingestion off (infra/modules/monitoring.bicep) and sets this string on every host.
+        // The deployment turns key-based ingestion off (infra/modules/monitoring.bicep) and sets this string on every
+        // host.
         Assert.Null(TelemetryServices.IngestionCredential(null));
-        Assert.IsType<Azure.Identity.ManagedIdentityCredential>(TelemetryServices.IngestionCredential("Authorization=AAD;ClientId=00000000-0000-0000-0000-000000000001"));
-        Assert.IsType<Azure.Identity.DefaultAzureCredential>(TelemetryServices.IngestionCredential("Authorization=AAD"));
-        Assert.Contains("Authorization=AAD", Assert.Throws<InvalidOperationException>(() => TelemetryServices.IngestionCredential("Authorization=Key")).Message);
+        Assert.IsType<Azure.Identity.ManagedIdentityCredential>(
+            TelemetryServices.IngestionCredential("Authorization=AAD;ClientId=00000000-0000-0000-0000-000000000001")
+        );
+        Assert.IsType<Azure.Identity.DefaultAzureCredential>(
+            TelemetryServices.IngestionCredential("Authorization=AAD")
+        );
+        Assert.Contains(
+            "Authorization=AAD",
+            Assert
+                .Throws<InvalidOperationException>(() => TelemetryServices.IngestionCredential("Authorization=Key"))
+                .Message
+        );
         string bicep = File.ReadAllText(Path.Combine(TestData.Root, "infra", "modules", "monitoring.bicep"));
         Assert.Contains("DisableLocalAuth: true", bicep);
         foreach (var module in new[] { "functionapp.bicep", "containerapps.bicep" })
-            Assert.Contains($"'{TelemetryServices.AuthenticationSetting}'", File.ReadAllText(Path.Combine(TestData.Root, "infra", "modules", module)));
+            Assert.Contains(
+                $"'{TelemetryServices.AuthenticationSetting}'",
+                File.ReadAllText(Path.Combine(TestData.Root, "infra", "modules", module))
+            );
         Assert.Contains("roles.metricsPublisher", File.ReadAllText(Path.Combine(TestData.Root, "infra", "main.bicep")));
     }
 
@@ -41,7 +53,10 @@ public class TelemetryTests
         // Dead letters are recorded and completed, so the alert reads the pipeline's own failure counter: by its name.
         string alerts = File.ReadAllText(Path.Combine(TestData.Root, "infra", "modules", "alerts.bicep"));
         Assert.Contains($"name == \"{PipelineTelemetry.Failures.Name}\"", alerts);
-        Assert.Contains("module alerts 'modules/alerts.bicep'", File.ReadAllText(Path.Combine(TestData.Root, "infra", "main.bicep")));
+        Assert.Contains(
+            "module alerts 'modules/alerts.bicep'",
+            File.ReadAllText(Path.Combine(TestData.Root, "infra", "main.bicep"))
+        );
     }
 
     [Fact]
@@ -58,10 +73,18 @@ public class TelemetryTests
         var measured = new ConcurrentDictionary<string, double>();
         using var meters = new MeterListener
         {
-            InstrumentPublished = (instrument, l) => { if (instrument.Meter.Name == PipelineTelemetry.Name) l.EnableMeasurementEvents(instrument); },
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == PipelineTelemetry.Name)
+                    l.EnableMeasurementEvents(instrument);
+            },
         };
-        meters.SetMeasurementEventCallback<long>((i, v, tags, _) => measured.AddOrUpdate(i.Name, v, (_, old) => old + v));
-        meters.SetMeasurementEventCallback<double>((i, v, tags, _) => measured.AddOrUpdate(i.Name + ".count", 1, (_, old) => old + 1));
+        meters.SetMeasurementEventCallback<long>(
+            (i, v, tags, _) => measured.AddOrUpdate(i.Name, v, (_, old) => old + v)
+        );
+        meters.SetMeasurementEventCallback<double>(
+            (i, v, tags, _) => measured.AddOrUpdate(i.Name + ".count", 1, (_, old) => old + 1)
+        );
         meters.Start();
 
         var store = new LocalBlobStore(Path.Combine(Path.GetTempPath(), "fi-otel-" + Guid.NewGuid().ToString("N")));
@@ -72,15 +95,25 @@ public class TelemetryTests
         var statuses = await bed.RunWorkerUntilSettledAsync([accepted.ImageBlob], TimeSpan.FromMinutes(2));
         Assert.Equal(JobStatus.Done, statuses.Single().Status);
 
-        var mine = spans.Where(s => Equals(s.GetTagItem("image.id"), accepted.ImageId) || Equals(s.GetTagItem("image.blob"), accepted.ImageBlob)).ToList();
+        var mine = spans
+            .Where(s =>
+                Equals(s.GetTagItem("image.id"), accepted.ImageId)
+                || Equals(s.GetTagItem("image.blob"), accepted.ImageBlob)
+            )
+            .ToList();
         var ingest = Assert.Single(mine, s => s.OperationName == "ingest");
         var reconstruct = mine.Where(s => s.OperationName == "reconstruct").ToList();
         Assert.Equal(2, reconstruct.Count);
         Assert.Equal(2, mine.Count(s => s.OperationName == "enqueue"));
         // The worker's spans continue the ingestion's trace, through the message.
         Assert.All(mine, s => Assert.Equal(ingest.TraceId, s.TraceId));
-        Assert.Equal(accepted.Jobs.Select(j => j.JobId).Order(), reconstruct.Select(s => (string)s.GetTagItem("job.id")!).Order());
-        var decode = spans.Where(s => s.OperationName == "decode" && reconstruct.Any(r => r.SpanId == s.ParentSpanId)).ToList();
+        Assert.Equal(
+            accepted.Jobs.Select(j => j.JobId).Order(),
+            reconstruct.Select(s => (string)s.GetTagItem("job.id")!).Order()
+        );
+        var decode = spans
+            .Where(s => s.OperationName == "decode" && reconstruct.Any(r => r.SpanId == s.ParentSpanId))
+            .ToList();
         Assert.Equal(2, decode.Count);
         Assert.All(reconstruct, s => Assert.Equal("Complete", s.GetTagItem("outcome")));
 
@@ -97,10 +130,15 @@ public class TelemetryTests
     {
         // The Azure Monitor exporter's default sampler is rate-limited and drops the first spans; the pipeline keeps
         // every image's trace (an auditor asks about one image). Export itself needs Azure: not tested here.
-        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [TelemetryServices.ConnectionStringSetting] = "InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=http://127.0.0.1:9/",
-        }).Build();
+        var settings = new ConfigurationBuilder()
+            .AddInMemoryCollection(
+                new Dictionary<string, string?>
+                {
+                    [TelemetryServices.ConnectionStringSetting] =
+                        "InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=http://127.0.0.1:9/",
+                }
+            )
+            .Build();
         var services = new ServiceCollection().AddLogging();
         services.AddPipelineTelemetry(settings, "test").UseAzureMonitorExporter(o => o.DisableOfflineStorage = true);
         using var provider = services.BuildServiceProvider();

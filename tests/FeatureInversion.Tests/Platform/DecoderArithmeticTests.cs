@@ -1,9 +1,5 @@
 using System.Runtime.Intrinsics.X86;
-using FeatureInversion.Analysis;
-using FeatureInversion.Decoders;
-using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Decoders.Platform;
-using FeatureInversion.Models;
 using FeatureInversion.Tests.Reliability;
 using static TorchSharp.torch;
 
@@ -21,7 +17,15 @@ public class DecoderArithmeticTests
         get
         {
             var data = new TheoryData<string>();
-            foreach (var manifest in Directory.EnumerateFiles(Path.Combine(TestData.Root, "models"), DecoderManifest.FileName, SearchOption.AllDirectories).Order())
+            foreach (
+                var manifest in Directory
+                    .EnumerateFiles(
+                        Path.Combine(TestData.Root, "models"),
+                        DecoderManifest.FileName,
+                        SearchOption.AllDirectories
+                    )
+                    .Order()
+            )
                 data.Add(Path.GetRelativePath(TestData.Root, Path.GetDirectoryName(manifest)!));
             return data;
         }
@@ -34,7 +38,12 @@ public class DecoderArithmeticTests
         var (network, _) = DecoderCheckpoint.Load(Path.Combine(TestData.Root, folder), TestData.Representations);
         using (network)
         {
-            var (_, _, features) = DecoderEvaluation.TestSet(network.Spec.Representation, TestData.PhotosDirectory, network.Spec.ImageSize, perPhoto: 1);
+            var (_, _, features) = DecoderEvaluation.TestSet(
+                network.Spec.Representation,
+                TestData.PhotosDirectory,
+                network.Spec.ImageSize,
+                perPhoto: 1
+            );
             features = features.Take(3).ToList();
             var decoded = DecoderInference.Decode(network, features);
             var expected = ReferenceForward.Run(network.Spec, network, features.Select(f => f.Data));
@@ -42,8 +51,13 @@ public class DecoderArithmeticTests
             {
                 var got = decoded[i].Planes;
                 double max = 0;
-                for (int j = 0; j < got.Length; j++) max = Math.Max(max, Math.Abs(got[j] - Math.Clamp(expected[i][j], 0, 1)));
-                Assert.True(max <= 1.0 / 255, $"{folder}, crop {i}: {max * 255:0.000}/255 from the float64 reference with kernels {TorchKernels.Current}");
+                for (int j = 0; j < got.Length; j++)
+                    max = Math.Max(max, Math.Abs(got[j] - Math.Clamp(expected[i][j], 0, 1)));
+                Assert.True(
+                    max <= 1.0 / 255,
+                    $"{folder}, crop {i}: {max * 255:0.000}/255 from the float64 reference with kernels "
+                        + $"{TorchKernels.Current}"
+                );
             }
         }
     }
@@ -52,11 +66,35 @@ public class DecoderArithmeticTests
     public void ReferenceForwardIsPyTorchsDefinitionOnAHandComputedUpConvolution()
     {
         // 1 channel, 2x2 input, 2x2 kernel, stride 2, no padding: each input pixel paints its own 2x2 block, scaled.
-        var (y, channels, size) = ReferenceForward.ConvTranspose2d([1, 2, 3, 4], 1, 2, [1, 10, 100, 1000], [0.5], 1, 2, 2, 0, 0);
+        var (y, channels, size) = ReferenceForward.ConvTranspose2d(
+            [1, 2, 3, 4],
+            1,
+            2,
+            [1, 10, 100, 1000],
+            [0.5],
+            1,
+            2,
+            2,
+            0,
+            0
+        );
         Assert.Equal((1, 4), (channels, size));
-        Assert.Equal([1.5, 10.5, 2.5, 20.5, 100.5, 1000.5, 200.5, 2000.5, 3.5, 30.5, 4.5, 40.5, 300.5, 3000.5, 400.5, 4000.5], y);
+        Assert.Equal(
+            [1.5, 10.5, 2.5, 20.5, 100.5, 1000.5, 200.5, 2000.5, 3.5, 30.5, 4.5, 40.5, 300.5, 3000.5, 400.5, 4000.5],
+            y
+        );
         // 3x3 input, 3x3 kernel of ones, padding 1: the sum of each pixel's neighbourhood.
-        var (c, _, _) = ReferenceForward.Conv2d([1, 2, 3, 4, 5, 6, 7, 8, 9], 1, 3, Enumerable.Repeat(1.0, 9).ToArray(), [0], 1, 3, 1, 1);
+        var (c, _, _) = ReferenceForward.Conv2d(
+            [1, 2, 3, 4, 5, 6, 7, 8, 9],
+            1,
+            3,
+            Enumerable.Repeat(1.0, 9).ToArray(),
+            [0],
+            1,
+            3,
+            1,
+            1
+        );
         Assert.Equal([12, 21, 16, 27, 45, 33, 24, 39, 28], c);
     }
 
@@ -65,7 +103,8 @@ public class DecoderArithmeticTests
     {
         var selection = TorchKernels.Current;
         Assert.Equal(selection.Backend == KernelBackend.OneDnn, TorchKernels.MkldnnEnabled);
-        if (selection.Backend == KernelBackend.OneDnn) Assert.True(KernelSelfCheck.Run().Passed, selection.ToString());
+        if (selection.Backend == KernelBackend.OneDnn)
+            Assert.True(KernelSelfCheck.Run().Passed, selection.ToString());
     }
 
     [Fact]
@@ -79,7 +118,10 @@ public class DecoderArithmeticTests
         Assert.All(DecoderInference.DecodeEach(network, maps), image => Assert.NotNull(image));
         using (no_grad())
         {
-            var bias = network.named_parameters().Single(p => p.name == $"layers.{network.Spec.Output.Name}.bias").parameter;
+            var bias = network
+                .named_parameters()
+                .Single(p => p.name == $"layers.{network.Spec.Output.Name}.bias")
+                .parameter;
             bias[0] = float.NaN; // the red plane of every output
         }
         Assert.All(DecoderInference.DecodeEach(network, maps), image => Assert.Null(image));
@@ -94,20 +136,28 @@ public class DecoderArithmeticTests
         using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("hog"), 64, 0.0625));
         var map = Map(TestData.Crops("hog", 1, seed: 5), 0);
         map.Data[7] = float.PositiveInfinity;
-        Assert.Contains("NaN or infinite", Assert.Throws<ArgumentException>(() => DecoderInference.Decode(network, [map])).Message);
+        Assert.Contains(
+            "NaN or infinite",
+            Assert.Throws<ArgumentException>(() => DecoderInference.Decode(network, [map])).Message
+        );
     }
 
-    private static FeatureInversion.Features.FeatureMap Map(FeatureInversion.Training.Data.FeatureDataset data, int i) =>
-        new(data.Shape, data.Features.AsSpan(i * data.Shape.Length, data.Shape.Length).ToArray());
+    private static FeatureInversion.Features.FeatureMap Map(
+        FeatureInversion.Training.Data.FeatureDataset data,
+        int i
+    ) => new(data.Shape, data.Features.AsSpan(i * data.Shape.Length, data.Shape.Length).ToArray());
 
-    /// <summary>The ISA levels this CPU runs, as oneDNN names them for DNNL_MAX_CPU_ISA ("" = oneDNN's own choice).</summary>
+    /// <summary>The ISA levels this CPU runs, as oneDNN names them for DNNL_MAX_CPU_ISA ("" = oneDNN's own
+    /// choice).</summary>
     public static TheoryData<string> IsaLevels
     {
         get
         {
             var data = new TheoryData<string> { "", "SSE41" };
-            if (Avx2.IsSupported) data.Add("AVX2");
-            if (Avx512F.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512F.VL.IsSupported) data.Add("AVX512_CORE");
+            if (Avx2.IsSupported)
+                data.Add("AVX2");
+            if (Avx512F.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512F.VL.IsSupported)
+                data.Add("AVX512_CORE");
             return data;
         }
     }
@@ -116,13 +166,29 @@ public class DecoderArithmeticTests
     [MemberData(nameof(IsaLevels))]
     public async Task EveryDecoderIsWithinOneGrayLevelOfTheReferenceUnderEachOneDnnIsaLevel(string isa)
     {
-        // oneDNN reads its ISA limit once per process, so each level runs the check-kernels verb in a process of its own,
-        // with oneDNN forced (no self-check, no fallback): what the kernels of that level compute, compared with float64.
+        // oneDNN reads its ISA limit once per process, so each level runs the check-kernels verb in a process of its
+        // own, with oneDNN forced (no self-check, no fallback): what the kernels of that level compute, compared with
+        // float64.
         var environment = new Dictionary<string, string> { [TorchKernels.OverrideVariable] = "onednn" };
-        if (isa != "") environment["DNNL_MAX_CPU_ISA"] = isa;
-        var run = await MeasuredProcess.RunAsync("FeatureInversion.Trainer.dll",
-            ["check-kernels", Path.Combine(TestData.Root, "models"), "--test", TestData.PhotosDirectory, "--per-photo", "2", "--repeat", "2", "--reference-items", "2"],
-            TimeSpan.FromMinutes(3), environment);
+        if (isa != "")
+            environment["DNNL_MAX_CPU_ISA"] = isa;
+        var run = await MeasuredProcess.RunAsync(
+            "FeatureInversion.Trainer.dll",
+            [
+                "check-kernels",
+                Path.Combine(TestData.Root, "models"),
+                "--test",
+                TestData.PhotosDirectory,
+                "--per-photo",
+                "2",
+                "--repeat",
+                "2",
+                "--reference-items",
+                "2",
+            ],
+            TimeSpan.FromMinutes(3),
+            environment
+        );
         Assert.True(run.ExitCode == 0, $"DNNL_MAX_CPU_ISA={isa}: exit {run.ExitCode}\n{run.Stdout}\n{run.Stderr}");
         Assert.Contains($"oneDNN max ISA: {(isa == "" ? "default" : isa)}", run.Stdout);
         Assert.Matches(@"total: 0 non-finite of \d+ decodes; 0 decoder\(s\) failed", run.Stdout);
@@ -133,11 +199,24 @@ public class DecoderArithmeticTests
     [InlineData("sse41", "onednn max ISA SSE41")]
     public async Task TheWorkaroundsComputeTheSameDecodersAsTheReference(string mode, string expected)
     {
-        var run = await MeasuredProcess.RunAsync("FeatureInversion.Trainer.dll",
-            ["check-kernels", Path.Combine(TestData.Root, "models"), "--test", TestData.PhotosDirectory, "--per-photo", "1", "--reference-items", "2"],
-            TimeSpan.FromMinutes(3), new Dictionary<string, string> { [TorchKernels.OverrideVariable] = mode });
+        var run = await MeasuredProcess.RunAsync(
+            "FeatureInversion.Trainer.dll",
+            [
+                "check-kernels",
+                Path.Combine(TestData.Root, "models"),
+                "--test",
+                TestData.PhotosDirectory,
+                "--per-photo",
+                "1",
+                "--reference-items",
+                "2",
+            ],
+            TimeSpan.FromMinutes(3),
+            new Dictionary<string, string> { [TorchKernels.OverrideVariable] = mode }
+        );
         Assert.True(run.ExitCode == 0, $"{mode}: exit {run.ExitCode}\n{run.Stdout}\n{run.Stderr}");
         Assert.Contains($"kernels: {expected}", run.Stdout);
-        if (mode == "sse41") Assert.Contains("oneDNN max ISA: SSE41", run.Stdout); // set in-process by setenv, seen by getenv
+        if (mode == "sse41")
+            Assert.Contains("oneDNN max ISA: SSE41", run.Stdout); // set in-process by setenv, seen by getenv
     }
 }

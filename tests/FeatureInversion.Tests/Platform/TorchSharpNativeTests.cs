@@ -39,8 +39,10 @@ public class TorchSharpNativeTests
     [Fact]
     public void PatcherChangesOneByteOnceAndLeavesOtherFilesAlone()
     {
-        var root = typeof(TorchSharpNativeTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "NuGetPackageRoot").Value!;
+        var root = typeof(TorchSharpNativeTests)
+            .Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "NuGetPackageRoot")
+            .Value!;
         var original = Path.Combine(root, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", LibraryName);
         Assert.True(File.Exists(original), $"unpatched original not found at {original}");
 
@@ -50,6 +52,11 @@ public class TorchSharpNativeTests
         Assert.Equal(1, bytes.Zip(patched).Count(p => p.First != p.Second));
         Assert.Equal(VersionNeedPatch.AlreadyWeak, ElfVersionNeeds.MarkWeak(patched, Version));
         Assert.Equal(VersionNeedPatch.NotNeeded, ElfVersionNeeds.MarkWeak((byte[])bytes.Clone(), "GLIBCXX_99.0"));
-        Assert.Throws<InvalidDataException>(() => ElfVersionNeeds.MarkWeak("not an elf file at all, just text......................................"u8.ToArray(), Version));
+        Assert.Throws<InvalidDataException>(() =>
+            ElfVersionNeeds.MarkWeak(
+                "not an elf file at all, just text......................................"u8.ToArray(),
+                Version
+            )
+        );
     }
 }

@@ -1,5 +1,3 @@
-using FeatureInversion.Features;
-using FeatureInversion.Imaging;
 using FeatureInversion.Training.Data;
 
 namespace FeatureInversion.Tests.Platform;
@@ -12,7 +10,8 @@ namespace FeatureInversion.Tests.Platform;
 /// </summary>
 public class UninitializedInputTests
 {
-    public static TheoryData<string> Representations => new() { "hog", "lbp", "sift-grid", "resnet18-conv1", "resnet18-res3", "resnet18-pool5" };
+    public static TheoryData<string> Representations =>
+        new() { "hog", "lbp", "sift-grid", "resnet18-conv1", "resnet18-res3", "resnet18-pool5" };
 
     [Theory]
     [MemberData(nameof(Representations))]
@@ -28,7 +27,10 @@ public class UninitializedInputTests
             representation.Extract(image, reused);
             Assert.Equal(fresh.Data, reused);
         }
-        finally { representation.Dispose(); }
+        finally
+        {
+            representation.Dispose();
+        }
     }
 
     [Fact]
@@ -36,8 +38,26 @@ public class UninitializedInputTests
     {
         using var pool = TestData.Pool();
         // Depth 2 ring, 6 batches: each slot is reused twice; a value not rewritten would repeat the previous batch's.
-        using var stream = new StreamingBatches(pool, TestData.Representation("sift-grid"), 64, 4, seed: 9, colorJitter: 0.5, producers: 2, depth: 2);
-        using var fresh = new StreamingBatches(pool, TestData.Representation("sift-grid"), 64, 4, seed: 9, colorJitter: 0.5, producers: 1, depth: 8);
+        using var stream = new StreamingBatches(
+            pool,
+            TestData.Representation("sift-grid"),
+            64,
+            4,
+            seed: 9,
+            colorJitter: 0.5,
+            producers: 2,
+            depth: 2
+        );
+        using var fresh = new StreamingBatches(
+            pool,
+            TestData.Representation("sift-grid"),
+            64,
+            4,
+            seed: 9,
+            colorJitter: 0.5,
+            producers: 1,
+            depth: 8
+        );
         for (int k = 0; k < 6; k++)
         {
             var a = stream.Take();

@@ -10,6 +10,7 @@ namespace FeatureInversion.Tests.Reliability;
 public class CliFaultTests(ITestOutputHelper output) : FaultTest("fi-hostile-cli-", output)
 {
     public const double CliPeakLimitMiB = 600;
+
     [Fact]
     public async Task EveryHostileImageIsRefusedWithItsReasonOrAcceptedWithinTheMemoryLimit()
     {
@@ -23,7 +24,9 @@ public class CliFaultTests(ITestOutputHelper output) : FaultTest("fi-hostile-cli
     {
         var inputs = HostileCorpus.NpyFiles();
         string model = PipelineTestbedModels.Hog;
-        var results = await RunAllAsync(inputs, input => ["reconstruct", model, input, "-o", input + ".png", "--device", "cpu"]);
+        var results = await RunAllAsync(inputs, input =>
+            ["reconstruct", model, input, "-o", input + ".png", "--device", "cpu"]
+        );
         AssertOutcomes(inputs, results);
     }
 
@@ -34,27 +37,44 @@ public class CliFaultTests(ITestOutputHelper output) : FaultTest("fi-hostile-cli
         await File.WriteAllBytesAsync(photo, HostileCorpus.Jpeg(HostileCorpus.Gradient(3200, 2000)));
         foreach (var (rep, accepted) in new[] { ("sift-grid", false), ("sift", false), ("hog", true) })
         {
-            var result = await MeasuredProcess.RunAsync("FeatureInversion.Trainer.dll", ["features", rep, photo, "-o", photo + ".npy"], TimeSpan.FromMinutes(3));
+            var result = await MeasuredProcess.RunAsync(
+                "FeatureInversion.Trainer.dll",
+                ["features", rep, photo, "-o", photo + ".npy"],
+                TimeSpan.FromMinutes(3)
+            );
             Output.WriteLine($"{rep}: exit {result.ExitCode}, peak {result.PeakMiB:F0} MiB {result.Stderr.Trim()}");
             Assert.True(result.PeakMiB <= CliPeakLimitMiB, $"{rep}: peak {result.PeakMiB:F0} MiB");
             Assert.Equal(accepted ? 0 : 1, result.ExitCode);
-            if (!accepted) Assert.Contains($"photo-3200x2000.jpg: 3200x2000 (6.4 megapixels) exceeds the", result.Stderr);
-            if (!accepted) Assert.Contains($"for {rep} at full resolution", result.Stderr);
+            if (!accepted)
+                Assert.Contains($"photo-3200x2000.jpg: 3200x2000 (6.4 megapixels) exceeds the", result.Stderr);
+            if (!accepted)
+                Assert.Contains($"for {rep} at full resolution", result.Stderr);
         }
     }
 
     private async Task<ProcessResult[]> RunAllAsync(IReadOnlyList<HostileInput> inputs, Func<string, string[]> args)
     {
         var results = new ProcessResult[inputs.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, inputs.Count), new ParallelOptions { MaxDegreeOfParallelism = 2 }, async (i, _) =>
-        {
-            string path = Path.Combine(Dir, inputs[i].Name);
-            await File.WriteAllBytesAsync(path, inputs[i].Bytes);
-            results[i] = await MeasuredProcess.RunAsync("FeatureInversion.Trainer.dll", args(path), TimeSpan.FromMinutes(3));
-            File.Delete(path);
-        });
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, inputs.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = 2 },
+            async (i, ct) =>
+            {
+                string path = Path.Combine(Dir, inputs[i].Name);
+                await File.WriteAllBytesAsync(path, inputs[i].Bytes, ct);
+                results[i] = await MeasuredProcess.RunAsync(
+                    "FeatureInversion.Trainer.dll",
+                    args(path),
+                    TimeSpan.FromMinutes(3)
+                );
+                File.Delete(path);
+            }
+        );
         for (int i = 0; i < inputs.Count; i++)
-            Output.WriteLine($"{inputs[i].Name,-28} exit {results[i].ExitCode}  peak {results[i].PeakMiB,6:F0} MiB  {results[i].Stderr.Trim()}");
+            Output.WriteLine(
+                $"{inputs[i].Name, -28} exit {results[i].ExitCode}  peak {results[i].PeakMiB, 6:F0} MiB  "
+                    + $"{results[i].Stderr.Trim()}"
+            );
         return results;
     }
 

@@ -1,11 +1,11 @@
 using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using FeatureInversion.Reconstruction.Local;
 using FeatureInversion.Tests.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
-using FeatureInversion.Pipeline.Gallery;
 
 namespace FeatureInversion.Tests.Reliability;
 
@@ -18,18 +18,29 @@ namespace FeatureInversion.Tests.Reliability;
 public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostile-pipe-", output)
 {
     public const double PipelinePeakLimitMiB = 2048;
-    /// <summary>Legal names that broke the batch or were skipped before: dots, leading dots, quotes, markup, Unicode, 250 bytes.</summary>
+
+    /// <summary>Legal names that broke the batch or were skipped before: dots, leading dots, quotes, markup, Unicode,
+    /// 250 bytes.</summary>
     public static IReadOnlyList<string> HostileNames { get; } =
     [
-        "a..b.jpg", "..leading-dots.jpg", ".hidden.jpg", "with space and 'quotes'.jpg", "<img src=x onerror=alert(1)>.jpg",
-        "ünïcödé 日本.jpg", new string('n', 236) + ".jpg", new string('m', 246) + ".jpg",
+        "a..b.jpg",
+        "..leading-dots.jpg",
+        ".hidden.jpg",
+        "with space and 'quotes'.jpg",
+        "<img src=x onerror=alert(1)>.jpg",
+        "ünïcödé 日本.jpg",
+        new string('n', 236) + ".jpg",
+        new string('m', 246) + ".jpg",
     ];
 
-    /// <summary>Names no store handles alike: recorded as refused under a safe name, shown escaped (issue 29).</summary>
+    /// <summary>Names no store handles alike: recorded as refused under a safe name, shown escaped (issue
+    /// 29).</summary>
     public static IReadOnlyList<(string Name, string Problem)> UnusableNames { get; } =
     [
-        ("tab\tname.jpg", "control characters"), ("new\nline.jpg", "control characters"),
-        ("evil\u202Egpj.exe.jpg", "invisible formatting characters"), ("..\\..\\..\\tmp\\x.jpg", "backslash"),
+        ("tab\tname.jpg", "control characters"),
+        ("new\nline.jpg", "control characters"),
+        ("evil\u202Egpj.exe.jpg", "invisible formatting characters"),
+        ("..\\..\\..\\tmp\\x.jpg", "backslash"),
     ];
 
     [Fact]
@@ -38,13 +49,34 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         string folder = Directory.CreateDirectory(Path.Combine(Dir, "drop")).FullName;
         var inputs = HostileCorpus.Images().ToList();
         for (int i = 0; i < HostileNames.Count; i++)
-            inputs.Add(new HostileInput(HostileNames[i], HostileCorpus.Png(HostileCorpus.Gradient(64 + i, 48 + i)), null));
-        foreach (var input in inputs) await File.WriteAllBytesAsync(Path.Combine(folder, input.Name), input.Bytes);
-        foreach (var (name, _) in UnusableNames) await File.WriteAllBytesAsync(Path.Combine(folder, name), HostileCorpus.Png(HostileCorpus.Gradient(64, 48)));
+            inputs.Add(
+                new HostileInput(HostileNames[i], HostileCorpus.Png(HostileCorpus.Gradient(64 + i, 48 + i)), null)
+            );
+        foreach (var input in inputs)
+            await File.WriteAllBytesAsync(Path.Combine(folder, input.Name), input.Bytes);
+        foreach (var (name, _) in UnusableNames)
+            await File.WriteAllBytesAsync(
+                Path.Combine(folder, name),
+                HostileCorpus.Png(HostileCorpus.Gradient(64, 48))
+            );
 
         string outDir = Path.Combine(Dir, "out");
-        var run = await MeasuredProcess.RunAsync("FeatureInversion.Trainer.dll",
-            ["pipeline", folder, "--out", outDir, "--models", Path.Combine(TestData.Root, "models"), "--batch", "hostile", "--device", "cpu"], TimeSpan.FromMinutes(8));
+        var run = await MeasuredProcess.RunAsync(
+            "FeatureInversion.Trainer.dll",
+            [
+                "pipeline",
+                folder,
+                "--out",
+                outDir,
+                "--models",
+                Path.Combine(TestData.Root, "models"),
+                "--batch",
+                "hostile",
+                "--device",
+                "cpu",
+            ],
+            TimeSpan.FromMinutes(8)
+        );
         Output.WriteLine($"exit {run.ExitCode}, peak {run.PeakMiB:F0} MiB\n{run.Stdout}\n{run.Stderr}");
         Assert.Equal(0, run.ExitCode);
         Assert.True(run.PeakMiB <= PipelinePeakLimitMiB, $"peak {run.PeakMiB:F0} MiB");
@@ -75,7 +107,8 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
             Assert.Contains(BlobNames.Escape(name), status.Error);
         }
         var report = PipelineJson.Deserialize<FeatureInversion.Pipeline.Gallery.BatchReport>(
-            (await store.TryReadAsync(new PipelineOptions().ResultsContainer, BlobNames.BatchReport("hostile")))!);
+            (await store.TryReadAsync(new PipelineOptions().ResultsContainer, BlobNames.BatchReport("hostile")))!
+        );
         Assert.Equal(inputs.Count + UnusableNames.Count, report.Uploads); // every input is in the report
         Assert.False(File.Exists(Path.Combine(Dir, "tmp", "x.jpg")));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(outDir, "storage", ".tmp")));
@@ -97,7 +130,12 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         var status = (await bed.Results.GetAsync("crash/camera-256x256.jpg"))!;
         Assert.Equal(JobStatus.Failed, status.Status);
         Assert.Contains($"delivered {bed.Options.MaxDeliveries + 1} times", status.Results.Single().Error);
-        Assert.False(await store.ExistsAsync(bed.Options.ResultsContainer, BlobNames.Reconstruction("crash", accepted.ImageId, job.DecoderVersion)));
+        Assert.False(
+            await store.ExistsAsync(
+                bed.Options.ResultsContainer,
+                BlobNames.Reconstruction("crash", accepted.ImageId, job.DecoderVersion)
+            )
+        );
     }
 
     [Fact]
@@ -107,16 +145,27 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         await using var _ = bed;
         var message = Azure.Messaging.ServiceBus.ServiceBusModelFactory.ServiceBusReceivedMessage(
             body: BinaryData.FromString(MessageOf(accepted)),
-            deliveryCount: 6, properties: new Dictionary<string, object>
+            deliveryCount: 6,
+            properties: new Dictionary<string, object>
             {
-                ["DeadLetterReason"] = "MaxDeliveryCountExceeded", ["DeadLetterErrorDescription"] = "Message could not be consumed after 6 delivery attempts.",
-            });
-        var recorder = new DeadLetterRecorder(store, bed.Gallery, bed.Options, Microsoft.Extensions.Logging.Abstractions.NullLogger<DeadLetterRecorder>.Instance);
+                ["DeadLetterReason"] = "MaxDeliveryCountExceeded",
+                ["DeadLetterErrorDescription"] = "Message could not be consumed after 6 delivery attempts.",
+            }
+        );
+        var recorder = new DeadLetterRecorder(
+            store,
+            bed.Gallery,
+            bed.Options,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<DeadLetterRecorder>.Instance
+        );
         await recorder.HandleAsync(ServiceBusJobSource.ToDeadLetter(message), CancellationToken.None);
 
         var status = (await bed.Results.GetAsync("dlq/rocket-427x285.jpg"))!;
         Assert.Equal(JobStatus.Failed, status.Status);
-        Assert.Contains("MaxDeliveryCountExceeded: Message could not be consumed after 6 delivery attempts.", status.Results.Single().Error);
+        Assert.Contains(
+            "MaxDeliveryCountExceeded: Message could not be consumed after 6 delivery attempts.",
+            status.Results.Single().Error
+        );
     }
 
     [Fact]
@@ -125,14 +174,18 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         var root = Path.Combine(Dir, "full");
         var (summary, store, _, photos) = await RunOnFullDiskAsync(root, (container, _) => container == "results");
         Assert.Equal(0, summary.Results);
-        Assert.Equal(photos.Count, summary.IngestionErrors.Count); // the record could not be written: reported, not lost
+        // the record could not be written: reported, not lost
+        Assert.Equal(photos.Count, summary.IngestionErrors.Count);
         Assert.All(summary.IngestionErrors.Values, e => Assert.Contains("No space left on device", e));
         Assert.StartsWith("not written (", summary.Gallery); // no path that leads nowhere
         Assert.All(summary.Images, i => Assert.Equal(JobStatus.Failed, i.Status));
         Assert.True(store.FailedWrites > 0);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(root, "storage", ".tmp")));
-        var folders = Directory.Exists(Path.Combine(root, "model-cache")) ? Directory.GetDirectories(Path.Combine(root, "model-cache"), "*", SearchOption.AllDirectories) : [];
-        Assert.DoesNotContain(folders, d => System.Text.RegularExpressions.Regex.IsMatch(d, @"\.[0-9a-f]{32}$")); // no staging folders left
+        var folders = Directory.Exists(Path.Combine(root, "model-cache"))
+            ? Directory.GetDirectories(Path.Combine(root, "model-cache"), "*", SearchOption.AllDirectories)
+            : [];
+        // no staging folders left
+        Assert.DoesNotContain(folders, d => System.Text.RegularExpressions.Regex.IsMatch(d, @"\.[0-9a-f]{32}$"));
     }
 
     [Fact]
@@ -142,12 +195,23 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         await using var _ = bed;
         // No worker runs; the upload was ingested two hours ago.
         var old = accepted with { IngestedUtc = DateTimeOffset.UtcNow.AddHours(-2) };
-        await store.WriteAsync(bed.Options.ResultsContainer, BlobNames.Ingestion(accepted.ImageBlob), PipelineJson.Serialize<IngestionRecord>(old), ContentTypes.Json, overwrite: true);
+        await store.WriteAsync(
+            bed.Options.ResultsContainer,
+            BlobNames.Ingestion(accepted.ImageBlob),
+            PipelineJson.Serialize<IngestionRecord>(old),
+            ContentTypes.Json,
+            overwrite: true
+        );
         var status = (await bed.Results.GetAsync(accepted.ImageBlob))!;
         Assert.Equal(JobStatus.Stalled, status.Status);
         Assert.Contains("no worker has settled it", status.Results.Single().Error);
         await bed.Gallery.RebuildAsync("slow");
-        Assert.Contains("stalled: pending since", System.Text.Encoding.UTF8.GetString((await store.TryReadAsync(bed.Options.ResultsContainer, "slow/index.html"))!));
+        Assert.Contains(
+            "stalled: pending since",
+            System.Text.Encoding.UTF8.GetString(
+                (await store.TryReadAsync(bed.Options.ResultsContainer, "slow/index.html"))!
+            )
+        );
     }
 
     [Fact]
@@ -158,7 +222,8 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         await using var bed = new PipelineTestbed(store, new FailingQueue(), queue);
         await bed.SetUpAsync("hog");
         await Assert.ThrowsAsync<IOException>(() => bed.UploadPhotoAsync("q", "camera-256x256.jpg"));
-        Assert.Null(await bed.Results.GetAsync("q/camera-256x256.jpg")); // not "pending forever": not ingested, so the trigger retries
+        // not "pending forever": not ingested, so the trigger retries
+        Assert.Null(await bed.Results.GetAsync("q/camera-256x256.jpg"));
     }
 
     [Fact]
@@ -167,14 +232,40 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         var store = new LocalBlobStore(Path.Combine(Dir, "names"));
         foreach (var name in HostileNames.Select(n => "b/" + n).Append("b/" + new string('x', 300) + ".jpg.json"))
         {
-            Assert.True(await store.WriteAsync("c", name, new byte[] { 1, 2, 3 }, ContentTypes.Binary, overwrite: false));
+            Assert.True(
+                await store.WriteAsync("c", name, new byte[] { 1, 2, 3 }, ContentTypes.Binary, overwrite: false)
+            );
             Assert.Equal(new byte[] { 1, 2, 3 }, await store.TryReadAsync("c", name));
         }
-        foreach (var bad in new[] { "../x", "b/../../x", "b/./x", "/x", "b//x", "", "b/..\\..\\x.jpg", "b/tab\tx.jpg", "b/\u202Egpj.jpg" })
-            await Assert.ThrowsAsync<ArgumentException>(() => store.WriteAsync("c", bad, new byte[] { 1 }, ContentTypes.Binary, overwrite: true));
+        foreach (
+            var bad in new[]
+            {
+                "../x",
+                "b/../../x",
+                "b/./x",
+                "/x",
+                "b//x",
+                "",
+                "b/..\\..\\x.jpg",
+                "b/tab\tx.jpg",
+                "b/\u202Egpj.jpg",
+            }
+        )
+            await Assert.ThrowsAsync<ArgumentException>(() =>
+                store.WriteAsync("c", bad, new byte[] { 1 }, ContentTypes.Binary, overwrite: true)
+            );
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.WriteAsync("c", "b/late.bin", new byte[1 << 20], ContentTypes.Binary, overwrite: true, cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            store.WriteAsync(
+                "c",
+                "b/late.bin",
+                new byte[1 << 20],
+                ContentTypes.Binary,
+                overwrite: true,
+                cancelled.Token
+            )
+        );
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(store.Root, ".tmp")));
     }
 
@@ -183,43 +274,70 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
     {
         var root = Path.Combine(Dir, "full-worker");
         // Ingestion succeeds; every result, metrics and failure record write (names end in the decoder version) fails.
-        var (summary, _, queue, _) = await RunOnFullDiskAsync(root, (container, name) => container == "results" && name.Contains("Z.", StringComparison.Ordinal));
+        var (summary, _, queue, _) = await RunOnFullDiskAsync(root, (container, name) =>
+            container == "results" && name.Contains("Z.", StringComparison.Ordinal)
+        );
         var options = new PipelineOptions();
         Assert.Equal(0, summary.Results);
         Assert.Empty(summary.IngestionErrors);
         Assert.Equal(4, queue.DeadLetters.Count); // 2 photos x 2 representations, each after MaxDeliveries attempts
-        Assert.All(queue.DeadLetters, d => Assert.Contains($"failed {options.MaxDeliveries} times, last: No space left on device", d.Reason));
+        Assert.All(queue.DeadLetters, d =>
+            Assert.Contains($"failed {options.MaxDeliveries} times, last: No space left on device", d.Reason)
+        );
         // Nothing stays pending: every job ends failed, with the reason, in the summary.
         Assert.All(summary.Images, i =>
         {
             Assert.Equal(JobStatus.Failed, i.Status);
-            Assert.All(i.Results, r => Assert.Contains("no result or failure record could be stored (last error: failed", r.Error));
+            Assert.All(i.Results, r =>
+                Assert.Contains("no result or failure record could be stored (last error: failed", r.Error)
+            );
         });
         Assert.Equal(4, summary.Failed);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(root, "storage", ".tmp")));
     }
 
-    /// <summary>Two photos through the local pipeline (hog, lbp; 10 ms retry back-off) on a store whose writes fail where told.</summary>
-    private static async Task<(LocalRunSummary Summary, FullDiskStore Store, InProcessJobQueue Queue, List<string> Photos)> RunOnFullDiskAsync(string root, Func<string, string, bool> fails)
+    /// <summary>Two photos through the local pipeline (hog, lbp; 10 ms retry back-off) on a store whose writes fail
+    /// where told.</summary>
+    private static async Task<(
+        LocalRunSummary Summary,
+        FullDiskStore Store,
+        InProcessJobQueue Queue,
+        List<string> Photos
+    )> RunOnFullDiskAsync(string root, Func<string, string, bool> fails)
     {
         var store = new FullDiskStore(new LocalBlobStore(Path.Combine(root, "storage")), fails);
         var options = new PipelineOptions { RetryDelayMilliseconds = 10, MaxRetryDelaySeconds = 1 };
         var queue = new InProcessJobQueue(retry: RetryPolicy.From(options));
         var models = new[] { PipelineTestbed.ShippedModel("hog"), PipelineTestbed.ShippedModel("lbp") };
-        var photos = new[] { "camera-256x256.jpg", "coffee-480x320.jpg" }.Select(p => Path.Combine(TestData.PhotosDirectory, p)).ToList();
+        var photos = new[] { "camera-256x256.jpg", "coffee-480x320.jpg" }
+            .Select(p => Path.Combine(TestData.PhotosDirectory, p))
+            .ToList();
         // The local host with the failing store and an inspectable queue in place of the configured ones.
-        await using var pipeline = LocalPipeline.Create(new Dictionary<string, string?>
-        {
-            ["Pipeline:Storage"] = "local", ["Pipeline:Queue"] = "inprocess", ["Pipeline:Representations:0"] = "hog", ["Pipeline:Representations:1"] = "lbp",
-            ["Pipeline:ModelCacheDirectory"] = Path.Combine(root, "model-cache"), ["Pipeline:RetryDelayMilliseconds"] = "10",
-            ["Pipeline:MaxRetryDelaySeconds"] = "1", ["Pipeline:Device"] = "cpu",
-        }, TestData.Representations, services => services.AddSingleton<IBlobStore>(store).AddSingleton(new JobQueuePair(queue, queue, queue)));
+        await using var pipeline = LocalPipeline.Create(
+            new Dictionary<string, string?>
+            {
+                ["Pipeline:Storage"] = "local",
+                ["Pipeline:Queue"] = "inprocess",
+                ["Pipeline:Representations:0"] = "hog",
+                ["Pipeline:Representations:1"] = "lbp",
+                ["Pipeline:ModelCacheDirectory"] = Path.Combine(root, "model-cache"),
+                ["Pipeline:RetryDelayMilliseconds"] = "10",
+                ["Pipeline:MaxRetryDelaySeconds"] = "1",
+                ["Pipeline:Device"] = "cpu",
+            },
+            TestData.Representations,
+            services => services.AddSingleton<IBlobStore>(store).AddSingleton(new JobQueuePair(queue, queue, queue))
+        );
         var summary = await pipeline.RunAsync(models, photos, "disk").WaitAsync(TimeSpan.FromMinutes(2));
         return (summary, store, queue, photos);
     }
 
     /// <summary>A photo uploaded and ingested on a local store with the in-process queue; no worker runs.</summary>
-    private async Task<(PipelineTestbed Bed, LocalBlobStore Store, AcceptedUpload Upload)> UploadedAsync(string representation, string batch, string photo)
+    private async Task<(PipelineTestbed Bed, LocalBlobStore Store, AcceptedUpload Upload)> UploadedAsync(
+        string representation,
+        string batch,
+        string photo
+    )
     {
         var store = new LocalBlobStore(Path.Combine(Dir, "store"));
         var queue = new InProcessJobQueue();
@@ -234,26 +352,62 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         var job = upload.Jobs.Single();
         return new ReconstructionJob
         {
-            JobId = job.JobId, ImageBlob = upload.ImageBlob, ImageId = upload.ImageId, Batch = upload.Batch, Representation = job.Representation,
-            DecoderVersion = job.DecoderVersion, FeaturesBlob = job.FeaturesBlob, EnqueuedUtc = DateTimeOffset.UtcNow,
+            JobId = job.JobId,
+            ImageBlob = upload.ImageBlob,
+            ImageId = upload.ImageId,
+            Batch = upload.Batch,
+            Representation = job.Representation,
+            DecoderVersion = job.DecoderVersion,
+            FeaturesBlob = job.FeaturesBlob,
+            EnqueuedUtc = DateTimeOffset.UtcNow,
         }.ToJson();
     }
 
-    /// <summary>A store whose writes fail as on a full disk where <paramref name="fails"/> says (container, name).</summary>
+    /// <summary>A store whose writes fail as on a full disk where <paramref name="fails"/> says (container,
+    /// name).</summary>
     private sealed class FullDiskStore(IBlobStore inner, Func<string, string, bool> fails) : IBlobStore
     {
         private int _failed;
         public int FailedWrites => _failed;
-        public Task<IReadOnlyList<string>> EnsureContainersAsync(IEnumerable<string> containers, CancellationToken ct = default) => inner.EnsureContainersAsync(containers, ct);
-        public Task<bool> ExistsAsync(string container, string name, CancellationToken ct = default) => inner.ExistsAsync(container, name, ct);
-        public Task<byte[]?> TryReadAsync(string container, string name, CancellationToken ct = default) => inner.TryReadAsync(container, name, ct);
-        public Task<Stream?> TryOpenReadAsync(string container, string name, CancellationToken ct = default) => inner.TryOpenReadAsync(container, name, ct);
-        public Task<IReadOnlyList<BlobEntry>> ListEntriesAsync(string container, string prefix, CancellationToken ct = default) => inner.ListEntriesAsync(container, prefix, ct);
-        public Task<Uri> GetReadUrlAsync(string container, string name, TimeSpan lifetime, CancellationToken ct = default) => inner.GetReadUrlAsync(container, name, lifetime, ct);
 
-        public Task<bool> WriteAsync(string container, string name, ReadOnlyMemory<byte> content, string contentType, bool overwrite, CancellationToken ct = default)
+        public Task<IReadOnlyList<string>> EnsureContainersAsync(
+            IEnumerable<string> containers,
+            CancellationToken ct = default
+        ) => inner.EnsureContainersAsync(containers, ct);
+
+        public Task<bool> ExistsAsync(string container, string name, CancellationToken ct = default) =>
+            inner.ExistsAsync(container, name, ct);
+
+        public Task<byte[]?> TryReadAsync(string container, string name, CancellationToken ct = default) =>
+            inner.TryReadAsync(container, name, ct);
+
+        public Task<Stream?> TryOpenReadAsync(string container, string name, CancellationToken ct = default) =>
+            inner.TryOpenReadAsync(container, name, ct);
+
+        public Task<IReadOnlyList<BlobEntry>> ListEntriesAsync(
+            string container,
+            string prefix,
+            CancellationToken ct = default
+        ) => inner.ListEntriesAsync(container, prefix, ct);
+
+        public Task<Uri> GetReadUrlAsync(
+            string container,
+            string name,
+            TimeSpan lifetime,
+            CancellationToken ct = default
+        ) => inner.GetReadUrlAsync(container, name, lifetime, ct);
+
+        public Task<bool> WriteAsync(
+            string container,
+            string name,
+            ReadOnlyMemory<byte> content,
+            string contentType,
+            bool overwrite,
+            CancellationToken ct = default
+        )
         {
-            if (!fails(container, name)) return inner.WriteAsync(container, name, content, contentType, overwrite, ct);
+            if (!fails(container, name))
+                return inner.WriteAsync(container, name, content, contentType, overwrite, ct);
             Interlocked.Increment(ref _failed);
             throw new IOException("No space left on device");
         }
@@ -261,6 +415,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
 
     private sealed class FailingQueue : IJobQueue
     {
-        public Task EnqueueAsync(ReconstructionJob job, CancellationToken ct = default) => throw new IOException("queue unavailable");
+        public Task EnqueueAsync(ReconstructionJob job, CancellationToken ct = default) =>
+            throw new IOException("queue unavailable");
     }
 }

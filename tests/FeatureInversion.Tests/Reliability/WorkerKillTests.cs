@@ -6,7 +6,6 @@ using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using FeatureInversion.Tests.Pipeline;
 using Xunit.Abstractions;
-using FeatureInversion.Pipeline.Gallery;
 
 namespace FeatureInversion.Tests.Reliability;
 
@@ -19,40 +18,73 @@ namespace FeatureInversion.Tests.Reliability;
 [Collection(AzuriteCollection.Name)]
 public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) : FaultTest("fi-kill-", output)
 {
-
     private (AzureBlobStore Store, StorageQueueJobQueue Queue, PipelineOptions Options) Services(int visibilitySeconds)
     {
         string suffix = Guid.NewGuid().ToString("N")[..8];
         var options = new PipelineOptions
         {
-            ImagesContainer = "images" + suffix, FeaturesContainer = "features" + suffix, ResultsContainer = "results" + suffix,
-            ModelsContainer = "models" + suffix, QueueName = "jobs" + suffix, VisibilityTimeoutSeconds = visibilitySeconds,
+            ImagesContainer = "images" + suffix,
+            FeaturesContainer = "features" + suffix,
+            ResultsContainer = "results" + suffix,
+            ModelsContainer = "models" + suffix,
+            QueueName = "jobs" + suffix,
+            VisibilityTimeoutSeconds = visibilitySeconds,
         };
         var store = new AzureBlobStore(new BlobServiceClient(azurite.ConnectionString));
-        var queues = new QueueServiceClient(azurite.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
-        return (store, StorageQueueJobQueue.Create(queues, options.QueueName, TimeSpan.FromSeconds(visibilitySeconds), options.BatchSize), options);
+        var queues = new QueueServiceClient(
+            azurite.ConnectionString,
+            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }
+        );
+        return (
+            store,
+            StorageQueueJobQueue.Create(
+                queues,
+                options.QueueName,
+                TimeSpan.FromSeconds(visibilitySeconds),
+                options.BatchSize
+            ),
+            options
+        );
     }
 
     private Process StartWorker(PipelineOptions options, string name)
     {
         var environment = new Dictionary<string, string>
         {
-            ["Pipeline__Storage"] = "azure", ["Pipeline__BlobConnectionString"] = azurite.ConnectionString,
-            ["Pipeline__Queue"] = "storage", ["Pipeline__QueueConnectionString"] = azurite.ConnectionString, ["Pipeline__QueueName"] = options.QueueName,
-            ["Pipeline__ImagesContainer"] = options.ImagesContainer, ["Pipeline__FeaturesContainer"] = options.FeaturesContainer,
-            ["Pipeline__ResultsContainer"] = options.ResultsContainer, ["Pipeline__ModelsContainer"] = options.ModelsContainer,
-            ["Pipeline__VisibilityTimeoutSeconds"] = options.VisibilityTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Pipeline__ModelCacheDirectory"] = Path.Combine(Dir, "cache-" + name), ["Pipeline__Device"] = "cpu",
+            ["Pipeline__Storage"] = "azure",
+            ["Pipeline__BlobConnectionString"] = azurite.ConnectionString,
+            ["Pipeline__Queue"] = "storage",
+            ["Pipeline__QueueConnectionString"] = azurite.ConnectionString,
+            ["Pipeline__QueueName"] = options.QueueName,
+            ["Pipeline__ImagesContainer"] = options.ImagesContainer,
+            ["Pipeline__FeaturesContainer"] = options.FeaturesContainer,
+            ["Pipeline__ResultsContainer"] = options.ResultsContainer,
+            ["Pipeline__ModelsContainer"] = options.ModelsContainer,
+            ["Pipeline__VisibilityTimeoutSeconds"] = options.VisibilityTimeoutSeconds.ToString(
+                System.Globalization.CultureInfo.InvariantCulture
+            ),
+            ["Pipeline__ModelCacheDirectory"] = Path.Combine(Dir, "cache-" + name),
+            ["Pipeline__Device"] = "cpu",
             // Small, slow batches so that the kill lands mid-batch.
-            ["Pipeline__BatchSize"] = "2", ["Pipeline__BatchWindowMilliseconds"] = "150", ["Pipeline__RetryDelayMilliseconds"] = "200",
+            ["Pipeline__BatchSize"] = "2",
+            ["Pipeline__BatchWindowMilliseconds"] = "150",
+            ["Pipeline__RetryDelayMilliseconds"] = "200",
         };
         var process = Process.Start(MeasuredProcess.StartInfo("FeatureInversion.Worker.dll", [], environment))!;
         // Only warnings, errors and the worker's last lines reach the test output: CI shows the tail of a failure,
         // and a full job log would push the assertion and the progress lines out of it.
         var log = new WorkerLog(name);
         _logs.Add(log);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null && log.Add(e.Data)) Output.WriteLine($"[{name}] {e.Data}"); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Output.WriteLine($"[{name}!] {e.Data}"); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null && log.Add(e.Data))
+                Output.WriteLine($"[{name}] {e.Data}");
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                Output.WriteLine($"[{name}!] {e.Data}");
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
@@ -60,40 +92,63 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
 
     private readonly System.Collections.Concurrent.ConcurrentBag<WorkerLog> _logs = [];
 
-    /// <summary>Counts a worker's job lines and keeps its last ones; says which lines are worth showing at once.</summary>
+    /// <summary>Counts a worker's job lines and keeps its last ones; says which lines are worth showing at
+    /// once.</summary>
     private sealed class WorkerLog(string name)
     {
         private readonly Queue<string> _last = new();
         private bool _showNext;
-        public int Processed, AlreadyDone, Problems;
+        public int Processed,
+            AlreadyDone,
+            Problems;
 
         public bool Add(string line)
         {
             lock (_last)
             {
                 _last.Enqueue(line);
-                if (_last.Count > 8) _last.Dequeue();
-                if (line.Contains(" error ", StringComparison.Ordinal) && line.Contains(" ms", StringComparison.Ordinal)) Processed++;
-                if (line.Contains("already has its result", StringComparison.Ordinal)) AlreadyDone++;
+                if (_last.Count > 8)
+                    _last.Dequeue();
+                if (
+                    line.Contains(" error ", StringComparison.Ordinal) && line.Contains(" ms", StringComparison.Ordinal)
+                )
+                    Processed++;
+                if (line.Contains("already has its result", StringComparison.Ordinal))
+                    AlreadyDone++;
                 bool show = _showNext;
-                _showNext = line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal);
-                if (_showNext) Problems++;
+                _showNext =
+                    line.StartsWith("warn:", StringComparison.Ordinal)
+                    || line.StartsWith("fail:", StringComparison.Ordinal)
+                    || line.StartsWith("crit:", StringComparison.Ordinal);
+                if (_showNext)
+                    Problems++;
                 return (show || _showNext) && Problems <= 10;
             }
         }
 
         public override string ToString()
         {
-            lock (_last) return $"{name}: {Processed} processed, {AlreadyDone} already done, {Problems} warnings; last lines:\n  " + string.Join("\n  ", _last);
+            lock (_last)
+                return $"{name}: {Processed} processed, {AlreadyDone} already done, {Problems} warnings; last "
+                    + $"lines:\n  "
+                    + string.Join("\n  ", _last);
         }
     }
 
-    private async Task<string> ProgressAsync(IBlobStore store, StorageQueueJobQueue queue, PipelineOptions options, Stopwatch clock) =>
-        $"{clock.Elapsed.TotalSeconds:F0} s: {(await MetricsAsync(store, options, "kill")).Count} results, " +
-        $"queue ~{(await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount}, poison ~{(await queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount}";
+    private static async Task<string> ProgressAsync(
+        IBlobStore store,
+        StorageQueueJobQueue queue,
+        PipelineOptions options,
+        Stopwatch clock
+    ) =>
+        $"{clock.Elapsed.TotalSeconds:F0} s: {(await MetricsAsync(store, options, "kill")).Count} results, "
+        + $"queue ~{(await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount}, poison "
+        + $"~{(await queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount}";
 
     private static async Task<List<string>> MetricsAsync(IBlobStore store, PipelineOptions options, string batch) =>
-        (await store.ListAsync(options.ResultsContainer, batch + "/")).Where(n => n.EndsWith("Z.json", StringComparison.Ordinal)).ToList();
+        (await store.ListAsync(options.ResultsContainer, batch + "/"))
+            .Where(n => n.EndsWith("Z.json", StringComparison.Ordinal))
+            .ToList();
 
     [Fact]
     public async Task AWorkerProcessKilledMidBatchLosesAndDuplicatesNothingWithTwoWorkersAndDuplicateDeliveries()
@@ -116,7 +171,8 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
         using (var victim = StartWorker(options, "victim"))
         {
             var clock = Stopwatch.StartNew();
-            while ((await MetricsAsync(store, options, "kill")).Count == 0 && clock.Elapsed < TimeSpan.FromMinutes(2)) await Task.Delay(50);
+            while ((await MetricsAsync(store, options, "kill")).Count == 0 && clock.Elapsed < TimeSpan.FromMinutes(2))
+                await Task.Delay(50);
             victim.Kill(); // SIGKILL: no shutdown, messages in hand are never settled
             await victim.WaitForExitAsync();
         }
@@ -130,22 +186,32 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
         try
         {
             var statuses = await bed.Results.GetAsync(names[0]); // warm-up of the query
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(6); // CI runs other process-spawning tests beside this one
+            // CI runs other process-spawning tests beside this one
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(6);
             var report = TimeSpan.FromSeconds(20);
             while ((await MetricsAsync(store, options, "kill")).Count < jobs && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(250);
-                if (run.Elapsed > report) { Output.WriteLine(await ProgressAsync(store, queue, options, run)); report += TimeSpan.FromSeconds(20); }
+                if (run.Elapsed > report)
+                {
+                    Output.WriteLine(await ProgressAsync(store, queue, options, run));
+                    report += TimeSpan.FromSeconds(20);
+                }
             }
             // The duplicates and the killed worker's messages drain too.
-            while ((await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0 && DateTime.UtcNow < deadline) await Task.Delay(250);
+            while (
+                (await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0
+                && DateTime.UtcNow < deadline
+            )
+                await Task.Delay(250);
         }
         finally
         {
             a.Kill();
             b.Kill();
             Output.WriteLine("at the end, " + await ProgressAsync(store, queue, options, run));
-            foreach (var log in _logs) Output.WriteLine(log.ToString());
+            foreach (var log in _logs)
+                Output.WriteLine(log.ToString());
         }
 
         var metrics = await MetricsAsync(store, options, "kill");
@@ -154,7 +220,8 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
         var all = await store.ListAsync(options.ResultsContainer, "kill/");
         Assert.Equal(jobs, all.Count(n => n.EndsWith("Z.png", StringComparison.Ordinal)));
         Assert.DoesNotContain(all, n => n.EndsWith(".error.json", StringComparison.Ordinal));
-        foreach (var n in names) Assert.Equal(JobStatus.Done, (await bed.Results.GetAsync(n))!.Status);
+        foreach (var n in names)
+            Assert.Equal(JobStatus.Done, (await bed.Results.GetAsync(n))!.Status);
         // Every message, the victim's unsettled ones (visible again after the timeout) and the duplicates, was settled.
         Assert.Equal(0, (await queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
         Assert.Equal(0, (await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
@@ -177,30 +244,49 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
             do
             {
                 taken = (await queue.Queue.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(1))).Value;
-                if (taken.Length == 0) await Task.Delay(200);
+                if (taken.Length == 0)
+                    await Task.Delay(200);
             } while (taken.Length == 0 && DateTime.UtcNow < deadline);
             Assert.Equal(delivery, (int)Assert.Single(taken).DequeueCount);
         }
 
         // A healthy worker and the poison-queue consumer: the next delivery is dead-lettered unprocessed.
-        var recorder = new DeadLetterRecorder(store, bed.Gallery, options, Microsoft.Extensions.Logging.Abstractions.NullLogger<DeadLetterRecorder>.Instance);
+        var recorder = new DeadLetterRecorder(
+            store,
+            bed.Gallery,
+            options,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<DeadLetterRecorder>.Instance
+        );
         using var stop = new CancellationTokenSource();
         var worker = Task.Run(() => queue.RunAsync((IJobHandler)bed.Worker, stop.Token));
         var consumer = Task.Run(() => queue.RunAsync((IDeadLetterHandler)recorder, stop.Token));
         var status = (await bed.Results.GetAsync(accepted.ImageBlob))!;
-        for (var until = DateTime.UtcNow + TimeSpan.FromSeconds(60); status.Status == JobStatus.Pending && DateTime.UtcNow < until; await Task.Delay(200))
+        for (
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            status.Status == JobStatus.Pending && DateTime.UtcNow < until;
+            await Task.Delay(200)
+        )
             status = (await bed.Results.GetAsync(accepted.ImageBlob))!;
         // The consumer deletes what it recorded, after the record; on a loaded CI host that takes more than a moment.
-        for (var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-             (await queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0 && DateTime.UtcNow < until;)
+        for (
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            (await queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0 && DateTime.UtcNow < until;
+
+        )
             await Task.Delay(200);
         stop.Cancel();
         await Task.WhenAll(worker, consumer);
 
         Assert.Equal(JobStatus.Failed, status.Status);
         Assert.Contains($"delivered {options.MaxDeliveries + 1} times", status.Results.Single().Error);
-        Assert.False(await store.ExistsAsync(options.ResultsContainer, BlobNames.Metrics("poison", accepted.ImageId, accepted.Jobs[0].DecoderVersion)));
+        Assert.False(
+            await store.ExistsAsync(
+                options.ResultsContainer,
+                BlobNames.Metrics("poison", accepted.ImageId, accepted.Jobs[0].DecoderVersion)
+            )
+        );
         Assert.Equal(0, (await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
-        Assert.Equal(0, (await queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount); // consumed into the record
+        // consumed into the record
+        Assert.Equal(0, (await queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
 }

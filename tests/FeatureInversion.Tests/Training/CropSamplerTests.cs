@@ -1,5 +1,3 @@
-using FeatureInversion.Features;
-using FeatureInversion.Imaging;
 using FeatureInversion.Training.Data;
 
 namespace FeatureInversion.Tests.Training;
@@ -36,12 +34,16 @@ public class CropSamplerTests
                     Assert.Equal(160, Math.Min(w, h));
                     Assert.Equal(3 * w * h, pool.Pixels(i).Length);
                 }
-                Assert.Equal((241, 160), pool.Size(Array.IndexOf(pool.Files.Select(Path.GetFileName).ToArray(), "chelsea-451x300.jpg")));
+                Assert.Equal(
+                    (241, 160),
+                    pool.Size(Array.IndexOf(pool.Files.Select(Path.GetFileName).ToArray(), "chelsea-451x300.jpg"))
+                );
             }
             var file = Assert.Single(Directory.GetFiles(cache, "*.bin"));
             var written = File.GetLastWriteTimeUtc(file);
             var log = new StringWriter();
-            using (var again = PhotoPool.Open(TestData.PhotosDirectory, 160, cache, log: log)) Assert.Equal(5, again.Count);
+            using (var again = PhotoPool.Open(TestData.PhotosDirectory, 160, cache, log: log))
+                Assert.Equal(5, again.Count);
             Assert.Contains("from", log.ToString());
             Assert.Equal(written, File.GetLastWriteTimeUtc(file));
         }
@@ -94,13 +96,19 @@ public class CropSamplerTests
         renderer.Render(pool, new CropDraw(photo, 10, 20, 32, false, false, 0, 1), crop);
         var pixels = pool.Pixels(photo);
         for (int y = 0; y < 32; y++)
-            for (int x = 0; x < 32; x++)
-                Assert.Equal(pixels[3 * ((20 + y) * 256 + 10 + x)] / 255f, crop[y * 32 + x], 5);
+        for (int x = 0; x < 32; x++)
+            Assert.Equal(pixels[3 * ((20 + y) * 256 + 10 + x)] / 255f, crop[y * 32 + x], 5);
         var mirrored = new float[crop.Length];
         renderer.Render(pool, new CropDraw(photo, 10, 20, 32, true, false, 0, 1), mirrored);
         Assert.Equal(crop[5 * 32 + 3], mirrored[5 * 32 + 28], 6);
         // The gray image is rgb2gray of the rendered crop.
-        Assert.Equal(Grayscale.RedWeight * mirrored[0] + Grayscale.GreenWeight * mirrored[1024] + Grayscale.BlueWeight * mirrored[2048], renderer.Gray.Pixels[0], 6);
+        Assert.Equal(
+            Grayscale.RedWeight * mirrored[0]
+                + Grayscale.GreenWeight * mirrored[1024]
+                + Grayscale.BlueWeight * mirrored[2048],
+            renderer.Gray.Pixels[0],
+            6
+        );
     }
 
     [Fact]
@@ -128,7 +136,16 @@ public class CropSamplerTests
         var hog = TestData.Representation("hog");
         List<(float[] F, float[] I)> Take(int producers, long first, int count)
         {
-            using var stream = new StreamingBatches(pool, hog, 64, 4, seed: 3, colorJitter: 0.5, producers: producers, firstBatch: first);
+            using var stream = new StreamingBatches(
+                pool,
+                hog,
+                64,
+                4,
+                seed: 3,
+                colorJitter: 0.5,
+                producers: producers,
+                firstBatch: first
+            );
             var batches = new List<(float[], float[])>();
             for (int i = 0; i < count; i++)
             {
@@ -143,8 +160,8 @@ public class CropSamplerTests
         var b = Take(3, 0, 12);
         Assert.Equal(a.Select(x => x.I), b.Select(x => x.I));
         Assert.Equal(a.Select(x => x.F), b.Select(x => x.F));
-        Assert.NotEqual(a[0].I, a[1].I);                                    // every batch new crops
-        Assert.Equal(a[7].I, Take(2, 7, 1)[0].I);                           // a resumed run continues the stream
+        Assert.NotEqual(a[0].I, a[1].I); // every batch new crops
+        Assert.Equal(a[7].I, Take(2, 7, 1)[0].I); // a resumed run continues the stream
         // The features are those of the crop's grayscale.
         var image = new ColorImage(64, 64, a[5].I.AsSpan(0, 3 * 64 * 64).ToArray());
         Assert.Equal(hog.Create().Extract(image).Data, a[5].F.AsSpan(0, hog.OutputShape(64, 64).Length).ToArray());
@@ -154,7 +171,13 @@ public class CropSamplerTests
     public void AFailingProducerFailsTheTrainingLoopInsteadOfHangingIt()
     {
         using var pool = TestData.Pool();
-        var broken = new RepresentationDescriptor("broken", "throws", RepresentationKind.HandDesigned, DecoderLayout.Hog, () => new Broken());
+        var broken = new RepresentationDescriptor(
+            "broken",
+            "throws",
+            RepresentationKind.HandDesigned,
+            DecoderLayout.Hog,
+            () => new Broken()
+        );
         using var stream = new StreamingBatches(pool, broken, 64, 2, seed: 1, colorJitter: 0, producers: 2);
         var e = Assert.Throws<InvalidOperationException>(() => stream.Take());
         Assert.Contains("extractor broke", e.Message);
@@ -164,7 +187,9 @@ public class CropSamplerTests
     {
         public string Name => "broken";
         public IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
         public FeatureShape OutputShape(int width, int height) => new(1, 1, 1);
+
         public void Extract(GrayImage image, Span<float> output) => throw new InvalidDataException("extractor broke");
     }
 
@@ -172,7 +197,9 @@ public class CropSamplerTests
     public void TestSetsTooLargeForMemoryAreRefused()
     {
         var crops = Enumerable.Repeat(new ColorImage(64, 64), 70_000).ToList();
-        var e = Assert.Throws<ArgumentException>(() => FeatureDataset.Build(TestData.Representation("sift-grid"), crops));
+        var e = Assert.Throws<ArgumentException>(() =>
+            FeatureDataset.Build(TestData.Representation("sift-grid"), crops)
+        );
         Assert.Contains("in-memory test set", e.Message);
     }
 }

@@ -1,5 +1,3 @@
-using FeatureInversion.Features;
-using FeatureInversion.Imaging;
 using FeatureInversion.Training.Data;
 
 namespace FeatureInversion.Tests.Training;
@@ -11,19 +9,34 @@ public sealed class FeatureShardCacheTests : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+        if (Directory.Exists(_root))
+            Directory.Delete(_root, recursive: true);
     }
 
     [Fact]
     public void SamplesComeBackExactlySparseOrDense()
     {
         using var pool = TestData.Pool();
-        using var cache = FeatureShardCache.Open(_root, pool, TestData.Representation("sift-grid"), 64, seed: 1, colorJitter: 0, capacity: 3, shardSamples: 3);
+        using var cache = FeatureShardCache.Open(
+            _root,
+            pool,
+            TestData.Representation("sift-grid"),
+            64,
+            seed: 1,
+            colorJitter: 0,
+            capacity: 3,
+            shardSamples: 3
+        );
         var shape = cache.Shape;
         var random = new Random(5);
-        var images = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, 3 * 64 * 64).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
+        var images = Enumerable
+            .Range(0, 3)
+            .Select(_ => Enumerable.Range(0, 3 * 64 * 64).Select(_ => (float)random.NextDouble()).ToArray())
+            .ToArray();
         var sparse = new float[shape.Length];
-        sparse[7] = 1.5f; sparse[shape.Rows * shape.Cols * (shape.Channels - 1) + 7] = -2; sparse[100] = 3e-7f; // two positions, one of them in two channels
+        sparse[7] = 1.5f;
+        sparse[shape.Rows * shape.Cols * (shape.Channels - 1) + 7] = -2;
+        sparse[100] = 3e-7f; // two positions, one of them in two channels
         var dense = Enumerable.Range(0, shape.Length).Select(i => (float)Math.Sin(i) + 2).ToArray();
         var empty = new float[shape.Length];
         var writer = new FeatureShardCache.ShardWriter(cache);
@@ -38,7 +51,10 @@ public sealed class FeatureShardCacheTests : IDisposable
             var image = new float[3 * 64 * 64];
             reader.Read(i, features, image);
             Assert.Equal(expected, features);
-            Assert.True(image.Zip(images[i]).All(p => Math.Abs(p.First - p.Second) <= 0.5f / 255 + 1e-6f), "images are kept to 8 bits");
+            Assert.True(
+                image.Zip(images[i]).All(p => Math.Abs(p.First - p.Second) <= 0.5f / 255 + 1e-6f),
+                "images are kept to 8 bits"
+            );
         }
         // The sparse records are small: three positions instead of the whole map.
         Assert.True(new FileInfo(cache.ShardPath(0)).Length < 3 * 3 * 64 * 64 + shape.Length * 4 + 3 * 1000);
@@ -49,9 +65,23 @@ public sealed class FeatureShardCacheTests : IDisposable
     {
         using var pool = TestData.Pool();
         var sift = TestData.Representation("sift-grid");
-        List<(float[] F, float[] I)> Take(int builders, int count, out int buildersStarted, out (long Now, long AtStart) cached)
+        List<(float[] F, float[] I)> Take(
+            int builders,
+            int count,
+            out int buildersStarted,
+            out (long Now, long AtStart) cached
+        )
         {
-            var cache = FeatureShardCache.Open(_root, pool, sift, 64, seed: 4, colorJitter: 0.5, capacity: 48, shardSamples: 8);
+            var cache = FeatureShardCache.Open(
+                _root,
+                pool,
+                sift,
+                64,
+                seed: 4,
+                colorJitter: 0.5,
+                capacity: 48,
+                shardSamples: 8
+            );
             using var stream = StreamingBatches.FromCache(cache, batchSize: 4, reuse: 2, builders: builders);
             var batches = new List<(float[], float[])>();
             for (int i = 0; i < count; i++)
@@ -76,16 +106,27 @@ public sealed class FeatureShardCacheTests : IDisposable
         Assert.NotEqual(first[0].I, first[1].I);
         Assert.Single(Directory.GetDirectories(_root));
 
-        // The features are those of the (8-bit) crop's grayscale, computed before it was stored: recompute from the stored crop.
+        // The features are those of the (8-bit) crop's grayscale, computed before it was stored: recompute from the
+        // stored crop.
         var image = new ColorImage(64, 64, first[3].I.AsSpan(0, 3 * 64 * 64).ToArray());
         var recomputed = sift.Create().Extract(image).Data;
         var stored = first[3].F.AsSpan(0, sift.OutputShape(64, 64).Length).ToArray();
         Assert.Contains(stored, v => v != 0);
         int agree = recomputed.Zip(stored).Count(p => Math.Abs(p.First - p.Second) < 1e-3f);
-        Assert.True(agree > 0.95 * stored.Length, $"{agree} of {stored.Length} feature values agree"); // 8-bit rounding may move a keypoint
+        // 8-bit rounding may move a keypoint
+        Assert.True(agree > 0.95 * stored.Length, $"{agree} of {stored.Length} feature values agree");
 
         // Another seed is another cache.
-        using var other = FeatureShardCache.Open(_root, pool, sift, 64, seed: 5, colorJitter: 0.5, capacity: 48, shardSamples: 8);
+        using var other = FeatureShardCache.Open(
+            _root,
+            pool,
+            sift,
+            64,
+            seed: 5,
+            colorJitter: 0.5,
+            capacity: 48,
+            shardSamples: 8
+        );
         Assert.NotEqual(cacheFolder, other.Folder);
     }
 
@@ -94,22 +135,35 @@ public sealed class FeatureShardCacheTests : IDisposable
     {
         using var pool = TestData.Pool();
         var hog = TestData.Representation("hog");
-        var cache = FeatureShardCache.Open(_root, pool, hog, 64, seed: 2, colorJitter: 0, capacity: 64, shardSamples: 8);
+        var cache = FeatureShardCache.Open(
+            _root,
+            pool,
+            hog,
+            64,
+            seed: 2,
+            colorJitter: 0,
+            capacity: 64,
+            shardSamples: 8
+        );
         using var reader = cache.CreateReader();
         using var stream = StreamingBatches.FromCache(cache, batchSize: 4, reuse: 2, builders: 1);
         var take = stream.Take(); // batch 0: ⌈1·4/2⌉ = 2 samples -> the first shard only
         var images = (float[])take.Images.Clone();
         stream.Return(take);
-        var firstShard = Enumerable.Range(0, 8).Select(i =>
-        {
-            var f = new float[cache.Shape.Length];
-            var im = new float[3 * 64 * 64];
-            reader.Read(i, f, im);
-            return im;
-        }).ToList();
+        var firstShard = Enumerable
+            .Range(0, 8)
+            .Select(i =>
+            {
+                var f = new float[cache.Shape.Length];
+                var im = new float[3 * 64 * 64];
+                reader.Read(i, f, im);
+                return im;
+            })
+            .ToList();
         for (int b = 0; b < 4; b++)
             Assert.Contains(firstShard, s => s.AsSpan().SequenceEqual(images.AsSpan(b * 3 * 64 * 64, 3 * 64 * 64)));
-        for (int k = 1; k < 40; k++) stream.Return(stream.Take()); // batch 31 on needs all 8 shards
+        for (int k = 1; k < 40; k++)
+            stream.Return(stream.Take()); // batch 31 on needs all 8 shards
         Assert.Equal(64, stream.CachedSampleCount.Now);
     }
 
@@ -119,9 +173,19 @@ public sealed class FeatureShardCacheTests : IDisposable
         using var pool = TestData.Pool();
         var hog = TestData.Representation("hog");
         int shards = FeatureShardCache.Reader.MaxOpenShards + 6;
-        var cache = FeatureShardCache.Open(_root, pool, hog, 64, seed: 2, colorJitter: 0, capacity: 2 * shards, shardSamples: 2);
+        var cache = FeatureShardCache.Open(
+            _root,
+            pool,
+            hog,
+            64,
+            seed: 2,
+            colorJitter: 0,
+            capacity: 2 * shards,
+            shardSamples: 2
+        );
         using (var stream = StreamingBatches.FromCache(cache, batchSize: 2, reuse: 1, builders: 1))
-            for (int k = 0; k < shards; k++) stream.Return(stream.Take()); // batch k needs k + 1 shards: all are built
+            for (int k = 0; k < shards; k++)
+                stream.Return(stream.Take()); // batch k needs k + 1 shards: all are built
         using var reader = cache.CreateReader();
         var f = new float[cache.Shape.Length];
         var im = new float[3 * 64 * 64];
@@ -141,30 +205,65 @@ public sealed class FeatureShardCacheTests : IDisposable
     {
         using var pool = TestData.Pool();
         var hog = TestData.Representation("hog");
-        using (var cache = FeatureShardCache.Open(_root, pool, hog, 64, seed: 2, colorJitter: 0, capacity: 16, shardSamples: 8))
+        using (
+            var cache = FeatureShardCache.Open(
+                _root,
+                pool,
+                hog,
+                64,
+                seed: 2,
+                colorJitter: 0,
+                capacity: 16,
+                shardSamples: 8
+            )
+        )
         using (var stream = StreamingBatches.FromCache(cache, batchSize: 4, reuse: 1, builders: 1))
-            for (int k = 0; k < 4; k++) stream.Return(stream.Take());
+            for (int k = 0; k < 4; k++)
+                stream.Return(stream.Take());
         var folder = Directory.GetDirectories(_root).Single();
         var shard = Path.Combine(folder, "shard-000001.bin");
         var bytes = File.ReadAllBytes(shard);
-        File.WriteAllBytes(shard, bytes[..(bytes.Length / 2)]); // a run killed mid-write by something other than this code
-        using var reopened = FeatureShardCache.Open(_root, pool, hog, 64, seed: 2, colorJitter: 0, capacity: 16, shardSamples: 8);
+        // a run killed mid-write by something other than this code
+        File.WriteAllBytes(shard, bytes[..(bytes.Length / 2)]);
+        using var reopened = FeatureShardCache.Open(
+            _root,
+            pool,
+            hog,
+            64,
+            seed: 2,
+            colorJitter: 0,
+            capacity: 16,
+            shardSamples: 8
+        );
         Assert.True(reopened.HasShard(0));
         Assert.False(reopened.HasShard(1));
         Assert.Equal(8, reopened.CompletePrefix());
         using (var stream = StreamingBatches.FromCache(reopened, batchSize: 4, reuse: 1, builders: 1))
         {
             Assert.Equal(1, stream.CacheBuilders);
-            for (int k = 0; k < 4; k++) stream.Return(stream.Take());
+            for (int k = 0; k < 4; k++)
+                stream.Return(stream.Take());
         }
-        Assert.Equal(bytes, File.ReadAllBytes(shard)); // rebuilt to the same content: a shard depends on (seed, its number) only
+        // rebuilt to the same content: a shard depends on (seed, its number) only
+        Assert.Equal(bytes, File.ReadAllBytes(shard));
 
         // A shard of another geometry under this name is refused with its path, not misread.
-        using var cache64 = FeatureShardCache.Open(_root, pool, hog, 64, seed: 2, colorJitter: 0, capacity: 16, shardSamples: 4);
+        using var cache64 = FeatureShardCache.Open(
+            _root,
+            pool,
+            hog,
+            64,
+            seed: 2,
+            colorJitter: 0,
+            capacity: 16,
+            shardSamples: 4
+        );
         File.Copy(shard, cache64.ShardPath(0), overwrite: true);
         Assert.False(cache64.HasShard(0));
         using var reader = cache64.CreateReader();
-        var e = Assert.Throws<InvalidDataException>(() => reader.Read(0, new float[cache64.Shape.Length], new float[3 * 64 * 64]));
+        var e = Assert.Throws<InvalidDataException>(() =>
+            reader.Read(0, new float[cache64.Shape.Length], new float[3 * 64 * 64])
+        );
         Assert.Contains("shard-000000.bin", e.Message);
     }
 
@@ -172,8 +271,23 @@ public sealed class FeatureShardCacheTests : IDisposable
     public void AFailingBuilderFailsTheTrainingLoopAndBadSettingsAreRefused()
     {
         using var pool = TestData.Pool();
-        var broken = new RepresentationDescriptor("broken", "throws", RepresentationKind.HandDesigned, DecoderLayout.Hog, () => new Broken());
-        var cache = FeatureShardCache.Open(null, pool, broken, 64, seed: 1, colorJitter: 0, capacity: 8, shardSamples: 4);
+        var broken = new RepresentationDescriptor(
+            "broken",
+            "throws",
+            RepresentationKind.HandDesigned,
+            DecoderLayout.Hog,
+            () => new Broken()
+        );
+        var cache = FeatureShardCache.Open(
+            null,
+            pool,
+            broken,
+            64,
+            seed: 1,
+            colorJitter: 0,
+            capacity: 8,
+            shardSamples: 4
+        );
         string folder = cache.Folder;
         using (var stream = StreamingBatches.FromCache(cache, batchSize: 2, reuse: 1, builders: 1))
         {
@@ -181,7 +295,9 @@ public sealed class FeatureShardCacheTests : IDisposable
             Assert.Contains("extractor broke", e.Message);
         }
         Assert.False(Directory.Exists(folder)); // a cache without a folder to keep it is temporary
-        Assert.Throws<ArgumentOutOfRangeException>(() => FeatureShardCache.Open(_root, pool, broken, 64, 1, 0, capacity: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            FeatureShardCache.Open(_root, pool, broken, 64, 1, 0, capacity: 0)
+        );
         using var ok = FeatureShardCache.Open(_root, pool, TestData.Representation("hog"), 64, 1, 0, capacity: 4);
         Assert.Throws<ArgumentOutOfRangeException>(() => StreamingBatches.FromCache(ok, batchSize: 2, reuse: 0.5));
     }
@@ -190,7 +306,9 @@ public sealed class FeatureShardCacheTests : IDisposable
     {
         public string Name => "broken";
         public IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
         public FeatureShape OutputShape(int width, int height) => new(1, 1, 1);
+
         public void Extract(GrayImage image, Span<float> output) => throw new InvalidDataException("extractor broke");
     }
 }

@@ -1,10 +1,9 @@
-using FeatureInversion.Models;
-using FeatureInversion.Training;
 using FeatureInversion.Training.Data;
 
 namespace FeatureInversion.Tests.Training;
 
-/// <summary>Test errors split by the photos' sources: cross-source (no training photo from that package) or not.</summary>
+/// <summary>Test errors split by the photos' sources: cross-source (no training photo from that package) or
+/// not.</summary>
 public class PhotoSourcesTests
 {
     [Fact]
@@ -12,20 +11,32 @@ public class PhotoSourcesTests
     {
         string root = Path.Combine(Path.GetTempPath(), "fi-sources-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path.Combine(root, "test"));
-        File.WriteAllText(Path.Combine(root, PhotoSources.FileName), """
+        File.WriteAllText(
+            Path.Combine(root, PhotoSources.FileName),
+            """
             photo	split	package	path in package	licence
             a.jpg	train	wallpapers	/a.jpg	x
             b.jpg	test	wallpapers	/b.jpg	x
             c.jpg	test	album	/c.jpg	x
             d.png	test	album	/d.png	x
-            """.Replace("            ", ""));
-        var sources = PhotoSources.Find(Path.Combine(root, "test"))!; // the table beside the splits, as fetch-photos.sh writes it
+            """.Replace("            ", "")
+        );
+        // the table beside the splits, as fetch-photos.sh writes it
+        var sources = PhotoSources.Find(Path.Combine(root, "test"))!;
         Assert.Equal(["wallpapers"], sources.TrainingPackages);
         Assert.True(sources.IsCrossSource("c"));
         Assert.False(sources.IsCrossSource("b.jpg"));
         Assert.Null(sources.IsCrossSource("e"));
 
-        var perSource = Evaluation.PerSource([new PhotoError("b", 10, 0.5), new PhotoError("c", 10, 0.2), new PhotoError("d", 30, 0.4), new PhotoError("e", 10, 0.9)], sources);
+        var perSource = Evaluation.PerSource(
+            [
+                new PhotoError("b", 10, 0.5),
+                new PhotoError("c", 10, 0.2),
+                new PhotoError("d", 30, 0.4),
+                new PhotoError("e", 10, 0.9),
+            ],
+            sources
+        );
         Assert.Equal(["album", "unlisted", "wallpapers"], perSource.Select(s => s.Source));
         var album = perSource[0];
         Assert.True(album.CrossSource);
@@ -43,7 +54,10 @@ public class PhotoSourcesTests
     {
         string path = Path.Combine(Path.GetTempPath(), "fi-sources-" + Guid.NewGuid().ToString("N") + ".tsv");
         File.WriteAllText(path, "name\tfrom\nx.jpg\ty\n");
-        Assert.Contains("photo, split and package", Assert.Throws<InvalidDataException>(() => PhotoSources.Read(path)).Message);
+        Assert.Contains(
+            "photo, split and package",
+            Assert.Throws<InvalidDataException>(() => PhotoSources.Read(path)).Message
+        );
         File.Delete(path);
     }
 }

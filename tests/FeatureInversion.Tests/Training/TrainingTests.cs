@@ -1,5 +1,3 @@
-using FeatureInversion.Decoders;
-using FeatureInversion.Training;
 using FeatureInversion.Training.Data;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,7 +17,9 @@ public class TrainingTests
     {
         var targets = DecoderTrainer.Targets(data);
         var outputs = DecoderTrainer.Reconstruct(network, data);
-        return targets.Zip(outputs).Average(p => p.First.Zip(p.Second).Average(v => (v.First - v.Second) * (v.First - v.Second)));
+        return targets
+            .Zip(outputs)
+            .Average(p => p.First.Zip(p.Second).Average(v => (v.First - v.Second) * (v.First - v.Second)));
     }
 
     [Fact]
@@ -31,7 +31,17 @@ public class TrainingTests
         random.manual_seed(1);
         using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("hog"), 64, 0.125));
         double before = Loss(network, data);
-        var (_, steps, _) = DecoderTrainer.Train(network, stream, null, new TrainingOptions { Steps = 60, BatchSize = 16, Seed = 1 });
+        var (_, steps, _) = DecoderTrainer.Train(
+            network,
+            stream,
+            null,
+            new TrainingOptions
+            {
+                Steps = 60,
+                BatchSize = 16,
+                Seed = 1,
+            }
+        );
         double after = Loss(network, data);
         Assert.Equal(60, steps);
         Assert.True(after < 0.85 * before, $"loss on held crops went from {before:F4} to {after:F4}");
@@ -44,7 +54,15 @@ public class TrainingTests
         // The batches are deterministic by construction (batch k drawn from (seed, k)): equal, bit for bit.
         List<(float[] Features, float[] Images)> Batches(int producers)
         {
-            using var stream = new StreamingBatches(pool, TestData.Representation("lbp"), 64, 8, seed: 7, colorJitter: 0.5, producers: producers);
+            using var stream = new StreamingBatches(
+                pool,
+                TestData.Representation("lbp"),
+                64,
+                8,
+                seed: 7,
+                colorJitter: 0.5,
+                producers: producers
+            );
             var taken = new List<(float[], float[])>();
             for (int k = 0; k < 5; k++)
             {
@@ -72,15 +90,36 @@ public class TrainingTests
         var data = TestData.Crops("lbp", 8, seed: 6);
         float[] Run(int producers)
         {
-            using var stream = new StreamingBatches(pool, TestData.Representation("lbp"), 64, 8, seed: 7, colorJitter: 0.5, producers: producers);
+            using var stream = new StreamingBatches(
+                pool,
+                TestData.Representation("lbp"),
+                64,
+                8,
+                seed: 7,
+                colorJitter: 0.5,
+                producers: producers
+            );
             random.manual_seed(7);
             using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("lbp"), 64, 0.0625));
-            DecoderTrainer.Train(network, stream, null, new TrainingOptions { Steps = 5, BatchSize = 8, Seed = 7 });
+            DecoderTrainer.Train(
+                network,
+                stream,
+                null,
+                new TrainingOptions
+                {
+                    Steps = 5,
+                    BatchSize = 8,
+                    Seed = 7,
+                }
+            );
             return DecoderTrainer.Reconstruct(network, data)[0];
         }
         var one = Run(1);
         foreach (var again in new[] { Run(1), Run(3) })
-            Assert.True(one.Zip(again).Max(p => Math.Abs(p.First - p.Second)) <= 1e-4, "same seed and stream, outputs differ by more than float32 reduction order explains");
+            Assert.True(
+                one.Zip(again).Max(p => Math.Abs(p.First - p.Second)) <= 1e-4,
+                "same seed and stream, outputs differ by more than float32 reduction order explains"
+            );
     }
 
     [Fact]
@@ -89,19 +128,36 @@ public class TrainingTests
         string output = Path.Combine(Path.GetTempPath(), $"nonfinite-{Guid.NewGuid():N}");
         try
         {
-            TrainingJobOptions Options(double lr, int steps, bool resume) => new()
-            {
-                Representation = TestData.Representation("hog"), TrainDirectory = TestData.PhotosDirectory, TestDirectory = TestData.PhotosDirectory,
-                OutputDirectory = output, Width = 0.0625, TestCropsPerPhoto = 1, LoaderThreads = 1, ResumeFrom = resume ? output : null,
-                Training = new TrainingOptions { Steps = steps, BatchSize = 4, LearningRate = lr, Seed = 3, EvaluateEvery = 0, CheckpointEvery = 2 },
-            };
+            TrainingJobOptions Options(double lr, int steps, bool resume) =>
+                new()
+                {
+                    Representation = TestData.Representation("hog"),
+                    TrainDirectory = TestData.PhotosDirectory,
+                    TestDirectory = TestData.PhotosDirectory,
+                    OutputDirectory = output,
+                    Width = 0.0625,
+                    TestCropsPerPhoto = 1,
+                    LoaderThreads = 1,
+                    ResumeFrom = resume ? output : null,
+                    Training = new TrainingOptions
+                    {
+                        Steps = steps,
+                        BatchSize = 4,
+                        LearningRate = lr,
+                        Seed = 3,
+                        EvaluateEvery = 0,
+                        CheckpointEvery = 2,
+                    },
+                };
             TrainingJob.Run(Options(1e-3, 4, resume: false), TestData.Representations);
             string weights = Path.Combine(output, DecoderManifest.WeightsFileName);
             var good = File.ReadAllBytes(weights);
 
-            // A learning rate of 1e4 overflows the loss on the next step: the run stops, naming the step, and leaves the
-            // checkpoint it resumed from untouched (no periodic save can have happened: those come every 2 steps).
-            var e = Assert.Throws<NonFiniteTrainingException>(() => TrainingJob.Run(Options(1e4, 40, resume: true), TestData.Representations));
+            // A learning rate of 1e4 overflows the loss on the next step: the run stops, naming the step, and leaves
+            // the checkpoint it resumed from untouched (no periodic save can have happened: those come every 2 steps).
+            var e = Assert.Throws<NonFiniteTrainingException>(() =>
+                TrainingJob.Run(Options(1e4, 40, resume: true), TestData.Representations)
+            );
             Assert.Equal(6, e.Step);
             Assert.StartsWith("training stopped at step 6: the loss is ", e.Message);
             Assert.Contains($"nothing was saved after the resumed checkpoint {output}", e.Message);
@@ -117,7 +173,8 @@ public class TrainingTests
         }
         finally
         {
-            if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+            if (Directory.Exists(output))
+                Directory.Delete(output, recursive: true);
         }
     }
 
@@ -129,7 +186,8 @@ public class TrainingTests
         using var stream = new StreamingBatches(pool, TestData.Representation("lbp"), 64, 4, seed: 2, colorJitter: 0);
         random.manual_seed(2);
         using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("lbp"), 64, 0.0625));
-        DecoderTrainer.Train(network, stream, null, new TrainingOptions { Steps = 2, BatchSize = 4 }); // warm-up allocations
+        // warm-up allocations
+        DecoderTrainer.Train(network, stream, null, new TrainingOptions { Steps = 2, BatchSize = 4 });
         DisposeScopeManager.Statistics.Reset();
         DecoderTrainer.Train(network, stream, null, new TrainingOptions { Steps = 10, BatchSize = 4 });
         DecoderTrainer.Reconstruct(network, data);
@@ -140,16 +198,31 @@ public class TrainingTests
     public void AStreamWhoseFeaturesDoNotFitTheDecoderIsRefused()
     {
         using var pool = TestData.Pool();
-        using var stream = new StreamingBatches(pool, TestData.Representation("lbp"), 64, 4, seed: 2, colorJitter: 0, producers: 1);
+        using var stream = new StreamingBatches(
+            pool,
+            TestData.Representation("lbp"),
+            64,
+            4,
+            seed: 2,
+            colorJitter: 0,
+            producers: 1
+        );
         using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("hog"), 64, 0.0625));
-        var e = Assert.Throws<ArgumentException>(() => DecoderTrainer.Train(network, stream, null, new TrainingOptions { Steps = 1, BatchSize = 4 }));
+        var e = Assert.Throws<ArgumentException>(() =>
+            DecoderTrainer.Train(network, stream, null, new TrainingOptions { Steps = 1, BatchSize = 4 })
+        );
         Assert.Contains("features", e.Message);
     }
 
     [Fact]
     public void LearningRateDecaysTowardsTheEnd()
     {
-        var o = new TrainingOptions { Steps = 1000, LearningRate = 1e-3, DecayFrom = 0.6 };
+        var o = new TrainingOptions
+        {
+            Steps = 1000,
+            LearningRate = 1e-3,
+            DecayFrom = 0.6,
+        };
         Assert.Equal(1e-3, o.LearningRateAt(0));
         Assert.Equal(1e-3, o.LearningRateAt(599));
         Assert.Equal(5e-4, o.LearningRateAt(600));

@@ -43,7 +43,12 @@ public sealed class ColmapDatabaseTests : IDisposable
         Assert.InRange(Median(pairs.Select(p => Math.Abs(AngleDifference(p.Theirs.Angle, p.Ours.Angle)))), 0, 0.01);
         Assert.InRange(Median(pairs.Select(p => Cosine(p.Theirs.Descriptor, p.Ours.Descriptor))), 0.999, 1.0);
         // Without the reordering the descriptors would not agree: the test can fail.
-        var raw = pairs.Select(p => { var d = new float[128]; DescriptorConventions.ReorderUbc(p.Theirs.Descriptor, d); return Cosine(d, p.Ours.Descriptor); });
+        var raw = pairs.Select(p =>
+        {
+            var d = new float[128];
+            DescriptorConventions.ReorderUbc(p.Theirs.Descriptor, d);
+            return Cosine(d, p.Ours.Descriptor);
+        });
         Assert.True(Median(raw) < 0.9);
     }
 
@@ -51,22 +56,28 @@ public sealed class ColmapDatabaseTests : IDisposable
     public void BrokenRowsRefuseTheirImageOnlyAndSayWhy()
     {
         string db = CopyOf(Colmap, _dir);
-        Execute(db, """
-            UPDATE keypoints SET cols = 5 WHERE image_id = (SELECT image_id FROM images WHERE name = 'camera-256x256.jpg');
-            """);
+        Execute(
+            db,
+            """
+            UPDATE keypoints SET cols = 5
+            WHERE image_id = (SELECT image_id FROM images WHERE name = 'camera-256x256.jpg');
+            """
+        );
         var file = ColmapDatabase.Read(db);
         Assert.Equal("astronaut-300x300.jpg", Assert.Single(file.Images).Name);
         Assert.Contains("5 columns", Assert.Single(file.Refused).Reason);
 
-        foreach (var (sql, reason) in new[]
-        {
-            ("UPDATE keypoints SET rows = 2000000000", "2000000000 rows"),
-            ("UPDATE keypoints SET data = substr(data, 1, 100)", "need"),
-            ("UPDATE descriptors SET rows = rows + 1", "descriptors"),
-            ("DELETE FROM descriptors", "no descriptors"),
-            ("UPDATE cameras SET width = 0", "size of 0x"),
-            ("UPDATE keypoints SET data = zeroblob(length(data))", "no positive scale"),
-        })
+        foreach (
+            var (sql, reason) in new[]
+            {
+                ("UPDATE keypoints SET rows = 2000000000", "2000000000 rows"),
+                ("UPDATE keypoints SET data = substr(data, 1, 100)", "need"),
+                ("UPDATE descriptors SET rows = rows + 1", "descriptors"),
+                ("DELETE FROM descriptors", "no descriptors"),
+                ("UPDATE cameras SET width = 0", "size of 0x"),
+                ("UPDATE keypoints SET data = zeroblob(length(data))", "no positive scale"),
+            }
+        )
         {
             db = CopyOf(Colmap, _dir);
             Execute(db, sql);
@@ -82,24 +93,38 @@ public sealed class ColmapDatabaseTests : IDisposable
         var bytes = File.ReadAllBytes(Colmap);
         string cut = Path.Combine(_dir, "cut.db");
         File.WriteAllBytes(cut, bytes[..8192]);
-        Assert.Contains("SQLite cannot read it", Assert.Throws<InvalidDataException>(() => ColmapDatabase.Read(cut)).Message);
+        Assert.Contains(
+            "SQLite cannot read it",
+            Assert.Throws<InvalidDataException>(() => ColmapDatabase.Read(cut)).Message
+        );
 
         string text = Path.Combine(_dir, "text.db");
         File.WriteAllText(text, "not a database at all");
-        Assert.Contains("not a SQLite database", Assert.Throws<InvalidDataException>(() => ColmapDatabase.Read(text)).Message);
+        Assert.Contains(
+            "not a SQLite database",
+            Assert.Throws<InvalidDataException>(() => ColmapDatabase.Read(text)).Message
+        );
 
         string other = Path.Combine(_dir, "other.db");
         Execute(other, "CREATE TABLE images (image_id INTEGER PRIMARY KEY, name TEXT)");
-        Assert.Contains("no 'cameras' table", Assert.Throws<InvalidDataException>(() => ColmapDatabase.Read(other)).Message);
+        Assert.Contains(
+            "no 'cameras' table",
+            Assert.Throws<InvalidDataException>(() => ColmapDatabase.Read(other)).Message
+        );
 
         string empty = CopyOf(Colmap, _dir);
         Execute(empty, "DELETE FROM images");
-        Assert.Contains("holds no images", Assert.Throws<InvalidDataException>(() => ColmapDatabase.Read(empty)).Message);
+        Assert.Contains(
+            "holds no images",
+            Assert.Throws<InvalidDataException>(() => ColmapDatabase.Read(empty)).Message
+        );
     }
 
     private static void Execute(string path, string sql)
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        using var connection = new SqliteConnection(
+            new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()
+        );
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -107,7 +132,8 @@ public sealed class ColmapDatabaseTests : IDisposable
     }
 }
 
-/// <summary>The COLMAP-style grid (for decoders of leaked databases) against what COLMAP 3.8 extracted itself.</summary>
+/// <summary>The COLMAP-style grid (for decoders of leaked databases) against what COLMAP 3.8 extracted
+/// itself.</summary>
 public class ColmapEmulationTests(ITestOutputHelper output)
 {
     [Fact]
@@ -115,13 +141,30 @@ public class ColmapEmulationTests(ITestOutputHelper output)
     {
         var colmap = ColmapDatabase.Read(Colmap).Images.Single(i => i.Name == "camera-256x256.jpg");
         var gray = TestData.LoadGray("camera-256x256.jpg");
-        var ours = new SiftDetector(new SiftOptions { FirstOctave = -1, PeakThreshold = 0.02 / 3 * SiftDetector.IntensityScale, EdgeThreshold = 10 }).Detect(gray);
+        var ours = new SiftDetector(
+            new SiftOptions
+            {
+                FirstOctave = -1,
+                PeakThreshold = 0.02 / 3 * SiftDetector.IntensityScale,
+                EdgeThreshold = 10,
+            }
+        ).Detect(gray);
         var theirsMatched = Match(colmap.Frames, ours, radius: 0.3);
         var oursMatched = Match(ours, colmap.Frames, radius: 0.3);
-        output.WriteLine($"COLMAP {colmap.Frames.Count} keypoints, ours {ours.Count}; {theirsMatched.Count} of COLMAP's matched, {oursMatched.Count} of ours");
-        double cosine = Median(theirsMatched.Select(p => Cosine(DescriptorConventions.ColmapRoundTrip(p.Ours.Descriptor), p.Theirs.Descriptor)));
+        output.WriteLine(
+            $"COLMAP {colmap.Frames.Count} keypoints, ours {ours.Count}; {theirsMatched.Count} of COLMAP's matched, "
+                + $"{oursMatched.Count} of ours"
+        );
+        double cosine = Median(
+            theirsMatched.Select(p =>
+                Cosine(DescriptorConventions.ColmapRoundTrip(p.Ours.Descriptor), p.Theirs.Descriptor)
+            )
+        );
         output.WriteLine($"descriptor cosine after the round trip: {cosine:F5}");
-        Assert.True(theirsMatched.Count >= 0.8 * colmap.Frames.Count, $"{theirsMatched.Count} of {colmap.Frames.Count}");
+        Assert.True(
+            theirsMatched.Count >= 0.8 * colmap.Frames.Count,
+            $"{theirsMatched.Count} of {colmap.Frames.Count}"
+        );
         Assert.True(oursMatched.Count >= 0.8 * ours.Count, $"{oursMatched.Count} of {ours.Count}");
         Assert.InRange(cosine, 0.999, 1.0);
         Assert.Equal("sift-grid-colmap", SparseSiftGrid.Colmap().Name);

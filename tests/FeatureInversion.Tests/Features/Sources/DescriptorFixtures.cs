@@ -22,16 +22,23 @@ internal static class DescriptorFixtures
     }
 
     /// <summary>Pairs each of <paramref name="theirs"/> with the VLFeat keypoint nearest in position (within
-    /// <paramref name="radius"/> px) whose orientation agrees within 0.05 rad (one keypoint can have several).</summary>
-    public static List<(SiftFeature Theirs, SiftFeature Ours)> Match(IReadOnlyList<SiftFeature> theirs, IReadOnlyList<SiftFeature> ours, double radius)
+    /// <paramref name="radius"/> px) whose orientation agrees within 0.05 rad (one keypoint can have
+    /// several).</summary>
+    public static List<(SiftFeature Theirs, SiftFeature Ours)> Match(
+        IReadOnlyList<SiftFeature> theirs,
+        IReadOnlyList<SiftFeature> ours,
+        double radius
+    )
     {
         var pairs = new List<(SiftFeature, SiftFeature)>();
         foreach (var t in theirs)
         {
             var best = ours.Where(o => Math.Abs(AngleDifference(o.Angle, t.Angle)) < 0.05)
                 .Select(o => (o, d: Math.Sqrt((o.X - t.X) * (o.X - t.X) + (o.Y - t.Y) * (o.Y - t.Y))))
-                .OrderBy(p => p.d).FirstOrDefault();
-            if (best.o is not null && best.d <= radius) pairs.Add((t, best.o));
+                .OrderBy(p => p.d)
+                .FirstOrDefault();
+            if (best.o is not null && best.d <= radius)
+                pairs.Add((t, best.o));
         }
         return pairs;
     }
@@ -40,14 +47,23 @@ internal static class DescriptorFixtures
 
     public static double Cosine(float[] a, float[] b)
     {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+        double dot = 0,
+            na = 0,
+            nb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
         return dot / Math.Sqrt(na * nb);
     }
 
     public static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        return sorted.Length % 2 == 1
+            ? sorted[sorted.Length / 2]
+            : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

@@ -41,10 +41,14 @@ public class NpyFileTests
         Assert.Throws<ArgumentException>(() => NpyFile.Write(new MemoryStream(), [1f, 2f], 3));
         var e = Assert.Throws<InvalidDataException>(() => NpyFile.Read(new MemoryStream(Npy("<i8", new byte[8]))));
         Assert.Contains("dtype '<i8' is not supported", e.Message);
-        Assert.Contains("not supported", Assert.Throws<InvalidDataException>(() => NpyFile.Read(new MemoryStream(Npy("|f4", new byte[4])))).Message);
+        Assert.Contains(
+            "not supported",
+            Assert.Throws<InvalidDataException>(() => NpyFile.Read(new MemoryStream(Npy("|f4", new byte[4])))).Message
+        );
     }
 
-    /// <summary>What other tools save: numpy's default float64, big-endian arrays, uint8 descriptors; converted, and said so.</summary>
+    /// <summary>What other tools save: numpy's default float64, big-endian arrays, uint8 descriptors; converted, and
+    /// said so.</summary>
     [Theory]
     [InlineData("<f8", "float64 converted to float32")]
     [InlineData(">f8", "float64 big-endian converted to float32")]
@@ -54,12 +58,19 @@ public class NpyFileTests
     public void ReadsOtherFloatTypesAndUint8AsFloat32WithANote(string descr, string? note)
     {
         double[] values = [0, 1.5, -2.25, 255, 3e-5];
-        if (descr == "|u1") values = [0, 1, 128, 255, 7];
+        if (descr == "|u1")
+            values = [0, 1, 128, 255, 7];
         var data = new List<byte>();
         foreach (var v in values)
         {
-            byte[] b = descr[1..] switch { "f8" => BitConverter.GetBytes(v), "f4" => BitConverter.GetBytes((float)v), _ => [(byte)v] };
-            if (descr[0] == '>') Array.Reverse(b);
+            byte[] b = descr[1..] switch
+            {
+                "f8" => BitConverter.GetBytes(v),
+                "f4" => BitConverter.GetBytes((float)v),
+                _ => [(byte)v],
+            };
+            if (descr[0] == '>')
+                Array.Reverse(b);
             data.AddRange(b);
         }
         var array = NpyFile.Load(new MemoryStream(Npy(descr, [.. data], values.Length)));
@@ -71,7 +82,9 @@ public class NpyFileTests
     [Fact]
     public void AFloat64BeyondFloat32sRangeIsRefusedAsInfinite()
     {
-        var e = Assert.Throws<InvalidDataException>(() => NpyFile.Read(new MemoryStream(Npy("<f8", BitConverter.GetBytes(1e300)))));
+        var e = Assert.Throws<InvalidDataException>(() =>
+            NpyFile.Read(new MemoryStream(Npy("<f8", BitConverter.GetBytes(1e300))))
+        );
         Assert.Contains("value 0 is", e.Message);
         Assert.Contains("as float32 (NaN and infinite values are refused)", e.Message);
     }
@@ -79,6 +92,20 @@ public class NpyFileTests
     private static byte[] Npy(string descr, byte[] data, int count = 1)
     {
         var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({count},), }}          \n";
-        return [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)header.Length, 0, .. Encoding.ASCII.GetBytes(header), .. data];
+        return
+        [
+            0x93,
+            (byte)'N',
+            (byte)'U',
+            (byte)'M',
+            (byte)'P',
+            (byte)'Y',
+            1,
+            0,
+            (byte)header.Length,
+            0,
+            .. Encoding.ASCII.GetBytes(header),
+            .. data,
+        ];
     }
 }
