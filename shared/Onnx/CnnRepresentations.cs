@@ -17,9 +17,11 @@ public static class CnnRepresentations
     /// pixel.</summary>
     private const double CnnBytesPerPixel = 800;
 
-    /// <summary>Adds <c>resnet18-conv1</c> … <c>resnet18-pool5</c>.</summary>
-    public static RepresentationRegistry AddResNet18(this RepresentationRegistry registry)
+    /// <summary>Adds <c>resnet18-conv1</c> … <c>resnet18-pool5</c>, sharing one network loaded from
+    /// <paramref name="files"/> (default: the packaged model) on first use.</summary>
+    public static RepresentationRegistry AddResNet18(this RepresentationRegistry registry, ResNet18Files? files = null)
     {
+        var model = new ResNet18Model(files ?? ResNet18Files.Packaged());
         foreach (var layer in ResNet18Layers.All.Keys)
         {
             var layout = layer == "pool5" ? DecoderLayout.CnnVector : DecoderLayout.CnnConvolutional;
@@ -29,7 +31,7 @@ public static class CnnRepresentations
                     $"ImageNet ResNet18, {layer}",
                     RepresentationKind.CnnLayer,
                     layout,
-                    () => new ResNet18Representation(layer),
+                    () => new ResNet18Representation(model, layer),
                     CnnBytesPerPixel
                 )
             );
@@ -62,11 +64,12 @@ public static class CnnRepresentations
         return registry;
     }
 
-    /// <summary>Every representation a host with TorchSharp offers: the hand-designed ones, ResNet18's layers, and
-    /// AlexNet's when <paramref name="alexNetOnnx"/> names a file.</summary>
-    public static RepresentationRegistry All(string? alexNetOnnx)
+    /// <summary>Every representation a host with TorchSharp offers: the hand-designed ones, ResNet18's layers (from
+    /// <paramref name="resNet18Folder"/>, default the packaged model), and AlexNet's when
+    /// <paramref name="alexNetOnnx"/> names a file.</summary>
+    public static RepresentationRegistry All(string? alexNetOnnx, string? resNet18Folder = null)
     {
-        var registry = RepresentationRegistry.HandDesigned().AddResNet18();
+        var registry = RepresentationRegistry.HandDesigned().AddResNet18(ResNet18Files.Resolve(resNet18Folder));
         return string.IsNullOrEmpty(alexNetOnnx) ? registry : registry.AddAlexNet(alexNetOnnx);
     }
 }

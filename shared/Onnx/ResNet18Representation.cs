@@ -13,21 +13,24 @@ namespace FeatureInversion.Onnx;
 /// 32×32 conv1 maps and a 256×256 image 128×128 ones; any size from 32×32 works, rectangles included
 /// (<see cref="OutputShape"/>). <c>pool5</c> is the model's 7×7 average pool at 224×224 input; at other sizes it is
 /// the global average of res5, which is what that pool computes at 224.
-/// The network and its weights are loaded once per process and shared (inference only, no gradients).
+/// The network and its weights are loaded once per <see cref="ResNet18Model"/> (one per registry) and shared by its
+/// layers (inference only, no gradients).
 /// </summary>
 public sealed class ResNet18Representation : IFeatureRepresentation, ITrainableEncoding
 {
     public const string Prefix = "resnet18-";
-    private static readonly Lazy<(OnnxNetwork Network, float[] Mean)> Model = new(LoadModel);
+    private readonly ResNet18Model _model;
     private readonly string _layer;
 
-    public ResNet18Representation(string layer)
+    public ResNet18Representation(ResNet18Model model, string layer)
     {
+        ArgumentNullException.ThrowIfNull(model);
         if (!ResNet18Layers.All.ContainsKey(layer))
             throw new ArgumentException(
                 $"ResNet18 has no layer '{layer}'. Layers: {string.Join(", ", ResNet18Layers.All.Keys)}.",
                 nameof(layer)
             );
+        _model = model;
         _layer = layer;
     }
 
@@ -90,7 +93,7 @@ public sealed class ResNet18Representation : IFeatureRepresentation, ITrainableE
                 $"Output has {output.Length} values, {Name} gives {shape.Length}.",
                 nameof(output)
             );
-        var (network, mean) = Model.Value;
+        var (network, mean) = _model.Shared;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var y = Tap(network, GrayInput(tensor(image.Pixels, [1, 1, image.Height, image.Width]), mean));
@@ -132,8 +135,8 @@ public sealed class ResNet18Representation : IFeatureRepresentation, ITrainableE
     /// given. Its parameters are frozen either way.</summary>
     public IBatchEncoder CreateEncoder(Device device, string? fineTunedWeights)
     {
-        var (_, mean) = Model.Value;
-        var network = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File));
+        var (_, mean) = _model.Shared;
+        var network = _model.NewNetwork();
         try
         {
             if (fineTunedWeights is not null)
@@ -156,8 +159,8 @@ public sealed class ResNet18Representation : IFeatureRepresentation, ITrainableE
     /// <summary>A fresh, trainable copy of the network (for autoencoder training) and the channel means.</summary>
     public ITrainableEncoder CreateTrainable(Device device)
     {
-        var (_, mean) = Model.Value;
-        var network = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File), trainable: true);
+        var (_, mean) = _model.Shared;
+        var network = _model.NewNetwork(trainable: true);
         network.to(device);
         return new Trainable(this, network, mean);
     }
@@ -172,19 +175,5 @@ public sealed class ResNet18Representation : IFeatureRepresentation, ITrainableE
         public Tensor Encode(Tensor rgb) => layer.Tap(network, EncoderInput(rgb, mean));
 
         public void Dispose() => network.Dispose();
-    }
-
-    private static (OnnxNetwork, float[]) LoadModel()
-    {
-        var network = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File));
-        network.eval();
-        var prep = OnnxGraph.Load(CnnModels.ResNetPreprocessFile);
-        var (meanImage, dims) = prep.Floats.Values.Single(); // 3 x 224 x 224 BGR mean image
-        int plane = (int)(dims[^1] * dims[^2]);
-        var mean = Enumerable
-            .Range(0, 3)
-            .Select(c => (float)meanImage.AsSpan(c * plane, plane).ToArray().Average())
-            .ToArray();
-        return (network, mean);
     }
 }

@@ -1,5 +1,7 @@
 using FeatureInversion.Benchmarks;
+using FeatureInversion.Decoders.Platform;
 
+TorchKernels.Request(Environment.GetEnvironmentVariable(TorchKernels.OverrideVariable));
 return args.FirstOrDefault() switch
 {
     "features" => FeatureBenchmark.Run(args[1..]),

@@ -8,6 +8,16 @@ internal static class TestData
     /// <summary>Every representation a TorchSharp host offers (hand-designed and ResNet18 layers).</summary>
     public static RepresentationRegistry Representations { get; } = CnnRepresentations.All(alexNetOnnx: "");
 
+    /// <summary>The packaged ResNet18's files, checked to exist.</summary>
+    public static ResNet18Files ResNet18 { get; } =
+        new(
+            ResNet18Files.Existing(ResNet18Files.Packaged().Model),
+            ResNet18Files.Existing(ResNet18Files.Packaged().Preprocess)
+        );
+
+    /// <summary>One ResNet18 model (network loaded once) for the tests that build layers themselves.</summary>
+    public static ResNet18Model ResNet18Model { get; } = new(ResNet18);
+
     public static RepresentationDescriptor Representation(string name) => Representations.Get(name);
 
     public static string PhotosDirectory => Path.Combine(Root, "tests", "data", "photos");

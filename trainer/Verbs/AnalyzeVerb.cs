@@ -133,8 +133,11 @@ internal sealed class AnalyzeVerb : IVerb
         {
             var stdout = parse.InvocationConfiguration.Output;
             var folder = Directory.CreateDirectory(parse.GetValue(sheets)!.FullName);
-            var extra = (parse.GetValue(series) ?? []).Select(ParseSeries).ToList();
-            var results = new List<(string Layer, bool Autoencoder, IReadOnlyList<FeatureChangeError> Errors)>();
+            var extra = (parse.GetValue(series) ?? [])
+                .Select(ParseSeries)
+                .Select(e => (e.Label, (IReadOnlyList<double>)e.Values))
+                .ToList();
+            var results = new List<PerturbationResult>();
             stdout.WriteLine($"| decoder | {string.Join(" | ", Perturbations.All.Select(p => p.Name))} |");
             stdout.WriteLine($"|---|{string.Concat(Perturbations.All.Select(_ => "---:|"))}");
             foreach (var dir in parse.GetValue(checkpoints)!)
@@ -165,74 +168,21 @@ internal sealed class AnalyzeVerb : IVerb
                             + string.Join(" | ", errors.Select(e => e.NormalizedError.ToString("0.000", Inv)))
                             + " |"
                     );
-                    results.Add((network.Spec.Representation.Name, encoder is not null, errors));
+                    results.Add(new PerturbationResult(network.Spec.Representation.Name, encoder is not null, errors));
                 }
             }
             if (parse.GetValue(plot) is { } png)
             {
-                (float, float, float)[] colors =
-                [
-                    (0.1f, 0.3f, 0.8f),
-                    (0.85f, 0.4f, 0.1f),
-                    (0.2f, 0.6f, 0.2f),
-                    (0.6f, 0.2f, 0.6f),
-                    (0.5f, 0.5f, 0.5f),
-                ];
-                // Figure 7's layout: layers on x; per perturbation one line for the fixed-encoder decoders and one
-                // (dashed) for the autoencoders.
-                var layers = results.Select(r => r.Layer).Distinct().ToList();
-                var kinds = results.Select(r => r.Autoencoder).Distinct().Order().ToList();
-                var lines = new List<FeatureInversion.Analysis.PlotSeries>();
-                foreach (bool autoencoder in kinds)
-                    lines.AddRange(
-                        Perturbations.All.Select(
-                            (p, k) =>
-                                new FeatureInversion.Analysis.PlotSeries(
-                                    kinds.Count == 1 ? p.Name : $"{(autoencoder ? "autoencoder" : "fixed")} {p.Name}",
-                                    colors[k % colors.Length],
-                                    layers
-                                        .Select(l =>
-                                            results
-                                                .FirstOrDefault(r => r.Layer == l && r.Autoencoder == autoencoder)
-                                                .Errors?[k].NormalizedError
-                                        )
-                                        .ToList(),
-                                    Dashed: autoencoder
-                                )
-                        )
-                    );
-                // Extra series (optimization, mean image) in colours no perturbation uses.
-                (float, float, float)[] extraColors =
-                [
-                    (0f, 0f, 0f),
-                    (0.8f, 0.1f, 0.1f),
-                    (0.1f, 0.6f, 0.7f),
-                    (0.6f, 0.5f, 0.1f),
-                ];
-                foreach (var ((label, values), i) in extra.Select((e, i) => (e, i)))
+                byte[] figure;
+                try
                 {
-                    if (values.Count != layers.Count)
-                        throw new UsageException(
-                            $"--series {label} has {values.Count} values for {layers.Count} layers"
-                        );
-                    lines.Add(
-                        new FeatureInversion.Analysis.PlotSeries(
-                            label,
-                            extraColors[i % extraColors.Length],
-                            values.Select(v => (double?)v).ToList()
-                        )
-                    );
+                    figure = PerturbationFigure.Render(results, extra);
                 }
-                File.WriteAllBytes(
-                    png.FullName,
-                    FeatureInversion.Analysis.ErrorCurvePlot.Render(
-                        "Reconstruction error with perturbed features",
-                        layers,
-                        lines,
-                        width: 1100,
-                        legendOutside: true
-                    )
-                );
+                catch (ArgumentException e)
+                {
+                    throw new UsageException(e.Message);
+                }
+                File.WriteAllBytes(png.FullName, figure);
             }
             return 0;
         });

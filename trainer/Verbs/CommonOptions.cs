@@ -57,11 +57,12 @@ internal static class CommonOptions
         return new DirectoryInfo("models");
     }
 
-    /// <summary>Every representation this process offers: hand-designed, ResNet18 layers, AlexNet layers when
-    /// given.</summary>
+    /// <summary>Every representation this process offers: hand-designed, ResNet18 layers (from
+    /// $FEATURE_INVERSION_RESNET18 when set), AlexNet layers when given.</summary>
     public static RepresentationRegistry Registry(FileInfo? alexNet) =>
         CnnRepresentations.All(
-            alexNet?.FullName ?? Environment.GetEnvironmentVariable(CnnRepresentations.AlexNetVariable)
+            alexNet?.FullName ?? Environment.GetEnvironmentVariable(CnnRepresentations.AlexNetVariable),
+            Environment.GetEnvironmentVariable(ResNet18Files.FolderVariable)
         );
 
     /// <summary>The descriptor of a representation named on the command line; an unknown name is a usage

@@ -1,11 +1,10 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using FeatureInversion.Analysis;
 using FeatureInversion.Analysis.Optimization;
 using FeatureInversion.Decoders;
 using FeatureInversion.Decoders.Inference;
-using FeatureInversion.Imaging;
+using FeatureInversion.Models;
 
 namespace FeatureInversion.Trainer.Verbs;
 
@@ -111,15 +110,8 @@ internal sealed class OptimizeVerb : IVerb
         var representation = CommonOptions.Resolve(registry, parse.GetValue(_representation)!);
         var device = TorchDevices.Resolve(parse.GetValue(_device));
         int size = parse.GetValue(_size);
-        var (targets, _, features) = DecoderEvaluation.TestSet(
-            representation,
-            CommonOptions.ExistingFolder(parse.GetValue(_test)!).FullName,
-            size,
-            parse.GetValue(_perPhoto)
-        );
-        var planes = targets.Select(t => t.Planes).ToList();
-        double n = ReconstructionMetrics.MeanPairwiseDistance(planes);
-
+        if (parse.GetValue(_hogTemperature) <= 0)
+            throw new UsageException("--hog-temperature must be positive");
         var settings = new OptimizationSettings
         {
             Iterations = parse.GetValue(_iterations),
@@ -127,109 +119,86 @@ internal sealed class OptimizeVerb : IVerb
             LambdaTv = parse.GetValue(_lambdaTv),
             LambdaAlpha = parse.GetValue(_lambdaAlpha),
         };
-        if (parse.GetValue(_hogTemperature) <= 0)
-            throw new UsageException("--hog-temperature must be positive");
-        using var encoder = OptimizationInversion.EncoderFor(
-            representation,
-            device,
-            parse.GetValue(_hogTemperature),
-            parse.GetValue(_hogBinning)
-        );
-        if (encoder is DifferentiableHog hog)
+        string? decoderDir = parse.GetValue(_decoder) is { } dir ? CommonOptions.ExistingFolder(dir).FullName : null;
+        var (network, manifest) = decoderDir is null
+            ? (null, null)
+            : DecoderCheckpoint.Load(decoderDir, registry, representation.Name, device);
+        using (network)
         {
-            var (r, worst) = hog.Agreement(targets, features);
-            stdout.WriteLine(
-                string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"differentiable HOG ({hog.Binning}, τ {hog.Temperature}) on these crops: soft binning r = "
-                        + $"{r:0.0000} with the exact features; forward max difference {worst:0.0e0}"
-                )
-            );
-        }
-        var result = ConsoleProgress.Run(
-            parse.InvocationConfiguration.Error,
-            parse.GetValue(_quiet),
-            $"optimizing {targets.Count} crops",
-            settings.Iterations,
-            progress =>
-                OptimizationInversion.Invert(encoder.EncodeWithGradient, features, size, settings, device, progress)
-        );
-        double optimized = ReconstructionMetrics.NormalizedError(planes, result.Images.Select(i => i.Planes).ToList());
-        stdout.WriteLine(
-            string.Create(
-                CultureInfo.InvariantCulture,
-                $"{representation.Name}: {targets.Count} test crops at {size}px; optimization ({settings.Iterations} "
-                    + $"steps, lr {settings.LearningRate}, λ_TV {settings.LambdaTv}, λ_α {settings.LambdaAlpha}): "
-                    + $"error {optimized:0.000}, feature loss {result.InitialFeatureLoss:0.000} -> "
-                    + $"{result.FinalFeatureLoss:0.000}, {result.Seconds / targets.Count:0.00} s per image"
-            )
-        );
-
-        // No gray image can do better than the crops' own grayscale: the floor for optimization here.
-        double grayFloor =
-            planes.Average(p => ReconstructionMetrics.Distance(p, ReconstructionMetrics.GrayAsRgb(p))) / n;
-        stdout.WriteLine(
-            string.Create(
-                CultureInfo.InvariantCulture,
-                $"the crops' own grayscale: error {grayFloor:0.000} (the floor for any gray reconstruction)"
-            )
-        );
-
-        List<ColorImage>? decoded = null;
-        if (parse.GetValue(_decoder) is { } dir)
-        {
-            var (network, manifest) = DecoderCheckpoint.Load(
-                CommonOptions.ExistingFolder(dir).FullName,
-                registry,
-                representation.Name,
-                device
-            );
-            using (network)
-            {
-                if (network.Spec.ImageSize != size)
-                    throw new UsageException(
-                        $"decoder {manifest.Version} is for {network.Spec.ImageSize}px, not {size}px"
-                    );
-                var clock = Stopwatch.StartNew();
-                decoded = DecoderInference.Decode(network, features);
-                double seconds = clock.Elapsed.TotalSeconds;
-                double error = ReconstructionMetrics.NormalizedError(planes, decoded.Select(d => d.Planes).ToList());
-                stdout.WriteLine(
-                    string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"decoder {manifest.Version}: error {error:0.000}, {seconds / targets.Count * 1000:0.0} ms "
-                            + $"per image"
-                    )
+            if (network is not null && network.Spec.ImageSize != size)
+                throw new UsageException(
+                    $"decoder {manifest!.Version} is for {network.Spec.ImageSize}px, not {size}px"
                 );
-                if (DecoderCheckpoint.TryLoadMeanImage(dir.FullName, size) is { } mean)
-                    stdout.WriteLine(
-                        string.Create(
-                            CultureInfo.InvariantCulture,
-                            $"mean training image: error "
-                                + $"{planes.Average(p => ReconstructionMetrics.Distance(p, mean)) / n:0.000}"
-                        )
-                    );
-            }
-        }
-        if (parse.GetValue(_sheet) is { } sheet)
-        {
-            int rows = Math.Min(4, targets.Count);
-            var picks = Enumerable.Range(0, rows).Select(i => i * targets.Count / rows).ToList();
-            var grid = picks
-                .Select(i =>
-                    (IReadOnlyList<ColorImage>)(
-                        decoded is null ? [targets[i], result.Images[i]] : [targets[i], result.Images[i], decoded[i]]
-                    )
-                )
-                .ToList();
-            File.WriteAllBytes(
-                sheet.FullName,
-                ContactSheet.RenderGrid(
-                    decoded is null ? ["input", "optimization"] : ["input", "optimization", "decoder"],
-                    grid
-                )
+            var request = new OptimizationComparisonRequest(
+                representation,
+                CommonOptions.ExistingFolder(parse.GetValue(_test)!).FullName,
+                size,
+                parse.GetValue(_perPhoto),
+                settings,
+                device,
+                parse.GetValue(_hogTemperature),
+                parse.GetValue(_hogBinning),
+                network,
+                manifest,
+                decoderDir
             );
+            var crops = OptimizationComparison.Crops(request);
+            var result = ConsoleProgress.Run(
+                parse.InvocationConfiguration.Error,
+                parse.GetValue(_quiet),
+                $"optimizing {crops.Targets.Count} crops",
+                settings.Iterations,
+                progress => OptimizationComparison.Run(request, crops, progress)
+            );
+            Print(stdout, request, manifest, result);
+            if (parse.GetValue(_sheet) is { } sheet)
+                File.WriteAllBytes(sheet.FullName, result.Sheet());
         }
         return 0;
+    }
+
+    private static void Print(
+        TextWriter stdout,
+        OptimizationComparisonRequest request,
+        DecoderManifest? manifest,
+        OptimizationComparisonResult result
+    )
+    {
+        var (settings, inv) = (request.Settings, CultureInfo.InvariantCulture);
+        if (result.HogAgreement is var (r, worst))
+            stdout.WriteLine(
+                string.Create(
+                    inv,
+                    $"differentiable HOG ({request.HogBinning}, τ {request.HogTemperature}) on these crops: soft "
+                        + $"binning r = {r:0.0000} with the exact features; forward max difference {worst:0.0e0}"
+                )
+            );
+        var o = result.Optimization;
+        stdout.WriteLine(
+            string.Create(
+                inv,
+                $"{request.Representation.Name}: {result.Crops} test crops at {request.Size}px; optimization "
+                    + $"({settings.Iterations} steps, lr {settings.LearningRate}, λ_TV {settings.LambdaTv}, "
+                    + $"λ_α {settings.LambdaAlpha}): error {result.OptimizationError:0.000}, feature loss "
+                    + $"{o.InitialFeatureLoss:0.000} -> {o.FinalFeatureLoss:0.000}, {o.Seconds / result.Crops:0.00} s "
+                    + $"per image"
+            )
+        );
+        stdout.WriteLine(
+            string.Create(
+                inv,
+                $"the crops' own grayscale: error {result.GrayFloor:0.000} (the floor for any gray reconstruction)"
+            )
+        );
+        if (result.DecoderError is { } error && result.DecoderSeconds is { } seconds)
+            stdout.WriteLine(
+                string.Create(
+                    inv,
+                    $"decoder {manifest?.Version}: error {error:0.000}, {seconds / result.Crops * 1000:0.0} ms "
+                        + $"per image"
+                )
+            );
+        if (result.MeanImageError is { } meanError)
+            stdout.WriteLine(string.Create(inv, $"mean training image: error {meanError:0.000}"));
     }
 }

@@ -1,3 +1,4 @@
+using FeatureInversion.Decoders.Platform;
 using FeatureInversion.Onnx;
 using FeatureInversion.Pipeline.Hosting;
 using FeatureInversion.Pipeline.Telemetry;
@@ -5,9 +6,14 @@ using FeatureInversion.Reconstruction;
 
 // The decoder worker container: Pipeline__* settings (docs/pipeline.md); SIGTERM lets in-flight jobs finish.
 // Pipeline__HealthPort (8080 in the image) serves /healthz/live and /healthz/ready for the container's probes.
-// FEATURE_INVERSION_ALEXNET names an AlexNet/CaffeNet ONNX file whose layers the worker then decodes too.
+// FEATURE_INVERSION_ALEXNET names an AlexNet/CaffeNet ONNX file whose layers the worker then decodes too;
+// FEATURE_INVERSION_RESNET18 a folder with the ResNet18 files, when not the packaged ones.
 var builder = Host.CreateApplicationBuilder(args);
-var representations = CnnRepresentations.All(builder.Configuration[CnnRepresentations.AlexNetVariable]);
+TorchKernels.Request(builder.Configuration[TorchKernels.OverrideVariable]);
+var representations = CnnRepresentations.All(
+    builder.Configuration[CnnRepresentations.AlexNetVariable],
+    builder.Configuration[ResNet18Files.FolderVariable]
+);
 builder.Services.AddPipelineCore(builder.Configuration).AddDecoderWorker(representations);
 builder.Services.AddPipelineTelemetry(builder.Configuration, "feature-inversion-worker");
 builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));

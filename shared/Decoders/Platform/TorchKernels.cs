@@ -36,13 +36,32 @@ public sealed record KernelSelection(KernelBackend Backend, string Reason, bool 
 /// <see cref="KernelSelfCheck"/> against <see cref="ReferenceForward"/> and gets ATen's native kernels (2.7–9×
 /// slower) if oneDNN disagrees. <see cref="FallBack"/> switches to the native kernels later if a decode still turns
 /// out non-finite. A limit the user set (ONEDNN_MAX_CPU_ISA or DNNL_MAX_CPU_ISA) is kept.
-/// <c>FEATURE_INVERSION_TORCH_KERNELS=onednn|sse41|native|auto</c> overrides the choice (benchmarks, the ISA tests).
+/// A host may override the choice with <see cref="Request"/> (onednn, sse41, native or auto), which the hosts take
+/// from <c>FEATURE_INVERSION_TORCH_KERNELS</c> (benchmarks, the ISA tests). The kernels are process-wide in
+/// libtorch, so the choice is too; the only environment this class reads is oneDNN's own ISA limit, which oneDNN
+/// honours whatever this class decides.
 /// </summary>
 public static class TorchKernels
 {
+    /// <summary>The environment variable the hosts pass to <see cref="Request"/>; never read here.</summary>
     public const string OverrideVariable = "FEATURE_INVERSION_TORCH_KERNELS";
     private static readonly Lock Gate = new();
     private static KernelSelection? _current;
+    private static string? _requested;
+
+    /// <summary>The kernels a host asks for (onednn, sse41, native; null, empty or auto: the automatic choice), before
+    /// the first decoder is built. An unknown value fails at the first decoder, with the values it takes.</summary>
+    public static void Request(string? choice)
+    {
+        lock (Gate)
+        {
+            if (_current is not null && !string.Equals(_requested, choice, StringComparison.Ordinal))
+                throw new InvalidOperationException(
+                    $"the kernels were chosen already ({_current}); request them before the first decoder"
+                );
+            _requested = choice;
+        }
+    }
 
     /// <summary>The selection, made on first use.</summary>
     public static KernelSelection Current
@@ -114,7 +133,7 @@ public static class TorchKernels
 
     private static KernelSelection Choose()
     {
-        var forced = Environment.GetEnvironmentVariable(OverrideVariable)?.Trim().ToLowerInvariant();
+        var forced = _requested?.Trim().ToLowerInvariant();
         switch (forced)
         {
             case "onednn":

@@ -17,6 +17,7 @@ public class ArchitectureRules
         {
             ["Analysis"] =
             [
+                "Analysis.Optimization",
                 "Decoders",
                 "Decoders.Inference",
                 "Decoders.Platform",

@@ -129,7 +129,7 @@ public class AlexNetRepresentationTests
     [Fact]
     public void AFileThatIsNotAnAlexNetIsRefused()
     {
-        var e = Assert.Throws<OnnxImportException>(() => new AlexNetRepresentation(CnnModels.ResNet18File, "conv1"));
+        var e = Assert.Throws<OnnxImportException>(() => new AlexNetRepresentation(TestData.ResNet18.Model, "conv1"));
         Assert.Contains("not an AlexNet", e.Message);
     }
 }

@@ -46,13 +46,13 @@ public class OnnxNetworkTests
     public void ResNet18MatchesOnnxRuntimeAtEveryTappedLayer()
     {
         float[] raw = PhotoInput();
-        var preprocessed = RunOrt(CnnModels.ResNetPreprocessFile, raw, "PreprocessedInput")["PreprocessedInput"];
+        var preprocessed = RunOrt(TestData.ResNet18.Preprocess, raw, "PreprocessedInput")["PreprocessedInput"];
         string[] taps = [.. ResNet18Layers.All.Values];
-        var expected = RunOrt(CnnModels.ResNet18File, preprocessed, taps);
+        var expected = RunOrt(TestData.ResNet18.Model, preprocessed, taps);
 
         using var scope = NewDisposeScope();
-        using var prep = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNetPreprocessFile));
-        using var net = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File));
+        using var prep = new OnnxNetwork(OnnxGraph.Load(TestData.ResNet18.Preprocess));
+        using var net = new OnnxNetwork(OnnxGraph.Load(TestData.ResNet18.Model));
         using var noGrad = no_grad();
         var ours = prep.call(tensor(raw, [1, 3, 224, 224]));
         AssertClose(preprocessed, ours.data<float>().ToArray(), "preprocessing");
@@ -65,7 +65,7 @@ public class OnnxNetworkTests
     [Fact]
     public void GradientsFlowToTheInputAndOnlyTrainableWeightsAreParameters()
     {
-        var graph = OnnxGraph.Load(CnnModels.ResNet18File);
+        var graph = OnnxGraph.Load(TestData.ResNet18.Model);
         using var frozen = new OnnxNetwork(graph);
         Assert.All(frozen.parameters(), p => Assert.False(p.requires_grad));
         using var trainable = new OnnxNetwork(graph, trainable: true);
@@ -83,7 +83,7 @@ public class OnnxNetworkTests
     [Fact]
     public void UnknownValueNamesAreRefused()
     {
-        using var net = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File));
+        using var net = new OnnxNetwork(OnnxGraph.Load(TestData.ResNet18.Model));
         using var x = zeros(1, 3, 64, 64);
         var e = Assert.Throws<ArgumentException>(() => net.Forward(x, ["NoSuchLayer"]));
         Assert.Contains("NoSuchLayer", e.Message);

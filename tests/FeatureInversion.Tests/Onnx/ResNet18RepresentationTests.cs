@@ -12,7 +12,7 @@ public class ResNet18RepresentationTests
         var image = FeatureInversion
             .Imaging.ImageFiles.CenterSquare(TestData.LoadPhoto("coffee-480x320.jpg"), size)
             .ToGray();
-        using var net = new OnnxNetwork(OnnxGraph.Load(CnnModels.ResNet18File));
+        using var net = new OnnxNetwork(OnnxGraph.Load(TestData.ResNet18.Model));
         foreach (
             var name in TestData
                 .Representations.All.Where(d => d.Kind == RepresentationKind.CnnLayer)

@@ -18,7 +18,7 @@ public class ResNet18SizesTests
         var image = new GrayImage(width, height, pixels);
         foreach (var layer in new[] { "conv1", "res2", "res3", "res4", "res5", "pool5" })
         {
-            var rep = new ResNet18Representation(layer);
+            var rep = new ResNet18Representation(TestData.ResNet18Model, layer);
             var shape = rep.OutputShape(width, height);
             if (layer == "pool5")
                 Assert.Equal(new FeatureShape(512, 1, 1), shape);
@@ -39,7 +39,7 @@ public class ResNet18SizesTests
         // 300 is padded to 304 = 38 × 8; before, the residual sum failed on the 75-pixel pool1 map (37 against 38
         // rows).
         var photo = TestData.LoadPhoto("astronaut-300x300.jpg").ToGray();
-        var rep = new ResNet18Representation("res3");
+        var rep = new ResNet18Representation(TestData.ResNet18Model, "res3");
         var full = rep.Extract(photo);
         Assert.Equal(new FeatureShape(128, 38, 38), full.Shape);
         Assert.Throws<ArgumentException>(() => rep.OutputShape(31, 64));
