@@ -7,12 +7,12 @@ namespace FeatureInversion.Pipeline;
 [JsonConverter(typeof(JsonStringEnumConverter<JobStatus>))]
 public enum JobStatus
 {
-    /// <summary>Queued or running, within <see cref="PipelineOptions.StalledAfterMinutes"/> of ingestion.</summary>
+    /// <summary>Queued or running, within <c>StalledAfterMinutes</c> of ingestion.</summary>
     [JsonStringEnumMemberName("pending")]
     Pending,
 
-    /// <summary>Still without a result or failure record past <see
-    /// cref="PipelineOptions.StalledAfterMinutes"/>.</summary>
+    /// <summary>Still without a result or failure record past <c>StalledAfterMinutes</c> (the gallery's
+    /// options).</summary>
     [JsonStringEnumMemberName("stalled")]
     Stalled,
 

@@ -7,20 +7,22 @@ using FeatureInversion.Imaging;
 using FeatureInversion.Models;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Publishing;
+using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Telemetry;
 
 namespace FeatureInversion.Reconstruction;
 
 /// <summary>
 /// Loaded decoders, one per published version (downloaded and loaded once), each behind a batcher: concurrent jobs
-/// for the same version are decoded together in one forward pass of up to <see cref="PipelineOptions.BatchSize"/>
-/// images, waiting at most <see cref="PipelineOptions.BatchWindowMilliseconds"/> for a batch to fill. One loop per
+/// for the same version are decoded together in one forward pass of up to <see cref="QueueOptions.BatchSize"/>
+/// images, waiting at most <see cref="DecoderWorkerOptions.BatchWindowMilliseconds"/> for a batch to fill. One loop per
 /// decoder owns its network, so TorchSharp is never called on the same module from two threads. Decoders are put
 /// on <paramref name="device"/> (CUDA in a GPU worker). Owned by the DI container, which disposes it once.
 /// </summary>
 public sealed class DecoderPool(
     ModelRegistry registry,
-    PipelineOptions options,
+    DecoderWorkerOptions worker,
+    QueueOptions queue,
     RepresentationRegistry representations,
     TorchSharp.torch.Device device
 ) : IAsyncDisposable
@@ -38,15 +40,15 @@ public sealed class DecoderPool(
     {
         try
         {
-            string dir = await registry.DownloadAsync(representation, version, options.ModelCacheDirectory);
+            string dir = await registry.DownloadAsync(representation, version, worker.ModelCacheDirectory);
             var (network, manifest) = DecoderCheckpoint.Load(dir, representations, representation, device);
             // published with newer versions only
             var meanImage = DecoderCheckpoint.TryLoadMeanImage(dir, manifest.ImageSize);
             return new BatchingDecoder(
                 network,
                 manifest,
-                options.BatchSize,
-                TimeSpan.FromMilliseconds(options.BatchWindowMilliseconds),
+                queue.BatchSize,
+                TimeSpan.FromMilliseconds(worker.BatchWindowMilliseconds),
                 meanImage
             );
         }

@@ -1,7 +1,7 @@
 using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Features;
-using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Hosting;
+using FeatureInversion.Pipeline.Ingestion;
 using FeatureInversion.Pipeline.Publishing;
 using FeatureInversion.Pipeline.Queues;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,10 +10,10 @@ using static TorchSharp.torch;
 
 namespace FeatureInversion.Reconstruction;
 
-/// <summary>The device the worker decodes on, from <see cref="PipelineOptions.Device"/>.</summary>
+/// <summary>The device the worker decodes on, from <see cref="DecoderWorkerOptions.Device"/>.</summary>
 public sealed record WorkerDevice(Device Device)
 {
-    public static WorkerDevice From(PipelineOptions options) =>
+    public static WorkerDevice From(DecoderWorkerOptions options) =>
         new(TorchDevices.Resolve(Enum.Parse<DeviceChoice>(options.Device, ignoreCase: true)));
 }
 
@@ -33,13 +33,15 @@ public static class ReconstructionServices
     )
     {
         services.Replace(ServiceDescriptor.Singleton(representations));
+        services.AddPipelineOptions<DecoderWorkerOptions>();
         services.TryAddSingleton(sp => sp.GetRequiredService<JobQueuePair>().Source);
         services.TryAddSingleton(sp => sp.GetRequiredService<JobQueuePair>().DeadLetters);
         services.TryAddSingleton<DeadLetterRecorder>();
-        services.TryAddSingleton(sp => WorkerDevice.From(sp.GetRequiredService<PipelineOptions>()));
+        services.TryAddSingleton(sp => WorkerDevice.From(sp.GetRequiredService<DecoderWorkerOptions>()));
         services.TryAddSingleton(sp => new DecoderPool(
             sp.GetRequiredService<ModelRegistry>(),
-            sp.GetRequiredService<PipelineOptions>(),
+            sp.GetRequiredService<DecoderWorkerOptions>(),
+            sp.GetRequiredService<QueueOptions>(),
             sp.GetRequiredService<RepresentationRegistry>(),
             sp.GetRequiredService<WorkerDevice>().Device
         ));
@@ -47,6 +49,7 @@ public static class ReconstructionServices
         services.TryAddSingleton<WorkerHealth>();
         services.AddSingleton(new ContainerNeed(o => o.ResultsContainer));
         services.AddSingleton(new ContainerNeed(o => o.ModelsContainer));
+        services.AddPipelineOptions<IngestionOptions, IngestionOptionsValidator>(); // the originals' decode limits
         services.AddHostedService<JobWorkerService>();
         services.AddHostedService<WorkerHealthEndpoint>();
         return services;

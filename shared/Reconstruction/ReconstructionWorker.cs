@@ -5,6 +5,7 @@ using FeatureInversion.Imaging;
 using FeatureInversion.Imaging.IO;
 using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Gallery;
+using FeatureInversion.Pipeline.Ingestion;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using FeatureInversion.Pipeline.Telemetry;
@@ -17,13 +18,15 @@ namespace FeatureInversion.Reconstruction;
 /// concurrent jobs), writes the reconstruction, the decoder's view of the original and the metrics — metrics last,
 /// create-only, so a redelivered job finds its result and completes without writing it twice — and refreshes the
 /// batch's gallery. Jobs that cannot succeed are dead-lettered with a failure record; others retry up to
-/// <see cref="PipelineOptions.MaxDeliveries"/>; a delivery beyond that count is dead-lettered unprocessed.
+/// <see cref="QueueOptions.MaxDeliveries"/>; a delivery beyond that count is dead-lettered unprocessed.
 /// </summary>
 public sealed class ReconstructionWorker(
     IBlobStore store,
     DecoderPool decoders,
     GalleryWriter gallery,
-    PipelineOptions options,
+    StorageOptions storage,
+    QueueOptions queue,
+    IngestionOptions ingestion,
     ILogger<ReconstructionWorker> logger
 ) : IJobHandler
 {
@@ -59,7 +62,7 @@ public sealed class ReconstructionWorker(
             PipelineTelemetry.Failures.Add(
                 1,
                 representation,
-                new("reason", deliveryCount > options.MaxDeliveries ? "undelivered" : "failed")
+                new("reason", deliveryCount > queue.MaxDeliveries ? "undelivered" : "failed")
             );
         }
         return outcome;
@@ -68,7 +71,7 @@ public sealed class ReconstructionWorker(
     private async Task<JobOutcome> HandleJobAsync(ReconstructionJob job, int deliveryCount, CancellationToken ct)
     {
         string metricsBlob = BlobNames.Metrics(job.Batch, job.ImageId, job.DecoderVersion);
-        if (await store.ExistsAsync(options.ResultsContainer, metricsBlob, ct))
+        if (await store.ExistsAsync(storage.ResultsContainer, metricsBlob, ct))
         {
             logger.LogInformation(
                 "Job {JobId} already has its result (delivery {Delivery}); completing",
@@ -77,12 +80,12 @@ public sealed class ReconstructionWorker(
             );
             return JobOutcome.Completed;
         }
-        if (deliveryCount > options.MaxDeliveries)
+        if (deliveryCount > queue.MaxDeliveries)
         {
             // Counted before processing: deliveries that never settled (the worker crashed or was killed on them) end
             // here instead of crashing the next worker too.
             string reason =
-                $"delivered {deliveryCount} times, more than the {options.MaxDeliveries} allowed: earlier deliveries "
+                $"delivered {deliveryCount} times, more than the {queue.MaxDeliveries} allowed: earlier deliveries "
                 + $"never settled (the worker stopped or crashed on them)";
             await TryRecordFailureAsync(job, reason, deliveryCount);
             return JobOutcome.DeadLetter(reason);
@@ -98,7 +101,7 @@ public sealed class ReconstructionWorker(
             await TryRecordFailureAsync(job, e.Message, deliveryCount);
             return JobOutcome.DeadLetter(e.Message);
         }
-        catch (Exception e) when (!ct.IsCancellationRequested && deliveryCount >= options.MaxDeliveries)
+        catch (Exception e) when (!ct.IsCancellationRequested && deliveryCount >= queue.MaxDeliveries)
         {
             logger.LogError(e, "Job {JobId} failed on its last allowed delivery {Delivery}", job.JobId, deliveryCount);
             await TryRecordFailureAsync(job, $"failed {deliveryCount} times, last: {e.Message}", deliveryCount);
@@ -121,7 +124,7 @@ public sealed class ReconstructionWorker(
         var decoder = await decoders.GetAsync(job.Representation, job.DecoderVersion, ct); // loaded once per version
         var clock = Stopwatch.StartNew();
         var total = Stopwatch.StartNew();
-        var featureBytes = await store.TryReadAsync(options.FeaturesContainer, job.FeaturesBlob, ct)
+        var featureBytes = await store.TryReadAsync(storage.FeaturesContainer, job.FeaturesBlob, ct)
             ?? throw new InvalidJobException($"features blob '{job.FeaturesBlob}' does not exist");
         FeatureMap features;
         try
@@ -177,7 +180,7 @@ public sealed class ReconstructionWorker(
         double n = original is null ? 0 : decoder.Manifest.Evaluation?.MeanPairwiseDistance ?? 0;
         string pngBlob = BlobNames.Reconstruction(job.Batch, job.ImageId, job.DecoderVersion);
         await store.WriteAsync(
-            options.ResultsContainer,
+            storage.ResultsContainer,
             pngBlob,
             ImageFiles.EncodePng(reconstruction),
             ContentTypes.Png,
@@ -187,7 +190,7 @@ public sealed class ReconstructionWorker(
         string energyBlob = BlobNames.FeatureEnergy(job.Batch, job.ImageId, job.DecoderVersion);
         var featureView = FeatureEnergy.Render(features, size, out var viewKind);
         await store.WriteAsync(
-            options.ResultsContainer,
+            storage.ResultsContainer,
             energyBlob,
             ImageFiles.EncodePng(featureView),
             ContentTypes.Png,
@@ -232,7 +235,7 @@ public sealed class ReconstructionWorker(
         if (metrics.NonFiniteField() is { } field)
             throw new InvalidJobException($"metric {field} is not finite; no result is written");
         await store.WriteAsync(
-            options.ResultsContainer,
+            storage.ResultsContainer,
             BlobNames.Metrics(job.Batch, job.ImageId, job.DecoderVersion),
             PipelineJson.Serialize(metrics),
             ContentTypes.Json,
@@ -262,26 +265,26 @@ public sealed class ReconstructionWorker(
         CancellationToken ct
     )
     {
-        var stored = await store.TryReadAsync(options.ResultsContainer, originalBlob, ct);
+        var stored = await store.TryReadAsync(storage.ResultsContainer, originalBlob, ct);
         if (stored is not null)
         {
             var view = ImageFiles.Decode(stored, originalBlob);
             if (view.Width == size && view.Height == size)
                 return view;
         }
-        var imageBytes = await store.TryReadAsync(options.ImagesContainer, job.ImageBlob, ct)
+        var imageBytes = await store.TryReadAsync(storage.ImagesContainer, job.ImageBlob, ct)
             ?? throw new InvalidJobException($"image blob '{job.ImageBlob}' no longer exists");
         ColorImage original; // the same view ingestion makes: decoded at 3 bytes per pixel, no full-resolution floats
         try
         {
-            original = ImageFiles.DecodeView(imageBytes, job.ImageBlob, size, options.ToImageLimits()).View;
+            original = ImageFiles.DecodeView(imageBytes, job.ImageBlob, size, ingestion.ToImageLimits()).View;
         }
         catch (InvalidImageException e)
         {
             throw new InvalidJobException(e.Message, e);
         }
         await store.WriteAsync(
-            options.ResultsContainer,
+            storage.ResultsContainer,
             originalBlob,
             ImageFiles.EncodePng(original),
             ContentTypes.Png,
@@ -307,7 +310,7 @@ public sealed class ReconstructionWorker(
         try
         {
             await store.WriteAsync(
-                options.ResultsContainer,
+                storage.ResultsContainer,
                 BlobNames.JobFailure(job.Batch, job.ImageId, job.DecoderVersion),
                 PipelineJson.Serialize(record),
                 ContentTypes.Json,

@@ -1,5 +1,4 @@
 using System.Net;
-using FeatureInversion.Pipeline;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -8,23 +7,23 @@ namespace FeatureInversion.Reconstruction;
 /// <summary>
 /// The worker container's health endpoint for its startup, liveness and readiness probes: <c>GET /healthz/live</c>
 /// and <c>/healthz/ready</c> answer 200 "Healthy" or 503 with the reason (<see cref="WorkerHealth"/>), anything else
-/// 404. Served by <see cref="HttpListener"/> on <see cref="PipelineOptions.HealthPort"/> (none when 0), so the worker
-/// needs no web framework for two plain-text answers.
+/// 404. Served by <see cref="HttpListener"/> on <see cref="DecoderWorkerOptions.HealthPort"/> (none when 0), so the
+///      worker needs no web framework for two plain-text answers.
 /// </summary>
 public sealed class WorkerHealthEndpoint(
     WorkerHealth health,
-    PipelineOptions options,
+    DecoderWorkerOptions worker,
     ILogger<WorkerHealthEndpoint> logger
 ) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.HealthPort <= 0)
+        if (worker.HealthPort <= 0)
             return;
         using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://*:{options.HealthPort}/");
+        listener.Prefixes.Add($"http://*:{worker.HealthPort}/");
         listener.Start();
-        logger.LogInformation("Health endpoint on port {Port}: /healthz/live, /healthz/ready", options.HealthPort);
+        logger.LogInformation("Health endpoint on port {Port}: /healthz/live, /healthz/ready", worker.HealthPort);
         using var stop = stoppingToken.Register(listener.Stop);
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline.Hosting;
+using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 
 namespace FeatureInversion.Benchmarks;
@@ -27,14 +28,15 @@ internal static class GalleryBenchmark
         string? connection = Option(args, "--connection");
         string root = Directory.CreateTempSubdirectory("fi-gallery-bench-").FullName;
         var options = connection is null
-            ? new PipelineOptions { Storage = "local", LocalRoot = root }
-            : new PipelineOptions
+            ? new StorageOptions { Storage = "local", LocalRoot = root }
+            : new StorageOptions
             {
                 Storage = "azure",
                 BlobConnectionString = connection,
                 ResultsContainer = "gallery-bench-" + Guid.NewGuid().ToString("N")[..8],
             };
-        using var azureClients = PipelineAzureClients.Standalone(options);
+        var galleryOptions = new GalleryOptions();
+        using var azureClients = PipelineAzureClients.Standalone(options, new QueueOptions());
         var store = BlobStoreKinds.Create(options, azureClients);
         try
         {
@@ -46,21 +48,21 @@ internal static class GalleryBenchmark
                 : $"Azure Blob Storage API at {(store as AzureBlobStore)!.Service.Uri} (report only)";
             Console.WriteLine(
                 $"# {Environment.ProcessorCount} cores; batch of {images} uploads × {Versions.Length} representations "
-                    + $"on {where}; page size {options.GalleryPageSize}"
+                    + $"on {where}; page size {galleryOptions.GalleryPageSize}"
             );
 
             var full = new List<double>();
             var incremental = new List<double>();
             var unchanged = new List<double>();
             var render = new List<double>();
-            var warm = new GalleryWriter(store, options);
+            var warm = new GalleryWriter(store, options, galleryOptions);
             warm.RebuildAsync("bench").GetAwaiter().GetResult(); // warm-up and the warm writer's first (full) read
-            var query = new BatchQuery(store, options, warm);
+            var query = new BatchQuery(store, options, galleryOptions, warm);
             var report = query.ReportAsync("bench").GetAwaiter().GetResult()!;
             query.RenderAsync(report, 1, Ranking.Default).GetAwaiter().GetResult();
             for (int run = 0; run < 5; run++)
             {
-                full.Add(Time(() => new GalleryWriter(store, options).RebuildAsync("bench")));
+                full.Add(Time(() => new GalleryWriter(store, options, galleryOptions).RebuildAsync("bench")));
                 var (name, body) = arriving[run];
                 store
                     .WriteAsync(options.ResultsContainer, name, body, ContentTypes.Json, overwrite: false)
@@ -88,8 +90,8 @@ internal static class GalleryBenchmark
             );
             Console.WriteLine($"| nothing changed (listing only) | {Median(unchanged):F0} |");
             Console.WriteLine(
-                $"| function app: render one page of {options.GalleryPageSize} rows (links signed per blob; file URLs "
-                    + $"here) | {Median(render):F0} |"
+                $"| function app: render one page of {galleryOptions.GalleryPageSize} rows (links signed per blob; "
+                    + $"file URLs here) | {Median(render):F0} |"
             );
             Console.WriteLine(
                 $"# full / incremental = {Median(full) / Median(incremental):F1}x; report.json {reportBytes / 1024} "
@@ -115,7 +117,7 @@ internal static class GalleryBenchmark
     /// arrive later.</summary>
     private static async Task<List<(string Name, byte[] Body)>> Write(
         IBlobStore store,
-        PipelineOptions options,
+        StorageOptions options,
         string batch,
         int images,
         int pending

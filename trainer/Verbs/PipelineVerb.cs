@@ -2,6 +2,7 @@ using System.CommandLine;
 using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Models;
 using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Ingestion;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
 using FeatureInversion.Reconstruction.Local;
@@ -129,16 +130,17 @@ internal sealed class PipelineVerb : IVerb
             .Select(m => DecoderManifest.Read(m).Representation)
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        string[] defaults = new PipelineOptions().Representations;
+        var defaults = IngestionOptions.DefaultRepresentations;
         string[] representations = [.. defaults.Where(published.Contains), .. published.Except(defaults)];
         for (int i = 0; i < representations.Length; i++)
             settings[$"Pipeline:Representations:{i}"] = representations[i];
 
         await using var pipeline = LocalPipeline.Create(settings, CommonOptions.Registry(parse.GetValue(_alexNet)));
-        var options = pipeline.Services.GetRequiredService<PipelineOptions>();
+        var queue = pipeline.Services.GetRequiredService<QueueOptions>();
+        var storage = pipeline.Services.GetRequiredService<StorageOptions>();
         var store = pipeline.Services.GetRequiredService<IBlobStore>();
         string where = store is AzureBlobStore azure
-            ? $"Azurite/Azure storage ({azure.Service.Uri}) with the storage queue '{options.QueueName}'"
+            ? $"Azurite/Azure storage ({azure.Service.Uri}) with the storage queue '{queue.QueueName}'"
             : $"local folders under {outDir} with an in-process queue";
         string batch = parse.GetValue(_batch) ?? $"run-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}";
         var listing = UploadFolder.List(folder.FullName, parse.GetValue(_followSymlinks));
@@ -165,8 +167,8 @@ internal sealed class PipelineVerb : IVerb
         );
         stdout.WriteLine($"gallery: {summary.Gallery}");
         stdout.WriteLine(
-            $"metrics: {options.ResultsContainer}/{batch}/<image id>/<decoder version>.json"
-                + (store is LocalBlobStore l ? $" under {Path.Combine(l.Root, options.ResultsContainer)}" : "")
+            $"metrics: {storage.ResultsContainer}/{batch}/<image id>/<decoder version>.json"
+                + (store is LocalBlobStore l ? $" under {Path.Combine(l.Root, storage.ResultsContainer)}" : "")
         );
         return 0;
     }

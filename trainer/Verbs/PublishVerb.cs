@@ -1,5 +1,4 @@
 using System.CommandLine;
-using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Publishing;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,8 +38,8 @@ internal sealed class PublishVerb : IVerb
     private async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
         await using var services = PipelineHost.Build("publish");
-        var options = services.GetRequiredService<PipelineOptions>();
-        await services.GetRequiredService<IBlobStore>().EnsureContainersAsync([options.ModelsContainer], ct);
+        var storage = services.GetRequiredService<StorageOptions>();
+        await services.GetRequiredService<IBlobStore>().EnsureContainersAsync([storage.ModelsContainer], ct);
         var registry = services.GetRequiredService<ModelRegistry>();
         foreach (var dir in parse.GetValue(_checkpoints)!)
         {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Publishing;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,33 +32,18 @@ internal sealed class RetrainVerb : IVerb
         // One span for the scheduled run (its Azure SDK calls nest under it in Application Insights).
         using var activity = FeatureInversion.Pipeline.Telemetry.PipelineTelemetry.Source.StartActivity("retrain");
         activity?.SetTag("representation", parse.GetValue(_training.Representation));
-        var options = services.GetRequiredService<PipelineOptions>();
+        var storage = services.GetRequiredService<StorageOptions>();
         var store = services.GetRequiredService<IBlobStore>();
         var stdout = parse.InvocationConfiguration.Output;
         string work = Path.Combine(Path.GetTempPath(), $"retrain-{Guid.NewGuid():N}");
         try
         {
-            foreach (var split in new[] { "train", "test" })
-            {
-                var names = await store.ListAsync(options.TrainingContainer, split + "/", ct);
-                if (names.Count == 0)
-                    throw new IOException($"training container '{options.TrainingContainer}' has no {split}/ photos");
-                Directory.CreateDirectory(Path.Combine(work, split));
-                foreach (var name in names)
-                {
-                    var bytes = await store.TryReadAsync(options.TrainingContainer, name, ct)
-                        ?? throw new IOException($"{name} vanished during download");
-                    await File.WriteAllBytesAsync(
-                        Path.Combine(work, split, name[(split.Length + 1)..].Replace('/', '_')),
-                        bytes,
-                        ct
-                    );
-                }
-                stdout.WriteLine($"{names.Count} {split} photos from '{options.TrainingContainer}'");
-            }
+            var counts = await new TrainingPhotos(store, storage).DownloadAsync(work, ct);
+            foreach (var (split, count) in counts)
+                stdout.WriteLine($"{count} {split} photos from '{storage.TrainingContainer}'");
             string output = Path.Combine(work, "out");
             _training.Run(parse, Path.Combine(work, "train"), Path.Combine(work, "test"), output);
-            await store.EnsureContainersAsync([options.ModelsContainer], ct);
+            await store.EnsureContainersAsync([storage.ModelsContainer], ct);
             var result = await services.GetRequiredService<ModelRegistry>().PublishAsync(output, ct: ct);
             stdout.WriteLine(
                 $"published {result.Manifest.Representation}/{result.Manifest.Version}; "

@@ -28,14 +28,19 @@ public sealed class BatchQueryException(string message) : Exception(message);
 /// The function app's side of the gallery: reads a batch's report (or builds it when the workers have not written one
 /// yet), pages and orders it, and signs a read URL for each blob the page shows — per blob, never the whole batch.
 /// </summary>
-public sealed class BatchQuery(IBlobStore store, PipelineOptions options, GalleryWriter gallery)
+public sealed class BatchQuery(
+    IBlobStore store,
+    StorageOptions storage,
+    GalleryOptions galleryOptions,
+    GalleryWriter gallery
+)
 {
     /// <summary>The batch's report, or null when nothing of that batch was ingested.</summary>
     public async Task<BatchReport?> ReportAsync(string batch, CancellationToken ct = default)
     {
         if (BlobNames.Problem(batch) is { } problem)
             throw new BatchQueryException($"'{batch}' cannot name a batch: {problem}");
-        if (await store.TryReadAsync(options.ResultsContainer, BlobNames.BatchReport(batch), ct) is { } bytes)
+        if (await store.TryReadAsync(storage.ResultsContainer, BlobNames.BatchReport(batch), ct) is { } bytes)
             return PipelineJson.Deserialize<BatchReport>(bytes);
         var report = await gallery.RebuildAsync(batch, ct);
         return report.Uploads == 0 ? null : report;
@@ -73,7 +78,7 @@ public sealed class BatchQuery(IBlobStore store, PipelineOptions options, Galler
             Representations = report.Representations,
             Sort = sort,
             Page = Math.Clamp(page, 1, pages),
-            PageSize = options.GalleryPageSize,
+            PageSize = galleryOptions.GalleryPageSize,
             Pages = pages,
             Rows = signed,
         };
@@ -92,10 +97,10 @@ public sealed class BatchQuery(IBlobStore store, PipelineOptions options, Galler
         var model = GalleryPageModel.Build(
             report,
             page,
-            options.GalleryPageSize,
+            galleryOptions.GalleryPageSize,
             sort,
             links,
-            options.StalledAfterMinutes,
+            galleryOptions.StalledAfterMinutes,
             DateTimeOffset.UtcNow
         );
         return await GalleryHtml.RenderAsync(model);
@@ -107,7 +112,7 @@ public sealed class BatchQuery(IBlobStore store, PipelineOptions options, Galler
             throw new BatchQueryException(problem);
         if (page < 1)
             throw new BatchQueryException($"page must be 1 or more, got {page}");
-        int size = options.GalleryPageSize;
+        int size = galleryOptions.GalleryPageSize;
         int pages = Math.Max(1, (report.Rows.Count + size - 1) / size);
         if (page > pages)
             throw new BatchQueryException($"page {page} is past the last page, {pages}");
@@ -125,14 +130,14 @@ public sealed class BatchQuery(IBlobStore store, PipelineOptions options, Galler
     }
 
     /// <summary>A read URL for every blob the rows show, each for that blob only, valid <see
-    /// cref="PipelineOptions.ResultUrlSeconds"/>.</summary>
+    /// cref="GalleryOptions.ResultUrlSeconds"/>.</summary>
     private async Task<Dictionary<string, string>> SignAsync(List<ImageRow> rows, CancellationToken ct)
     {
-        var lifetime = TimeSpan.FromSeconds(options.ResultUrlSeconds);
+        var lifetime = TimeSpan.FromSeconds(galleryOptions.ResultUrlSeconds);
         var urls = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in rows.SelectMany(BlobsOf))
             if (!urls.ContainsKey(name))
-                urls[name] = (await store.GetReadUrlAsync(options.ResultsContainer, name, lifetime, ct)).ToString();
+                urls[name] = (await store.GetReadUrlAsync(storage.ResultsContainer, name, lifetime, ct)).ToString();
         return urls;
     }
 }

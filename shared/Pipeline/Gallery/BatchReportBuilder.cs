@@ -12,7 +12,8 @@ namespace FeatureInversion.Pipeline.Gallery;
 /// </summary>
 public sealed class BatchReportBuilder(
     IBlobStore store,
-    PipelineOptions options,
+    StorageOptions storage,
+    GalleryOptions galleryOptions,
     string batch,
     Func<string, string, CancellationToken, Task<EvaluationRecord?>> testSet
 )
@@ -37,7 +38,7 @@ public sealed class BatchReportBuilder(
     /// <summary>The batch's blobs a report is made of: records and images, not the gallery's own files, not
     /// sub-batches.</summary>
     public async Task<IReadOnlyList<BlobEntry>> ListSourcesAsync(CancellationToken ct) =>
-        (await store.ListEntriesAsync(options.ResultsContainer, Batch + "/", ct))
+        (await store.ListEntriesAsync(storage.ResultsContainer, Batch + "/", ct))
             .Where(e => Kind(e.Name) != BlobKind.Other)
             .ToList();
 
@@ -62,7 +63,7 @@ public sealed class BatchReportBuilder(
                 _versions[name] = version;
                 continue;
             }
-            var bytes = await store.TryReadAsync(options.ResultsContainer, name, ct);
+            var bytes = await store.TryReadAsync(storage.ResultsContainer, name, ct);
             reads++;
             if (bytes is null)
                 continue; // deleted between the listing and the read: absent
@@ -206,7 +207,7 @@ public sealed class BatchReportBuilder(
             Representation = job.Representation,
             DecoderVersion = job.DecoderVersion,
             Status = JobStatus.Pending,
-            StalledAfterUtc = ResultsQuery.StalledAfter(upload, options),
+            StalledAfterUtc = ResultsQuery.StalledAfter(upload, galleryOptions),
         };
     }
 
@@ -280,7 +281,7 @@ public sealed class BatchReportBuilder(
 }
 
 /// <summary>Decoders' test-set evaluations by version, read once from their published manifests.</summary>
-public sealed class TestSetCache(IBlobStore store, PipelineOptions options)
+public sealed class TestSetCache(IBlobStore store, StorageOptions storage)
 {
     private readonly ConcurrentDictionary<string, EvaluationRecord?> _known = new(StringComparer.Ordinal);
 
@@ -288,7 +289,7 @@ public sealed class TestSetCache(IBlobStore store, PipelineOptions options)
     {
         if (_known.TryGetValue(version, out var known))
             return known;
-        var bytes = await store.TryReadAsync(options.ModelsContainer, BlobNames.Manifest(representation, version), ct);
+        var bytes = await store.TryReadAsync(storage.ModelsContainer, BlobNames.Manifest(representation, version), ct);
         var evaluation = bytes is null
             ? null
             : DecoderManifest

@@ -14,7 +14,7 @@ namespace FeatureInversion.Pipeline.Gallery;
 /// writer lists again and updates once more if results arrived meanwhile, so the last report written by any worker
 /// holds every result that existed when it was written.
 /// </summary>
-public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
+public sealed class GalleryWriter(IBlobStore store, StorageOptions storage, GalleryOptions galleryOptions)
 {
     public const int MaxCachedBatches = 64;
 
@@ -29,18 +29,18 @@ public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
 
     private readonly ConcurrentDictionary<string, byte> _dirty = new();
     private readonly ConcurrentDictionary<string, Entry> _batches = new(StringComparer.Ordinal);
-    private readonly TestSetCache _testSets = new(store, options);
+    private readonly TestSetCache _testSets = new(store, storage);
     private long _clock;
 
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Whether static HTML pages are written (the local folder store) besides the report.</summary>
-    public bool WritesPages { get; } = WritesPagesOn(options);
+    public bool WritesPages { get; } = WritesPagesOn(storage);
 
     /// <summary>Whether static pages are written for this configuration (the local folder store, whose relative links
     /// work).</summary>
-    public static bool WritesPagesOn(PipelineOptions options) =>
-        string.Equals(options.Storage, BlobStoreKinds.Local.Name, StringComparison.OrdinalIgnoreCase);
+    public static bool WritesPagesOn(StorageOptions storage) =>
+        string.Equals(storage.Storage, BlobStoreKinds.Local.Name, StringComparison.OrdinalIgnoreCase);
 
     public void MarkChanged(string batch) => _dirty[batch] = 0;
 
@@ -87,7 +87,7 @@ public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
                     return entry.Report; // its files are current
                 entry.Report = report;
                 await store.WriteAsync(
-                    options.ResultsContainer,
+                    storage.ResultsContainer,
                     BlobNames.BatchReport(batch),
                     PipelineJson.Serialize(report),
                     ContentTypes.Json,
@@ -117,7 +117,7 @@ public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
     private Entry EntryFor(string batch)
     {
         var entry = _batches.GetOrAdd(batch, b => new Entry(
-            new BatchReportBuilder(store, options, b, _testSets.GetAsync)
+            new BatchReportBuilder(store, storage, galleryOptions, b, _testSets.GetAsync)
         ));
         Interlocked.Exchange(ref entry.LastUsed, Interlocked.Increment(ref _clock));
         if (_batches.Count > MaxCachedBatches)
@@ -138,16 +138,19 @@ public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
 
     private async Task WritePagesAsync(Entry entry, BatchReport report, CancellationToken ct)
     {
-        int pages = Math.Max(1, (report.Rows.Count + options.GalleryPageSize - 1) / options.GalleryPageSize);
+        int pages = Math.Max(
+            1,
+            (report.Rows.Count + galleryOptions.GalleryPageSize - 1) / galleryOptions.GalleryPageSize
+        );
         for (int page = 1; page <= pages; page++)
         {
             var model = GalleryPageModel.Build(
                 report,
                 page,
-                options.GalleryPageSize,
+                galleryOptions.GalleryPageSize,
                 Ranking.Default,
                 StaticLinks(report.Batch, page),
-                options.StalledAfterMinutes,
+                galleryOptions.StalledAfterMinutes,
                 DateTimeOffset.UtcNow
             );
             string name = BlobNames.GalleryPage(report.Batch, page);
@@ -157,7 +160,7 @@ public sealed class GalleryWriter(IBlobStore store, PipelineOptions options)
                 continue;
             string html = await GalleryHtml.RenderAsync(model);
             await store.WriteAsync(
-                options.ResultsContainer,
+                storage.ResultsContainer,
                 name,
                 Encoding.UTF8.GetBytes(html),
                 ContentTypes.Html,

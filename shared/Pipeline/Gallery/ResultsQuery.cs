@@ -22,12 +22,12 @@ public sealed record RepresentationStatus(
     string? Error
 );
 
-public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
+public sealed class ResultsQuery(IBlobStore store, StorageOptions storage, GalleryOptions galleryOptions)
 {
     /// <summary>When a job of this upload still pending counts as stalled (<see
-    /// cref="PipelineOptions.StalledAfterMinutes"/> after ingestion).</summary>
-    public static DateTimeOffset StalledAfter(AcceptedUpload upload, PipelineOptions options) =>
-        upload.IngestedUtc.AddMinutes(options.StalledAfterMinutes);
+    /// cref="GalleryOptions.StalledAfterMinutes"/> after ingestion).</summary>
+    public static DateTimeOffset StalledAfter(AcceptedUpload upload, GalleryOptions galleryOptions) =>
+        upload.IngestedUtc.AddMinutes(galleryOptions.StalledAfterMinutes);
 
     /// <summary>The status of an uploaded blob (name inside the images container), or null if it was never
     /// ingested.</summary>
@@ -38,18 +38,18 @@ public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
                 $"Name an image blob inside the images container ({problem}).",
                 nameof(imageBlob)
             );
-        var bytes = await store.TryReadAsync(options.ResultsContainer, BlobNames.Ingestion(imageBlob), ct);
+        var bytes = await store.TryReadAsync(storage.ResultsContainer, BlobNames.Ingestion(imageBlob), ct);
         if (bytes is null)
             return null;
         var record = PipelineJson.Deserialize<IngestionRecord>(bytes);
-        var lifetime = TimeSpan.FromSeconds(options.ResultUrlSeconds);
+        var lifetime = TimeSpan.FromSeconds(galleryOptions.ResultUrlSeconds);
         string batch = record.Batch;
         // Static pages exist only on the local folder store; elsewhere the function app serves the gallery (its address
         // is the caller's).
         Uri? gallery =
-            Gallery.GalleryWriter.WritesPagesOn(options)
-            && await store.ExistsAsync(options.ResultsContainer, BlobNames.Gallery(batch), ct)
-                ? await store.GetReadUrlAsync(options.ResultsContainer, BlobNames.Gallery(batch), lifetime, ct)
+            Gallery.GalleryWriter.WritesPagesOn(storage)
+            && await store.ExistsAsync(storage.ResultsContainer, BlobNames.Gallery(batch), ct)
+                ? await store.GetReadUrlAsync(storage.ResultsContainer, BlobNames.Gallery(batch), lifetime, ct)
                 : null;
         if (record is ExpandedUpload expanded)
         {
@@ -71,7 +71,7 @@ public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
         {
             string metrics = BlobNames.Metrics(batch, accepted.ImageId, job.DecoderVersion);
             string failure = BlobNames.JobFailure(batch, accepted.ImageId, job.DecoderVersion);
-            if (await store.ExistsAsync(options.ResultsContainer, metrics, ct))
+            if (await store.ExistsAsync(storage.ResultsContainer, metrics, ct))
             {
                 results.Add(
                     new RepresentationStatus(
@@ -79,17 +79,17 @@ public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
                         job.DecoderVersion,
                         JobStatus.Done,
                         await store.GetReadUrlAsync(
-                            options.ResultsContainer,
+                            storage.ResultsContainer,
                             BlobNames.Reconstruction(batch, accepted.ImageId, job.DecoderVersion),
                             lifetime,
                             ct
                         ),
-                        await store.GetReadUrlAsync(options.ResultsContainer, metrics, lifetime, ct),
+                        await store.GetReadUrlAsync(storage.ResultsContainer, metrics, lifetime, ct),
                         null
                     )
                 );
             }
-            else if (await store.TryReadAsync(options.ResultsContainer, failure, ct) is { } failed)
+            else if (await store.TryReadAsync(storage.ResultsContainer, failure, ct) is { } failed)
                 results.Add(
                     new RepresentationStatus(
                         job.Representation,
@@ -100,7 +100,7 @@ public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
                         PipelineJson.Deserialize<FailureRecord>(failed).Error
                     )
                 );
-            else if (DateTimeOffset.UtcNow > StalledAfter(accepted, options))
+            else if (DateTimeOffset.UtcNow > StalledAfter(accepted, galleryOptions))
                 results.Add(
                     new RepresentationStatus(
                         job.Representation,
@@ -108,8 +108,8 @@ public sealed class ResultsQuery(IBlobStore store, PipelineOptions options)
                         JobStatus.Stalled,
                         null,
                         null,
-                        $"pending since {accepted.IngestedUtc:u}, longer than {options.StalledAfterMinutes} min: no "
-                            + $"worker has settled it (workers down, or the job was lost)"
+                        $"pending since {accepted.IngestedUtc:u}, longer than {galleryOptions.StalledAfterMinutes} "
+                            + $"min: no worker has settled it (workers down, or the job was lost)"
                     )
                 );
             else

@@ -2,6 +2,8 @@ using Azure.Identity;
 using Azure.Messaging.ServiceBus;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using FeatureInversion.Pipeline.Queues;
+using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,30 +26,30 @@ public static class PipelineAzureClients
             clients.AddClient<BlobServiceClient, BlobClientOptions>(
                 (clientOptions, credential, sp) =>
                 {
-                    var o = sp.GetRequiredService<PipelineOptions>();
-                    return !string.IsNullOrEmpty(o.BlobConnectionString)
-                        ? new BlobServiceClient(o.BlobConnectionString, clientOptions)
-                        : new BlobServiceClient(new Uri(o.BlobServiceUri!), credential, clientOptions);
+                    var storage = sp.GetRequiredService<StorageOptions>();
+                    return !string.IsNullOrEmpty(storage.BlobConnectionString)
+                        ? new BlobServiceClient(storage.BlobConnectionString, clientOptions)
+                        : new BlobServiceClient(new Uri(storage.BlobServiceUri!), credential, clientOptions);
                 }
             );
             clients.AddClient<QueueServiceClient, QueueClientOptions>(
                 (clientOptions, credential, sp) =>
                 {
-                    var o = sp.GetRequiredService<PipelineOptions>();
+                    var queue = sp.GetRequiredService<QueueOptions>();
                     // what the blob extension and Azure tools expect
                     clientOptions.MessageEncoding = QueueMessageEncoding.Base64;
-                    return !string.IsNullOrEmpty(o.QueueConnectionString)
-                        ? new QueueServiceClient(o.QueueConnectionString, clientOptions)
-                        : new QueueServiceClient(new Uri(o.QueueServiceUri!), credential, clientOptions);
+                    return !string.IsNullOrEmpty(queue.QueueConnectionString)
+                        ? new QueueServiceClient(queue.QueueConnectionString, clientOptions)
+                        : new QueueServiceClient(new Uri(queue.QueueServiceUri!), credential, clientOptions);
                 }
             );
             clients.AddClient<ServiceBusClient, ServiceBusClientOptions>(
                 (clientOptions, credential, sp) =>
                 {
-                    var o = sp.GetRequiredService<PipelineOptions>();
-                    return !string.IsNullOrEmpty(o.ServiceBusConnectionString)
-                        ? new ServiceBusClient(o.ServiceBusConnectionString, clientOptions)
-                        : new ServiceBusClient(o.ServiceBusNamespace, credential, clientOptions);
+                    var queue = sp.GetRequiredService<QueueOptions>();
+                    return !string.IsNullOrEmpty(queue.ServiceBusConnectionString)
+                        ? new ServiceBusClient(queue.ServiceBusConnectionString, clientOptions)
+                        : new ServiceBusClient(queue.ServiceBusNamespace, credential, clientOptions);
                 }
             );
         });
@@ -55,11 +57,11 @@ public static class PipelineAzureClients
     }
 
     /// <summary>The same clients outside a host (the CLI's <c>pipeline</c> verb, benchmarks): a provider of their own
-    /// over <paramref name="options"/>; disposing it disposes the clients.</summary>
-    public static ServiceProvider Standalone(PipelineOptions options)
+    /// over <paramref name="storage"/> and <paramref name="queue"/>; disposing it disposes the clients.</summary>
+    public static ServiceProvider Standalone(StorageOptions storage, QueueOptions queue)
     {
         var services = new ServiceCollection();
-        services.AddSingleton(options);
+        services.AddSingleton(storage).AddSingleton(queue);
         services.AddPipelineAzureClients();
         return services.BuildServiceProvider();
     }

@@ -5,8 +5,12 @@ using Microsoft.Extensions.Logging;
 
 namespace FeatureInversion.Pipeline.Hosting;
 
+/// <summary>An options object whose values the host logs at start (each concern's <c>Add…</c> registers its
+/// own).</summary>
+public sealed record LoggedSettings(object Options);
+
 /// <summary>A blob container a host writes to, registered by the host's <c>Add…</c> call.</summary>
-public sealed record ContainerNeed(Func<PipelineOptions, string> Name);
+public sealed record ContainerNeed(Func<StorageOptions, string> Name);
 
 /// <summary>
 /// Creates what the host needs before it runs, when the host starts (never inside a DI factory): the blob
@@ -18,14 +22,19 @@ public sealed class PipelineProvisioning(
     IBlobStore store,
     JobQueuePair queues,
     IEnumerable<ContainerNeed> containers,
-    PipelineOptions options,
+    StorageOptions storage,
+    QueueOptions queue,
+    IEnumerable<LoggedSettings> settings,
     ILogger<PipelineProvisioning> logger
 ) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        logger.LogInformation("Pipeline settings: {Settings}", PipelineOptionsDescription.Describe(options));
-        var names = containers.Select(c => c.Name(options)).Distinct().ToList();
+        logger.LogInformation(
+            "Pipeline settings: {Settings}",
+            PipelineOptionsDescription.Describe(settings.Select(s => s.Options))
+        );
+        var names = containers.Select(c => c.Name(storage)).Distinct().ToList();
         var left = await store.EnsureContainersAsync(names, cancellationToken);
         if (left.Count > 0)
             logger.LogWarning(
@@ -33,13 +42,13 @@ public sealed class PipelineProvisioning(
                     + "(infra/modules/storage.bicep); a missing one fails the first write naming it",
                 left
             );
-        if (queues.Queue is IProvisionedQueue queue)
-            await queue.EnsureCreatedAsync(cancellationToken);
+        if (queues.Queue is IProvisionedQueue provisioned)
+            await provisioned.EnsureCreatedAsync(cancellationToken);
         logger.LogInformation(
             "Provisioned containers {Containers} and the {Queue} queue '{QueueName}'",
             names,
-            options.Queue,
-            options.QueueName
+            queue.Queue,
+            queue.QueueName
         );
     }
 

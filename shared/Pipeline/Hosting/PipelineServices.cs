@@ -13,7 +13,8 @@ namespace FeatureInversion.Pipeline.Hosting;
 
 /// <summary>
 /// Registration of the pipeline's torch-free services, split so that each host registers only what it runs:
-/// <see cref="AddPipelineCore"/> (options from the "Pipeline" section, validated at start; the blob store and
+/// <see cref="AddPipelineCore"/> (storage, queue and gallery options from the "Pipeline" section, validated at start,
+/// each concern's own class; the blob store and
 /// queue by kind, their Azure clients through AddAzureClients with one credential; published models; galleries;
 /// provisioning at start), then <see cref="AddIngestion"/> (the blob trigger's side) and <see cref="AddResultsApi"/>
 /// (the HTTP function's side). The decoder worker's registration is <c>AddDecoderWorker</c> in
@@ -21,36 +22,67 @@ namespace FeatureInversion.Pipeline.Hosting;
 /// </summary>
 public static class PipelineServices
 {
+    /// <summary>The configuration section every pipeline options class is bound from.</summary>
+    public sealed record PipelineConfiguration(IConfigurationSection Section);
+
     public static IServiceCollection AddPipelineCore(this IServiceCollection services, IConfiguration configuration)
     {
-        var section = configuration.GetSection(PipelineOptions.Section);
-        // The binder appends a configured array to the property's default (Pipeline__Representations__0=hog gave
-        // [hog, sift-grid, lbp, hog]: every image's HOG job queued twice); a configured list replaces the default.
-        services
-            .AddOptions<PipelineOptions>()
-            .Bind(section)
-            .PostConfigure(o =>
-                o.Representations = section.GetSection(nameof(PipelineOptions.Representations)).Get<string[]>()
-                    ?? o.Representations
-            )
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>();
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<PipelineOptions>>().Value);
+        services.AddSingleton(new PipelineConfiguration(configuration.GetSection(PipelineSection.Name)));
+        services.AddPipelineOptions<StorageOptions, StorageOptionsValidator>();
+        services.AddPipelineOptions<QueueOptions, QueueOptionsValidator>();
+        services.AddPipelineOptions<GalleryOptions>();
         // Hand-designed representations unless the host (with TorchSharp) registered a larger registry first.
         services.TryAddSingleton(_ => RepresentationRegistry.HandDesigned());
         services.AddPipelineAzureClients();
-        services.TryAddSingleton(sp => BlobStoreKinds.Create(sp.GetRequiredService<PipelineOptions>(), sp));
-        services.TryAddSingleton(sp => JobQueueKinds.Create(sp.GetRequiredService<PipelineOptions>(), sp));
+        services.TryAddSingleton(sp => BlobStoreKinds.Create(sp.GetRequiredService<StorageOptions>(), sp));
+        services.TryAddSingleton(sp => JobQueueKinds.Create(sp.GetRequiredService<QueueOptions>(), sp));
         services.TryAddSingleton<ModelRegistry>();
         services.TryAddSingleton<GalleryWriter>();
         services.AddHostedService<PipelineProvisioning>();
         return services;
     }
 
+    /// <summary>Binds <typeparamref name="T"/> from the pipeline's section (registered by
+    /// <see cref="AddPipelineCore"/>), validated at start by its data annotations and <typeparamref
+    /// name="TValidator"/>; the value is injectable as such and logged at start.</summary>
+    public static IServiceCollection AddPipelineOptions<T, TValidator>(this IServiceCollection services)
+        where T : class
+        where TValidator : class, IValidateOptions<T>
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<T>, TValidator>());
+        return services.AddPipelineOptions<T>();
+    }
+
+    /// <summary>Binds <typeparamref name="T"/> from the pipeline's section, validated at start by its data
+    /// annotations; the value is injectable as such and logged at start.</summary>
+    public static IServiceCollection AddPipelineOptions<T>(this IServiceCollection services)
+        where T : class
+    {
+        if (services.Any(d => d.ServiceType == typeof(T)))
+            return services; // registered by another concern of the same host (the worker reads ingestion's limits)
+        services
+            .AddOptions<T>()
+            .Configure<PipelineConfiguration>((o, c) => c.Section.Bind(o))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<T>>().Value);
+        services.AddSingleton(sp => new LoggedSettings(sp.GetRequiredService<T>()));
+        return services;
+    }
+
     /// <summary>The blob trigger's side: validate uploads, extract features, store them and queue jobs.</summary>
     public static IServiceCollection AddIngestion(this IServiceCollection services)
     {
+        services.AddPipelineOptions<IngestionOptions, IngestionOptionsValidator>();
+        // The binder appends a configured array to the property's default (Pipeline__Representations__0=hog gave
+        // [hog, sift-grid, lbp, hog]: every image's HOG job queued twice); a configured list replaces the default.
+        services
+            .AddOptions<IngestionOptions>()
+            .PostConfigure<PipelineConfiguration>(
+                (o, c) =>
+                    o.Representations = c.Section.GetSection(nameof(IngestionOptions.Representations)).Get<string[]>()
+                        ?? o.Representations
+            );
         services.TryAddSingleton(sp => sp.GetRequiredService<JobQueuePair>().Queue);
         services.TryAddSingleton<IngestionService>();
         return services;

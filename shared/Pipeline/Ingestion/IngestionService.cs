@@ -27,7 +27,8 @@ public sealed class IngestionService(
     IJobQueue queue,
     ModelRegistry registry,
     GalleryWriter gallery,
-    PipelineOptions options,
+    StorageOptions storage,
+    IngestionOptions ingestion,
     RepresentationRegistry representations,
     ILogger<IngestionService> logger
 )
@@ -90,7 +91,7 @@ public sealed class IngestionService(
             // A leaked feature map or SIFT file instead of an image: decoded whole, nothing to score it against.
             var plans = await PlanAsync(ct);
             var (map, refusal) = npy
-                ? FeatureMapReader.Read(imageBlob, content, plans.Plans, options.MaxImagePixels)
+                ? FeatureMapReader.Read(imageBlob, content, plans.Plans, ingestion.MaxImagePixels)
                 : FeatureMapReader.ReadNpz(imageBlob, content, plans.Plans);
             record = map is null
                 ? Refused(imageBlob, refusal!)
@@ -198,7 +199,7 @@ public sealed class IngestionService(
         if (record is RefusedUpload)
             ingest?.SetStatus(ActivityStatusCode.Error, "refused");
         await store.WriteAsync(
-            options.ResultsContainer,
+            storage.ResultsContainer,
             BlobNames.Ingestion(record.ImageBlob),
             PipelineJson.Serialize(record),
             ContentTypes.Json,
@@ -229,7 +230,7 @@ public sealed class IngestionService(
     private static Activity? StartIngest(string imageBlob) =>
         PipelineTelemetry.Source.StartActivity("ingest", ActivityKind.Consumer)?.SetTag("image.blob", imageBlob);
 
-    private ImageLimits Limits => options.ToImageLimits();
+    private ImageLimits Limits => ingestion.ToImageLimits();
 
     /// <summary>The refusal as the CLI words it ("name: reason.").</summary>
     private static string Reason(InvalidImageException e, string imageBlob) =>
@@ -245,9 +246,9 @@ public sealed class IngestionService(
     {
         var warnings = new List<string>();
         var plans = new List<(RepresentationDescriptor Representation, DecoderManifest Manifest)>();
-        foreach (var rep in options.Representations)
+        foreach (var rep in ingestion.Representations)
         {
-            var descriptor = representations.Get(rep); // checked at host start by PipelineOptionsValidator
+            var descriptor = representations.Get(rep); // checked at host start by IngestionOptionsValidator
             var version = await registry.NewestVersionAsync(descriptor.Name, ct);
             if (version is null)
             {
@@ -279,7 +280,7 @@ public sealed class IngestionService(
         var upload = ImageFiles.DecodeUpload(content, imageBlob, sizes, BlobNames.ThumbnailSide, Limits);
         // An image smaller than a representation's cell is refused with the CLI's message (its view would be enlarged
         // from a few pixels).
-        foreach (var rep in options.Representations.Select(representations.Get))
+        foreach (var rep in ingestion.Representations.Select(representations.Get))
             rep.EnsureAccepts(imageBlob, upload.Header);
         return upload;
     }
@@ -299,7 +300,7 @@ public sealed class IngestionService(
         var (views, header) = (upload.Views, upload.Header);
         if (upload.Thumbnail is { } thumbnail) // the whole photo for the gallery (the views are its centre square)
             await store.WriteAsync(
-                options.ResultsContainer,
+                storage.ResultsContainer,
                 BlobNames.Thumbnail(batch, imageId),
                 thumbnail,
                 ContentTypes.Jpeg,
@@ -308,7 +309,7 @@ public sealed class IngestionService(
             );
         foreach (var (size, view) in views)
             await store.WriteAsync(
-                options.ResultsContainer,
+                storage.ResultsContainer,
                 BlobNames.Original(batch, imageId, size),
                 ImageFiles.EncodePng(view),
                 ContentTypes.Png,
@@ -332,7 +333,7 @@ public sealed class IngestionService(
         for (int i = 0; i < plans.Count; i++)
         {
             await store.WriteAsync(
-                options.FeaturesContainer,
+                storage.FeaturesContainer,
                 features[i].Blob,
                 features[i].Npy,
                 ContentTypes.Binary,
@@ -375,7 +376,7 @@ public sealed class IngestionService(
         NpyFile.Write(stream, upload.Map.Data, upload.Map.Shape.Channels, upload.Map.Shape.Rows, upload.Map.Shape.Cols);
         string blob = BlobNames.Features(imageId, upload.Representation.Name, upload.Manifest.ImageSize);
         await store.WriteAsync(
-            options.FeaturesContainer,
+            storage.FeaturesContainer,
             blob,
             stream.ToArray(),
             ContentTypes.Binary,

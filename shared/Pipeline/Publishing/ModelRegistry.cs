@@ -13,7 +13,7 @@ namespace FeatureInversion.Pipeline.Publishing;
 /// <summary>What publishing did: the version, whether it became the latest, and why (or why not).</summary>
 public sealed record PublishResult(DecoderManifest Manifest, bool Promoted, string Reason);
 
-public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
+public sealed class ModelRegistry(IBlobStore store, StorageOptions storage)
 {
     private sealed record Latest(string Version, DateTimeOffset PublishedUtc);
 
@@ -45,7 +45,7 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
             ct
         );
         await store.WriteAsync(
-            options.ModelsContainer,
+            storage.ModelsContainer,
             BlobNames.Weights(manifest.Representation, manifest.Version),
             weights,
             ContentTypes.Binary,
@@ -55,7 +55,7 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
         string meanImage = Path.Combine(checkpointDirectory, DecoderManifest.MeanImageFileName);
         if (File.Exists(meanImage))
             await store.WriteAsync(
-                options.ModelsContainer,
+                storage.ModelsContainer,
                 BlobNames.MeanImage(manifest.Representation, manifest.Version),
                 await File.ReadAllBytesAsync(meanImage, ct),
                 ContentTypes.Png,
@@ -64,7 +64,7 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
             );
         // The manifest last: a version with a manifest has all its files.
         await store.WriteAsync(
-            options.ModelsContainer,
+            storage.ModelsContainer,
             BlobNames.Manifest(manifest.Representation, manifest.Version),
             System.Text.Encoding.UTF8.GetBytes(manifest.ToJson()),
             ContentTypes.Json,
@@ -81,7 +81,7 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
             return new PublishResult(manifest, false, refusal);
         byte[] pointer = JsonSerializer.SerializeToUtf8Bytes(new Latest(manifest.Version, DateTimeOffset.UtcNow));
         await store.WriteAsync(
-            options.ModelsContainer,
+            storage.ModelsContainer,
             BlobNames.Latest(manifest.Representation),
             pointer,
             ContentTypes.Json,
@@ -128,7 +128,7 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
     /// <summary>The newest published version for a representation, or null when none is published.</summary>
     public async Task<string?> NewestVersionAsync(string representation, CancellationToken ct = default)
     {
-        var bytes = await store.TryReadAsync(options.ModelsContainer, BlobNames.Latest(representation), ct);
+        var bytes = await store.TryReadAsync(storage.ModelsContainer, BlobNames.Latest(representation), ct);
         return bytes is null ? null : JsonSerializer.Deserialize<Latest>(bytes)?.Version;
     }
 
@@ -138,7 +138,7 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
         CancellationToken ct = default
     )
     {
-        var bytes = await store.TryReadAsync(options.ModelsContainer, BlobNames.Manifest(representation, version), ct);
+        var bytes = await store.TryReadAsync(storage.ModelsContainer, BlobNames.Manifest(representation, version), ct);
         return bytes is null
             ? null
             : DecoderManifest.FromJson(System.Text.Encoding.UTF8.GetString(bytes), $"{representation}/{version}");
@@ -156,16 +156,16 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
         if (File.Exists(Path.Combine(dir, DecoderManifest.FileName)))
             return dir;
         var manifest = await store.TryReadAsync(
-            options.ModelsContainer,
+            storage.ModelsContainer,
             BlobNames.Manifest(representation, version),
             ct
         )
             ?? throw new InvalidJobException(
-                $"decoder {representation}/{version} is not published in '{options.ModelsContainer}'"
+                $"decoder {representation}/{version} is not published in '{storage.ModelsContainer}'"
             );
-        var weights = await store.TryReadAsync(options.ModelsContainer, BlobNames.Weights(representation, version), ct)
+        var weights = await store.TryReadAsync(storage.ModelsContainer, BlobNames.Weights(representation, version), ct)
             ?? throw new InvalidJobException(
-                $"decoder {representation}/{version} has no weights in '{options.ModelsContainer}'"
+                $"decoder {representation}/{version} has no weights in '{storage.ModelsContainer}'"
             );
         // Staged beside the final folder and moved into place; removed on every failure (a full disk, a concurrent
         // download that won), so failed attempts leave no folders behind.
@@ -175,7 +175,7 @@ public sealed class ModelRegistry(IBlobStore store, PipelineOptions options)
             Directory.CreateDirectory(staging);
             await File.WriteAllBytesAsync(Path.Combine(staging, DecoderManifest.WeightsFileName), weights, ct);
             if (
-                await store.TryReadAsync(options.ModelsContainer, BlobNames.MeanImage(representation, version), ct) is
+                await store.TryReadAsync(storage.ModelsContainer, BlobNames.MeanImage(representation, version), ct) is
                 { } mean
             )
                 await File.WriteAllBytesAsync(Path.Combine(staging, DecoderManifest.MeanImageFileName), mean, ct);

@@ -14,7 +14,7 @@ namespace FeatureInversion.Pipeline.Queues;
 public sealed class DeadLetterRecorder(
     IBlobStore store,
     GalleryWriter gallery,
-    PipelineOptions options,
+    StorageOptions storage,
     ILogger<DeadLetterRecorder> logger
 ) : IDeadLetterHandler
 {
@@ -37,10 +37,10 @@ public sealed class DeadLetterRecorder(
         string failure = BlobNames.JobFailure(job.Batch, job.ImageId, job.DecoderVersion);
         if (
             await store.ExistsAsync(
-                options.ResultsContainer,
+                storage.ResultsContainer,
                 BlobNames.Metrics(job.Batch, job.ImageId, job.DecoderVersion),
                 ct
-            ) || await store.ExistsAsync(options.ResultsContainer, failure, ct)
+            ) || await store.ExistsAsync(storage.ResultsContainer, failure, ct)
         )
             return;
         var record = new FailureRecord
@@ -52,7 +52,7 @@ public sealed class DeadLetterRecorder(
             Error = $"dead-lettered after {letter.DeliveryCount} deliveries: {letter.Reason}",
         };
         await store.WriteAsync(
-            options.ResultsContainer,
+            storage.ResultsContainer,
             failure,
             PipelineJson.Serialize(record),
             ContentTypes.Json,

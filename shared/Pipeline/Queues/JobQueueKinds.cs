@@ -15,7 +15,7 @@ public interface IProvisionedQueue
     Task EnsureCreatedAsync(CancellationToken ct = default);
 }
 
-/// <summary>One kind of job queue (<see cref="PipelineOptions.Queue"/>): what its settings need and how to build
+/// <summary>One kind of job queue (<see cref="QueueOptions.Queue"/>): what its settings need and how to build
 /// it.</summary>
 /// <remarks><c>Create</c> takes the host's services: Azure SDK clients come from <see
 /// cref="Hosting.PipelineAzureClients"/>, and the errors a consumer loop survives are logged through the host's logger
@@ -23,8 +23,8 @@ public interface IProvisionedQueue
 public sealed record JobQueueKind(
     string Name,
     string Description,
-    Func<PipelineOptions, string?> Check,
-    Func<PipelineOptions, IServiceProvider, JobQueuePair> Create
+    Func<QueueOptions, string?> Check,
+    Func<QueueOptions, IServiceProvider, JobQueuePair> Create
 );
 
 /// <summary>
@@ -40,9 +40,9 @@ public static class JobQueueKinds
             "inprocess",
             "in-memory queue in this process",
             _ => null,
-            (o, _) =>
+            (queue, _) =>
             {
-                var local = new InProcessJobQueue(o.BatchSize, RetryPolicy.From(o));
+                var local = new InProcessJobQueue(queue.BatchSize, RetryPolicy.From(queue));
                 return new JobQueuePair(local, local, local);
             }
         );
@@ -51,27 +51,27 @@ public static class JobQueueKinds
         new(
             "storage",
             "Azure Storage queue (Azurite locally) with a poison queue",
-            o =>
-                string.IsNullOrEmpty(o.QueueConnectionString) && string.IsNullOrEmpty(o.QueueServiceUri)
+            queue =>
+                string.IsNullOrEmpty(queue.QueueConnectionString) && string.IsNullOrEmpty(queue.QueueServiceUri)
                     ? "Queue 'storage' needs QueueConnectionString or QueueServiceUri."
                     : null,
-            (o, services) =>
+            (queue, services) =>
             {
                 var service = services.GetRequiredService<QueueServiceClient>();
-                var storage = new StorageQueueJobQueue(
-                    service.GetQueueClient(o.QueueName),
-                    service.GetQueueClient(o.QueueName + "-poison"),
-                    TimeSpan.FromSeconds(o.VisibilityTimeoutSeconds),
-                    o.BatchSize,
-                    RetryPolicy.From(o)
+                var storageQueue = new StorageQueueJobQueue(
+                    service.GetQueueClient(queue.QueueName),
+                    service.GetQueueClient(queue.QueueName + "-poison"),
+                    TimeSpan.FromSeconds(queue.VisibilityTimeoutSeconds),
+                    queue.BatchSize,
+                    RetryPolicy.From(queue)
                 )
                 {
-                    MaxRenewal = TimeSpan.FromMinutes(o.MaxLockRenewalMinutes),
+                    MaxRenewal = TimeSpan.FromMinutes(queue.MaxLockRenewalMinutes),
                 };
                 if (services.GetService<ILoggerFactory>()?.CreateLogger<StorageQueueJobQueue>() is { } logger)
-                    storage.OnError = (what, e) =>
+                    storageQueue.OnError = (what, e) =>
                         logger.LogWarning(e, "Storage queue error while {Operation}; going on", what);
-                return new JobQueuePair(storage, storage, storage);
+                return new JobQueuePair(storageQueue, storageQueue, storageQueue);
             }
         );
 
@@ -79,34 +79,36 @@ public static class JobQueueKinds
         new(
             "servicebus",
             "Azure Service Bus queue (dead-letter sub-queue)",
-            o =>
-                string.IsNullOrEmpty(o.ServiceBusConnectionString) && string.IsNullOrEmpty(o.ServiceBusNamespace)
+            queue =>
+                string.IsNullOrEmpty(queue.ServiceBusConnectionString)
+                && string.IsNullOrEmpty(queue.ServiceBusNamespace)
                     ? "Queue 'servicebus' needs ServiceBusConnectionString or ServiceBusNamespace."
                     : null,
-            (o, services) =>
+            (queue, services) =>
             {
                 var client = services.GetRequiredService<ServiceBusClient>();
                 var source = new ServiceBusJobSource(
                     client,
-                    o.QueueName,
-                    ServiceBusJobSource.DefaultOptions(o.BatchSize, TimeSpan.FromMinutes(o.MaxLockRenewalMinutes)),
-                    RetryPolicy.From(o)
+                    queue.QueueName,
+                    ServiceBusJobSource.DefaultOptions(
+                        queue.BatchSize,
+                        TimeSpan.FromMinutes(queue.MaxLockRenewalMinutes)
+                    ),
+                    RetryPolicy.From(queue)
                 );
                 if (services.GetService<ILoggerFactory>()?.CreateLogger<ServiceBusJobSource>() is { } logger)
                     source.OnError = args => ServiceBusJobSource.LogProcessorError(logger, args);
-                return new JobQueuePair(new ServiceBusJobQueue(client.CreateSender(o.QueueName)), source, source);
+                return new JobQueuePair(new ServiceBusJobQueue(client.CreateSender(queue.QueueName)), source, source);
             }
         );
 
     public static IReadOnlyDictionary<string, JobQueueKind> All { get; } =
         new[] { InProcess, Storage, ServiceBus }.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The configured queue; settings are checked by <see cref="Hosting.PipelineOptionsValidator"/>
+    /// <summary>The configured queue; settings are checked by <see cref="QueueOptionsValidator"/>
     /// first.</summary>
-    public static JobQueuePair Create(PipelineOptions options, IServiceProvider services) =>
-        All.TryGetValue(options.Queue, out var kind)
-            ? kind.Create(options, services)
-            : throw new ArgumentException(
-                $"Unknown queue kind '{options.Queue}'. Known: {string.Join(", ", All.Keys)}."
-            );
+    public static JobQueuePair Create(QueueOptions queue, IServiceProvider services) =>
+        All.TryGetValue(queue.Queue, out var kind)
+            ? kind.Create(queue, services)
+            : throw new ArgumentException($"Unknown queue kind '{queue.Queue}'. Known: {string.Join(", ", All.Keys)}.");
 }

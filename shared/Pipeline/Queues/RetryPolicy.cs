@@ -5,18 +5,15 @@ namespace FeatureInversion.Pipeline.Queues;
 
 /// <summary>
 /// The pipeline's one retry policy: how long a failed attempt waits before the next, doubling from
-/// <see cref="First"/> up to <see cref="Max"/> (<see cref="PipelineOptions.RetryDelayMilliseconds"/>,
-/// <see cref="PipelineOptions.MaxRetryDelaySeconds"/>). The queues wait <see cref="Delay"/> before redelivering a job;
+/// <see cref="First"/> up to <see cref="Max"/> (<see cref="QueueOptions.RetryDelayMilliseconds"/>,
+/// <see cref="QueueOptions.MaxRetryDelaySeconds"/>). The queues wait <see cref="Delay"/> before redelivering a job;
 /// code that retries a call in place (the local mode's blob-trigger shim, as the Functions host retries a failing
 /// trigger) takes <see cref="Retrying"/>, a Polly pipeline with the same delays.
 /// </summary>
 public sealed record RetryPolicy(TimeSpan First, TimeSpan Max)
 {
-    public static RetryPolicy From(PipelineOptions options) =>
-        new(
-            TimeSpan.FromMilliseconds(options.RetryDelayMilliseconds),
-            TimeSpan.FromSeconds(options.MaxRetryDelaySeconds)
-        );
+    public static RetryPolicy From(QueueOptions queue) =>
+        new(TimeSpan.FromMilliseconds(queue.RetryDelayMilliseconds), TimeSpan.FromSeconds(queue.MaxRetryDelaySeconds));
 
     /// <summary>The wait after delivery number <paramref name="deliveryCount"/> failed (1 → First, 2 → 2 × First,
     /// …).</summary>

@@ -3,19 +3,19 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FeatureInversion.Pipeline.Storage;
 
-/// <summary>One kind of blob store (<see cref="PipelineOptions.Storage"/>): what its settings need and how to build
+/// <summary>One kind of blob store (<see cref="StorageOptions.Storage"/>): what its settings need and how to build
 /// it.</summary>
 /// <remarks><c>Create</c> takes the host's services: Azure SDK clients come from <see
 /// cref="Hosting.PipelineAzureClients"/>.</remarks>
 public sealed record BlobStoreKind(
     string Name,
     string Description,
-    Func<PipelineOptions, string?> Check,
-    Func<PipelineOptions, IServiceProvider, IBlobStore> Create
+    Func<StorageOptions, string?> Check,
+    Func<StorageOptions, IServiceProvider, IBlobStore> Create
 );
 
 /// <summary>
-/// The blob stores the pipeline runs on, by name: <c>local</c> (folders under <see cref="PipelineOptions.LocalRoot"/>,
+/// The blob stores the pipeline runs on, by name: <c>local</c> (folders under <see cref="StorageOptions.LocalRoot"/>,
 /// the embedded default) and <c>azure</c> (Blob Storage, or Azurite with a connection string; in Azure the service
 /// URI with the host's one DefaultAzureCredential, <see cref="Hosting.PipelineAzureClients"/>).
 /// </summary>
@@ -27,20 +27,20 @@ public static class BlobStoreKinds
         new(
             "local",
             "folders on this machine",
-            o =>
-                string.IsNullOrEmpty(o.BlobConnectionString) && string.IsNullOrEmpty(o.BlobServiceUri)
+            storage =>
+                string.IsNullOrEmpty(storage.BlobConnectionString) && string.IsNullOrEmpty(storage.BlobServiceUri)
                     ? null
                     : "Storage is 'local' but a storage account is configured (BlobConnectionString or "
                         + "BlobServiceUri): set Storage to 'azure' (Pipeline__Storage=azure) to use it, or remove it.",
-            (o, _) => new LocalBlobStore(o.LocalRoot)
+            (storage, _) => new LocalBlobStore(storage.LocalRoot)
         );
 
     public static BlobStoreKind Azure { get; } =
         new(
             "azure",
             "Azure Blob Storage or Azurite",
-            o =>
-                string.IsNullOrEmpty(o.BlobConnectionString) && string.IsNullOrEmpty(o.BlobServiceUri)
+            storage =>
+                string.IsNullOrEmpty(storage.BlobConnectionString) && string.IsNullOrEmpty(storage.BlobServiceUri)
                     ? "Storage 'azure' needs BlobConnectionString or BlobServiceUri."
                     : null,
             (_, services) => new AzureBlobStore(services.GetRequiredService<BlobServiceClient>())
@@ -49,10 +49,10 @@ public static class BlobStoreKinds
     public static IReadOnlyDictionary<string, BlobStoreKind> All { get; } =
         new[] { Local, Azure }.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
 
-    public static IBlobStore Create(PipelineOptions options, IServiceProvider services) =>
-        All.TryGetValue(options.Storage, out var kind)
-            ? kind.Create(options, services)
+    public static IBlobStore Create(StorageOptions storage, IServiceProvider services) =>
+        All.TryGetValue(storage.Storage, out var kind)
+            ? kind.Create(storage, services)
             : throw new ArgumentException(
-                $"Unknown storage kind '{options.Storage}'. Known: {string.Join(", ", All.Keys)}."
+                $"Unknown storage kind '{storage.Storage}'. Known: {string.Join(", ", All.Keys)}."
             );
 }

@@ -21,7 +21,8 @@ public sealed record TriggerOutcome(int Refused, IReadOnlyDictionary<string, str
 public sealed class IngestionTrigger(
     IBlobStore store,
     IngestionService ingestion,
-    PipelineOptions options,
+    StorageOptions storage,
+    QueueOptions queue,
     ILogger<IngestionTrigger> logger
 )
 {
@@ -38,7 +39,7 @@ public sealed class IngestionTrigger(
         var errors = new ConcurrentDictionary<string, string>();
         int refused = 0;
         var retry = RetryPolicy
-            .From(options)
+            .From(queue)
             .Retrying(
                 Attempts,
                 _ => true,
@@ -60,7 +61,7 @@ public sealed class IngestionTrigger(
                     async t =>
                     {
                         attempts++;
-                        await using var stream = await store.TryOpenReadAsync(options.ImagesContainer, blob, t)
+                        await using var stream = await store.TryOpenReadAsync(storage.ImagesContainer, blob, t)
                             ?? throw new FileNotFoundException($"blob '{blob}' is gone");
                         return await ingestion.IngestAsync(blob, stream, t);
                     },

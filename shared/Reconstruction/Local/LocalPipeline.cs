@@ -10,6 +10,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FeatureInversion.Reconstruction.Local;
 
@@ -72,14 +73,16 @@ public sealed class LocalPipeline : IAsyncDisposable
     )
     {
         var services = _host.Services;
-        var options = services.GetRequiredService<PipelineOptions>();
+        // Every concern's options at once, before anything resolves them: the host builds its hosted services
+        // before it validates, and a service built on invalid options reports only those.
+        services.GetService<IStartupValidator>()?.Validate();
+        await _host.StartAsync(ct);
+        var storage = services.GetRequiredService<StorageOptions>();
         var store = services.GetRequiredService<IBlobStore>();
         var ingestion = services.GetRequiredService<IngestionService>();
         var gallery = services.GetRequiredService<GalleryWriter>();
         var settlement = services.GetRequiredService<JobSettlement>();
         var logger = services.GetRequiredService<ILogger<LocalPipeline>>();
-
-        await _host.StartAsync(ct);
         var registry = services.GetRequiredService<ModelRegistry>();
         foreach (var dir in modelDirectories)
             await registry.PublishAsync(dir, ct: ct);
@@ -102,7 +105,7 @@ public sealed class LocalPipeline : IAsyncDisposable
                 try
                 {
                     await store.WriteAsync(
-                        options.ImagesContainer,
+                        storage.ImagesContainer,
                         u.Name,
                         await File.ReadAllBytesAsync(u.Path, token),
                         ContentTypes.Binary,
@@ -213,9 +216,9 @@ public sealed class LocalPipeline : IAsyncDisposable
         string galleryBlob = gallery.WritesPages ? BlobNames.Gallery(batch) : BlobNames.BatchReport(batch);
         // Only a gallery that exists is named: on a full disk its path would lead nowhere.
         string where =
-            galleryError is null && await store.ExistsAsync(options.ResultsContainer, galleryBlob, ct)
+            galleryError is null && await store.ExistsAsync(storage.ResultsContainer, galleryBlob, ct)
                 ? (
-                    await store.GetReadUrlAsync(options.ResultsContainer, galleryBlob, TimeSpan.FromHours(1), ct)
+                    await store.GetReadUrlAsync(storage.ResultsContainer, galleryBlob, TimeSpan.FromHours(1), ct)
                 ).ToString()
                 : $"not written ({galleryError ?? "no gallery was stored"})";
         return new LocalRunSummary(

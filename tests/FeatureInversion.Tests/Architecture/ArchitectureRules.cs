@@ -72,7 +72,7 @@ public class ArchitectureRules
             ["Imaging.Integrity"] = [],
             ["Models"] = ["Features"],
             ["Onnx"] = ["Features", "Imaging"],
-            ["Pipeline"] = ["Imaging"],
+            ["Pipeline"] = [],
             ["Pipeline.Gallery"] = ["Features", "Models", "Pipeline", "Pipeline.Storage"],
             ["Pipeline.Hosting"] =
             [
@@ -114,6 +114,7 @@ public class ArchitectureRules
                 "Pipeline",
                 "Pipeline.Gallery",
                 "Pipeline.Hosting",
+                "Pipeline.Ingestion",
                 "Pipeline.Publishing",
                 "Pipeline.Queues",
                 "Pipeline.Storage",
@@ -150,6 +151,7 @@ public class ArchitectureRules
                 "Onnx",
                 "Pipeline",
                 "Pipeline.Gallery",
+                "Pipeline.Ingestion",
                 "Pipeline.Hosting",
                 "Pipeline.Publishing",
                 "Pipeline.Queues",

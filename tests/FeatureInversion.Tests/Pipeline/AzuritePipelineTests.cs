@@ -15,24 +15,27 @@ namespace FeatureInversion.Tests.Pipeline;
 [Collection(AzuriteCollection.Name)]
 public class AzuritePipelineTests(AzuriteFixture azurite)
 {
-    private (AzureBlobStore Store, StorageQueueJobQueue Queue, PipelineOptions Options) Services(TimeSpan visibility)
+    private (AzureBlobStore Store, StorageQueueJobQueue Queue, PipelineSettings Options) Services(TimeSpan visibility)
     {
         string suffix = Guid.NewGuid().ToString("N")[..8];
-        var options = new PipelineOptions
+        var options = new PipelineSettings
         {
-            ImagesContainer = "images" + suffix,
-            FeaturesContainer = "features" + suffix,
-            ResultsContainer = "results" + suffix,
-            ModelsContainer = "models" + suffix,
-            QueueName = "jobs" + suffix,
-            BatchWindowMilliseconds = 5,
+            Storage = new()
+            {
+                ImagesContainer = "images" + suffix,
+                FeaturesContainer = "features" + suffix,
+                ResultsContainer = "results" + suffix,
+                ModelsContainer = "models" + suffix,
+            },
+            Queue = new() { QueueName = "jobs" + suffix },
+            Worker = new() { BatchWindowMilliseconds = 5 },
         };
         var store = new AzureBlobStore(new BlobServiceClient(azurite.ConnectionString));
         var queues = new QueueServiceClient(
             azurite.ConnectionString,
             new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }
         );
-        var queue = StorageQueueJobQueue.Create(queues, options.QueueName, visibility, options.BatchSize);
+        var queue = StorageQueueJobQueue.Create(queues, options.Queue.QueueName, visibility, options.Queue.BatchSize);
         return (store, queue, options);
     }
 
@@ -54,13 +57,13 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
         uploads.Add(("drop/readme.md", File.ReadAllBytes(Path.Combine(TestData.PhotosDirectory, "README.md"))));
         foreach (var (name, bytes) in uploads)
         {
-            await store.WriteAsync(options.ImagesContainer, name, bytes, ContentTypes.Binary, overwrite: true);
+            await store.WriteAsync(options.Storage.ImagesContainer, name, bytes, ContentTypes.Binary, overwrite: true);
             // what the host calls on BlobCreated
             await function.RunAsync(new MemoryStream(bytes), name, CancellationToken.None);
         }
 
         var statuses = await bed.RunWorkerUntilSettledAsync(uploads.Select(u => u.Item1), TimeSpan.FromMinutes(2));
-        var results = (await store.ListAsync(options.ResultsContainer, "drop/"))
+        var results = (await store.ListAsync(options.Storage.ResultsContainer, "drop/"))
             .Where(n => n.EndsWith("Z.json", StringComparison.Ordinal))
             .ToList();
         Assert.Equal(photos.Length * 3, results.Count);
@@ -81,7 +84,13 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
         byte[] db = File.ReadAllBytes(
             Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db")
         ); // COLMAP 3.8, two photos
-        await store.WriteAsync(options.ImagesContainer, "colmap/database.db", db, ContentTypes.Binary, overwrite: true);
+        await store.WriteAsync(
+            options.Storage.ImagesContainer,
+            "colmap/database.db",
+            db,
+            ContentTypes.Binary,
+            overwrite: true
+        );
         var record = Assert.IsType<ExpandedUpload>(
             await function.RunAsync(new MemoryStream(db), "colmap/database.db", CancellationToken.None)
         );
@@ -91,7 +100,7 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
             TimeSpan.FromMinutes(2)
         );
         Assert.All(statuses, s => Assert.Equal(JobStatus.Done, s.Status));
-        var results = (await store.ListAsync(options.ResultsContainer, "colmap/"))
+        var results = (await store.ListAsync(options.Storage.ResultsContainer, "colmap/"))
             .Where(n => n.EndsWith("Z.json", StringComparison.Ordinal))
             .ToList();
         Assert.Equal(2, results.Count); // one per image of the database
@@ -119,11 +128,11 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
             await bed.RunWorkerUntilSettledAsync(["crash/rocket-427x285.jpg"], TimeSpan.FromMinutes(1))
         );
         Assert.Equal(JobStatus.Done, status.Status);
-        var names = await store.ListAsync(options.ResultsContainer, $"crash/{status.ImageId}/");
+        var names = await store.ListAsync(options.Storage.ResultsContainer, $"crash/{status.ImageId}/");
         var metricsName = Assert.Single(names, n => n.EndsWith("Z.json", StringComparison.Ordinal));
         Assert.Single(names, n => n.EndsWith("Z.png", StringComparison.Ordinal));
         var metrics = JsonSerializer.Deserialize<ResultMetrics>(
-            (await store.TryReadAsync(options.ResultsContainer, metricsName))!,
+            (await store.TryReadAsync(options.Storage.ResultsContainer, metricsName))!,
             JsonSerializerOptions.Web
         )!;
         Assert.Equal(2, metrics.DeliveryCount);
@@ -144,7 +153,7 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
     public async Task TheResultsFunctionHandsOutReadOnlySasUrlsThatExpire()
     {
         var (store, queue, options) = Services(TimeSpan.FromMinutes(1));
-        options.ResultUrlSeconds = 3;
+        options.Gallery.ResultUrlSeconds = 3;
         await queue.EnsureCreatedAsync();
         await using var bed = new PipelineTestbed(store, queue, queue, options);
         await bed.SetUpAsync("hog");
@@ -182,7 +191,7 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
 
         // The batch API: summary and rows inline, one read URL per blob (a URL for one blob reads no other).
         var batches = new BatchesFunction(
-            new FeatureInversion.Pipeline.Gallery.BatchQuery(store, options, bed.Gallery)
+            new FeatureInversion.Pipeline.Gallery.BatchQuery(store, options.Storage, options.Gallery, bed.Gallery)
         );
         var batch = (FakeHttpResponse)
             await batches.BatchAsync(
@@ -237,7 +246,7 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
             );
         Assert.Equal(HttpStatusCode.BadRequest, badPage.StatusCode);
 
-        await Task.Delay(TimeSpan.FromSeconds(options.ResultUrlSeconds + 2));
+        await Task.Delay(TimeSpan.FromSeconds(options.Gallery.ResultUrlSeconds + 2));
         Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync(png)).StatusCode);
 
         var missing = (FakeHttpResponse)

@@ -56,7 +56,7 @@ public class FeatureMapUploadTests
         var metrics = PipelineJson.Deserialize<ResultMetrics>(
             (
                 await store.TryReadAsync(
-                    bed.Options.ResultsContainer,
+                    bed.Settings.Storage.ResultsContainer,
                     BlobNames.Metrics("leak", accepted.ImageId, accepted.Jobs[0].DecoderVersion)
                 )
             )!
@@ -64,20 +64,20 @@ public class FeatureMapUploadTests
         Assert.Null(metrics.Original); // nothing to score against
         Assert.Null(metrics.NormalizedError);
         Assert.Null(metrics.Psnr);
-        var png = (await store.TryReadAsync(bed.Options.ResultsContainer, metrics.Reconstruction))!;
+        var png = (await store.TryReadAsync(bed.Settings.Storage.ResultsContainer, metrics.Reconstruction))!;
         var reconstruction = ImageFiles.Decode(png, metrics.Reconstruction);
         // the whole image the map describes
         Assert.Equal((cols * 8, rows * 8), (reconstruction.Width, reconstruction.Height));
 
         await bed.Gallery.FlushAsync();
         var report = PipelineJson.Deserialize<BatchReport>(
-            (await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("leak")))!
+            (await store.TryReadAsync(bed.Settings.Storage.ResultsContainer, BlobNames.BatchReport("leak")))!
         );
         var row = Assert.Single(report.Rows);
         Assert.Equal(accepted.FeatureFile, row.FeatureFile);
         Assert.Null(row.Results.Single().BaselineError);
         string html = System.Text.Encoding.UTF8.GetString(
-            (await store.TryReadAsync(bed.Options.ResultsContainer, "leak/index.html"))!
+            (await store.TryReadAsync(bed.Settings.Storage.ResultsContainer, "leak/index.html"))!
         );
         Assert.Contains("from an uploaded feature file: no original", html);
         Assert.Contains("not scored: no original", html);
@@ -198,7 +198,7 @@ public class FeatureMapUploadTests
         Assert.Equal(2, statuses.Single(s => s.ImageBlob == "leak/database.db").Results.Count);
         await bed.Gallery.FlushAsync();
         var report = PipelineJson.Deserialize<BatchReport>(
-            (await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("leak")))!
+            (await store.TryReadAsync(bed.Settings.Storage.ResultsContainer, BlobNames.BatchReport("leak")))!
         );
         // one row per image, none for the file
         Assert.Equal(expanded.Items, report.Rows.Select(r => r.ImageBlob).Order(StringComparer.Ordinal));

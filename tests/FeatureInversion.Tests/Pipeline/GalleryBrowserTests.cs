@@ -63,10 +63,13 @@ public sealed class GalleryBrowserTests : IDisposable
         );
         var (store, options) = (
             new FeatureInversion.Pipeline.Storage.LocalBlobStore(_dir),
-            new FeatureInversion.Pipeline.PipelineOptions { Storage = "local", LocalRoot = _dir }
+            new PipelineSettings
+            {
+                Storage = new() { Storage = "local", LocalRoot = _dir },
+            }
         );
-        await new GalleryWriter(store, options).RebuildAsync("audit");
-        string batchDir = Path.Combine(_dir, options.ResultsContainer, "audit");
+        await new GalleryWriter(store, options.Storage, options.Gallery).RebuildAsync("audit");
+        string batchDir = Path.Combine(_dir, options.Storage.ResultsContainer, "audit");
         File.WriteAllText(Path.Combine(batchDir, "harness.html"), Harness);
 
         var ranked = Open(batchDir, "index.html");

@@ -17,7 +17,7 @@ public sealed class GalleryTests : IDisposable
     private const string Hog = "hog-64px-w0.25-20260101T000000Z",
         Lbp = "lbp-64px-w0.25-20260101T000000Z";
 
-    internal static async Task<(LocalBlobStore Store, PipelineOptions Options)> BatchAsync(
+    internal static async Task<(LocalBlobStore Store, PipelineSettings Options)> BatchAsync(
         string root,
         string batch,
         IReadOnlyList<(string Name, double Hog, double Lbp, double Baseline)> images,
@@ -26,11 +26,10 @@ public sealed class GalleryTests : IDisposable
     )
     {
         var store = new LocalBlobStore(root);
-        var options = new PipelineOptions
+        var options = new PipelineSettings
         {
-            Storage = "local",
-            LocalRoot = root,
-            GalleryPageSize = 10,
+            Storage = new() { Storage = "local", LocalRoot = root },
+            Gallery = new() { GalleryPageSize = 10 },
         };
         var png = ImageFiles.EncodePng(new ColorImage(8, 8));
         for (int i = 0; i < images.Count; i++)
@@ -111,8 +110,8 @@ public sealed class GalleryTests : IDisposable
         return (store, options);
     }
 
-    private static Task Write(IBlobStore store, PipelineOptions options, string name, byte[] content) =>
-        store.WriteAsync(options.ResultsContainer, name, content, ContentTypes.Binary, overwrite: true);
+    private static Task Write(IBlobStore store, PipelineSettings options, string name, byte[] content) =>
+        store.WriteAsync(options.Storage.ResultsContainer, name, content, ContentTypes.Binary, overwrite: true);
 
     [Fact]
     public async Task TheReportSummarisesEachRepresentationRanksByRevealAndFlagsResultsNoBetterThanTheBaseline()
@@ -122,7 +121,7 @@ public sealed class GalleryTests : IDisposable
             "audit",
             [("a.jpg", 0.50, 0.90, 0.80), ("b.jpg", 0.20, 0.30, 0.50), ("c.jpg", 0.70, 0.75, 0.70)]
         );
-        var report = await new GalleryWriter(store, options).RebuildAsync("audit");
+        var report = await new GalleryWriter(store, options.Storage, options.Gallery).RebuildAsync("audit");
 
         Assert.Equal(4, report.Uploads);
         Assert.Equal(1, report.Refused);
@@ -146,7 +145,7 @@ public sealed class GalleryTests : IDisposable
         Assert.True(a.BaselineIsPerImage);
 
         string html = Encoding.UTF8.GetString(
-            (await store.TryReadAsync(options.ResultsContainer, "audit/index.html"))!
+            (await store.TryReadAsync(options.Storage.ResultsContainer, "audit/index.html"))!
         );
         Assert.Contains("lower is better", html);
         Assert.Contains("decoder input: centre square at 64 px", html);
@@ -179,13 +178,13 @@ public sealed class GalleryTests : IDisposable
         // A record as workers wrote them before they refused non-finite output ("NaN" as a JSON string).
         string blob = BlobNames.Metrics("nan", 0.ToString("x32"), Hog);
         var old = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.Nodes.JsonObject>(
-            (await store.TryReadAsync(options.ResultsContainer, blob))!
+            (await store.TryReadAsync(options.Storage.ResultsContainer, blob))!
         )!;
         old["normalizedError"] = "NaN";
         old["distance"] = "NaN";
         await Write(store, options, blob, Encoding.UTF8.GetBytes(old.ToJsonString()));
 
-        var report = await new GalleryWriter(store, options).RebuildAsync("nan");
+        var report = await new GalleryWriter(store, options.Storage, options.Gallery).RebuildAsync("nan");
         var hog = report.Representations.Single(r => r.Representation == "hog");
         Assert.Equal((1, 1, 1, 1), (hog.Done, hog.Failed, hog.BeatBaseline, hog.Compared));
         Assert.Equal(0.20, hog.MeanError!.Value, 12);
@@ -193,7 +192,7 @@ public sealed class GalleryTests : IDisposable
         Assert.Equal(JobStatus.Failed, cell.Status);
         Assert.Contains("not finite", cell.Error);
         string json = Encoding.UTF8.GetString(
-            (await store.TryReadAsync(options.ResultsContainer, BlobNames.BatchReport("nan")))!
+            (await store.TryReadAsync(options.Storage.ResultsContainer, BlobNames.BatchReport("nan")))!
         );
         Assert.DoesNotContain("NaN", json);
 
@@ -222,8 +221,10 @@ public sealed class GalleryTests : IDisposable
                 }
             )
         );
-        await new GalleryWriter(store, options).RebuildAsync("x<b>");
-        string html = Encoding.UTF8.GetString((await store.TryReadAsync(options.ResultsContainer, "x<b>/index.html"))!);
+        await new GalleryWriter(store, options.Storage, options.Gallery).RebuildAsync("x<b>");
+        string html = Encoding.UTF8.GetString(
+            (await store.TryReadAsync(options.Storage.ResultsContainer, "x<b>/index.html"))!
+        );
         Assert.DoesNotContain("<img src=x", html);
         Assert.DoesNotContain("<svg", html);
         Assert.DoesNotContain("<b>x", html);
@@ -236,10 +237,10 @@ public sealed class GalleryTests : IDisposable
     {
         var images = Enumerable.Range(0, 23).Select(i => ($"p{i:00}.jpg", 0.1 + i * 0.01, 0.5, 1.0)).ToList();
         var (store, options) = await BatchAsync(_dir, "big/2026", images);
-        var writer = new GalleryWriter(store, options);
+        var writer = new GalleryWriter(store, options.Storage, options.Gallery);
         await writer.RebuildAsync("big/2026");
 
-        string batchDir = Path.Combine(_dir, options.ResultsContainer, "big", "2026");
+        string batchDir = Path.Combine(_dir, options.Storage.ResultsContainer, "big", "2026");
         var pages = new[]
         {
             Path.Combine(batchDir, "index.html"),
@@ -278,7 +279,7 @@ public sealed class GalleryTests : IDisposable
             [("a.jpg", 0.5, 0.6, 0.8), ("b.jpg", 0.4, 0.5, 0.8)],
             pendingLbpOfLast: true
         );
-        var builder = new BatchReportBuilder(store, options, "inc", (_, _, _) =>
+        var builder = new BatchReportBuilder(store, options.Storage, options.Gallery, "inc", (_, _, _) =>
             Task.FromResult<FeatureInversion.Models.EvaluationRecord?>(null)
         );
         var first = await builder.BuildAsync();
@@ -300,9 +301,9 @@ public sealed class GalleryTests : IDisposable
         );
         string metrics = BlobNames.Metrics("inc", 1.ToString("x32"), Lbp);
         await store.WriteAsync(
-            options.ResultsContainer,
+            options.Storage.ResultsContainer,
             metrics,
-            (await full.TryReadAsync(options.ResultsContainer, metrics))!,
+            (await full.TryReadAsync(options.Storage.ResultsContainer, metrics))!,
             ContentTypes.Json,
             overwrite: false
         );
@@ -314,14 +315,14 @@ public sealed class GalleryTests : IDisposable
         );
 
         // A rewritten record (a re-uploaded file of the same name) is read again; a deleted one leaves the report.
-        File.Delete(store.PathOf(options.ResultsContainer, BlobNames.Ingestion("inc/notes.txt")));
+        File.Delete(store.PathOf(options.Storage.ResultsContainer, BlobNames.Ingestion("inc/notes.txt")));
         var third = await builder.BuildAsync();
         Assert.Equal(0, third.Refused);
         Assert.Equal(0, builder.LastReads);
 
-        var writer = new GalleryWriter(store, options);
+        var writer = new GalleryWriter(store, options.Storage, options.Gallery);
         await writer.RebuildAsync("inc");
-        string index = store.PathOf(options.ResultsContainer, BlobNames.Gallery("inc"));
+        string index = store.PathOf(options.Storage.ResultsContainer, BlobNames.Gallery("inc"));
         // Back-date the page: a rewrite would stamp it with the current time, whatever the file system's clock
         // resolution.
         var old = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
@@ -338,7 +339,12 @@ public sealed class GalleryTests : IDisposable
             .Select(i => ($"q{i:00}.jpg", 0.9 - i * 0.05, 0.1 + i * 0.05, 1.0))
             .ToList();
         var (store, options) = await BatchAsync(_dir, "q", images);
-        var query = new BatchQuery(store, options, new GalleryWriter(store, options));
+        var query = new BatchQuery(
+            store,
+            options.Storage,
+            options.Gallery,
+            new GalleryWriter(store, options.Storage, options.Gallery)
+        );
         Assert.Null(await query.ReportAsync("nothing-here"));
         var report = (await query.ReportAsync("q"))!;
 

@@ -3,6 +3,7 @@ using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline.Hosting;
 using FeatureInversion.Pipeline.Ingestion;
 using FeatureInversion.Pipeline.Queues;
+using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -33,25 +34,32 @@ public class HostRegistrationTests
             ("Pipeline:Representations:0", "hog"),
             ("Pipeline:Representations:1", "resnet18-conv1")
         );
-        var e = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<PipelineOptions>());
-        Assert.Contains("resnet18-conv1", e.Message);
-        Assert.Contains("TorchSharp", e.Message);
+        string errors = StartupErrors(services);
+        Assert.Contains("resnet18-conv1", errors);
+        Assert.Contains("TorchSharp", errors);
     }
 
     [Fact]
     public void UnknownOrIncompleteStorageAndQueueKindsAreRefused()
     {
         using var services = FunctionHost(("Pipeline:Queue", "kafka"), ("Pipeline:Storage", "azure"));
-        var e = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<PipelineOptions>());
-        Assert.Contains("'kafka' is not a queue kind", e.Message);
-        Assert.Contains("BlobConnectionString or BlobServiceUri", e.Message);
+        string errors = StartupErrors(services);
+        Assert.Contains("'kafka' is not a queue kind", errors);
+        Assert.Contains("BlobConnectionString or BlobServiceUri", errors);
 
         // A storage account named while the kind is still 'local' would be ignored: publish wrote to ./pipeline-data.
         using var local = FunctionHost(("Pipeline:BlobServiceUri", "https://acct.blob.core.windows.net"));
-        Assert.Contains(
-            "set Storage to 'azure' (Pipeline__Storage=azure)",
-            Assert.Throws<OptionsValidationException>(() => local.GetRequiredService<PipelineOptions>()).Message
-        );
+        Assert.Contains("set Storage to 'azure' (Pipeline__Storage=azure)", StartupErrors(local));
+    }
+
+    /// <summary>What the host's start-up validation says, every options class at once (as ValidateOnStart runs
+    /// it).</summary>
+    internal static string StartupErrors(IServiceProvider services)
+    {
+        var e = Assert.ThrowsAny<Exception>(() => services.GetRequiredService<IStartupValidator>().Validate());
+        var all = e is AggregateException many ? many.InnerExceptions : [e];
+        Assert.All(all, x => Assert.IsType<OptionsValidationException>(x));
+        return string.Join("\n", all.Select(x => x.Message));
     }
 
     [Fact]
@@ -223,17 +231,20 @@ public class HostRegistrationTests
     [Fact]
     public void TheEffectiveSettingsAreDescribedWithSecretsRedacted()
     {
-        var options = new PipelineOptions
+        var storage = new StorageOptions
         {
             BlobConnectionString =
                 "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=c2VjcmV0S2V5;"
                 + "EndpointSuffix=core.windows.net",
+        };
+        var queue = new QueueOptions
+        {
             ServiceBusConnectionString =
                 "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=dG9wc2VjcmV0",
             Queue = "servicebus",
             MaxDeliveries = 7,
         };
-        string text = PipelineOptionsDescription.Describe(options);
+        string text = PipelineOptionsDescription.Describe(storage, queue, new IngestionOptions());
         Assert.DoesNotContain("c2VjcmV0S2V5", text);
         Assert.DoesNotContain("dG9wc2VjcmV0", text);
         Assert.Contains("AccountKey=***", text);

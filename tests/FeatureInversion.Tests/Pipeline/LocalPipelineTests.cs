@@ -19,12 +19,12 @@ public class LocalPipelineTests
     {
         var (store, queue) = Local();
         await using var bed = new PipelineTestbed(store, queue, queue);
-        bed.Options.Representations = ["hog"];
+        bed.Settings.Ingestion.Representations = ["hog"];
         await store.EnsureContainersAsync([
-            bed.Options.ImagesContainer,
-            bed.Options.FeaturesContainer,
-            bed.Options.ResultsContainer,
-            bed.Options.ModelsContainer,
+            bed.Settings.Storage.ImagesContainer,
+            bed.Settings.Storage.FeaturesContainer,
+            bed.Settings.Storage.ResultsContainer,
+            bed.Settings.Storage.ModelsContainer,
         ]);
         // The shipped HOG decoder with one output bias set to NaN: every reconstruction it makes is non-finite.
         string broken = Path.Combine(Path.GetTempPath(), "fi-nan-decoder-" + Guid.NewGuid().ToString("N"));
@@ -54,12 +54,12 @@ public class LocalPipelineTests
         var result = Assert.Single(Assert.Single(statuses).Results);
         Assert.Equal(JobStatus.Failed, result.Status);
         Assert.Contains("not finite", result.Error);
-        Assert.DoesNotContain((await store.ListAsync(bed.Options.ResultsContainer, "nan/")), n =>
+        Assert.DoesNotContain((await store.ListAsync(bed.Settings.Storage.ResultsContainer, "nan/")), n =>
             n.EndsWith("Z.json", StringComparison.Ordinal)
         );
         await bed.Gallery.FlushAsync();
         var report = PipelineJson.Deserialize<FeatureInversion.Pipeline.Gallery.BatchReport>(
-            (await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("nan")))!
+            (await store.TryReadAsync(bed.Settings.Storage.ResultsContainer, BlobNames.BatchReport("nan")))!
         );
         Assert.Equal((0, 1), (report.Representations.Single().Done, report.Representations.Single().Failed));
         Directory.Delete(broken, recursive: true);
@@ -89,41 +89,41 @@ public class LocalPipelineTests
         Assert.All(done, s => Assert.Equal(["hog", "lbp"], s.Results.Select(r => r.Representation).Order()));
         Assert.Equal(2, statuses.Count(s => s.Status == JobStatus.Failed && s.Error is not null));
 
-        var metrics = (await store.ListAsync(bed.Options.ResultsContainer, "b1/"))
+        var metrics = (await store.ListAsync(bed.Settings.Storage.ResultsContainer, "b1/"))
             .Where(n => n.EndsWith("Z.json", StringComparison.Ordinal))
             .ToList();
         Assert.Equal(6, metrics.Count);
         foreach (var name in metrics)
         {
             var m = System.Text.Json.JsonSerializer.Deserialize<ResultMetrics>(
-                (await store.TryReadAsync(bed.Options.ResultsContainer, name))!,
+                (await store.TryReadAsync(bed.Settings.Storage.ResultsContainer, name))!,
                 System.Text.Json.JsonSerializerOptions.Web
             )!;
             Assert.InRange(m.NormalizedError!.Value, 0.01, 2.0);
             Assert.InRange(m.ColorGain!.Value, -1.0, 1.0);
-            Assert.True(await store.ExistsAsync(bed.Options.ResultsContainer, m.Reconstruction));
+            Assert.True(await store.ExistsAsync(bed.Settings.Storage.ResultsContainer, m.Reconstruction));
         }
         Assert.Empty(queue.DeadLetters);
 
         await bed.Gallery.FlushAsync();
         string html = System.Text.Encoding.UTF8.GetString(
-            (await store.TryReadAsync(bed.Options.ResultsContainer, "b1/index.html"))!
+            (await store.TryReadAsync(bed.Settings.Storage.ResultsContainer, "b1/index.html"))!
         );
         Assert.Contains("refused", html);
         var report = PipelineJson.Deserialize<FeatureInversion.Pipeline.Gallery.BatchReport>(
-            (await store.TryReadAsync(bed.Options.ResultsContainer, BlobNames.BatchReport("b1")))!
+            (await store.TryReadAsync(bed.Settings.Storage.ResultsContainer, BlobNames.BatchReport("b1")))!
         );
         Assert.Equal((5, 2), (report.Uploads, report.Refused));
         foreach (var row in report.Rows.Where(r => r.Status == UploadStatus.Accepted))
         {
             // the whole photo, beside the decoder's crop
-            Assert.True(await store.ExistsAsync(bed.Options.ResultsContainer, row.Thumbnail!));
+            Assert.True(await store.ExistsAsync(bed.Settings.Storage.ResultsContainer, row.Thumbnail!));
             foreach (var cell in row.Results)
             {
                 // The shipped decoders publish their mean image: each result has its own baseline, and a feature view.
                 Assert.True(cell.BaselineIsPerImage);
                 Assert.InRange(cell.BaselineError!.Value, 0.05, 3.0);
-                Assert.True(await store.ExistsAsync(bed.Options.ResultsContainer, cell.FeatureEnergy!));
+                Assert.True(await store.ExistsAsync(bed.Settings.Storage.ResultsContainer, cell.FeatureEnergy!));
             }
         }
         // from the decoders' manifests
@@ -145,10 +145,10 @@ public class LocalPipelineTests
 
         await bed.RunWorkerUntilSettledAsync(["b2/camera-256x256.jpg"], TimeSpan.FromMinutes(1));
         await queue.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        var names = await store.ListAsync(bed.Options.ResultsContainer, $"b2/{first.ImageId}/");
+        var names = await store.ListAsync(bed.Settings.Storage.ResultsContainer, $"b2/{first.ImageId}/");
         Assert.Single(names, n => n.EndsWith("Z.png", StringComparison.Ordinal));
         Assert.Single(names, n => n.EndsWith("Z.json", StringComparison.Ordinal));
-        Assert.Single(await store.ListAsync(bed.Options.FeaturesContainer, first.ImageId));
+        Assert.Single(await store.ListAsync(bed.Settings.Storage.FeaturesContainer, first.ImageId));
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public class LocalPipelineTests
         await bed.SetUpAsync("hog");
         var record = Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("b3", "rocket-427x285.jpg"));
         await store.WriteAsync(
-            bed.Options.FeaturesContainer,
+            bed.Settings.Storage.FeaturesContainer,
             record.Jobs[0].FeaturesBlob,
             "garbage"u8.ToArray(),
             ContentTypes.Binary,
@@ -179,8 +179,7 @@ public class LocalPipelineTests
     public async Task NewJobsUseTheNewestPublishedDecoder()
     {
         var (store, _) = Local();
-        var options = new PipelineOptions();
-        var registry = new ModelRegistry(store, options);
+        var registry = new ModelRegistry(store, new StorageOptions());
         string shipped = PipelineTestbed.ShippedModel("hog");
         var manifest = FeatureInversion.Models.DecoderManifest.Read(shipped);
         await registry.PublishAsync(shipped);

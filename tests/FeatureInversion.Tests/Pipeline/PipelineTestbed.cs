@@ -11,36 +11,51 @@ namespace FeatureInversion.Tests.Pipeline;
 /// <summary>The pipeline's services wired over a given store and queue, with the shipped decoders published.</summary>
 internal sealed class PipelineTestbed : IAsyncDisposable
 {
-    public PipelineTestbed(IBlobStore store, IJobQueue queue, IJobSource source, PipelineOptions? options = null)
+    public PipelineTestbed(IBlobStore store, IJobQueue queue, IJobSource source, PipelineSettings? settings = null)
     {
         Store = store;
         Queue = queue;
         Source = source;
-        Options = options ?? new PipelineOptions();
-        Options.ModelCacheDirectory = Path.Combine(
+        Settings = settings ?? new PipelineSettings();
+        Settings.Worker.ModelCacheDirectory = Path.Combine(
             Path.GetTempPath(),
             "fi-test-models-" + Guid.NewGuid().ToString("N")
         );
-        Registry = new ModelRegistry(store, Options);
-        Gallery = new GalleryWriter(store, Options);
+        Registry = new ModelRegistry(store, Settings.Storage);
+        Gallery = new GalleryWriter(store, Settings.Storage, Settings.Gallery);
         Ingestion = new IngestionService(
             store,
             queue,
             Registry,
             Gallery,
-            Options,
+            Settings.Storage,
+            Settings.Ingestion,
             TestData.Representations,
             NullLogger<IngestionService>.Instance
         );
-        Decoders = new DecoderPool(Registry, Options, TestData.Representations, TorchSharp.torch.CPU);
-        Worker = new ReconstructionWorker(store, Decoders, Gallery, Options, NullLogger<ReconstructionWorker>.Instance);
-        Results = new ResultsQuery(store, Options);
+        Decoders = new DecoderPool(
+            Registry,
+            Settings.Worker,
+            Settings.Queue,
+            TestData.Representations,
+            TorchSharp.torch.CPU
+        );
+        Worker = new ReconstructionWorker(
+            store,
+            Decoders,
+            Gallery,
+            Settings.Storage,
+            Settings.Queue,
+            Settings.Ingestion,
+            NullLogger<ReconstructionWorker>.Instance
+        );
+        Results = new ResultsQuery(store, Settings.Storage, Settings.Gallery);
     }
 
     public IBlobStore Store { get; }
     public IJobQueue Queue { get; }
     public IJobSource Source { get; }
-    public PipelineOptions Options { get; }
+    public PipelineSettings Settings { get; }
     public ModelRegistry Registry { get; }
     public GalleryWriter Gallery { get; }
     public IngestionService Ingestion { get; }
@@ -53,12 +68,12 @@ internal sealed class PipelineTestbed : IAsyncDisposable
 
     public async Task SetUpAsync(params string[] representations)
     {
-        Options.Representations = representations;
+        Settings.Ingestion.Representations = representations;
         await Store.EnsureContainersAsync([
-            Options.ImagesContainer,
-            Options.FeaturesContainer,
-            Options.ResultsContainer,
-            Options.ModelsContainer,
+            Settings.Storage.ImagesContainer,
+            Settings.Storage.FeaturesContainer,
+            Settings.Storage.ResultsContainer,
+            Settings.Storage.ModelsContainer,
         ]);
         foreach (var rep in representations)
             await Registry.PublishAsync(ShippedModel(rep));
@@ -67,7 +82,13 @@ internal sealed class PipelineTestbed : IAsyncDisposable
     /// <summary>Uploads a file's bytes as the user would and runs ingestion as the blob trigger would.</summary>
     public async Task<IngestionRecord> UploadAsync(string blobName, byte[] content)
     {
-        await Store.WriteAsync(Options.ImagesContainer, blobName, content, ContentTypes.Binary, overwrite: true);
+        await Store.WriteAsync(
+            Settings.Storage.ImagesContainer,
+            blobName,
+            content,
+            ContentTypes.Binary,
+            overwrite: true
+        );
         return await Ingestion.IngestAsync(blobName, content);
     }
 
@@ -112,7 +133,7 @@ internal sealed class PipelineTestbed : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Decoders.DisposeAsync();
-        if (Directory.Exists(Options.ModelCacheDirectory))
-            Directory.Delete(Options.ModelCacheDirectory, true);
+        if (Directory.Exists(Settings.Worker.ModelCacheDirectory))
+            Directory.Delete(Settings.Worker.ModelCacheDirectory, true);
     }
 }

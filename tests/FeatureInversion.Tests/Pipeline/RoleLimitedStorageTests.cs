@@ -1,7 +1,6 @@
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
-using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Hosting;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
@@ -22,13 +21,9 @@ public class RoleLimitedStorageTests(AzuriteFixture azurite)
     public async Task AHostThatMayNotCreateContainersStartsAndStillWorksInThoseThatExist()
     {
         string suffix = Guid.NewGuid().ToString("N")[..8];
-        var options = new PipelineOptions
-        {
-            ResultsContainer = "results" + suffix,
-            ModelsContainer = "models" + suffix,
-        };
+        var storage = new StorageOptions { ResultsContainer = "results" + suffix, ModelsContainer = "models" + suffix };
         var admin = new BlobServiceClient(azurite.ConnectionString);
-        await admin.GetBlobContainerClient(options.ResultsContainer).CreateIfNotExistsAsync(); // the deployment's part
+        await admin.GetBlobContainerClient(storage.ResultsContainer).CreateIfNotExistsAsync(); // the deployment's part
 
         var sas = new AccountSasBuilder(
             AccountSasPermissions.Read | AccountSasPermissions.Write | AccountSasPermissions.List,
@@ -40,30 +35,32 @@ public class RoleLimitedStorageTests(AzuriteFixture azurite)
             .ToString();
         var limited = new AzureBlobStore(new BlobServiceClient(new Uri($"{admin.Uri}?{sas}")));
 
-        var left = await limited.EnsureContainersAsync([options.ResultsContainer, options.ModelsContainer]);
+        var left = await limited.EnsureContainersAsync([storage.ResultsContainer, storage.ModelsContainer]);
         // 403 for both, the existing one included
-        Assert.Equal([options.ResultsContainer, options.ModelsContainer], left);
-        Assert.False((await admin.GetBlobContainerClient(options.ModelsContainer).ExistsAsync()).Value);
+        Assert.Equal([storage.ResultsContainer, storage.ModelsContainer], left);
+        Assert.False((await admin.GetBlobContainerClient(storage.ModelsContainer).ExistsAsync()).Value);
 
         // The host's provisioning logs them and goes on; the identity still writes where its role lets it.
         var provisioning = new PipelineProvisioning(
             limited,
             Pair(new InProcessJobQueue()),
             [new ContainerNeed(o => o.ResultsContainer), new ContainerNeed(o => o.ModelsContainer)],
-            options,
+            storage,
+            new QueueOptions(),
+            [new LoggedSettings(storage)],
             NullLogger<PipelineProvisioning>.Instance
         );
         await provisioning.StartAsync(CancellationToken.None);
         Assert.True(
             await limited.WriteAsync(
-                options.ResultsContainer,
+                storage.ResultsContainer,
                 "probe.txt",
                 "ok"u8.ToArray(),
                 "text/plain",
                 overwrite: true
             )
         );
-        Assert.Equal("ok"u8.ToArray(), await limited.TryReadAsync(options.ResultsContainer, "probe.txt"));
+        Assert.Equal("ok"u8.ToArray(), await limited.TryReadAsync(storage.ResultsContainer, "probe.txt"));
     }
 
     private static JobQueuePair Pair(InProcessJobQueue queue) => new(queue, queue, queue);

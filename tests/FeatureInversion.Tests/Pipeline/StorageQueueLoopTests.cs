@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Azure.Storage.Queues;
-using FeatureInversion.Pipeline;
 using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline.Queues;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -118,20 +117,20 @@ public class StorageQueueLoopTests(AzuriteFixture azurite)
     [Fact]
     public async Task AWorkerWhoseJobLoopEndsStopsInsteadOfIdling()
     {
-        var options = new PipelineOptions();
+        var storage = new FeatureInversion.Pipeline.Storage.StorageOptions();
         var local = new InProcessJobQueue();
         var store = new FeatureInversion.Pipeline.Storage.LocalBlobStore(
             Directory.CreateTempSubdirectory("loop-").FullName
         );
-        var gallery = new GalleryWriter(store, options);
-        var recorder = new DeadLetterRecorder(store, gallery, options, NullLogger<DeadLetterRecorder>.Instance);
+        var gallery = new GalleryWriter(store, storage, new GalleryOptions());
+        var recorder = new DeadLetterRecorder(store, gallery, storage, NullLogger<DeadLetterRecorder>.Instance);
         var service = new JobWorkerService(
             new FailingSource(),
             local,
             recorder,
             null!,
             gallery,
-            WorkerDevice.From(options),
+            WorkerDevice.From(new DecoderWorkerOptions()),
             NullLogger<JobWorkerService>.Instance
         );
         await service.StartAsync(CancellationToken.None);

@@ -82,7 +82,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         Assert.True(run.PeakMiB <= PipelinePeakLimitMiB, $"peak {run.PeakMiB:F0} MiB");
 
         var store = new LocalBlobStore(Path.Combine(outDir, "storage"));
-        var query = new ResultsQuery(store, new PipelineOptions());
+        var query = new ResultsQuery(store, new StorageOptions(), new GalleryOptions());
         Assert.All(inputs, input =>
         {
             var status = query.GetAsync($"hostile/{input.Name}").GetAwaiter().GetResult();
@@ -107,7 +107,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
             Assert.Contains(BlobNames.Escape(name), status.Error);
         }
         var report = PipelineJson.Deserialize<FeatureInversion.Pipeline.Gallery.BatchReport>(
-            (await store.TryReadAsync(new PipelineOptions().ResultsContainer, BlobNames.BatchReport("hostile")))!
+            (await store.TryReadAsync(new StorageOptions().ResultsContainer, BlobNames.BatchReport("hostile")))!
         );
         Assert.Equal(inputs.Count + UnusableNames.Count, report.Uploads); // every input is in the report
         Assert.False(File.Exists(Path.Combine(Dir, "tmp", "x.jpg")));
@@ -125,14 +125,14 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         string body = MessageOf(accepted);
 
         // Deliveries 1..MaxDeliveries crashed the worker (never settled); the next one must not be processed.
-        var outcome = await bed.Worker.HandleAsync(body, bed.Options.MaxDeliveries + 1, CancellationToken.None);
+        var outcome = await bed.Worker.HandleAsync(body, bed.Settings.Queue.MaxDeliveries + 1, CancellationToken.None);
         Assert.Equal(JobDisposition.DeadLetter, outcome.Disposition);
         var status = (await bed.Results.GetAsync("crash/camera-256x256.jpg"))!;
         Assert.Equal(JobStatus.Failed, status.Status);
-        Assert.Contains($"delivered {bed.Options.MaxDeliveries + 1} times", status.Results.Single().Error);
+        Assert.Contains($"delivered {bed.Settings.Queue.MaxDeliveries + 1} times", status.Results.Single().Error);
         Assert.False(
             await store.ExistsAsync(
-                bed.Options.ResultsContainer,
+                bed.Settings.Storage.ResultsContainer,
                 BlobNames.Reconstruction("crash", accepted.ImageId, job.DecoderVersion)
             )
         );
@@ -155,7 +155,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         var recorder = new DeadLetterRecorder(
             store,
             bed.Gallery,
-            bed.Options,
+            bed.Settings.Storage,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<DeadLetterRecorder>.Instance
         );
         await recorder.HandleAsync(ServiceBusJobSource.ToDeadLetter(message), CancellationToken.None);
@@ -196,7 +196,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         // No worker runs; the upload was ingested two hours ago.
         var old = accepted with { IngestedUtc = DateTimeOffset.UtcNow.AddHours(-2) };
         await store.WriteAsync(
-            bed.Options.ResultsContainer,
+            bed.Settings.Storage.ResultsContainer,
             BlobNames.Ingestion(accepted.ImageBlob),
             PipelineJson.Serialize<IngestionRecord>(old),
             ContentTypes.Json,
@@ -209,7 +209,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         Assert.Contains(
             "stalled: pending since",
             System.Text.Encoding.UTF8.GetString(
-                (await store.TryReadAsync(bed.Options.ResultsContainer, "slow/index.html"))!
+                (await store.TryReadAsync(bed.Settings.Storage.ResultsContainer, "slow/index.html"))!
             )
         );
     }
@@ -277,7 +277,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
         var (summary, _, queue, _) = await RunOnFullDiskAsync(root, (container, name) =>
             container == "results" && name.Contains("Z.", StringComparison.Ordinal)
         );
-        var options = new PipelineOptions();
+        var options = new QueueOptions();
         Assert.Equal(0, summary.Results);
         Assert.Empty(summary.IngestionErrors);
         Assert.Equal(4, queue.DeadLetters.Count); // 2 photos x 2 representations, each after MaxDeliveries attempts
@@ -306,7 +306,7 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
     )> RunOnFullDiskAsync(string root, Func<string, string, bool> fails)
     {
         var store = new FullDiskStore(new LocalBlobStore(Path.Combine(root, "storage")), fails);
-        var options = new PipelineOptions { RetryDelayMilliseconds = 10, MaxRetryDelaySeconds = 1 };
+        var options = new QueueOptions { RetryDelayMilliseconds = 10, MaxRetryDelaySeconds = 1 };
         var queue = new InProcessJobQueue(retry: RetryPolicy.From(options));
         var models = new[] { PipelineTestbed.ShippedModel("hog"), PipelineTestbed.ShippedModel("lbp") };
         var photos = new[] { "camera-256x256.jpg", "coffee-480x320.jpg" }

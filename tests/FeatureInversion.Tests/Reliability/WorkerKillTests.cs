@@ -18,17 +18,19 @@ namespace FeatureInversion.Tests.Reliability;
 [Collection(AzuriteCollection.Name)]
 public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) : FaultTest("fi-kill-", output)
 {
-    private (AzureBlobStore Store, StorageQueueJobQueue Queue, PipelineOptions Options) Services(int visibilitySeconds)
+    private (AzureBlobStore Store, StorageQueueJobQueue Queue, PipelineSettings Options) Services(int visibilitySeconds)
     {
         string suffix = Guid.NewGuid().ToString("N")[..8];
-        var options = new PipelineOptions
+        var options = new PipelineSettings
         {
-            ImagesContainer = "images" + suffix,
-            FeaturesContainer = "features" + suffix,
-            ResultsContainer = "results" + suffix,
-            ModelsContainer = "models" + suffix,
-            QueueName = "jobs" + suffix,
-            VisibilityTimeoutSeconds = visibilitySeconds,
+            Storage = new()
+            {
+                ImagesContainer = "images" + suffix,
+                FeaturesContainer = "features" + suffix,
+                ResultsContainer = "results" + suffix,
+                ModelsContainer = "models" + suffix,
+            },
+            Queue = new() { QueueName = "jobs" + suffix, VisibilityTimeoutSeconds = visibilitySeconds },
         };
         var store = new AzureBlobStore(new BlobServiceClient(azurite.ConnectionString));
         var queues = new QueueServiceClient(
@@ -39,15 +41,15 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
             store,
             StorageQueueJobQueue.Create(
                 queues,
-                options.QueueName,
+                options.Queue.QueueName,
                 TimeSpan.FromSeconds(visibilitySeconds),
-                options.BatchSize
+                options.Queue.BatchSize
             ),
             options
         );
     }
 
-    private Process StartWorker(PipelineOptions options, string name)
+    private Process StartWorker(PipelineSettings options, string name)
     {
         var environment = new Dictionary<string, string>
         {
@@ -55,12 +57,12 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
             ["Pipeline__BlobConnectionString"] = azurite.ConnectionString,
             ["Pipeline__Queue"] = "storage",
             ["Pipeline__QueueConnectionString"] = azurite.ConnectionString,
-            ["Pipeline__QueueName"] = options.QueueName,
-            ["Pipeline__ImagesContainer"] = options.ImagesContainer,
-            ["Pipeline__FeaturesContainer"] = options.FeaturesContainer,
-            ["Pipeline__ResultsContainer"] = options.ResultsContainer,
-            ["Pipeline__ModelsContainer"] = options.ModelsContainer,
-            ["Pipeline__VisibilityTimeoutSeconds"] = options.VisibilityTimeoutSeconds.ToString(
+            ["Pipeline__QueueName"] = options.Queue.QueueName,
+            ["Pipeline__ImagesContainer"] = options.Storage.ImagesContainer,
+            ["Pipeline__FeaturesContainer"] = options.Storage.FeaturesContainer,
+            ["Pipeline__ResultsContainer"] = options.Storage.ResultsContainer,
+            ["Pipeline__ModelsContainer"] = options.Storage.ModelsContainer,
+            ["Pipeline__VisibilityTimeoutSeconds"] = options.Queue.VisibilityTimeoutSeconds.ToString(
                 System.Globalization.CultureInfo.InvariantCulture
             ),
             ["Pipeline__ModelCacheDirectory"] = Path.Combine(Dir, "cache-" + name),
@@ -138,15 +140,15 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
     private static async Task<string> ProgressAsync(
         IBlobStore store,
         StorageQueueJobQueue queue,
-        PipelineOptions options,
+        PipelineSettings options,
         Stopwatch clock
     ) =>
         $"{clock.Elapsed.TotalSeconds:F0} s: {(await MetricsAsync(store, options, "kill")).Count} results, "
         + $"queue ~{(await queue.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount}, poison "
         + $"~{(await queue.Poison.GetPropertiesAsync()).Value.ApproximateMessagesCount}";
 
-    private static async Task<List<string>> MetricsAsync(IBlobStore store, PipelineOptions options, string batch) =>
-        (await store.ListAsync(options.ResultsContainer, batch + "/"))
+    private static async Task<List<string>> MetricsAsync(IBlobStore store, PipelineSettings options, string batch) =>
+        (await store.ListAsync(options.Storage.ResultsContainer, batch + "/"))
             .Where(n => n.EndsWith("Z.json", StringComparison.Ordinal))
             .ToList();
 
@@ -217,7 +219,7 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
         var metrics = await MetricsAsync(store, options, "kill");
         Assert.Equal(jobs, metrics.Count);
         Assert.Equal(jobs, metrics.Distinct().Count());
-        var all = await store.ListAsync(options.ResultsContainer, "kill/");
+        var all = await store.ListAsync(options.Storage.ResultsContainer, "kill/");
         Assert.Equal(jobs, all.Count(n => n.EndsWith("Z.png", StringComparison.Ordinal)));
         Assert.DoesNotContain(all, n => n.EndsWith(".error.json", StringComparison.Ordinal));
         foreach (var n in names)
@@ -237,7 +239,7 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
         var accepted = Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("poison", "camera-256x256.jpg"));
 
         // Each delivery takes the message and dies with it, as a worker that crashes on the job does.
-        for (int delivery = 1; delivery <= options.MaxDeliveries; delivery++)
+        for (int delivery = 1; delivery <= options.Queue.MaxDeliveries; delivery++)
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
             Azure.Storage.Queues.Models.QueueMessage[] taken;
@@ -254,7 +256,7 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
         var recorder = new DeadLetterRecorder(
             store,
             bed.Gallery,
-            options,
+            options.Storage,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<DeadLetterRecorder>.Instance
         );
         using var stop = new CancellationTokenSource();
@@ -278,10 +280,10 @@ public class WorkerKillTests(AzuriteFixture azurite, ITestOutputHelper output) :
         await Task.WhenAll(worker, consumer);
 
         Assert.Equal(JobStatus.Failed, status.Status);
-        Assert.Contains($"delivered {options.MaxDeliveries + 1} times", status.Results.Single().Error);
+        Assert.Contains($"delivered {options.Queue.MaxDeliveries + 1} times", status.Results.Single().Error);
         Assert.False(
             await store.ExistsAsync(
-                options.ResultsContainer,
+                options.Storage.ResultsContainer,
                 BlobNames.Metrics("poison", accepted.ImageId, accepted.Jobs[0].DecoderVersion)
             )
         );

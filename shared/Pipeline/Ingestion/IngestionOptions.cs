@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+using FeatureInversion.Imaging;
+
+namespace FeatureInversion.Pipeline.Ingestion;
+
+/// <summary>What ingestion accepts and computes: the upload limits and the representations queued for every image
+/// (section <see cref="PipelineSection.Name"/>).</summary>
+public sealed class IngestionOptions
+{
+    /// <summary>The representations a host computes when none are configured.</summary>
+    public static IReadOnlyList<string> DefaultRepresentations { get; } = ["hog", "sift-grid", "lbp"];
+
+    /// <summary>Representations computed for every image; one job each, with the newest published decoder. Each must be
+    /// one the host's representation registry offers (the function app: the hand-designed ones). A configured list
+    /// replaces this default (it is not appended to it).</summary>
+    [MinLength(1)]
+    public string[] Representations { get; set; } = [.. DefaultRepresentations];
+
+    /// <summary>Images larger than this (bytes) are refused before decoding, after reading at most this many
+    /// bytes.</summary>
+    [Range(1, 1L << 32)]
+    public long MaxImageBytes { get; set; } = 50 * 1024 * 1024;
+
+    /// <summary>Images whose header declares more pixels (width × height) than this are refused before decoding; a
+    /// decode costs about 3 bytes per pixel, up to 9 for progressive JPEGs (docs/reliability.md).</summary>
+    [Range(1, 268_435_456)]
+    public long MaxImagePixels { get; set; } = 40_000_000;
+
+    /// <summary>The upload limits as the image reader takes them.</summary>
+    public ImageLimits ToImageLimits() => new() { MaxBytes = MaxImageBytes, MaxPixels = MaxImagePixels };
+}
