@@ -1,4 +1,3 @@
-using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline.Queues;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,15 +6,15 @@ namespace FeatureInversion.Reconstruction;
 
 /// <summary>
 /// The decoder worker as a hosted service (the container's main loop): consumes jobs from the configured source
-/// with the reconstruction handler, turns dead letters into failure records and keeps the batch galleries current. The
-/// decoder pool (and the networks in it) belongs to the DI container, which disposes it after this service has stopped.
+/// with the reconstruction handler and turns dead letters into failure records (the galleries are the
+/// <see cref="GalleryProjectionService"/>'s). The decoder pool (and the networks in it) belongs to the DI container,
+/// which disposes it after this service has stopped.
 /// </summary>
 public sealed class JobWorkerService(
     IJobSource source,
     IDeadLetterSource deadLetters,
     DeadLetterRecorder recorder,
     ReconstructionWorker worker,
-    GalleryWriter gallery,
     WorkerDevice device,
     ILogger<JobWorkerService> logger,
     WorkerHealth? health = null
@@ -32,22 +31,14 @@ public sealed class JobWorkerService(
             TorchSharp.torch.cuda.device_count(),
             TorchSharp.torch.cuda.is_cudnn_available()
         );
-        Task[] loops =
-        [
-            source.RunAsync(worker, stoppingToken),
-            deadLetters.RunAsync(recorder, stoppingToken),
-            gallery.RunAsync(stoppingToken),
-        ];
+        Task[] loops = [source.RunAsync(worker, stoppingToken), deadLetters.RunAsync(recorder, stoppingToken)];
         health?.Set(WorkerHealth.State.Running, $"consuming on {device.Device.type}");
         var first = await Task.WhenAny(loops);
         if (!stoppingToken.IsCancellationRequested)
         {
             // Each loop runs until shutdown; one that ends early would leave a process that looks alive and consumes
             // nothing. Stop the host instead, so that the container is restarted.
-            string which =
-                first == loops[0] ? "job"
-                : first == loops[1] ? "dead-letter"
-                : "gallery";
+            string which = first == loops[0] ? "job" : "dead-letter";
             logger.LogCritical(
                 first.Exception?.GetBaseException(),
                 "The {Loop} loop ended before shutdown; stopping the worker",

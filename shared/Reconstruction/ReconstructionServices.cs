@@ -1,5 +1,7 @@
 using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Features;
+using FeatureInversion.Pipeline;
+using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline.Hosting;
 using FeatureInversion.Pipeline.Ingestion;
 using FeatureInversion.Pipeline.Publishing;
@@ -50,6 +52,11 @@ public static class ReconstructionServices
         services.AddSingleton(new ContainerNeed(o => o.ResultsContainer));
         services.AddSingleton(new ContainerNeed(o => o.ModelsContainer));
         services.AddPipelineOptions<IngestionOptions, IngestionOptionsValidator>(); // the originals' decode limits
+        // The read model's projection: told by the result writers which batches changed, run apart from decoding.
+        // Registered before the job loop, so it stops after it (hosts stop services in reverse) and its last
+        // update includes the last jobs' results.
+        services.TryAddSingleton<IResultEvents>(sp => sp.GetRequiredService<GalleryWriter>());
+        services.AddHostedService<GalleryProjectionService>();
         services.AddHostedService<JobWorkerService>();
         services.AddHostedService<WorkerHealthEndpoint>();
         return services;

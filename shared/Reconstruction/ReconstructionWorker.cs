@@ -4,7 +4,6 @@ using FeatureInversion.Features;
 using FeatureInversion.Imaging;
 using FeatureInversion.Imaging.IO;
 using FeatureInversion.Pipeline;
-using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline.Ingestion;
 using FeatureInversion.Pipeline.Queues;
 using FeatureInversion.Pipeline.Storage;
@@ -16,14 +15,14 @@ namespace FeatureInversion.Reconstruction;
 /// <summary>
 /// Handles one reconstruction job: reads the features and the original by reference, decodes (batched with
 /// concurrent jobs), writes the reconstruction, the decoder's view of the original and the metrics — metrics last,
-/// create-only, so a redelivered job finds its result and completes without writing it twice — and refreshes the
-/// batch's gallery. Jobs that cannot succeed are dead-lettered with a failure record; others retry up to
-/// <see cref="QueueOptions.MaxDeliveries"/>; a delivery beyond that count is dead-lettered unprocessed.
+/// create-only, so a redelivered job finds its result and completes without writing it twice — and tells the
+/// read model (<see cref="IResultEvents"/>). Jobs that cannot succeed are dead-lettered with a failure record; others
+/// retry up to <see cref="QueueOptions.MaxDeliveries"/>; a delivery beyond that count is dead-lettered unprocessed.
 /// </summary>
 public sealed class ReconstructionWorker(
     IBlobStore store,
     DecoderPool decoders,
-    GalleryWriter gallery,
+    IResultEvents results,
     StorageOptions storage,
     QueueOptions queue,
     IngestionOptions ingestion,
@@ -93,7 +92,7 @@ public sealed class ReconstructionWorker(
         try
         {
             await ProcessAsync(job, deliveryCount, ct);
-            gallery.MarkChanged(job.Batch);
+            results.ResultRecorded(job.Batch);
             return JobOutcome.Completed;
         }
         catch (InvalidJobException e)
@@ -316,7 +315,7 @@ public sealed class ReconstructionWorker(
                 ContentTypes.Json,
                 overwrite: true
             );
-            gallery.MarkChanged(job.Batch);
+            results.ResultRecorded(job.Batch);
         }
         catch (Exception e)
         {

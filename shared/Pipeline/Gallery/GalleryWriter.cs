@@ -15,6 +15,7 @@ namespace FeatureInversion.Pipeline.Gallery;
 /// holds every result that existed when it was written.
 /// </summary>
 public sealed class GalleryWriter(IBlobStore store, StorageOptions storage, GalleryOptions galleryOptions)
+    : IResultEvents
 {
     public const int MaxCachedBatches = 64;
 
@@ -43,6 +44,8 @@ public sealed class GalleryWriter(IBlobStore store, StorageOptions storage, Gall
         string.Equals(storage.Storage, BlobStoreKinds.Local.Name, StringComparison.OrdinalIgnoreCase);
 
     public void MarkChanged(string batch) => _dirty[batch] = 0;
+
+    void IResultEvents.ResultRecorded(string batch) => MarkChanged(batch);
 
     /// <summary>Updates changed batches every <see cref="Interval"/> until cancelled, then once more.</summary>
     public async Task RunAsync(CancellationToken ct)

@@ -1,4 +1,3 @@
-using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +12,7 @@ namespace FeatureInversion.Pipeline.Queues;
 /// </summary>
 public sealed class DeadLetterRecorder(
     IBlobStore store,
-    GalleryWriter gallery,
+    IResultEvents results,
     StorageOptions storage,
     ILogger<DeadLetterRecorder> logger
 ) : IDeadLetterHandler
@@ -64,6 +63,6 @@ public sealed class DeadLetterRecorder(
             job.JobId,
             letter.Reason
         );
-        gallery.MarkChanged(job.Batch);
+        results.ResultRecorded(job.Batch);
     }
 }

@@ -100,7 +100,7 @@ public class ArchitectureRules
                 "Pipeline.Telemetry",
             ],
             ["Pipeline.Publishing"] = ["Models", "Pipeline", "Pipeline.Storage"],
-            ["Pipeline.Queues"] = ["Pipeline", "Pipeline.Gallery", "Pipeline.Storage"],
+            ["Pipeline.Queues"] = ["Pipeline", "Pipeline.Storage"],
             ["Pipeline.Storage"] = ["Pipeline"],
             ["Pipeline.Telemetry"] = ["Pipeline"],
             ["Reconstruction"] =

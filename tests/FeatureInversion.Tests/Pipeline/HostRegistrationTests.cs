@@ -131,7 +131,8 @@ public class HostRegistrationTests
             .BuildServiceProvider();
         Assert.Contains("resnet18-pool5", services.GetRequiredService<RepresentationRegistry>().Names);
         Assert.Same(services.GetRequiredService<JobQueuePair>().Source, services.GetRequiredService<IJobSource>());
-        Assert.Equal(3, services.GetServices<IHostedService>().Count()); // provisioning, worker loop, health endpoint
+        // provisioning, the gallery projection, the job loop, the health endpoint
+        Assert.Equal(4, services.GetServices<IHostedService>().Count());
         var pool = services.GetRequiredService<DecoderPool>();
         // the container disposes the pool (asynchronously, as the host does); nothing else does
         await services.DisposeAsync();

@@ -27,7 +27,16 @@ public class LocalHostTests
         string root = Path.Combine(Path.GetTempPath(), "fi-localhost-" + Guid.NewGuid().ToString("N"));
         await using var pipeline = LocalPipeline.Create(Settings(root), TestData.Representations);
         var hosted = pipeline.Services.GetServices<IHostedService>().Select(s => s.GetType()).ToList();
-        Assert.Equal([typeof(PipelineProvisioning), typeof(JobWorkerService), typeof(WorkerHealthEndpoint)], hosted);
+        // The projection before the job loop: hosts stop in reverse order, so its last update sees the last results.
+        Assert.Equal(
+            [
+                typeof(PipelineProvisioning),
+                typeof(GalleryProjectionService),
+                typeof(JobWorkerService),
+                typeof(WorkerHealthEndpoint),
+            ],
+            hosted
+        );
         Assert.IsType<InProcessJobQueue>(pipeline.Services.GetRequiredService<IJobSource>());
         Assert.Same(
             TestData.Representations,

@@ -129,7 +129,6 @@ public class StorageQueueLoopTests(AzuriteFixture azurite)
             local,
             recorder,
             null!,
-            gallery,
             WorkerDevice.From(new DecoderWorkerOptions()),
             NullLogger<JobWorkerService>.Instance
         );
