@@ -118,84 +118,29 @@ public sealed class ReconstructionWorker(
         }
     }
 
+    /// <summary>Reads the job's inputs, decodes, writes the reconstruction and the feature view, then the metrics
+    /// (create-only, last: their existence is what "done" means).</summary>
     private async Task ProcessAsync(ReconstructionJob job, int deliveryCount, CancellationToken ct)
     {
         var decoder = await decoders.GetAsync(job.Representation, job.DecoderVersion, ct); // loaded once per version
         var clock = Stopwatch.StartNew();
         var total = Stopwatch.StartNew();
-        var featureBytes = await store.TryReadAsync(storage.FeaturesContainer, job.FeaturesBlob, ct)
-            ?? throw new InvalidJobException($"features blob '{job.FeaturesBlob}' does not exist");
-        FeatureMap features;
-        try
-        {
-            var (data, shape) = NpyFile.Read(new MemoryStream(featureBytes), job.FeaturesBlob);
-            if (shape.Length != 3)
-                throw new InvalidJobException(
-                    $"features '{job.FeaturesBlob}' have {shape.Length} dimensions, expected 3"
-                );
-            features = new FeatureMap(new FeatureShape(shape[0], shape[1], shape[2]), data);
-        }
-        catch (Exception e)
-            when (e
-                    is InvalidDataException
-                        or EndOfStreamException
-                        or FormatException
-                        or OverflowException
-                        or ArgumentException
-            )
-        {
-            throw new InvalidJobException($"features '{job.FeaturesBlob}' are unreadable: {e.Message}", e);
-        }
+        var features = await ReadFeaturesAsync(job, ct);
         int size = decoder.Manifest.ImageSize;
         string? originalBlob = job.WholeMap ? null : BlobNames.Original(job.Batch, job.ImageId, size);
         var original = originalBlob is null ? null : await ReadOriginalAsync(job, originalBlob, size, ct);
         double download = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
-        ColorImage reconstruction;
-        try
-        {
-            using (PipelineTelemetry.Source.StartActivity("decode"))
-                reconstruction = job.WholeMap
-                    ? await decoder.DecodeWholeAsync(features, ct)
-                    : await decoder.DecodeAsync(features, ct);
-        }
-        catch (NonFiniteOutputException e)
-        {
-            // Not retried: the kernels already fell back once inside the decode (DecoderInference.Run).
-            throw new InvalidJobException($"reconstruction failed: {e.Message}", e);
-        }
-        catch (ArgumentException e) when (job.WholeMap)
-        {
-            throw new InvalidJobException($"the map cannot be decoded whole: {e.Message}", e);
-        }
+        var reconstruction = await DecodeAsync(decoder, job, features, ct);
         double decode = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
-        // Scores need the image: an uploaded feature file has none, so its result carries the reconstruction alone.
-        double? distance = original is null
-            ? null
-            : ReconstructionMetrics.Distance(original.Planes, reconstruction.Planes);
-        double n = original is null ? 0 : decoder.Manifest.Evaluation?.MeanPairwiseDistance ?? 0;
         string pngBlob = BlobNames.Reconstruction(job.Batch, job.ImageId, job.DecoderVersion);
-        await store.WriteAsync(
-            storage.ResultsContainer,
-            pngBlob,
-            ImageFiles.EncodePng(reconstruction),
-            ContentTypes.Png,
-            overwrite: false,
-            ct
-        );
+        await WritePngAsync(pngBlob, reconstruction, ct);
         string energyBlob = BlobNames.FeatureEnergy(job.Batch, job.ImageId, job.DecoderVersion);
-        var featureView = FeatureEnergy.Render(features, size, out var viewKind);
-        await store.WriteAsync(
-            storage.ResultsContainer,
-            energyBlob,
-            ImageFiles.EncodePng(featureView),
-            ContentTypes.Png,
-            overwrite: false,
-            ct
-        );
+        await WritePngAsync(energyBlob, FeatureEnergy.Render(features, size, out var viewKind), ct);
+        var scores = Score(decoder, original, reconstruction);
         var metrics = new ResultMetrics
         {
             JobId = job.JobId,
@@ -204,23 +149,12 @@ public sealed class ReconstructionWorker(
             Representation = job.Representation,
             DecoderVersion = job.DecoderVersion,
             ImageSize = size,
-            NormalizedError = n > 0 ? distance / n : null,
-            Distance = distance,
-            MeanImageError =
-                n > 0 && decoder.MeanImage is { } mean
-                    ? ReconstructionMetrics.Distance(original!.Planes, mean) / n
-                    : null,
-            ColorGain =
-                n > 0
-                    ? (
-                        ReconstructionMetrics.Distance(
-                            original!.Planes,
-                            ReconstructionMetrics.GrayAsRgb(reconstruction.Planes)
-                        ) - distance
-                    ) / n
-                    : null,
-            Psnr = original is null ? null : ReconstructionMetrics.Psnr(original.Planes, reconstruction.Planes),
-            Ssim = original is null ? null : ReconstructionMetrics.Ssim(original.Planes, reconstruction.Planes, size),
+            NormalizedError = scores.NormalizedError,
+            Distance = scores.Distance,
+            MeanImageError = scores.MeanImageError,
+            ColorGain = scores.ColorGain,
+            Psnr = scores.Psnr,
+            Ssim = scores.Ssim,
             Reconstruction = pngBlob,
             Original = originalBlob,
             FeatureEnergy = energyBlob,
@@ -254,6 +188,110 @@ public sealed class ReconstructionWorker(
             decode
         );
     }
+
+    /// <summary>The job's feature map (C × H × W .npy); a missing or unreadable one makes the job invalid.</summary>
+    private async Task<FeatureMap> ReadFeaturesAsync(ReconstructionJob job, CancellationToken ct)
+    {
+        var featureBytes = await store.TryReadAsync(storage.FeaturesContainer, job.FeaturesBlob, ct)
+            ?? throw new InvalidJobException($"features blob '{job.FeaturesBlob}' does not exist");
+        try
+        {
+            var (data, shape) = NpyFile.Read(new MemoryStream(featureBytes), job.FeaturesBlob);
+            if (shape.Length != 3)
+                throw new InvalidJobException(
+                    $"features '{job.FeaturesBlob}' have {shape.Length} dimensions, expected 3"
+                );
+            return new FeatureMap(new FeatureShape(shape[0], shape[1], shape[2]), data);
+        }
+        catch (Exception e)
+            when (e
+                    is InvalidDataException
+                        or EndOfStreamException
+                        or FormatException
+                        or OverflowException
+                        or ArgumentException
+            )
+        {
+            throw new InvalidJobException($"features '{job.FeaturesBlob}' are unreadable: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The decoder's crop-size reconstruction, or the whole image a map describes; a non-finite output or an
+    /// undecodable map makes the job invalid (not retried).</summary>
+    private static async Task<ColorImage> DecodeAsync(
+        BatchingDecoder decoder,
+        ReconstructionJob job,
+        FeatureMap features,
+        CancellationToken ct
+    )
+    {
+        try
+        {
+            using (PipelineTelemetry.Source.StartActivity("decode"))
+                return job.WholeMap
+                    ? await decoder.DecodeWholeAsync(features, ct)
+                    : await decoder.DecodeAsync(features, ct);
+        }
+        catch (NonFiniteOutputException e)
+        {
+            // Not retried: the kernels already fell back once inside the decode (DecoderInference.Run).
+            throw new InvalidJobException($"reconstruction failed: {e.Message}", e);
+        }
+        catch (ArgumentException e) when (job.WholeMap)
+        {
+            throw new InvalidJobException($"the map cannot be decoded whole: {e.Message}", e);
+        }
+    }
+
+    private Task<bool> WritePngAsync(string blob, ColorImage image, CancellationToken ct) =>
+        store.WriteAsync(
+            storage.ResultsContainer,
+            blob,
+            ImageFiles.EncodePng(image),
+            ContentTypes.Png,
+            overwrite: false,
+            ct
+        );
+
+    /// <summary>The scores against the decoder's view of the original: ‖x − f‖₂, its ratio to the decoder's test-set
+    /// N, the mean image's, the colour gain, PSNR and SSIM. An uploaded feature file has no original: its result
+    /// carries the reconstruction alone, every score null.</summary>
+    private static Scores Score(BatchingDecoder decoder, ColorImage? original, ColorImage reconstruction)
+    {
+        if (original is null)
+            return new Scores();
+        double distance = ReconstructionMetrics.Distance(original.Planes, reconstruction.Planes);
+        double n = decoder.Manifest.Evaluation?.MeanPairwiseDistance ?? 0;
+        return new Scores
+        {
+            Distance = distance,
+            NormalizedError = n > 0 ? distance / n : null,
+            MeanImageError =
+                n > 0 && decoder.MeanImage is { } mean
+                    ? ReconstructionMetrics.Distance(original.Planes, mean) / n
+                    : null,
+            ColorGain =
+                n > 0
+                    ? (
+                        ReconstructionMetrics.Distance(
+                            original.Planes,
+                            ReconstructionMetrics.GrayAsRgb(reconstruction.Planes)
+                        ) - distance
+                    ) / n
+                    : null,
+            Psnr = ReconstructionMetrics.Psnr(original.Planes, reconstruction.Planes),
+            Ssim = ReconstructionMetrics.Ssim(original.Planes, reconstruction.Planes, decoder.Manifest.ImageSize),
+        };
+    }
+
+    private readonly record struct Scores(
+        double? Distance,
+        double? NormalizedError,
+        double? MeanImageError,
+        double? ColorGain,
+        double? Psnr,
+        double? Ssim
+    );
 
     /// <summary>The decoder's view of the original, as ingestion stored it; rebuilt from the upload if it is
     /// missing.</summary>

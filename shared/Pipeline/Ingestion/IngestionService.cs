@@ -149,40 +149,15 @@ public sealed class IngestionService(
         return await RecordAsync(record, activity, ct);
     }
 
-    /// <summary>Writes the record — for an accepted upload only after all its jobs are queued, so a crash before that
-    /// leaves no record and the re-fired trigger (or the local pipeline's rerun) redoes the upload; every name it
-    /// writes or queues is the same the second time.</summary>
+    /// <summary>Writes the record — for an accepted upload only after all its jobs are queued
+    /// (<see cref="QueueJobsAsync"/>), so a crash before that leaves no record and the re-fired trigger (or the local
+    /// pipeline's rerun) redoes the upload; every name it writes or queues is the same the second time.</summary>
     private async Task<IngestionRecord> RecordAsync(IngestionRecord record, Activity? ingest, CancellationToken ct)
     {
         string batch = record.Batch;
         ingest?.SetTag("batch", batch);
         if (record is AcceptedUpload accepted)
-        {
-            ingest?.SetTag("image.id", accepted.ImageId);
-            foreach (var job in accepted.Jobs)
-            {
-                using var send = PipelineTelemetry.Source.StartActivity("enqueue", ActivityKind.Producer);
-                send?.SetTag("image.id", accepted.ImageId);
-                send?.SetTag("job.id", job.JobId);
-                send?.SetTag("representation", job.Representation);
-                await queue.EnqueueAsync(
-                    new ReconstructionJob
-                    {
-                        JobId = job.JobId,
-                        ImageBlob = accepted.ImageBlob,
-                        ImageId = accepted.ImageId,
-                        Batch = batch,
-                        Representation = job.Representation,
-                        DecoderVersion = job.DecoderVersion,
-                        FeaturesBlob = job.FeaturesBlob,
-                        WholeMap = accepted.FeatureFile is not null,
-                        EnqueuedUtc = DateTimeOffset.UtcNow,
-                        TraceParent = send?.Id ?? ingest?.Id,
-                    },
-                    ct
-                );
-            }
-        }
+            await QueueJobsAsync(accepted, ingest, ct);
         // A file of several images counts as "expanded": its images are counted as the uploads they became.
         PipelineTelemetry.Uploads.Add(
             1,
@@ -222,6 +197,36 @@ public sealed class IngestionService(
                 break;
         }
         return record;
+    }
+
+    /// <summary>One job per (representation, decoder version) of an accepted upload, each carrying the image's
+    /// trace.</summary>
+    private async Task QueueJobsAsync(AcceptedUpload accepted, Activity? ingest, CancellationToken ct)
+    {
+        ingest?.SetTag("image.id", accepted.ImageId);
+        foreach (var job in accepted.Jobs)
+        {
+            using var send = PipelineTelemetry.Source.StartActivity("enqueue", ActivityKind.Producer);
+            send?.SetTag("image.id", accepted.ImageId);
+            send?.SetTag("job.id", job.JobId);
+            send?.SetTag("representation", job.Representation);
+            await queue.EnqueueAsync(
+                new ReconstructionJob
+                {
+                    JobId = job.JobId,
+                    ImageBlob = accepted.ImageBlob,
+                    ImageId = accepted.ImageId,
+                    Batch = accepted.Batch,
+                    Representation = job.Representation,
+                    DecoderVersion = job.DecoderVersion,
+                    FeaturesBlob = job.FeaturesBlob,
+                    WholeMap = accepted.FeatureFile is not null,
+                    EnqueuedUtc = DateTimeOffset.UtcNow,
+                    TraceParent = send?.Id ?? ingest?.Id,
+                },
+                ct
+            );
+        }
     }
 
     /// <summary>The image's span: its trace starts here (or continues the trigger's) and every job queued carries it
