@@ -17,8 +17,8 @@ internal sealed class ReconstructVerb : IVerb
     {
         Description =
             "A photo (its centred square is used); a feature map .npy (C × H × W, any size); or SIFT keypoints from a "
-            + "COLMAP database (.db), OpenCV (.npz: keypoints, descriptors) or `features sift` (.npy, N × 132), for a "
-            + "sift-grid decoder",
+            + "COLMAP database (.db), OpenCV (.npz: keypoints, descriptors), Lowe's .key or COLMAP's feature text "
+            + "(.txt), or `features sift` (.npy, N × 132), for a sift-grid decoder",
     };
     private readonly Option<FileInfo> _output = new("--output", "-o")
     {
@@ -31,8 +31,8 @@ internal sealed class ReconstructVerb : IVerb
     private readonly Option<string?> _imageSize = new("--image-size")
     {
         Description =
-            "The photo's size for keypoint files that do not store it (OpenCV .npz, N × 132 .npy); default: the "
-            + "keypoints' extent",
+            "The photo's size for keypoint files that do not store it (OpenCV .npz, .key, COLMAP text, N × 132 "
+            + ".npy); default: the keypoints' extent",
         HelpName = "WxH",
     };
     private readonly Option<int?> _workingSide = new("--working-side")
@@ -162,8 +162,8 @@ internal sealed class ReconstructVerb : IVerb
         }
     }
 
-    /// <summary>A feature file by content: .npy, .npz, SQLite; a photo otherwise (the image path reports what it is
-    /// not).</summary>
+    /// <summary>A feature file by content: .npy, .npz, SQLite, SIFT text; a photo otherwise (the image path reports
+    /// what it is not).</summary>
     private static bool IsFeatureFile(FileInfo file) =>
         file.Extension.Equals(".npy", StringComparison.OrdinalIgnoreCase)
         || DescriptorFiles.Kind(file.FullName) is not null;

@@ -34,6 +34,10 @@ public static class FeatureMapReader
     /// <summary>Whether the bytes are a SQLite file: a COLMAP database.</summary>
     public static bool IsColmapDatabase(ReadOnlySpan<byte> content) => ColmapDatabase.LooksLikeOne(content);
 
+    /// <summary>Whether an upload starts as Lowe's .key or COLMAP's feature text ("N 128").</summary>
+    public static bool IsSiftText(ReadOnlySpan<byte> content) =>
+        SiftTextFile.LooksLikeOne(content[..Math.Min(64, content.Length)]);
+
     /// <summary>A COLMAP database's images, each as a sift-grid map at the decoder's working resolution (the database
     /// is read from a temporary copy: SQLite reads files), with the images it holds but could not give; or the reason
     /// it is refused.</summary>
@@ -113,10 +117,28 @@ public static class FeatureMapReader
             unreadable: "not a recognised image format, nor a readable OpenCV SIFT .npz"
         ); // any zip starts so
 
+    /// <summary>Lowe's .key or COLMAP's feature text: its keypoints laid on the sparse SIFT grid as an .npz's
+    /// are.</summary>
+    public static (FeatureMapUpload? Upload, string? Refusal) ReadSiftText(
+        string blob,
+        ReadOnlyMemory<byte> content,
+        IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders
+    ) =>
+        Keypoints(
+            blob,
+            decoders,
+            () =>
+            {
+                using var stream = new MemoryStream(content.ToArray(), writable: false);
+                return SiftTextFile.Read(stream, blob, null, DescriptorLimits.Default);
+            },
+            unreadable: "not a recognised image format, nor a readable SIFT text file (Lowe .key, COLMAP)"
+        );
+
     /// <summary>
-    /// A descriptor file's keypoints (one image: an OpenCV .npz or an N × 132 .npy) as a sift-grid map at the working
-    /// resolution of the published sift-grid decoder (<see cref="WorkingResolution"/>): the whole image the decoder can
-    /// draw from them.
+    /// A descriptor file's keypoints (one image: an OpenCV .npz, Lowe's .key or COLMAP's text, or an N × 132 .npy) as a
+    /// sift-grid map at the working resolution of the published sift-grid decoder (<see cref="WorkingResolution"/>):
+    /// the whole image the decoder can draw from them.
     /// </summary>
     private static (FeatureMapUpload? Upload, string? Refusal) Keypoints(
         string blob,

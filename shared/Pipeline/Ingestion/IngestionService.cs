@@ -86,13 +86,17 @@ public sealed class IngestionService(
         IngestionRecord record;
         if (content.Length == 0)
             record = Refused(imageBlob, $"{imageBlob}: empty file.");
-        else if (FeatureMapReader.IsNpy(content.Span) is var npy && (npy || FeatureMapReader.IsNpz(content.Span)))
+        else if (
+            FeatureMapReader.IsNpy(content.Span) is var npy
+            && (npy || FeatureMapReader.IsNpz(content.Span) || FeatureMapReader.IsSiftText(content.Span))
+        )
         {
             // A leaked feature map or SIFT file instead of an image: decoded whole, nothing to score it against.
             var plans = await PlanAsync(ct);
-            var (map, refusal) = npy
-                ? FeatureMapReader.Read(imageBlob, content, plans.Plans, ingestion.MaxImagePixels)
-                : FeatureMapReader.ReadNpz(imageBlob, content, plans.Plans);
+            var (map, refusal) =
+                npy ? FeatureMapReader.Read(imageBlob, content, plans.Plans, ingestion.MaxImagePixels)
+                : FeatureMapReader.IsNpz(content.Span) ? FeatureMapReader.ReadNpz(imageBlob, content, plans.Plans)
+                : FeatureMapReader.ReadSiftText(imageBlob, content, plans.Plans);
             record = map is null
                 ? Refused(imageBlob, refusal!)
                 : await AcceptMapAsync(imageBlob, BlobNames.ImageId(content.Span), map, plans.Warnings, ct);

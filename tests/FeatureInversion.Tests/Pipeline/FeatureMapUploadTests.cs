@@ -149,11 +149,19 @@ public class FeatureMapUploadTests
         );
         byte[] keypoints = File.ReadAllBytes(path);
         File.Delete(path);
+        // COLMAP's feature text (the fixture), and Lowe's .key of our SIFT of a photo.
+        byte[] colmapText = File.ReadAllBytes(Features.Sources.DescriptorFixtures.ColmapText);
+        var frames = new FeatureInversion.Features.Sift.SiftDetector().Detect(
+            TestData.LoadPhoto("coffee-480x320.jpg").ToGray()
+        );
+        byte[] loweKey = System.Text.Encoding.ASCII.GetBytes(Features.Sources.SiftTextFileTests.LoweKey(frames));
         foreach (
             var (name, bytes, source) in new[]
             {
                 ("leak/opencv.npz", npz, "OpenCV"),
                 ("leak/chelsea-sift.npy", keypoints, "keypoint"),
+                ("leak/camera.txt", colmapText, "text"),
+                ("leak/coffee.key", loweKey, "text"),
             }
         )
         {
@@ -167,7 +175,7 @@ public class FeatureMapUploadTests
             );
         }
         var statuses = await bed.RunWorkerUntilSettledAsync(
-            ["leak/opencv.npz", "leak/chelsea-sift.npy"],
+            ["leak/opencv.npz", "leak/chelsea-sift.npy", "leak/camera.txt", "leak/coffee.key"],
             TimeSpan.FromMinutes(2)
         );
         Assert.All(statuses, s => Assert.Equal(JobStatus.Done, s.Status));

@@ -13,6 +13,12 @@ internal static class DescriptorFixtures
     public static string Colmap => Path.Combine(Folder, "colmap.db");
     public static string OpenCv => Path.Combine(Folder, "opencv-sift.npz");
 
+    /// <summary>camera-256x256.jpg's features in <see cref="Colmap"/> as COLMAP's feature text.</summary>
+    public static string ColmapText => Path.Combine(Folder, "colmap-text", "camera-256x256.jpg.txt");
+
+    /// <summary>The database `colmap feature_importer` made from <see cref="ColmapText"/>.</summary>
+    public static string ColmapImported => Path.Combine(Folder, "colmap-imported.db");
+
     /// <summary>A copy of a fixture in a temporary folder (for files the test alters).</summary>
     public static string CopyOf(string fixture, string folder)
     {
