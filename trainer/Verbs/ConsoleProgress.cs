@@ -51,6 +51,45 @@ internal static class ConsoleProgress
         return value;
     }
 
+    /// <summary>The same for asynchronous work (reports may come from any thread).</summary>
+    public static async Task<T> RunAsync<T>(
+        TextWriter output,
+        bool quiet,
+        string what,
+        int total,
+        Func<IProgress<int>, Task<T>> work
+    )
+    {
+        if (quiet || total <= 0)
+            return await work(new Progress(_ => { }));
+        if (ReferenceEquals(output, Console.Error) && !Console.IsErrorRedirected)
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            T result = default!;
+            await console
+                .Progress()
+                .AutoClear(true)
+                .HideCompleted(true)
+                .Columns(
+                    new TaskDescriptionColumn(),
+                    new ProgressBarColumn(),
+                    new PercentageColumn(),
+                    new RemainingTimeColumn(),
+                    new ElapsedTimeColumn()
+                )
+                .StartAsync(async context =>
+                {
+                    var task = context.AddTask(what, maxValue: total);
+                    result = await work(new Progress(done => task.Value = done));
+                });
+            return result;
+        }
+        var lines = new Lines(output, what, total);
+        var value = await work(lines);
+        lines.Finish();
+        return value;
+    }
+
     /// <summary>Reports on the calling thread (IProgress&lt;T&gt;'s default class posts to the thread pool: lines
     /// would come late and out of order).</summary>
     private sealed class Progress(Action<int> report) : IProgress<int>
@@ -65,13 +104,18 @@ internal static class ConsoleProgress
         private TimeSpan _last;
         private int _done;
 
+        private readonly Lock _gate = new();
+
         public void Report(int value)
         {
-            _done = value;
-            if (_clock.Elapsed - _last < LineInterval || value >= total)
-                return;
-            _last = _clock.Elapsed;
-            output.WriteLine(Line());
+            lock (_gate)
+            {
+                _done = value;
+                if (_clock.Elapsed - _last < LineInterval || value >= total)
+                    return;
+                _last = _clock.Elapsed;
+                output.WriteLine(Line());
+            }
         }
 
         public void Finish() =>

@@ -61,6 +61,7 @@ internal sealed class PipelineVerb : IVerb
     };
     private readonly Option<DeviceChoice> _device = CommonOptions.Device();
     private readonly Option<FileInfo?> _alexNet = CommonOptions.AlexNet();
+    private readonly Option<bool> _quiet = ConsoleProgress.QuietOption();
 
     public PipelineVerb()
     {
@@ -78,6 +79,7 @@ internal sealed class PipelineVerb : IVerb
             _followSymlinks,
             _device,
             _alexNet,
+            _quiet,
         };
         Command.Validators.Add(r =>
         {
@@ -153,7 +155,13 @@ internal sealed class PipelineVerb : IVerb
                 )
                 + $", decoders {string.Join(", ", models.Select(Path.GetFileName))}"
         );
-        var summary = await pipeline.RunAsync(models, listing.Files, batch, listing.Skipped, ct);
+        var summary = await ConsoleProgress.RunAsync(
+            parse.InvocationConfiguration.Error,
+            parse.GetValue(_quiet),
+            "uploads settled",
+            listing.Files.Count + listing.Skipped.Count,
+            progress => pipeline.RunAsync(models, listing.Files, batch, listing.Skipped, progress, ct)
+        );
         foreach (var image in summary.Images)
         {
             string detail = image.Error

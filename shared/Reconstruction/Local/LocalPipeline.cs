@@ -62,13 +62,16 @@ public sealed class LocalPipeline : IAsyncDisposable
     /// Starts the host (options validated, containers and queue provisioned, worker running), publishes the decoder
     /// checkpoints of <paramref name="modelDirectories"/>, uploads <paramref name="photos"/> as batch
     /// <paramref name="batch"/> and fires the trigger for each, waits until every job is settled, stops the worker
-    /// and writes the gallery. <paramref name="skipped"/> entries of the folder are recorded as refused uploads.
+    /// and writes the gallery. <paramref name="skipped"/> entries of the folder are recorded as refused uploads;
+    /// <paramref name="settledUploads"/> hears how many uploads have no pending job, every
+    /// <see cref="ProgressInterval"/>.
     /// </summary>
     public async Task<LocalRunSummary> RunAsync(
         IEnumerable<string> modelDirectories,
         IReadOnlyList<string> photos,
         string batch,
         IReadOnlyList<SkippedEntry>? skipped = null,
+        IProgress<int>? settledUploads = null,
         CancellationToken ct = default
     )
     {
@@ -141,6 +144,11 @@ public sealed class LocalPipeline : IAsyncDisposable
             names.Add(name);
             refused++;
         }
+        // Uploads whose jobs are all over, counted as the worker goes (from ingestion on: they run together).
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var watcher = settledUploads is null
+            ? Task.CompletedTask
+            : WatchSettledAsync(services.GetRequiredService<ResultsQuery>(), names, settledUploads, watching.Token);
         var triggered = await services
             .GetRequiredService<IngestionTrigger>()
             .FireAsync(usable.Select(u => u.Name).Where(n => !uploadErrors.ContainsKey(n)).ToList(), ct);
@@ -160,6 +168,11 @@ public sealed class LocalPipeline : IAsyncDisposable
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
                 throw new InvalidOperationException("the worker stopped before the jobs were done");
+            }
+            finally
+            {
+                await watching.CancelAsync();
+                await watcher;
             }
         }
         try
@@ -233,6 +246,39 @@ public sealed class LocalPipeline : IAsyncDisposable
             errors
         );
     }
+
+    /// <summary>Reports how many of <paramref name="uploads"/> have no pending job, every
+    /// <see cref="ProgressInterval"/>, until cancelled (then once more). Read through the results API, as a user would
+    /// poll; only the uploads still pending are read again.</summary>
+    private static async Task WatchSettledAsync(
+        ResultsQuery results,
+        List<string> uploads,
+        IProgress<int> settled,
+        CancellationToken ct
+    )
+    {
+        var pending = new HashSet<string>(uploads, StringComparer.Ordinal);
+        async Task CountAsync()
+        {
+            foreach (var blob in pending.ToList())
+                if ((await results.GetAsync(blob, CancellationToken.None))?.Status is { } s && s != JobStatus.Pending)
+                    pending.Remove(blob);
+            settled.Report(uploads.Count - pending.Count);
+        }
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(ProgressInterval, ct);
+                await CountAsync();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        await CountAsync();
+    }
+
+    /// <summary>How often a run's progress is read.</summary>
+    public static TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     public async ValueTask DisposeAsync()
     {

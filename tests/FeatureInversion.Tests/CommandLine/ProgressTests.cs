@@ -58,4 +58,24 @@ public class ProgressTests
         Assert.Equal("", stderr.ToString());
         Assert.Contains("hog: 5 test crops at 64px", stdout.ToString());
     }
+
+    [Fact]
+    public async Task ThePipelineCountsTheUploadsWhoseJobsAreOver()
+    {
+        string root = Directory.CreateTempSubdirectory("fi-progress-").FullName;
+        try
+        {
+            var (stdout, stderr) = (new StringWriter(), new StringWriter());
+            string[] args = ["pipeline", TestData.PhotosDirectory, "--out", root, "--batch", "p"];
+            Assert.Equal(0, await Cli.RunAsync(args, stdout, stderr));
+            int files = Directory.GetFiles(TestData.PhotosDirectory).Length;
+            // every file of the folder, the refused README included, once its jobs are over
+            Assert.Contains($"uploads settled: {files}/{files} done in", stderr.ToString());
+            Assert.DoesNotContain("uploads settled", stdout.ToString());
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }
