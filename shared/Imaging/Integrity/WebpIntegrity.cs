@@ -4,8 +4,8 @@ namespace FeatureInversion.Imaging.Integrity;
 
 /// <summary>
 /// Completeness of a WebP (RIFF container, Google's WebP container specification): the file must be as long as its
-/// RIFF header says, and every chunk must end inside it. ImageSharp 2.1 decodes a truncated lossy or lossless WebP
-/// and fills the rest with black.
+/// RIFF header says, and every chunk must end inside the file (the decoder reads chunks past a short RIFF size).
+/// ImageSharp 2.1 decodes a truncated lossy or lossless WebP and fills the rest with black.
 /// <para>
 /// And what its lossless decoder will allocate: the prefix-code groups of every lossless stream (a 'VP8L' image, or
 /// an 'ALPH' chunk compressed losslessly, at the top level or in an animation frame), read by
@@ -21,7 +21,10 @@ public static class WebpIntegrity
         long riff = BinaryPrimitives.ReadUInt32LittleEndian(b[4..]);
         if (8 + riff > b.Length)
             return $"WebP truncated: {b.Length} bytes, its RIFF header promises {8 + riff}";
-        return Chunks(b[12..(int)(8 + riff)], canvasWidth: 0, canvasHeight: 0);
+        // ImageSharp reads the chunks that follow whatever the RIFF size says: a file whose RIFF size ends before
+        // its image chunk (found by fuzzing: size 10, then a 30-byte 'VP8L' that made the decoder allocate 1.1 GB
+        // on its way to an error) is checked as the decoder reads it, to its end.
+        return Chunks(b[12..], canvasWidth: 0, canvasHeight: 0);
     }
 
     /// <summary>

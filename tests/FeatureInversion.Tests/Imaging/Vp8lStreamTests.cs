@@ -111,6 +111,21 @@ public class Vp8lStreamTests
     }
 
     [Fact]
+    public void ALosslessChunkPastAShortRiffSizeIsCheckedAsTheDecoderReadsIt()
+    {
+        // Found by the image fuzzer (CI, 2026-12-06): RIFF size 10, then a 30-byte 'VP8L' chunk the decoder reads
+        // anyway; ImageSharp allocated 1.1 GB before it gave up on it. The walker stopped at the RIFF size.
+        byte[] file = Convert.FromHexString("524946460a000000574542505650384c1e0000002f29c00200d68c5e35792006ea2e");
+        // (its VP8L chunk also claims more bytes than the file has)
+        Assert.Equal("WebP truncated: chunk 'VP8L' runs past the end of the file", WebpIntegrity.Problem(file));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Throws<InvalidImageException>(() =>
+            ImageFiles.DecodeViews(file, "short-riff.webp", [64], new ImageLimits())
+        );
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16L << 20);
+    }
+
+    [Fact]
     public void MalformedStreamsAreRefusedWithWhatIsWrong()
     {
         var ok = Vp8lPayload(Vp8lWriter.ManyGroups(3));
