@@ -23,4 +23,11 @@ public sealed record DescriptorLimits
     public int MaxSide { get; init; } = 65_536;
 
     public static DescriptorLimits Default { get; } = new();
+
+    /// <summary>Refuses an image size outside 1 to <see cref="MaxSide"/>, naming the file.</summary>
+    public void CheckSize(string name, int width, int height)
+    {
+        if (width < 1 || height < 1 || width > MaxSide || height > MaxSide)
+            throw new InvalidDataException($"{name}: an image size of {width}x{height} is outside 1 to {MaxSide}.");
+    }
 }

@@ -67,4 +67,17 @@ public sealed record KeypointSet(
         grid.Rasterize(Frames, shape, map.Data);
         return map;
     }
+
+    /// <summary>The image size of a file that does not store it: the keypoints' extent, said in
+    /// <paramref name="notes"/> (a size the user gives frames the image faithfully).</summary>
+    public static (int Width, int Height) Extent(IReadOnlyList<SiftFeature> frames, List<string> notes)
+    {
+        int width = frames.Count == 0 ? 1 : Math.Max(1, (int)Math.Ceiling(frames.Max(f => f.X) + 1));
+        int height = frames.Count == 0 ? 1 : Math.Max(1, (int)Math.Ceiling(frames.Max(f => f.Y) + 1));
+        notes.Add(
+            $"image size not stored: taken as the keypoints' extent, {width}x{height} (give the size for a faithful "
+                + $"frame)"
+        );
+        return (width, height);
+    }
 }

@@ -104,11 +104,8 @@ public static class OpenCvSiftArchive
                     )
                 );
             }
-            var (width, height) = imageSize ?? StoredSize(size, name) ?? Extent(frames, notes);
-            if (width < 1 || height < 1 || width > limits.MaxSide || height > limits.MaxSide)
-                throw new InvalidDataException(
-                    $"{name}: an image size of {width}x{height} is outside 1 to {limits.MaxSide}."
-                );
+            var (width, height) = imageSize ?? StoredSize(size, name) ?? KeypointSet.Extent(frames, notes);
+            limits.CheckSize(name, width, height);
             string image = Path.GetFileNameWithoutExtension(name);
             return new DescriptorFile(
                 SourceName,
@@ -125,17 +122,6 @@ public static class OpenCvSiftArchive
         if (size.Data is not [var w, var h] || w != Math.Floor(w) || h != Math.Floor(h))
             throw new InvalidDataException($"{name}: image_size must hold two whole numbers (width, height).");
         return ((int)w, (int)h);
-    }
-
-    private static (int, int) Extent(List<SiftFeature> frames, List<string> notes)
-    {
-        int width = frames.Count == 0 ? 1 : (int)Math.Ceiling(frames.Max(f => f.X) + 1);
-        int height = frames.Count == 0 ? 1 : (int)Math.Ceiling(frames.Max(f => f.Y) + 1);
-        notes.Add(
-            $"image size not stored: taken as the keypoints' extent, {width}x{height} (give the size for a faithful "
-                + $"frame)"
-        );
-        return (Math.Max(width, 1), Math.Max(height, 1));
     }
 
     /// <summary>An array of the archive (numpy names its members "key.npy"), or null when absent.</summary>

@@ -54,23 +54,8 @@ public static class SiftKeypointArray
                 new SiftFeature(row[0], row[1], row[2], DescriptorConventions.WrapAngle(row[3]), row[4..].ToArray())
             );
         }
-        int width,
-            height;
-        if (imageSize is { } size)
-            (width, height) = size;
-        else
-        {
-            width = Math.Max(1, n == 0 ? 1 : (int)Math.Ceiling(frames.Max(f => f.X) + 1));
-            height = Math.Max(1, n == 0 ? 1 : (int)Math.Ceiling(frames.Max(f => f.Y) + 1));
-            notes.Add(
-                $"image size not stored: taken as the keypoints' extent, {width}x{height} (give the size for a "
-                    + $"faithful frame)"
-            );
-        }
-        if (width > limits.MaxSide || height > limits.MaxSide || width < 1 || height < 1)
-            throw new InvalidDataException(
-                $"{name}: an image size of {width}x{height} is outside 1 to {limits.MaxSide}."
-            );
+        var (width, height) = imageSize ?? KeypointSet.Extent(frames, notes);
+        limits.CheckSize(name, width, height);
         return new DescriptorFile(
             SourceName,
             [new KeypointSet(Path.GetFileNameWithoutExtension(name), width, height, frames, SourceName, notes)],

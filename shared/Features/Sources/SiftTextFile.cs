@@ -126,11 +126,8 @@ public static class SiftTextFile
                 : "Lowe .key read as VLFeat's vl_ubcread: (row, col) as (y, x), orientation negated, descriptors (UBC "
                     + "order, ×512) converted to VLFeat's L2 order",
         };
-        var (width, height) = imageSize ?? Extent(frames, notes);
-        if (width < 1 || height < 1 || width > limits.MaxSide || height > limits.MaxSide)
-            throw new InvalidDataException(
-                $"{name}: an image size of {width}x{height} is outside 1 to {limits.MaxSide}."
-            );
+        var (width, height) = imageSize ?? KeypointSet.Extent(frames, notes);
+        limits.CheckSize(name, width, height);
         string image = Path.GetFileNameWithoutExtension(name);
         return new DescriptorFile(
             SourceName,
@@ -188,16 +185,5 @@ public static class SiftTextFile
             )
                 throw new InvalidDataException($"{name}: line {lineNumber}: '{tokens[t]}' is not a finite number.");
         return numbers;
-    }
-
-    private static (int, int) Extent(List<SiftFeature> frames, List<string> notes)
-    {
-        int width = frames.Count == 0 ? 1 : (int)Math.Ceiling(frames.Max(f => f.X) + 1);
-        int height = frames.Count == 0 ? 1 : (int)Math.Ceiling(frames.Max(f => f.Y) + 1);
-        notes.Add(
-            $"image size not stored: taken as the keypoints' extent, {width}x{height} (give the size for a faithful "
-                + $"frame)"
-        );
-        return (Math.Max(width, 1), Math.Max(height, 1));
     }
 }

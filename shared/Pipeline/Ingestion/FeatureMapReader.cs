@@ -99,41 +99,31 @@ public static class FeatureMapReader
         }
     }
 
-    /// <summary>An OpenCV SIFT .npz: its keypoints laid on the sparse SIFT grid at the decoder's working
-    /// resolution.</summary>
-    public static (FeatureMapUpload? Upload, string? Refusal) ReadNpz(
+    /// <summary>A single-image keypoint file by its content, an OpenCV SIFT .npz or Lowe's .key or COLMAP's feature
+    /// text: its keypoints laid on the sparse SIFT grid at the decoder's working resolution.</summary>
+    public static (FeatureMapUpload? Upload, string? Refusal) ReadKeypointFile(
         string blob,
         ReadOnlyMemory<byte> content,
         IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders
-    ) =>
-        Keypoints(
+    )
+    {
+        bool npz = IsNpz(content.Span);
+        return Keypoints(
             blob,
             decoders,
             () =>
             {
                 using var stream = new MemoryStream(content.ToArray(), writable: false);
-                return OpenCvSiftArchive.Read(stream, blob, null, DescriptorLimits.Default);
+                return npz
+                    ? OpenCvSiftArchive.Read(stream, blob, null, DescriptorLimits.Default)
+                    : SiftTextFile.Read(stream, blob, null, DescriptorLimits.Default);
             },
-            unreadable: "not a recognised image format, nor a readable OpenCV SIFT .npz"
-        ); // any zip starts so
-
-    /// <summary>Lowe's .key or COLMAP's feature text: its keypoints laid on the sparse SIFT grid as an .npz's
-    /// are.</summary>
-    public static (FeatureMapUpload? Upload, string? Refusal) ReadSiftText(
-        string blob,
-        ReadOnlyMemory<byte> content,
-        IReadOnlyList<(RepresentationDescriptor Representation, DecoderManifest Manifest)> decoders
-    ) =>
-        Keypoints(
-            blob,
-            decoders,
-            () =>
-            {
-                using var stream = new MemoryStream(content.ToArray(), writable: false);
-                return SiftTextFile.Read(stream, blob, null, DescriptorLimits.Default);
-            },
-            unreadable: "not a recognised image format, nor a readable SIFT text file (Lowe .key, COLMAP)"
+            // any zip starts as an .npz, any "N 128" line as a text file
+            unreadable: npz
+                ? "not a recognised image format, nor a readable OpenCV SIFT .npz"
+                : "not a recognised image format, nor a readable SIFT text file (Lowe .key, COLMAP)"
         );
+    }
 
     /// <summary>
     /// A descriptor file's keypoints (one image: an OpenCV .npz, Lowe's .key or COLMAP's text, or an N × 132 .npy) as a

@@ -93,10 +93,9 @@ public sealed class IngestionService(
         {
             // A leaked feature map or SIFT file instead of an image: decoded whole, nothing to score it against.
             var plans = await PlanAsync(ct);
-            var (map, refusal) =
-                npy ? FeatureMapReader.Read(imageBlob, content, plans.Plans, ingestion.MaxImagePixels)
-                : FeatureMapReader.IsNpz(content.Span) ? FeatureMapReader.ReadNpz(imageBlob, content, plans.Plans)
-                : FeatureMapReader.ReadSiftText(imageBlob, content, plans.Plans);
+            var (map, refusal) = npy
+                ? FeatureMapReader.Read(imageBlob, content, plans.Plans, ingestion.MaxImagePixels)
+                : FeatureMapReader.ReadKeypointFile(imageBlob, content, plans.Plans);
             record = map is null
                 ? Refused(imageBlob, refusal!)
                 : await AcceptMapAsync(imageBlob, BlobNames.ImageId(content.Span), map, plans.Warnings, ct);
