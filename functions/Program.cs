@@ -2,9 +2,7 @@ using FeatureInversion.Pipeline.Hosting;
 using FeatureInversion.Pipeline.Telemetry;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 // The function app runs ingestion (blob trigger) and the results API; decoders run in the worker container.
 var builder = FunctionsApplication.CreateBuilder(args);
@@ -16,7 +14,5 @@ builder
     .Services.AddPipelineTelemetry(builder.Configuration, "feature-inversion-functions")
     .UseFunctionsWorkerDefaults();
 var app = builder.Build();
-
-// Every concern's settings checked at once, with every reason (the host builds its services before it validates).
-app.Services.GetService<IStartupValidator>()?.Validate();
+app.Services.ValidatePipelineSettings();
 app.Run();

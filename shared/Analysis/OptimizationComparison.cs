@@ -78,6 +78,12 @@ public sealed record OptimizationComparisonResult
 /// </summary>
 public static class OptimizationComparison
 {
+    /// <summary>Why the request cannot run (a decoder for another image size), or null.</summary>
+    public static string? Problem(OptimizationComparisonRequest request) =>
+        request.Decoder is { } decoder && decoder.Spec.ImageSize != request.Size
+            ? $"decoder {request.DecoderManifest?.Version} is for {decoder.Spec.ImageSize}px, not {request.Size}px"
+            : null;
+
     /// <summary>The test crops (centred squares and random ones, as <see cref="DecoderEvaluation.TestSet"/> makes
     /// them) and their features.</summary>
     public static (List<ColorImage> Targets, List<FeatureMap> Features) Crops(OptimizationComparisonRequest request)
@@ -99,11 +105,8 @@ public static class OptimizationComparison
         IProgress<int>? iterationsDone = null
     )
     {
-        if (request.Decoder is { } decoder && decoder.Spec.ImageSize != request.Size)
-            throw new ArgumentException(
-                $"decoder {request.DecoderManifest?.Version} is for {decoder.Spec.ImageSize}px, not {request.Size}px",
-                nameof(request)
-            );
+        if (Problem(request) is { } problem)
+            throw new ArgumentException(problem, nameof(request));
         var (targets, features) = crops;
         var planes = targets.Select(t => t.Planes).ToList();
         double n = ReconstructionMetrics.MeanPairwiseDistance(planes);

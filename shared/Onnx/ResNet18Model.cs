@@ -9,8 +9,6 @@ public sealed class ResNet18Model(ResNet18Files files)
 {
     private readonly Lazy<(OnnxNetwork Network, float[] Mean)> _loaded = new(() => Load(files));
 
-    public ResNet18Files Files => files;
-
     /// <summary>The shared inference network (eval mode, no gradients) and the mean image's channel means.</summary>
     internal (OnnxNetwork Network, float[] Mean) Shared => _loaded.Value;
 

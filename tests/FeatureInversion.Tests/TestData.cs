@@ -9,11 +9,10 @@ internal static class TestData
     public static RepresentationRegistry Representations { get; } = CnnRepresentations.All(alexNetOnnx: "");
 
     /// <summary>The packaged ResNet18's files, checked to exist.</summary>
-    public static ResNet18Files ResNet18 { get; } =
-        new(
-            ResNet18Files.Existing(ResNet18Files.Packaged().Model),
-            ResNet18Files.Existing(ResNet18Files.Packaged().Preprocess)
-        );
+    public static ResNet18Files ResNet18 { get; } = Checked(ResNet18Files.Packaged());
+
+    private static ResNet18Files Checked(ResNet18Files files) =>
+        new(ResNet18Files.Existing(files.Model), ResNet18Files.Existing(files.Preprocess));
 
     /// <summary>One ResNet18 model (network loaded once) for the tests that build layers themselves.</summary>
     public static ResNet18Model ResNet18Model { get; } = new(ResNet18);

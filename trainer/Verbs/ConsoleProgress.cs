@@ -19,39 +19,12 @@ internal static class ConsoleProgress
     public static Option<bool> QuietOption() =>
         new("--quiet", "-q") { Description = "No progress output (results are still printed)" };
 
-    public static T Run<T>(TextWriter output, bool quiet, string what, int total, Func<IProgress<int>, T> work)
-    {
-        if (quiet || total <= 0)
-            return work(new Progress(_ => { }));
-        if (ReferenceEquals(output, Console.Error) && !Console.IsErrorRedirected)
-        {
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-            T result = default!;
-            console
-                .Progress()
-                .AutoClear(true)
-                .HideCompleted(true)
-                .Columns(
-                    new TaskDescriptionColumn(),
-                    new ProgressBarColumn(),
-                    new PercentageColumn(),
-                    new RemainingTimeColumn(),
-                    new ElapsedTimeColumn()
-                )
-                .Start(context =>
-                {
-                    var task = context.AddTask(what, maxValue: total);
-                    result = work(new Progress(done => task.Value = done));
-                });
-            return result;
-        }
-        var lines = new Lines(output, what, total);
-        var value = work(lines);
-        lines.Finish();
-        return value;
-    }
+    /// <summary><see cref="RunAsync{T}"/> for synchronous work.</summary>
+    public static T Run<T>(TextWriter output, bool quiet, string what, int total, Func<IProgress<int>, T> work) =>
+        RunAsync(output, quiet, what, total, progress => Task.FromResult(work(progress))).GetAwaiter().GetResult();
 
-    /// <summary>The same for asynchronous work (reports may come from any thread).</summary>
+    /// <summary>Runs <paramref name="work"/>, showing how many of its <paramref name="total"/> units it has done
+    /// (reports may come from any thread).</summary>
     public static async Task<T> RunAsync<T>(
         TextWriter output,
         bool quiet,

@@ -125,10 +125,6 @@ internal sealed class OptimizeVerb : IVerb
             : DecoderCheckpoint.Load(decoderDir, registry, representation.Name, device);
         using (network)
         {
-            if (network is not null && network.Spec.ImageSize != size)
-                throw new UsageException(
-                    $"decoder {manifest!.Version} is for {network.Spec.ImageSize}px, not {size}px"
-                );
             var request = new OptimizationComparisonRequest(
                 representation,
                 CommonOptions.ExistingFolder(parse.GetValue(_test)!).FullName,
@@ -142,6 +138,8 @@ internal sealed class OptimizeVerb : IVerb
                 manifest,
                 decoderDir
             );
+            if (OptimizationComparison.Problem(request) is { } problem)
+                throw new UsageException(problem);
             var crops = OptimizationComparison.Crops(request);
             var result = ConsoleProgress.Run(
                 parse.InvocationConfiguration.Error,

@@ -3,7 +3,6 @@ using FeatureInversion.Onnx;
 using FeatureInversion.Pipeline.Hosting;
 using FeatureInversion.Pipeline.Telemetry;
 using FeatureInversion.Reconstruction;
-using Microsoft.Extensions.Options;
 
 // The decoder worker container: Pipeline__* settings (docs/pipeline.md); SIGTERM lets in-flight jobs finish.
 // Pipeline__HealthPort (8080 in the image) serves /healthz/live and /healthz/ready for the container's probes.
@@ -19,9 +18,7 @@ builder.Services.AddPipelineCore(builder.Configuration).AddDecoderWorker(represe
 builder.Services.AddPipelineTelemetry(builder.Configuration, "feature-inversion-worker");
 builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
 using var host = builder.Build();
-
-// Every concern's settings checked at once, with every reason (the host builds its services before it validates).
-host.Services.GetService<IStartupValidator>()?.Validate();
+host.Services.ValidatePipelineSettings();
 host.Run();
 
 // A consumer loop that ended before shutdown stopped the host: exit non-zero so that the replica is restarted.

@@ -6,11 +6,9 @@ namespace FeatureInversion.Pipeline.Gallery;
 /// number that is not one), signed gains, and round-trip sort keys for the page's script.</summary>
 public static class GalleryFormat
 {
-    public static string F3(double? v) =>
-        v is { } x && double.IsFinite(x) ? x.ToString("F3", CultureInfo.InvariantCulture) : "n/a";
+    public static string F3(double? v) => Fixed(v, "F3");
 
-    public static string Gain(double? v) =>
-        v is { } x && double.IsFinite(x) ? x.ToString("+0.000;-0.000", CultureInfo.InvariantCulture) : "n/a";
+    public static string Gain(double? v) => Fixed(v, "+0.000;-0.000");
 
     public static string Key(double? v) =>
         v is { } x && double.IsFinite(x) ? x.ToString("R", CultureInfo.InvariantCulture) : "";

@@ -43,9 +43,8 @@ public sealed class GalleryWriter(IBlobStore store, StorageOptions storage, Gall
     public static bool WritesPagesOn(StorageOptions storage) =>
         string.Equals(storage.Storage, BlobStoreKinds.Local.Name, StringComparison.OrdinalIgnoreCase);
 
-    public void MarkChanged(string batch) => _dirty[batch] = 0;
-
-    void IResultEvents.ResultRecorded(string batch) => MarkChanged(batch);
+    /// <summary>Marks the batch for the next update.</summary>
+    public void ResultRecorded(string batch) => _dirty[batch] = 0;
 
     /// <summary>Updates changed batches every <see cref="Interval"/> until cancelled, then once more.</summary>
     public async Task RunAsync(CancellationToken ct)

@@ -88,6 +88,12 @@ public static class PipelineServices
         return services;
     }
 
+    /// <summary>Validates every concern's options at once, with every reason, before the host starts: a host builds
+    /// its hosted services before it runs the start-up validation, and a service built on invalid options reports only
+    /// its own. Hosts call it between building and running.</summary>
+    public static void ValidatePipelineSettings(this IServiceProvider services) =>
+        services.GetService<IStartupValidator>()?.Validate();
+
     /// <summary>The HTTP functions' side: an image's status, a batch's report and gallery pages, with per-blob read
     /// URLs.</summary>
     public static IServiceCollection AddResultsApi(this IServiceCollection services)

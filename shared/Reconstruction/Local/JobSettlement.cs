@@ -26,14 +26,47 @@ public sealed class JobSettlement(JobQueuePair queues, ResultsQuery results)
         var pending = new HashSet<string>(imageBlobs, StringComparer.Ordinal);
         while (true)
         {
-            foreach (var blob in pending.ToList())
-            {
-                if ((await results.GetAsync(blob, ct))?.Status != JobStatus.Pending)
-                    pending.Remove(blob);
-            }
+            await DropSettledAsync(pending, unrecordedSettled: true, ct);
             if (pending.Count == 0)
                 return;
             await Task.Delay(PollInterval, ct);
+        }
+    }
+
+    /// <summary>How often a run's progress is read.</summary>
+    public static TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Reports how many of <paramref name="uploads"/> have no pending job, every
+    /// <see cref="ProgressInterval"/>, until cancelled (then once more). Read through the results API, as a user would
+    /// poll; only the uploads still pending are read again. Runs from ingestion on, so an upload not yet recorded is
+    /// pending.</summary>
+    public async Task WatchAsync(IReadOnlyList<string> uploads, IProgress<int> settled, CancellationToken ct)
+    {
+        var pending = new HashSet<string>(uploads, StringComparer.Ordinal);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(ProgressInterval, ct);
+                await DropSettledAsync(pending, unrecordedSettled: false, CancellationToken.None);
+                settled.Report(uploads.Count - pending.Count);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        await DropSettledAsync(pending, unrecordedSettled: false, CancellationToken.None);
+        settled.Report(uploads.Count - pending.Count);
+    }
+
+    /// <summary>Drops from <paramref name="pending"/> the uploads none of whose jobs is pending. An upload without a
+    /// record is settled for the wait (it starts after ingestion: such an upload was never accepted) and pending for
+    /// the progress (ingestion may not have reached it).</summary>
+    private async Task DropSettledAsync(HashSet<string> pending, bool unrecordedSettled, CancellationToken ct)
+    {
+        foreach (var blob in pending.ToList())
+        {
+            var status = (await results.GetAsync(blob, ct))?.Status;
+            if (status is null ? unrecordedSettled : status != JobStatus.Pending)
+                pending.Remove(blob);
         }
     }
 

@@ -10,7 +10,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace FeatureInversion.Reconstruction.Local;
 
@@ -64,7 +63,7 @@ public sealed class LocalPipeline : IAsyncDisposable
     /// <paramref name="batch"/> and fires the trigger for each, waits until every job is settled, stops the worker
     /// and writes the gallery. <paramref name="skipped"/> entries of the folder are recorded as refused uploads;
     /// <paramref name="settledUploads"/> hears how many uploads have no pending job, every
-    /// <see cref="ProgressInterval"/>.
+    /// <see cref="JobSettlement.ProgressInterval"/>.
     /// </summary>
     public async Task<LocalRunSummary> RunAsync(
         IEnumerable<string> modelDirectories,
@@ -76,9 +75,7 @@ public sealed class LocalPipeline : IAsyncDisposable
     )
     {
         var services = _host.Services;
-        // Every concern's options at once, before anything resolves them: the host builds its hosted services
-        // before it validates, and a service built on invalid options reports only those.
-        services.GetService<IStartupValidator>()?.Validate();
+        services.ValidatePipelineSettings();
         await _host.StartAsync(ct);
         var storage = services.GetRequiredService<StorageOptions>();
         var store = services.GetRequiredService<IBlobStore>();
@@ -148,7 +145,7 @@ public sealed class LocalPipeline : IAsyncDisposable
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var watcher = settledUploads is null
             ? Task.CompletedTask
-            : WatchSettledAsync(services.GetRequiredService<ResultsQuery>(), names, settledUploads, watching.Token);
+            : settlement.WatchAsync(names, settledUploads, watching.Token);
         var triggered = await services
             .GetRequiredService<IngestionTrigger>()
             .FireAsync(usable.Select(u => u.Name).Where(n => !uploadErrors.ContainsKey(n)).ToList(), ct);
@@ -246,39 +243,6 @@ public sealed class LocalPipeline : IAsyncDisposable
             errors
         );
     }
-
-    /// <summary>Reports how many of <paramref name="uploads"/> have no pending job, every
-    /// <see cref="ProgressInterval"/>, until cancelled (then once more). Read through the results API, as a user would
-    /// poll; only the uploads still pending are read again.</summary>
-    private static async Task WatchSettledAsync(
-        ResultsQuery results,
-        List<string> uploads,
-        IProgress<int> settled,
-        CancellationToken ct
-    )
-    {
-        var pending = new HashSet<string>(uploads, StringComparer.Ordinal);
-        async Task CountAsync()
-        {
-            foreach (var blob in pending.ToList())
-                if ((await results.GetAsync(blob, CancellationToken.None))?.Status is { } s && s != JobStatus.Pending)
-                    pending.Remove(blob);
-            settled.Report(uploads.Count - pending.Count);
-        }
-        try
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                await Task.Delay(ProgressInterval, ct);
-                await CountAsync();
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
-        await CountAsync();
-    }
-
-    /// <summary>How often a run's progress is read.</summary>
-    public static TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     public async ValueTask DisposeAsync()
     {

@@ -56,7 +56,15 @@ public class HostRegistrationTests
     /// it).</summary>
     internal static string StartupErrors(IServiceProvider services)
     {
-        var e = Assert.ThrowsAny<Exception>(() => services.GetRequiredService<IStartupValidator>().Validate());
+        return ValidationMessages(
+            Assert.ThrowsAny<Exception>(() => services.GetRequiredService<IStartupValidator>().Validate())
+        );
+    }
+
+    /// <summary>The messages of a start-up validation failure: one options class's exception, or several in an
+    /// AggregateException; nothing else.</summary>
+    internal static string ValidationMessages(Exception e)
+    {
         var all = e is AggregateException many ? many.InnerExceptions : [e];
         Assert.All(all, x => Assert.IsType<OptionsValidationException>(x));
         return string.Join("\n", all.Select(x => x.Message));
