@@ -34,6 +34,25 @@ public sealed class ColorImage
 
     public Span<float> Plane(int channel) => Planes.AsSpan(channel * Width * Height, Width * Height);
 
+    /// <summary>The top-left <paramref name="width"/> × <paramref name="height"/> pixels (a copy; this image when
+    /// already that size).</summary>
+    public ColorImage Crop(int width, int height)
+    {
+        if (width == Width && height == Height)
+            return this;
+        if (width <= 0 || height <= 0 || width > Width || height > Height)
+            throw new ArgumentException($"Cannot crop {width}x{height} out of {Width}x{Height}.");
+        var crop = new ColorImage(width, height);
+        for (int c = 0; c < 3; c++)
+        {
+            var src = Plane(c);
+            var dst = crop.Plane(c);
+            for (int y = 0; y < height; y++)
+                src.Slice(y * Width, width).CopyTo(dst.Slice(y * width, width));
+        }
+        return crop;
+    }
+
     /// <summary>Grayscale as MATLAB <c>rgb2gray</c> on [0, 1] values (no rounding); see <see
     /// cref="Grayscale"/>.</summary>
     public GrayImage ToGray() => Grayscale.FromRgb(this);

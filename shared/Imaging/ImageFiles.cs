@@ -13,9 +13,14 @@ namespace FeatureInversion.Imaging;
 /// limits.</summary>
 public sealed class InvalidImageException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>What ingestion takes from one decode of an upload: the decoder's views by size, the header, and a thumbnail
-/// (JPEG) when asked for.</summary>
-public sealed record DecodedUpload(Dictionary<int, ColorImage> Views, ImageHeader Header, byte[]? Thumbnail);
+/// <summary>What ingestion takes from one decode of an upload: the decoder's views by size, the header, a thumbnail
+/// (JPEG) when asked for, and the whole image upright at each short side asked for.</summary>
+public sealed record DecodedUpload(
+    Dictionary<int, ColorImage> Views,
+    ImageHeader Header,
+    byte[]? Thumbnail,
+    Dictionary<int, ColorImage> Wholes
+);
 
 /// <summary>
 /// Reading and writing images (JPEG, PNG, BMP, GIF, TGA, WebP, TIFF via ImageSharp 2.1) as 8-bit sRGB values
@@ -292,19 +297,32 @@ public static class ImageFiles
     }
 
     /// <summary>An upload's views (<see cref="DecodeViews"/>) and, with <paramref name="thumbnailSide"/> &gt; 0, a JPEG
-    /// thumbnail of the whole upright image at most that many pixels on its longer side, from the same
+    /// thumbnail of the whole upright image at most that many pixels on its longer side, and the whole upright image
+    /// at each of <paramref name="wholeShortSides"/> (its short side that many pixels, never enlarged), from the same
     /// decode.</summary>
     public static DecodedUpload DecodeUpload(
         ReadOnlyMemory<byte> bytes,
         string name,
         IReadOnlyCollection<int> sizes,
         int thumbnailSide,
-        ImageLimits? limits = null
+        ImageLimits? limits = null,
+        IReadOnlyCollection<int>? wholeShortSides = null
     )
     {
         var header = Inspect(bytes, name, limits);
         using var image = DecodeStored(bytes, name);
         byte[]? thumbnail = thumbnailSide > 0 ? Thumbnail(image, header, thumbnailSide) : null;
+        var wholes = new Dictionary<int, ColorImage>();
+        foreach (int shortSide in (wholeShortSides ?? []).Distinct())
+        {
+            double scale = Math.Min(1.0, shortSide / (double)Math.Min(header.Width, header.Height));
+            wholes[shortSide] = Upright(
+                image,
+                header,
+                Math.Max(1, (int)Math.Round(image.Width * scale)),
+                Math.Max(1, (int)Math.Round(image.Height * scale))
+            );
+        }
         int side = Math.Min(header.Width, header.Height);
         int dx0 = (header.Width - side) / 2,
             dy0 = (header.Height - side) / 2;
@@ -326,7 +344,33 @@ public static class ImageFiles
                     header.Orientation
                 );
         });
-        return new DecodedUpload(views, header, thumbnail);
+        return new DecodedUpload(views, header, thumbnail, wholes);
+    }
+
+    /// <summary>The whole image upright at exactly <paramref name="width"/> × <paramref name="height"/> (an original
+    /// brought to the size of a reconstruction), checked against the limits first.</summary>
+    public static ColorImage DecodeResized(
+        ReadOnlyMemory<byte> bytes,
+        string name,
+        int width,
+        int height,
+        ImageLimits? limits = null
+    )
+    {
+        if (width <= 0 || height <= 0)
+            throw new ArgumentException($"Target size must be positive, got {width}x{height}.");
+        var header = Inspect(bytes, name, limits);
+        using var image = DecodeStored(bytes, name);
+        bool turned = header.Orientation is >= 5 and <= 8; // stored with width and height swapped
+        return Upright(image, header, turned ? height : width, turned ? width : height);
+    }
+
+    /// <summary>The stored image resized to <paramref name="storedWidth"/> × <paramref name="storedHeight"/> by the
+    /// triangle filter (no full-size copy), then turned upright.</summary>
+    private static ColorImage Upright(Image<Rgb24> image, ImageHeader header, int storedWidth, int storedHeight)
+    {
+        using var small = image.Clone(c => c.Resize(storedWidth, storedHeight, KnownResamplers.Triangle));
+        return ExifOrientation.Apply(Rgb24Pixels.ToColorImage(small), header.Orientation);
     }
 
     /// <summary>Resized straight from the stored pixels (ImageSharp's resize makes the small image without a full-size

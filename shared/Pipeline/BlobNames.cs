@@ -97,6 +97,25 @@ public static class BlobNames
     public static string Features(string imageId, string representation, int size) =>
         $"{imageId}/{representation}-{size}px.npy";
 
+    /// <summary>The features of the whole photo at the working resolution of a decoder of <paramref name="size"/> px
+    /// (decoded whole beside the centre square's).</summary>
+    public static string WholeFeatures(string imageId, string representation, int size) =>
+        $"{imageId}/{representation}-{size}px-whole.npy";
+
+    /// <summary>The whole photo at a decoder's working resolution (short side <paramref name="shortSide"/> px): what
+    /// the whole reconstruction is scored against.</summary>
+    public static string WholeOriginal(string batch, string imageId, int shortSide) =>
+        $"{batch}/{imageId}/whole-{shortSide}px.png";
+
+    /// <summary>The original uploaded beside a feature file, at the size of the file's whole reconstruction by one
+    /// decoder version.</summary>
+    public static string PairedOriginal(string batch, string imageId, string version) =>
+        $"{batch}/{imageId}/{version}.original.png";
+
+    /// <summary>The whole image decoded from the whole photo's (or a feature file's) features.</summary>
+    public static string WholeReconstruction(string batch, string imageId, string version) =>
+        $"{batch}/{imageId}/{version}.whole.png";
+
     /// <remarks>Decoder versions name their representation (<c>hog-64px-w0.25-20261124T221000Z</c>).</remarks>
     public static string Reconstruction(string batch, string imageId, string version) =>
         $"{batch}/{imageId}/{version}.png";

@@ -43,6 +43,11 @@ public sealed record ResultMetrics
     /// <summary>What that view shows: "energy", "contrast" or "channels" (<see cref="Features.FeatureViewKind"/>);
     /// absent in older results.</summary>
     public string? FeatureView { get; init; }
+
+    /// <summary>The whole image: decoded from the whole photo's features beside the centre square's (a photo), or the
+    /// feature file's reconstruction itself; scored against the whole photo when there is one. Absent in results
+    /// written before it existed.</summary>
+    public WholeResult? Whole { get; init; }
     public double DownloadMilliseconds { get; init; }
     public double DecodeMilliseconds { get; init; }
     public double UploadMilliseconds { get; init; }
@@ -58,7 +63,31 @@ public sealed record ResultMetrics
         : ColorGain is { } c && !double.IsFinite(c) ? nameof(ColorGain)
         : Psnr is { } p && !double.IsFinite(p) ? nameof(Psnr)
         : Ssim is { } s && !double.IsFinite(s) ? nameof(Ssim)
+        : Whole?.ErrorRatio is { } r && !double.IsFinite(r) ? "Whole.ErrorRatio"
+        : Whole?.Ssim is { } ws && !double.IsFinite(ws) ? "Whole.Ssim"
         : null;
+}
+
+/// <summary>
+/// A whole-image result (<see cref="ResultMetrics.Whole"/>). The error is stated as a ratio, ‖x − f‖₂ ÷ ‖x − m‖₂ with m
+/// the decoder's mean image resized to the same size: below 1 the reconstruction tells more about this image than "a
+/// typical photo" does. The signatures (<see cref="Imaging.ImageSignature"/>, 32 × 32 gray, base64) let the batch
+/// report re-identify the reconstruction among the batch's photos (candidates told apart by
+/// <see cref="OriginalImageId"/>, the content id of the photo scored against).
+/// </summary>
+public sealed record WholeResult
+{
+    public required string Reconstruction { get; init; }
+    public int Width { get; init; }
+    public int Height { get; init; }
+
+    /// <summary>The photo at the reconstruction's size; null when there is none (a feature file alone).</summary>
+    public string? Original { get; init; }
+    public string? OriginalImageId { get; init; }
+    public double? ErrorRatio { get; init; }
+    public double? Ssim { get; init; }
+    public string? ReconstructionSignature { get; init; }
+    public string? OriginalSignature { get; init; }
 }
 
 /// <summary>Why a job or an uploaded blob could not be processed.</summary>
@@ -99,6 +128,10 @@ public sealed record AcceptedUpload : IngestionRecord
     /// <summary>For an uploaded feature file instead of an image: what it held ("hog map 31 × 38 × 56"). Its jobs
     /// decode the whole map and nothing is scored: there is no original. Null for images.</summary>
     public string? FeatureFile { get; init; }
+
+    /// <summary>For a feature file: the image uploaded beside it (same base name, present when the file was ingested)
+    /// that its reconstructions are scored against; null when there is none.</summary>
+    public string? Original { get; init; }
 }
 
 /// <summary>
@@ -119,7 +152,16 @@ public sealed record RefusedUpload : IngestionRecord
     public required string Error { get; init; }
 }
 
-public sealed record IngestedJob(string JobId, string Representation, string DecoderVersion, string FeaturesBlob);
+/// <summary>A queued job; a photo's also decodes the whole photo (<see cref="ReconstructionJob.WholeFeaturesBlob"/>,
+/// <see cref="ReconstructionJob.WholeOriginalBlob"/>).</summary>
+public sealed record IngestedJob(
+    string JobId,
+    string Representation,
+    string DecoderVersion,
+    string FeaturesBlob,
+    string? WholeFeaturesBlob = null,
+    string? WholeOriginalBlob = null
+);
 
 /// <summary>The JSON form of every record the pipeline stores (web defaults, indented, nulls omitted).</summary>
 public static class PipelineJson

@@ -22,6 +22,18 @@ public sealed record ReconstructionJob
     /// <summary>The features are a whole map of any size from an uploaded feature file: decoded whole, with no original
     /// to score against.</summary>
     public bool WholeMap { get; init; }
+
+    /// <summary>For a photo: the features of the whole photo at the decoder's working resolution (features
+    /// container), decoded whole beside the centre square.</summary>
+    public string? WholeFeaturesBlob { get; init; }
+
+    /// <summary>For a photo: the whole photo at that resolution (results container), which the whole reconstruction is
+    /// scored against.</summary>
+    public string? WholeOriginalBlob { get; init; }
+
+    /// <summary>For a feature file: the image uploaded beside it (same base name; images container), which its
+    /// reconstruction is scored against. Null: nothing to score against.</summary>
+    public string? OriginalUpload { get; init; }
     public DateTimeOffset EnqueuedUtc { get; init; }
 
     /// <summary>W3C trace context of the ingestion that queued the job; the worker's span continues that

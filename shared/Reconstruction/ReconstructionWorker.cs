@@ -125,14 +125,14 @@ public sealed class ReconstructionWorker(
         var decoder = await decoders.GetAsync(job.Representation, job.DecoderVersion, ct); // loaded once per version
         var clock = Stopwatch.StartNew();
         var total = Stopwatch.StartNew();
-        var features = await ReadFeaturesAsync(job, ct);
+        var features = await ReadFeaturesAsync(job.FeaturesBlob, ct);
         int size = decoder.Manifest.ImageSize;
         string? originalBlob = job.WholeMap ? null : BlobNames.Original(job.Batch, job.ImageId, size);
         var original = originalBlob is null ? null : await ReadOriginalAsync(job, originalBlob, size, ct);
         double download = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
-        var reconstruction = await DecodeAsync(decoder, job, features, ct);
+        var reconstruction = await DecodeAsync(decoder, features, job.WholeMap, ct);
         double decode = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
@@ -140,7 +140,12 @@ public sealed class ReconstructionWorker(
         await WritePngAsync(pngBlob, reconstruction, ct);
         string energyBlob = BlobNames.FeatureEnergy(job.Batch, job.ImageId, job.DecoderVersion);
         await WritePngAsync(energyBlob, FeatureEnergy.Render(features, size, out var viewKind), ct);
-        var scores = Score(decoder, original, reconstruction);
+        var scores = job.WholeMap ? default : Score(decoder, original, reconstruction);
+        WholeResult? whole = null;
+        if (job.WholeMap)
+            (whole, scores) = await ScoreFeatureFileAsync(decoder, job, reconstruction, pngBlob, ct);
+        else if (job.WholeFeaturesBlob is not null)
+            whole = await DecodeWholePhotoAsync(decoder, job, ct);
         var metrics = new ResultMetrics
         {
             JobId = job.JobId,
@@ -156,7 +161,8 @@ public sealed class ReconstructionWorker(
             Psnr = scores.Psnr,
             Ssim = scores.Ssim,
             Reconstruction = pngBlob,
-            Original = originalBlob,
+            Original = job.WholeMap ? whole?.Original : originalBlob,
+            Whole = whole,
             FeatureEnergy = energyBlob,
             FeatureView = viewKind.ToString().ToLowerInvariant(),
             DownloadMilliseconds = download,
@@ -189,18 +195,165 @@ public sealed class ReconstructionWorker(
         );
     }
 
-    /// <summary>The job's feature map (C × H × W .npy); a missing or unreadable one makes the job invalid.</summary>
-    private async Task<FeatureMap> ReadFeaturesAsync(ReconstructionJob job, CancellationToken ct)
+    /// <summary>
+    /// A photo's whole image: its whole features decoded as one map, written beside the centre square's
+    /// reconstruction, and scored against the whole photo as ingestion stored it.
+    /// </summary>
+    private async Task<WholeResult> DecodeWholePhotoAsync(
+        BatchingDecoder decoder,
+        ReconstructionJob job,
+        CancellationToken ct
+    )
     {
-        var featureBytes = await store.TryReadAsync(storage.FeaturesContainer, job.FeaturesBlob, ct)
-            ?? throw new InvalidJobException($"features blob '{job.FeaturesBlob}' does not exist");
+        var map = await ReadFeaturesAsync(job.WholeFeaturesBlob!, ct);
+        var reconstruction = await DecodeAsync(decoder, map, whole: true, ct);
+        ColorImage? photo = null;
+        if (
+            job.WholeOriginalBlob is not null
+            && await store.TryReadAsync(storage.ResultsContainer, job.WholeOriginalBlob, ct) is { } png
+        )
+            photo = ImageFiles.Decode(png, job.WholeOriginalBlob);
+        string blob = BlobNames.WholeReconstruction(job.Batch, job.ImageId, job.DecoderVersion);
+        if (photo is null)
+        {
+            await WritePngAsync(blob, reconstruction, ct);
+            return new WholeResult
+            {
+                Reconstruction = blob,
+                Width = reconstruction.Width,
+                Height = reconstruction.Height,
+                ReconstructionSignature = ImageSignature.Encode(reconstruction),
+            };
+        }
+        // Cells cover whole multiples of their size: cut both to the extent they share (the photo's, or the cells').
+        int width = Math.Min(photo.Width, reconstruction.Width),
+            height = Math.Min(photo.Height, reconstruction.Height);
+        reconstruction = reconstruction.Crop(width, height);
+        await WritePngAsync(blob, reconstruction, ct);
+        return WholeScores(
+            decoder,
+            photo.Crop(width, height),
+            reconstruction,
+            blob,
+            job.WholeOriginalBlob!,
+            job.ImageId
+        );
+    }
+
+    /// <summary>
+    /// A feature file's reconstruction scored against the image uploaded beside it (<see
+    /// cref="ReconstructionJob.OriginalUpload"/>), brought to the reconstruction's size and stored for the gallery.
+    /// The scores are the crop results' at that size: N scaled by √(pixels ÷ the decoder's pixels), so the error and
+    /// its baseline stay per-pixel comparable. Without an original (or when it is gone or unreadable) nothing is
+    /// scored.
+    /// </summary>
+    private async Task<(WholeResult Whole, Scores Scores)> ScoreFeatureFileAsync(
+        BatchingDecoder decoder,
+        ReconstructionJob job,
+        ColorImage reconstruction,
+        string reconstructionBlob,
+        CancellationToken ct
+    )
+    {
+        var unscored = new WholeResult
+        {
+            Reconstruction = reconstructionBlob,
+            Width = reconstruction.Width,
+            Height = reconstruction.Height,
+            ReconstructionSignature = ImageSignature.Encode(reconstruction),
+        };
+        if (job.OriginalUpload is null)
+            return (unscored, default);
+        var bytes = await store.TryReadAsync(storage.ImagesContainer, job.OriginalUpload, ct);
+        if (bytes is null)
+        {
+            logger.LogWarning("The original {Original} is gone; the result is not scored", job.OriginalUpload);
+            return (unscored, default);
+        }
+        ColorImage original;
         try
         {
-            var (data, shape) = NpyFile.Read(new MemoryStream(featureBytes), job.FeaturesBlob);
+            original = ImageFiles.DecodeResized(
+                bytes,
+                job.OriginalUpload,
+                reconstruction.Width,
+                reconstruction.Height,
+                ingestion.ToImageLimits()
+            );
+        }
+        catch (InvalidImageException e)
+        {
+            logger.LogWarning("The original {Original} is not usable: {Error}", job.OriginalUpload, e.Message);
+            return (unscored, default);
+        }
+        string originalBlob = BlobNames.PairedOriginal(job.Batch, job.ImageId, job.DecoderVersion);
+        await WritePngAsync(originalBlob, original, ct);
+        var whole = WholeScores(
+            decoder,
+            original,
+            reconstruction,
+            reconstructionBlob,
+            originalBlob,
+            BlobNames.ImageId(bytes)
+        );
+        return (whole, Score(decoder, original, reconstruction));
+    }
+
+    /// <summary>The whole result's ratio to the mean image, SSIM and both signatures.</summary>
+    private static WholeResult WholeScores(
+        BatchingDecoder decoder,
+        ColorImage target,
+        ColorImage reconstruction,
+        string reconstructionBlob,
+        string originalBlob,
+        string originalImageId
+    )
+    {
+        double distance = ReconstructionMetrics.Distance(target.Planes, reconstruction.Planes);
+        double? ratio = MeanImageAt(decoder, target.Width, target.Height) is { } mean
+            ? distance / Math.Max(ReconstructionMetrics.Distance(target.Planes, mean.Planes), 1e-9)
+            : null;
+        return new WholeResult
+        {
+            Reconstruction = reconstructionBlob,
+            Width = reconstruction.Width,
+            Height = reconstruction.Height,
+            Original = originalBlob,
+            OriginalImageId = originalImageId,
+            ErrorRatio = ratio,
+            Ssim = ReconstructionMetrics.Ssim(
+                target.Planes,
+                reconstruction.Planes,
+                reconstruction.Width,
+                reconstruction.Height
+            ),
+            ReconstructionSignature = ImageSignature.Encode(reconstruction),
+            OriginalSignature = ImageSignature.Encode(target),
+        };
+    }
+
+    /// <summary>The decoder's mean image resized to <paramref name="width"/> × <paramref name="height"/>; null when its
+    /// version has none.</summary>
+    private static ColorImage? MeanImageAt(BatchingDecoder decoder, int width, int height)
+    {
+        if (decoder.MeanImage is not { } mean)
+            return null;
+        int size = decoder.Manifest.ImageSize;
+        var square = new ColorImage(size, size, mean);
+        return width == size && height == size ? square : ImageFiles.Resize(square, width, height);
+    }
+
+    /// <summary>A feature map (C × H × W .npy) from the features container; a missing or unreadable one makes the job
+    /// invalid.</summary>
+    private async Task<FeatureMap> ReadFeaturesAsync(string blob, CancellationToken ct)
+    {
+        var featureBytes = await store.TryReadAsync(storage.FeaturesContainer, blob, ct)
+            ?? throw new InvalidJobException($"features blob '{blob}' does not exist");
+        try
+        {
+            var (data, shape) = NpyFile.Read(new MemoryStream(featureBytes), blob);
             if (shape.Length != 3)
-                throw new InvalidJobException(
-                    $"features '{job.FeaturesBlob}' have {shape.Length} dimensions, expected 3"
-                );
+                throw new InvalidJobException($"features '{blob}' have {shape.Length} dimensions, expected 3");
             return new FeatureMap(new FeatureShape(shape[0], shape[1], shape[2]), data);
         }
         catch (Exception e)
@@ -212,7 +365,7 @@ public sealed class ReconstructionWorker(
                         or ArgumentException
             )
         {
-            throw new InvalidJobException($"features '{job.FeaturesBlob}' are unreadable: {e.Message}", e);
+            throw new InvalidJobException($"features '{blob}' are unreadable: {e.Message}", e);
         }
     }
 
@@ -220,24 +373,22 @@ public sealed class ReconstructionWorker(
     /// undecodable map makes the job invalid (not retried).</summary>
     private static async Task<ColorImage> DecodeAsync(
         BatchingDecoder decoder,
-        ReconstructionJob job,
         FeatureMap features,
+        bool whole,
         CancellationToken ct
     )
     {
         try
         {
-            using (PipelineTelemetry.Source.StartActivity("decode"))
-                return job.WholeMap
-                    ? await decoder.DecodeWholeAsync(features, ct)
-                    : await decoder.DecodeAsync(features, ct);
+            using (PipelineTelemetry.Source.StartActivity(whole ? "decode-whole" : "decode"))
+                return whole ? await decoder.DecodeWholeAsync(features, ct) : await decoder.DecodeAsync(features, ct);
         }
         catch (NonFiniteOutputException e)
         {
             // Not retried: the kernels already fell back once inside the decode (DecoderInference.Run).
             throw new InvalidJobException($"reconstruction failed: {e.Message}", e);
         }
-        catch (ArgumentException e) when (job.WholeMap)
+        catch (ArgumentException e) when (whole)
         {
             throw new InvalidJobException($"the map cannot be decoded whole: {e.Message}", e);
         }
@@ -253,22 +404,26 @@ public sealed class ReconstructionWorker(
             ct
         );
 
-    /// <summary>The scores against the decoder's view of the original: ‖x − f‖₂, its ratio to the decoder's test-set
-    /// N, the mean image's, the colour gain, PSNR and SSIM. An uploaded feature file has no original: its result
-    /// carries the reconstruction alone, every score null.</summary>
+    /// <summary>The scores against the decoder's view of the original (or a feature file's original at its
+    /// reconstruction's size): ‖x − f‖₂, its ratio to the decoder's test-set N (scaled by √(pixels ÷ the decoder's
+    /// pixels) for another size, so the error stays per-pixel comparable), the mean image's, the colour gain, PSNR and
+    /// SSIM. Without an original every score is null.</summary>
     private static Scores Score(BatchingDecoder decoder, ColorImage? original, ColorImage reconstruction)
     {
         if (original is null)
             return new Scores();
         double distance = ReconstructionMetrics.Distance(original.Planes, reconstruction.Planes);
-        double n = decoder.Manifest.Evaluation?.MeanPairwiseDistance ?? 0;
+        int size = decoder.Manifest.ImageSize;
+        double n =
+            (decoder.Manifest.Evaluation?.MeanPairwiseDistance ?? 0)
+            * Math.Sqrt(original.Width * (double)original.Height / (size * size));
         return new Scores
         {
             Distance = distance,
             NormalizedError = n > 0 ? distance / n : null,
             MeanImageError =
-                n > 0 && decoder.MeanImage is { } mean
-                    ? ReconstructionMetrics.Distance(original.Planes, mean) / n
+                n > 0 && MeanImageAt(decoder, original.Width, original.Height) is { } mean
+                    ? ReconstructionMetrics.Distance(original.Planes, mean.Planes) / n
                     : null,
             ColorGain =
                 n > 0
@@ -280,7 +435,7 @@ public sealed class ReconstructionWorker(
                     ) / n
                     : null,
             Psnr = ReconstructionMetrics.Psnr(original.Planes, reconstruction.Planes),
-            Ssim = ReconstructionMetrics.Ssim(original.Planes, reconstruction.Planes, decoder.Manifest.ImageSize),
+            Ssim = ReconstructionMetrics.Ssim(original.Planes, reconstruction.Planes, original.Width, original.Height),
         };
     }
 

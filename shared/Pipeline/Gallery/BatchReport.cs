@@ -46,6 +46,34 @@ public sealed record RepresentationSummary
     /// version's).</summary>
     public double? TestSetError { get; init; }
     public double? TestSetBaselineError { get; init; }
+
+    /// <summary>Whether the whole reconstructions pick their photo out of the batch's; null with fewer than two
+    /// candidate photos or no scored whole result.</summary>
+    public Reidentification? Reidentification { get; init; }
+
+    /// <summary>Mean of the whole results' ‖x − f‖ ÷ ‖x − m‖ (below 1: more than the mean image tells).</summary>
+    public double? MeanWholeErrorRatio { get; init; }
+}
+
+/// <summary>
+/// Re-identification over a batch (<see cref="Imaging.ImageSignature"/>): each whole reconstruction is compared with
+/// every photo of the batch (<see cref="Candidates"/>: uploaded photos and originals beside feature files, one per
+/// content) by the correlation of 32 × 32 grayscale thumbnails; <see cref="Top1"/> of <see cref="Ranked"/> picked
+/// their own photo first, against 1 in <see cref="Candidates"/> by chance.
+/// </summary>
+public sealed record Reidentification
+{
+    public const string Measure = "32 × 32 grayscale correlation";
+    public int Candidates { get; init; }
+    public int Ranked { get; init; }
+    public int Top1 { get; init; }
+    public int Top5 { get; init; }
+
+    /// <summary>The verdict in plain words: "9 of 10 images re-identified … (chance: 1 in 10)".</summary>
+    public string Verdict(string representation) =>
+        $"{Top1} of {Ranked} images re-identified among the batch's {Candidates} photos from their {representation} "
+        + $"reconstruction (top-1 by {Measure}; chance: 1 in {Candidates}); {Top5} in the top 5 (chance: "
+        + $"{Math.Min(5, Candidates)} in {Candidates}).";
 }
 
 /// <summary>One upload: its thumbnail and one cell per representation (or why it was refused).</summary>
@@ -59,8 +87,12 @@ public sealed record ImageRow
     public int Height { get; init; }
     public string? Thumbnail { get; init; }
 
-    /// <summary>For an uploaded feature file: what it held; the row has no original, so nothing is scored.</summary>
+    /// <summary>For an uploaded feature file: what it held; scored only against an image uploaded beside it
+    /// (<see cref="Original"/>).</summary>
     public string? FeatureFile { get; init; }
+
+    /// <summary>For a feature file: the image uploaded beside it that its results are scored against.</summary>
+    public string? Original { get; init; }
     public DateTimeOffset IngestedUtc { get; init; }
 
     /// <summary><see cref="Ranking.RevealDefinition"/>: 1 − the lowest error ÷ baseline over its finished results (1 −
@@ -104,4 +136,23 @@ public sealed record ResultCell
     public string? Metrics { get; init; }
     public string? Error { get; init; }
     public DateTimeOffset? StalledAfterUtc { get; init; }
+
+    /// <summary>The whole image decoded (<see cref="ResultMetrics.Whole"/>), with its rank among the batch's
+    /// photos.</summary>
+    public WholeCell? Whole { get; init; }
+}
+
+/// <summary>A result's whole image: reconstruction, the photo at its size (when known), the error as a ratio to the
+/// mean image's, SSIM, and the true photo's <see cref="Rank"/> among <see cref="Candidates"/> (1:
+/// re-identified).</summary>
+public sealed record WholeCell
+{
+    public required string Reconstruction { get; init; }
+    public string? Original { get; init; }
+    public int Width { get; init; }
+    public int Height { get; init; }
+    public double? ErrorRatio { get; init; }
+    public double? Ssim { get; init; }
+    public int? Rank { get; init; }
+    public int? Candidates { get; init; }
 }

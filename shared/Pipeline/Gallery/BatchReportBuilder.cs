@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FeatureInversion.Imaging;
 using FeatureInversion.Models;
 using FeatureInversion.Pipeline.Storage;
 
@@ -95,6 +96,7 @@ public sealed class BatchReportBuilder(
 
     private async Task<BatchReport> AssembleAsync(CancellationToken ct)
     {
+        var candidates = Candidates();
         var rows = new List<ImageRow>();
         foreach (var record in _uploads.Values)
         {
@@ -115,7 +117,7 @@ public sealed class BatchReportBuilder(
             }
             var cells = new List<ResultCell>();
             foreach (var job in accepted.Jobs)
-                cells.Add(await CellAsync(accepted, job, ct));
+                cells.Add(await CellAsync(accepted, job, candidates, ct));
             string thumbnail = BlobNames.Thumbnail(Batch, accepted.ImageId);
             rows.Add(
                 new ImageRow
@@ -128,6 +130,7 @@ public sealed class BatchReportBuilder(
                     Thumbnail = _versions.ContainsKey(thumbnail) ? thumbnail : null,
                     IngestedUtc = accepted.IngestedUtc,
                     FeatureFile = accepted.FeatureFile,
+                    Original = accepted.Original,
                     Reveal = Ranking.Reveal(cells),
                     Results = cells,
                 }
@@ -153,7 +156,56 @@ public sealed class BatchReportBuilder(
         };
     }
 
-    private async Task<ResultCell> CellAsync(AcceptedUpload upload, IngestedJob job, CancellationToken ct)
+    /// <summary>The batch's photos as re-identification candidates: one per content id, with the signature of the
+    /// first finite result scored against it (in blob-name order, so every build picks the same).</summary>
+    private List<(string Id, float[] Signature)> Candidates()
+    {
+        var candidates = new List<(string Id, float[] Signature)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (_, m) in _metrics.OrderBy(p => p.Key, StringComparer.Ordinal))
+            if (
+                m.NonFiniteField() is null
+                && m.Whole?.OriginalImageId is { } id
+                && !seen.Contains(id)
+                && ImageSignature.Decode(m.Whole.OriginalSignature) is { } signature
+            )
+            {
+                seen.Add(id);
+                candidates.Add((id, signature));
+            }
+        return candidates;
+    }
+
+    /// <summary>The whole result with the true photo's rank among the candidates (when there are two or
+    /// more).</summary>
+    private static WholeCell? Whole(WholeResult? whole, List<(string Id, float[] Signature)> candidates)
+    {
+        if (whole is null)
+            return null;
+        int truth = whole.OriginalImageId is { } id ? candidates.FindIndex(c => c.Id == id) : -1;
+        int? rank =
+            truth >= 0 && candidates.Count >= 2 && ImageSignature.Decode(whole.ReconstructionSignature) is { } r
+                ? ImageSignature.Rank(candidates.Select(c => ImageSignature.Similarity(r, c.Signature)).ToList(), truth)
+                : null;
+        return new WholeCell
+        {
+            Reconstruction = whole.Reconstruction,
+            Original = whole.Original,
+            Width = whole.Width,
+            Height = whole.Height,
+            ErrorRatio = whole.ErrorRatio,
+            Ssim = whole.Ssim,
+            Rank = rank,
+            Candidates = rank is null ? null : candidates.Count,
+        };
+    }
+
+    private async Task<ResultCell> CellAsync(
+        AcceptedUpload upload,
+        IngestedJob job,
+        List<(string Id, float[] Signature)> candidates,
+        CancellationToken ct
+    )
     {
         string metricsBlob = BlobNames.Metrics(Batch, upload.ImageId, job.DecoderVersion);
         if (_metrics.TryGetValue(metricsBlob, out var m) && m.NonFiniteField() is { } bad)
@@ -192,6 +244,7 @@ public sealed class BatchReportBuilder(
                 Metrics = metricsBlob,
                 FeatureEnergy = m.FeatureEnergy is { } energy && _versions.ContainsKey(energy) ? energy : null,
                 FeatureView = m.FeatureView,
+                Whole = Whole(m.Whole, candidates),
             };
         }
         if (_failures.TryGetValue(BlobNames.JobFailure(Batch, upload.ImageId, job.DecoderVersion), out var f))
@@ -221,6 +274,9 @@ public sealed class BatchReportBuilder(
         var compared = done.Where(c => c.BaselineError is not null).ToList();
         var versions = cells.Select(c => c.DecoderVersion).Distinct().Order(StringComparer.Ordinal).ToList();
         var test = versions.Count == 0 ? null : await testSet(representation, versions[^1], ct);
+        var finished = cells.Where(c => c.Status == JobStatus.Done).ToList();
+        var ranked = finished.Select(c => c.Whole).Where(w => w?.Rank is not null).ToList();
+        var ratios = finished.Select(c => c.Whole?.ErrorRatio).OfType<double>().ToList();
         return new RepresentationSummary
         {
             Representation = representation,
@@ -237,6 +293,17 @@ public sealed class BatchReportBuilder(
                 : null,
             TestSetError = test?.NormalizedError,
             TestSetBaselineError = test?.MeanImageBaselineError,
+            MeanWholeErrorRatio = ratios.Count > 0 ? ratios.Average() : null,
+            Reidentification =
+                ranked.Count == 0
+                    ? null
+                    : new Reidentification
+                    {
+                        Candidates = ranked[0]!.Candidates!.Value,
+                        Ranked = ranked.Count,
+                        Top1 = ranked.Count(w => w!.Rank == 1),
+                        Top5 = ranked.Count(w => w!.Rank <= 5),
+                    },
         };
     }
 

@@ -172,7 +172,9 @@ public sealed record CellModel(
     string? ReconstructionUrl,
     string? EnergyUrl,
     string? MetricsUrl,
-    bool Stalled
+    bool Stalled,
+    string? WholeReconstructionUrl = null,
+    string? WholeOriginalUrl = null
 )
 {
     public static CellModel Build(ResultCell cell, GalleryLinks links, DateTimeOffset now) =>
@@ -181,6 +183,13 @@ public sealed record CellModel(
             cell.Reconstruction is null ? null : links.Blob(cell.Reconstruction),
             cell.FeatureEnergy is null ? null : links.Blob(cell.FeatureEnergy),
             cell.Metrics is null ? null : links.Blob(cell.Metrics),
-            cell.Status is not (JobStatus.Done or JobStatus.Failed) && cell.StalledAfterUtc is { } after && now > after
+            cell.Status is not (JobStatus.Done or JobStatus.Failed) && cell.StalledAfterUtc is { } after && now > after,
+            // A feature file's reconstruction is already the whole image: not shown twice.
+            cell.Whole
+                is { } w
+            && w.Reconstruction != cell.Reconstruction
+                ? links.Blob(w.Reconstruction)
+                : null,
+            cell.Whole?.Original is { } original ? links.Blob(original) : null
         );
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using FeatureInversion.Features;
+using FeatureInversion.Features.Sources;
 using FeatureInversion.Imaging;
 using FeatureInversion.Imaging.IO;
 using FeatureInversion.Models;
@@ -98,7 +99,18 @@ public sealed class IngestionService(
                 : FeatureMapReader.ReadKeypointFile(imageBlob, content, plans.Plans);
             record = map is null
                 ? Refused(imageBlob, refusal!)
-                : await AcceptMapAsync(imageBlob, BlobNames.ImageId(content.Span), map, plans.Warnings, ct);
+                : await AcceptMapAsync(
+                    imageBlob,
+                    BlobNames.ImageId(content.Span),
+                    map,
+                    plans.Warnings,
+                    await FindOriginalAsync(
+                        imageBlob,
+                        Path.GetFileNameWithoutExtension(BlobNames.FileName(imageBlob)),
+                        ct
+                    ),
+                    ct
+                );
         }
         else if (FeatureMapReader.IsColmapDatabase(content.Span))
         {
@@ -118,7 +130,12 @@ public sealed class IngestionService(
                     string item = BlobNames.Item(imageBlob, image);
                     using var itemActivity = StartIngest(item);
                     string imageId = BlobNames.ImageId(System.Text.Encoding.UTF8.GetBytes($"{fileId}\0{image}"));
-                    await RecordAsync(await AcceptMapAsync(item, imageId, map, plans.Warnings, ct), itemActivity, ct);
+                    var original = await FindOriginalAsync(imageBlob, image.Replace('\\', '/'), ct);
+                    await RecordAsync(
+                        await AcceptMapAsync(item, imageId, map, plans.Warnings, original, ct),
+                        itemActivity,
+                        ct
+                    );
                     items.Add(item);
                 }
                 record = new ExpandedUpload
@@ -224,6 +241,9 @@ public sealed class IngestionService(
                     DecoderVersion = job.DecoderVersion,
                     FeaturesBlob = job.FeaturesBlob,
                     WholeMap = accepted.FeatureFile is not null,
+                    WholeFeaturesBlob = job.WholeFeaturesBlob,
+                    WholeOriginalBlob = job.WholeOriginalBlob,
+                    OriginalUpload = accepted.Original,
                     EnqueuedUtc = DateTimeOffset.UtcNow,
                     TraceParent = send?.Id ?? ingest?.Id,
                 },
@@ -285,7 +305,14 @@ public sealed class IngestionService(
     private DecodedUpload Decode(string imageBlob, ReadOnlyMemory<byte> content, Plan plans)
     {
         var sizes = plans.Plans.Select(p => p.Manifest.ImageSize).Distinct().ToList();
-        var upload = ImageFiles.DecodeUpload(content, imageBlob, sizes, BlobNames.ThumbnailSide, Limits);
+        var upload = ImageFiles.DecodeUpload(
+            content,
+            imageBlob,
+            sizes,
+            BlobNames.ThumbnailSide,
+            Limits,
+            sizes.Select(WorkingResolution.TrainedShortSide).ToList()
+        );
         // An image smaller than a representation's cell is refused with the CLI's message (its view would be enlarged
         // from a few pixels).
         foreach (var rep in ingestion.Representations.Select(representations.Get))
@@ -325,38 +352,74 @@ public sealed class IngestionService(
                 ct
             );
 
+        // The whole photo at each decoder's working resolution: its features are decoded whole beside the centre
+        // square's, and the whole reconstruction is scored against it.
+        var wholeBlobs = new Dictionary<int, string>();
+        foreach (var (side, whole) in upload.Wholes)
+        {
+            wholeBlobs[side] = BlobNames.WholeOriginal(batch, imageId, side);
+            await store.WriteAsync(
+                storage.ResultsContainer,
+                wholeBlobs[side],
+                ImageFiles.EncodePng(whole),
+                ContentTypes.Png,
+                overwrite: false,
+                ct
+            );
+        }
+
         // Representations are independent: extract them in parallel (each extractor instance is single-threaded).
-        var features = new (string Blob, byte[] Npy)[plans.Count];
+        var features = new (string Blob, byte[] Npy, string? WholeBlob, byte[]? WholeNpy)[plans.Count];
+        var wholeWarnings = new string?[plans.Count];
         Parallel.For(0, plans.Count, i =>
         {
             var (rep, manifest) = plans[i];
             using var extractor = rep.Create(); // a CNN layer's owns a native network
-            var map = extractor.Extract(views[manifest.ImageSize]);
-            using var stream = new MemoryStream();
-            NpyFile.Write(stream, map.Data, map.Shape.Channels, map.Shape.Rows, map.Shape.Cols);
-            features[i] = (BlobNames.Features(imageId, rep.Name, manifest.ImageSize), stream.ToArray());
+            var crop = Npy(extractor.Extract(views[manifest.ImageSize]));
+            byte[]? whole = null;
+            try
+            {
+                whole = Npy(extractor.Extract(upload.Wholes[WorkingResolution.TrainedShortSide(manifest.ImageSize)]));
+            }
+            catch (ArgumentException e) // too small for this representation whole: the centre square still goes
+            {
+                wholeWarnings[i] = $"{rep.Name}: the whole photo is not decoded ({e.Message})";
+            }
+            features[i] = (
+                BlobNames.Features(imageId, rep.Name, manifest.ImageSize),
+                crop,
+                whole is null ? null : BlobNames.WholeFeatures(imageId, rep.Name, manifest.ImageSize),
+                whole
+            );
         });
 
         var jobs = new List<IngestedJob>();
         for (int i = 0; i < plans.Count; i++)
         {
-            await store.WriteAsync(
-                storage.FeaturesContainer,
-                features[i].Blob,
-                features[i].Npy,
-                ContentTypes.Binary,
-                overwrite: false,
-                ct
-            );
+            var f = features[i];
+            await store.WriteAsync(storage.FeaturesContainer, f.Blob, f.Npy, ContentTypes.Binary, overwrite: false, ct);
+            if (f.WholeBlob is not null)
+                await store.WriteAsync(
+                    storage.FeaturesContainer,
+                    f.WholeBlob,
+                    f.WholeNpy!,
+                    ContentTypes.Binary,
+                    overwrite: false,
+                    ct
+                );
+            var manifest = plans[i].Manifest;
             jobs.Add(
                 new IngestedJob(
-                    BlobNames.JobId(imageId, plans[i].Manifest.Version),
+                    BlobNames.JobId(imageId, manifest.Version),
                     plans[i].Representation.Name,
-                    plans[i].Manifest.Version,
-                    features[i].Blob
+                    manifest.Version,
+                    f.Blob,
+                    f.WholeBlob,
+                    f.WholeBlob is null ? null : wholeBlobs[WorkingResolution.TrainedShortSide(manifest.ImageSize)]
                 )
             );
         }
+        warnings = [.. warnings, .. wholeWarnings.OfType<string>()];
         return new AcceptedUpload
         {
             ImageBlob = imageBlob,
@@ -370,23 +433,53 @@ public sealed class IngestionService(
         };
     }
 
-    /// <summary>An uploaded feature map: stored as float32 .npy for its decoder, one job, no original or
-    /// thumbnail.</summary>
+    private static byte[] Npy(FeatureMap map)
+    {
+        using var stream = new MemoryStream();
+        NpyFile.Write(stream, map.Data, map.Shape.Channels, map.Shape.Rows, map.Shape.Cols);
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// The image uploaded beside a feature file, which its reconstructions are scored against: in the file's batch,
+    /// <paramref name="name"/> itself when it names a photo (a COLMAP database's image name), else
+    /// <c>{name}.{photo extension}</c> (any case). One listing; null when there is none. Only images already uploaded
+    /// count: upload the originals first (the local pipeline does).
+    /// </summary>
+    private async Task<string?> FindOriginalAsync(string fileBlob, string name, CancellationToken ct)
+    {
+        string batch = BlobNames.Batch(fileBlob);
+        string stem = name[(name.LastIndexOf('/') + 1)..];
+        if (stem.Length == 0)
+            return null;
+        var listed = await store.ListAsync(storage.ImagesContainer, $"{batch}/{stem}", ct);
+        string exact = $"{batch}/{stem}";
+        if (ImageFiles.HasPhotoExtension(stem) && listed.Contains(exact, StringComparer.Ordinal))
+            return exact;
+        return listed
+            .Where(n => n.Length > exact.Length + 1 && n[exact.Length] == '.')
+            .Where(n => !n.AsSpan(exact.Length + 1).Contains('.') && !n.AsSpan(exact.Length + 1).Contains('/'))
+            .Where(n => n != fileBlob && ImageFiles.HasPhotoExtension(n))
+            .Order(StringComparer.Ordinal)
+            .FirstOrDefault();
+    }
+
+    /// <summary>An uploaded feature map: stored as float32 .npy for its decoder, one job, no thumbnail; scored against
+    /// <paramref name="original"/> when an image was uploaded beside it.</summary>
     private async Task<AcceptedUpload> AcceptMapAsync(
         string imageBlob,
         string imageId,
         FeatureMapUpload upload,
         List<string> warnings,
+        string? original,
         CancellationToken ct
     )
     {
-        using var stream = new MemoryStream();
-        NpyFile.Write(stream, upload.Map.Data, upload.Map.Shape.Channels, upload.Map.Shape.Rows, upload.Map.Shape.Cols);
         string blob = BlobNames.Features(imageId, upload.Representation.Name, upload.Manifest.ImageSize);
         await store.WriteAsync(
             storage.FeaturesContainer,
             blob,
-            stream.ToArray(),
+            Npy(upload.Map),
             ContentTypes.Binary,
             overwrite: false,
             ct
@@ -409,6 +502,7 @@ public sealed class IngestionService(
             ],
             Warnings = upload.Conversion is { } note ? [.. warnings, note] : warnings,
             FeatureFile = upload.Description,
+            Original = original,
             IngestedUtc = DateTimeOffset.UtcNow,
         };
     }

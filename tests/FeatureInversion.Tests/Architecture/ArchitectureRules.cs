@@ -73,7 +73,7 @@ public class ArchitectureRules
             ["Models"] = ["Features"],
             ["Onnx"] = ["Features", "Imaging"],
             ["Pipeline"] = [],
-            ["Pipeline.Gallery"] = ["Features", "Models", "Pipeline", "Pipeline.Storage"],
+            ["Pipeline.Gallery"] = ["Features", "Imaging", "Models", "Pipeline", "Pipeline.Storage"],
             ["Pipeline.Hosting"] =
             [
                 "Features",

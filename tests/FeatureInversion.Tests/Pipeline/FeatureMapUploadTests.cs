@@ -31,10 +31,10 @@ public class FeatureMapUploadTests
         return stream.ToArray();
     }
 
-    private static (byte[] Npy, int Rows, int Cols) WholeHogMap()
+    private static (byte[] Npy, int Rows, int Cols) WholeHogMap(string photo = "coffee-480x320.jpg")
     {
         // The whole 480×320 photo's HOG, as the features verb writes it: 31 × 40 × 60, not the decoder's 31 × 8 × 8.
-        var map = TestData.Representations.Create("hog").Extract(TestData.LoadGray("coffee-480x320.jpg"));
+        var map = TestData.Representations.Create("hog").Extract(TestData.LoadGray(photo));
         return (Npy(map.Data, map.Shape.Channels, map.Shape.Rows, map.Shape.Cols), map.Shape.Rows, map.Shape.Cols);
     }
 
@@ -217,6 +217,84 @@ public class FeatureMapUploadTests
             await bed.UploadAsync("leak/broken.db", [.. "SQLite format 3\0"u8, .. new byte[200]])
         );
         Assert.StartsWith("leak/broken.db: unreadable COLMAP database: ", broken.Error);
+    }
+
+    [Fact]
+    public async Task FeatureFilesWithTheirOriginalsBesideThemAreScoredAndReidentifiedAmongTheBatchsPhotos()
+    {
+        await using var bed = await BedAsync("hog", "sift-grid");
+        var store = bed.Store;
+        string[] photos = ["astronaut-300x300.jpg", "camera-256x256.jpg", "coffee-480x320.jpg", "rocket-427x285.jpg"];
+        foreach (var photo in photos)
+            Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("pair", photo));
+        // The coffee photo's whole HOG map, named as the photo; a COLMAP database of the astronaut and the camera.
+        var map = Assert.IsType<AcceptedUpload>(await bed.UploadAsync("pair/coffee-480x320.npy", WholeHogMap().Npy));
+        Assert.Equal("pair/coffee-480x320.jpg", map.Original);
+        byte[] db = File.ReadAllBytes(
+            Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "colmap.db")
+        );
+        var expanded = Assert.IsType<ExpandedUpload>(await bed.UploadAsync("pair/database.db", db));
+        // A file with no image of its name beside it stays unscored.
+        var alone = Assert.IsType<AcceptedUpload>(
+            await bed.UploadAsync("pair/nothing-beside.npy", WholeHogMap("chelsea-451x300.jpg").Npy)
+        );
+        Assert.Null(alone.Original);
+
+        await bed.RunWorkerUntilSettledAsync(
+            [.. photos.Select(p => $"pair/{p}"), map.ImageBlob, alone.ImageBlob, .. expanded.Items],
+            TimeSpan.FromMinutes(3)
+        );
+        await bed.Gallery.FlushAsync();
+        var report = PipelineJson.Deserialize<BatchReport>(
+            (await store.TryReadAsync(bed.Settings.Storage.ResultsContainer, BlobNames.BatchReport("pair")))!
+        );
+        var photoIds = report
+            .Rows.Where(r => r.FeatureFile is null)
+            .ToDictionary(r => BlobNames.FileName(r.ImageBlob), r => r.ImageId!);
+        var scored = new Dictionary<string, string>
+        {
+            ["pair/coffee-480x320.npy"] = "coffee-480x320.jpg",
+            ["pair/database.db--astronaut-300x300.jpg"] = "astronaut-300x300.jpg",
+            ["pair/database.db--camera-256x256.jpg"] = "camera-256x256.jpg",
+        };
+        foreach (var (upload, photo) in scored)
+        {
+            var row = report.Rows.Single(r => r.ImageBlob == upload);
+            Assert.Equal($"pair/{photo}", row.Original);
+            var cell = Assert.Single(row.Results);
+            Assert.Equal(JobStatus.Done, cell.Status);
+            // Scored at the reconstruction's size against the photo beside it, with a per-image baseline.
+            Assert.InRange(cell.NormalizedError!.Value, 0.01, 3.0);
+            Assert.True(cell.BaselineIsPerImage);
+            Assert.NotNull(row.Reveal);
+            var metrics = PipelineJson.Deserialize<ResultMetrics>(
+                (await store.TryReadAsync(bed.Settings.Storage.ResultsContainer, cell.Metrics!))!
+            );
+            Assert.Equal(photoIds[photo], metrics.Whole!.OriginalImageId); // the same photo as the photo's own row
+            var original = ImageFiles.Decode(
+                (await store.TryReadAsync(bed.Settings.Storage.ResultsContainer, cell.Whole!.Original!))!,
+                "original"
+            );
+            Assert.Equal((cell.Whole.Width, cell.Whole.Height), (original.Width, original.Height));
+            // four candidate photos (one per content), the feature file's own among them
+            Assert.Equal(4, cell.Whole.Candidates);
+            Assert.InRange(cell.Whole.Rank!.Value, 1, 4);
+        }
+        var unscored = Assert.Single(report.Rows.Single(r => r.ImageBlob == alone.ImageBlob).Results);
+        Assert.Null(unscored.NormalizedError);
+        Assert.Null(unscored.Whole!.Rank);
+
+        // Every photo's results are ranked too; the summary states the verdict against chance.
+        var sift = report.Representations.Single(r => r.Representation == "sift-grid");
+        Assert.Equal(4 + 2, sift.Reidentification!.Ranked);
+        Assert.Equal(4, sift.Reidentification.Candidates);
+        string html = System.Net.WebUtility.HtmlDecode(
+            System.Text.Encoding.UTF8.GetString(
+                (await store.TryReadAsync(bed.Settings.Storage.ResultsContainer, "pair/index.html"))!
+            )
+        );
+        Assert.Contains(sift.Reidentification.Verdict("sift-grid"), html);
+        Assert.Contains("scored against coffee-480x320.jpg", html);
     }
 
     /// <summary>A .npy whose header declares far more values than it holds.</summary>

@@ -114,6 +114,7 @@ public class LocalPipelineTests
             (await store.TryReadAsync(bed.Settings.Storage.ResultsContainer, BlobNames.BatchReport("b1")))!
         );
         Assert.Equal((5, 2), (report.Uploads, report.Refused));
+        int accepted = report.Uploads - report.Refused;
         foreach (var row in report.Rows.Where(r => r.Status == UploadStatus.Accepted))
         {
             // the whole photo, beside the decoder's crop
@@ -124,8 +125,18 @@ public class LocalPipelineTests
                 Assert.True(cell.BaselineIsPerImage);
                 Assert.InRange(cell.BaselineError!.Value, 0.05, 3.0);
                 Assert.True(await store.ExistsAsync(bed.Settings.Storage.ResultsContainer, cell.FeatureEnergy!));
+                // The whole photo decoded beside the crop, scored against the photo at its size and ranked among the
+                // batch's accepted photos.
+                var whole = cell.Whole!;
+                Assert.True(await store.ExistsAsync(bed.Settings.Storage.ResultsContainer, whole.Reconstruction));
+                Assert.True(await store.ExistsAsync(bed.Settings.Storage.ResultsContainer, whole.Original!));
+                Assert.InRange(whole.ErrorRatio!.Value, 0.05, 3.0);
+                Assert.InRange(whole.Ssim!.Value, -1, 1);
+                Assert.Equal(accepted, whole.Candidates);
+                Assert.InRange(whole.Rank!.Value, 1, accepted);
             }
         }
+        Assert.All(report.Representations, s => Assert.Equal(accepted, s.Reidentification!.Ranked));
         // from the decoders' manifests
         Assert.All(report.Representations, s => Assert.InRange(s.TestSetError!.Value, 0.1, 1.5));
     }
@@ -147,8 +158,15 @@ public class LocalPipelineTests
         await queue.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var names = await store.ListAsync(bed.Settings.Storage.ResultsContainer, $"b2/{first.ImageId}/");
         Assert.Single(names, n => n.EndsWith("Z.png", StringComparison.Ordinal));
+        Assert.Single(names, n => n.EndsWith("Z.whole.png", StringComparison.Ordinal));
         Assert.Single(names, n => n.EndsWith("Z.json", StringComparison.Ordinal));
-        Assert.Single(await store.ListAsync(bed.Settings.Storage.FeaturesContainer, first.ImageId));
+        // the centre square's features and the whole photo's, once each
+        Assert.Equal(
+            [first.Jobs[0].FeaturesBlob, first.Jobs[0].WholeFeaturesBlob!],
+            (await store.ListAsync(bed.Settings.Storage.FeaturesContainer, first.ImageId))
+                .Order(StringComparer.Ordinal)
+                .Reverse()
+        );
     }
 
     [Fact]
