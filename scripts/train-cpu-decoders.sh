@@ -15,6 +15,7 @@ run() {
   local rep="$1" size="$2" steps="$3" out="$models"; shift 3
   [ "$size" = 64 ] || out="$models/${size}px"   # the pipeline publishes the top-level (64 px) decoders only
   [ "$rep" != sift-grid-colmap ] || out="$models/colmap"   # for leaked COLMAP databases (reconstruct, audit), not published
+  [ "$rep" != sift-grid-opencv ] || out="$models/opencv"   # for leaked OpenCV keypoint files (reconstruct, audit), not published
   dotnet "$trainer" train "$rep" \
     --train "$photos/train" --test "$photos/test" -o "$out/$rep-${size}px-w0.25" \
     --size "$size" --width 0.25 --steps "$steps" --batch 64 --lr 0.001 --seed 1 \
@@ -23,5 +24,6 @@ run() {
 run hog 64 20000
 run sift-grid 64 3000 --loader-threads 2
 run sift-grid-colmap 64 3000 --loader-threads 2
+run sift-grid-opencv 64 3000 --loader-threads 2
 run lbp 64 4000
 run hog 128 1500

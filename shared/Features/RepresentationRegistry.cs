@@ -54,6 +54,16 @@ public sealed class RepresentationRegistry
                     () => SparseSiftGrid.Colmap(),
                     120
                 )
+            )
+            .Add(
+                new(
+                    "sift-grid-opencv",
+                    "the sparse SIFT grid as OpenCV's SIFT_create() defaults fill it (first octave -1)",
+                    RepresentationKind.HandDesigned,
+                    DecoderLayout.Sift,
+                    () => SparseSiftGrid.OpenCv(),
+                    120
+                )
             );
 
     public IReadOnlyList<RepresentationDescriptor> All => _all;

@@ -71,6 +71,25 @@ public sealed class SparseSiftGrid : IFeatureRepresentation
             colmapDescriptors: true
         );
 
+    /// <summary>
+    /// The grid as OpenCV's <c>cv2.SIFT_create()</c> fills it with its defaults (4.6): the image doubled first (first
+    /// octave −1), 3 levels per octave, contrast threshold 0.04 applied as 0.5 × 0.04 / 3 on [0, 1] intensities (the
+    /// same 0.02 / 3 as COLMAP's), edge threshold 10, σ 1.6; descriptors in VLFeat's convention, as
+    /// <see cref="Sources.OpenCvSiftArchive"/> maps OpenCV's onto it. For decoders of leaked OpenCV keypoint files.
+    /// </summary>
+    public static SparseSiftGrid OpenCv(int seed = 0) =>
+        new(
+            "sift-grid-opencv",
+            new SiftOptions
+            {
+                FirstOctave = -1,
+                PeakThreshold = 0.5 * 0.04 / 3 * SiftDetector.IntensityScale,
+                EdgeThreshold = 10,
+            },
+            seed,
+            colmapDescriptors: false
+        );
+
     private readonly bool _colmapDescriptors;
 
     public int Seed { get; }

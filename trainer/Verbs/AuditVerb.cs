@@ -11,15 +11,17 @@ using FeatureInversion.Imaging;
 
 namespace FeatureInversion.Trainer.Verbs;
 
-/// <summary><c>audit</c>: what a leaked SIFT file reveals about photos the auditor owns, and how thinning it
-/// defends.</summary>
+/// <summary><c>audit</c>: what a leaked feature file reveals about photos the auditor owns (SIFT keypoints from a
+/// COLMAP database, per-photo descriptor files or VLFeat computed here; HOG, LBP or CNN maps computed here), and how
+/// thinning keypoints defends.</summary>
 internal sealed class AuditVerb : IVerb
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     private readonly Argument<DirectoryInfo> _checkpoint = new("checkpoint")
     {
-        Description = "A sift-grid decoder checkpoint folder",
+        Description =
+            "A decoder checkpoint folder: sift-grid for keypoints; HOG, LBP or a CNN layer for maps computed here",
     };
     private readonly Option<DirectoryInfo> _photos = new("--photos")
     {
@@ -33,6 +35,13 @@ internal sealed class AuditVerb : IVerb
             "A COLMAP database made from these photos (matched by file name); default: VLFeat SIFT computed here, as "
             + "a leak of this project's sparse SIFT would hold",
         HelpName = "database.db",
+    };
+    private readonly Option<DirectoryInfo?> _leaked = new("--leaked")
+    {
+        Description =
+            "Descriptor files, one per photo, named by it (photo.jpg → photo.npz, photo.key, photo.jpg.txt, …): OpenCV "
+            + ".npz, Lowe .key, COLMAP feature text, N × 132 .npy",
+        HelpName = "DIR",
     };
     private readonly Option<string> _keep = new("--keep")
     {
@@ -81,13 +90,14 @@ internal sealed class AuditVerb : IVerb
         });
         Command = new Command(
             "audit",
-            "What a leaked SIFT file reveals about your photos: whole-image reconstructions, re-identification "
-                + "against chance, and the defence curve."
+            "What a leaked feature file reveals about your photos: whole-image reconstructions, re-identification "
+                + "against chance, and the defence curve (keypoints kept)."
         )
         {
             _checkpoint,
             _photos,
             _colmap,
+            _leaked,
             _keep,
             _workingSide,
             _allScales,
@@ -114,48 +124,70 @@ internal sealed class AuditVerb : IVerb
         );
         using (network)
         {
-            if (network.Spec.Representation.Decoder != DecoderLayout.Sift)
-                throw new InvalidDataException(
-                    $"audit reconstructs SIFT keypoints: give a sift-grid decoder, not {network.Spec.Representation}."
-                );
             var photos = Directory
                 .GetFiles(folder.FullName)
                 .Where(ImageFiles.HasPhotoExtension)
                 .Order(StringComparer.Ordinal)
                 .ToList();
-            string source;
-            IReadOnlyDictionary<string, KeypointSet> leaked;
-            if (parse.GetValue(_colmap) is { } db)
-            {
-                var file = ColmapDatabase.Read(CommonOptions.ExistingFile(db).FullName);
-                foreach (var r in file.Refused)
-                    console.WriteLine($"warning: {db.Name}: image '{r.Name}' skipped: {r.Reason}.");
-                leaked = file
-                    .Images.GroupBy(i => Path.GetFileName(i.Name.Replace('\\', '/')))
-                    .ToDictionary(g => g.Key, g => g.First());
-                source = $"COLMAP SIFT ({db.Name})";
-            }
-            else
-            {
-                leaked = LeakAudit.VlFeatKeypoints(photos);
-                source = "VLFeat SIFT keypoints";
-            }
             var meanImage = DecoderCheckpoint.TryLoadMeanImage(checkpoint.FullName, network.Spec.ImageSize)
                 ?? throw new InvalidDataException(
                     $"{checkpoint.Name}: no {DecoderCheckpoint.MeanImageFileName}; the error is measured against the "
                         + $"decoder's mean image."
                 );
             using var embedding = parse.GetValue(_noCnn) ? null : registry.Get("resnet18-pool5").Create();
-            var report = new LeakAudit(network, meanImage, embedding).Run(
-                photos,
-                leaked,
-                source,
-                new AuditOptions(
-                    Fractions(parse.GetValue(_keep)!)!,
-                    parse.GetValue(_workingSide),
-                    AllScales: parse.GetValue(_allScales)
-                )
+            var audit = new LeakAudit(network, meanImage, embedding);
+            var options = new AuditOptions(
+                Fractions(parse.GetValue(_keep)!)!,
+                parse.GetValue(_workingSide),
+                AllScales: parse.GetValue(_allScales)
             );
+            var (db, leakedDir) = (parse.GetValue(_colmap), parse.GetValue(_leaked));
+            if (db is not null && leakedDir is not null)
+                throw new ArgumentException("Give --colmap or --leaked, not both.");
+            AuditReport report;
+            if (network.Spec.Representation.Decoder != DecoderLayout.Sift)
+            {
+                if (db is not null || leakedDir is not null)
+                    throw new ArgumentException(
+                        $"--colmap and --leaked hold SIFT keypoints: audit them with a sift-grid decoder, not "
+                            + $"{network.Spec.Representation}."
+                    );
+                report = audit.RunWholePhotos(
+                    photos,
+                    $"{network.Spec.Representation} maps (computed here)",
+                    options with
+                    {
+                        KeepFractions = parse.GetResult(_keep) is { Implicit: false } ? options.KeepFractions : [1.0],
+                    }
+                );
+            }
+            else
+            {
+                string source;
+                IReadOnlyDictionary<string, KeypointSet> leaked;
+                if (db is not null)
+                {
+                    var file = ColmapDatabase.Read(CommonOptions.ExistingFile(db).FullName);
+                    foreach (var r in file.Refused)
+                        console.WriteLine($"warning: {db.Name}: image '{r.Name}' skipped: {r.Reason}.");
+                    leaked = file
+                        .Images.GroupBy(i => Path.GetFileName(i.Name.Replace('\\', '/')))
+                        .ToDictionary(g => g.Key, g => g.First());
+                    source = $"COLMAP SIFT ({db.Name})";
+                }
+                else if (leakedDir is not null)
+                {
+                    var files = LeakedFiles(photos, CommonOptions.ExistingFolder(leakedDir).FullName, console);
+                    leaked = files.Sets;
+                    source = $"{files.Source} files ({leakedDir.Name})";
+                }
+                else
+                {
+                    leaked = LeakAudit.VlFeatKeypoints(photos);
+                    source = "VLFeat SIFT keypoints";
+                }
+                report = audit.Run(photos, leaked, source, options);
+            }
 
             console.WriteLine(
                 $"{manifest.Version}: {report.Audited} of {report.Candidates} photos audited, reconstructed at a "
@@ -197,6 +229,44 @@ internal sealed class AuditVerb : IVerb
                 File.WriteAllBytes(curve.FullName, Curve(report));
             return 0;
         }
+    }
+
+    /// <summary>Each photo's descriptor file in <paramref name="dir"/>: <c>{photo}.*</c> or <c>{photo stem}.*</c>
+    /// holding SIFT keypoints, read at the photo's size; photos without one are candidates only.</summary>
+    private static (Dictionary<string, KeypointSet> Sets, string Source) LeakedFiles(
+        List<string> photos,
+        string dir,
+        TextWriter console
+    )
+    {
+        var sets = new Dictionary<string, KeypointSet>(StringComparer.Ordinal);
+        var sources = new HashSet<string>(StringComparer.Ordinal);
+        var files = Directory.GetFiles(dir).Order(StringComparer.Ordinal).ToList();
+        foreach (var photo in photos)
+        {
+            string name = Path.GetFileName(photo),
+                stem = Path.GetFileNameWithoutExtension(photo);
+            var match = files.FirstOrDefault(f =>
+                (Path.GetFileNameWithoutExtension(f) == name || Path.GetFileNameWithoutExtension(f) == stem)
+                && DescriptorFiles.Kind(f) is not null
+            );
+            if (match is null)
+                continue;
+            var header = ImageFiles.ReadHeader(photo);
+            var file = DescriptorFiles.Read(match, (header.Width, header.Height));
+            if (file.Images.Count == 0)
+            {
+                console.WriteLine($"warning: {Path.GetFileName(match)}: no keypoints; {name} is a candidate only.");
+                continue;
+            }
+            sets[name] = file.Images[0] with { Name = name };
+            sources.Add(file.Source);
+        }
+        if (sets.Count == 0)
+            throw new ArgumentException(
+                $"{dir}: no descriptor file named after any of the {photos.Count} photos (photo.npz, photo.key, …)."
+            );
+        return (sets, string.Join(" and ", sources.Order(StringComparer.Ordinal)));
     }
 
     private static byte[] Curve(AuditReport report)

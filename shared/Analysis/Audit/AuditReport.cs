@@ -10,10 +10,10 @@ public sealed record AuditOptions(
     bool AllScales = false
 );
 
-/// <summary>One audited photo at one keypoint fraction.</summary>
+/// <summary>One audited photo at one keypoint fraction (<see cref="Keypoints"/> null for a dense map).</summary>
 public sealed record AuditedImage(
     string Name,
-    int Keypoints,
+    int? Keypoints,
     int Width,
     int Height,
     double ErrorVsMeanImage,
@@ -86,7 +86,8 @@ public sealed record AuditReport(
                 int rank = Math.Min(i.PixelRank, i.CnnRank ?? int.MaxValue); // by the better of the two similarities
                 string found =
                     rank == 1 ? "re-identified" : $"not re-identified (true photo ranked {rank} of {Candidates})";
-                return $"{i.Name}: {found} from {i.Keypoints} keypoints; error {i.ErrorVsMeanImage:F2} of the mean "
+                string from = i.Keypoints is { } n ? $" from {n} keypoints" : "";
+                return $"{i.Name}: {found}{from}; error {i.ErrorVsMeanImage:F2} of the mean "
                     + $"image's, SSIM {i.Ssim:F2}.";
             });
 }

@@ -17,16 +17,13 @@ namespace FeatureInversion.Analysis.Audit;
 /// Measures, per image at the working resolution: the error ‖x − f‖ relative to that of the decoder's mean image
 /// ‖x − m‖ (below 1: the file tells more than "a typical photo"), and SSIM. Re-identification ranks every candidate
 /// photo by two stated similarities to the reconstruction: <b>pixels</b>, the correlation of the two as 32 × 32
-/// grayscale images (each standardised), and <b>cnn</b>, the cosine of their ResNet18 pool5 vectors (ImageNet
-/// weights), when an embedding is given. The rank of the true photo gives top-1 and top-5 rates, set against chance
-/// (1/N and 5/N for N candidates).
+/// grayscale images (each standardised; <see cref="ImageSignature"/>), and <b>cnn</b>, the cosine of their ResNet18
+/// pool5 vectors (ImageNet weights), when an embedding is given. The rank of the true photo gives top-1 and top-5
+/// rates, set against chance (1/N and 5/N for N candidates).
 /// </para>
 /// </summary>
 public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatureRepresentation? embedding = null)
 {
-    /// <summary>Side of the grayscale thumbnails compared by the pixel similarity.</summary>
-    public const int ThumbnailSide = 32;
-
     /// <summary>Audits <paramref name="photos"/> (paths); <paramref name="leaked"/> gives each audited photo's
     /// keypoints by file name (all photos are candidates, audited or not).</summary>
     public AuditReport Run(
@@ -36,37 +33,18 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
         AuditOptions options
     )
     {
-        if (photos.Count < 2)
-            throw new ArgumentException("Re-identification needs at least two candidate photos.");
-        var candidates = photos.Select(p => new Candidate(Path.GetFileName(p), ImageFiles.Load(p))).ToList();
-        var audited = candidates.Where(c => leaked.ContainsKey(c.Name)).ToList();
-        if (audited.Count == 0)
-            throw new ArgumentException($"None of the {photos.Count} photos has keypoints in the {source}.");
+        if (network.Spec.Representation.Decoder != DecoderLayout.Sift)
+            throw new ArgumentException(
+                $"Keypoints are reconstructed by a sift-grid decoder, not {network.Spec.Representation}."
+            );
         int side = options.WorkingShortSide ?? FeatureFileReconstruction.TrainedShortSide(network);
-
-        var thumbnails = candidates.Select(c => Thumbnail(c.Photo)).ToList();
-        var embeddings = embedding is null
-            ? null
-            : candidates.Select(c => Embed(FeatureFileReconstruction.AtWorkingResolution(c.Photo, side))).ToList();
-        // The photo and the decoder's mean image at each audited photo's working size: the same at every fraction kept.
-        var meanImageSquare = new ColorImage(network.Spec.ImageSize, network.Spec.ImageSize, meanImage);
-        var references = audited.ToDictionary(
-            c => c.Name,
-            c =>
-            {
-                var set = leaked[c.Name];
-                var size = (set with { Frames = [] }).Scaled(WorkingResolution.Scale(set.Width, set.Height, side));
-                return (
-                    Target: ImageFiles.Resize(c.Photo, size.Width, size.Height),
-                    Mean: ImageFiles.Resize(meanImageSquare, size.Width, size.Height)
-                );
-            }
-        );
-        var levels = new List<AuditLevel>();
-        foreach (double keep in options.KeepFractions)
-        {
-            var images = new List<AuditedImage>();
-            foreach (var candidate in audited)
+        return Audit(
+            photos,
+            name => leaked.ContainsKey(name),
+            source,
+            options,
+            side,
+            (candidate, keep) =>
             {
                 var set = Thin(leaked[candidate.Name], keep, options.Seed);
                 var working = FeatureFileReconstruction.AtWorkingResolution(network, set, side, options.AllScales);
@@ -76,29 +54,96 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
                     working.Width,
                     working.Height
                 );
-                var (target, mean) = references[candidate.Name];
+                var target = ImageFiles.Resize(candidate.Photo, working.Width, working.Height);
+                return (target, reconstruction, (int?)set.Frames.Count);
+            }
+        );
+    }
+
+    /// <summary>
+    /// Audits a dense representation (HOG, LBP, a CNN layer) as a leak of it would hold each photo: its map computed
+    /// here on the whole photo at the working resolution and decoded whole (<see
+    /// cref="FeatureFileReconstruction.WholePhoto"/>); the photo is cut to the cells' extent. Every photo is audited;
+    /// there are no keypoints to thin, so only a fraction of 1 is accepted.
+    /// </summary>
+    public AuditReport RunWholePhotos(IReadOnlyList<string> photos, string source, AuditOptions options)
+    {
+        if (options.KeepFractions.Any(k => k < 1))
+            throw new ArgumentException(
+                $"A {network.Spec.Representation} map has no keypoints to thin: audit it with all of it kept (1)."
+            );
+        int side = options.WorkingShortSide ?? FeatureFileReconstruction.TrainedShortSide(network);
+        return Audit(
+            photos,
+            _ => true,
+            source,
+            options,
+            side,
+            (candidate, _) =>
+            {
+                var (photo, reconstruction) = FeatureFileReconstruction.WholePhoto(network, candidate.Photo, side);
+                var target = photo.Crop(reconstruction.Width, reconstruction.Height);
+                return (target, reconstruction, (int?)null);
+            }
+        );
+    }
+
+    /// <summary>The audit's loop: per fraction kept and audited photo, the reconstruction against its target photo
+    /// and the decoder's mean image at the same size, and the true photo's rank among all candidates.</summary>
+    private AuditReport Audit(
+        IReadOnlyList<string> photos,
+        Func<string, bool> isAudited,
+        string source,
+        AuditOptions options,
+        int side,
+        Func<Candidate, double, (ColorImage Target, ColorImage Reconstruction, int? Keypoints)> reconstruct
+    )
+    {
+        if (photos.Count < 2)
+            throw new ArgumentException("Re-identification needs at least two candidate photos.");
+        var candidates = photos.Select(p => new Candidate(Path.GetFileName(p), ImageFiles.Load(p))).ToList();
+        var audited = candidates.Where(c => isAudited(c.Name)).ToList();
+        if (audited.Count == 0)
+            throw new ArgumentException($"None of the {photos.Count} photos has keypoints in the {source}.");
+
+        var thumbnails = candidates.Select(c => ImageSignature.Of(c.Photo)).ToList();
+        var embeddings = embedding is null
+            ? null
+            : candidates.Select(c => Embed(FeatureFileReconstruction.AtWorkingResolution(c.Photo, side))).ToList();
+        var meanImageSquare = new ColorImage(network.Spec.ImageSize, network.Spec.ImageSize, meanImage);
+        var levels = new List<AuditLevel>();
+        foreach (double keep in options.KeepFractions)
+        {
+            var images = new List<AuditedImage>();
+            foreach (var candidate in audited)
+            {
+                var (target, reconstruction, keypoints) = reconstruct(candidate, keep);
+                var mean = ImageFiles.Resize(meanImageSquare, target.Width, target.Height);
                 double error =
                     ReconstructionMetrics.Distance(target.Planes, reconstruction.Planes)
                     / Math.Max(ReconstructionMetrics.Distance(target.Planes, mean.Planes), 1e-9);
                 double ssim = ReconstructionMetrics.Ssim(
                     target.Planes,
                     reconstruction.Planes,
-                    working.Width,
-                    working.Height
+                    target.Width,
+                    target.Height
                 );
                 int truth = candidates.IndexOf(candidate);
-                var thumb = Thumbnail(reconstruction);
-                int pixelRank = Rank(thumbnails.Select(t => Correlation(thumb, t)).ToList(), truth);
+                var thumb = ImageSignature.Of(reconstruction);
+                int pixelRank = ImageSignature.Rank(
+                    thumbnails.Select(t => ImageSignature.Similarity(thumb, t)).ToList(),
+                    truth
+                );
                 var embedded = embeddings is null ? null : Embed(reconstruction);
                 int? cnnRank = embeddings is null
                     ? null
-                    : Rank(embeddings.Select(e => Cosine(embedded!, e)).ToList(), truth);
+                    : ImageSignature.Rank(embeddings.Select(e => Cosine(embedded!, e)).ToList(), truth);
                 images.Add(
                     new AuditedImage(
                         candidate.Name,
-                        set.Frames.Count,
-                        working.Width,
-                        working.Height,
+                        keypoints,
+                        reconstruction.Width,
+                        reconstruction.Height,
                         error,
                         ssim,
                         pixelRank,
@@ -153,28 +198,6 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
         return set with { Frames = kept };
     }
 
-    /// <summary>The 32 × 32 grayscale thumbnail, standardised to zero mean and unit norm.</summary>
-    private static float[] Thumbnail(ColorImage image)
-    {
-        var gray = ImageFiles.Resize(image, ThumbnailSide, ThumbnailSide).ToGray().Pixels.ToArray();
-        float mean = gray.Average();
-        for (int i = 0; i < gray.Length; i++)
-            gray[i] -= mean;
-        double norm = Math.Sqrt(gray.Sum(v => (double)v * v));
-        if (norm > 0)
-            for (int i = 0; i < gray.Length; i++)
-                gray[i] = (float)(gray[i] / norm);
-        return gray;
-    }
-
-    private static double Correlation(float[] a, float[] b)
-    {
-        double dot = 0;
-        for (int i = 0; i < a.Length; i++)
-            dot += a[i] * b[i];
-        return dot;
-    }
-
     private float[] Embed(ColorImage image) => embedding!.Extract(image).Data;
 
     private static double Cosine(float[] a, float[] b)
@@ -190,10 +213,6 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
         }
         return dot / Math.Max(Math.Sqrt(na * nb), 1e-12);
     }
-
-    /// <summary>1 + the number of candidates more similar than the truth (ties count against it).</summary>
-    private static int Rank(List<double> similarities, int truth) =>
-        1 + similarities.Where((s, i) => i != truth && s >= similarities[truth]).Count();
 
     private sealed record Candidate(string Name, ColorImage Photo);
 }

@@ -33,7 +33,7 @@ public class LeakAuditTests
                 Assert.True(double.IsFinite(i.Ssim));
             });
             Assert.All(thinned.Images.Zip(all.Images), p =>
-                Assert.Equal((int)Math.Round(p.Second.Keypoints * 0.1), p.First.Keypoints)
+                Assert.Equal((int)Math.Round(p.Second.Keypoints!.Value * 0.1), p.First.Keypoints)
             );
             Assert.Matches(
                 @"^\d of 5 photos re-identified from their VLFeat SIFT keypoints "
@@ -57,6 +57,41 @@ public class LeakAuditTests
             Assert.True(
                 nothing.Levels[0].ErrorVsMeanImage > all.ErrorVsMeanImage,
                 $"{nothing.Levels[0].ErrorVsMeanImage} vs {all.ErrorVsMeanImage}"
+            );
+        }
+    }
+
+    [Fact]
+    public void ADenseRepresentationIsAuditedFromEachWholePhotoAtTheWorkingResolution()
+    {
+        string hog = Path.Combine(TestData.Root, "models", "hog-64px-w0.25");
+        var photos = TestData.PhotoNames.Select(n => Path.Combine(TestData.PhotosDirectory, n)).ToList();
+        var (network, _) = DecoderCheckpoint.Load(hog, TestData.Representations);
+        using (network)
+        {
+            var audit = new LeakAudit(network, DecoderCheckpoint.TryLoadMeanImage(hog, 64)!);
+            var report = audit.RunWholePhotos(photos, "HOG maps", new AuditOptions([1]));
+            Assert.Equal((5, 5, 107), (report.Candidates, report.Audited, report.WorkingShortSide));
+            var level = Assert.Single(report.Levels);
+            var chelsea = level.Images.Single(i => i.Name == "chelsea-451x300.jpg");
+            Assert.Equal((160, 104), (chelsea.Width, chelsea.Height)); // 160×107 there, cut to 13 rows of 8-px cells
+            Assert.All(level.Images, i =>
+            {
+                Assert.InRange(i.PixelRank, 1, 5);
+                Assert.InRange(i.ErrorVsMeanImage, 0.1, 2);
+                Assert.Null(i.Keypoints);
+            });
+            Assert.StartsWith(
+                $"{(int)Math.Round(level.PixelTop1 * 5)} of 5 photos re-identified from their HOG maps",
+                report.Verdict
+            );
+            // a map has no keypoints to thin
+            var e = Assert.Throws<ArgumentException>(() =>
+                audit.RunWholePhotos(photos, "HOG maps", new AuditOptions([1, 0.5]))
+            );
+            Assert.Contains("no keypoints to thin", e.Message);
+            Assert.Throws<ArgumentException>(() =>
+                audit.Run(photos, new Dictionary<string, KeypointSet>(), "none", new AuditOptions([1]))
             );
         }
     }

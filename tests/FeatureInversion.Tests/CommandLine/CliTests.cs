@@ -360,6 +360,65 @@ public sealed class AlexNetCliTests : IDisposable
         Assert.Contains("reconstruct it with a sift-grid decoder", stderr.ToString());
     }
 
+    /// <summary>The auditor's per-photo files: OpenCV's .npz named after the photo it came from (made by
+    /// scripts/make-descriptor-fixtures.sh from coffee-480x320.jpg), and a HOG decoder's maps computed here.</summary>
+    [Fact]
+    public async Task AuditReadsDescriptorFilesNamedAfterThePhotosAndAuditsDenseMaps()
+    {
+        string photos = Directory.CreateDirectory(Path.Combine(_dir, "mine")).FullName;
+        foreach (var name in new[] { "camera-256x256.jpg", "coffee-480x320.jpg", "rocket-427x285.jpg" })
+            File.Copy(Path.Combine(TestData.PhotosDirectory, name), Path.Combine(photos, name));
+        string leak = Directory.CreateDirectory(Path.Combine(_dir, "leak-files")).FullName;
+        File.Copy(
+            Path.Combine(TestData.Root, "tests", "data", "fixtures", "descriptors", "opencv-sift.npz"),
+            Path.Combine(leak, "coffee-480x320.jpg.npz")
+        );
+        string sift = Path.Combine(TestData.Root, "models", "sift-grid-64px-w0.25");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        string json = Path.Combine(_dir, "audit.json");
+        Assert.True(
+            0
+                == await Cli.RunAsync(
+                    ["audit", sift, "--photos", photos, "--leaked", leak, "--no-cnn", "--keep", "1,0.5", "-o", json],
+                    stdout,
+                    stderr
+                ),
+            stderr.ToString()
+        );
+        Assert.Contains("1 of 3 photos audited", stdout.ToString());
+        Assert.Contains("re-identified from their OpenCV SIFT (.npz) files (leak-files)", stdout.ToString());
+        Assert.Contains("(top-1 by 32×32 grayscale correlation; chance: 1 in 3)", stdout.ToString());
+        using (var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json)))
+            Assert.Equal(2, report.RootElement.GetProperty("Levels").GetArrayLength());
+
+        stdout = new StringWriter();
+        string hog = Path.Combine(TestData.Root, "models", "hog-64px-w0.25");
+        Assert.True(
+            0 == await Cli.RunAsync(["audit", hog, "--photos", photos, "--no-cnn"], stdout, stderr),
+            stderr.ToString()
+        );
+        Assert.Contains("3 of 3 photos audited", stdout.ToString());
+        Assert.Contains("re-identified from their hog", stdout.ToString());
+
+        // keypoint files need a sift-grid decoder; a map has no keypoints to thin
+        foreach (
+            var (args, message) in new (string[], string)[]
+            {
+                (["--leaked", leak], "audit them with a sift-grid decoder"),
+                (["--keep", "0.5"], "no keypoints to thin"),
+            }
+        )
+        {
+            stderr = new StringWriter();
+            Assert.NotEqual(
+                0,
+                await Cli.RunAsync(["audit", hog, "--photos", photos, "--no-cnn", .. args], new StringWriter(), stderr)
+            );
+            Assert.Contains(message, stderr.ToString());
+        }
+    }
+
     [Fact]
     public async Task ReconstructWholeDecodesTheWholePhotoAtTheWorkingResolution()
     {

@@ -119,7 +119,7 @@ public class HostRegistrationTests
         Assert.NotNull(services.GetRequiredService<ResultsQuery>());
         Assert.Null(services.GetService<IJobSource>());
         Assert.Equal(
-            ["hog", "lbp", "sift-grid", "sift-grid-colmap"],
+            ["hog", "lbp", "sift-grid", "sift-grid-colmap", "sift-grid-opencv"],
             services.GetRequiredService<RepresentationRegistry>().Names
         );
         Assert.Single(services.GetServices<IHostedService>()); // provisioning only
