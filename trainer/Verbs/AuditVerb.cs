@@ -49,6 +49,12 @@ internal sealed class AuditVerb : IVerb
         DefaultValueFactory = _ => "1,0.5,0.25,0.1",
         HelpName = "1,0.5,...",
     };
+    private readonly Option<string?> _bits = new("--bits")
+    {
+        Description =
+            "Descriptor precisions for the defence curve, in bits per value (1-8; with all keypoints kept), e.g. 4,2,1",
+        HelpName = "8,4,...",
+    };
     private readonly Option<int?> _workingSide = new("--working-side")
     {
         Description = "Short side (px) of the reconstructions; default: the decoder's trained scale",
@@ -83,6 +89,11 @@ internal sealed class AuditVerb : IVerb
             if (Fractions(r.GetValue(_keep)!) is null)
                 r.AddError("--keep takes fractions in (0, 1] separated by commas, e.g. 1,0.5,0.1.");
         });
+        _bits.Validators.Add(r =>
+        {
+            if (r.GetValue(_bits) is { } text && Bits(text) is null)
+                r.AddError("--bits takes whole numbers of bits from 1 to 8 separated by commas, e.g. 4,2,1.");
+        });
         _workingSide.Validators.Add(r =>
         {
             if (r.GetValue(_workingSide) is < 16 or > 4096)
@@ -99,6 +110,7 @@ internal sealed class AuditVerb : IVerb
             _colmap,
             _leaked,
             _keep,
+            _bits,
             _workingSide,
             _allScales,
             _noCnn,
@@ -139,7 +151,8 @@ internal sealed class AuditVerb : IVerb
             var options = new AuditOptions(
                 Fractions(parse.GetValue(_keep)!)!,
                 parse.GetValue(_workingSide),
-                AllScales: parse.GetValue(_allScales)
+                AllScales: parse.GetValue(_allScales),
+                DescriptorBits: parse.GetValue(_bits) is { } bits ? Bits(bits) : null
             );
             var (db, leakedDir) = (parse.GetValue(_colmap), parse.GetValue(_leaked));
             if (db is not null && leakedDir is not null)
@@ -199,7 +212,7 @@ internal sealed class AuditVerb : IVerb
             );
             foreach (var l in report.Levels)
                 console.WriteLine(
-                    $"{l.Keep, 6:P0} {l.ErrorVsMeanImage, 11:F3} {l.Ssim, 6:F3} {l.PixelTop1, 12:P0} "
+                    $"{Label(l), 6} {l.ErrorVsMeanImage, 11:F3} {l.Ssim, 6:F3} {l.PixelTop1, 12:P0} "
                         + $"{l.PixelTop5, 6:P0} {Percent(l.CnnTop1), 10} {Percent(l.CnnTop5), 6}"
                 );
             console.WriteLine($"{"chance", 6} {"", 11} {"", 6} {report.ChanceTop1, 12:P0} {report.ChanceTop5, 6:P0}");
@@ -271,7 +284,7 @@ internal sealed class AuditVerb : IVerb
 
     private static byte[] Curve(AuditReport report)
     {
-        var labels = report.Levels.Select(l => l.Keep.ToString("P0", CultureInfo.InvariantCulture)).ToList();
+        var labels = report.Levels.Select(Label).ToList();
         var series = new List<PlotSeries>
         {
             new(
@@ -303,12 +316,28 @@ internal sealed class AuditVerb : IVerb
             series.Where(s => s.Values.All(v => v is not null)).ToList(),
             0,
             top,
-            xLabel: "keypoints kept",
+            xLabel: report.Levels.Any(l => l.Bits is not null) ? "keypoints kept · descriptor bits" : "keypoints kept",
             yLabel: "error ratio / re-identification rate"
         );
     }
 
     private static string Percent(double? value) => value is { } v ? v.ToString("P0", CultureInfo.CurrentCulture) : "-";
+
+    /// <summary>A level's name: the fraction of keypoints kept, or the descriptors' bits per value.</summary>
+    private static string Label(AuditLevel level) =>
+        level.Bits is { } bits ? $"{bits}-bit" : level.Keep.ToString("P0", CultureInfo.InvariantCulture);
+
+    private static List<int>? Bits(string text)
+    {
+        var values = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int v) || v is < 1 or > 8)
+                return null;
+            values.Add(v);
+        }
+        return values.Count == 0 ? null : values;
+    }
 
     private static List<double>? Fractions(string text)
     {

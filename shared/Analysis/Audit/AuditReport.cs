@@ -3,11 +3,14 @@ using FeatureInversion.Imaging;
 
 namespace FeatureInversion.Analysis.Audit;
 
+/// <summary>How to audit: the fractions of keypoints kept and, with all kept, the descriptor precisions (bits per
+/// value, <see cref="Features.Sift.DescriptorConventions.Quantize"/>) for the defence curve.</summary>
 public sealed record AuditOptions(
     IReadOnlyList<double> KeepFractions,
     int? WorkingShortSide = null,
     int Seed = 0,
-    bool AllScales = false
+    bool AllScales = false,
+    IReadOnlyList<int>? DescriptorBits = null
 );
 
 /// <summary>One audited photo at one keypoint fraction (<see cref="Keypoints"/> null for a dense map).</summary>
@@ -23,9 +26,11 @@ public sealed record AuditedImage(
     [property: JsonIgnore] ColorImage Reconstruction
 );
 
-/// <summary>All audited photos at one keypoint fraction: the means and the re-identification rates.</summary>
+/// <summary>All audited photos at one keypoint fraction (and descriptor precision, <see cref="Bits"/>, null: as
+/// leaked): the means and the re-identification rates.</summary>
 public sealed record AuditLevel(
     double Keep,
+    int? Bits,
     double ErrorVsMeanImage,
     double Ssim,
     double PixelTop1,
@@ -35,9 +40,10 @@ public sealed record AuditLevel(
     IReadOnlyList<AuditedImage> Images
 )
 {
-    public static AuditLevel Of(double keep, IReadOnlyList<AuditedImage> images, int candidates) =>
+    public static AuditLevel Of(double keep, int? bits, IReadOnlyList<AuditedImage> images) =>
         new(
             keep,
+            bits,
             images.Average(i => i.ErrorVsMeanImage),
             images.Average(i => i.Ssim),
             Rate(images.Select(i => (int?)i.PixelRank), 1),
@@ -72,7 +78,10 @@ public sealed record AuditReport(
                 ? ("ResNet18 pool5 cosine", cnn)
                 : ("32×32 grayscale correlation", level.PixelTop1);
         int found = (int)Math.Round(top1 * Audited);
-        string kept = level.Keep >= 1 ? "" : $" with {level.Keep:P0} of the keypoints kept";
+        string kept =
+            level.Bits is { } bits ? $" with descriptors stored at {bits} bit{(bits == 1 ? "" : "s")} per value"
+            : level.Keep >= 1 ? ""
+            : $" with {level.Keep:P0} of the keypoints kept";
         return $"{found} of {Audited} photos re-identified from their {Source}{kept} (top-1 by {measure}; chance: 1 "
             + $"in {Candidates}); "
             + $"reconstruction error {level.ErrorVsMeanImage:F2} of the mean image's, SSIM {level.Ssim:F2}.";

@@ -44,9 +44,9 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
             source,
             options,
             side,
-            (candidate, keep) =>
+            (candidate, keep, bits) =>
             {
-                var set = Thin(leaked[candidate.Name], keep, options.Seed);
+                var set = Quantize(Thin(leaked[candidate.Name], keep, options.Seed), bits);
                 var working = FeatureFileReconstruction.AtWorkingResolution(network, set, side, options.AllScales);
                 var reconstruction = WholeImageDecoding.Decode(
                     network,
@@ -68,9 +68,10 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
     /// </summary>
     public AuditReport RunWholePhotos(IReadOnlyList<string> photos, string source, AuditOptions options)
     {
-        if (options.KeepFractions.Any(k => k < 1))
+        if (options.KeepFractions.Any(k => k < 1) || options.DescriptorBits is { Count: > 0 })
             throw new ArgumentException(
-                $"A {network.Spec.Representation} map has no keypoints to thin: audit it with all of it kept (1)."
+                $"A {network.Spec.Representation} map has no keypoints to thin or descriptors to quantise: audit it "
+                    + $"as it is (all kept)."
             );
         int side = options.WorkingShortSide ?? FeatureFileReconstruction.TrainedShortSide(network);
         return Audit(
@@ -79,7 +80,7 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
             source,
             options,
             side,
-            (candidate, _) =>
+            (candidate, _, _) =>
             {
                 var (photo, reconstruction) = FeatureFileReconstruction.WholePhoto(network, candidate.Photo, side);
                 var target = photo.Crop(reconstruction.Width, reconstruction.Height);
@@ -96,7 +97,7 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
         string source,
         AuditOptions options,
         int side,
-        Func<Candidate, double, (ColorImage Target, ColorImage Reconstruction, int? Keypoints)> reconstruct
+        Func<Candidate, double, int?, (ColorImage Target, ColorImage Reconstruction, int? Keypoints)> reconstruct
     )
     {
         if (photos.Count < 2)
@@ -112,12 +113,15 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
             : candidates.Select(c => Embed(FeatureFileReconstruction.AtWorkingResolution(c.Photo, side))).ToList();
         var meanImageSquare = new ColorImage(network.Spec.ImageSize, network.Spec.ImageSize, meanImage);
         var levels = new List<AuditLevel>();
-        foreach (double keep in options.KeepFractions)
+        var steps = options
+            .KeepFractions.Select(k => (Keep: k, Bits: (int?)null))
+            .Concat((options.DescriptorBits ?? []).Select(b => (Keep: 1.0, Bits: (int?)b)));
+        foreach (var (keep, bits) in steps)
         {
             var images = new List<AuditedImage>();
             foreach (var candidate in audited)
             {
-                var (target, reconstruction, keypoints) = reconstruct(candidate, keep);
+                var (target, reconstruction, keypoints) = reconstruct(candidate, keep, bits);
                 var mean = ImageFiles.Resize(meanImageSquare, target.Width, target.Height);
                 double error =
                     ReconstructionMetrics.Distance(target.Planes, reconstruction.Planes)
@@ -152,7 +156,7 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
                     )
                 );
             }
-            levels.Add(AuditLevel.Of(keep, images, candidates.Count));
+            levels.Add(AuditLevel.Of(keep, bits, images));
         }
         return new AuditReport(source, candidates.Count, audited.Count, side, levels);
     }
@@ -178,6 +182,18 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
             }
         );
     }
+
+    /// <summary>The keypoints with descriptors stored at <paramref name="bits"/> bits per value (as leaked when
+    /// null).</summary>
+    private static KeypointSet Quantize(KeypointSet set, int? bits) =>
+        bits is not { } b
+            ? set
+            : set with
+            {
+                Frames = set
+                    .Frames.Select(f => f with { Descriptor = DescriptorConventions.Quantize(f.Descriptor, b) })
+                    .ToList(),
+            };
 
     /// <summary>A seeded random fraction of the keypoints (the same draw for the same photo and seed).</summary>
     private static KeypointSet Thin(KeypointSet set, double keep, int seed)

@@ -71,6 +71,26 @@ public static class DescriptorConventions
         return vlfeat;
     }
 
+    /// <summary>
+    /// A VLFeat descriptor as if stored with <paramref name="bits"/> bits per value (a defence an auditor may
+    /// recommend): ×512 and saturated to 0–255 as OpenCV and Lowe store it (8 bits), then only its top
+    /// <paramref name="bits"/> bits kept, each value put at the middle of its step, and L2-normalised back.
+    /// </summary>
+    public static float[] Quantize(ReadOnlySpan<float> vlfeat, int bits)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(bits, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bits, 8);
+        int drop = 8 - bits;
+        var quantized = new float[vlfeat.Length];
+        for (int i = 0; i < vlfeat.Length; i++)
+        {
+            int q = (int)Math.Clamp(Math.Floor(512.0 * Math.Max(vlfeat[i], 0f)), 0, 255);
+            quantized[i] = drop == 0 ? q : ((q >> drop) << drop) + (1 << (drop - 1));
+        }
+        NormalizeL2(quantized);
+        return quantized;
+    }
+
     /// <summary>Unit L2 norm; an all-zero descriptor stays zero.</summary>
     public static void NormalizeL2(Span<float> v)
     {

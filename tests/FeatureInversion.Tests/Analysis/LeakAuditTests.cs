@@ -50,6 +50,21 @@ public class LeakAuditTests
             foreach (var (first, second) in thinned.Images.Zip(again.Levels[0].Images))
                 Assert.Equal(first.ErrorVsMeanImage, second.ErrorVsMeanImage, 1e-6);
 
+            // Descriptors stored at fewer bits: the same keypoints, and at 1 bit less revealed than at 8.
+            var coarse = audit.Run(
+                photos,
+                leaked,
+                "VLFeat SIFT keypoints",
+                new AuditOptions([], DescriptorBits: [8, 1])
+            );
+            Assert.Equal([8, 1], coarse.Levels.Select(l => l.Bits!.Value));
+            Assert.Equal(all.Images.Select(i => i.Keypoints), coarse.Levels[1].Images.Select(i => i.Keypoints));
+            Assert.True(
+                coarse.Levels[1].ErrorVsMeanImage > coarse.Levels[0].ErrorVsMeanImage,
+                $"{coarse.Levels[1].ErrorVsMeanImage} vs {coarse.Levels[0].ErrorVsMeanImage}"
+            );
+            Assert.Contains("with descriptors stored at 1 bit per value", coarse.VerdictAt(coarse.Levels[1]));
+
             // A leak with no keypoints reveals nothing: the reconstructions are the decoder's prior, worse than with
             // them.
             var empty = leaked.ToDictionary(p => p.Key, p => p.Value with { Frames = [] });
