@@ -67,6 +67,7 @@ public static class Cli
             new ReconstructVerb(),
             new LayerCurveVerb(),
             new DataStudyVerb(),
+            new DefenceCurveVerb(),
             new AnalyzeVerb(),
             new OptimizeVerb(),
             new PipelineVerb(),

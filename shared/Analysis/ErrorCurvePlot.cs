@@ -3,9 +3,8 @@ using ScottPlot;
 
 namespace FeatureInversion.Analysis;
 
-/// <summary>One line of an error-per-layer plot; null values break the line.</summary>
 /// <summary>One line of an <see cref="ErrorCurvePlot"/>; <paramref name="Dashed"/> tells a second family of lines (e.g.
-/// the autoencoders) from the first in the same colours.</summary>
+/// the autoencoders) from the first in the same colours; null values break the line.</summary>
 public sealed record PlotSeries(
     string Label,
     (float R, float G, float B) Color,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using FeatureInversion.Decoders;
 using FeatureInversion.Models;
 using FeatureInversion.Onnx;
@@ -43,6 +44,59 @@ public sealed record LayerCurve(
             deep.Average(m => m.Evaluation!.MeanImageBaselineError)
         );
     }
+
+    /// <summary>
+    /// A curve recorded as text (docs/data/resnet18-layers.tsv): lines <c># size N</c> and <c># baseline E</c>, then
+    /// per layer <c>layer, fixed-encoder error, autoencoder error</c> tab-separated (an empty error: not trained);
+    /// other lines starting with <c>#</c> are comments.
+    /// </summary>
+    public static LayerCurve FromTable(IEnumerable<string> lines, string name)
+    {
+        int size = 0;
+        double? baseline = null;
+        var rows = new List<(string Layer, double? Fixed, double? Auto)>();
+        foreach (var line in lines.Where(l => l.Trim().Length > 0))
+        {
+            if (line.StartsWith('#'))
+            {
+                var words = line[1..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (words is ["size", var n])
+                    size = int.Parse(n, CultureInfo.InvariantCulture);
+                else if (words is ["baseline", var b])
+                    baseline = double.Parse(b, CultureInfo.InvariantCulture);
+                continue;
+            }
+            var f = line.Split('\t');
+            if (f.Length != 3)
+                throw new InvalidDataException($"{name}: expected layer, fixed, autoencoder; got '{line}'.");
+            rows.Add((f[0], Number(f[1]), Number(f[2])));
+        }
+        if (rows.Count == 0 || size <= 0 || baseline is null)
+            throw new InvalidDataException($"{name}: needs '# size N', '# baseline E' and at least one layer.");
+        return new LayerCurve(
+            size,
+            rows.Select(r => r.Layer).ToList(),
+            rows.Select(r => r.Fixed).ToList(),
+            rows.Select(r => r.Auto).ToList(),
+            baseline.Value
+        );
+    }
+
+    /// <summary>The curve as the text <see cref="FromTable"/> reads.</summary>
+    public string ToTable() =>
+        string.Create(CultureInfo.InvariantCulture, $"# size {ImageSize}\n# baseline {Baseline:0.000}\n")
+        + string.Concat(
+            Layers.Select(
+                (l, i) =>
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{l}\t{FixedEncoder[i]:0.000}\t{Autoencoder[i]:0.000}\n"
+                    )
+            )
+        );
+
+    private static double? Number(string text) =>
+        text.Trim().Length == 0 ? null : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
 
     /// <summary>The plot as PNG bytes.</summary>
     public byte[] RenderPng()

@@ -239,7 +239,7 @@ internal sealed class AuditVerb : IVerb
                     )
                 );
             if (parse.GetValue(_curve) is { } curve)
-                File.WriteAllBytes(curve.FullName, Curve(report));
+                File.WriteAllBytes(curve.FullName, DefenceCurve.From(report).RenderPng());
             return 0;
         }
     }
@@ -282,50 +282,9 @@ internal sealed class AuditVerb : IVerb
         return (sets, string.Join(" and ", sources.Order(StringComparer.Ordinal)));
     }
 
-    private static byte[] Curve(AuditReport report)
-    {
-        var labels = report.Levels.Select(Label).ToList();
-        var series = new List<PlotSeries>
-        {
-            new(
-                "error / mean image's",
-                (0.8f, 0.2f, 0.2f),
-                report.Levels.Select(l => (double?)l.ErrorVsMeanImage).ToList()
-            ),
-            new(
-                "top-1 re-identification (pixels)",
-                (0.2f, 0.4f, 0.8f),
-                report.Levels.Select(l => (double?)l.PixelTop1).ToList()
-            ),
-            new(
-                "top-1 re-identification (ResNet18)",
-                (0.2f, 0.6f, 0.3f),
-                report.Levels.Select(l => l.CnnTop1).ToList()
-            ),
-            new(
-                "chance (top-1)",
-                (0.5f, 0.5f, 0.5f),
-                report.Levels.Select(_ => (double?)report.ChanceTop1).ToList(),
-                Dashed: true
-            ),
-        };
-        double top = Math.Max(1.05, report.Levels.Max(l => l.ErrorVsMeanImage) + 0.05);
-        return ErrorCurvePlot.Render(
-            $"What {report.Source} reveals ({report.Audited} photos)",
-            labels,
-            series.Where(s => s.Values.All(v => v is not null)).ToList(),
-            0,
-            top,
-            xLabel: report.Levels.Any(l => l.Bits is not null) ? "keypoints kept · descriptor bits" : "keypoints kept",
-            yLabel: "error ratio / re-identification rate"
-        );
-    }
-
     private static string Percent(double? value) => value is { } v ? v.ToString("P0", CultureInfo.CurrentCulture) : "-";
 
-    /// <summary>A level's name: the fraction of keypoints kept, or the descriptors' bits per value.</summary>
-    private static string Label(AuditLevel level) =>
-        level.Bits is { } bits ? $"{bits}-bit" : level.Keep.ToString("P0", CultureInfo.InvariantCulture);
+    private static string Label(AuditLevel level) => DefenceCurve.Label(level.Keep, level.Bits);
 
     private static List<int>? Bits(string text)
     {

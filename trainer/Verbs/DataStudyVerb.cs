@@ -10,7 +10,9 @@ internal sealed class DataStudyVerb : IVerb
 {
     private readonly Argument<FileInfo> _table = new("results")
     {
-        Description = "results.tsv of scripts/data-study.sh: photos, jitter, error, colour gain, baseline per line",
+        Description =
+            "results.tsv of scripts/data-study.sh: photos, jitter, error, colour gain, baseline per line ('# steps N' "
+            + "puts the steps in the title)",
     };
     private readonly Option<FileInfo> _output = new("--output", "-o")
     {
@@ -39,8 +41,14 @@ internal sealed class DataStudyVerb : IVerb
     {
         var stdout = parse.InvocationConfiguration.Output;
         var file = CommonOptions.ExistingFile(parse.GetValue(_table)!);
-        var rows = File.ReadAllLines(file.FullName)
-            .Where(l => l.Trim().Length > 0)
+        var lines = File.ReadAllLines(file.FullName);
+        // '# steps N': the steps of every run, for the title (docs/data/data-study.tsv records it)
+        string? steps = lines
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .FirstOrDefault(w => w is ["#", "steps", _])
+            ?[2];
+        var rows = lines
+            .Where(l => l.Trim().Length > 0 && !l.StartsWith('#'))
             .Select(l => l.Split('\t'))
             .Select(f =>
                 f.Length == 5
@@ -94,12 +102,15 @@ internal sealed class DataStudyVerb : IVerb
         File.WriteAllBytes(
             output.FullName,
             ErrorCurvePlot.Render(
-                "HOG, 64 px: test error vs training photos",
+                steps is null
+                    ? "HOG, 64 px: test error vs training photos"
+                    : $"HOG, 64 px, {steps} steps per run: test error vs training photos",
                 photos.Select(p => p.ToString(CultureInfo.InvariantCulture)).ToList(),
                 series,
                 0.4,
                 0.8,
-                xLabel: "training photos (nested subsets)"
+                xLabel: "training photos (nested subsets)",
+                legendOutside: true
             )
         );
 

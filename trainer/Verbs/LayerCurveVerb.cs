@@ -9,10 +9,16 @@ namespace FeatureInversion.Trainer.Verbs;
 /// 7).</summary>
 internal sealed class LayerCurveVerb : IVerb
 {
-    private readonly Argument<DirectoryInfo[]> _folders = new("checkpoints")
+    private readonly Argument<FileSystemInfo[]> _sources = new("checkpoints")
     {
-        Description = "Checkpoint folders, or folders holding them",
+        Description =
+            "Checkpoint folders, or folders holding them; or a recorded table (.tsv, docs/data/resnet18-layers.tsv)",
         Arity = ArgumentArity.OneOrMore,
+    };
+    private readonly Option<FileInfo?> _record = new("--record")
+    {
+        Description = "Also write the curve as a table (.tsv) that this verb redraws without the checkpoints",
+        HelpName = "layers.tsv",
     };
     private readonly Option<FileInfo> _output = new("--output", "-o")
     {
@@ -26,11 +32,12 @@ internal sealed class LayerCurveVerb : IVerb
         Command = new Command(
             "layer-curve",
             "Normalized error per ResNet18 layer (fixed encoder and autoencoder decoders) as a PNG plot like the "
-                + "paper's Figure 7 and a Markdown table."
+                + "paper's Figure 7 and a Markdown table, from checkpoints or a recorded table."
         )
         {
-            _folders,
+            _sources,
             _output,
+            _record,
         };
         Command.SetAction(Run);
     }
@@ -40,17 +47,27 @@ internal sealed class LayerCurveVerb : IVerb
     private int Run(ParseResult parse)
     {
         var stdout = parse.InvocationConfiguration.Output;
-        var dirs = parse
-            .GetValue(_folders)!
-            .SelectMany(p =>
-                File.Exists(Path.Combine(p.FullName, DecoderManifest.FileName)) ? [p.FullName]
-                : p.Exists ? Directory.GetDirectories(p.FullName)
-                : throw new IOException($"{p}: no such folder")
-            )
-            .ToList();
-        var curve = LayerCurve.From(
-            dirs.Where(d => File.Exists(Path.Combine(d, DecoderManifest.FileName))).Select(DecoderManifest.Read)
-        );
+        var sources = parse.GetValue(_sources)!;
+        LayerCurve curve;
+        if (sources is [FileInfo { Exists: true } table])
+            curve = LayerCurve.FromTable(File.ReadLines(table.FullName), table.Name);
+        else
+        {
+            var dirs = sources
+                .SelectMany(p =>
+                    File.Exists(Path.Combine(p.FullName, DecoderManifest.FileName)) ? [p.FullName]
+                    : Directory.Exists(p.FullName) ? Directory.GetDirectories(p.FullName)
+                    : throw new IOException(
+                        $"{p}: no such folder (give checkpoint folders, or one recorded .tsv table)"
+                    )
+                )
+                .ToList();
+            curve = LayerCurve.From(
+                dirs.Where(d => File.Exists(Path.Combine(d, DecoderManifest.FileName))).Select(DecoderManifest.Read)
+            );
+        }
+        if (parse.GetValue(_record) is { } record)
+            File.WriteAllText(record.FullName, curve.ToTable());
         var output = parse.GetValue(_output)!;
         File.WriteAllBytes(output.FullName, curve.RenderPng());
 
