@@ -64,7 +64,8 @@ public static class DecoderEvaluation
         string testDirectory,
         int perPhoto = 10,
         int? evaluationSize = null,
-        float[]? meanImage = null
+        float[]? meanImage = null,
+        IProgress<int>? progress = null
     )
     {
         int size = network.Spec.ImageSize;
@@ -74,7 +75,8 @@ public static class DecoderEvaluation
             testDirectory,
             size,
             perPhoto,
-            evalSize
+            evalSize,
+            progress: progress
         );
         var decoded = DecoderInference.DecodeEach(network, allFeatures, evalSize);
         // A non-finite reconstruction is a failed crop, reported, never averaged into a figure.
@@ -128,6 +130,10 @@ public static class DecoderEvaluation
         return (report, targets, reconstructions, features);
     }
 
+    /// <summary>How many test crops <see cref="TestSet"/> makes of a folder (the units its progress counts).</summary>
+    public static int CropCount(string testDirectory, int perPhoto) =>
+        Training.Data.PhotoPool.ListPhotos(testDirectory).Count * perPhoto;
+
     /// <summary>
     /// The test crops of a folder as every evaluation here uses them: <paramref name="perPhoto"/> crops per photograph
     /// at <paramref name="evaluationSize"/> (the targets), the photo each crop comes from, and the representation's
@@ -143,7 +149,8 @@ public static class DecoderEvaluation
         int perPhoto,
         int? evaluationSize = null,
         Onnx.IBatchEncoder? encoder = null,
-        TorchSharp.torch.Device? device = null
+        TorchSharp.torch.Device? device = null,
+        IProgress<int>? progress = null
     )
     {
         int evalSize = evaluationSize ?? size;
@@ -159,16 +166,23 @@ public static class DecoderEvaluation
         var inputs = evalSize == size ? targets : targets.Select(t => ImageFiles.Resize(t, size, size)).ToList();
         var photoOfCrop = Enumerable.Range(0, targets.Count).Select(i => photos[i / perPhoto]).ToList();
         if (encoder is not null)
-            return (targets, photoOfCrop, Encode(encoder, inputs, device ?? TorchSharp.torch.CPU));
+            return (targets, photoOfCrop, Encode(encoder, inputs, device ?? TorchSharp.torch.CPU, progress));
         using var extractor = representation.Create();
-        return (targets, photoOfCrop, inputs.Select(i => extractor.Extract(i)).ToList());
+        var features = new List<FeatureMap>(inputs.Count);
+        foreach (var input in inputs) // the slow part (SIFT: a detector run per crop); reported per crop
+        {
+            features.Add(extractor.Extract(input));
+            progress?.Report(features.Count);
+        }
+        return (targets, photoOfCrop, features);
     }
 
     /// <summary>Features of colour images through a batch encoder, 64 images at a time.</summary>
     private static List<FeatureMap> Encode(
         Onnx.IBatchEncoder encoder,
         List<ColorImage> images,
-        TorchSharp.torch.Device device
+        TorchSharp.torch.Device device,
+        IProgress<int>? progress
     )
     {
         const int batch = 64;
@@ -186,6 +200,7 @@ public static class DecoderEvaluation
             var data = y.data<float>().ToArray();
             for (int i = 0; i < chunk.Count; i++)
                 features.Add(new FeatureMap(shape, data.AsSpan(i * shape.Length, shape.Length).ToArray()));
+            progress?.Report(features.Count);
         }
         return features;
     }

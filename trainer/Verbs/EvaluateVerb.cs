@@ -48,6 +48,7 @@ internal sealed class EvaluateVerb : IVerb
         HelpName = "sheet.png",
     };
     private readonly Option<DeviceChoice> _device = CommonOptions.Device();
+    private readonly Option<bool> _quiet = ConsoleProgress.QuietOption();
     private readonly Option<FileInfo?> _alexNet = CommonOptions.AlexNet();
 
     public EvaluateVerb()
@@ -64,6 +65,7 @@ internal sealed class EvaluateVerb : IVerb
             _report,
             _sheet,
             _device,
+            _quiet,
             _alexNet,
         };
         Command.SetAction(Run);
@@ -85,13 +87,15 @@ internal sealed class EvaluateVerb : IVerb
         {
             int evalSize = parse.GetValue(_evalSize) ?? network.Spec.ImageSize;
             var meanImage = DecoderCheckpoint.TryLoadMeanImage(checkpoint.FullName, evalSize);
-            var (report, targets, reconstructions, features) = DecoderEvaluation.Run(
-                network,
-                manifest,
-                test.FullName,
-                parse.GetValue(_perPhoto),
-                evalSize,
-                meanImage
+            int perPhoto = parse.GetValue(_perPhoto);
+            int crops = DecoderEvaluation.CropCount(test.FullName, perPhoto);
+            var (report, targets, reconstructions, features) = ConsoleProgress.Run(
+                parse.InvocationConfiguration.Error,
+                parse.GetValue(_quiet),
+                $"features of {crops} test crops",
+                crops,
+                progress =>
+                    DecoderEvaluation.Run(network, manifest, test.FullName, perPhoto, evalSize, meanImage, progress)
             );
             stdout.WriteLine(
                 string.Create(

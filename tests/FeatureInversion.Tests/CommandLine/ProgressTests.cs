@@ -60,6 +60,29 @@ public class ProgressTests
     }
 
     [Fact]
+    public async Task EvaluateCountsTheTestCropsItHasComputedFeaturesOf()
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        string[] args =
+        [
+            "evaluate",
+            Path.Combine(TestData.Root, "models", "hog-64px-w0.25"),
+            "--test",
+            TestData.PhotosDirectory,
+            "--per-photo",
+            "2",
+        ];
+        Assert.Equal(0, await Cli.RunAsync(args, stdout, stderr));
+        int crops = 2 * TestData.PhotoNames.Count();
+        Assert.Contains($"features of {crops} test crops: {crops}/{crops} done in", stderr.ToString());
+        Assert.DoesNotContain("features of", stdout.ToString());
+        (stdout, stderr) = (new StringWriter(), new StringWriter());
+        Assert.Equal(0, await Cli.RunAsync([.. args, "--quiet"], stdout, stderr));
+        Assert.Equal("", stderr.ToString());
+        Assert.Contains($"{crops} test images at 64px", stdout.ToString());
+    }
+
+    [Fact]
     public async Task ThePipelineCountsTheUploadsWhoseJobsAreOver()
     {
         string root = Directory.CreateTempSubdirectory("fi-progress-").FullName;
