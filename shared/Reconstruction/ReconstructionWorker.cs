@@ -217,13 +217,7 @@ public sealed class ReconstructionWorker(
         if (photo is null)
         {
             await WritePngAsync(blob, reconstruction, ct);
-            return new WholeResult
-            {
-                Reconstruction = blob,
-                Width = reconstruction.Width,
-                Height = reconstruction.Height,
-                ReconstructionSignature = ImageSignature.Encode(reconstruction),
-            };
+            return Unscored(blob, reconstruction);
         }
         // Cells cover whole multiples of their size: cut both to the extent they share (the photo's, or the cells').
         int width = Math.Min(photo.Width, reconstruction.Width),
@@ -255,13 +249,7 @@ public sealed class ReconstructionWorker(
         CancellationToken ct
     )
     {
-        var unscored = new WholeResult
-        {
-            Reconstruction = reconstructionBlob,
-            Width = reconstruction.Width,
-            Height = reconstruction.Height,
-            ReconstructionSignature = ImageSignature.Encode(reconstruction),
-        };
+        var unscored = Unscored(reconstructionBlob, reconstruction);
         if (job.OriginalUpload is null)
             return (unscored, default);
         var bytes = await store.TryReadAsync(storage.ImagesContainer, job.OriginalUpload, ct);
@@ -298,6 +286,17 @@ public sealed class ReconstructionWorker(
         );
         return (whole, Score(decoder, original, reconstruction));
     }
+
+    /// <summary>A whole result with no photo to score it against: the reconstruction and its signature (not ranked: it
+    /// names no true photo).</summary>
+    private static WholeResult Unscored(string blob, ColorImage reconstruction) =>
+        new()
+        {
+            Reconstruction = blob,
+            Width = reconstruction.Width,
+            Height = reconstruction.Height,
+            ReconstructionSignature = ImageSignature.Encode(reconstruction),
+        };
 
     /// <summary>The whole result's ratio to the mean image, SSIM and both signatures.</summary>
     private static WholeResult WholeScores(

@@ -17,6 +17,7 @@ public class ArchitectureRules
         {
             ["Analysis"] =
             [
+                "Analysis.Audit",
                 "Analysis.Optimization",
                 "Decoders",
                 "Decoders.Inference",

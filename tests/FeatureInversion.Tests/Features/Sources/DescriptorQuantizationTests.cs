@@ -14,28 +14,15 @@ public class DescriptorQuantizationTests
         foreach (var f in frames.Take(50))
         {
             var eight = DescriptorConventions.Quantize(f.Descriptor, 8);
-            Assert.InRange(Cosine(f.Descriptor, eight), 0.999, 1.0001); // OpenCV's and Lowe's uint8 storage
+            // OpenCV's and Lowe's uint8 storage
+            Assert.InRange(DescriptorFixtures.Cosine(f.Descriptor, eight), 0.999, 1.0001);
             Assert.Equal(1.0, Math.Sqrt(eight.Sum(v => (double)v * v)), 1e-5);
             var one = DescriptorConventions.Quantize(f.Descriptor, 1);
             // two levels (the middles of 0-127 and 128-255), rescaled together
             Assert.InRange(one.Select(v => Math.Round(v, 5)).Distinct().Count(), 1, 2);
-            Assert.True(Cosine(f.Descriptor, one) < Cosine(f.Descriptor, eight));
+            Assert.True(DescriptorFixtures.Cosine(f.Descriptor, one) < DescriptorFixtures.Cosine(f.Descriptor, eight));
         }
         Assert.Throws<ArgumentOutOfRangeException>(() => DescriptorConventions.Quantize(frames[0].Descriptor, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => DescriptorConventions.Quantize(frames[0].Descriptor, 9));
-    }
-
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0,
-            na = 0,
-            nb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.Sqrt(na * nb);
     }
 }
