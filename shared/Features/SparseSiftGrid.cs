@@ -77,18 +77,16 @@ public sealed class SparseSiftGrid : IFeatureRepresentation
     /// same 0.02 / 3 as COLMAP's), edge threshold 10, σ 1.6; descriptors in VLFeat's convention, as
     /// <see cref="Sources.OpenCvSiftArchive"/> maps OpenCV's onto it. For decoders of leaked OpenCV keypoint files.
     /// </summary>
-    public static SparseSiftGrid OpenCv(int seed = 0) =>
-        new(
-            "sift-grid-opencv",
-            new SiftOptions
-            {
-                FirstOctave = -1,
-                PeakThreshold = 0.5 * 0.04 / 3 * SiftDetector.IntensityScale,
-                EdgeThreshold = 10,
-            },
-            seed,
-            colmapDescriptors: false
-        );
+    public static SparseSiftGrid OpenCv(int seed = 0) => new("sift-grid-opencv", OpenCvOptions, seed, false);
+
+    /// <summary>The detector settings of <see cref="OpenCv"/>.</summary>
+    public static SiftOptions OpenCvOptions =>
+        new()
+        {
+            FirstOctave = -1,
+            PeakThreshold = 0.5 * 0.04 / 3 * SiftDetector.IntensityScale,
+            EdgeThreshold = 10,
+        };
 
     private readonly bool _colmapDescriptors;
 

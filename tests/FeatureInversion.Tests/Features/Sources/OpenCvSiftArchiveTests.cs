@@ -28,6 +28,24 @@ public class OpenCvSiftArchiveTests
         Assert.InRange(Median(pairs.Select(p => Cosine(p.Theirs.Descriptor, p.Ours.Descriptor))), 0.99, 1.0);
     }
 
+    /// <summary>The sift-grid-opencv decoder's training features (<see cref="SparseSiftGrid.OpenCv"/>) are meant to
+    /// look like OpenCV's keypoints: with OpenCV's settings our SIFT finds more of them than with the paper's.</summary>
+    [Fact]
+    public void TheOpenCvSettingsFindMoreOfOpenCvsKeypointsThanThePapers()
+    {
+        var coffee = Assert.Single(OpenCvSiftArchive.Read(OpenCv, (480, 320)).Images);
+        var gray = TestData.LoadGray("coffee-480x320.jpg");
+        var paper = new SiftDetector().Detect(gray);
+        var emulated = new SiftDetector(SparseSiftGrid.OpenCvOptions).Detect(gray);
+        int withPaper = Match(coffee.Frames, paper, radius: 0.5).Count;
+        int withEmulation = Match(coffee.Frames, emulated, radius: 0.5).Count;
+        Assert.True(
+            withEmulation > withPaper,
+            $"of OpenCV's {coffee.Frames.Count}: {withEmulation} found with OpenCV's settings ({emulated.Count} "
+                + $"keypoints), {withPaper} with the paper's ({paper.Count})"
+        );
+    }
+
     [Fact]
     public void WithoutAStoredSizeTheExtentIsUsedAndSaid()
     {
