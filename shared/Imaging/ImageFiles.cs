@@ -19,7 +19,8 @@ public sealed record DecodedUpload(
     Dictionary<int, ColorImage> Views,
     ImageHeader Header,
     byte[]? Thumbnail,
-    Dictionary<int, ColorImage> Wholes
+    Dictionary<int, ColorImage> Wholes,
+    string Signature
 );
 
 /// <summary>
@@ -311,7 +312,12 @@ public static class ImageFiles
     {
         var header = Inspect(bytes, name, limits);
         using var image = DecodeStored(bytes, name);
-        byte[]? thumbnail = thumbnailSide > 0 ? Thumbnail(image, header, thumbnailSide) : null;
+        // The photo small and upright once: its re-identification signature, and the thumbnail when of that size.
+        var small = Fit(image, header, ImageSignature.SourceSide);
+        byte[]? thumbnail =
+            thumbnailSide <= 0 ? null
+            : thumbnailSide == ImageSignature.SourceSide ? Jpeg(small)
+            : Jpeg(Fit(image, header, thumbnailSide));
         var wholes = new Dictionary<int, ColorImage>();
         foreach (int shortSide in (wholeShortSides ?? []).Distinct())
         {
@@ -344,7 +350,16 @@ public static class ImageFiles
                     header.Orientation
                 );
         });
-        return new DecodedUpload(views, header, thumbnail, wholes);
+        return new DecodedUpload(views, header, thumbnail, wholes, ImageSignature.Encode(small));
+    }
+
+    /// <summary>An image's re-identification signature as <see cref="DecodeUpload"/> makes it (the same for the same
+    /// bytes wherever it is computed), checked against the limits first.</summary>
+    public static string Signature(ReadOnlyMemory<byte> bytes, string name, ImageLimits? limits = null)
+    {
+        var header = Inspect(bytes, name, limits);
+        using var image = DecodeStored(bytes, name);
+        return ImageSignature.Encode(Fit(image, header, ImageSignature.SourceSide));
     }
 
     /// <summary>The whole image upright at exactly <paramref name="width"/> × <paramref name="height"/> (an original
@@ -373,19 +388,26 @@ public static class ImageFiles
         return ExifOrientation.Apply(Rgb24Pixels.ToColorImage(small), header.Orientation);
     }
 
-    /// <summary>Resized straight from the stored pixels (ImageSharp's resize makes the small image without a full-size
-    /// copy), then turned upright; never enlarged.</summary>
-    private static byte[] Thumbnail(Image<Rgb24> image, ImageHeader header, int side)
+    /// <summary>The whole image upright, at most <paramref name="side"/> pixels on its longer side: resized straight
+    /// from the stored pixels (ImageSharp's resize makes the small image without a full-size copy), then turned;
+    /// never enlarged.</summary>
+    private static ColorImage Fit(Image<Rgb24> image, ImageHeader header, int side)
     {
         double scale = Math.Min(1.0, side / (double)Math.Max(image.Width, image.Height));
-        int w = Math.Max(1, (int)Math.Round(image.Width * scale)),
-            h = Math.Max(1, (int)Math.Round(image.Height * scale));
-        using var small = image.Clone(c => c.Resize(w, h, KnownResamplers.Triangle));
-        if (header.Orientation is >= 2 and <= 8)
-            small.Mutate(c => c.AutoOrient());
-        small.Metadata.ExifProfile = null; // nothing of the upload's metadata (GPS, camera) goes into the results
+        return Upright(
+            image,
+            header,
+            Math.Max(1, (int)Math.Round(image.Width * scale)),
+            Math.Max(1, (int)Math.Round(image.Height * scale))
+        );
+    }
+
+    /// <summary>A thumbnail's JPEG: pixels only, nothing of the upload's metadata (GPS, camera).</summary>
+    private static byte[] Jpeg(ColorImage small)
+    {
+        using var rgb = Rgb24Pixels.ToImage(small);
         using var stream = new MemoryStream();
-        small.SaveAsJpeg(stream, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 85 });
+        rgb.SaveAsJpeg(stream, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 85 });
         return stream.ToArray();
     }
 
@@ -467,17 +489,23 @@ public static class ImageFiles
         SavePng(image, stream);
     }
 
-    public static void SavePng(ColorImage image, Stream stream)
+    public static void SavePng(ColorImage image, Stream stream) => SavePng(image, stream, new PngEncoder());
+
+    private static void SavePng(ColorImage image, Stream stream, PngEncoder encoder)
     {
         using var rgb = Rgb24Pixels.ToImage(image);
-        rgb.Save(stream, new PngEncoder());
+        rgb.Save(stream, encoder);
     }
+
+    /// <summary>Blobs are written by the thousand and read once: deflate's fastest level (the default level's match
+    /// search was a tenth of the pipeline's CPU time; docs/benchmarks.md).</summary>
+    private static readonly PngEncoder BlobPng = new() { CompressionLevel = PngCompressionLevel.BestSpeed };
 
     /// <summary>The image as PNG file bytes (for blobs).</summary>
     public static byte[] EncodePng(ColorImage image)
     {
         using var stream = new MemoryStream();
-        SavePng(image, stream);
+        SavePng(image, stream, BlobPng);
         return stream.ToArray();
     }
 

@@ -13,6 +13,11 @@ public static class ImageSignature
     /// <summary>Side of the grayscale thumbnails compared.</summary>
     public const int Side = 32;
 
+    /// <summary>A photo's signature is taken from the photo upright at most this many pixels on its longer side (the
+    /// gallery thumbnail's size; <see cref="ImageFiles.Signature"/>), so it is one function of the photo's bytes,
+    /// whichever result or upload computes it.</summary>
+    public const int SourceSide = 160;
+
     /// <summary>The standardised signature of an image.</summary>
     public static float[] Of(ColorImage image) =>
         Standardize(ImageFiles.Resize(image, Side, Side).ToGray().Pixels.ToArray());
@@ -20,7 +25,9 @@ public static class ImageSignature
     /// <summary>The thumbnail as stored beside a result: 32 × 32 gray bytes (0–255), base64.</summary>
     public static string Encode(ColorImage image)
     {
-        var gray = ImageFiles.Resize(image, Side, Side).ToGray().Pixels;
+        var gray = (image.Width == Side && image.Height == Side ? image : ImageFiles.Resize(image, Side, Side))
+            .ToGray()
+            .Pixels;
         var bytes = new byte[gray.Length];
         for (int i = 0; i < bytes.Length; i++)
             bytes[i] = Rgb24Pixels.ToByte(gray[i]);

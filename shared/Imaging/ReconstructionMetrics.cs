@@ -99,59 +99,116 @@ public static class ReconstructionMetrics
 
     private static readonly double[] Window = GaussianWindow(11, 1.5);
 
+    /// <summary>
+    /// Mean SSIM of one plane over the 'valid' 11 × 11 Gaussian windows (σ 1.5), as the reference implementation; an
+    /// image smaller than the window uses one window over what there is. The window is separable, so the five local
+    /// sums (x, y, x², y², xy) are filtered along rows first and then along columns: 22 multiply-adds per sum and
+    /// pixel instead of 121, the same sums in another order.
+    /// </summary>
     private static double SsimPlane(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int width, int height)
     {
         const double c1 = 0.01 * 0.01,
             c2 = 0.03 * 0.03;
         int radius = Window.Length / 2;
-        double sum = 0;
-        int count = 0;
-        // 'valid' windows only, as the reference implementation; images smaller than the window use one window.
         int startY = Math.Min(radius, height / 2),
             endY = Math.Max(height - radius, startY + 1);
         int startX = Math.Min(radius, width / 2),
             endX = Math.Max(width - radius, startX + 1);
-        for (int cy = startY; cy < endY; cy++)
+        int columns = endX - startX;
+        int firstRow = Math.Max(0, startY - radius),
+            lastRow = Math.Min(height - 1, endY - 1 + radius);
+        int rows = lastRow - firstRow + 1;
+        // Per needed row and window centre: the row-filtered sums, five values each; and each centre's weight sum.
+        var pool = System.Buffers.ArrayPool<double>.Shared;
+        double[] filtered = pool.Rent(5 * rows * columns);
+        double[] rowWeight = pool.Rent(columns);
+        try
         {
-            for (int cx = startX; cx < endX; cx++)
+            for (int c = 0; c < columns; c++)
             {
-                double wsum = 0,
-                    mx = 0,
-                    my = 0,
-                    xx = 0,
-                    yy = 0,
-                    xy = 0;
-                for (int dy = -radius; dy <= radius; dy++)
+                double w = 0;
+                for (int dx = -radius; dx <= radius; dx++)
+                    if ((uint)(startX + c + dx) < (uint)width)
+                        w += Window[dx + radius];
+                rowWeight[c] = w;
+            }
+            for (int r = 0; r < rows; r++)
+            {
+                var xr = x.Slice((firstRow + r) * width, width);
+                var yr = y.Slice((firstRow + r) * width, width);
+                for (int c = 0; c < columns; c++)
                 {
-                    int py = cy + dy;
-                    if (py < 0 || py >= height)
-                        continue;
+                    double sx = 0,
+                        sy = 0,
+                        sxx = 0,
+                        syy = 0,
+                        sxy = 0;
+                    int cx = startX + c;
                     for (int dx = -radius; dx <= radius; dx++)
                     {
                         int px = cx + dx;
-                        if (px < 0 || px >= width)
+                        if ((uint)px >= (uint)width)
                             continue;
-                        double w = Window[dy + radius] * Window[dx + radius];
-                        double a = x[py * width + px],
-                            b = y[py * width + px];
-                        wsum += w;
-                        mx += w * a;
-                        my += w * b;
-                        xx += w * a * a;
-                        yy += w * b * b;
-                        xy += w * a * b;
+                        double w = Window[dx + radius];
+                        double a = xr[px],
+                            b = yr[px];
+                        sx += w * a;
+                        sy += w * b;
+                        sxx += w * a * a;
+                        syy += w * b * b;
+                        sxy += w * a * b;
                     }
+                    int at = 5 * (r * columns + c);
+                    filtered[at] = sx;
+                    filtered[at + 1] = sy;
+                    filtered[at + 2] = sxx;
+                    filtered[at + 3] = syy;
+                    filtered[at + 4] = sxy;
                 }
-                mx /= wsum;
-                my /= wsum;
-                double vx = xx / wsum - mx * mx,
-                    vy = yy / wsum - my * my,
-                    cov = xy / wsum - mx * my;
-                sum += (2 * mx * my + c1) * (2 * cov + c2) / ((mx * mx + my * my + c1) * (vx + vy + c2));
-                count++;
             }
+            double sum = 0;
+            int count = 0;
+            for (int cy = startY; cy < endY; cy++)
+            {
+                for (int c = 0; c < columns; c++)
+                {
+                    double wv = 0,
+                        mx = 0,
+                        my = 0,
+                        xx = 0,
+                        yy = 0,
+                        xy = 0;
+                    for (int dy = -radius; dy <= radius; dy++)
+                    {
+                        int py = cy + dy;
+                        if ((uint)py >= (uint)height)
+                            continue;
+                        double w = Window[dy + radius];
+                        int at = 5 * ((py - firstRow) * columns + c);
+                        wv += w;
+                        mx += w * filtered[at];
+                        my += w * filtered[at + 1];
+                        xx += w * filtered[at + 2];
+                        yy += w * filtered[at + 3];
+                        xy += w * filtered[at + 4];
+                    }
+                    double wsum = wv * rowWeight[c];
+                    mx /= wsum;
+                    my /= wsum;
+                    double vx = xx / wsum - mx * mx,
+                        vy = yy / wsum - my * my,
+                        cov = xy / wsum - mx * my;
+                    sum += (2 * mx * my + c1) * (2 * cov + c2) / ((mx * mx + my * my + c1) * (vx + vy + c2));
+                    count++;
+                }
+            }
+            return sum / count;
         }
-        return sum / count;
+        finally
+        {
+            pool.Return(filtered);
+            pool.Return(rowWeight);
+        }
     }
 
     private static double[] GaussianWindow(int length, double sigma)

@@ -71,9 +71,11 @@ public sealed record ResultMetrics
 /// <summary>
 /// A whole-image result (<see cref="ResultMetrics.Whole"/>). The error is stated as a ratio, ‖x − f‖₂ ÷ ‖x − m‖₂ with m
 /// the decoder's mean image resized to the same size: below 1 the reconstruction tells more about this image than "a
-/// typical photo" does. The signatures (<see cref="Imaging.ImageSignature"/>, 32 × 32 gray, base64) let the batch
-/// report re-identify the reconstruction among the batch's photos (candidates told apart by
-/// <see cref="OriginalImageId"/>, the content id of the photo scored against).
+/// typical photo" does. The reconstruction's signature (<see cref="Imaging.ImageSignature"/>, 32 × 32 gray, base64)
+/// lets the batch report re-identify it among the batch's photos; <see cref="OriginalImageId"/> (the content id of the
+/// photo scored against) says which is the true one. A photo's signature is in its ingestion record; an original
+/// uploaded beside a feature file has its own here (<see cref="OriginalSignature"/>), the same function of its
+/// bytes.
 /// </summary>
 public sealed record WholeResult
 {
@@ -132,6 +134,10 @@ public sealed record AcceptedUpload : IngestionRecord
     /// <summary>For a feature file: the image uploaded beside it (same base name, present when the file was ingested)
     /// that its reconstructions are scored against; null when there is none.</summary>
     public string? Original { get; init; }
+
+    /// <summary>For a photo: its re-identification signature (<see cref="Imaging.ImageSignature"/>, 32 × 32 gray,
+    /// base64), which makes it a candidate the batch's whole reconstructions are compared with.</summary>
+    public string? Signature { get; init; }
 }
 
 /// <summary>

@@ -283,7 +283,11 @@ public sealed class ReconstructionWorker(
             reconstructionBlob,
             originalBlob,
             BlobNames.ImageId(bytes)
-        );
+        ) with
+        {
+            // as the photo's own ingestion would compute it: a candidate even if the photo is not a row of the batch
+            OriginalSignature = ImageFiles.Signature(bytes, job.OriginalUpload, ingestion.ToImageLimits()),
+        };
         return (whole, Score(decoder, original, reconstruction));
     }
 
@@ -298,7 +302,7 @@ public sealed class ReconstructionWorker(
             ReconstructionSignature = ImageSignature.Encode(reconstruction),
         };
 
-    /// <summary>The whole result's ratio to the mean image, SSIM and both signatures.</summary>
+    /// <summary>The whole result's ratio to the mean image, SSIM and the reconstruction's signature.</summary>
     private static WholeResult WholeScores(
         BatchingDecoder decoder,
         ColorImage target,
@@ -327,7 +331,6 @@ public sealed class ReconstructionWorker(
                 reconstruction.Height
             ),
             ReconstructionSignature = ImageSignature.Encode(reconstruction),
-            OriginalSignature = ImageSignature.Encode(target),
         };
     }
 

@@ -62,6 +62,12 @@ internal sealed class PipelineVerb : IVerb
     private readonly Option<DeviceChoice> _device = CommonOptions.Device();
     private readonly Option<FileInfo?> _alexNet = CommonOptions.AlexNet();
     private readonly Option<bool> _quiet = ConsoleProgress.QuietOption();
+    private readonly Option<bool> _cropsOnly = new("--crops-only")
+    {
+        Description =
+            "Decode each photo's centre square only, not also the whole photo (no whole-image scores or "
+            + "re-identification; about 1.7 times faster)",
+    };
 
     public PipelineVerb()
     {
@@ -80,6 +86,7 @@ internal sealed class PipelineVerb : IVerb
             _device,
             _alexNet,
             _quiet,
+            _cropsOnly,
         };
         Command.Validators.Add(r =>
         {
@@ -113,6 +120,7 @@ internal sealed class PipelineVerb : IVerb
         {
             ["Pipeline:ModelCacheDirectory"] = Path.Combine(outDir, "model-cache"),
             ["Pipeline:Device"] = parse.GetValue(_device).ToString().ToLowerInvariant(),
+            ["Pipeline:WholeImages"] = parse.GetValue(_cropsOnly) ? "false" : "true",
         };
         if (connection is null)
         {

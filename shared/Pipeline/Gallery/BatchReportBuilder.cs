@@ -24,6 +24,21 @@ public sealed class BatchReportBuilder(
     private readonly Dictionary<string, ResultMetrics> _metrics = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FailureRecord> _failures = new(StringComparer.Ordinal);
 
+    // Re-identification, kept across builds so each build compares only what is new: the candidate photos in the order
+    // found (a photo's signature is one function of its bytes, so the order changes no rank), and per result its
+    // similarity to its own photo and how many of the candidates met so far are at least as similar.
+    private readonly List<(string Id, float[] Signature)> _candidates = [];
+    private readonly Dictionary<string, int> _candidateIndex = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Comparison> _comparisons = new(StringComparer.Ordinal);
+
+    private sealed class Comparison(float[] reconstruction)
+    {
+        public float[] Reconstruction { get; } = reconstruction;
+        public double TruthSimilarity { get; set; } = double.NaN;
+        public int Higher { get; set; }
+        public int Met { get; set; }
+    }
+
     public string Batch { get; } = batch;
 
     /// <summary>Blob reads the last build made (what "incremental" saves: 0 when nothing changed).</summary>
@@ -59,6 +74,8 @@ public sealed class BatchReportBuilder(
             if (_versions.TryGetValue(name, out var known) && known == version)
                 continue;
             var kind = Kind(name);
+            if (known is not null && kind is BlobKind.Ingestion or BlobKind.Metrics)
+                ResetReidentification(); // a record rewritten: its candidate or comparison may have changed
             if (kind is BlobKind.Image)
             {
                 _versions[name] = version;
@@ -84,6 +101,8 @@ public sealed class BatchReportBuilder(
         }
         foreach (var gone in _versions.Keys.Where(n => !listed.Contains(n)).ToList())
         {
+            if (_uploads.ContainsKey(gone) || _metrics.ContainsKey(gone))
+                ResetReidentification();
             _versions.Remove(gone);
             _uploads.Remove(gone);
             _metrics.Remove(gone);
@@ -96,7 +115,7 @@ public sealed class BatchReportBuilder(
 
     private async Task<BatchReport> AssembleAsync(CancellationToken ct)
     {
-        var candidates = Candidates();
+        AddCandidates();
         var rows = new List<ImageRow>();
         foreach (var record in _uploads.Values)
         {
@@ -117,7 +136,7 @@ public sealed class BatchReportBuilder(
             }
             var cells = new List<ResultCell>();
             foreach (var job in accepted.Jobs)
-                cells.Add(await CellAsync(accepted, job, candidates, ct));
+                cells.Add(await CellAsync(accepted, job, ct));
             string thumbnail = BlobNames.Thumbnail(Batch, accepted.ImageId);
             rows.Add(
                 new ImageRow
@@ -156,37 +175,67 @@ public sealed class BatchReportBuilder(
         };
     }
 
-    /// <summary>The batch's photos as re-identification candidates: one per content id, with the signature of the
-    /// first finite result scored against it (in blob-name order, so every build picks the same).</summary>
-    private List<(string Id, float[] Signature)> Candidates()
+    private void ResetReidentification()
     {
-        var candidates = new List<(string Id, float[] Signature)>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (_, m) in _metrics.OrderBy(p => p.Key, StringComparer.Ordinal))
-            if (
-                m.NonFiniteField() is null
-                && m.Whole?.OriginalImageId is { } id
-                && !seen.Contains(id)
-                && ImageSignature.Decode(m.Whole.OriginalSignature) is { } signature
-            )
-            {
-                seen.Add(id);
-                candidates.Add((id, signature));
-            }
-        return candidates;
+        _candidates.Clear();
+        _candidateIndex.Clear();
+        _comparisons.Clear();
     }
 
-    /// <summary>The whole result with the true photo's rank among the candidates (when there are two or
-    /// more).</summary>
-    private static WholeCell? Whole(WholeResult? whole, List<(string Id, float[] Signature)> candidates)
+    /// <summary>Candidates not met before: the batch's photos (their ingestion records' signatures) and originals
+    /// uploaded beside feature files (their results' signatures), one per content id.</summary>
+    private void AddCandidates()
+    {
+        var found = _uploads
+            .Values.OfType<AcceptedUpload>()
+            .Where(u => u.FeatureFile is null)
+            .Select(u => (Id: u.ImageId, u.Signature))
+            .Concat(
+                _metrics
+                    .Values.Where(m => m.NonFiniteField() is null && m.Whole?.OriginalSignature is not null)
+                    .Select(m => (Id: m.Whole!.OriginalImageId!, Signature: m.Whole.OriginalSignature))
+            );
+        foreach (var (id, stored) in found)
+            if (id is not null && !_candidateIndex.ContainsKey(id) && ImageSignature.Decode(stored) is { } signature)
+            {
+                _candidateIndex[id] = _candidates.Count;
+                _candidates.Add((id, signature));
+            }
+    }
+
+    /// <summary>The true photo's rank among the candidates (1 + those at least as similar), when it is one of two or
+    /// more; compared only with the candidates this result has not met.</summary>
+    private int? Rank(string metricsBlob, WholeResult whole)
+    {
+        if (
+            _candidates.Count < 2
+            || whole.OriginalImageId is not { } id
+            || !_candidateIndex.TryGetValue(id, out int truth)
+        )
+            return null;
+        if (!_comparisons.TryGetValue(metricsBlob, out var c))
+        {
+            if (ImageSignature.Decode(whole.ReconstructionSignature) is not { } reconstruction)
+                return null;
+            _comparisons[metricsBlob] = c = new Comparison(reconstruction);
+        }
+        if (double.IsNaN(c.TruthSimilarity))
+            c.TruthSimilarity = ImageSignature.Similarity(c.Reconstruction, _candidates[truth].Signature);
+        for (; c.Met < _candidates.Count; c.Met++)
+            if (
+                c.Met != truth
+                && ImageSignature.Similarity(c.Reconstruction, _candidates[c.Met].Signature) >= c.TruthSimilarity
+            )
+                c.Higher++;
+        return 1 + c.Higher;
+    }
+
+    /// <summary>The whole result with the true photo's rank among the candidates.</summary>
+    private WholeCell? Whole(string metricsBlob, WholeResult? whole)
     {
         if (whole is null)
             return null;
-        int truth = whole.OriginalImageId is { } id ? candidates.FindIndex(c => c.Id == id) : -1;
-        int? rank =
-            truth >= 0 && candidates.Count >= 2 && ImageSignature.Decode(whole.ReconstructionSignature) is { } r
-                ? ImageSignature.Rank(candidates.Select(c => ImageSignature.Similarity(r, c.Signature)).ToList(), truth)
-                : null;
+        int? rank = Rank(metricsBlob, whole);
         return new WholeCell
         {
             Reconstruction = whole.Reconstruction,
@@ -196,16 +245,11 @@ public sealed class BatchReportBuilder(
             ErrorRatio = whole.ErrorRatio,
             Ssim = whole.Ssim,
             Rank = rank,
-            Candidates = rank is null ? null : candidates.Count,
+            Candidates = rank is null ? null : _candidates.Count,
         };
     }
 
-    private async Task<ResultCell> CellAsync(
-        AcceptedUpload upload,
-        IngestedJob job,
-        List<(string Id, float[] Signature)> candidates,
-        CancellationToken ct
-    )
+    private async Task<ResultCell> CellAsync(AcceptedUpload upload, IngestedJob job, CancellationToken ct)
     {
         string metricsBlob = BlobNames.Metrics(Batch, upload.ImageId, job.DecoderVersion);
         if (_metrics.TryGetValue(metricsBlob, out var m) && m.NonFiniteField() is { } bad)
@@ -244,7 +288,7 @@ public sealed class BatchReportBuilder(
                 Metrics = metricsBlob,
                 FeatureEnergy = m.FeatureEnergy is { } energy && _versions.ContainsKey(energy) ? energy : null,
                 FeatureView = m.FeatureView,
-                Whole = Whole(m.Whole, candidates),
+                Whole = Whole(metricsBlob, m.Whole),
             };
         }
         if (_failures.TryGetValue(BlobNames.JobFailure(Batch, upload.ImageId, job.DecoderVersion), out var f))

@@ -26,6 +26,11 @@ public sealed class IngestionOptions
     [Range(1, 268_435_456)]
     public long MaxImagePixels { get; set; } = 40_000_000;
 
+    /// <summary>Whether every photo is also decoded whole at each decoder's working resolution, scored and
+    /// re-identified among the batch's photos (docs/pipeline.md); off, only the centre square is (about 1.7 times
+    /// faster on README's main job, docs/benchmarks.md). Feature files are decoded whole either way.</summary>
+    public bool WholeImages { get; set; } = true;
+
     /// <summary>The upload limits as the image reader takes them.</summary>
     public ImageLimits ToImageLimits() => new() { MaxBytes = MaxImageBytes, MaxPixels = MaxImagePixels };
 }

@@ -311,7 +311,7 @@ public sealed class IngestionService(
             sizes,
             BlobNames.ThumbnailSide,
             Limits,
-            sizes.Select(WorkingResolution.TrainedShortSide).ToList()
+            ingestion.WholeImages ? sizes.Select(WorkingResolution.TrainedShortSide).ToList() : []
         );
         // An image smaller than a representation's cell is refused with the CLI's message (its view would be enlarged
         // from a few pixels).
@@ -379,7 +379,8 @@ public sealed class IngestionService(
             byte[]? whole = null;
             try
             {
-                whole = Npy(extractor.Extract(upload.Wholes[WorkingResolution.TrainedShortSide(manifest.ImageSize)]));
+                if (upload.Wholes.TryGetValue(WorkingResolution.TrainedShortSide(manifest.ImageSize), out var view))
+                    whole = Npy(extractor.Extract(view));
             }
             catch (ArgumentException e) // too small for this representation whole: the centre square still goes
             {
@@ -429,6 +430,7 @@ public sealed class IngestionService(
             Height = header.Height,
             Jobs = jobs,
             Warnings = warnings,
+            Signature = upload.Signature,
             IngestedUtc = DateTimeOffset.UtcNow,
         };
     }

@@ -28,4 +28,72 @@ public class ReconstructionMetricsTests
         // capped: identical images have no finite PSNR, and JSON holds no ∞
         Assert.Equal(100.0, ReconstructionMetrics.Psnr(x, x), 6);
     }
+
+    /// <summary>The separable SSIM against the direct 11 × 11 window sum it replaced (the 'valid' windows; images
+    /// smaller than the window in one or both directions), on random images.</summary>
+    [Theory]
+    [InlineData(64, 64)]
+    [InlineData(160, 107)]
+    [InlineData(30, 11)]
+    [InlineData(7, 5)]
+    public void SeparableSsimIsTheDirectWindowSum(int width, int height)
+    {
+        var random = new Random(width * 1000 + height);
+        var x = Enumerable.Range(0, 3 * width * height).Select(_ => (float)random.NextDouble()).ToArray();
+        var y = x.Select(v => Math.Clamp(v + (float)(random.NextDouble() - 0.5) * 0.3f, 0f, 1f)).ToArray();
+        int plane = width * height;
+        double expected = Enumerable
+            .Range(0, 3)
+            .Average(c => DirectSsim(x.AsSpan(c * plane, plane), y.AsSpan(c * plane, plane), width, height));
+        Assert.Equal(expected, ReconstructionMetrics.Ssim(x, y, width, height), 12);
+    }
+
+    private static double DirectSsim(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int width, int height)
+    {
+        var window = Enumerable.Range(0, 11).Select(i => Math.Exp(-(i - 5) * (i - 5) / (2 * 1.5 * 1.5))).ToArray();
+        double total = window.Sum();
+        for (int i = 0; i < window.Length; i++)
+            window[i] /= total;
+        int startY = Math.Min(5, height / 2),
+            endY = Math.Max(height - 5, startY + 1),
+            startX = Math.Min(5, width / 2),
+            endX = Math.Max(width - 5, startX + 1);
+        double sum = 0;
+        int count = 0;
+        for (int cy = startY; cy < endY; cy++)
+        for (int cx = startX; cx < endX; cx++)
+        {
+            double w0 = 0,
+                mx = 0,
+                my = 0,
+                xx = 0,
+                yy = 0,
+                xy = 0;
+            for (int dy = -5; dy <= 5; dy++)
+            for (int dx = -5; dx <= 5; dx++)
+            {
+                int px = cx + dx,
+                    py = cy + dy;
+                if (px < 0 || py < 0 || px >= width || py >= height)
+                    continue;
+                double w = window[dy + 5] * window[dx + 5],
+                    a = x[py * width + px],
+                    b = y[py * width + px];
+                w0 += w;
+                mx += w * a;
+                my += w * b;
+                xx += w * a * a;
+                yy += w * b * b;
+                xy += w * a * b;
+            }
+            mx /= w0;
+            my /= w0;
+            double vx = xx / w0 - mx * mx,
+                vy = yy / w0 - my * my,
+                cov = xy / w0 - mx * my;
+            sum += (2 * mx * my + 1e-4) * (2 * cov + 9e-4) / ((mx * mx + my * my + 1e-4) * (vx + vy + 9e-4));
+            count++;
+        }
+        return sum / count;
+    }
 }

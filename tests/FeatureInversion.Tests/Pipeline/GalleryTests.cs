@@ -202,6 +202,120 @@ public sealed class GalleryTests : IDisposable
         Assert.Throws<ArgumentException>(() => PipelineJson.Serialize(metrics));
     }
 
+    /// <summary>Re-identification in the report: each whole result's rank among the batch's photos, the same whether
+    /// the results arrive one build at a time (compared only with what is new) or are all built at once, and as
+    /// <see cref="ImageSignature.Rank"/> gives it directly; the summary counts the top-1 and top-5.</summary>
+    [Fact]
+    public async Task ReidentificationRanksAreTheSameBuiltAsResultsArriveOrAllAtOnce()
+    {
+        const string batch = "reid";
+        var store = new LocalBlobStore(_dir);
+        var options = new PipelineSettings
+        {
+            Storage = new() { Storage = "local", LocalRoot = _dir },
+        };
+        var random = new Random(7);
+        ColorImage Noise() =>
+            new(32, 32, Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)random.NextDouble()).ToArray());
+        var photos = Enumerable.Range(0, 7).Select(_ => Noise()).ToList();
+        // each result is its photo with a little noise, except the last two, which look like another photo
+        var reconstructions = photos
+            .Select(
+                (_, i) =>
+                    new ColorImage(
+                        32,
+                        32,
+                        photos[i >= 5 ? (i + 1) % photos.Count : i]
+                            .Planes.Select(v => 0.8f * v + 0.2f * (float)random.NextDouble())
+                            .ToArray()
+                    )
+            )
+            .ToList();
+        var ids = photos.Select((_, i) => (i + 1).ToString("x32")).ToList();
+        for (int i = 0; i < photos.Count; i++)
+            await Write(
+                store,
+                options,
+                BlobNames.Ingestion($"{batch}/p{i}.jpg"),
+                PipelineJson.Serialize<IngestionRecord>(
+                    new AcceptedUpload
+                    {
+                        ImageBlob = $"{batch}/p{i}.jpg",
+                        ImageId = ids[i],
+                        Batch = batch,
+                        Jobs = [new($"{ids[i]}-{Hog}", "hog", Hog, "f")],
+                        Signature = ImageSignature.Encode(photos[i]),
+                    }
+                )
+            );
+        var arriving = new BatchReportBuilder(store, options.Storage, options.Gallery, batch, NoTestSet);
+        for (int i = 0; i < photos.Count; i++)
+        {
+            await Write(
+                store,
+                options,
+                BlobNames.Metrics(batch, ids[i], Hog),
+                PipelineJson.Serialize(
+                    new ResultMetrics
+                    {
+                        JobId = $"{ids[i]}-{Hog}",
+                        ImageBlob = $"{batch}/p{i}.jpg",
+                        ImageId = ids[i],
+                        Representation = "hog",
+                        DecoderVersion = Hog,
+                        ImageSize = 64,
+                        Reconstruction = "r.png",
+                        Whole = new WholeResult
+                        {
+                            Reconstruction = "w.png",
+                            OriginalImageId = ids[i],
+                            ReconstructionSignature = ImageSignature.Encode(reconstructions[i]),
+                        },
+                    }
+                )
+            );
+            await arriving.BuildAsync();
+        }
+        var incremental = await arriving.BuildAsync();
+        var atOnce = await new BatchReportBuilder(
+            store,
+            options.Storage,
+            options.Gallery,
+            batch,
+            NoTestSet
+        ).BuildAsync();
+
+        for (int i = 0; i < photos.Count; i++)
+        {
+            var reconstruction = ImageSignature.Decode(ImageSignature.Encode(reconstructions[i]))!;
+            var candidates = photos
+                .Select(p => ImageSignature.Decode(ImageSignature.Encode(p))!)
+                .Select(c => ImageSignature.Similarity(reconstruction, c))
+                .ToList();
+            int expected = ImageSignature.Rank(candidates, i);
+            foreach (var report in new[] { incremental, atOnce })
+            {
+                var whole = report.Rows.Single(r => r.ImageId == ids[i]).Results.Single().Whole!;
+                Assert.Equal((expected, 7), (whole.Rank!.Value, whole.Candidates!.Value));
+            }
+        }
+        var ranks = atOnce.Rows.Select(r => r.Results.Single().Whole!.Rank!.Value).ToList();
+        Assert.Contains(1, ranks);
+        Assert.Contains(ranks, r => r > 1);
+        var summary = atOnce.Representations.Single().Reidentification!;
+        Assert.Equal(
+            (7, 7, ranks.Count(r => r == 1), ranks.Count(r => r <= 5)),
+            (summary.Candidates, summary.Ranked, summary.Top1, summary.Top5)
+        );
+        Assert.Equal(summary, incremental.Representations.Single().Reidentification);
+    }
+
+    private static Task<FeatureInversion.Models.EvaluationRecord?> NoTestSet(
+        string r,
+        string v,
+        CancellationToken ct
+    ) => Task.FromResult<FeatureInversion.Models.EvaluationRecord?>(null);
+
     [Fact]
     public async Task UploadNamesAndErrorsAreShownAsTextNeverAsMarkup()
     {

@@ -170,6 +170,32 @@ public class LocalPipelineTests
     }
 
     [Fact]
+    public async Task WithWholeImagesOffOnlyTheCentreSquareIsDecoded()
+    {
+        var (store, queue) = Local();
+        var settings = new PipelineSettings { Ingestion = new() { WholeImages = false } };
+        await using var bed = new PipelineTestbed(store, queue, queue, settings);
+        await bed.SetUpAsync("hog");
+        var record = Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("nw", "rocket-427x285.jpg"));
+        Assert.Null(Assert.Single(record.Jobs).WholeFeaturesBlob);
+        await bed.RunWorkerUntilSettledAsync(["nw/rocket-427x285.jpg"], TimeSpan.FromMinutes(1));
+        var metrics = PipelineJson.Deserialize<ResultMetrics>(
+            (
+                await store.TryReadAsync(
+                    bed.Settings.Storage.ResultsContainer,
+                    BlobNames.Metrics("nw", record.ImageId, record.Jobs[0].DecoderVersion)
+                )
+            )!
+        );
+        Assert.NotNull(metrics.NormalizedError);
+        Assert.Null(metrics.Whole);
+        Assert.DoesNotContain(
+            await store.ListAsync(bed.Settings.Storage.ResultsContainer, $"nw/{record.ImageId}/"),
+            n => n.Contains("whole", StringComparison.Ordinal)
+        );
+    }
+
+    [Fact]
     public async Task AJobWithCorruptFeaturesIsDeadLetteredWithAFailureRecord()
     {
         var (store, queue) = Local();
