@@ -63,6 +63,13 @@ public sealed class BatchQuery(
                                 Reconstruction = Url(c.Reconstruction),
                                 FeatureEnergy = Url(c.FeatureEnergy),
                                 Metrics = Url(c.Metrics),
+                                Whole = c.Whole is { } w
+                                    ? w with
+                                    {
+                                        Reconstruction = Url(w.Reconstruction)!,
+                                        Original = Url(w.Original),
+                                    }
+                                    : null,
                             }
                         )
                         .ToList(),
@@ -124,7 +131,17 @@ public sealed class BatchQuery(
         if (row.Thumbnail is not null)
             yield return row.Thumbnail;
         foreach (var c in row.Results)
-        foreach (var name in new[] { c.Original, c.Reconstruction, c.FeatureEnergy, c.Metrics })
+        foreach (
+            var name in new[]
+            {
+                c.Original,
+                c.Reconstruction,
+                c.FeatureEnergy,
+                c.Metrics,
+                c.Whole?.Reconstruction,
+                c.Whole?.Original,
+            }
+        )
             if (name is not null)
                 yield return name;
     }

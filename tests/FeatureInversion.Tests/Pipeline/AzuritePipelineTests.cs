@@ -207,6 +207,13 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
         Assert.InRange(cell.GetProperty("normalizedError").GetDouble(), 0.01, 2);
         var energy = new Uri(cell.GetProperty("featureEnergy").GetString()!);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(energy)).StatusCode);
+        // the whole photo's reconstruction and the photo at its size, signed alike
+        var whole = cell.GetProperty("whole");
+        foreach (var key in new[] { "reconstruction", "original" })
+            Assert.Equal(
+                HttpStatusCode.OK,
+                (await http.GetAsync(new Uri(whole.GetProperty(key).GetString()!))).StatusCode
+            );
         var metricsUrl = new Uri(cell.GetProperty("metrics").GetString()!);
         // the energy PNG's signature on the metrics blob
         var borrowed = new UriBuilder(metricsUrl) { Query = energy.Query.TrimStart('?') }.Uri;
@@ -218,6 +225,7 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
                 CancellationToken.None
             );
         Assert.Contains("sig=", html.BodyText());
+        Assert.DoesNotContain("src=\"\"", html.BodyText()); // every image the page shows has its URL
         Assert.StartsWith("text/html", html.Headers.GetValues("Content-Type").Single());
 
         var unknown = (FakeHttpResponse)

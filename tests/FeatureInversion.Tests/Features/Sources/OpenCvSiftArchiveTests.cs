@@ -29,7 +29,8 @@ public class OpenCvSiftArchiveTests
     }
 
     /// <summary>The sift-grid-opencv decoder's training features (<see cref="SparseSiftGrid.OpenCv"/>) are meant to
-    /// look like OpenCV's keypoints: with OpenCV's settings our SIFT finds more of them than with the paper's.</summary>
+    /// look like OpenCV's keypoints: with OpenCV's settings our SIFT finds more of them than with the
+    /// paper's.</summary>
     [Fact]
     public void TheOpenCvSettingsFindMoreOfOpenCvsKeypointsThanThePapers()
     {
