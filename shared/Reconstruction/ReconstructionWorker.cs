@@ -142,10 +142,12 @@ public sealed class ReconstructionWorker(
         await WritePngAsync(energyBlob, FeatureEnergy.Render(features, size, out var viewKind), ct);
         var scores = job.WholeMap ? default : Score(decoder, original, reconstruction);
         WholeResult? whole = null;
+        var wholeClock = Stopwatch.StartNew(); // the whole image's work counts as decoding, not as writing
         if (job.WholeMap)
             (whole, scores) = await ScoreFeatureFileAsync(decoder, job, reconstruction, pngBlob, ct);
         else if (job.WholeFeaturesBlob is not null)
             whole = await DecodeWholePhotoAsync(decoder, job, ct);
+        double wholeMilliseconds = wholeClock.Elapsed.TotalMilliseconds;
         var metrics = new ResultMetrics
         {
             JobId = job.JobId,
@@ -166,8 +168,8 @@ public sealed class ReconstructionWorker(
             FeatureEnergy = energyBlob,
             FeatureView = viewKind.ToString().ToLowerInvariant(),
             DownloadMilliseconds = download,
-            DecodeMilliseconds = decode,
-            UploadMilliseconds = clock.Elapsed.TotalMilliseconds,
+            DecodeMilliseconds = decode + wholeMilliseconds,
+            UploadMilliseconds = clock.Elapsed.TotalMilliseconds - wholeMilliseconds,
             DeliveryCount = deliveryCount,
             CompletedUtc = DateTimeOffset.UtcNow,
         };
