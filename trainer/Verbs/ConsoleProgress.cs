@@ -35,9 +35,9 @@ internal static class ConsoleProgress
     {
         if (quiet || total <= 0)
             return await work(new Progress(_ => { }));
-        if (ReferenceEquals(output, Console.Error) && !Console.IsErrorRedirected)
+        if (IsTerminal(output))
         {
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            var console = Terminal();
             T result = default!;
             await console
                 .Progress()
@@ -61,6 +61,35 @@ internal static class ConsoleProgress
         var value = await work(lines);
         lines.Finish();
         return value;
+    }
+
+    /// <summary>Whether <paramref name="output"/> is the process's standard error on a terminal (a live bar is shown
+    /// there; plain lines anywhere else).</summary>
+    public static bool IsTerminal(TextWriter output) =>
+        ReferenceEquals(output, Console.Error) && !Console.IsErrorRedirected;
+
+    /// <summary>Spectre Console on standard error.</summary>
+    public static IAnsiConsole Terminal() =>
+        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+    /// <summary>Lines written while a live bar is shown go through its console, which prints them above the bar
+    /// instead of through it.</summary>
+    internal sealed class AboveTheBar(IAnsiConsole console) : TextWriter
+    {
+        private readonly System.Text.StringBuilder _line = new();
+
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+        public override void Write(char value)
+        {
+            if (value == '\n')
+            {
+                console.WriteLine(_line.ToString().TrimEnd('\r'));
+                _line.Clear();
+            }
+            else
+                _line.Append(value);
+        }
     }
 
     /// <summary>Reports on the calling thread (IProgress&lt;T&gt;'s default class posts to the thread pool: lines

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using FeatureInversion.Decoders.Inference;
+using FeatureInversion.Features;
 using FeatureInversion.Models;
 using FeatureInversion.Training;
+using Spectre.Console;
 
 namespace FeatureInversion.Trainer.Verbs;
 
@@ -167,17 +169,9 @@ internal sealed class TrainingOptionSet
             );
         var stdout = parse.InvocationConfiguration.Output;
         var stderr = parse.InvocationConfiguration.Error;
-        var eta = new Eta();
-        var progress = new LineProgress(p =>
-            stderr.WriteLine(
-                string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"step {p.Step}/{p.Steps}  loss {p.Loss:F5}  {p.ImagesPerSecond:F0} img/s  lr {p.LearningRate:G3}"
-                        + $"{(p.TestError is { } e ? $"  test error {e:F4}" : "")}{eta.After(p.Step, p.Steps)}"
-                )
-            )
-        );
-        var manifest = TrainingJob.Run(options, registry, progress, stdout);
+        var manifest = ConsoleProgress.IsTerminal(stderr)
+            ? RunWithBar(options, registry)
+            : RunWithLines(options, registry, stdout, stderr);
         var ev = manifest.Evaluation!;
         stdout.WriteLine(
             string.Create(
@@ -187,6 +181,66 @@ internal sealed class TrainingOptionSet
                     + $"{ev.Psnr:F2} dB, SSIM {ev.Ssim:F4}, {manifest.Training!.Seconds:F0} s -> {outputDirectory}"
             )
         );
+        return manifest;
+    }
+
+    private static string Step(TrainingProgress p) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"step {p.Step}/{p.Steps}  loss {p.Loss:F5}  {p.ImagesPerSecond:F0} img/s  lr {p.LearningRate:G3}"
+                + $"{(p.TestError is { } e ? $"  test error {e:F4}" : "")}"
+        );
+
+    /// <summary>Not a terminal (CI, logs): a line every report (every 20 steps) with the time left.</summary>
+    private static DecoderManifest RunWithLines(
+        TrainingJobOptions options,
+        RepresentationRegistry registry,
+        TextWriter stdout,
+        TextWriter stderr
+    )
+    {
+        var eta = new Eta();
+        var progress = new LineProgress(p => stderr.WriteLine(Step(p) + eta.After(p.Step, p.Steps)));
+        return TrainingJob.Run(options, registry, progress, stdout);
+    }
+
+    /// <summary>A terminal: a live bar (steps, loss and rate of the last report, time left, elapsed); the job's own
+    /// lines and each test evaluation's full report are printed above it.</summary>
+    private static DecoderManifest RunWithBar(TrainingJobOptions options, RepresentationRegistry registry)
+    {
+        var console = ConsoleProgress.Terminal();
+        DecoderManifest manifest = null!;
+        console
+            .Progress()
+            .AutoClear(false)
+            .Columns(
+                new TaskDescriptionColumn { Alignment = Justify.Left },
+                new ProgressBarColumn { Width = 24 },
+                new PercentageColumn(),
+                new RemainingTimeColumn(),
+                new ElapsedTimeColumn()
+            )
+            .Start(context =>
+            {
+                var task = context.AddTask(
+                    $"{options.Representation.Name}: starting",
+                    maxValue: options.Training.Steps
+                );
+                var progress = new LineProgress(p =>
+                {
+                    task.Value = p.Step;
+                    task.Description = Markup.Escape(
+                        string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"{p.Step}/{p.Steps}  loss {p.Loss:F4}  {p.ImagesPerSecond:F0} img/s"
+                        )
+                    );
+                    if (p.TestError is not null)
+                        console.WriteLine(Step(p));
+                });
+                manifest = TrainingJob.Run(options, registry, progress, new ConsoleProgress.AboveTheBar(console));
+                task.Value = options.Training.Steps;
+            });
         return manifest;
     }
 
