@@ -102,6 +102,7 @@ internal sealed class TrainingOptionSet
         };
     public Option<DeviceChoice> Device { get; } = CommonOptions.Device();
     public Option<FileInfo?> AlexNet { get; } = CommonOptions.AlexNet();
+    public Option<bool> Quiet { get; } = ConsoleProgress.QuietOption();
 
     public void AddTo(Command command)
     {
@@ -126,6 +127,7 @@ internal sealed class TrainingOptionSet
                 Autoencoder,
                 Device,
                 AlexNet,
+                Quiet,
             }
         )
             command.Options.Add(option);
@@ -169,8 +171,9 @@ internal sealed class TrainingOptionSet
             );
         var stdout = parse.InvocationConfiguration.Output;
         var stderr = parse.InvocationConfiguration.Error;
-        var manifest = ConsoleProgress.IsTerminal(stderr)
-            ? RunWithBar(options, registry)
+        var manifest =
+            parse.GetValue(Quiet) ? TrainingJob.Run(options, registry, progress: null, log: TextWriter.Null)
+            : ConsoleProgress.IsTerminal(stderr) ? RunWithBar(options, registry)
             : RunWithLines(options, registry, stdout, stderr);
         var ev = manifest.Evaluation!;
         stdout.WriteLine(

@@ -662,9 +662,34 @@ public sealed class AlexNetCliTests : IDisposable
     }
 
     [Fact]
-    public async Task TrainingProgressLinesCarryATimeLeft()
+    public async Task TrainingProgressLinesCarryATimeLeftAndQuietSilencesThem()
     {
         var stderr = new StringWriter();
+        string[] args =
+        [
+            "train",
+            "hog",
+            "--train",
+            TestData.PhotosDirectory,
+            "--test",
+            TestData.PhotosDirectory,
+            "-o",
+            Path.Combine(_dir, "quiet"),
+            "--steps",
+            "20",
+            "--batch",
+            "4",
+            "--width",
+            "0.0625",
+            "--eval-every",
+            "0",
+            "--quiet",
+        ];
+        var stdout = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(args, stdout, stderr));
+        Assert.Equal("", stderr.ToString());
+        Assert.Matches(@"^hog-64px-w\S+: normalized error", stdout.ToString()); // the result only
+        stderr = new StringWriter();
         Assert.Equal(
             0,
             await Cli.RunAsync(
