@@ -17,16 +17,19 @@ public sealed record DefenceCurve(
     IReadOnlyList<DefenceCurve.Level> Levels
 )
 {
-    public sealed record Level(string Label, double ErrorVsMeanImage, double PixelTop1, double? CnnTop1);
+    /// <summary>One level: keypoints kept (<see cref="Keep"/>) or, with all kept, descriptors at <see cref="Bits"/>
+    /// bits per value.</summary>
+    public sealed record Level(double Keep, int? Bits, double ErrorVsMeanImage, double PixelTop1, double? CnnTop1)
+    {
+        public string Label => DefenceCurve.Label(Keep, Bits);
+    }
 
     public static DefenceCurve From(AuditReport report) =>
         new(
             report.Source,
             report.Audited,
             report.ChanceTop1,
-            report
-                .Levels.Select(l => new Level(Label(l.Keep, l.Bits), l.ErrorVsMeanImage, l.PixelTop1, l.CnnTop1))
-                .ToList()
+            report.Levels.Select(l => new Level(l.Keep, l.Bits, l.ErrorVsMeanImage, l.PixelTop1, l.CnnTop1)).ToList()
         );
 
     /// <summary>Reads the report <c>audit -o</c> wrote (its Source, Audited, ChanceTop1 and Levels).</summary>
@@ -39,10 +42,8 @@ public sealed record DefenceCurve(
             var levels = root.GetProperty(nameof(Levels))
                 .EnumerateArray()
                 .Select(l => new Level(
-                    Label(
-                        l.GetProperty("Keep").GetDouble(),
-                        l.TryGetProperty("Bits", out var b) && b.ValueKind == JsonValueKind.Number ? b.GetInt32() : null
-                    ),
+                    l.GetProperty("Keep").GetDouble(),
+                    l.TryGetProperty("Bits", out var b) && b.ValueKind == JsonValueKind.Number ? b.GetInt32() : null,
                     l.GetProperty("ErrorVsMeanImage").GetDouble(),
                     l.GetProperty("PixelTop1").GetDouble(),
                     l.TryGetProperty("CnnTop1", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetDouble() : null
@@ -83,8 +84,8 @@ public sealed record DefenceCurve(
             new("chance (top-1)", (0.5f, 0.5f, 0.5f), Levels.Select(_ => (double?)ChanceTop1).ToList(), Dashed: true),
         };
         double top = Math.Max(1.05, Levels.Max(l => l.ErrorVsMeanImage) + 0.05);
-        bool bits = Levels.Any(l => l.Label.EndsWith("-bit", StringComparison.Ordinal));
-        bool kept = Levels.Any(l => !l.Label.EndsWith("-bit", StringComparison.Ordinal) && l.Label != "100 %");
+        bool bits = Levels.Any(l => l.Bits is not null);
+        bool kept = Levels.Any(l => l.Bits is null && l.Keep < 1);
         return ErrorCurvePlot.Render(
             $"What {Source} reveals ({Audited} photos)",
             Levels.Select(l => l.Label).ToList(),

@@ -14,13 +14,14 @@ namespace FeatureInversion.Imaging;
 public sealed class InvalidImageException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>What ingestion takes from one decode of an upload: the decoder's views by size, the header, a thumbnail
-/// (JPEG) when asked for, and the whole image upright at each short side asked for.</summary>
+/// (JPEG) and the re-identification signature (<see cref="ImageSignature"/>) when asked for, and the whole image
+/// upright at each short side asked for.</summary>
 public sealed record DecodedUpload(
     Dictionary<int, ColorImage> Views,
     ImageHeader Header,
     byte[]? Thumbnail,
     Dictionary<int, ColorImage> Wholes,
-    string Signature
+    string? Signature
 );
 
 /// <summary>
@@ -298,25 +299,27 @@ public static class ImageFiles
     }
 
     /// <summary>An upload's views (<see cref="DecodeViews"/>) and, with <paramref name="thumbnailSide"/> &gt; 0, a JPEG
-    /// thumbnail of the whole upright image at most that many pixels on its longer side, and the whole upright image
-    /// at each of <paramref name="wholeShortSides"/> (its short side that many pixels, never enlarged), from the same
-    /// decode.</summary>
+    /// thumbnail of the whole upright image at most that many pixels on its longer side, with
+    /// <paramref name="signature"/> its re-identification signature (<see cref="ImageSignature.SourceSide"/>), and the
+    /// whole upright image at each of <paramref name="wholeShortSides"/> (its short side that many pixels, never
+    /// enlarged), from the same decode.</summary>
     public static DecodedUpload DecodeUpload(
         ReadOnlyMemory<byte> bytes,
         string name,
         IReadOnlyCollection<int> sizes,
         int thumbnailSide,
         ImageLimits? limits = null,
-        IReadOnlyCollection<int>? wholeShortSides = null
+        IReadOnlyCollection<int>? wholeShortSides = null,
+        bool signature = false
     )
     {
         var header = Inspect(bytes, name, limits);
         using var image = DecodeStored(bytes, name);
-        // The photo small and upright once: its re-identification signature, and the thumbnail when of that size.
-        var small = Fit(image, header, ImageSignature.SourceSide);
+        // The photo small and upright once when both are asked for: the signature's source is the thumbnail's size.
+        var small = signature ? Fit(image, header, ImageSignature.SourceSide) : null;
         byte[]? thumbnail =
             thumbnailSide <= 0 ? null
-            : thumbnailSide == ImageSignature.SourceSide ? Jpeg(small)
+            : thumbnailSide == ImageSignature.SourceSide && small is not null ? Jpeg(small)
             : Jpeg(Fit(image, header, thumbnailSide));
         var wholes = new Dictionary<int, ColorImage>();
         foreach (int shortSide in (wholeShortSides ?? []).Distinct())
@@ -350,21 +353,14 @@ public static class ImageFiles
                     header.Orientation
                 );
         });
-        return new DecodedUpload(views, header, thumbnail, wholes, ImageSignature.Encode(small));
-    }
-
-    /// <summary>An image's re-identification signature as <see cref="DecodeUpload"/> makes it (the same for the same
-    /// bytes wherever it is computed), checked against the limits first.</summary>
-    public static string Signature(ReadOnlyMemory<byte> bytes, string name, ImageLimits? limits = null)
-    {
-        var header = Inspect(bytes, name, limits);
-        using var image = DecodeStored(bytes, name);
-        return ImageSignature.Encode(Fit(image, header, ImageSignature.SourceSide));
+        return new DecodedUpload(views, header, thumbnail, wholes, small is null ? null : ImageSignature.Encode(small));
     }
 
     /// <summary>The whole image upright at exactly <paramref name="width"/> × <paramref name="height"/> (an original
-    /// brought to the size of a reconstruction), checked against the limits first.</summary>
-    public static ColorImage DecodeResized(
+    /// brought to the size of a reconstruction) and its re-identification signature as <see cref="DecodeUpload"/> makes
+    /// it (the same for the same bytes wherever it is computed), from one decode checked against the limits
+    /// first.</summary>
+    public static (ColorImage Image, string Signature) DecodeResized(
         ReadOnlyMemory<byte> bytes,
         string name,
         int width,
@@ -377,7 +373,10 @@ public static class ImageFiles
         var header = Inspect(bytes, name, limits);
         using var image = DecodeStored(bytes, name);
         bool turned = header.Orientation is >= 5 and <= 8; // stored with width and height swapped
-        return Upright(image, header, turned ? height : width, turned ? width : height);
+        return (
+            Upright(image, header, turned ? height : width, turned ? width : height),
+            ImageSignature.Encode(Fit(image, header, ImageSignature.SourceSide))
+        );
     }
 
     /// <summary>The stored image resized to <paramref name="storedWidth"/> × <paramref name="storedHeight"/> by the

@@ -14,8 +14,8 @@ public static class ImageSignature
     public const int Side = 32;
 
     /// <summary>A photo's signature is taken from the photo upright at most this many pixels on its longer side (the
-    /// gallery thumbnail's size; <see cref="ImageFiles.Signature"/>), so it is one function of the photo's bytes,
-    /// whichever result or upload computes it.</summary>
+    /// gallery thumbnail's size; <see cref="ImageFiles.DecodeUpload"/>, <see cref="ImageFiles.DecodeResized"/>), so it
+    /// is one function of the photo's bytes, whichever result or upload computes it.</summary>
     public const int SourceSide = 160;
 
     /// <summary>The standardised signature of an image.</summary>

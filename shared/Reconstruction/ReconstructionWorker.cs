@@ -226,14 +226,8 @@ public sealed class ReconstructionWorker(
             height = Math.Min(photo.Height, reconstruction.Height);
         reconstruction = reconstruction.Crop(width, height);
         await WritePngAsync(blob, reconstruction, ct);
-        return WholeScores(
-            decoder,
-            photo.Crop(width, height),
-            reconstruction,
-            blob,
-            job.WholeOriginalBlob!,
-            job.ImageId
-        );
+        var scores = Score(decoder, photo.Crop(width, height), reconstruction);
+        return Scored(scores, reconstruction, blob, job.WholeOriginalBlob!, job.ImageId);
     }
 
     /// <summary>
@@ -261,9 +255,12 @@ public sealed class ReconstructionWorker(
             return (unscored, default);
         }
         ColorImage original;
+        string signature;
         try
         {
-            original = ImageFiles.DecodeResized(
+            // one decode: the original at the reconstruction's size, and its signature as the photo's own ingestion
+            // computes it (a candidate even if the photo is not a row of the batch)
+            (original, signature) = ImageFiles.DecodeResized(
                 bytes,
                 job.OriginalUpload,
                 reconstruction.Width,
@@ -278,19 +275,12 @@ public sealed class ReconstructionWorker(
         }
         string originalBlob = BlobNames.PairedOriginal(job.Batch, job.ImageId, job.DecoderVersion);
         await WritePngAsync(originalBlob, original, ct);
-        var whole = WholeScores(
-            decoder,
-            original,
-            reconstruction,
-            reconstructionBlob,
-            originalBlob,
-            BlobNames.ImageId(bytes)
-        ) with
+        var scores = Score(decoder, original, reconstruction);
+        var whole = Scored(scores, reconstruction, reconstructionBlob, originalBlob, BlobNames.ImageId(bytes)) with
         {
-            // as the photo's own ingestion would compute it: a candidate even if the photo is not a row of the batch
-            OriginalSignature = ImageFiles.Signature(bytes, job.OriginalUpload, ingestion.ToImageLimits()),
+            OriginalSignature = signature,
         };
-        return (whole, Score(decoder, original, reconstruction));
+        return (whole, scores);
     }
 
     /// <summary>A whole result with no photo to score it against: the reconstruction and its signature (not ranked: it
@@ -304,37 +294,26 @@ public sealed class ReconstructionWorker(
             ReconstructionSignature = ImageSignature.Encode(reconstruction),
         };
 
-    /// <summary>The whole result's ratio to the mean image, SSIM and the reconstruction's signature.</summary>
-    private static WholeResult WholeScores(
-        BatchingDecoder decoder,
-        ColorImage target,
+    /// <summary>A whole result from its scores: the error as a ratio to the mean image's (‖x − f‖ ÷ ‖x − m‖), SSIM,
+    /// and the reconstruction's signature.</summary>
+    private static WholeResult Scored(
+        Scores scores,
         ColorImage reconstruction,
         string reconstructionBlob,
         string originalBlob,
         string originalImageId
-    )
-    {
-        double distance = ReconstructionMetrics.Distance(target.Planes, reconstruction.Planes);
-        double? ratio = MeanImageAt(decoder, target.Width, target.Height) is { } mean
-            ? distance / Math.Max(ReconstructionMetrics.Distance(target.Planes, mean.Planes), 1e-9)
-            : null;
-        return new WholeResult
+    ) =>
+        new()
         {
             Reconstruction = reconstructionBlob,
             Width = reconstruction.Width,
             Height = reconstruction.Height,
             Original = originalBlob,
             OriginalImageId = originalImageId,
-            ErrorRatio = ratio,
-            Ssim = ReconstructionMetrics.Ssim(
-                target.Planes,
-                reconstruction.Planes,
-                reconstruction.Width,
-                reconstruction.Height
-            ),
+            ErrorRatio = scores.MeanImageDistance is { } mean ? scores.Distance / Math.Max(mean, 1e-9) : null,
+            Ssim = scores.Ssim,
             ReconstructionSignature = ImageSignature.Encode(reconstruction),
         };
-    }
 
     /// <summary>The decoder's mean image resized to <paramref name="width"/> × <paramref name="height"/>; null when its
     /// version has none.</summary>
@@ -421,14 +400,15 @@ public sealed class ReconstructionWorker(
         double n =
             (decoder.Manifest.Evaluation?.MeanPairwiseDistance ?? 0)
             * Math.Sqrt(original.Width * (double)original.Height / (size * size));
+        double? meanDistance = MeanImageAt(decoder, original.Width, original.Height) is { } mean
+            ? ReconstructionMetrics.Distance(original.Planes, mean.Planes)
+            : null;
         return new Scores
         {
             Distance = distance,
+            MeanImageDistance = meanDistance,
             NormalizedError = n > 0 ? distance / n : null,
-            MeanImageError =
-                n > 0 && MeanImageAt(decoder, original.Width, original.Height) is { } mean
-                    ? ReconstructionMetrics.Distance(original.Planes, mean.Planes) / n
-                    : null,
+            MeanImageError = n > 0 ? meanDistance / n : null,
             ColorGain =
                 n > 0
                     ? (
@@ -443,8 +423,11 @@ public sealed class ReconstructionWorker(
         };
     }
 
+    /// <summary>The scores of a reconstruction; <see cref="MeanImageDistance"/> is ‖x − m‖₂, the mean image's
+    /// distance (the whole result's ratio is taken to it).</summary>
     private readonly record struct Scores(
         double? Distance,
+        double? MeanImageDistance,
         double? NormalizedError,
         double? MeanImageError,
         double? ColorGain,

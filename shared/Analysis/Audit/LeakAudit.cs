@@ -38,6 +38,8 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
                 $"Keypoints are reconstructed by a sift-grid decoder, not {network.Spec.Representation}."
             );
         int side = options.WorkingShortSide ?? FeatureFileReconstruction.TrainedShortSide(network);
+        // The photo at its working size is the same at every fraction kept: resized from full resolution once.
+        var targets = new Dictionary<string, ColorImage>(StringComparer.Ordinal);
         return Audit(
             photos,
             name => leaked.ContainsKey(name),
@@ -54,7 +56,12 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
                     working.Width,
                     working.Height
                 );
-                var target = ImageFiles.Resize(candidate.Photo, working.Width, working.Height);
+                if (!targets.TryGetValue(candidate.Name, out var target))
+                    targets[candidate.Name] = target = ImageFiles.Resize(
+                        candidate.Photo,
+                        working.Width,
+                        working.Height
+                    );
                 return (target, reconstruction, (int?)set.Frames.Count);
             }
         );
@@ -112,6 +119,7 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
             ? null
             : candidates.Select(c => Embed(FeatureFileReconstruction.AtWorkingResolution(c.Photo, side))).ToList();
         var meanImageSquare = new ColorImage(network.Spec.ImageSize, network.Spec.ImageSize, meanImage);
+        var means = new Dictionary<(int, int), ColorImage>(); // the mean image at each target size, resized once
         var levels = new List<AuditLevel>();
         var steps = options
             .KeepFractions.Select(k => (Keep: k, Bits: (int?)null))
@@ -122,7 +130,12 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
             foreach (var candidate in audited)
             {
                 var (target, reconstruction, keypoints) = reconstruct(candidate, keep, bits);
-                var mean = ImageFiles.Resize(meanImageSquare, target.Width, target.Height);
+                if (!means.TryGetValue((target.Width, target.Height), out var mean))
+                    means[(target.Width, target.Height)] = mean = ImageFiles.Resize(
+                        meanImageSquare,
+                        target.Width,
+                        target.Height
+                    );
                 double error =
                     ReconstructionMetrics.Distance(target.Planes, reconstruction.Planes)
                     / Math.Max(ReconstructionMetrics.Distance(target.Planes, mean.Planes), 1e-9);

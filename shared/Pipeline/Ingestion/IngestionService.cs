@@ -311,7 +311,8 @@ public sealed class IngestionService(
             sizes,
             BlobNames.ThumbnailSide,
             Limits,
-            ingestion.WholeImages ? sizes.Select(WorkingResolution.TrainedShortSide).ToList() : []
+            ingestion.WholeImages ? sizes.Select(WorkingResolution.TrainedShortSide).ToList() : [],
+            signature: true
         );
         // An image smaller than a representation's cell is refused with the CLI's message (its view would be enlarged
         // from a few pixels).
