@@ -38,7 +38,15 @@ internal sealed class RetrainVerb : IVerb
         string work = Path.Combine(Path.GetTempPath(), $"retrain-{Guid.NewGuid():N}");
         try
         {
-            var counts = await new TrainingPhotos(store, storage).DownloadAsync(work, ct);
+            var photos = new TrainingPhotos(store, storage);
+            var listing = await photos.ListAsync(ct);
+            var counts = await ConsoleProgress.RunAsync(
+                parse.InvocationConfiguration.Error,
+                parse.GetValue(_training.Quiet),
+                "downloading photos",
+                listing.Values.Sum(names => names.Count),
+                progress => photos.DownloadAsync(work, listing, progress, ct)
+            );
             foreach (var (split, count) in counts)
                 stdout.WriteLine($"{count} {split} photos from '{storage.TrainingContainer}'");
             string output = Path.Combine(work, "out");

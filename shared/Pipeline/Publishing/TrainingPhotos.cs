@@ -12,16 +12,34 @@ public sealed class TrainingPhotos(IBlobStore store, StorageOptions storage)
 {
     public static IReadOnlyList<string> Splits { get; } = ["train", "test"];
 
-    /// <summary>Downloads both splits into <paramref name="folder"/>/train and /test; returns the count per
-    /// split.</summary>
-    public async Task<IReadOnlyDictionary<string, int>> DownloadAsync(string folder, CancellationToken ct = default)
+    /// <summary>The blob names of both splits, listed before anything is downloaded (so that the download can show
+    /// how many of how many are done, and an empty split fails before any transfer).</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> ListAsync(CancellationToken ct = default)
     {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var listing = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var split in Splits)
         {
             var names = await store.ListAsync(storage.TrainingContainer, split + "/", ct);
             if (names.Count == 0)
                 throw new IOException($"training container '{storage.TrainingContainer}' has no {split}/ photos");
+            listing[split] = names;
+        }
+        return listing;
+    }
+
+    /// <summary>Downloads a <paramref name="listing"/> of <see cref="ListAsync"/> into <paramref name="folder"/>/train
+    /// and /test, reporting the number of photos written so far; returns the count per split.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> DownloadAsync(
+        string folder,
+        IReadOnlyDictionary<string, IReadOnlyList<string>> listing,
+        IProgress<int>? progress = null,
+        CancellationToken ct = default
+    )
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        int done = 0;
+        foreach (var (split, names) in listing)
+        {
             Directory.CreateDirectory(Path.Combine(folder, split));
             foreach (var name in names)
             {
@@ -32,6 +50,7 @@ public sealed class TrainingPhotos(IBlobStore store, StorageOptions storage)
                     bytes,
                     ct
                 );
+                progress?.Report(++done);
             }
             counts[split] = names.Count;
         }
