@@ -341,6 +341,9 @@ internal sealed class AnalyzeVerb : IVerb
         return command;
     }
 
+    // Random training crops over which each unit's largest value is taken (FeatureAnalyses.SingleUnits).
+    private const int UnitReferences = 1024;
+
     private Command SingleUnits()
     {
         var checkpoint = new Argument<DirectoryInfo>("checkpoint")
@@ -377,6 +380,7 @@ internal sealed class AnalyzeVerb : IVerb
             sheet,
             _device,
             _alexNet,
+            _quiet,
         };
         command.SetAction(parse =>
         {
@@ -384,11 +388,20 @@ internal sealed class AnalyzeVerb : IVerb
             using (network)
             {
                 var chosen = parse.GetValue(units) is { Length: > 0 } u ? u : null;
-                var (png, values) = FeatureAnalyses.SingleUnits(
-                    network,
-                    CommonOptions.ExistingFolder(parse.GetValue(train)!).FullName,
-                    chosen,
-                    parse.GetValue(count)
+                var (png, values) = ConsoleProgress.Run(
+                    parse.InvocationConfiguration.Error,
+                    parse.GetValue(_quiet),
+                    "reference crops",
+                    UnitReferences,
+                    progress =>
+                        FeatureAnalyses.SingleUnits(
+                            network,
+                            CommonOptions.ExistingFolder(parse.GetValue(train)!).FullName,
+                            chosen,
+                            parse.GetValue(count),
+                            UnitReferences,
+                            cropsDone: progress
+                        )
                 );
                 File.WriteAllBytes(parse.GetValue(sheet)!.FullName, png);
                 parse.InvocationConfiguration.Output.WriteLine(
@@ -443,19 +456,28 @@ internal sealed class AnalyzeVerb : IVerb
             sheet,
             _device,
             _alexNet,
+            _quiet,
         };
         command.SetAction(parse =>
         {
             var (network, manifest) = Load(parse, parse.GetValue(checkpoint)!);
             using (network)
             {
-                var (png, referenceSparsity, sampleSparsity) = FeatureAnalyses.Random(
-                    network,
-                    CommonOptions.ExistingFolder(parse.GetValue(train)!).FullName,
+                var (png, referenceSparsity, sampleSparsity) = ConsoleProgress.Run(
+                    parse.InvocationConfiguration.Error,
+                    parse.GetValue(_quiet),
+                    "reference crops",
                     parse.GetValue(references),
-                    parse.GetValue(samples),
-                    parse.GetValue(alpha),
-                    parse.GetValue(seed)
+                    progress =>
+                        FeatureAnalyses.Random(
+                            network,
+                            CommonOptions.ExistingFolder(parse.GetValue(train)!).FullName,
+                            parse.GetValue(references),
+                            parse.GetValue(samples),
+                            parse.GetValue(alpha),
+                            parse.GetValue(seed),
+                            progress
+                        )
                 );
                 File.WriteAllBytes(parse.GetValue(sheet)!.FullName, png);
                 parse.InvocationConfiguration.Output.WriteLine(

@@ -81,6 +81,7 @@ internal sealed class AuditVerb : IVerb
             + "decoder never saw such)",
     };
     private readonly Option<DeviceChoice> _device = CommonOptions.Device();
+    private readonly Option<bool> _quiet = ConsoleProgress.QuietOption();
 
     public AuditVerb()
     {
@@ -117,6 +118,7 @@ internal sealed class AuditVerb : IVerb
             _report,
             _curve,
             _device,
+            _quiet,
         };
         Command.SetAction(Run);
     }
@@ -155,6 +157,7 @@ internal sealed class AuditVerb : IVerb
                 DescriptorBits: parse.GetValue(_bits) is { } bits ? Bits(bits) : null
             );
             var (db, leakedDir) = (parse.GetValue(_colmap), parse.GetValue(_leaked));
+            bool quiet = parse.GetValue(_quiet);
             if (db is not null && leakedDir is not null)
                 throw new ArgumentException("Give --colmap or --leaked, not both.");
             AuditReport report;
@@ -165,19 +168,28 @@ internal sealed class AuditVerb : IVerb
                         $"--colmap and --leaked hold SIFT keypoints: audit them with a sift-grid decoder, not "
                             + $"{network.Spec.Representation}."
                     );
-                report = audit.RunWholePhotos(
-                    photos,
-                    $"{network.Spec.Representation} maps (computed here)",
-                    options with
-                    {
-                        KeepFractions = parse.GetResult(_keep) is { Implicit: false } ? options.KeepFractions : [1.0],
-                    }
+                var whole = options with
+                {
+                    KeepFractions = parse.GetResult(_keep) is { Implicit: false } ? options.KeepFractions : [1.0],
+                };
+                report = ConsoleProgress.Run(
+                    parse.InvocationConfiguration.Error,
+                    quiet,
+                    "reconstructions",
+                    photos.Count * whole.LevelCount,
+                    progress =>
+                        audit.RunWholePhotos(
+                            photos,
+                            $"{network.Spec.Representation} maps (computed here)",
+                            whole,
+                            progress
+                        )
                 );
             }
             else
             {
                 string source;
-                IReadOnlyDictionary<string, KeypointSet> leaked;
+                Dictionary<string, KeypointSet> leaked;
                 if (db is not null)
                 {
                     var file = ColmapDatabase.Read(CommonOptions.ExistingFile(db).FullName);
@@ -196,10 +208,22 @@ internal sealed class AuditVerb : IVerb
                 }
                 else
                 {
-                    leaked = LeakAudit.VlFeatKeypoints(photos);
+                    leaked = ConsoleProgress.Run(
+                        parse.InvocationConfiguration.Error,
+                        quiet,
+                        "SIFT keypoints",
+                        photos.Count,
+                        progress => LeakAudit.VlFeatKeypoints(photos, progress)
+                    );
                     source = "VLFeat SIFT keypoints";
                 }
-                report = audit.Run(photos, leaked, source, options);
+                report = ConsoleProgress.Run(
+                    parse.InvocationConfiguration.Error,
+                    quiet,
+                    "reconstructions",
+                    photos.Count(p => leaked.ContainsKey(Path.GetFileName(p))) * options.LevelCount,
+                    progress => audit.Run(photos, leaked, source, options, progress)
+                );
             }
 
             console.WriteLine(

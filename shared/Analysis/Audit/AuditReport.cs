@@ -11,7 +11,11 @@ public sealed record AuditOptions(
     int Seed = 0,
     bool AllScales = false,
     IReadOnlyList<int>? DescriptorBits = null
-);
+)
+{
+    /// <summary>The levels audited: each fraction kept, then each descriptor precision (all keypoints kept).</summary>
+    public int LevelCount => KeepFractions.Count + (DescriptorBits?.Count ?? 0);
+}
 
 /// <summary>One audited photo at one keypoint fraction (<see cref="Keypoints"/> null for a dense map).</summary>
 public sealed record AuditedImage(

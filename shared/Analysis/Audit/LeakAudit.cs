@@ -30,7 +30,8 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
         IReadOnlyList<string> photos,
         IReadOnlyDictionary<string, KeypointSet> leaked,
         string source,
-        AuditOptions options
+        AuditOptions options,
+        IProgress<int>? reconstructionsDone = null
     )
     {
         if (network.Spec.Representation.Decoder != DecoderLayout.Sift)
@@ -63,7 +64,8 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
                         working.Height
                     );
                 return (target, reconstruction, (int?)set.Frames.Count);
-            }
+            },
+            reconstructionsDone
         );
     }
 
@@ -73,7 +75,12 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
     /// cref="FeatureFileReconstruction.WholePhoto"/>); the photo is cut to the cells' extent. Every photo is audited;
     /// there are no keypoints to thin, so only a fraction of 1 is accepted.
     /// </summary>
-    public AuditReport RunWholePhotos(IReadOnlyList<string> photos, string source, AuditOptions options)
+    public AuditReport RunWholePhotos(
+        IReadOnlyList<string> photos,
+        string source,
+        AuditOptions options,
+        IProgress<int>? reconstructionsDone = null
+    )
     {
         if (options.KeepFractions.Any(k => k < 1) || options.DescriptorBits is { Count: > 0 })
             throw new ArgumentException(
@@ -92,19 +99,22 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
                 var (photo, reconstruction) = FeatureFileReconstruction.WholePhoto(network, candidate.Photo, side);
                 var target = photo.Crop(reconstruction.Width, reconstruction.Height);
                 return (target, reconstruction, (int?)null);
-            }
+            },
+            reconstructionsDone
         );
     }
 
     /// <summary>The audit's loop: per fraction kept and audited photo, the reconstruction against its target photo
-    /// and the decoder's mean image at the same size, and the true photo's rank among all candidates.</summary>
+    /// and the decoder's mean image at the same size, and the true photo's rank among all candidates (reporting the
+    /// reconstructions done, <see cref="AuditOptions.LevelCount"/> × audited photos in all).</summary>
     private AuditReport Audit(
         IReadOnlyList<string> photos,
         Func<string, bool> isAudited,
         string source,
         AuditOptions options,
         int side,
-        Func<Candidate, double, int?, (ColorImage Target, ColorImage Reconstruction, int? Keypoints)> reconstruct
+        Func<Candidate, double, int?, (ColorImage Target, ColorImage Reconstruction, int? Keypoints)> reconstruct,
+        IProgress<int>? reconstructionsDone
     )
     {
         if (photos.Count < 2)
@@ -121,6 +131,7 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
         var meanImageSquare = new ColorImage(network.Spec.ImageSize, network.Spec.ImageSize, meanImage);
         var means = new Dictionary<(int, int), ColorImage>(); // the mean image at each target size, resized once
         var levels = new List<AuditLevel>();
+        int done = 0;
         var steps = options
             .KeepFractions.Select(k => (Keep: k, Bits: (int?)null))
             .Concat((options.DescriptorBits ?? []).Select(b => (Keep: 1.0, Bits: (int?)b)));
@@ -168,6 +179,7 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
                         reconstruction
                     )
                 );
+                reconstructionsDone?.Report(++done);
             }
             levels.Add(AuditLevel.Of(keep, bits, images));
         }
@@ -175,25 +187,22 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
     }
 
     /// <summary>Keypoints computed here as the leak would hold them: VLFeat's SIFT (the paper's settings) of each
-    /// photo.</summary>
-    public static Dictionary<string, KeypointSet> VlFeatKeypoints(IReadOnlyList<string> photos)
+    /// photo (reporting the photos done).</summary>
+    public static Dictionary<string, KeypointSet> VlFeatKeypoints(
+        IReadOnlyList<string> photos,
+        IProgress<int>? photosDone = null
+    )
     {
         var detector = new SiftDetector();
-        return photos.ToDictionary(
-            p => Path.GetFileName(p),
-            p =>
-            {
-                var gray = ImageFiles.LoadGray(p);
-                return new KeypointSet(
-                    Path.GetFileName(p),
-                    gray.Width,
-                    gray.Height,
-                    detector.Detect(gray),
-                    "VLFeat SIFT",
-                    []
-                );
-            }
-        );
+        var sets = new Dictionary<string, KeypointSet>(StringComparer.Ordinal);
+        foreach (var p in photos)
+        {
+            var gray = ImageFiles.LoadGray(p);
+            string name = Path.GetFileName(p);
+            sets[name] = new KeypointSet(name, gray.Width, gray.Height, detector.Detect(gray), "VLFeat SIFT", []);
+            photosDone?.Report(sets.Count);
+        }
+        return sets;
     }
 
     /// <summary>The keypoints with descriptors stored at <paramref name="bits"/> bits per value (as leaked when

@@ -121,16 +121,17 @@ public static class FeatureAnalyses
         int references = 1024,
         int samples = 6,
         double alpha = 2,
-        int seed = 1
+        int seed = 1,
+        IProgress<int>? cropsDone = null
     )
     {
-        var sampler2 = new FeatureSampler(ReferenceFeatures(network, trainDirectory, references, seed));
+        var sampler = new FeatureSampler(ReferenceFeatures(network, trainDirectory, references, seed, cropsDone));
         var random = new Random(seed);
         var shape = network.Spec.Input;
-        var fromHistograms = Enumerable.Range(0, samples).Select(_ => sampler2.FromHistograms(random, alpha)).ToList();
+        var fromHistograms = Enumerable.Range(0, samples).Select(_ => sampler.FromHistograms(random, alpha)).ToList();
         var fromGaussian = Enumerable
             .Range(0, samples)
-            .Select(_ => sampler2.FromTruncatedGaussian(random, alpha))
+            .Select(_ => sampler.FromTruncatedGaussian(random, alpha))
             .ToList();
         var decoded = DecoderInference.Decode(
             network,
@@ -139,7 +140,7 @@ public static class FeatureAnalyses
         double sampleSparsity = fromHistograms.Average(x => x.Count(v => v == 0) / (double)x.Length);
         var headers = Enumerable.Range(1, samples).Select(i => $"sample {i}").ToList();
         var sheet = ContactSheet.RenderGrid(headers, [decoded.Take(samples).ToList(), decoded.Skip(samples).ToList()]);
-        return (sheet, sampler2.Sparsity, sampleSparsity);
+        return (sheet, sampler.Sparsity, sampleSparsity);
     }
 
     /// <summary>
@@ -154,7 +155,8 @@ public static class FeatureAnalyses
         IReadOnlyList<int>? units = null,
         int count = 8,
         int references = 1024,
-        int seed = 1
+        int seed = 1,
+        IProgress<int>? cropsDone = null
     )
     {
         var shape = network.Spec.Input;
@@ -162,7 +164,7 @@ public static class FeatureAnalyses
             throw new ArgumentException(
                 $"{network.Spec.Representation.Name} gives {shape} maps; single units are for vector layers (1 x 1)."
             );
-        var reference = ReferenceFeatures(network, trainDirectory, references, seed);
+        var reference = ReferenceFeatures(network, trainDirectory, references, seed, cropsDone);
         var max = Enumerable.Range(0, shape.Channels).Select(u => reference.Max(r => r[u])).ToArray();
         var chosen = units
             ?? Enumerable
@@ -187,14 +189,27 @@ public static class FeatureAnalyses
         return (sheet, chosen.Select(u => (u, max[u])).ToList());
     }
 
-    /// <summary>The decoder's representation of <paramref name="count"/> random training crops at its size.</summary>
-    private static List<float[]> ReferenceFeatures(DecoderNetwork network, string trainDirectory, int count, int seed)
+    /// <summary>The decoder's representation of <paramref name="count"/> random training crops at its size,
+    /// reporting the crops whose features are computed.</summary>
+    private static List<float[]> ReferenceFeatures(
+        DecoderNetwork network,
+        string trainDirectory,
+        int count,
+        int seed,
+        IProgress<int>? cropsDone
+    )
     {
         List<ColorImage> crops;
         using (var sampler = new CropSampler(trainDirectory, network.Spec.ImageSize))
             crops = sampler.Random(count, seed);
         using var representation = network.Spec.Representation.Create();
-        return crops.Select(c => representation.Extract(c).Data).ToList();
+        var features = new List<float[]>(crops.Count);
+        foreach (var crop in crops)
+        {
+            features.Add(representation.Extract(crop).Data);
+            cropsDone?.Report(features.Count);
+        }
+        return features;
     }
 
     /// <summary><paramref name="count"/> indices spread over 0 … n − 1.</summary>

@@ -83,6 +83,31 @@ public class ProgressTests
     }
 
     [Fact]
+    public async Task AuditCountsItsReconstructions()
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        string[] args =
+        [
+            "audit",
+            Path.Combine(TestData.Root, "models", "hog-64px-w0.25"),
+            "--photos",
+            TestData.PhotosDirectory,
+            "--no-cnn",
+        ];
+        Assert.Equal(0, await Cli.RunAsync(args, stdout, stderr));
+        int photos = Directory
+            .GetFiles(TestData.PhotosDirectory)
+            .Count(FeatureInversion.Imaging.ImageFiles.HasPhotoExtension);
+        Assert.Contains($"reconstructions: {photos}/{photos} done in", stderr.ToString());
+        Assert.DoesNotContain("reconstructions:", stdout.ToString());
+        Assert.Contains("verdict:", stdout.ToString());
+        (stdout, stderr) = (new StringWriter(), new StringWriter());
+        Assert.Equal(0, await Cli.RunAsync([.. args, "--quiet"], stdout, stderr));
+        Assert.Equal("", stderr.ToString());
+        Assert.Contains("verdict:", stdout.ToString());
+    }
+
+    [Fact]
     public async Task ThePipelineCountsTheUploadsWhoseJobsAreOver()
     {
         string root = Directory.CreateTempSubdirectory("fi-progress-").FullName;
