@@ -71,22 +71,26 @@ internal static class CommonOptions
     {
         if (registry.TryGet(name, out var d))
             return d;
-        if (
-            name.StartsWith(AlexNetRepresentation.Prefix, StringComparison.OrdinalIgnoreCase)
-            && !registry.Names.Any(n => n.StartsWith(AlexNetRepresentation.Prefix, StringComparison.Ordinal))
-        )
-            throw new UsageException(
-                $"unknown representation '{name}': AlexNet layers need an AlexNet/CaffeNet ONNX file, --alexnet "
-                    + $"model.onnx (no AlexNet weights are bundled)"
-            );
         if (name.Equals("sift", StringComparison.OrdinalIgnoreCase))
             throw new UsageException(
                 "'sift' (VLFeat frames, N × 132) has no decoder: frames are no grid a network can read; the paper "
                     + "inverts 'sift-grid', its sparse SIFT on a 4-px grid"
             );
-        string hint = Suggest.Closest(name, registry.Names) is { } close ? $"; did you mean '{close}'?" : "";
-        throw new UsageException($"unknown representation '{name}'{hint} (known: {string.Join(", ", registry.Names)})");
+        throw new UsageException(
+            $"unknown representation '{name}'{Hint(name, registry, registry.Names)} (known: "
+                + $"{string.Join(", ", registry.Names)})"
+        );
     }
+
+    /// <summary>What to say after "unknown representation": AlexNet layers point to <c>--alexnet</c> when no AlexNet
+    /// file was given; otherwise the closest known name, if close enough to be a typo.</summary>
+    public static string Hint(string name, RepresentationRegistry registry, IEnumerable<string> known) =>
+        name.StartsWith(AlexNetRepresentation.Prefix, StringComparison.OrdinalIgnoreCase)
+        && !registry.Names.Any(n => n.StartsWith(AlexNetRepresentation.Prefix, StringComparison.Ordinal))
+            ? ": AlexNet layers need an AlexNet/CaffeNet ONNX file, --alexnet model.onnx (no AlexNet weights are "
+                + "bundled)"
+        : Suggest.Closest(name, known) is { } close ? $"; did you mean '{close}'?"
+        : "";
 
     /// <summary>An input file: it must exist and be (or link to) a regular file; a device or FIFO would block or never
     /// end.</summary>

@@ -43,9 +43,11 @@ internal sealed class FeaturesVerb : IVerb
         var stdout = parse.InvocationConfiguration.Output;
         var registry = CommonOptions.Registry(parse.GetValue(_alexNet));
         string representation = parse.GetValue(_representation)!;
-        if (!FeatureExport.Names(registry).Contains(representation, StringComparer.OrdinalIgnoreCase))
+        var names = FeatureExport.Names(registry);
+        if (!names.Contains(representation, StringComparer.OrdinalIgnoreCase))
             throw new UsageException(
-                $"unknown representation '{representation}' (known: {string.Join(", ", FeatureExport.Names(registry))})"
+                $"unknown representation '{representation}'{CommonOptions.Hint(representation, registry, names)} "
+                    + $"(known: {string.Join(", ", names)})"
             );
         var image = CommonOptions.ExistingFile(parse.GetValue(_image)!);
         var output = parse.GetValue(_output)!;

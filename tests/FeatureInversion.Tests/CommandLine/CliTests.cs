@@ -607,6 +607,12 @@ public sealed class AlexNetCliTests : IDisposable
                 2,
                 "has no decoder"
             },
+            { ["features", "hgo", "tests/data/photos/camera-256x256.jpg", "-o", "x.npy"], 2, "did you mean 'hog'?" },
+            {
+                ["features", "alexnet-fc6", "tests/data/photos/camera-256x256.jpg", "-o", "x.npy"],
+                2,
+                "--alexnet model.onnx"
+            },
             { ["architecture", "hog", "--size", "100"], 2, "--size must be one of 64, 128, 256" },
             { ["features", "hog", "models", "-o", "x.npy"], 1, "is a folder, not a file" },
             {
