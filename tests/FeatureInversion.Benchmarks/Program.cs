@@ -10,6 +10,7 @@ return args.FirstOrDefault() switch
     "pipeline" => PipelineBenchmark.Run(args[1..]),
     "training" => TrainingDataBenchmark.Run(args[1..]),
     "gallery" => GalleryBenchmark.Run(args[1..]),
+    "jpeg" => JpegBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -18,7 +19,7 @@ static int Usage()
     Console.Error.WriteLine(
         "usage: FeatureInversion.Benchmarks features [--images DIR] [--seconds S] | decoders [--seconds S] [--small] "
             + "| kernels [--seconds S] [--rounds R] | pipeline [--images DIR] | training rate|cache|rss|pool [...] | "
-            + "gallery [--images N] [--connection STRING]"
+            + "gallery [--images N] [--connection STRING] | jpeg [--images DIR]... [--seconds S]"
     );
     return 2;
 }
