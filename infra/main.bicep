@@ -4,8 +4,12 @@
 // Deploy: azd up (azure.yaml), or az deployment group create -g <rg> -f infra/main.bicep -p infra/main.bicepparam.
 targetScope = 'resourceGroup'
 
-@description('Azure region for every resource.')
-param location string = resourceGroup().location
+// Serverless GPU workload profiles exist only in a few regions (docs/deploy.md; check the current list in the Container
+// Apps "serverless GPUs" documentation and add a region here when it offers them). A region outside the list fails at
+// validation, before anything is created, instead of at the worker after the rest is deployed.
+@description('Azure region for every resource: one that offers Container Apps serverless GPUs (T4 / A100), with quota.')
+@allowed(['westus3', 'australiaeast', 'swedencentral'])
+param location string
 @description('Short lowercase prefix for resource names (3-11 characters).')
 @minLength(3)
 @maxLength(11)
