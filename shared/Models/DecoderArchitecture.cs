@@ -45,6 +45,17 @@ public sealed record LayerSpec(
             ? ((long)InChannels + 1) * OutChannels * OutSize * OutSize
             : (long)InChannels * OutChannels * Kernel * Kernel + OutChannels;
 
+    /// <summary>Multiply-adds of one forward pass for one image: per output pixel of a convolution, per input pixel of
+    /// an up-convolution (each scatters a kernel-sized patch), per weight of a fully connected layer; biases and
+    /// activations not counted. Two floating-point operations each.</summary>
+    public long MultiplyAdds =>
+        Kind switch
+        {
+            LayerKind.Fc => (long)InChannels * OutChannels * OutSize * OutSize,
+            LayerKind.UpConv => (long)InSize * InSize * InChannels * OutChannels * Kernel * Kernel,
+            _ => (long)OutSize * OutSize * InChannels * OutChannels * Kernel * Kernel,
+        };
+
     /// <summary>The input column as the paper writes it: the layer's inputs, "{a, b}" when concatenated.</summary>
     public string InputLabel => Inputs.Count == 1 ? Inputs[0] : "{" + string.Join(", ", Inputs) + "}";
 
@@ -77,6 +88,9 @@ public sealed record DecoderSpec(
 
     /// <summary>Trainable parameters (equal to the built network's; tested).</summary>
     public long Parameters => Layers.Sum(l => l.Parameters);
+
+    /// <summary>Multiply-adds of one forward pass for one image (<see cref="LayerSpec.MultiplyAdds"/>).</summary>
+    public long MultiplyAdds => Layers.Sum(l => l.MultiplyAdds);
 
     /// <summary>The paper's table for this decoder (Layer, Input, InSize, K, S, OutSize), one line per layer.</summary>
     public string Table()

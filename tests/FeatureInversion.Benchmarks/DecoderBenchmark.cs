@@ -22,8 +22,26 @@ internal static class DecoderBenchmark
                 + $"used: throughput over >= {seconds} s after warm-up"
         );
         Console.WriteLine($"# kernels: {FeatureInversion.Decoders.Platform.TorchKernels.Current}");
-        Console.WriteLine("| decoder | image | width | parameters | batch | inference (img/s) | training (img/s) |");
-        Console.WriteLine("|---|---|---|---:|---:|---:|---:|");
+        var (one, _) = FmaPeak.Measure(1);
+        var (peak, isa) = FmaPeak.Measure(torch.get_num_threads());
+        Console.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"# measured peak on 1 thread ({isa}, float32): {one:F0} GFLOP/s"
+            )
+        );
+        Console.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"# measured peak on {torch.get_num_threads()} threads ({isa}, float32): {peak:F0} GFLOP/s; GFLOP/s "
+                    + $"below count 2 per multiply-add of the convolutions, 3 forward passes' worth per training image"
+            )
+        );
+        Console.WriteLine(
+            "| decoder | image | width | parameters | GMAC/img | batch | inference (img/s) | GFLOP/s (% peak) | "
+                + "training (img/s) | GFLOP/s (% peak) |"
+        );
+        Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (size, width, batch) in small ? new[] { (64, 0.25, 64) } : new[] { (64, 0.25, 64), (256, 1.0, 8) })
         {
             foreach (var representation in new[] { "hog", "sift-grid", "lbp" })
@@ -49,11 +67,16 @@ internal static class DecoderBenchmark
                     nn.functional.mse_loss(network.call(input), target).backward();
                     optimizer.step();
                 });
+                double macs = spec.MultiplyAdds,
+                    inferenceGflops = inference * 2 * macs / 1e9,
+                    trainingGflops = training * 3 * 2 * macs / 1e9;
                 Console.WriteLine(
                     string.Create(
                         CultureInfo.InvariantCulture,
-                        $"| {representation} | {size}x{size} | {width} | {network.ParameterCount:N0} | {batch} | "
-                            + $"{inference:F1} | {training:F1} |"
+                        $"| {representation} | {size}x{size} | {width} | {network.ParameterCount:N0} | "
+                            + $"{macs / 1e9:F3} | {batch} | {inference:F1} | {inferenceGflops:F1} "
+                            + $"({inferenceGflops / peak:P0}) | {training:F1} | {trainingGflops:F1} "
+                            + $"({trainingGflops / peak:P0}) |"
                     )
                 );
                 input.Dispose();
