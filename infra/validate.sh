@@ -23,8 +23,10 @@ done
 (cd trainer/Worker && [ -e ../../infra/docker/worker.Dockerfile ]) || { echo "azure.yaml: worker docker.path does not resolve" >&2; exit 1; }
 for f in infra/scripts/*.sh; do sh -n "$f"; done
 echo "azure.yaml paths and hooks: ok"
-# The Dockerfiles' projects (CPU libtorch here: the CUDA package is not served on this machine).
+# The Dockerfiles' projects, published as the images do (trainer and worker ReadyToRun for linux-x64; CPU libtorch
+# here: the CUDA package is not served on this machine).
+images="-r linux-x64 --self-contained false -p:PublishReadyToRun=true"
 dotnet publish functions/FeatureInversion.Functions.csproj -c Release -o .tools/publish/functions >/dev/null
-dotnet publish trainer/FeatureInversion.Trainer.csproj -c Release -o .tools/publish/trainer >/dev/null
-dotnet publish trainer/Worker/FeatureInversion.Worker.csproj -c Release -o .tools/publish/worker >/dev/null
+dotnet publish trainer/FeatureInversion.Trainer.csproj -c Release $images -o .tools/publish/trainer >/dev/null
+dotnet publish trainer/Worker/FeatureInversion.Worker.csproj -c Release $images -o .tools/publish/worker >/dev/null
 echo "dotnet publish functions, trainer, worker: ok"
