@@ -22,6 +22,10 @@ internal sealed class ArchitectureVerb : IVerb
         DefaultValueFactory = _ => 1.0,
     };
     private readonly Option<FileInfo?> _alexNet = CommonOptions.AlexNet();
+    private readonly Option<bool> _json = new("--json")
+    {
+        Description = "Print the layers as JSON (what scripts/decoder-twin.py builds the same network in PyTorch from)",
+    };
 
     public ArchitectureVerb()
     {
@@ -35,6 +39,7 @@ internal sealed class ArchitectureVerb : IVerb
             _size,
             _width,
             _alexNet,
+            _json,
         };
         Command.SetAction(Run);
     }
@@ -52,7 +57,47 @@ internal sealed class ArchitectureVerb : IVerb
             throw new UsageException($"--size must be one of {string.Join(", ", sizes)} for {descriptor.Name}");
         if (width is <= 0 or > 4)
             throw new UsageException("--width must be in (0, 4]");
-        parse.InvocationConfiguration.Output.WriteLine(DecoderArchitecture.For(descriptor, size, width).Table());
+        var spec = DecoderArchitecture.For(descriptor, size, width);
+        parse.InvocationConfiguration.Output.WriteLine(parse.GetValue(_json) ? Json(spec) : spec.Table());
         return 0;
     }
+
+    /// <summary>The layers with everything a framework needs to build them (padding, output padding), the input
+    /// shape, parameter and multiply-add counts.</summary>
+    private static string Json(DecoderSpec spec) =>
+        System.Text.Json.JsonSerializer.Serialize(
+            new
+            {
+                representation = spec.Representation.Name,
+                imageSize = spec.ImageSize,
+                width = spec.Width,
+                input = new
+                {
+                    channels = spec.Input.Channels,
+                    rows = spec.Input.Rows,
+                    cols = spec.Input.Cols,
+                },
+                parameters = spec.Parameters,
+                multiplyAdds = spec.MultiplyAdds,
+                leakySlope = 0.2,
+                layers = spec.Layers.Select(l => new
+                {
+                    name = l.Name,
+                    kind = l.Kind.ToString(),
+                    inputs = l.Inputs,
+                    inChannels = l.InChannels,
+                    outChannels = l.OutChannels,
+                    kernel = l.Kernel,
+                    stride = l.Stride,
+                    padding = l.Padding,
+                    outputPadding = l.OutputPadding,
+                    inSize = l.InSize,
+                    outSize = l.OutSize,
+                    activation = l.Activation,
+                }),
+            },
+            Indented
+        );
+
+    private static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
 }

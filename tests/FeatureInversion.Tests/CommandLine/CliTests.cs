@@ -57,6 +57,33 @@ public partial class CliTests
         );
     }
 
+    /// <summary>What scripts/decoder-twin.py builds the PyTorch twin from: the same layers as the table, with the
+    /// padding a framework needs; parameters recomputed from the JSON's layers alone equal the network's.</summary>
+    [Fact]
+    public async Task ArchitectureJsonHasEveryLayerAFrameworkNeeds()
+    {
+        var stdout = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(["architecture", "lbp", "--json"], stdout, new StringWriter()));
+        using var json = System.Text.Json.JsonDocument.Parse(stdout.ToString());
+        var root = json.RootElement;
+        Assert.Equal(20_796_003, root.GetProperty("parameters").GetInt64());
+        long parameters = 0;
+        foreach (var l in root.GetProperty("layers").EnumerateArray())
+        {
+            long i = l.GetProperty("inChannels").GetInt64(),
+                o = l.GetProperty("outChannels").GetInt64(),
+                k = l.GetProperty("kernel").GetInt64(),
+                s = l.GetProperty("outSize").GetInt64();
+            parameters += l.GetProperty("kind").GetString() == "Fc" ? (i + 1) * o * s * s : i * o * k * k + o;
+        }
+        Assert.Equal(20_796_003, parameters);
+        var convJ1 = root.GetProperty("layers")
+            .EnumerateArray()
+            .Single(l => l.GetProperty("name").GetString() == "convJ1");
+        Assert.Equal(["upconvA2", "convB2"], convJ1.GetProperty("inputs").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(1, convJ1.GetProperty("padding").GetInt32());
+    }
+
     [Fact]
     public async Task AUsageErrorPrintsThatVerbsUsageOnlyAndExitsTwo()
     {
