@@ -11,7 +11,8 @@ namespace FeatureInversion.Decoders;
 /// </summary>
 public sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
 {
-    private const double LeakySlope = 0.2;
+    /// <summary>Slope of the leaky ReLU after every layer but the last (the paper's 0.2).</summary>
+    public const double LeakySlope = 0.2;
     // TorchSharp names the parameters after the field: checkpoints store "layers.<name>.weight".
 #pragma warning disable IDE1006
     private readonly ModuleDict<nn.Module<Tensor, Tensor>> layers = new();

@@ -79,7 +79,7 @@ internal sealed class ArchitectureVerb : IVerb
                 },
                 parameters = spec.Parameters,
                 multiplyAdds = spec.MultiplyAdds,
-                leakySlope = 0.2,
+                leakySlope = FeatureInversion.Decoders.DecoderNetwork.LeakySlope,
                 layers = spec.Layers.Select(l => new
                 {
                     name = l.Name,

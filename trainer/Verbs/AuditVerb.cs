@@ -176,7 +176,7 @@ internal sealed class AuditVerb : IVerb
                     parse.InvocationConfiguration.Error,
                     quiet,
                     "reconstructions",
-                    photos.Count * whole.LevelCount,
+                    LeakAudit.Reconstructions(photos, whole),
                     progress =>
                         audit.RunWholePhotos(
                             photos,
@@ -221,7 +221,7 @@ internal sealed class AuditVerb : IVerb
                     parse.InvocationConfiguration.Error,
                     quiet,
                     "reconstructions",
-                    photos.Count(p => leaked.ContainsKey(Path.GetFileName(p))) * options.LevelCount,
+                    LeakAudit.Reconstructions(photos, options, leaked),
                     progress => audit.Run(photos, leaked, source, options, progress)
                 );
             }

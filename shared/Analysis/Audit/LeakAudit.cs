@@ -43,7 +43,7 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
         var targets = new Dictionary<string, ColorImage>(StringComparer.Ordinal);
         return Audit(
             photos,
-            name => leaked.ContainsKey(name),
+            name => IsAudited(name, leaked),
             source,
             options,
             side,
@@ -90,7 +90,7 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
         int side = options.WorkingShortSide ?? FeatureFileReconstruction.TrainedShortSide(network);
         return Audit(
             photos,
-            _ => true,
+            name => IsAudited(name, leaked: null),
             source,
             options,
             side,
@@ -103,6 +103,19 @@ public sealed class LeakAudit(DecoderNetwork network, float[] meanImage, IFeatur
             reconstructionsDone
         );
     }
+
+    /// <summary>How many reconstructions <see cref="Run"/> (given <paramref name="leaked"/>) or
+    /// <see cref="RunWholePhotos"/> (without) makes: what their progress counts to.</summary>
+    public static int Reconstructions(
+        IReadOnlyList<string> photos,
+        AuditOptions options,
+        IReadOnlyDictionary<string, KeypointSet>? leaked = null
+    ) => photos.Count(p => IsAudited(Path.GetFileName(p), leaked)) * options.LevelCount;
+
+    /// <summary>Whether a photo (by file name) is audited, not only a candidate: it has leaked keypoints, or the
+    /// representation is dense (no <paramref name="leaked"/>: every photo is).</summary>
+    private static bool IsAudited(string name, IReadOnlyDictionary<string, KeypointSet>? leaked) =>
+        leaked is null || leaked.ContainsKey(name);
 
     /// <summary>The audit's loop: per fraction kept and audited photo, the reconstruction against its target photo
     /// and the decoder's mean image at the same size, and the true photo's rank among all candidates (reporting the
