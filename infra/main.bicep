@@ -20,6 +20,9 @@ param workerImage string = 'mcr.microsoft.com/k8se/quickstart:latest'
 param trainerImage string = 'mcr.microsoft.com/k8se/quickstart:latest'
 @description('Representations computed for every uploaded image, and retrained on schedule (one job each).')
 param representations array = ['hog', 'sift-grid', 'lbp']
+@description('Decoder size served and retrained (image side, px): the scheduled jobs train at it and ingestion serves each representation\'s newest promoted decoder at it, else the seeded smaller one until a retrain is promoted.')
+@allowed([64, 128, 256])
+param decoderSize int = 128
 @description('Retraining: day of the week (cron field, UTC) and the hour the first job starts (the others follow an hour apart).')
 param trainDayOfWeek string = '0'
 param trainHour int = 3
@@ -96,6 +99,7 @@ module functions 'modules/functionapp.bicep' = {
     serviceBusNamespace: bus.outputs.fullyQualifiedNamespace
     queueName: bus.outputs.queueName
     representations: representations
+    decoderSize: decoderSize
     hostStorageName: take('${prefix}host${suffix}', 24)
     appInsightsConnectionString: monitoring.outputs.connectionString
     environmentName: environmentName
@@ -153,6 +157,7 @@ module apps 'modules/containerapps.bicep' = {
     serviceBusNamespace: bus.outputs.fullyQualifiedNamespace
     queueName: bus.outputs.queueName
     trainRepresentations: representations
+    trainSize: decoderSize
     trainDayOfWeek: trainDayOfWeek
     trainHour: trainHour
     logAnalyticsWorkspaceName: monitoring.outputs.workspaceName

@@ -32,8 +32,10 @@ param trainRepresentations array = ['hog', 'sift-grid', 'lbp']
 @description('Retraining day of the week (cron field, UTC) and the hour the first job starts; the others follow an hour apart.')
 param trainDayOfWeek string = '0'
 param trainHour int = 3
-@description('Training arguments after the representation (the decoders the worker serves).')
-param trainArgs array = ['--size', '128', '--width', '0.5', '--steps', '20000', '--color-jitter', '0.5', '--device', 'cuda']
+@description('Image size the scheduled jobs train at (the size ingestion serves, main.bicep decoderSize).')
+param trainSize int = 128
+@description('Training arguments after the representation and size.')
+param trainArgs array = ['--width', '0.5', '--steps', '20000', '--color-jitter', '0.5', '--device', 'cuda']
 @description('Log Analytics workspace the environment writes console logs to (modules/monitoring.bicep).')
 param logAnalyticsWorkspaceName string
 @description('Application Insights connection string (OpenTelemetry export of traces, metrics and logs).')
@@ -137,7 +139,7 @@ resource trainers 'Microsoft.App/jobs@2025-07-01' = [for (rep, i) in trainRepres
       containers: [{
         name: 'trainer'
         image: trainerImage
-        args: concat(['retrain', rep], trainArgs)
+        args: concat(['retrain', rep, '--size', string(trainSize)], trainArgs)
         env: concat(pipelineEnv, [
           { name: 'AZURE_CLIENT_ID', value: trainerClientId }
           { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${trainerClientId}' }

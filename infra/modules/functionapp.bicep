@@ -16,6 +16,8 @@ param serviceBusNamespace string
 param queueName string
 @description('Representations computed for every image.')
 param representations array
+@description('Decoder size served (px): each representation\'s newest promoted decoder at it, else at a smaller size.')
+param decoderSize int
 @description('Name of the storage account for the Functions runtime (host keys, leases, deployment package).')
 param hostStorageName string
 @description('Application Insights connection string (OpenTelemetry export; the host\'s own telemetry too).')
@@ -97,6 +99,7 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'Pipeline__Queue', value: 'servicebus' }
         { name: 'Pipeline__ServiceBusNamespace', value: serviceBusNamespace }
         { name: 'Pipeline__QueueName', value: queueName }
+        { name: 'Pipeline__DecoderSize', value: string(decoderSize) }
       ], representationSettings)
     }
   }

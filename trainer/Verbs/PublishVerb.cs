@@ -51,8 +51,9 @@ internal sealed class PublishVerb : IVerb
             var manifest = result.Manifest;
             parse.InvocationConfiguration.Output.WriteLine(
                 $"published {manifest.Representation}/{manifest.Version}; "
-                    + $"{(result.Promoted ? "promoted" : "not promoted")} ({result.Reason}); latest is "
-                    + $"{await registry.NewestVersionAsync(manifest.Representation, ct)}"
+                    + $"{(result.Promoted ? "promoted" : "not promoted")} ({result.Reason}); latest at "
+                    + $"{manifest.ImageSize} px is "
+                    + $"{await registry.NewestVersionAsync(manifest.Representation, manifest.ImageSize, ct)}"
             );
         }
         return 0;

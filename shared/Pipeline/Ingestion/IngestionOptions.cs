@@ -16,6 +16,12 @@ public sealed class IngestionOptions
     [MinLength(1)]
     public string[] Representations { get; set; } = [.. DefaultRepresentations];
 
+    /// <summary>The decoder size served (image side in pixels: 64, 128 or 256): each representation's newest promoted
+    /// decoder at this size, else at the largest smaller size that has one. 64 by default (the shipped CPU-sized
+    /// decoders); the GPU deployment serves 128 (infra/main.bicep, the size its scheduled retrain trains at).</summary>
+    [AllowedValues(64, 128, 256)]
+    public int DecoderSize { get; set; } = 64;
+
     /// <summary>Images larger than this (bytes) are refused before decoding, after reading at most this many
     /// bytes.</summary>
     [Range(1, 1L << 32)]

@@ -269,7 +269,7 @@ public sealed class IngestionService(
         List<string> Warnings
     );
 
-    /// <summary>The newest published decoder of each configured representation.</summary>
+    /// <summary>The decoder each configured representation is served with (<see cref="ModelRegistry.ServedVersionAsync"/>).</summary>
     private async Task<Plan> PlanAsync(CancellationToken ct)
     {
         var warnings = new List<string>();
@@ -277,10 +277,10 @@ public sealed class IngestionService(
         foreach (var rep in ingestion.Representations)
         {
             var descriptor = representations.Get(rep); // checked at host start by IngestionOptionsValidator
-            var version = await registry.NewestVersionAsync(descriptor.Name, ct);
+            var version = await registry.ServedVersionAsync(descriptor.Name, ingestion.DecoderSize, ct);
             if (version is null)
             {
-                warnings.Add($"no decoder published for '{descriptor.Name}'");
+                warnings.Add($"no decoder promoted for '{descriptor.Name}' at {ingestion.DecoderSize} px or smaller");
                 continue;
             }
             var manifest = _manifests.TryGetValue(version, out var m)

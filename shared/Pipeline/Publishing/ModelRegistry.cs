@@ -6,9 +6,9 @@ namespace FeatureInversion.Pipeline.Publishing;
 
 /// <summary>
 /// Published decoder versions in the models container. Publishing uploads weights and manifest under
-/// <c>{representation}/{version}/</c> and then, if the version passes the quality gate, moves the <c>latest.json</c>
-/// pointer, so readers never see a version whose files are incomplete. New jobs name the latest version; a job keeps
-/// the version it was queued with.
+/// <c>{representation}/{version}/</c> and then, if the version passes the quality gate, moves the pointer of its image
+/// size (<c>latest-{size}px.json</c>), so readers never see a version whose files are incomplete. New jobs name the
+/// version ingestion serves (<see cref="ModelRegistry.ServedVersionAsync"/>); a job keeps the version it was queued with.
 /// </summary>
 /// <summary>What publishing did: the version, whether it became the latest, and why (or why not).</summary>
 public sealed record PublishResult(DecoderManifest Manifest, bool Promoted, string Reason);
@@ -19,7 +19,7 @@ public sealed class ModelRegistry(IBlobStore store, StorageOptions storage)
 
     /// <summary>
     /// Publishes a checkpoint folder (weights.dat + manifest.json; idempotent for the same version) and promotes it to
-    /// <c>latest.json</c> only through the quality gate (<see cref="PromotionRefusal"/>): a retrained decoder that is
+    /// its size's latest pointer only through the quality gate (<see cref="PromotionRefusal"/>): a retrained decoder that is
     /// worse on the same test set than the current latest is published but not promoted, with the reason returned
     /// (and logged by the callers). <paramref name="force"/> promotes anyway (an operator's decision, e.g. a new test
     /// set).
@@ -72,7 +72,7 @@ public sealed class ModelRegistry(IBlobStore store, StorageOptions storage)
             ct
         );
 
-        var current = await NewestVersionAsync(manifest.Representation, ct);
+        var current = await NewestVersionAsync(manifest.Representation, manifest.ImageSize, ct);
         if (current == manifest.Version)
             return new PublishResult(manifest, true, "already the latest version");
         var currentManifest = current is null ? null : await ReadManifestAsync(manifest.Representation, current, ct);
@@ -82,7 +82,7 @@ public sealed class ModelRegistry(IBlobStore store, StorageOptions storage)
         byte[] pointer = JsonSerializer.SerializeToUtf8Bytes(new Latest(manifest.Version, DateTimeOffset.UtcNow));
         await store.WriteAsync(
             storage.ModelsContainer,
-            BlobNames.Latest(manifest.Representation),
+            BlobNames.Latest(manifest.Representation, manifest.ImageSize),
             pointer,
             ContentTypes.Json,
             overwrite: true,
@@ -125,11 +125,33 @@ public sealed class ModelRegistry(IBlobStore store, StorageOptions storage)
         return null;
     }
 
-    /// <summary>The newest published version for a representation, or null when none is published.</summary>
-    public async Task<string?> NewestVersionAsync(string representation, CancellationToken ct = default)
+    /// <summary>The newest promoted version of a representation's decoder at one image size, or null when none
+    /// is.</summary>
+    public async Task<string?> NewestVersionAsync(
+        string representation,
+        int imageSize,
+        CancellationToken ct = default
+    )
     {
-        var bytes = await store.TryReadAsync(storage.ModelsContainer, BlobNames.Latest(representation), ct);
+        var bytes = await store.TryReadAsync(storage.ModelsContainer, BlobNames.Latest(representation, imageSize), ct);
         return bytes is null ? null : JsonSerializer.Deserialize<Latest>(bytes)?.Version;
+    }
+
+    /// <summary>
+    /// The version new uploads are reconstructed with: the newest promoted decoder at <paramref name="imageSize"/>,
+    /// else at the largest smaller size that has one (a deployment serving 128 px uses the seeded 64-px decoders of the
+    /// representations that have no 128-px one yet, until a retrain promotes one), or null when none is promoted.
+    /// </summary>
+    public async Task<string?> ServedVersionAsync(
+        string representation,
+        int imageSize,
+        CancellationToken ct = default
+    )
+    {
+        foreach (int size in DecoderArchitecture.ImageSizes.Where(s => s <= imageSize).OrderDescending())
+            if (await NewestVersionAsync(representation, size, ct) is { } version)
+                return version;
+        return null;
     }
 
     public async Task<DecoderManifest?> ReadManifestAsync(

@@ -227,7 +227,7 @@ public class LocalPipelineTests
         string shipped = PipelineTestbed.ShippedModel("hog");
         var manifest = FeatureInversion.Models.DecoderManifest.Read(shipped);
         await registry.PublishAsync(shipped);
-        Assert.Equal(manifest.Version, await registry.NewestVersionAsync("hog"));
+        Assert.Equal(manifest.Version, await registry.NewestVersionAsync("hog", 64));
 
         // A retrained version (same weights, later timestamp) becomes the newest; republishing the old one does not
         // roll back.
@@ -244,8 +244,8 @@ public class LocalPipelineTests
         var rollback = await registry.PublishAsync(shipped);
         Assert.False(rollback.Promoted);
         Assert.Contains("older than the latest", rollback.Reason);
-        Assert.Equal(next.Version, await registry.NewestVersionAsync("hog"));
-        Assert.Null(await registry.NewestVersionAsync("lbp"));
+        Assert.Equal(next.Version, await registry.NewestVersionAsync("hog", 64));
+        Assert.Null(await registry.NewestVersionAsync("lbp", 64));
 
         // The quality gate: a later but worse decoder on the same test set is published, not promoted; --force promotes
         // it.
@@ -261,7 +261,7 @@ public class LocalPipelineTests
         var gated = await registry.PublishAsync(worse);
         Assert.False(gated.Promoted);
         Assert.Contains("worse than the latest", gated.Reason);
-        Assert.Equal(next.Version, await registry.NewestVersionAsync("hog"));
+        Assert.Equal(next.Version, await registry.NewestVersionAsync("hog", 64));
         // published all the same
         Assert.NotNull(await registry.ReadManifestAsync("hog", "hog-64px-w0.25-29990102T000000Z"));
         var otherTestSet = Republished(
@@ -275,7 +275,47 @@ public class LocalPipelineTests
         );
         Assert.Contains("another test set", (await registry.PublishAsync(otherTestSet)).Reason);
         Assert.True((await registry.PublishAsync(otherTestSet, force: true)).Promoted);
-        Assert.Equal("hog-64px-w0.25-29990103T000000Z", await registry.NewestVersionAsync("hog"));
+        Assert.Equal("hog-64px-w0.25-29990103T000000Z", await registry.NewestVersionAsync("hog", 64));
+    }
+
+    [Fact]
+    public async Task EverySeededSizeIsPromotedAndIngestionServesTheLargestUpToItsSize()
+    {
+        // Issue 24: seeded with the shipped 64-px decoders, the 128-px retrain was refused for ever ("128px against
+        // 64px"). Each size now has its own pointer and the gate compares like with like.
+        var (store, queue) = Local();
+        await using var bed = new PipelineTestbed(store, queue, queue);
+        await bed.SetUpAsync("hog", "lbp");
+        string hog128 = Directory.GetDirectories(Path.Combine(TestData.Root, "models", "128px"), "hog-*").Single();
+        var seeded = await bed.Registry.PublishAsync(hog128);
+        Assert.True(seeded.Promoted, seeded.Reason);
+        string hog64 = FeatureInversion.Models.DecoderManifest.Read(PipelineTestbed.ShippedModel("hog")).Version;
+        string lbp64 = FeatureInversion.Models.DecoderManifest.Read(PipelineTestbed.ShippedModel("lbp")).Version;
+        Assert.Equal(hog64, await bed.Registry.NewestVersionAsync("hog", 64));
+        Assert.Equal(seeded.Manifest.Version, await bed.Registry.ServedVersionAsync("hog", 128));
+        Assert.Equal(lbp64, await bed.Registry.ServedVersionAsync("lbp", 128)); // no 128-px LBP yet
+        Assert.Equal(hog64, await bed.Registry.ServedVersionAsync("hog", 64));
+
+        // The scheduled 128-px retrain of LBP is the first at its size: promoted, served at 128, 64 px unchanged.
+        var lbp = FeatureInversion.Models.DecoderManifest.Read(PipelineTestbed.ShippedModel("lbp"));
+        var retrained = Republished(
+            PipelineTestbed.ShippedModel("lbp"),
+            lbp with
+            {
+                Version = "lbp-128px-w0.5-29990101T000000Z",
+                ImageSize = 128,
+                CreatedUtc = lbp.CreatedUtc.AddDays(1),
+            }
+        );
+        Assert.Equal("first version", (await bed.Registry.PublishAsync(retrained)).Reason);
+        Assert.Equal("lbp-128px-w0.5-29990101T000000Z", await bed.Registry.ServedVersionAsync("lbp", 128));
+        Assert.Equal(lbp64, await bed.Registry.ServedVersionAsync("lbp", 64));
+
+        // Ingestion configured for 128 px queues the 128-px HOG decoder's job.
+        bed.Settings.Ingestion.DecoderSize = 128;
+        bed.Settings.Ingestion.Representations = ["hog"];
+        var upload = Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("sizes", "camera-256x256.jpg"));
+        Assert.Equal(seeded.Manifest.Version, Assert.Single(upload.Jobs).DecoderVersion);
     }
 
     private static string Republished(string checkpoint, FeatureInversion.Models.DecoderManifest manifest)
