@@ -7,8 +7,8 @@
 #    Azure's functions-quickstart-dotnet-azd-eventgrid-blob sample does.
 # 2. Seeding: the shipped decoders (models/*/manifest.json, models/128px/*) published to the models container
 #    through the quality gate (`publish`), with the deployer's Blob Data Contributor role (main.bicep gives it to
-#    AZURE_PRINCIPAL_ID). Training photos are uploaded from data/photos/train when that folder exists
-#    (scripts/fetch-photos.sh); until some are, the scheduled retrain jobs fail with "no photographs".
+#    AZURE_PRINCIPAL_ID). Training photos are uploaded from data/photos/{train,test} to training/{train,test}/ when
+#    those folders exist (scripts/fetch-photos.sh); until some are, the scheduled retrain jobs fail with "no photos".
 # 3. The trainer image: built in the registry and set on every scheduled job.
 # 4. Optional, last: with RESULTS_CREATE_APP_REGISTRATION=true, an Entra ID app registration for reading results
 #    (many tenants forbid creating one; a failure here is reported, not fatal). Until RESULTS_AUTH_CLIENT_ID is set,
@@ -45,12 +45,16 @@ until Pipeline__Storage=azure Pipeline__BlobServiceUri="$DATA_BLOB_ENDPOINT" \
   echo "publish failed (role assignments may still be applying); retrying in 30 s ($attempt/6)"; sleep 30
   attempt=$((attempt + 1))
 done
-if [ -d data/photos/train ]; then
-  az storage blob upload-batch --auth-mode login --account-name "$(echo "$DATA_BLOB_ENDPOINT" | sed -E 's#https://([^.]+)\..*#\1#')" \
-    --destination training --source data/photos/train --overwrite false --only-show-errors >/dev/null
-  echo "training photos: data/photos/train uploaded"
+# The retrain jobs read training/train/ and training/test/ (TrainingPhotos.Splits): each split to its own prefix.
+account=$(echo "$DATA_BLOB_ENDPOINT" | sed -E 's#https://([^.]+)\..*#\1#')
+if [ -d data/photos/train ] && [ -d data/photos/test ]; then
+  for split in train test; do
+    az storage blob upload-batch --auth-mode login --account-name "$account" --destination training \
+      --destination-path "$split" --source "data/photos/$split" --overwrite false --only-show-errors >/dev/null
+  done
+  echo "training photos: data/photos/train and data/photos/test uploaded to training/train/ and training/test/"
 else
-  echo "warning: no data/photos/train (bash scripts/fetch-photos.sh data/photos); the retrain jobs fail until photos are in the training container" >&2
+  echo "warning: no data/photos/train and data/photos/test (bash scripts/fetch-photos.sh data/photos); the retrain jobs fail until photos are in training/train/ and training/test/" >&2
 fi
 
 # 3. The trainer image.
