@@ -140,7 +140,7 @@ module alerts 'modules/alerts.bicep' = if (!empty(alertEmail)) {
 
 module apps 'modules/containerapps.bicep' = {
   name: 'containerapps'
-  dependsOn: [workerRoles, trainerRoles, workerAcrPull, trainerAcrPull, receiveJobs, scaleOnJobs]
+  dependsOn: [containerRoles, registryRoles, jobQueueRoles]
   params: {
     prefix: prefix
     location: location
@@ -165,54 +165,71 @@ module apps 'modules/containerapps.bicep' = {
   }
 }
 
-// --- Least-privilege role assignments, per identity and per container ---------------------------------------
-
-// Function app: the Event Grid blob trigger only reads the images (the polling source's receipts, which needed
-// Owner, are not used), writes features and results, reads published models, signs read-only user delegation SAS
-// URLs, and only sends jobs.
-var functionsBlobRoles = [
-  { container: 'images', role: roles.blobReader }
-  { container: 'features', role: roles.blobContributor }
-  { container: 'results', role: roles.blobContributor }
-  { container: 'models', role: roles.blobReader }
+// --- Least-privilege role assignments: one table, one row per assignment -------------------------------------
+// docs/pipeline.md has the same table with the code path that needs each row; RoleTableTests keeps the two in step,
+// and RoleRehearsalTests runs each host on Azurite with only its container rows (and fails without any one of them).
+// scope: container (a data container), queue (a storage queue of the data account), dataAccount, hostAccount (the
+// Functions runtime's own account), jobQueue (the Service Bus job queue), insights, registry.
+var roleTable = [
+  { identity: 'functions', role: 'blobReader', scope: 'container', target: 'images' }
+  { identity: 'functions', role: 'blobContributor', scope: 'container', target: 'features' }
+  { identity: 'functions', role: 'blobContributor', scope: 'container', target: 'results' }
+  { identity: 'functions', role: 'blobReader', scope: 'container', target: 'models' }
+  { identity: 'functions', role: 'blobDelegator', scope: 'dataAccount', target: '' }
+  { identity: 'functions', role: 'queueContributor', scope: 'queue', target: 'webjobs-blobtrigger-poison' }
+  { identity: 'functions', role: 'queueContributor', scope: 'queue', target: 'webjobs-blobtrigger-poison-poison' }
+  { identity: 'functions', role: 'blobOwner', scope: 'hostAccount', target: '' }
+  { identity: 'functions', role: 'queueContributor', scope: 'hostAccount', target: '' }
+  { identity: 'functions', role: 'serviceBusSender', scope: 'jobQueue', target: 'reconstruction-jobs' }
+  { identity: 'functions', role: 'metricsPublisher', scope: 'insights', target: '' }
+  { identity: 'worker', role: 'blobReader', scope: 'container', target: 'images' }
+  { identity: 'worker', role: 'blobReader', scope: 'container', target: 'features' }
+  { identity: 'worker', role: 'blobReader', scope: 'container', target: 'models' }
+  { identity: 'worker', role: 'blobContributor', scope: 'container', target: 'results' }
+  { identity: 'worker', role: 'serviceBusReceiver', scope: 'jobQueue', target: 'reconstruction-jobs' }
+  { identity: 'worker', role: 'metricsPublisher', scope: 'insights', target: '' }
+  { identity: 'worker', role: 'acrPull', scope: 'registry', target: '' }
+  { identity: 'scaler', role: 'serviceBusOwner', scope: 'jobQueue', target: 'reconstruction-jobs' }
+  { identity: 'trainer', role: 'blobReader', scope: 'container', target: 'training' }
+  { identity: 'trainer', role: 'blobContributor', scope: 'container', target: 'models' }
+  { identity: 'trainer', role: 'metricsPublisher', scope: 'insights', target: '' }
+  { identity: 'trainer', role: 'acrPull', scope: 'registry', target: '' }
+  { identity: 'deployer', role: 'blobContributor', scope: 'container', target: 'images' }
+  { identity: 'deployer', role: 'blobContributor', scope: 'container', target: 'models' }
+  { identity: 'deployer', role: 'blobContributor', scope: 'container', target: 'training' }
+  { identity: 'eventgrid', role: 'blobContributor', scope: 'container', target: 'events-deadletter' }
 ]
-module functionsRoles 'modules/blob-container-role.bicep' = [for r in functionsBlobRoles: {
-  name: 'functions-${r.container}'
-  params: { storageAccountName: storage.outputs.name, containerName: r.container, principalId: functionsIdentity.properties.principalId, roleDefinitionId: r.role }
+
+// The deployer's rows only when azd names one (AZURE_PRINCIPAL_ID).
+var assigned = filter(roleTable, r => r.identity != 'deployer' || !empty(deployerPrincipalId))
+var principals = {
+  functions: functionsIdentity.properties.principalId
+  worker: workerIdentity.properties.principalId
+  scaler: scalerIdentity.properties.principalId
+  trainer: trainerIdentity.properties.principalId
+  deployer: deployerPrincipalId
+  eventgrid: events.outputs.principalId // the system topic's identity, for its dead-letter container
+}
+
+module containerRoles 'modules/blob-container-role.bicep' = [for r in filter(assigned, r => r.scope == 'container'): {
+  name: '${r.identity}-${r.role}-${r.target}'
+  params: {
+    storageAccountName: storage.outputs.name
+    containerName: r.target
+    principalId: principals[r.identity]
+    principalType: r.identity == 'deployer' ? 'User' : 'ServicePrincipal'
+    roleDefinitionId: roles[r.role]
+  }
 }]
 
-// Worker: reads images, features and models; writes results; receives (and settles) jobs.
-var workerBlobRoles = [
-  { container: 'images', role: roles.blobReader }
-  { container: 'features', role: roles.blobReader }
-  { container: 'models', role: roles.blobReader }
-  { container: 'results', role: roles.blobContributor }
-]
-module workerRoles 'modules/blob-container-role.bicep' = [for r in workerBlobRoles: {
-  name: 'worker-${r.container}'
-  params: { storageAccountName: storage.outputs.name, containerName: r.container, principalId: workerIdentity.properties.principalId, roleDefinitionId: r.role }
-}]
-
-// Trainer: reads training photos, publishes models.
-var trainerBlobRoles = [
-  { container: 'training', role: roles.blobReader }
-  { container: 'models', role: roles.blobContributor }
-]
-module trainerRoles 'modules/blob-container-role.bicep' = [for r in trainerBlobRoles: {
-  name: 'trainer-${r.container}'
-  params: { storageAccountName: storage.outputs.name, containerName: r.container, principalId: trainerIdentity.properties.principalId, roleDefinitionId: r.role }
-}]
-
-// The deployer: uploads images and training photos, and seeds the decoders (postdeploy.sh publishes the shipped
-// ones). Uploaders get the same role on images only (docs/pipeline.md).
-var deployerBlobRoles = empty(deployerPrincipalId) ? [] : [
-  { container: 'images', role: roles.blobContributor }
-  { container: 'models', role: roles.blobContributor }
-  { container: 'training', role: roles.blobContributor }
-]
-module deployerRoles 'modules/blob-container-role.bicep' = [for r in deployerBlobRoles: {
-  name: 'deployer-${r.container}'
-  params: { storageAccountName: storage.outputs.name, containerName: r.container, principalId: deployerPrincipalId, principalType: 'User', roleDefinitionId: r.role }
+module queueRoles 'modules/storage-queue-role.bicep' = [for r in filter(assigned, r => r.scope == 'queue'): {
+  name: '${r.identity}-${r.role}-${r.target}'
+  params: {
+    storageAccountName: storage.outputs.name
+    queueName: r.target
+    principalId: principals[r.identity]
+    roleDefinitionId: roles[r.role]
+  }
 }]
 
 resource dataAccount 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
@@ -236,91 +253,54 @@ resource acr 'Microsoft.ContainerRegistry/registries@2025-04-01' existing = {
   name: take('${prefix}acr${suffix}', 50)
 }
 
-// Function app, account level on the data account: user delegation keys only (to sign read-only SAS URLs; the
-// key is account-wide, the SAS it signs is per blob and read-only).
-resource delegatorRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(dataAccount.id, functionsIdentity.id, roles.blobDelegator)
-  scope: dataAccount
-  dependsOn: [storage]
-  properties: { principalId: functionsIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.blobDelegator) }
-}
-
-// The blob trigger's poison queue, and only it, on the data account (blobs that fail 5 times are parked there).
-resource triggerPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-06-01' existing = {
-  name: '${take('${prefix}data${suffix}', 24)}/default/webjobs-blobtrigger-poison' // created by modules/storage.bicep
-}
-
-resource poisonQueueRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(dataAccount.id, functionsIdentity.id, roles.queueContributor, 'webjobs-blobtrigger-poison')
-  scope: triggerPoisonQueue
-  dependsOn: [storage]
-  properties: { principalId: functionsIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.queueContributor) }
-}
-
-// The Functions runtime's own storage account (identity-based AzureWebJobsStorage and the deployment package).
-var functionsHostRoles = [roles.blobOwner, roles.queueContributor]
-resource hostRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in functionsHostRoles: {
-  name: guid(hostAccount.id, functionsIdentity.id, role)
-  scope: hostAccount
-  dependsOn: [functions]
-  properties: { principalId: functionsIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role) }
-}]
-
-resource sendJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(jobQueue.id, functionsIdentity.id, roles.serviceBusSender)
-  scope: jobQueue
-  dependsOn: [bus]
-  properties: { principalId: functionsIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusSender) }
-}
-
-resource receiveJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(jobQueue.id, workerIdentity.id, roles.serviceBusReceiver)
-  scope: jobQueue
-  dependsOn: [bus]
-  properties: { principalId: workerIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusReceiver) }
-}
-
-resource scaleOnJobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(jobQueue.id, scalerIdentity.id, roles.serviceBusOwner)
-  scope: jobQueue
-  dependsOn: [bus]
-  properties: { principalId: scalerIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusOwner) }
-}
-
-// Telemetry with Entra ID only (monitoring.bicep disables key-based ingestion): each host's identity publishes to
-// Application Insights.
 resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: '${prefix}-insights' // monitoring.bicep's name (a scope must be known when the deployment starts)
   dependsOn: [monitoring]
 }
 
-resource telemetryPublishers 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for host in ['functions', 'worker', 'trainer']: {
-  name: guid(insights.id, host, roles.metricsPublisher)
-  scope: insights
-  properties: {
-    principalId: host == 'functions' ? functionsIdentity.properties.principalId : host == 'worker' ? workerIdentity.properties.principalId : trainerIdentity.properties.principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.metricsPublisher)
-  }
+// Account level on the data account: user delegation keys only (to sign read-only SAS URLs; the key is account-wide,
+// the SAS it signs is per blob and read-only).
+resource dataAccountRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for r in filter(assigned, r => r.scope == 'dataAccount'): {
+  name: guid(dataAccount.id, r.identity, r.role)
+  scope: dataAccount
+  properties: { principalId: principals[r.identity], principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[r.role]) }
 }]
 
-resource workerAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(acr.id, workerIdentity.id, roles.acrPull)
-  scope: acr
-  dependsOn: [registry]
-  properties: { principalId: workerIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPull) }
-}
+// The Functions runtime's own storage account (identity-based AzureWebJobsStorage and the deployment package).
+resource hostAccountRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for r in filter(assigned, r => r.scope == 'hostAccount'): {
+  name: guid(hostAccount.id, r.identity, r.role)
+  scope: hostAccount
+  dependsOn: [functions]
+  properties: { principalId: principals[r.identity], principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[r.role]) }
+}]
 
-resource trainerAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(acr.id, trainerIdentity.id, roles.acrPull)
+// KEDA's azure-servicebus scaler reads the queue's message count, which needs Manage rights (the scaler identity's
+// Data Owner row); the worker's own code only receives.
+resource jobQueueRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for r in filter(assigned, r => r.scope == 'jobQueue'): {
+  name: guid(jobQueue.id, r.identity, r.role)
+  scope: jobQueue
+  dependsOn: [bus]
+  properties: { principalId: principals[r.identity], principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[r.role]) }
+}]
+
+// Telemetry with Entra ID only (monitoring.bicep disables key-based ingestion).
+resource insightsRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for r in filter(assigned, r => r.scope == 'insights'): {
+  name: guid(insights.id, r.identity, r.role)
+  scope: insights
+  properties: { principalId: principals[r.identity], principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[r.role]) }
+}]
+
+resource registryRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for r in filter(assigned, r => r.scope == 'registry'): {
+  name: guid(acr.id, r.identity, r.role)
   scope: acr
   dependsOn: [registry]
-  properties: { principalId: trainerIdentity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPull) }
-}
+  properties: { principalId: principals[r.identity], principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[r.role]) }
+}]
 
 output functionAppHost string = functions.outputs.defaultHostName
 output dataStorageAccount string = storage.outputs.name
 output DATA_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output DATA_ACCOUNT_ID string = storage.outputs.id
 output EVENTGRID_TOPIC string = events.outputs.topicName
 output FUNCTIONS_APP_NAME string = functions.outputs.name
 output serviceBusNamespace string = bus.outputs.fullyQualifiedNamespace

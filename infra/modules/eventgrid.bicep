@@ -12,9 +12,12 @@ resource account 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: storageAccountName
 }
 
+// Its system-assigned identity writes undeliverable events to the events-deadletter container (main.bicep's role
+// table; shared keys are off, so Event Grid's own key-based dead-lettering would fail).
 resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   name: '${storageAccountName}-events'
   location: location
+  identity: { type: 'SystemAssigned' }
   properties: {
     source: account.id
     topicType: 'Microsoft.Storage.StorageAccounts'
@@ -22,3 +25,4 @@ resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
 }
 
 output topicName string = topic.name
+output principalId string = topic.identity.principalId

@@ -4,7 +4,9 @@
 # 1. The Event Grid subscription from the images container to the function app's ImageUploaded trigger. Its webhook
 #    needs the function host's blobs_extension system key, which exists once the deployed code has started: read
 #    with `az functionapp keys list` and subscribed with `az eventgrid system-topic event-subscription create`, as
-#    Azure's functions-quickstart-dotnet-azd-eventgrid-blob sample does.
+#    Azure's functions-quickstart-dotnet-azd-eventgrid-blob sample does. Events still undelivered after 30 attempts
+#    or 24 hours go to the events-deadletter container, written with the system topic's identity (shared keys are
+#    off); they name the image blob, to upload again.
 # 2. Seeding: the shipped decoders (models/*/manifest.json, models/128px/*) published to the models container
 #    through the quality gate (`publish`), with the deployer's Blob Data Contributor role (main.bicep gives it to
 #    AZURE_PRINCIPAL_ID). Training photos are uploaded from data/photos/{train,test} to training/{train,test}/ when
@@ -17,7 +19,7 @@
 set -eu
 : "${AZURE_RESOURCE_GROUP:?run through azd (azd env get-values provides it)}"
 : "${AZURE_CONTAINER_REGISTRY_NAME:?}" "${AZURE_CONTAINER_REGISTRY_ENDPOINT:?}" "${TRAINER_JOBS:?}" "${FUNCTIONS_HOST:?}"
-: "${FUNCTIONS_APP_NAME:?}" "${EVENTGRID_TOPIC:?}" "${DATA_BLOB_ENDPOINT:?}"
+: "${FUNCTIONS_APP_NAME:?}" "${EVENTGRID_TOPIC:?}" "${DATA_BLOB_ENDPOINT:?}" "${DATA_ACCOUNT_ID:?}"
 
 # 1. Event Grid subscription.
 key=""
@@ -33,7 +35,10 @@ az eventgrid system-topic event-subscription create --resource-group "$AZURE_RES
   --system-topic-name "$EVENTGRID_TOPIC" --name images-to-ingestion --endpoint-type webhook \
   --endpoint "https://$FUNCTIONS_HOST/runtime/webhooks/blobs?functionName=Host.Functions.ImageUploaded&code=$key" \
   --included-event-types Microsoft.Storage.BlobCreated --subject-begins-with /blobServices/default/containers/images/ \
-  --max-events-per-batch 1 --max-delivery-attempts 30 --event-ttl 1440 --only-show-errors >/dev/null
+  --max-events-per-batch 1 --max-delivery-attempts 30 --event-ttl 1440 \
+  --deadletter-identity systemassigned \
+  --deadletter-identity-endpoint "$DATA_ACCOUNT_ID/blobServices/default/containers/events-deadletter" \
+  --only-show-errors >/dev/null
 echo "event grid: $EVENTGRID_TOPIC (images) -> $FUNCTIONS_APP_NAME ImageUploaded"
 
 # 2. Seeding. Role assignments take a few minutes to apply: publish is retried.
