@@ -166,8 +166,7 @@ public static class BlobNames
     /// <summary>Pointer to the newest promoted version of a representation's decoder at one image size, written after
     /// its files. One per size: the quality gate compares decoders of the same size only, so a 128-px retrain is never
     /// measured against (and never blocked by) a seeded 64-px decoder.</summary>
-    public static string Latest(string representation, int imageSize) =>
-        $"{representation}/latest-{imageSize}px.json";
+    public static string Latest(string representation, int imageSize) => $"{representation}/latest-{imageSize}px.json";
 
     /// <summary>Job id used for queue de-duplication: the same image, representation and decoder give the same
     /// id.</summary>

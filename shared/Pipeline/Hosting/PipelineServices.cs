@@ -85,6 +85,7 @@ public static class PipelineServices
             );
         services.TryAddSingleton(sp => sp.GetRequiredService<JobQueuePair>().Queue);
         services.TryAddSingleton<IngestionService>();
+        services.TryAddSingleton<TriggerPoisonRecorder>();
         return services;
     }
 

@@ -127,11 +127,7 @@ public sealed class ModelRegistry(IBlobStore store, StorageOptions storage)
 
     /// <summary>The newest promoted version of a representation's decoder at one image size, or null when none
     /// is.</summary>
-    public async Task<string?> NewestVersionAsync(
-        string representation,
-        int imageSize,
-        CancellationToken ct = default
-    )
+    public async Task<string?> NewestVersionAsync(string representation, int imageSize, CancellationToken ct = default)
     {
         var bytes = await store.TryReadAsync(storage.ModelsContainer, BlobNames.Latest(representation, imageSize), ct);
         return bytes is null ? null : JsonSerializer.Deserialize<Latest>(bytes)?.Version;
@@ -142,11 +138,7 @@ public sealed class ModelRegistry(IBlobStore store, StorageOptions storage)
     /// else at the largest smaller size that has one (a deployment serving 128 px uses the seeded 64-px decoders of the
     /// representations that have no 128-px one yet, until a retrain promotes one), or null when none is promoted.
     /// </summary>
-    public async Task<string?> ServedVersionAsync(
-        string representation,
-        int imageSize,
-        CancellationToken ct = default
-    )
+    public async Task<string?> ServedVersionAsync(string representation, int imageSize, CancellationToken ct = default)
     {
         foreach (int size in DecoderArchitecture.ImageSizes.Where(s => s <= imageSize).OrderDescending())
             if (await NewestVersionAsync(representation, size, ct) is { } version)

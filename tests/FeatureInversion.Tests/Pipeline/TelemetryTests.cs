@@ -44,7 +44,9 @@ public class TelemetryTests
                 $"'{TelemetryServices.AuthenticationSetting}'",
                 File.ReadAllText(Path.Combine(TestData.Root, "infra", "modules", module))
             );
-        Assert.Contains("roles.metricsPublisher", File.ReadAllText(Path.Combine(TestData.Root, "infra", "main.bicep")));
+        Assert.Contains(Infrastructure.RoleTable.FromBicep(), r =>
+            r.Role == "metricsPublisher" && r.Scope == "insights"
+        );
     }
 
     [Fact]
