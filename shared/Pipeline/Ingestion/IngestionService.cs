@@ -269,7 +269,8 @@ public sealed class IngestionService(
         List<string> Warnings
     );
 
-    /// <summary>The decoder each configured representation is served with (<see cref="ModelRegistry.ServedVersionAsync"/>).</summary>
+    /// <summary>The decoder each configured representation is served with (<see
+    /// cref="ModelRegistry.ServedVersionAsync"/>).</summary>
     private async Task<Plan> PlanAsync(CancellationToken ct)
     {
         var warnings = new List<string>();

@@ -4,25 +4,25 @@ using FeatureInversion.Pipeline.Storage;
 
 namespace FeatureInversion.Pipeline.Publishing;
 
+/// <summary>What publishing did: the version, whether it became the latest, and why (or why not).</summary>
+public sealed record PublishResult(DecoderManifest Manifest, bool Promoted, string Reason);
+
 /// <summary>
 /// Published decoder versions in the models container. Publishing uploads weights and manifest under
 /// <c>{representation}/{version}/</c> and then, if the version passes the quality gate, moves the pointer of its image
 /// size (<c>latest-{size}px.json</c>), so readers never see a version whose files are incomplete. New jobs name the
-/// version ingestion serves (<see cref="ModelRegistry.ServedVersionAsync"/>); a job keeps the version it was queued with.
+/// version ingestion serves (<see cref="ServedVersionAsync"/>); a job keeps the version it was queued with.
 /// </summary>
-/// <summary>What publishing did: the version, whether it became the latest, and why (or why not).</summary>
-public sealed record PublishResult(DecoderManifest Manifest, bool Promoted, string Reason);
-
 public sealed class ModelRegistry(IBlobStore store, StorageOptions storage)
 {
     private sealed record Latest(string Version, DateTimeOffset PublishedUtc);
 
     /// <summary>
     /// Publishes a checkpoint folder (weights.dat + manifest.json; idempotent for the same version) and promotes it to
-    /// its size's latest pointer only through the quality gate (<see cref="PromotionRefusal"/>): a retrained decoder that is
-    /// worse on the same test set than the current latest is published but not promoted, with the reason returned
-    /// (and logged by the callers). <paramref name="force"/> promotes anyway (an operator's decision, e.g. a new test
-    /// set).
+    /// its size's latest pointer only through the quality gate (<see cref="PromotionRefusal"/>): a retrained decoder
+    /// that is worse on the same test set than the current latest is published but not promoted, with the reason
+    /// returned (and logged by the callers). <paramref name="force"/> promotes anyway (an operator's decision, e.g. a
+    /// new test set).
     /// </summary>
     public async Task<PublishResult> PublishAsync(
         string checkpointDirectory,

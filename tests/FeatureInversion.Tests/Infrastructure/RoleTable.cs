@@ -2,7 +2,8 @@ using System.Text.RegularExpressions;
 
 namespace FeatureInversion.Tests.Infrastructure;
 
-/// <summary>One role assignment of the deployment: who, which role (a key of main.bicep's <c>roles</c>), on what.</summary>
+/// <summary>One role assignment of the deployment: who, which role (a key of main.bicep's <c>roles</c>), on
+/// what.</summary>
 public sealed record RoleRow(string Identity, string Role, string Scope, string Target)
 {
     public override string ToString() => $"{Identity} {Role} on {Scope}{(Target.Length > 0 ? ":" + Target : "")}";

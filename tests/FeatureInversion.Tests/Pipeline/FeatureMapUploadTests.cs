@@ -31,7 +31,7 @@ public class FeatureMapUploadTests
         return stream.ToArray();
     }
 
-    private static (byte[] Npy, int Rows, int Cols) WholeHogMap(string photo = "coffee-480x320.jpg")
+    internal static (byte[] Npy, int Rows, int Cols) WholeHogMap(string photo = "coffee-480x320.jpg")
     {
         // The whole 480×320 photo's HOG, as the features verb writes it: 31 × 40 × 60, not the decoder's 31 × 8 × 8.
         var map = TestData.Representations.Create("hog").Extract(TestData.LoadGray(photo));
