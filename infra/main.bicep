@@ -26,6 +26,9 @@ param decoderSize int = 128
 @description('Retraining: day of the week (cron field, UTC) and the hour the first job starts (the others follow an hour apart).')
 param trainDayOfWeek string = '0'
 param trainHour int = 3
+@description('Container registry tier: Premium (artifact streaming for the worker\'s cold start, about 10x Basic\'s daily price) or Basic.')
+@allowed(['Basic', 'Standard', 'Premium'])
+param registrySku string = 'Premium'
 @description('azd environment name (tags the resources azd deploys to).')
 param environmentName string = prefix
 
@@ -50,7 +53,7 @@ module monitoring 'modules/monitoring.bicep' = {
 
 module registry 'modules/registry.bicep' = {
   name: 'registry'
-  params: { name: take('${prefix}acr${suffix}', 50), location: location }
+  params: { name: take('${prefix}acr${suffix}', 50), location: location, sku: registrySku }
 }
 
 module storage 'modules/storage.bicep' = {
@@ -305,10 +308,12 @@ output EVENTGRID_TOPIC string = events.outputs.topicName
 output FUNCTIONS_APP_NAME string = functions.outputs.name
 output serviceBusNamespace string = bus.outputs.fullyQualifiedNamespace
 output workerApp string = apps.outputs.workerName
+output WORKER_APP string = apps.outputs.workerName
 output trainerJobs array = apps.outputs.trainerJobNames
 // Read by azd (azure.yaml): where to push images, and the names the hooks use.
 output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
 output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
+output AZURE_CONTAINER_REGISTRY_SKU string = registry.outputs.sku
 output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = apps.outputs.environmentName
 output TRAINER_JOBS string = join(apps.outputs.trainerJobNames, ' ')
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

@@ -9,6 +9,8 @@ param prefix = readEnvironmentVariable('PIPELINE_PREFIX', 'finv')
 param representations = ['hog', 'sift-grid', 'lbp']
 param trainDayOfWeek = '0'
 param trainHour = 3
+// Premium (default): artifact streaming for the worker's cold start; Basic: cheaper, whole-image pulls.
+param registrySku = readEnvironmentVariable('REGISTRY_SKU', 'Premium')
 // The signed-in user azd deploys as (azd sets AZURE_PRINCIPAL_ID): data roles to upload and seed decoders.
 param deployerPrincipalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
 // Placeholders until the first deploy; azd deploy (worker) and infra/scripts/postdeploy.sh (trainer) replace them.

@@ -1,29 +1,33 @@
 # Decoder worker (GPU): consumes reconstruction jobs from Service Bus and writes results to Blob Storage.
 # Build from the repository root:  docker build -f infra/docker/worker.Dockerfile -t <registry>/fi-worker .
-# Runs on CPU too when no GPU is present (Pipeline__Device=auto, the default, decides).
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# Base images by digest (a tag moves; the image tested is the image deployed). The digests are the multi-platform
+# index digests of the 10.0 tags as pinned in public Dockerfiles (this machine cannot reach the registry);
+# infra/scripts/pin-images.sh asks mcr.microsoft.com for the tags' current digests and rewrites these lines.
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0@sha256:e1ffd2a92ae84c1291bc1b6887501f8af98e6331e7af6d4c8d37168c5e87a64c
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime:10.0@sha256:a365ce6a50b09176855d085c69da3fc1204a48432e36087e9a208f6e5860e235
+
+FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 COPY . .
-# ReadyToRun: compiled ahead, so a replica started from zero does not wait for the JIT (the same code as the CLI:
-# 0.75x wall on a 6-file pipeline run, 1.01x on 268 photos, +120 MiB peak RSS; docs/benchmarks.md).
+# TorchSharp-cuda-linux: libtorch 2.10 for CUDA 12.8 with its CUDA runtime, cuBLAS, cuDNN 9 and NVRTC bundled, so the
+# image needs no CUDA base, only the host's driver. ReadyToRun: compiled ahead, so a replica started from zero does not
+# wait for the JIT (the same code as the CLI: 0.75x wall on a 6-file pipeline run, 1.01x on 268 photos, +120 MiB peak
+# RSS; docs/benchmarks.md).
 RUN dotnet publish trainer/Worker/FeatureInversion.Worker.csproj -c Release -o /app -p:TorchBackend=cuda \
     -r linux-x64 --self-contained false -p:PublishReadyToRun=true
 
-# CUDA runtime + cuDNN on Ubuntu 22.04 (libstdc++ lacks GLIBCXX_3.4.32: the build weakened that need, see docs/platform.md).
-# The .NET runtime comes from Microsoft's runtime image (a pinned tag, no install script piped into a shell); its
-# binaries are distribution-independent and need only ICU and the C++ runtime from the CUDA image's Ubuntu.
-FROM mcr.microsoft.com/dotnet/runtime:10.0 AS dotnet
-
-FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates libicu70 libgomp1 fonts-dejavu-core \
- && rm -rf /var/lib/apt/lists/* \
- && useradd --uid 10001 --create-home --shell /usr/sbin/nologin app
-COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet
-RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet
+# Ubuntu 24.04 (the 10.0 tag): its libstdc++ has the GLIBCXX versions libtorch needs (docs/platform.md).
+FROM ${RUNTIME_IMAGE}
+RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app .
-# Not root: the process needs only its own files and a writable home for the model cache and temporary files.
-USER 10001
+# The NVIDIA container runtime mounts the driver's libraries only for the capabilities asked for; unset, it mounts
+# 'utility' (nvidia-smi) and not 'compute' (libcuda), and CUDA would not load. The CUDA images set these two.
+ENV NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility
+# Not root: the image's 'app' user (APP_UID); the process needs only its own files and a writable home for the model
+# cache and temporary files.
+USER $APP_UID
 ENV HOME=/home/app Pipeline__ModelCacheDirectory=/home/app/models
 ENV DOTNET_gcServer=1 Pipeline__HealthPort=8080
 # Health endpoint for the container probes (/healthz/live, /healthz/ready; infra/modules/containerapps.bicep).

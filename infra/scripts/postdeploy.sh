@@ -11,7 +11,8 @@
 #    through the quality gate (`publish`), with the deployer's Blob Data Contributor role (main.bicep gives it to
 #    AZURE_PRINCIPAL_ID). Training photos are uploaded from data/photos/{train,test} to training/{train,test}/ when
 #    those folders exist (scripts/fetch-photos.sh); until some are, the scheduled retrain jobs fail with "no photos".
-# 3. The trainer image: built in the registry and set on every scheduled job.
+# 3. The trainer image: built in the registry and set on every scheduled job; with a Premium registry, artifact
+#    streaming for the worker's and trainer's repositories.
 # 4. Optional, last: with RESULTS_CREATE_APP_REGISTRATION=true, an Entra ID app registration for reading results
 #    (many tenants forbid creating one; a failure here is reported, not fatal). Until RESULTS_AUTH_CLIENT_ID is set,
 #    the results API and gallery answer 401.
@@ -19,7 +20,7 @@
 set -eu
 : "${AZURE_RESOURCE_GROUP:?run through azd (azd env get-values provides it)}"
 : "${AZURE_CONTAINER_REGISTRY_NAME:?}" "${AZURE_CONTAINER_REGISTRY_ENDPOINT:?}" "${TRAINER_JOBS:?}" "${FUNCTIONS_HOST:?}"
-: "${FUNCTIONS_APP_NAME:?}" "${EVENTGRID_TOPIC:?}" "${DATA_BLOB_ENDPOINT:?}" "${DATA_ACCOUNT_ID:?}"
+: "${FUNCTIONS_APP_NAME:?}" "${EVENTGRID_TOPIC:?}" "${DATA_BLOB_ENDPOINT:?}" "${DATA_ACCOUNT_ID:?}" "${WORKER_APP:?}"
 
 # 1. Event Grid subscription.
 key=""
@@ -64,13 +65,35 @@ fi
 
 # 3. The trainer image.
 tag="trainer:azd-$(date -u +%Y%m%d%H%M%S)"
-az acr build --registry "$AZURE_CONTAINER_REGISTRY_NAME" --image "$tag" --file infra/docker/trainer.Dockerfile . --only-show-errors
+# ACR Tasks stop a build after 3600 s by default; restoring TorchSharp-cuda-linux (~2.5 GB) and pushing a multi-GB
+# image on a task's 2 vCPUs can come near that, so the build may run 2 hours.
+az acr build --registry "$AZURE_CONTAINER_REGISTRY_NAME" --image "$tag" --file infra/docker/trainer.Dockerfile . \
+  --timeout 7200 --only-show-errors
 image="$AZURE_CONTAINER_REGISTRY_ENDPOINT/$tag"
 for job in $TRAINER_JOBS; do
   az containerapp job update --resource-group "$AZURE_RESOURCE_GROUP" --name "$job" --image "$image" --only-show-errors >/dev/null
   echo "trainer job $job -> $image"
 done
 azd env set TRAINER_IMAGE_NAME "$image"
+
+# Premium registry: artifact streaming for the worker's and the trainer's repositories (layers pulled on demand, a
+# shorter cold start from zero), for the images pushed so far and the next ones. A preview CLI command: a failure
+# here is reported, not fatal.
+if [ "${AZURE_CONTAINER_REGISTRY_SKU:-}" = "Premium" ]; then
+  worker_image=$(az containerapp show --resource-group "$AZURE_RESOURCE_GROUP" --name "$WORKER_APP" \
+    --query "properties.template.containers[0].image" -o tsv)
+  for ref in "${worker_image#"$AZURE_CONTAINER_REGISTRY_ENDPOINT"/}" "$tag"; do
+    repository=${ref%%:*}
+    if az acr artifact-streaming update --name "$AZURE_CONTAINER_REGISTRY_NAME" --repository "$repository" \
+        --enable-streaming true --only-show-errors >/dev/null \
+      && az acr artifact-streaming create --name "$AZURE_CONTAINER_REGISTRY_NAME" --image "$ref" \
+        --only-show-errors >/dev/null; then
+      echo "artifact streaming: $repository"
+    else
+      echo "warning: artifact streaming not enabled for $repository (images are pulled whole)" >&2
+    fi
+  done
+fi
 
 # 4. Optional: who may read results.
 if [ -z "${RESULTS_AUTH_CLIENT_ID:-}" ] && [ "${RESULTS_CREATE_APP_REGISTRATION:-false}" = "true" ]; then
