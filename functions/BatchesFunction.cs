@@ -55,6 +55,8 @@ public sealed class BatchesFunction(BatchQuery batches)
         CancellationToken ct
     )
     {
+        if (HttpResponses.RefuseAnonymous(request, ct) is { } refused)
+            return await refused;
         batch = Uri.UnescapeDataString(batch ?? "");
         string? pageText = HttpResponses.Query(request, "page");
         if (

@@ -16,6 +16,24 @@ internal static class HttpResponses
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>The header App Service authentication adds to a signed-in caller's request (and strips from any request
+    /// that brings its own).</summary>
+    public const string PrincipalHeader = "X-MS-CLIENT-PRINCIPAL-ID";
+
+    /// <summary>A 401 for a request App Service authentication did not sign in, or null. Authentication in front of the
+    /// app already refuses such calls (infra/modules/functionapp.bicep); this keeps the data closed if it were ever
+    /// turned off or its excluded paths widened.</summary>
+    public static Task<HttpResponseData>? RefuseAnonymous(HttpRequestData request, CancellationToken ct) =>
+        request.Headers.TryGetValues(PrincipalHeader, out var ids) && ids.Any(id => !string.IsNullOrWhiteSpace(id))
+            ? null
+            : ProblemAsync(
+                request,
+                HttpStatusCode.Unauthorized,
+                "Sign-in required",
+                "this API answers callers signed in through the app's Entra ID authentication only",
+                ct
+            );
+
     public static Task<HttpResponseData> JsonAsync<T>(HttpRequestData request, T body, CancellationToken ct) =>
         WriteAsync(
             request,

@@ -21,6 +21,8 @@ public sealed class ResultsFunction(ResultsQuery results)
         CancellationToken ct
     )
     {
+        if (HttpResponses.RefuseAnonymous(request, ct) is { } refused)
+            return await refused;
         string? image = HttpResponses.Query(request, "image");
         if (BlobNames.Problem(image) is { } problem)
             return await HttpResponses.ProblemAsync(

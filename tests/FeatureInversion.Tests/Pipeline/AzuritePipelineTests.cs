@@ -270,5 +270,24 @@ public class AzuritePipelineTests(AzuriteFixture azurite)
                 CancellationToken.None
             );
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+
+        // A caller App Service authentication did not sign in gets 401 from every HTTP function, even for data that
+        // exists (issue 24: the functions are anonymous at the Functions level and rely on that authentication).
+        foreach (
+            var call in new Func<FakeHttpRequest, Task<Microsoft.Azure.Functions.Worker.Http.HttpResponseData>>[]
+            {
+                r => function.RunAsync(r, CancellationToken.None),
+                r => batches.BatchAsync(r, "sas", CancellationToken.None),
+                r => batches.GalleryAsync(r, "sas", CancellationToken.None),
+            }
+        )
+        {
+            var anonymous = (FakeHttpResponse)
+                await call(
+                    new FakeHttpRequest(new Uri("http://localhost/api/results?image=sas/camera-256x256.jpg"), false)
+                );
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.DoesNotContain("sig=", anonymous.BodyText());
+        }
     }
 }

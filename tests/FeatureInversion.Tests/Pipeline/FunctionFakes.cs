@@ -28,16 +28,26 @@ internal sealed class FakeFunctionContext : FunctionContext
     public override IInvocationFeatures Features => null!;
 }
 
-internal sealed class FakeHttpRequest(Uri url) : HttpRequestData(new FakeFunctionContext())
+/// <summary>A GET request; signed in (by default) it carries the principal header App Service authentication
+/// adds.</summary>
+internal sealed class FakeHttpRequest(Uri url, bool signedIn = true) : HttpRequestData(new FakeFunctionContext())
 {
     public override Stream Body { get; } = new MemoryStream();
-    public override HttpHeadersCollection Headers { get; } = [];
+    public override HttpHeadersCollection Headers { get; } = SignedIn(signedIn);
     public override IReadOnlyCollection<IHttpCookie> Cookies { get; } = [];
     public override Uri Url { get; } = url;
     public override IEnumerable<ClaimsIdentity> Identities { get; } = [];
     public override string Method => "GET";
 
     public override HttpResponseData CreateResponse() => new FakeHttpResponse(FunctionContext);
+
+    private static HttpHeadersCollection SignedIn(bool signedIn)
+    {
+        var headers = new HttpHeadersCollection();
+        if (signedIn)
+            headers.Add("X-MS-CLIENT-PRINCIPAL-ID", "00000000-0000-0000-0000-000000000001");
+        return headers;
+    }
 }
 
 internal sealed class FakeHttpResponse(FunctionContext context) : HttpResponseData(context)
