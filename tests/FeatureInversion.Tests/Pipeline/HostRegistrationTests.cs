@@ -117,6 +117,7 @@ public class HostRegistrationTests
         using var services = FunctionHost();
         Assert.NotNull(services.GetRequiredService<IngestionService>());
         Assert.NotNull(services.GetRequiredService<ResultsQuery>());
+        Assert.NotNull(services.GetRequiredService<FeatureInversion.Pipeline.Ingestion.TriggerPoisonRecorder>());
         Assert.Null(services.GetService<IJobSource>());
         Assert.Equal(
             ["hog", "lbp", "sift-grid", "sift-grid-colmap", "sift-grid-opencv"],
