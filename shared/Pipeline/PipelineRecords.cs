@@ -156,6 +156,16 @@ public sealed record ExpandedUpload : IngestionRecord
 public sealed record RefusedUpload : IngestionRecord
 {
     public required string Error { get; init; }
+
+    /// <summary>The record of an upload refused (or given up on) now, with <paramref name="error"/>.</summary>
+    public static RefusedUpload Now(string imageBlob, string error) =>
+        new()
+        {
+            ImageBlob = imageBlob,
+            Batch = BlobNames.Batch(imageBlob),
+            Error = error,
+            IngestedUtc = DateTimeOffset.UtcNow,
+        };
 }
 
 /// <summary>A queued job; a photo's also decodes the whole photo (<see cref="ReconstructionJob.WholeFeaturesBlob"/>,

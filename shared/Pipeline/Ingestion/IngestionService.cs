@@ -50,7 +50,7 @@ public sealed class IngestionService(
         catch (InvalidImageException e)
         {
             using var refused = StartIngest(imageBlob);
-            return await RecordAsync(Refused(imageBlob, Reason(e, imageBlob)), refused, ct);
+            return await RecordAsync(RefusedUpload.Now(imageBlob, Reason(e, imageBlob)), refused, ct);
         }
         return await IngestAsync(imageBlob, bytes, ct);
     }
@@ -62,7 +62,7 @@ public sealed class IngestionService(
         if (BlobNames.Problem(imageBlob) is { } nameProblem)
             throw new ArgumentException($"'{imageBlob}': {nameProblem}", nameof(imageBlob));
         using var refused = StartIngest(imageBlob);
-        return await RecordAsync(Refused(imageBlob, reason), refused, ct);
+        return await RecordAsync(RefusedUpload.Now(imageBlob, reason), refused, ct);
     }
 
     /// <summary>An upload whose name no store handles alike (<see cref="BlobNames.Problem"/>) is refused under a safe
@@ -86,7 +86,7 @@ public sealed class IngestionService(
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ImageBlob"] = imageBlob });
         IngestionRecord record;
         if (content.Length == 0)
-            record = Refused(imageBlob, $"{imageBlob}: empty file.");
+            record = RefusedUpload.Now(imageBlob, $"{imageBlob}: empty file.");
         else if (
             FeatureMapReader.IsNpy(content.Span) is var npy
             && (npy || FeatureMapReader.IsNpz(content.Span) || FeatureMapReader.IsSiftText(content.Span))
@@ -98,7 +98,7 @@ public sealed class IngestionService(
                 ? FeatureMapReader.Read(imageBlob, content, plans.Plans, ingestion.MaxImagePixels)
                 : FeatureMapReader.ReadKeypointFile(imageBlob, content, plans.Plans);
             record = map is null
-                ? Refused(imageBlob, refusal!)
+                ? RefusedUpload.Now(imageBlob, refusal!)
                 : await AcceptMapAsync(
                     imageBlob,
                     BlobNames.ImageId(content.Span),
@@ -119,7 +119,7 @@ public sealed class IngestionService(
             var plans = await PlanAsync(ct);
             var (images, refusedImages, refusal) = FeatureMapReader.ReadColmap(imageBlob, content, plans.Plans);
             if (images is null)
-                record = Refused(imageBlob, refusal!);
+                record = RefusedUpload.Now(imageBlob, refusal!);
             else
             {
                 var items = new List<string>();
@@ -164,7 +164,7 @@ public sealed class IngestionService(
             }
             record = decoded is { } d
                 ? await AcceptAsync(imageBlob, BlobNames.ImageId(content.Span), d, plans.Plans, plans.Warnings, ct)
-                : Refused(imageBlob, error!);
+                : RefusedUpload.Now(imageBlob, error!);
         }
         return await RecordAsync(record, activity, ct);
     }
@@ -510,13 +510,4 @@ public sealed class IngestionService(
             IngestedUtc = DateTimeOffset.UtcNow,
         };
     }
-
-    private static RefusedUpload Refused(string imageBlob, string error) =>
-        new()
-        {
-            ImageBlob = imageBlob,
-            Batch = BlobNames.Batch(imageBlob),
-            Error = error,
-            IngestedUtc = DateTimeOffset.UtcNow,
-        };
 }

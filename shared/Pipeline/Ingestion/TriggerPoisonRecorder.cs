@@ -45,15 +45,11 @@ public sealed class TriggerPoisonRecorder(
             );
             return null;
         }
-        IngestionRecord record = new RefusedUpload
-        {
-            ImageBlob = blob,
-            Batch = BlobNames.Batch(blob),
-            Error =
-                $"{blob}: ingestion failed 5 times ({poison.FunctionId ?? "blob trigger"}; the function app's logs "
-                + "say why); upload the file again to retry.",
-            IngestedUtc = DateTimeOffset.UtcNow,
-        };
+        IngestionRecord record = RefusedUpload.Now(
+            blob,
+            $"{blob}: ingestion failed 5 times ({poison.FunctionId ?? "blob trigger"}; the function app's logs say "
+                + "why); upload the file again to retry."
+        );
         // Not over a record ingestion wrote: a later attempt may have succeeded.
         bool written = await store.WriteAsync(
             storage.ResultsContainer,

@@ -130,32 +130,29 @@ public class RoleRehearsalTests(AzuriteFixture azurite)
     /// <summary>What <c>retrain</c> does with storage: list and download both splits, then publish a version.</summary>
     private static async Task TrainerWorkAsync(Deployment d, IBlobStore store)
     {
-        var photos = new TrainingPhotos(store, d.Settings.Storage);
-        string folder = Path.Combine(Path.GetTempPath(), "fi-rehearsal-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            var counts = await photos.DownloadAsync(folder, await photos.ListAsync());
-            Assert.Equal(1, counts["train"]);
-            var registry = new ModelRegistry(store, d.Settings.Storage);
-            var shipped = FeatureInversion.Models.DecoderManifest.Read(PipelineTestbed.ShippedModel("hog"));
-            string retrained = Path.Combine(folder, "retrained");
-            Directory.CreateDirectory(retrained);
-            File.Copy(
-                Path.Combine(PipelineTestbed.ShippedModel("hog"), "weights.dat"),
-                Path.Combine(retrained, "weights.dat")
-            );
-            var next = shipped with
+        var shipped = FeatureInversion.Models.DecoderManifest.Read(PipelineTestbed.ShippedModel("hog"));
+        string retrained = PipelineTestbed.Republished(
+            PipelineTestbed.ShippedModel("hog"),
+            shipped with
             {
                 Version = "hog-64px-w0.25-29990101T000000Z",
                 CreatedUtc = shipped.CreatedUtc.AddDays(1),
-            };
-            File.WriteAllText(Path.Combine(retrained, "manifest.json"), next.ToJson());
+            }
+        );
+        string folder = Path.Combine(Path.GetTempPath(), "fi-rehearsal-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var photos = new TrainingPhotos(store, d.Settings.Storage);
+            var counts = await photos.DownloadAsync(folder, await photos.ListAsync());
+            Assert.Equal(1, counts["train"]);
+            var registry = new ModelRegistry(store, d.Settings.Storage);
             Assert.True((await registry.PublishAsync(retrained)).Promoted);
         }
         finally
         {
-            if (Directory.Exists(folder))
-                Directory.Delete(folder, true);
+            foreach (var dir in new[] { folder, retrained })
+                if (Directory.Exists(dir))
+                    Directory.Delete(dir, true);
         }
     }
 
@@ -265,51 +262,9 @@ public class RoleRehearsalTests(AzuriteFixture azurite)
     }
 
     /// <summary>Sends each call to the store of its container.</summary>
-    private sealed class ContainerRoutedStore(IReadOnlyDictionary<string, IBlobStore> stores) : IBlobStore
+    private sealed class ContainerRoutedStore(IReadOnlyDictionary<string, IBlobStore> stores) : ForwardingBlobStore
     {
-        private IBlobStore For(string container) =>
+        protected override IBlobStore For(string container) =>
             stores.TryGetValue(container, out var s) ? s : throw new ArgumentException($"no container {container}");
-
-        public async Task<IReadOnlyList<string>> EnsureContainersAsync(
-            IEnumerable<string> containers,
-            CancellationToken ct = default
-        )
-        {
-            var left = new List<string>();
-            foreach (var c in containers)
-                left.AddRange(await For(c).EnsureContainersAsync([c], ct));
-            return left;
-        }
-
-        public Task<bool> ExistsAsync(string container, string name, CancellationToken ct = default) =>
-            For(container).ExistsAsync(container, name, ct);
-
-        public Task<byte[]?> TryReadAsync(string container, string name, CancellationToken ct = default) =>
-            For(container).TryReadAsync(container, name, ct);
-
-        public Task<Stream?> TryOpenReadAsync(string container, string name, CancellationToken ct = default) =>
-            For(container).TryOpenReadAsync(container, name, ct);
-
-        public Task<bool> WriteAsync(
-            string container,
-            string name,
-            ReadOnlyMemory<byte> content,
-            string contentType,
-            bool overwrite,
-            CancellationToken ct = default
-        ) => For(container).WriteAsync(container, name, content, contentType, overwrite, ct);
-
-        public Task<IReadOnlyList<BlobEntry>> ListEntriesAsync(
-            string container,
-            string prefix,
-            CancellationToken ct = default
-        ) => For(container).ListEntriesAsync(container, prefix, ct);
-
-        public Task<Uri> GetReadUrlAsync(
-            string container,
-            string name,
-            TimeSpan lifetime,
-            CancellationToken ct = default
-        ) => For(container).GetReadUrlAsync(container, name, lifetime, ct);
     }
 }

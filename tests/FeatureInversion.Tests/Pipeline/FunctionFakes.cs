@@ -45,7 +45,10 @@ internal sealed class FakeHttpRequest(Uri url, bool signedIn = true) : HttpReque
     {
         var headers = new HttpHeadersCollection();
         if (signedIn)
-            headers.Add("X-MS-CLIENT-PRINCIPAL-ID", "00000000-0000-0000-0000-000000000001");
+            headers.Add(
+                FeatureInversion.Functions.HttpResponses.PrincipalHeader,
+                "00000000-0000-0000-0000-000000000001"
+            );
         return headers;
     }
 }

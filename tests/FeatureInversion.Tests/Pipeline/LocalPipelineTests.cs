@@ -231,16 +231,12 @@ public class LocalPipelineTests
 
         // A retrained version (same weights, later timestamp) becomes the newest; republishing the old one does not
         // roll back.
-        string newer = Path.Combine(Path.GetTempPath(), "fi-newer-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(newer);
-        File.Copy(Path.Combine(shipped, "weights.dat"), Path.Combine(newer, "weights.dat"));
         var next = manifest with
         {
             Version = "hog-64px-w0.25-29990101T000000Z",
             CreatedUtc = manifest.CreatedUtc.AddDays(1),
         };
-        File.WriteAllText(Path.Combine(newer, "manifest.json"), next.ToJson());
-        Assert.True((await registry.PublishAsync(newer)).Promoted);
+        Assert.True((await registry.PublishAsync(PipelineTestbed.Republished(shipped, next))).Promoted);
         var rollback = await registry.PublishAsync(shipped);
         Assert.False(rollback.Promoted);
         Assert.Contains("older than the latest", rollback.Reason);
@@ -249,7 +245,7 @@ public class LocalPipelineTests
 
         // The quality gate: a later but worse decoder on the same test set is published, not promoted; --force promotes
         // it.
-        var worse = Republished(
+        var worse = PipelineTestbed.Republished(
             shipped,
             next with
             {
@@ -264,7 +260,7 @@ public class LocalPipelineTests
         Assert.Equal(next.Version, await registry.NewestVersionAsync("hog", 64));
         // published all the same
         Assert.NotNull(await registry.ReadManifestAsync("hog", "hog-64px-w0.25-29990102T000000Z"));
-        var otherTestSet = Republished(
+        var otherTestSet = PipelineTestbed.Republished(
             shipped,
             next with
             {
@@ -298,7 +294,7 @@ public class LocalPipelineTests
 
         // The scheduled 128-px retrain of LBP is the first at its size: promoted, served at 128, 64 px unchanged.
         var lbp = FeatureInversion.Models.DecoderManifest.Read(PipelineTestbed.ShippedModel("lbp"));
-        var retrained = Republished(
+        var retrained = PipelineTestbed.Republished(
             PipelineTestbed.ShippedModel("lbp"),
             lbp with
             {
@@ -316,14 +312,5 @@ public class LocalPipelineTests
         bed.Settings.Ingestion.Representations = ["hog"];
         var upload = Assert.IsType<AcceptedUpload>(await bed.UploadPhotoAsync("sizes", "camera-256x256.jpg"));
         Assert.Equal(seeded.Manifest.Version, Assert.Single(upload.Jobs).DecoderVersion);
-    }
-
-    private static string Republished(string checkpoint, FeatureInversion.Models.DecoderManifest manifest)
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "fi-republished-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        File.Copy(Path.Combine(checkpoint, "weights.dat"), Path.Combine(dir, "weights.dat"));
-        File.WriteAllText(Path.Combine(dir, "manifest.json"), manifest.ToJson());
-        return dir;
     }
 }

@@ -66,6 +66,17 @@ internal sealed class PipelineTestbed : IAsyncDisposable
     public static string ShippedModel(string representation) =>
         Directory.GetDirectories(Path.Combine(TestData.Root, "models"), representation + "-*").Single();
 
+    /// <summary>A copy of <paramref name="checkpoint"/>'s weights with <paramref name="manifest"/> beside them (a
+    /// "retrained" version), in a new temporary folder.</summary>
+    public static string Republished(string checkpoint, FeatureInversion.Models.DecoderManifest manifest)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "fi-republished-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        File.Copy(Path.Combine(checkpoint, "weights.dat"), Path.Combine(dir, "weights.dat"));
+        File.WriteAllText(Path.Combine(dir, "manifest.json"), manifest.ToJson());
+        return dir;
+    }
+
     public async Task SetUpAsync(params string[] representations)
     {
         Settings.Ingestion.Representations = representations;

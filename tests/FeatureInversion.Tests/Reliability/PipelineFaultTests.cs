@@ -365,39 +365,14 @@ public class PipelineFaultTests(ITestOutputHelper output) : FaultTest("fi-hostil
 
     /// <summary>A store whose writes fail as on a full disk where <paramref name="fails"/> says (container,
     /// name).</summary>
-    private sealed class FullDiskStore(IBlobStore inner, Func<string, string, bool> fails) : IBlobStore
+    private sealed class FullDiskStore(IBlobStore inner, Func<string, string, bool> fails) : ForwardingBlobStore
     {
         private int _failed;
         public int FailedWrites => _failed;
 
-        public Task<IReadOnlyList<string>> EnsureContainersAsync(
-            IEnumerable<string> containers,
-            CancellationToken ct = default
-        ) => inner.EnsureContainersAsync(containers, ct);
+        protected override IBlobStore For(string container) => inner;
 
-        public Task<bool> ExistsAsync(string container, string name, CancellationToken ct = default) =>
-            inner.ExistsAsync(container, name, ct);
-
-        public Task<byte[]?> TryReadAsync(string container, string name, CancellationToken ct = default) =>
-            inner.TryReadAsync(container, name, ct);
-
-        public Task<Stream?> TryOpenReadAsync(string container, string name, CancellationToken ct = default) =>
-            inner.TryOpenReadAsync(container, name, ct);
-
-        public Task<IReadOnlyList<BlobEntry>> ListEntriesAsync(
-            string container,
-            string prefix,
-            CancellationToken ct = default
-        ) => inner.ListEntriesAsync(container, prefix, ct);
-
-        public Task<Uri> GetReadUrlAsync(
-            string container,
-            string name,
-            TimeSpan lifetime,
-            CancellationToken ct = default
-        ) => inner.GetReadUrlAsync(container, name, lifetime, ct);
-
-        public Task<bool> WriteAsync(
+        public override Task<bool> WriteAsync(
             string container,
             string name,
             ReadOnlyMemory<byte> content,
