@@ -6,6 +6,9 @@ public sealed partial class SiftDetector
     private const int OrientationBins = 36;
     private const int DescriptorOrientations = 8; // NBO
     private const int DescriptorBins = 4; // NBP
+    private const int BinYStride = DescriptorOrientations * DescriptorBins;
+
+    private readonly DescriptorRowSamples _row = new();
 
     /// <summary>
     /// Up to four dominant orientations: a 36-bin histogram of gradient angles in a circular window of radius
@@ -109,54 +112,26 @@ public sealed partial class SiftDetector
         var mag = _magnitude[si - SMin - 1];
         var ang = _angle[si - SMin - 1];
         float wsigma = (float)Options.WindowSize;
-        const int binxo = DescriptorOrientations,
-            binyo = DescriptorOrientations * DescriptorBins;
-        int center = (DescriptorBins / 2) * binyo + (DescriptorBins / 2) * binxo;
+        int center = (DescriptorBins / 2) * BinYStride + (DescriptorBins / 2) * DescriptorOrientations;
 
+        // Same arithmetic as VLFeat sample by sample, and every bin receives its weights in the same order, so the
+        // sums are identical. Only samples that add to no bin are left out: a sample adds only when its lower-left
+        // bin lies in [−3, 1] in x and y, i.e. |nx|, |ny| ≤ 2.5 up to rounding, a band whose ends on each row
+        // ContributingSpan finds with a pixel to spare (about half of the square window falls outside); the exact
+        // test stays in SpreadRow. Per row, the samples' bins and weights are computed vector-wide, then spread in
+        // order.
+        var frame = new DescriptorFrame(x, y, st0, ct0, sbp, angle0, 2.0 * wsigma * wsigma);
+        int xLow = Math.Max(-radius, 1 - xi) + xi,
+            xHigh = Math.Min(radius, w - xi - 2) + xi;
+        _row.EnsureCapacity(xHigh - xLow + 1);
         for (int dyi = Math.Max(-radius, 1 - yi); dyi <= Math.Min(radius, h - yi - 2); dyi++)
         {
-            for (int dxi = Math.Max(-radius, 1 - xi); dxi <= Math.Min(radius, w - xi - 2); dxi++)
-            {
-                int p = (yi + dyi) * w + xi + dxi;
-                float m = mag[p];
-                float theta = VlMath.Mod2Pi((float)(ang[p] - angle0));
-                float dx = (float)(xi + dxi - x);
-                float dy = (float)(yi + dyi - y);
-                float nx = (float)((ct0 * dx + st0 * dy) / sbp);
-                float ny = (float)((-st0 * dx + ct0 * dy) / sbp);
-                float nt = (float)(DescriptorOrientations * theta / (2 * Math.PI));
-                float win = (float)VlMath.FastExpn((nx * nx + ny * ny) / (2.0 * wsigma * wsigma));
-
-                int binx = (int)MathF.Floor((float)(nx - 0.5));
-                int biny = (int)MathF.Floor((float)(ny - 0.5));
-                int bint = (int)MathF.Floor(nt);
-                float rbinx = (float)(nx - (binx + 0.5));
-                float rbiny = (float)(ny - (biny + 0.5));
-                float rbint = nt - bint;
-
-                for (int dbinx = 0; dbinx < 2; dbinx++)
-                {
-                    int bx = binx + dbinx;
-                    if (bx < -DescriptorBins / 2 || bx >= DescriptorBins / 2)
-                        continue;
-                    for (int dbiny = 0; dbiny < 2; dbiny++)
-                    {
-                        int by = biny + dbiny;
-                        if (by < -DescriptorBins / 2 || by >= DescriptorBins / 2)
-                            continue;
-                        for (int dbint = 0; dbint < 2; dbint++)
-                        {
-                            float weight =
-                                win
-                                * m
-                                * MathF.Abs(1 - dbinx - rbinx)
-                                * MathF.Abs(1 - dbiny - rbiny)
-                                * MathF.Abs(1 - dbint - rbint);
-                            descr[center + (bint + dbint) % DescriptorOrientations + by * binyo + bx * binxo] += weight;
-                        }
-                    }
-                }
-            }
+            int py = yi + dyi;
+            var (first, last) = ContributingSpan(frame, py, xLow, xHigh);
+            if (first > last)
+                continue;
+            int n = DescriptorRow(frame, mag, ang, py * w, first, last, py);
+            SpreadRow(n, descr, center);
         }
 
         float norm = NormalizeL2(descr);

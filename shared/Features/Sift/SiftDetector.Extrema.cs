@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace FeatureInversion.Features.Sift;
 
 /// <summary>DoG extremum detection and sub-pixel refinement (vl_sift_detect).</summary>
@@ -11,7 +13,12 @@ public sealed partial class SiftDetector
             lowMin = -0.8 * tp; // compared in double, as VLFeat's v >= 0.8 * tp
         var candidates = new List<(int X, int Y, int S)>();
 
-        // 3×3×3 strict extrema of levels s_min+1..s_max−2, scanned level, row, column as VLFeat.
+        // 3×3×3 strict extrema of levels s_min+1..s_max−2, scanned level, row, column as VLFeat. Vector-wide, a
+        // pixel is a maximum when it exceeds the maximum of its 26 neighbours (the same as exceeding each), and
+        // the double threshold becomes the float bound that orders every float alike.
+        var maxBound = Vector.Create(FloatAtLeast(lowMax));
+        var minBound = Vector.Create(FloatAtMost(lowMin));
+        int lanes = Vector<float>.Count;
         for (int s = SMin + 1; s <= SMax - 2; s++)
         {
             var below = _dog[s - SMin - 1];
@@ -19,7 +26,24 @@ public sealed partial class SiftDetector
             var above = _dog[s - SMin + 1];
             for (int y = 1; y < h - 1; y++)
             {
-                for (int x = 1; x < w - 1; x++)
+                int x = 1;
+                for (; x + lanes <= w - 1; x += lanes)
+                {
+                    int i = y * w + x;
+                    var v = new Vector<float>(here, i);
+                    NeighbourRange(i, w, below, here, above, out var highest, out var lowest);
+                    var found =
+                        (Vector.GreaterThanOrEqual(v, maxBound) & Vector.GreaterThan(v, highest))
+                        | (Vector.LessThanOrEqual(v, minBound) & Vector.LessThan(v, lowest));
+                    if (found == Vector<int>.Zero)
+                        continue;
+                    for (int l = 0; l < lanes; l++)
+                    {
+                        if (found[l] != 0)
+                            candidates.Add((x + l, y, s));
+                    }
+                }
+                for (; x < w - 1; x++)
                 {
                     int i = y * w + x;
                     float v = here[i];
@@ -39,6 +63,58 @@ public sealed partial class SiftDetector
             if (Refine(o, x, y, s, w, h) is { } k)
                 _keypoints.Add(k);
         }
+    }
+
+    /// <summary>Lane-wise maximum and minimum of the 26 neighbours of pixels i…i+lanes−1.</summary>
+    private static void NeighbourRange(
+        int i,
+        int w,
+        float[] below,
+        float[] here,
+        float[] above,
+        out Vector<float> highest,
+        out Vector<float> lowest
+    )
+    {
+        var c = new Vector<float>(below, i);
+        highest = c;
+        lowest = c;
+        c = new Vector<float>(above, i);
+        highest = Vector.Max(highest, c);
+        lowest = Vector.Min(lowest, c);
+        for (int dy = -w; dy <= w; dy += w)
+        {
+            for (int dx = -1; dx <= 1; dx++)
+            {
+                int j = i + dy + dx;
+                if (dy != 0 || dx != 0)
+                {
+                    c = new Vector<float>(here, j);
+                    highest = Vector.Max(highest, c);
+                    lowest = Vector.Min(lowest, c);
+                    c = new Vector<float>(below, j);
+                    highest = Vector.Max(highest, c);
+                    lowest = Vector.Min(lowest, c);
+                    c = new Vector<float>(above, j);
+                    highest = Vector.Max(highest, c);
+                    lowest = Vector.Min(lowest, c);
+                }
+            }
+        }
+    }
+
+    /// <summary>The smallest float f with f ≥ t, so that v ≥ t ⇔ v ≥ f for every float v.</summary>
+    private static float FloatAtLeast(double t)
+    {
+        float f = (float)t;
+        return f >= t ? f : MathF.BitIncrement(f);
+    }
+
+    /// <summary>The largest float f with f ≤ t, so that v ≤ t ⇔ v ≤ f for every float v.</summary>
+    private static float FloatAtMost(double t)
+    {
+        float f = (float)t;
+        return f <= t ? f : MathF.BitDecrement(f);
     }
 
     private static bool IsExtremum(float v, int i, int w, float[] below, float[] here, float[] above, bool max)
