@@ -165,6 +165,9 @@ internal sealed class CellHistogram
     /// <summary>Histogram value of bin b in cell (row, col), 0-based and unpadded.</summary>
     public float this[int bin, int row, int col] => _cells[((row + 1) * Bins + bin) * Stride + col + 1];
 
+    /// <summary>The cols values of bin b in cell row <paramref name="row"/>, unpadded.</summary>
+    public ReadOnlySpan<float> Row(int bin, int row) => _cells.AsSpan(((row + 1) * Bins + bin) * Stride + 1, Cols);
+
     /// <summary>Writes bins × rows × cols (C order, unpadded) into <paramref name="destination"/>.</summary>
     public void CopyTo(Span<float> destination)
     {

@@ -30,7 +30,7 @@ public sealed class LbpExtractor : IFeatureRepresentation
     private readonly UnitWeightCellHistogram _histogram;
     private int[] _keys = [];
     private readonly int[] _binOffset = new int[256];
-    private int _binOffsetSegments;
+    private int _binOffsetStride;
 
     public LbpExtractor(int cellSize = DefaultCellSize)
     {
@@ -72,11 +72,11 @@ public sealed class LbpExtractor : IFeatureRepresentation
         _histogram.Reset(width, shape.Rows, shape.Cols);
         if (_keys.Length < width)
             _keys = new int[width];
-        if (_binOffsetSegments != _histogram.Segments)
+        if (_binOffsetStride != _histogram.Stride)
         {
-            _binOffsetSegments = _histogram.Segments;
+            _binOffsetStride = _histogram.Stride;
             for (int code = 0; code < 256; code++)
-                _binOffset[code] = Mapping[code] * _binOffsetSegments;
+                _binOffset[code] = Mapping[code] * _binOffsetStride;
         }
 
         for (int y = 1; y < image.Height - 1; y++)
@@ -122,7 +122,7 @@ public sealed class LbpExtractor : IFeatureRepresentation
 
     /// <summary>
     /// Histogram keys of pixels 1..W−2 of row y: the LBP code (strict comparisons, bits E, SE, S, SW, W, NW, N,
-    /// NE) mapped to its uniform bin, times the segment count, plus the pixel's cell segment.
+    /// NE) mapped to its uniform bin, times the histogram stride, plus the pixel's cell segment.
     /// </summary>
     private void ComputeKeys(float[] p, int width, int y)
     {

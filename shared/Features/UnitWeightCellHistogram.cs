@@ -16,7 +16,9 @@ namespace FeatureInversion.Features;
 /// Σa(1−b), Σ(1−a)b, Σab follow exactly. The four moments fit into disjoint bit fields of one 64-bit integer
 /// for c ≤ 32, so binning a pixel is a single integer add; moments are expanded once per band of c rows.</para>
 /// <para>Sums are exact, so results differ from VLFeat's float accumulation only by its rounding (≈1e-7
-/// relative). Pixels are spread over four accumulators (x mod 4) to break dependency chains.</para>
+/// relative). Pixels alternate between two accumulators (x mod 2) to shorten dependency chains through memory;
+/// four measured slower on wide images (the accumulators outgrow the L1 cache: 2.60 against 2.43 ms at 1024 × 768)
+/// and no faster at 256 × 256.</para>
 /// </remarks>
 internal sealed class UnitWeightCellHistogram
 {
@@ -68,8 +70,12 @@ internal sealed class UnitWeightCellHistogram
 
     public int Cols { get; private set; }
 
-    /// <summary>Number of cell pairs along x (starting at cell −1 … Cols); keys are bin · Segments + segment.</summary>
+    /// <summary>Number of cell pairs along x (starting at cell −1 … Cols).</summary>
     public int Segments => Cols + 2;
+
+    /// <summary>Keys are bin · Stride + segment: the segments padded to whole vectors, so expanding the moments
+    /// needs no scalar tail (padding segments receive no pixel).</summary>
+    public int Stride => (Segments + Vector<ulong>.Count - 1) / Vector<ulong>.Count * Vector<ulong>.Count;
 
     /// <summary>Segment (cell pair) of each pixel column; valid after <see cref="Reset"/>.</summary>
     public int[] SegmentOf => _segment;
@@ -81,9 +87,9 @@ internal sealed class UnitWeightCellHistogram
         Rows = rows;
         Cols = cols;
         _band = int.MinValue;
-        int length = Bins * Segments;
+        int length = Bins * Stride;
         if (_lanes.Length == 0 || _lanes[0].Length != length)
-            _lanes = [new ulong[length], new ulong[length], new ulong[length], new ulong[length]];
+            _lanes = [new ulong[length], new ulong[length]];
         else
             foreach (var lane in _lanes)
                 Array.Clear(lane);
@@ -120,7 +126,7 @@ internal sealed class UnitWeightCellHistogram
 
     /// <summary>
     /// Bins pixels <paramref name="from"/>..<paramref name="to"/>−1 of image row y, where <c>keys[x]</c> is
-    /// bin · <see cref="Segments"/> + <c>SegmentOf[x]</c>. Rows must come in increasing order.
+    /// bin · <see cref="Stride"/> + <c>SegmentOf[x]</c>. Rows must come in increasing order.
     /// </summary>
     public void AddRow(int y, int[] keys, int from, int to)
     {
@@ -143,11 +149,9 @@ internal sealed class UnitWeightCellHistogram
         for (; i < to; i++)
             _rowValue[i] = _constant[i] + dy * _perRow[i];
 
-        // One integer add per pixel; bounds were checked above (keys < Bins·Segments by construction).
+        // One integer add per pixel; bounds were checked above (keys < Bins·Stride by construction).
         ref ulong a0 = ref MemoryMarshal.GetArrayDataReference(_lanes[0]);
         ref ulong a1 = ref MemoryMarshal.GetArrayDataReference(_lanes[1]);
-        ref ulong a2 = ref MemoryMarshal.GetArrayDataReference(_lanes[2]);
-        ref ulong a3 = ref MemoryMarshal.GetArrayDataReference(_lanes[3]);
         ref int key = ref MemoryMarshal.GetArrayDataReference(keys);
         ref ulong value = ref MemoryMarshal.GetArrayDataReference(_rowValue);
         int x = from;
@@ -155,8 +159,8 @@ internal sealed class UnitWeightCellHistogram
         {
             Unsafe.Add(ref a0, Unsafe.Add(ref key, x)) += Unsafe.Add(ref value, x);
             Unsafe.Add(ref a1, Unsafe.Add(ref key, x + 1)) += Unsafe.Add(ref value, x + 1);
-            Unsafe.Add(ref a2, Unsafe.Add(ref key, x + 2)) += Unsafe.Add(ref value, x + 2);
-            Unsafe.Add(ref a3, Unsafe.Add(ref key, x + 3)) += Unsafe.Add(ref value, x + 3);
+            Unsafe.Add(ref a0, Unsafe.Add(ref key, x + 2)) += Unsafe.Add(ref value, x + 2);
+            Unsafe.Add(ref a1, Unsafe.Add(ref key, x + 3)) += Unsafe.Add(ref value, x + 3);
         }
         for (; x < to; x++)
             Unsafe.Add(ref a0, Unsafe.Add(ref key, x)) += Unsafe.Add(ref value, x);
@@ -171,7 +175,7 @@ internal sealed class UnitWeightCellHistogram
     {
         if (_band == int.MinValue)
             return;
-        int segments = Segments,
+        int segments = Stride,
             plane = Rows * Cols;
         if (_leftTop.Length < segments + Vector<double>.Count)
         {
@@ -207,9 +211,7 @@ internal sealed class UnitWeightCellHistogram
             delta = CellSize % 2 == 0 ? 0.5 : 0.0,
             scale = 1.0 / (c * c);
         ulong[] a0 = _lanes[0],
-            a1 = _lanes[1],
-            a2 = _lanes[2],
-            a3 = _lanes[3];
+            a1 = _lanes[1];
         var vc = new Vector<double>(c);
         var vdelta = new Vector<double>(delta);
         var vscale = new Vector<double>(scale);
@@ -218,11 +220,7 @@ internal sealed class UnitWeightCellHistogram
         for (; s <= segments - Vector<ulong>.Count; s += Vector<ulong>.Count)
         {
             int i = start + s;
-            var m =
-                new Vector<ulong>(a0, i)
-                + new Vector<ulong>(a1, i)
-                + new Vector<ulong>(a2, i)
-                + new Vector<ulong>(a3, i);
+            var m = new Vector<ulong>(a0, i) + new Vector<ulong>(a1, i);
             if (m == Vector<ulong>.Zero)
             {
                 Vector<double>.Zero.CopyTo(_leftTop, s);
@@ -234,8 +232,6 @@ internal sealed class UnitWeightCellHistogram
             any = 1;
             Vector<ulong>.Zero.CopyTo(a0, i);
             Vector<ulong>.Zero.CopyTo(a1, i);
-            Vector<ulong>.Zero.CopyTo(a2, i);
-            Vector<ulong>.Zero.CopyTo(a3, i);
             var n = Vector.ConvertToDouble(m & new Vector<ulong>(_maskN));
             var sx = Vector.ConvertToDouble((m >> _shiftX) & new Vector<ulong>(_maskX)) + vdelta * n; // Σa·c
             var sy = Vector.ConvertToDouble((m >> _shiftY) & new Vector<ulong>(_maskY)) + vdelta * n; // Σb·c
@@ -251,9 +247,9 @@ internal sealed class UnitWeightCellHistogram
         for (; s < segments; s++)
         {
             int i = start + s;
-            ulong m = a0[i] + a1[i] + a2[i] + a3[i];
+            ulong m = a0[i] + a1[i];
             any |= m;
-            a0[i] = a1[i] = a2[i] = a3[i] = 0;
+            a0[i] = a1[i] = 0;
             double n = m & _maskN;
             double sx = ((m >> _shiftX) & _maskX) + delta * n;
             double sy = ((m >> _shiftY) & _maskY) + delta * n;

@@ -7,6 +7,15 @@ internal static class Timing
 {
     public static (double A, double B) MedianMilliseconds(Action a, Action b, double seconds, int minRuns = 15)
     {
+        var times = Measure(a, b, seconds, minRuns);
+        return (times.MedianA, times.MedianB);
+    }
+
+    /// <summary>Minimum and median of each side's interleaved runs, in milliseconds.</summary>
+    public readonly record struct Paired(double MinA, double MedianA, double MinB, double MedianB);
+
+    public static Paired Measure(Action a, Action b, double seconds, int minRuns = 15)
+    {
         // Warm-up past tier-up: .NET compiles a method optimised (tier 1, with PGO) after about 30 calls and a short
         // delay, on a background thread; with 3 warm-up calls the first image was timed in tier-0 code (issue 28
         // measured LBP at 0.33-0.45x VLFeat there). At least 3 calls each, 40 unless that takes over 1.5 s, then a
@@ -28,7 +37,7 @@ internal static class Timing
             if (ta.Count >= 2000)
                 break;
         }
-        return (Median(ta), Median(tb));
+        return new Paired(ta.Min(), Median(ta), tb.Min(), Median(tb));
     }
 
     private static double Time(Action action)
