@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using FeatureInversion.Imaging;
@@ -134,18 +135,24 @@ public sealed class LbpExtractor : IFeatureRepresentation
         if (Vector.IsHardwareAccelerated)
         {
             bool gather = Avx2.IsSupported && Vector<int>.Count == Vector256<int>.Count;
+            // Loads without bounds checks: x + lanes ≤ width − 1 keeps every neighbour of the three rows inside
+            // the image (a GrayImage holds exactly width · height pixels, and y is 1..H−2).
+            ref float origin = ref MemoryMarshal.GetArrayDataReference(p);
             for (; x + Vector<float>.Count <= width - 1; x += Vector<float>.Count)
             {
-                var c = new Vector<float>(p, mid + x);
+                nuint m = (nuint)(mid + x),
+                    u = (nuint)(up + x),
+                    d = (nuint)(down + x);
+                var c = Vector.LoadUnsafe(ref origin, m);
                 var code =
-                    Vector.GreaterThan(new Vector<float>(p, mid + x + 1), c) & new Vector<int>(1)
-                    | Vector.GreaterThan(new Vector<float>(p, down + x + 1), c) & new Vector<int>(2)
-                    | Vector.GreaterThan(new Vector<float>(p, down + x), c) & new Vector<int>(4)
-                    | Vector.GreaterThan(new Vector<float>(p, down + x - 1), c) & new Vector<int>(8)
-                    | Vector.GreaterThan(new Vector<float>(p, mid + x - 1), c) & new Vector<int>(16)
-                    | Vector.GreaterThan(new Vector<float>(p, up + x - 1), c) & new Vector<int>(32)
-                    | Vector.GreaterThan(new Vector<float>(p, up + x), c) & new Vector<int>(64)
-                    | Vector.GreaterThan(new Vector<float>(p, up + x + 1), c) & new Vector<int>(128);
+                    Vector.GreaterThan(Vector.LoadUnsafe(ref origin, m + 1), c) & new Vector<int>(1)
+                    | Vector.GreaterThan(Vector.LoadUnsafe(ref origin, d + 1), c) & new Vector<int>(2)
+                    | Vector.GreaterThan(Vector.LoadUnsafe(ref origin, d), c) & new Vector<int>(4)
+                    | Vector.GreaterThan(Vector.LoadUnsafe(ref origin, d - 1), c) & new Vector<int>(8)
+                    | Vector.GreaterThan(Vector.LoadUnsafe(ref origin, m - 1), c) & new Vector<int>(16)
+                    | Vector.GreaterThan(Vector.LoadUnsafe(ref origin, u - 1), c) & new Vector<int>(32)
+                    | Vector.GreaterThan(Vector.LoadUnsafe(ref origin, u), c) & new Vector<int>(64)
+                    | Vector.GreaterThan(Vector.LoadUnsafe(ref origin, u + 1), c) & new Vector<int>(128);
                 if (gather)
                 {
                     (GatherBinOffsets(code) + new Vector<int>(segmentOf, x)).CopyTo(_keys, x);

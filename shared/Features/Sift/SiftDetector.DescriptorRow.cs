@@ -166,6 +166,7 @@ public sealed partial class SiftDetector
 
     /// <summary>Lane-wise ⌊(float)(n − 0.5)⌋ and the fraction (float)(n − (bin + 0.5)), in double as C
     /// promotes them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<int> LowerBin(Vector<float> n, out Vector<float> fraction)
     {
         Vector.Widen(n, out var low, out var high);

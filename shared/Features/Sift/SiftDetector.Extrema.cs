@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace FeatureInversion.Features.Sift;
 
@@ -66,6 +67,7 @@ public sealed partial class SiftDetector
     }
 
     /// <summary>Lane-wise maximum and minimum of the 26 neighbours of pixels i…i+lanes−1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // out vectors would otherwise go through memory
     private static void NeighbourRange(
         int i,
         int w,

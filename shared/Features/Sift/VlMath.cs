@@ -101,6 +101,7 @@ internal static class VlMath
     }
 
     /// <summary>vl_mod_2pi_f: wraps into [0, 2π] by repeated float subtraction.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Mod2Pi(float x)
     {
         while (x > TwoPiF)
