@@ -11,7 +11,7 @@ namespace FeatureInversion.Features.Sift;
 public sealed partial class SiftDetector
 {
     /// <summary>A keypoint's frame in the octave: position, orientation (sin, cos), bin size SBP, 2·σ_w².</summary>
-    private readonly record struct DescriptorFrame(
+    internal readonly record struct DescriptorFrame(
         double X,
         double Y,
         double Sin,
@@ -53,7 +53,7 @@ public sealed partial class SiftDetector
     /// |nx| ≤ 2.5 and |ny| ≤ 2.5 can hold, widened by a pixel each side: nx and ny are linear in the column, and
     /// the float roundings of the exact computation move them by far less than a pixel's step.
     /// </summary>
-    private static (int First, int Last) ContributingSpan(DescriptorFrame f, int py, int low, int high)
+    internal static (int First, int Last) ContributingSpan(DescriptorFrame f, int py, int low, int high)
     {
         const double reach = DescriptorBins / 2 + 0.5;
         double dy = py - f.Y;
