@@ -37,6 +37,14 @@ public sealed record EvaluationRecord
 
     /// <summary>Normalised error per test photo (mean over its crops), in the order of the test folder.</summary>
     public List<PhotoError>? PerPhoto { get; init; }
+
+    /// <summary>Crop-weighted error over the test photos from sources no training photo comes from, when the test
+    /// folder's photos are listed in a sources table (issue 32); null otherwise.</summary>
+    public double? CrossSourceError { get; init; }
+
+    /// <summary>The same over test photos that share a source with training photos; null when there are none or no
+    /// table.</summary>
+    public double? SameSourceError { get; init; }
 }
 
 /// <summary>Normalised error of one test photo's crops.</summary>
@@ -81,6 +89,9 @@ public sealed record DecoderManifest
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
+
+    /// <summary>The manifest's JSON settings (camel case, nulls left out), for tests of its parts.</summary>
+    internal static JsonSerializerOptions JsonOptions => Json;
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

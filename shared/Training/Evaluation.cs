@@ -65,6 +65,20 @@ public static class Evaluation
             .ThenBy(s => s.Source, StringComparer.Ordinal)
             .ToList();
 
+    /// <summary>The record with its cross- and same-source errors, when <paramref name="testDirectory"/>'s photos
+    /// are listed in a sources table and the record has per-photo errors; else unchanged.</summary>
+    public static EvaluationRecord WithSources(EvaluationRecord record, string testDirectory)
+    {
+        if (record.PerPhoto is null || Data.PhotoSources.Find(testDirectory) is not { } sources)
+            return record;
+        var perSource = PerSource(record.PerPhoto, sources);
+        return record with
+        {
+            CrossSourceError = Pooled(perSource.Where(s => s.CrossSource)),
+            SameSourceError = Pooled(perSource.Where(s => !s.CrossSource)),
+        };
+    }
+
     /// <summary>The crop-weighted error over some sources; null when there are none.</summary>
     public static double? Pooled(IEnumerable<SourceError> sources)
     {

@@ -199,7 +199,10 @@ internal sealed class TrainingRun : IDisposable
                 _progress,
                 _cancel
             );
-            var evaluation = AutoencoderTrainer.Evaluate(network, encoder, _test, _meanImage, TestData(), _photoOfCrop);
+            var evaluation = Evaluation.WithSources(
+                AutoencoderTrainer.Evaluate(network, encoder, _test, _meanImage, TestData(), _photoOfCrop),
+                _o.TestDirectory
+            );
             _settings[DecoderCheckpoint.EncoderSetting] =
                 $"autoencoder: ResNet18 fine-tuned jointly, weights in {AutoencoderCheckpoint.EncoderFileName}";
             return (loss, steps, seconds, evaluation, encoder);
@@ -250,7 +253,10 @@ internal sealed class TrainingRun : IDisposable
             at => SaveCheckpoint(network, at),
             _cancel
         );
-        var evaluation = DecoderTrainer.Evaluate(network, _test, _meanImage, TestData(), _photoOfCrop);
+        var evaluation = Evaluation.WithSources(
+            DecoderTrainer.Evaluate(network, _test, _meanImage, TestData(), _photoOfCrop),
+            _o.TestDirectory
+        );
         return (loss, steps, seconds, evaluation, null);
     }
 

@@ -46,6 +46,35 @@ public class PhotoSourcesTests
         Assert.Equal(0.35, Evaluation.Pooled(perSource.Where(s => s.CrossSource))!.Value, 12);
         Assert.Equal((10 * 0.9 + 10 * 0.5) / 20.0, Evaluation.Pooled(perSource.Where(s => !s.CrossSource))!.Value, 12);
         Assert.Null(Evaluation.Pooled([]));
+
+        // A training run's evaluation record carries both figures into the manifest, written and read back.
+        var record = Evaluation.WithSources(
+            new EvaluationRecord
+            {
+                PerPhoto = [new PhotoError("b", 10, 0.5), new PhotoError("c", 10, 0.2), new PhotoError("d", 30, 0.4)],
+            },
+            Path.Combine(root, "test")
+        );
+        Assert.Equal(0.35, record.CrossSourceError!.Value, 12);
+        Assert.Equal(0.5, record.SameSourceError!.Value, 12);
+        string json = System.Text.Json.JsonSerializer.Serialize(record, DecoderManifest.JsonOptions);
+        var back = System.Text.Json.JsonSerializer.Deserialize<EvaluationRecord>(json, DecoderManifest.JsonOptions)!;
+        Assert.Equal((record.CrossSourceError, record.SameSourceError), (back.CrossSourceError, back.SameSourceError));
+        // without a sources table (or per-photo errors) nothing is added, and nothing is written for it
+        var plain = Evaluation.WithSources(
+            record with
+            {
+                CrossSourceError = null,
+                SameSourceError = null,
+            },
+            root + "-x"
+        );
+        Assert.Null(plain.CrossSourceError);
+        Assert.DoesNotContain(
+            "crossSource",
+            System.Text.Json.JsonSerializer.Serialize(plain, DecoderManifest.JsonOptions),
+            StringComparison.OrdinalIgnoreCase
+        );
         Directory.Delete(root, recursive: true);
     }
 
