@@ -120,12 +120,8 @@ public static class DecoderEvaluation
         if (PhotoSources.Find(testDirectory) is { } sources)
         {
             var perSource = Evaluation.PerSource(report.PerPhoto, sources);
-            report = report with
-            {
-                PerSource = perSource,
-                CrossSourceError = Evaluation.Pooled(perSource.Where(s => s.CrossSource)),
-                SameSourceError = Evaluation.Pooled(perSource.Where(s => !s.CrossSource)),
-            };
+            var (cross, same) = Evaluation.CrossAndSame(perSource);
+            report = report with { PerSource = perSource, CrossSourceError = cross, SameSourceError = same };
         }
         return (report, targets, reconstructions, features);
     }

@@ -71,13 +71,13 @@ public static class Evaluation
     {
         if (record.PerPhoto is null || Data.PhotoSources.Find(testDirectory) is not { } sources)
             return record;
-        var perSource = PerSource(record.PerPhoto, sources);
-        return record with
-        {
-            CrossSourceError = Pooled(perSource.Where(s => s.CrossSource)),
-            SameSourceError = Pooled(perSource.Where(s => !s.CrossSource)),
-        };
+        var (cross, same) = CrossAndSame(PerSource(record.PerPhoto, sources));
+        return record with { CrossSourceError = cross, SameSourceError = same };
     }
+
+    /// <summary>The pooled errors of the cross-source and of the same-source groups of a per-source list.</summary>
+    public static (double? Cross, double? Same) CrossAndSame(IReadOnlyCollection<SourceError> perSource) =>
+        (Pooled(perSource.Where(s => s.CrossSource)), Pooled(perSource.Where(s => !s.CrossSource)));
 
     /// <summary>The crop-weighted error over some sources; null when there are none.</summary>
     public static double? Pooled(IEnumerable<SourceError> sources)

@@ -58,19 +58,20 @@ internal static class PipelineBenchmark
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
     /// <summary>The work itself, done as cheaply as this code base can: each image decoded once into its decoder
-    /// views (in parallel, the ingestion's own decode, which scales while decoding), features in parallel, decoders
-    /// in batches of 16, metrics. Crops only: the end-to-end run is told to skip whole images too.</summary>
+    /// views (in parallel, the ingestion's own decode: views rendered from the decoded 8-bit pixels, no full-size
+    /// float image), features in parallel, decoders in batches of 16, metrics. Crops only: the end-to-end run is told
+    /// to skip whole images too.</summary>
     private static double Compute(List<string> models, List<string> files)
     {
         var clock = Stopwatch.StartNew();
-        var sizes = models.Select(m => DecoderManifest.Read(m).ImageSize).Distinct().ToList();
+        var manifests = models.Select(DecoderManifest.Read).ToList();
+        var sizes = manifests.Select(m => m.ImageSize).Distinct().ToList();
         var views = new Dictionary<int, ColorImage>[files.Count];
         Parallel.For(0, files.Count, i =>
             views[i] = ImageFiles.DecodeViews(File.ReadAllBytes(files[i]), Path.GetFileName(files[i]), sizes).Views
         );
-        foreach (var dir in models)
+        foreach (var (dir, manifest) in models.Zip(manifests))
         {
-            var manifest = DecoderManifest.Read(dir);
             var (network, _) = DecoderCheckpoint.Load(dir, Benchmark.Registry, manifest.Representation);
             using (network)
             {
