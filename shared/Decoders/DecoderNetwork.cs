@@ -63,10 +63,12 @@ public sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
         foreach (var l in Spec.Layers)
         {
             x = l.Inputs.Count == 1 ? outputs[l.Inputs[0]] : cat(l.Inputs.Select(i => outputs[i]).ToList(), 1);
-            x =
-                l.Kind == LayerKind.Fc
-                    ? layers[l.Name].call(x.flatten(1)).reshape(-1, l.OutChannels, l.OutSize, l.OutSize)
-                    : layers[l.Name].call(x);
+            x = layers[l.Name] switch
+            {
+                Linear fc => fc.call(x.flatten(1)).reshape(-1, l.OutChannels, l.OutSize, l.OutSize),
+                Conv2d conv => Platform.ChannelPadding.Conv2d(x, conv.weight!, conv.bias, l.Stride, l.Padding),
+                var module => module.call(x),
+            };
             if (l.Activation)
                 x = nn.functional.leaky_relu(x, LeakySlope);
             outputs[l.Name] = x;

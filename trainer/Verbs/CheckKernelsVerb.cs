@@ -97,6 +97,25 @@ internal sealed class CheckKernelsVerb : IVerb
             ?? Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA")
             ?? "default";
         stdout.WriteLine($"kernels: {kernels}; oneDNN max ISA: {isa}; Zen 5: {TorchKernels.IsZen5()}");
+        // every layer kind of the start-up self-check, so a faulty kernel shows which kinds it affects
+        var layers = KernelSelfCheck.Run(allLayers: true).Layers;
+        stdout.WriteLine(
+            "self-check, max deviation from float64 per layer kind: "
+                + string.Join(
+                    "; ",
+                    layers.Select(l =>
+                    {
+                        string verdict =
+                            l.Passed ? ""
+                            : l.Canary ? " (off; not run)"
+                            : " FAIL";
+                        return string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"{l.Name} {l.MaxDeviation:0.0e+0}{verdict}"
+                        );
+                    })
+                )
+        );
         int failures = 0;
         long totalNonFinite = 0,
             totalItems = 0;

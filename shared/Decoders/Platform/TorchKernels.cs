@@ -29,13 +29,14 @@ public sealed record KernelSelection(KernelBackend Backend, string Reason, bool 
 
 /// <summary>
 /// Chooses libtorch's convolution kernels once per process, before the first decoder runs (docs/platform.md,
-/// "oneDNN up-convolutions"). oneDNN 3.7.1 in libtorch 2.10 picks <c>brg_deconv</c> for the decoders' stride-2
-/// up-convolutions; on an AMD Zen 5 host it gave intermittent NaN and pixels up to 60/255 off, while with oneDNN
-/// limited to SSE4.1 (its GEMM-based deconvolution) it matched a float64 reference. So on Zen 5 (family 1Ah) oneDNN
-/// is limited to SSE4.1 before its first use (1.3–2.2× slower decoders, docs/platform.md); then every CPU runs
-/// <see cref="KernelSelfCheck"/> against <see cref="ReferenceForward"/> and gets ATen's native kernels (2.7–9×
-/// slower) if oneDNN disagrees. <see cref="FallBack"/> switches to the native kernels later if a decode still turns
-/// out non-finite. A limit the user set (ONEDNN_MAX_CPU_ISA or DNNL_MAX_CPU_ISA) is kept.
+/// "oneDNN up-convolutions"). On AMD Zen 5 hosts oneDNN 3.7.1 (libtorch 2.10) gave intermittent NaN and pixels up to
+/// 60–93/255 off: first reported for its brgemm up-convolutions; on a second Zen 5 host (family 1Ah model 2) its
+/// AVX2/AVX-512 convolutions were wrong wherever the input channels are no multiple of 16 (the HOG, LBP and SIFT-grid
+/// decoders' first layers: 31, 58, 133), while with oneDNN limited to SSE4.1 both matched a float64 reference. So on
+/// Zen 5 (family 1Ah) oneDNN is limited to SSE4.1 before its first use (1.3–2.2× slower decoders, docs/platform.md);
+/// then every CPU runs <see cref="KernelSelfCheck"/> against <see cref="ReferenceForward"/> and gets ATen's native
+/// kernels (2.7–9× slower) if oneDNN disagrees. <see cref="FallBack"/> switches to the native kernels later if a decode
+/// still turns out non-finite. A limit the user set (ONEDNN_MAX_CPU_ISA or DNNL_MAX_CPU_ISA) is kept.
 /// A host may override the choice with <see cref="Request"/> (onednn, sse41, native or auto), which the hosts take
 /// from <c>FEATURE_INVERSION_TORCH_KERNELS</c> (benchmarks, the ISA tests). The kernels are process-wide in
 /// libtorch, so the choice is too; the only environment this class reads is oneDNN's own ISA limit, which oneDNN
@@ -49,17 +50,26 @@ public static class TorchKernels
     private static KernelSelection? _current;
     private static string? _requested;
 
-    /// <summary>The kernels a host asks for (onednn, sse41, native; null, empty or auto: the automatic choice), before
-    /// the first decoder is built. An unknown value fails at the first decoder, with the values it takes.</summary>
+    private static IsaLimit? _isa;
+
+    /// <summary>The kernels a host asks for (onednn, sse41, native; null, empty or auto: the automatic choice), at
+    /// start, before anything runs a convolution: the ISA limit (Zen 5, sse41) is set here, since oneDNN reads it once,
+    /// at its first primitive, which an ONNX encoder may create before any decoder exists. An unknown value fails at
+    /// the first decoder, with the values it takes.</summary>
     public static void Request(string? choice)
     {
         lock (Gate)
         {
-            if (_current is not null && !string.Equals(_requested, choice, StringComparison.Ordinal))
+            if (
+                (_current is not null || _isa is not null)
+                && !string.Equals(_requested, choice, StringComparison.Ordinal)
+            )
                 throw new InvalidOperationException(
-                    $"the kernels were chosen already ({_current}); request them before the first decoder"
+                    $"the kernels were chosen already ({_current?.ToString() ?? "ISA limit set"}); request at start"
                 );
             _requested = choice;
+            if (Normalized(choice) is "onednn" or "native" or "sse41" or null or "" or "auto")
+                _isa ??= DecideIsaLimit();
         }
     }
 
@@ -131,47 +141,62 @@ public static class TorchKernels
         return family == 0x1A;
     }
 
+    private static string? Normalized(string? choice) => choice?.Trim().ToLowerInvariant();
+
+    /// <summary>oneDNN's ISA limit and why: the user's (ONEDNN_MAX_CPU_ISA or DNNL_MAX_CPU_ISA), SSE4.1 set here for
+    /// <c>sse41</c> or on Zen 5 in the automatic choice, else none. Sets the variable through libc, so it must run
+    /// before oneDNN's first primitive (.NET's Environment does not reach getenv).</summary>
+    private static IsaLimit DecideIsaLimit()
+    {
+        var choice = Normalized(_requested);
+        if (choice == "sse41") // what Zen 5 gets, on any CPU (tests of the mechanism)
+            return SetSse41() ? new(Sse41, "") : throw new InvalidOperationException($"setenv {IsaVariable} failed");
+        string? cap = UserIsaCap();
+        if (choice is "onednn" or "native")
+            return new(cap, "");
+        if (cap is not null)
+            return new(cap, $"oneDNN limited to {cap} by the environment; ");
+        if (RuntimeInformation.ProcessArchitecture.Equals(Architecture.X64) && IsZen5() && SetSse41())
+            return new(Sse41, "AMD family 1Ah (Zen 5), where oneDNN's AVX2/AVX-512 kernels misbehaved; ");
+        return new(null, "");
+    }
+
+    private static bool SetSse41() => OperatingSystem.IsLinux() && Libc.setenv(IsaVariable, Sse41, 1) == 0;
+
+    private sealed record IsaLimit(string? Cap, string Why);
+
     private static KernelSelection Choose()
     {
-        var forced = _requested?.Trim().ToLowerInvariant();
+        // NNPACK is a third convolution path (no-grad, stride 1, batch ≥ 16) that neither the self-check nor the
+        // reference tests cover; and where its cpuinfo does not know the CPU (AMD family 1Ah) libtorch logs "Could
+        // not initialize NNPACK" on every inference convolution, 16,830 lines in one check-kernels run. Off, the
+        // native backend is ATen's im2col + GEMM as documented, on every CPU.
+        var forced = Normalized(_requested);
+        if (forced is not (null or "" or "auto" or "onednn" or "native" or "sse41"))
+            throw new InvalidOperationException(
+                $"{OverrideVariable}={forced}: expected onednn, sse41, native or auto."
+            );
+        // a host that did not call Request at start: decided now (too late only if something ran a convolution)
+        var isa = _isa ??= DecideIsaLimit();
+        SetNnpackEnabled(false);
         switch (forced)
         {
             case "onednn":
-                return new(KernelBackend.OneDnn, $"{OverrideVariable}=onednn", Forced: true) { IsaCap = UserIsaCap() };
+                return new(KernelBackend.OneDnn, $"{OverrideVariable}=onednn", Forced: true) { IsaCap = isa.Cap };
             case "native":
                 return new(KernelBackend.Native, $"{OverrideVariable}=native", Forced: true);
-            case "sse41": // what Zen 5 gets, on any CPU (tests of the mechanism)
-                if (!OperatingSystem.IsLinux() || Libc.setenv(IsaVariable, Sse41, 1) != 0)
-                    throw new InvalidOperationException($"setenv {IsaVariable} failed");
+            case "sse41":
                 return new(KernelBackend.OneDnn, $"{OverrideVariable}=sse41", Forced: true) { IsaCap = Sse41 };
-            case null or "" or "auto":
-                break;
-            default:
-                throw new InvalidOperationException(
-                    $"{OverrideVariable}={forced}: expected onednn, sse41, native or auto."
-                );
         }
         if (!RuntimeInformation.ProcessArchitecture.Equals(Architecture.X64))
             return new(KernelBackend.OneDnn, "not x86-64");
-        string? cap = UserIsaCap();
-        string why = cap is null ? "" : $"oneDNN limited to {cap} by the environment; ";
-        if (cap is null && IsZen5() && OperatingSystem.IsLinux())
-        {
-            // Must precede oneDNN's first primitive: it reads the variable once. .NET's Environment does not reach
-            // getenv.
-            if (Libc.setenv(IsaVariable, Sse41, 1) == 0)
-            {
-                cap = Sse41;
-                why = "AMD family 1Ah (Zen 5), where brg_deconv misbehaved; ";
-            }
-        }
         var check = KernelSelfCheck.Run();
         return check.Passed
-            ? new(KernelBackend.OneDnn, $"{why}self-check passed, max deviation {check.MaxDeviation:0.0e+0}")
+            ? new(KernelBackend.OneDnn, $"{isa.Why}self-check passed, max deviation {check.MaxDeviation:0.0e+0}")
             {
-                IsaCap = cap,
+                IsaCap = isa.Cap,
             }
-            : new(KernelBackend.Native, $"{why}oneDNN self-check failed: {check.Failure}");
+            : new(KernelBackend.Native, $"{isa.Why}oneDNN self-check failed: {check.Failure}");
     }
 
     private const string IsaVariable = "ONEDNN_MAX_CPU_ISA",
@@ -215,6 +240,23 @@ public static class TorchKernels
         Native.SetUserEnabledMkldnn(Native.GlobalContext(), enabled);
     }
 
+    /// <summary>Whether libtorch may run inference convolutions on NNPACK
+    /// (<c>at::globalContext().userEnabledNNPACK()</c>); off once the kernels are chosen.</summary>
+    public static bool NnpackEnabled
+    {
+        get
+        {
+            _ = ones(1);
+            return Native.UserEnabledNnpack(Native.GlobalContext());
+        }
+    }
+
+    private static void SetNnpackEnabled(bool enabled)
+    {
+        _ = ones(1);
+        Native.SetUserEnabledNnpack(Native.GlobalContext(), enabled);
+    }
+
     // libtorch exports these C++ symbols (Itanium ABI: `this` first, bool as one byte); TorchSharp 0.107 has no
     // wrapper.
     private static class Native
@@ -228,5 +270,12 @@ public static class TorchKernels
         [DllImport("libtorch_cpu", EntryPoint = "_ZNK2at7Context17userEnabledMkldnnEv")]
         [return: MarshalAs(UnmanagedType.U1)]
         public static extern bool UserEnabledMkldnn(IntPtr context);
+
+        [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
+        public static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+
+        [DllImport("libtorch_cpu", EntryPoint = "_ZNK2at7Context17userEnabledNNPACKEv")]
+        [return: MarshalAs(UnmanagedType.U1)]
+        public static extern bool UserEnabledNnpack(IntPtr context);
     }
 }

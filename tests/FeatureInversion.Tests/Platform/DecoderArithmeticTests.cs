@@ -103,8 +103,54 @@ public class DecoderArithmeticTests
     {
         var selection = TorchKernels.Current;
         Assert.Equal(selection.Backend == KernelBackend.OneDnn, TorchKernels.MkldnnEnabled);
+        Assert.False(TorchKernels.NnpackEnabled); // a path no check covers
         if (selection.Backend == KernelBackend.OneDnn)
             Assert.True(KernelSelfCheck.Run().Passed, selection.ToString());
+        // check-kernels' per-layer report: every layer kind, each within the tolerance on the kernels in use
+        var all = KernelSelfCheck.Run(allLayers: true);
+        Assert.Equal(10, all.Layers.Count);
+        Assert.Equal(2, all.Layers.Count(l => l.Canary)); // reported, not part of the verdict
+        Assert.All(all.Layers.Where(l => !l.Canary), l => Assert.True(l.Passed, $"{l.Name}: {l.MaxDeviation}"));
+        Assert.Equal(all.Layers.Where(l => !l.Canary).Max(l => l.MaxDeviation), all.MaxDeviation);
+    }
+
+    [Theory]
+    [InlineData(3, 3)]
+    [InlineData(8, 8)]
+    [InlineData(16, 16)]
+    [InlineData(31, 32)] // HOG
+    [InlineData(58, 64)] // LBP
+    [InlineData(64, 64)]
+    [InlineData(133, 144)] // SIFT-grid
+    public void ConvolutionsRunOnChannelsPaddedToWholeBlocksOfSixteen(int channels, int padded)
+    {
+        Assert.Equal(padded, ChannelPadding.Padded(channels));
+        // the padded convolution is the plain one (zeros add nothing), gradients included
+        random.manual_seed(channels);
+        using var scope = NewDisposeScope();
+        var x = randn(2, channels, 8, 8);
+        var w = randn(16, channels, 5, 5).requires_grad_();
+        var b = randn(16);
+        var viaPadding = ChannelPadding.Conv2d(x, w, b, 2, 2);
+        Assert.Equal([2L, 16, 4, 4], viaPadding.shape);
+        var expected = ReferenceForward
+            .Conv2d(
+                Array.ConvertAll(x[0].data<float>().ToArray(), v => (double)v),
+                channels,
+                8,
+                Array.ConvertAll(w.detach().data<float>().ToArray(), v => (double)v),
+                Array.ConvertAll(b.data<float>().ToArray(), v => (double)v),
+                16,
+                5,
+                2,
+                2
+            )
+            .Data;
+        var got = viaPadding[0].detach().contiguous().data<float>().ToArray();
+        for (int i = 0; i < got.Length; i++)
+            Assert.True(Math.Abs(got[i] - expected[i]) < 1e-3, $"{i}: {got[i]} vs {expected[i]}");
+        var gradient = autograd.grad([viaPadding.sum()], [w])[0];
+        Assert.Equal(w.shape, gradient.shape);
     }
 
     [Fact]
