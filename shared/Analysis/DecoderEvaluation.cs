@@ -30,6 +30,13 @@ public sealed record EvaluationReport(
     /// none).</summary>
     public IReadOnlyList<FailedCrop> FailedCrops { get; init; } = [];
 
+    /// <summary>The colour gain the targets' own chroma would give on the reconstructions' luminance (<see
+    /// cref="ReconstructionMetrics.TrueChromaGain"/>).</summary>
+    public double? TrueChromaGain { get; init; }
+
+    /// <summary>The colour gain of the mean training image's chroma on the reconstructions' luminance.</summary>
+    public double? MeanImageChromaGain { get; init; }
+
     /// <summary>The kernels libtorch ran the convolutions with (docs/platform.md).</summary>
     public string? Kernels { get; init; }
 
@@ -115,6 +122,8 @@ public static class DecoderEvaluation
         )
         {
             FailedCrops = failed,
+            TrueChromaGain = record.TrueChromaGain,
+            MeanImageChromaGain = record.MeanImageChromaGain,
             Kernels = Decoders.Platform.TorchKernels.Current.ToString(),
         };
         if (PhotoSources.Find(testDirectory) is { } sources)

@@ -53,6 +53,43 @@ public static class ReconstructionMetrics
         NormalizedError(targets, reconstructions.Select(GrayAsRgb).ToList())
         - NormalizedError(targets, reconstructions);
 
+    /// <summary>
+    /// What the true colour would add to these reconstructions: the <see cref="ColorGain"/> each would have with its
+    /// own luminance and the target's chroma exactly. The error is one Euclidean norm over luminance and chroma, so
+    /// where the luminance error is large even perfect colour gains little: the colour gain is read against this
+    /// figure. (Not a strict bound: rgb2gray's weights are no orthogonal projection, so a chroma slightly off the
+    /// target's can score a little better.)
+    /// </summary>
+    public static double TrueChromaGain(IReadOnlyList<float[]> targets, IReadOnlyList<float[]> reconstructions) =>
+        ChromaGain(targets, reconstructions, targets);
+
+    /// <summary>
+    /// The colour gain of the reconstructions' luminance with another image's chroma (its planes minus its rgb2gray
+    /// image) added: with the targets, <see cref="TrueChromaGain"/>; with the mean training image for every crop,
+    /// what the colour of an average photo at each position gives (the colour's trivial baseline).
+    /// </summary>
+    public static double ChromaGain(
+        IReadOnlyList<float[]> targets,
+        IReadOnlyList<float[]> reconstructions,
+        IReadOnlyList<float[]> chromaSources
+    )
+    {
+        if (targets.Count != reconstructions.Count || targets.Count != chromaSources.Count)
+            throw new ArgumentException("One reconstruction and one chroma source per target are needed.");
+        var gray = reconstructions.Select(GrayAsRgb).ToList();
+        var withChroma = new List<float[]>(targets.Count);
+        for (int i = 0; i < targets.Count; i++)
+        {
+            var source = chromaSources[i];
+            var sourceGray = GrayAsRgb(source);
+            var image = new float[source.Length];
+            for (int j = 0; j < image.Length; j++)
+                image[j] = gray[i][j] + (source[j] - sourceGray[j]);
+            withChroma.Add(image);
+        }
+        return NormalizedError(targets, gray) - NormalizedError(targets, withChroma);
+    }
+
     /// <summary>The rgb2gray image of planar RGB, replicated into three planes.</summary>
     public static float[] GrayAsRgb(float[] rgb)
     {

@@ -35,6 +35,14 @@ public sealed record EvaluationRecord
     /// helps.</summary>
     public double ColorGain { get; init; }
 
+    /// <summary>The colour gain the targets' own chroma would give on top of the reconstructions' luminance, which
+    /// the colour gain is read against (issue 32); null in manifests written before it was recorded.</summary>
+    public double? TrueChromaGain { get; init; }
+
+    /// <summary>The colour gain of the mean training image's chroma on the reconstructions' luminance (the colour's
+    /// trivial baseline); null without a mean image or in manifests written before it was recorded.</summary>
+    public double? MeanImageChromaGain { get; init; }
+
     /// <summary>Normalised error per test photo (mean over its crops), in the order of the test folder.</summary>
     public List<PhotoError>? PerPhoto { get; init; }
 

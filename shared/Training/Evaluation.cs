@@ -37,6 +37,10 @@ public static class Evaluation
             Psnr = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Psnr(t.First, t.Second)),
             Ssim = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Ssim(t.First, t.Second, size)),
             ColorGain = ReconstructionMetrics.ColorGain(targets, reconstructions),
+            TrueChromaGain = ReconstructionMetrics.TrueChromaGain(targets, reconstructions),
+            MeanImageChromaGain = meanImage is null
+                ? null
+                : ReconstructionMetrics.ChromaGain(targets, reconstructions, targets.Select(_ => meanImage).ToList()),
             PerPhoto = photoOfCrop is null ? null : PerPhoto(perCrop, photoOfCrop),
         };
     }

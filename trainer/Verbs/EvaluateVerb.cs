@@ -111,7 +111,9 @@ internal sealed class EvaluateVerb : IVerb
                 string.Create(
                     CultureInfo.InvariantCulture,
                     $"  mean training image: {baseline}; colour gain {report.ColorGain:+0.0000;-0.0000} "
-                        + $"(error of the reconstruction's own gray minus its error)"
+                        + $"(error of the reconstruction's own gray minus its error; on its luminance the true "
+                        + $"colour would give {report.TrueChromaGain:+0.0000;-0.0000}, the mean image's colour "
+                        + $"{Figure(report.MeanImageChromaGain, "+0.0000;-0.0000")})"
                 )
             );
             stdout.WriteLine($"  kernels: {report.Kernels}");
@@ -175,6 +177,6 @@ internal sealed class EvaluateVerb : IVerb
         return 0;
     }
 
-    private static string Figure(double? error) =>
-        error is { } e ? e.ToString("F4", CultureInfo.InvariantCulture) : "none";
+    private static string Figure(double? value, string format = "F4") =>
+        value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "none";
 }

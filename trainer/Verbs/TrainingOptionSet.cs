@@ -180,7 +180,8 @@ internal sealed class TrainingOptionSet
             string.Create(
                 CultureInfo.InvariantCulture,
                 $"{manifest.Version}: normalized error {ev.NormalizedError:F4} (mean-image baseline "
-                    + $"{ev.MeanImageBaselineError:F4}), colour gain {ev.ColorGain:+0.0000;-0.0000}, PSNR "
+                    + $"{ev.MeanImageBaselineError:F4}), colour gain {ev.ColorGain:+0.0000;-0.0000} "
+                    + $"(true colour {ev.TrueChromaGain:+0.0000;-0.0000}), PSNR "
                     + $"{ev.Psnr:F2} dB, SSIM {ev.Ssim:F4}, {manifest.Training!.Seconds:F0} s -> {outputDirectory}"
             )
         );

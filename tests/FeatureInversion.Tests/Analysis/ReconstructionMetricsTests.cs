@@ -29,6 +29,27 @@ public class ReconstructionMetricsTests
         Assert.Equal(100.0, ReconstructionMetrics.Psnr(x, x), 6);
     }
 
+    [Fact]
+    public void ChromaGainsOfTheTargetsOwnColourAndOfGrayAreThatColourAndZero()
+    {
+        var random = new Random(5);
+        var targets = Enumerable
+            .Range(0, 4)
+            .Select(_ => Enumerable.Range(0, 3 * 8 * 8).Select(_ => (float)random.NextDouble()).ToArray())
+            .ToList();
+        var grayTargets = targets.Select(ReconstructionMetrics.GrayAsRgb).ToList();
+        // a perfect reconstruction: its own gray is off by the targets' chroma, and the true chroma puts it back
+        double chromaOfTargets = ReconstructionMetrics.NormalizedError(targets, grayTargets);
+        Assert.True(chromaOfTargets > 0.05);
+        Assert.Equal(chromaOfTargets, ReconstructionMetrics.TrueChromaGain(targets, targets), 5);
+        Assert.Equal(chromaOfTargets, ReconstructionMetrics.ColorGain(targets, targets), 5);
+        // gray reconstructions: no colour gain of their own; a gray chroma source adds nothing either (within the
+        // 1e-4 by which rgb2gray's weights miss summing to 1)
+        Assert.Equal(0, ReconstructionMetrics.ColorGain(targets, grayTargets), 4);
+        Assert.Equal(0, ReconstructionMetrics.ChromaGain(targets, grayTargets, grayTargets), 4);
+        Assert.True(ReconstructionMetrics.TrueChromaGain(targets, grayTargets) > 0.05);
+    }
+
     /// <summary>The separable SSIM against the direct 11 × 11 window sum it replaced (the 'valid' windows; images
     /// smaller than the window in one or both directions), on random images.</summary>
     [Theory]
