@@ -1,5 +1,6 @@
 using FeatureInversion.Decoders;
 using FeatureInversion.Decoders.Inference;
+using FeatureInversion.Decoders.Platform;
 using FeatureInversion.Models;
 using FeatureInversion.Onnx;
 using FeatureInversion.Training.Data;
@@ -18,6 +19,40 @@ namespace FeatureInversion.Training;
 /// </summary>
 public static class DecoderTrainer
 {
+    private static readonly Dictionary<string, string> CheckedArchitectures = [];
+
+    /// <summary>
+    /// Before a decoder trains on oneDNN on the CPU: one step's output and gradients against ATen's native kernels
+    /// (<see cref="GradientCheck"/>), once per architecture and process. On a mismatch the process falls back to the
+    /// native kernels; with oneDNN forced by the host it refuses to train. Returns what it found (for the log).
+    /// </summary>
+    public static string CheckTrainingKernels(DecoderNetwork network)
+    {
+        var kernels = TorchKernels.Current;
+        if (kernels.Backend != KernelBackend.OneDnn || TorchDevices.Of(network).type != DeviceType.CPU)
+            return $"kernels: {kernels}";
+        var spec = network.Spec;
+        string key = $"{spec.Representation.Name}/{spec.ImageSize}/{spec.Width}";
+        lock (CheckedArchitectures)
+        {
+            if (CheckedArchitectures.TryGetValue(key, out var known))
+                return known;
+            var check = GradientCheck.Run(network);
+            string found;
+            if (check.Passed)
+                found = $"kernels: {kernels}; training step against ATen's native kernels: {check}";
+            else if (kernels.Forced)
+                throw new KernelMismatchException(
+                    $"oneDNN's training arithmetic disagrees with ATen's native kernels on this CPU ({check}); "
+                        + $"{TorchKernels.OverrideVariable}=onednn cannot train this decoder here"
+                );
+            else
+                found = $"kernels: {TorchKernels.FallBack($"oneDNN's training step disagreed with ATen's: {check}")}";
+            CheckedArchitectures[key] = found;
+            return found;
+        }
+    }
+
     public static (double FinalLoss, int Steps, double Seconds) Train(
         DecoderNetwork network,
         StreamingBatches train,
@@ -40,6 +75,7 @@ public static class DecoderTrainer
                 $"Batches carry {train.FeatureShape} features, {network.Spec.Representation}'s decoder reads "
                     + $"{network.Spec.Input}."
             );
+        CheckTrainingKernels(network);
         torch.random.manual_seed(options.Seed + startStep);
         var device = TorchDevices.Of(network);
         using var optimizer = optim.Adam(network.parameters(), options.LearningRate, options.Beta1, options.Beta2);

@@ -242,6 +242,7 @@ internal sealed class TrainingRun : IDisposable
                 $"loader: {stream.Producers} thread(s)"
                     + (encoder is null ? "" : $", {_o.Representation} encoded per batch on {_device.type}")
             );
+        _log?.WriteLine(DecoderTrainer.CheckTrainingKernels(network));
         var (loss, steps, seconds) = DecoderTrainer.Train(
             network,
             stream,

@@ -114,6 +114,23 @@ public class DecoderArithmeticTests
         Assert.Equal(all.Layers.Where(l => !l.Canary).Max(l => l.MaxDeviation), all.MaxDeviation);
     }
 
+    [Fact]
+    public void TrainingStepsOnTheProcessKernelsAgreeWithTheNativeOnesOrTrainingFallsBackToThem()
+    {
+        random.manual_seed(11);
+        using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("lbp"), 64, 0.0625));
+        var before = network.parameters().Select(p => p.detach().clone()).ToList();
+        string found = FeatureInversion.Training.DecoderTrainer.CheckTrainingKernels(network);
+        Assert.Contains("kernels:", found);
+        var check = GradientCheck.Run(network);
+        Assert.True(check.Passed || TorchKernels.Current.Backend == KernelBackend.Native, $"{check}; {found}");
+        // the check neither moves the weights nor leaves gradients behind
+        Assert.All(network.parameters().Zip(before), p =>
+            Assert.Equal(0, (p.First.detach() - p.Second).abs().max().item<float>())
+        );
+        Assert.All(network.parameters(), p => Assert.True(p.grad is null || p.grad.abs().max().item<float>() == 0));
+    }
+
     [Theory]
     [InlineData(3, 3)]
     [InlineData(8, 8)]
