@@ -36,7 +36,7 @@ public static class Cli
             FeatureInversion.Decoders.Inference.NonFiniteOutputException
             or FeatureInversion.Training.NonFiniteTrainingException
             or FeatureInversion.Decoders.Inference.DeviceUnavailableException
-            or FeatureInversion.Decoders.Platform.KernelMismatchException => e.Message,
+            or FeatureInversion.Training.KernelMismatchException => e.Message,
             System.Runtime.InteropServices.ExternalException => $"libtorch: {e.Message.Split('\n')[0].Trim()}",
             AggregateException { InnerExceptions.Count: 1 } a => RunFailure(a.InnerExceptions[0]),
             _ => null,

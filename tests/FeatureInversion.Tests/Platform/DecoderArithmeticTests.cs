@@ -122,7 +122,7 @@ public class DecoderArithmeticTests
         var before = network.parameters().Select(p => p.detach().clone()).ToList();
         string found = FeatureInversion.Training.DecoderTrainer.CheckTrainingKernels(network);
         Assert.Contains("kernels:", found);
-        var check = GradientCheck.Run(network);
+        var check = FeatureInversion.Training.GradientCheck.Run(network);
         Assert.True(check.Passed || TorchKernels.Current.Backend == KernelBackend.Native, $"{check}; {found}");
         // the check neither moves the weights nor leaves gradients behind
         Assert.All(network.parameters().Zip(before), p =>

@@ -1,6 +1,8 @@
+using FeatureInversion.Decoders;
+using FeatureInversion.Decoders.Platform;
 using static TorchSharp.torch;
 
-namespace FeatureInversion.Decoders.Platform;
+namespace FeatureInversion.Training;
 
 /// <summary>
 /// One training step's arithmetic of a decoder on the kernels in use, against ATen's native kernels: the output and
