@@ -43,7 +43,14 @@ internal static class KernelBenchmark
                     throw new InvalidOperationException($"{mode}: exit {process.ExitCode}\n{output}");
                 if (r == 0)
                     Console.WriteLine(output.Split('\n').First(l => l.StartsWith("# kernels:")));
-                foreach (var row in output.Split('\n').Where(l => l.StartsWith("| ") && !l.StartsWith("| decoder")))
+                // columns found by their headers: the decoders table gains columns (GFLOP/s, issue 28)
+                var lines = output.Split('\n');
+                var header = lines.First(l => l.StartsWith("| decoder")).Split('|', StringSplitOptions.TrimEntries);
+                int inference = Array.IndexOf(header, "inference (img/s)"),
+                    training = Array.IndexOf(header, "training (img/s)");
+                if (inference < 0 || training < 0)
+                    throw new InvalidOperationException($"{mode}: no img/s columns in\n{output}");
+                foreach (var row in lines.Where(l => l.StartsWith("| ") && !l.StartsWith("| decoder")))
                 {
                     var c = row.Split('|', StringSplitOptions.TrimEntries);
                     var key = (mode, c[1]);
@@ -51,8 +58,8 @@ internal static class KernelBenchmark
                         results[key] = list = [];
                     list.Add(
                         (
-                            double.Parse(c[6], CultureInfo.InvariantCulture),
-                            double.Parse(c[7], CultureInfo.InvariantCulture)
+                            double.Parse(c[inference], CultureInfo.InvariantCulture),
+                            double.Parse(c[training], CultureInfo.InvariantCulture)
                         )
                     );
                 }
