@@ -49,9 +49,20 @@ public static class ReconstructionMetrics
     /// minus that of the reconstruction. Positive when the predicted colour brings the reconstruction closer to the
     /// colour target than its luminance alone does; zero for gray predictions, negative for wrong colours.
     /// </summary>
-    public static double ColorGain(IReadOnlyList<float[]> targets, IReadOnlyList<float[]> reconstructions) =>
-        NormalizedError(targets, reconstructions.Select(GrayAsRgb).ToList())
-        - NormalizedError(targets, reconstructions);
+    /// <param name="targets"></param>
+    /// <param name="reconstructions"></param>
+    /// <param name="norm">N of the targets when the caller has it (<see cref="MeanPairwiseDistance"/>, quadratic in
+    /// the number of targets); computed when null.</param>
+    public static double ColorGain(
+        IReadOnlyList<float[]> targets,
+        IReadOnlyList<float[]> reconstructions,
+        double? norm = null
+    )
+    {
+        double n = norm ?? MeanPairwiseDistance(targets);
+        return NormalizedError(targets, reconstructions.Select(GrayAsRgb).ToList(), n)
+            - NormalizedError(targets, reconstructions, n);
+    }
 
     /// <summary>
     /// What the true colour would add to these reconstructions: the <see cref="ColorGain"/> each would have with its
@@ -60,18 +71,23 @@ public static class ReconstructionMetrics
     /// figure. (Not a strict bound: rgb2gray's weights are no orthogonal projection, so a chroma slightly off the
     /// target's can score a little better.)
     /// </summary>
-    public static double TrueChromaGain(IReadOnlyList<float[]> targets, IReadOnlyList<float[]> reconstructions) =>
-        ChromaGain(targets, reconstructions, targets);
+    public static double TrueChromaGain(
+        IReadOnlyList<float[]> targets,
+        IReadOnlyList<float[]> reconstructions,
+        double? norm = null
+    ) => ChromaGain(targets, reconstructions, targets, norm);
 
     /// <summary>
     /// The colour gain of the reconstructions' luminance with another image's chroma (its planes minus its rgb2gray
     /// image) added: with the targets, <see cref="TrueChromaGain"/>; with the mean training image for every crop,
-    /// what the colour of an average photo at each position gives (the colour's trivial baseline).
+    /// what the colour of an average photo at each position gives (the colour's trivial baseline). <paramref
+    /// name="norm"/> as in <see cref="ColorGain"/>.
     /// </summary>
     public static double ChromaGain(
         IReadOnlyList<float[]> targets,
         IReadOnlyList<float[]> reconstructions,
-        IReadOnlyList<float[]> chromaSources
+        IReadOnlyList<float[]> chromaSources,
+        double? norm = null
     )
     {
         if (targets.Count != reconstructions.Count || targets.Count != chromaSources.Count)
@@ -87,7 +103,8 @@ public static class ReconstructionMetrics
                 image[j] = gray[i][j] + (source[j] - sourceGray[j]);
             withChroma.Add(image);
         }
-        return NormalizedError(targets, gray) - NormalizedError(targets, withChroma);
+        double n = norm ?? MeanPairwiseDistance(targets);
+        return NormalizedError(targets, gray, n) - NormalizedError(targets, withChroma, n);
     }
 
     /// <summary>The rgb2gray image of planar RGB, replicated into three planes.</summary>
@@ -102,13 +119,18 @@ public static class ReconstructionMetrics
         return gray;
     }
 
-    /// <summary>The paper's average normalised reconstruction error of <paramref name="reconstructions"/>.</summary>
-    public static double NormalizedError(IReadOnlyList<float[]> targets, IReadOnlyList<float[]> reconstructions)
+    /// <summary>The paper's average normalised reconstruction error of <paramref name="reconstructions"/>; <paramref
+    /// name="norm"/> as in <see cref="ColorGain"/>.</summary>
+    public static double NormalizedError(
+        IReadOnlyList<float[]> targets,
+        IReadOnlyList<float[]> reconstructions,
+        double? norm = null
+    )
     {
         if (targets.Count != reconstructions.Count)
             throw new ArgumentException("One reconstruction per target is needed.");
         double mean = targets.Zip(reconstructions).Average(p => Distance(p.First, p.Second));
-        return mean / MeanPairwiseDistance(targets);
+        return mean / (norm ?? MeanPairwiseDistance(targets));
     }
 
     public static double Psnr(ReadOnlySpan<float> target, ReadOnlySpan<float> reconstruction)

@@ -32,15 +32,21 @@ public static class Evaluation
             NormalizedError = perCrop.Average(),
             MeanImageBaselineError = meanImage is null
                 ? double.NaN
-                : ReconstructionMetrics.NormalizedError(targets, targets.Select(_ => meanImage).ToList()),
+                : ReconstructionMetrics.NormalizedError(targets, targets.Select(_ => meanImage).ToList(), norm),
             MeanPairwiseDistance = norm,
             Psnr = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Psnr(t.First, t.Second)),
             Ssim = targets.Zip(reconstructions).Average(t => ReconstructionMetrics.Ssim(t.First, t.Second, size)),
-            ColorGain = ReconstructionMetrics.ColorGain(targets, reconstructions),
-            TrueChromaGain = ReconstructionMetrics.TrueChromaGain(targets, reconstructions),
+            // N once: it is quadratic in the crops, and every figure here divides by it
+            ColorGain = ReconstructionMetrics.ColorGain(targets, reconstructions, norm),
+            TrueChromaGain = ReconstructionMetrics.TrueChromaGain(targets, reconstructions, norm),
             MeanImageChromaGain = meanImage is null
                 ? null
-                : ReconstructionMetrics.ChromaGain(targets, reconstructions, targets.Select(_ => meanImage).ToList()),
+                : ReconstructionMetrics.ChromaGain(
+                    targets,
+                    reconstructions,
+                    targets.Select(_ => meanImage).ToList(),
+                    norm
+                ),
             PerPhoto = photoOfCrop is null ? null : PerPhoto(perCrop, photoOfCrop),
         };
     }
