@@ -68,7 +68,7 @@ public static class TorchKernels
                     $"the kernels were chosen already ({_current?.ToString() ?? "ISA limit set"}); request at start"
                 );
             _requested = choice;
-            if (Normalized(choice) is "onednn" or "native" or "sse41" or null or "" or "auto")
+            if (IsKnown(Normalized(choice)))
                 _isa ??= DecideIsaLimit();
         }
     }
@@ -143,6 +143,9 @@ public static class TorchKernels
 
     private static string? Normalized(string? choice) => choice?.Trim().ToLowerInvariant();
 
+    private static bool IsKnown(string? normalized) =>
+        normalized is null or "" or "auto" or "onednn" or "native" or "sse41";
+
     /// <summary>oneDNN's ISA limit and why: the user's (ONEDNN_MAX_CPU_ISA or DNNL_MAX_CPU_ISA), SSE4.1 set here for
     /// <c>sse41</c> or on Zen 5 in the automatic choice, else none. Sets the variable through libc, so it must run
     /// before oneDNN's first primitive (.NET's Environment does not reach getenv).</summary>
@@ -167,17 +170,17 @@ public static class TorchKernels
 
     private static KernelSelection Choose()
     {
-        // NNPACK is a third convolution path (no-grad, stride 1, batch ≥ 16) that neither the self-check nor the
-        // reference tests cover; and where its cpuinfo does not know the CPU (AMD family 1Ah) libtorch logs "Could
-        // not initialize NNPACK" on every inference convolution, 16,830 lines in one check-kernels run. Off, the
-        // native backend is ATen's im2col + GEMM as documented, on every CPU.
         var forced = Normalized(_requested);
-        if (forced is not (null or "" or "auto" or "onednn" or "native" or "sse41"))
+        if (!IsKnown(forced))
             throw new InvalidOperationException(
                 $"{OverrideVariable}={forced}: expected onednn, sse41, native or auto."
             );
         // a host that did not call Request at start: decided now (too late only if something ran a convolution)
         var isa = _isa ??= DecideIsaLimit();
+        // NNPACK is a third convolution path (no-grad, stride 1, batch ≥ 16) that neither the self-check nor the
+        // reference tests cover; and where its cpuinfo does not know the CPU (AMD family 1Ah) libtorch logs "Could
+        // not initialize NNPACK" on every inference convolution, 16,830 lines in one check-kernels run. Off, the
+        // native backend is ATen's im2col + GEMM as documented, on every CPU.
         SetNnpackEnabled(false);
         switch (forced)
         {
