@@ -385,6 +385,20 @@ public sealed class GalleryTests : IDisposable
     }
 
     [Fact]
+    public void PeriodicUpdatesWaitLongerAfterACostlyUpdate()
+    {
+        var writer = new GalleryWriter(new LocalBlobStore(_dir), new StorageOptions(), new GalleryOptions())
+        {
+            Interval = TimeSpan.FromSeconds(2),
+            CostFactor = 10,
+        };
+        Assert.Equal(TimeSpan.FromSeconds(2), writer.NextWait(TimeSpan.Zero));
+        Assert.Equal(TimeSpan.FromSeconds(2), writer.NextWait(TimeSpan.FromMilliseconds(150)));
+        // A batch whose report and pages take 0.6 s to rebuild is rebuilt at most every 6 s: 1/11 of a core.
+        Assert.Equal(TimeSpan.FromSeconds(6), writer.NextWait(TimeSpan.FromMilliseconds(600)));
+    }
+
+    [Fact]
     public async Task UpdatesReadOnlyWhatChangedAndRewriteOnlyChangedPages()
     {
         var (store, options) = await BatchAsync(
