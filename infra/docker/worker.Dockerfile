@@ -30,6 +30,10 @@ ENV NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility
 USER $APP_UID
 ENV HOME=/home/app Pipeline__ModelCacheDirectory=/home/app/models
 ENV DOTNET_gcServer=1 Pipeline__HealthPort=8080
+# Two malloc arenas instead of glibc's eight per core: photos decoded on many thread-pool threads otherwise leave
+# their freed buffers fragmented across arenas (1,000 photos: peak 1,211 -> 793-921 MiB, docs/benchmarks.md). Only
+# an environment setting works: glibc fixes its arena limit before Main could call mallopt.
+ENV MALLOC_ARENA_MAX=2
 # Health endpoint for the container probes (/healthz/live, /healthz/ready; infra/modules/containerapps.bicep).
 EXPOSE 8080
 ENTRYPOINT ["dotnet", "FeatureInversion.Worker.dll"]
