@@ -48,6 +48,10 @@ public sealed record EvaluationReport(
     /// there are none).</summary>
     public double? CrossSourceError { get; init; }
     public double? SameSourceError { get; init; }
+
+    /// <summary>The same evaluation as a manifest stores it (<c>evaluate --record</c>), with its cross- and
+    /// same-source errors.</summary>
+    public EvaluationRecord? Record { get; init; }
 }
 
 /// <summary>A test crop that could not be evaluated: its index among the crops, its photo and why.</summary>
@@ -104,7 +108,10 @@ public static class DecoderEvaluation
         var r = reconstructions.Select(i => i.Planes).ToList();
         if (meanImage is not null && meanImage.Length != t[0].Length)
             throw new ArgumentException("Mean image does not have the evaluation size.");
-        var record = Evaluation.Record(t, r, evalSize, meanImage, testDirectory, photos);
+        string data =
+            $"{t.Count} crops ({perPhoto} per photo) of {photos.Distinct().Count()} photos in "
+            + Path.GetFileName(Path.TrimEndingDirectorySeparator(testDirectory));
+        var record = Evaluation.WithSources(Evaluation.Record(t, r, evalSize, meanImage, data, photos), testDirectory);
         double norm = record.MeanPairwiseDistance;
         var report = new EvaluationReport(
             manifest.Version,
@@ -125,6 +132,7 @@ public static class DecoderEvaluation
             TrueChromaGain = record.TrueChromaGain,
             MeanImageChromaGain = record.MeanImageChromaGain,
             Kernels = Decoders.Platform.TorchKernels.Current.ToString(),
+            Record = record,
         };
         if (PhotoSources.Find(testDirectory) is { } sources)
         {

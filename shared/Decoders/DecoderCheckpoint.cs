@@ -131,6 +131,19 @@ public static class DecoderCheckpoint
         return (network, manifest);
     }
 
+    /// <summary>Replaces the evaluation in the checkpoint's manifest (e.g. a shipped decoder measured again on a test
+    /// split with sources); weights, training record and digest are kept. The new manifest is written beside the old
+    /// and moved over it, so a failure leaves the old one.</summary>
+    public static DecoderManifest RecordEvaluation(string directory, EvaluationRecord evaluation)
+    {
+        var manifest = DecoderManifest.Read(directory) with { Evaluation = evaluation };
+        string path = Path.Combine(directory, DecoderManifest.FileName);
+        string temporary = path + ".new";
+        File.WriteAllText(temporary, manifest.ToJson());
+        File.Move(temporary, path, overwrite: true);
+        return manifest;
+    }
+
     /// <summary>The checkpoint's mean training image at <paramref name="size"/> pixels (resized when needed), or null
     /// when none is stored.</summary>
     public static float[]? TryLoadMeanImage(string directory, int size)

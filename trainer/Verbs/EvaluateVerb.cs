@@ -47,6 +47,12 @@ internal sealed class EvaluateVerb : IVerb
         Description = "Contact sheet PNG: original | feature energy | reconstruction",
         HelpName = "sheet.png",
     };
+    private readonly Option<bool> _record = new("--record")
+    {
+        Description =
+            "Store this evaluation in the checkpoint's manifest (at the decoder's own size, 10 crops per photo, "
+            + "every crop reconstructed)",
+    };
     private readonly Option<DeviceChoice> _device = CommonOptions.Device();
     private readonly Option<bool> _quiet = ConsoleProgress.QuietOption();
     private readonly Option<FileInfo?> _alexNet = CommonOptions.AlexNet();
@@ -64,6 +70,7 @@ internal sealed class EvaluateVerb : IVerb
             _evalSize,
             _report,
             _sheet,
+            _record,
             _device,
             _quiet,
             _alexNet,
@@ -161,6 +168,26 @@ internal sealed class EvaluateVerb : IVerb
                     )
                 );
                 stdout.WriteLine($"sheet (original | feature energy | reconstruction) -> {sheet}");
+            }
+            if (parse.GetValue(_record))
+            {
+                // A manifest's figure is the standard one, comparable with what training records.
+                if (
+                    evalSize != network.Spec.ImageSize
+                    || perPhoto != 10
+                    || report.FailedCrops.Count > 0
+                    || meanImage is null
+                )
+                {
+                    parse.InvocationConfiguration.Error.WriteLine(
+                        "error: --record stores only the standard evaluation (the decoder's own size, 10 crops per "
+                            + "photo, no failed crop, the checkpoint's mean image as baseline); the manifest was not "
+                            + "changed."
+                    );
+                    return 1;
+                }
+                DecoderCheckpoint.RecordEvaluation(checkpoint.FullName, report.Record!);
+                stdout.WriteLine($"evaluation recorded in {Path.Combine(checkpoint.FullName, "manifest.json")}");
             }
             if (report.FailedCrops.Count > 0)
             {

@@ -37,6 +37,35 @@ public sealed class DecoderCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void RecordingAnEvaluationKeepsWeightsTrainingAndDigest()
+    {
+        using var network = NewNetwork();
+        var training = new TrainingRecord { Steps = 7, Seed = 1 };
+        DecoderCheckpoint.Save(network, new DecoderManifest { Version = "test-4", Training = training }, _dir);
+        var before = DecoderManifest.Read(_dir);
+        var evaluation = new EvaluationRecord
+        {
+            Data = "10 crops (10 per photo) of 1 photos in test",
+            TestImages = 10,
+            NormalizedError = 0.5,
+            CrossSourceError = 0.49,
+            SameSourceError = 0.52,
+        };
+        DecoderCheckpoint.RecordEvaluation(_dir, evaluation);
+
+        var (loaded, after) = DecoderCheckpoint.Load(_dir, TestData.Representations, "lbp");
+        using (loaded)
+        {
+            Assert.Equal(0.49, after.Evaluation!.CrossSourceError);
+            Assert.Equal(0.52, after.Evaluation.SameSourceError);
+            Assert.Equal(before.WeightsSha256, after.WeightsSha256);
+            Assert.Equal(before.Version, after.Version);
+            Assert.Equal(7, after.Training!.Steps);
+            Assert.False(File.Exists(Path.Combine(_dir, DecoderManifest.FileName + ".new")));
+        }
+    }
+
+    [Fact]
     public void RefusesAManifestForAnotherRepresentation()
     {
         using var network = NewNetwork();
