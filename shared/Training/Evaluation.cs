@@ -106,7 +106,7 @@ public static class Evaluation
         var sum = new double[crop.Length];
         for (int i = 0; i < count; i++)
         {
-            renderer.Render(pool, Data.CropDraw.Random(ref random, pool, size, 0), crop);
+            renderer.Render(pool, Data.CropDraw.Random(ref random, pool, size, default), crop);
             for (int k = 0; k < crop.Length; k++)
                 sum[k] += crop[k];
         }

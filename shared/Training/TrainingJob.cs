@@ -1,5 +1,6 @@
 using FeatureInversion.Features;
 using FeatureInversion.Models;
+using FeatureInversion.Training.Data;
 
 namespace FeatureInversion.Training;
 
@@ -14,8 +15,9 @@ public sealed record TrainingJobOptions
     public double Width { get; init; } = 0.25;
     public int TestCropsPerPhoto { get; init; } = 10;
 
-    /// <summary>Fraction of training crops whose chroma is randomly rotated and rescaled (0: none).</summary>
-    public double ColorJitter { get; init; }
+    /// <summary>How training crops are varied: colour jitter, rotation, contrast and brightness (all off by
+    /// default).</summary>
+    public CropAugmentation Augmentation { get; init; }
 
     /// <summary>Paper §5.2: train the decoder jointly with the (ResNet18) encoder unfrozen; saves encoder.dat
     /// too.</summary>

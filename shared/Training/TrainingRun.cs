@@ -187,7 +187,7 @@ internal sealed class TrainingRun : IDisposable
                 _o.ImageSize,
                 _o.Training.BatchSize,
                 _o.Training.Seed,
-                _o.ColorJitter,
+                _o.Augmentation,
                 _o.LoaderThreads
             );
             var (loss, steps, seconds) = AutoencoderTrainer.Train(
@@ -272,7 +272,7 @@ internal sealed class TrainingRun : IDisposable
                     _o.Representation,
                     _o.ImageSize,
                     _o.Training.Seed,
-                    _o.ColorJitter,
+                    _o.Augmentation,
                     _o.FeatureCacheSamples
                 ),
                 _o.Training.BatchSize,
@@ -286,7 +286,7 @@ internal sealed class TrainingRun : IDisposable
                 _o.ImageSize,
                 _o.Training.BatchSize,
                 _o.Training.Seed,
-                _o.ColorJitter,
+                _o.Augmentation,
                 _o.LoaderThreads,
                 firstBatch: startStep
             );
@@ -328,8 +328,8 @@ internal sealed class TrainingRun : IDisposable
             {
                 Data =
                     $"{_dataKind} of {Pool.Count} photos in "
-                    + $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(_o.TrainDirectory))} (colour jitter "
-                    + $"{_o.ColorJitter:0.##})"
+                    + $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(_o.TrainDirectory))} "
+                    + $"({_o.Augmentation.Describe()})"
                     + (
                         evaluation is null
                             ? $"; periodic checkpoint at step {steps} of {_o.Training.Steps}, not evaluated"

@@ -79,7 +79,15 @@ internal static class TrainingDataBenchmark
 
     private static double Loader(PhotoPool pool, RepresentationDescriptor rep, int size, int producers, double seconds)
     {
-        using var stream = new StreamingBatches(pool, rep, size, 64, seed: 1, colorJitter: 0.5, producers: producers);
+        using var stream = new StreamingBatches(
+            pool,
+            rep,
+            size,
+            64,
+            seed: 1,
+            augmentation: new CropAugmentation(0.5),
+            producers: producers
+        );
         return Throughput(stream, seconds);
     }
 
@@ -169,7 +177,7 @@ internal static class TrainingDataBenchmark
                         rep,
                         size,
                         seed: 1,
-                        colorJitter: 0.5,
+                        augmentation: new CropAugmentation(0.5),
                         capacity: samples
                     );
                     folder = cache.Folder;
@@ -193,7 +201,7 @@ internal static class TrainingDataBenchmark
                     rep,
                     size,
                     seed: 1,
-                    colorJitter: 0.5,
+                    augmentation: new CropAugmentation(0.5),
                     capacity: samples
                 );
                 double read;
@@ -227,7 +235,15 @@ internal static class TrainingDataBenchmark
     {
         using var pool = PhotoPool.Open(photos, CropSampler.PoolSide(64), "data/cache");
         var rep = Benchmark.Registry.Get("hog");
-        using var stream = new StreamingBatches(pool, rep, 64, 16, seed: 1, colorJitter: 0.5, producers: 1);
+        using var stream = new StreamingBatches(
+            pool,
+            rep,
+            64,
+            16,
+            seed: 1,
+            augmentation: new CropAugmentation(0.5),
+            producers: 1
+        );
         random.manual_seed(1);
         using var network = new DecoderNetwork(DecoderArchitecture.For(rep, 64, 0.0625));
         var clock = Stopwatch.StartNew();
@@ -273,7 +289,17 @@ internal static class TrainingDataBenchmark
         try
         {
             using var pool = PhotoPool.Open(many, CropSampler.PoolSide(64), cache);
-            using (var stream = new StreamingBatches(pool, null, 64, 64, seed: 1, colorJitter: 0, producers: 1))
+            using (
+                var stream = new StreamingBatches(
+                    pool,
+                    null,
+                    64,
+                    64,
+                    seed: 1,
+                    augmentation: new CropAugmentation(0),
+                    producers: 1
+                )
+            )
                 for (int i = 0; i < 100; i++)
                     stream.Return(stream.Take());
             var after = Status();

@@ -4,6 +4,7 @@ using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Features;
 using FeatureInversion.Models;
 using FeatureInversion.Training;
+using FeatureInversion.Training.Data;
 using Spectre.Console;
 
 namespace FeatureInversion.Trainer.Verbs;
@@ -82,6 +83,21 @@ internal sealed class TrainingOptionSet
             DefaultValueFactory = _ => 0,
             HelpName = "P",
         };
+    public Option<double> Rotate { get; } =
+        new("--rotate")
+        {
+            Description = "Turn each crop by a random angle within ± this many degrees (0: none; at most 30)",
+            DefaultValueFactory = _ => 0,
+            HelpName = "DEG",
+        };
+    public Option<double> Photometric { get; } =
+        new("--photometric")
+        {
+            Description =
+                "Fraction of crops whose contrast (x0.7-1.3) and brightness (±0.1) change (the features see " + "it)",
+            DefaultValueFactory = _ => 0,
+            HelpName = "P",
+        };
     public Option<int> EvaluateEvery { get; } =
         new("--eval-every")
         {
@@ -122,6 +138,8 @@ internal sealed class TrainingOptionSet
                 Cache,
                 Resume,
                 ColorJitter,
+                Rotate,
+                Photometric,
                 EvaluateEvery,
                 CheckpointEvery,
                 Autoencoder,
@@ -151,7 +169,11 @@ internal sealed class TrainingOptionSet
             FeatureReuse = parse.GetValue(FeatureReuse),
             CacheDirectory = parse.GetValue(Cache)?.FullName,
             ResumeFrom = parse.GetValue(Resume)?.FullName,
-            ColorJitter = parse.GetValue(ColorJitter),
+            Augmentation = new CropAugmentation(
+                parse.GetValue(ColorJitter),
+                parse.GetValue(Rotate),
+                parse.GetValue(Photometric)
+            ),
             Autoencoder = parse.GetValue(Autoencoder),
             Training = new TrainingOptions
             {
@@ -164,6 +186,8 @@ internal sealed class TrainingOptionSet
                 Device = parse.GetValue(Device),
             },
         };
+        if (options.Augmentation.Problem() is { } augmentation)
+            throw new UsageException($"--color-jitter, --rotate, --photometric: {augmentation}");
         var sizes = DecoderArchitecture.SizesFor(options.Representation);
         if (!sizes.Contains(options.ImageSize))
             throw new UsageException(

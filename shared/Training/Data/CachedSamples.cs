@@ -88,7 +88,7 @@ internal sealed class CachedSamples : IDisposable
                             _cache.Seed,
                             ((long)shard * _cache.ShardSamples + i) ^ (long)BuildStream
                         );
-                        var draw = CropDraw.Random(ref random, _cache.Pool, _cache.ImageSize, _cache.ColorJitter);
+                        var draw = CropDraw.Random(ref random, _cache.Pool, _cache.ImageSize, _cache.Augmentation);
                         renderer.Render(_cache.Pool, draw, image);
                         extractor.Extract(renderer.Gray, features);
                         writer.Add(image, features);

@@ -38,12 +38,12 @@ public sealed class CropSampler : IDisposable
 
     /// <summary>Random crops drawn from a generator seeded with <paramref name="seed"/> (see <see
     /// cref="CropDraw.Random"/>).</summary>
-    public List<ColorImage> Random(int count, int seed, double colorJitter = 0)
+    public List<ColorImage> Random(int count, int seed, CropAugmentation augmentation = default)
     {
         var random = SplitMix.For(seed, -1);
         return Enumerable
             .Range(0, count)
-            .Select(_ => Render(CropDraw.Random(ref random, _pool, Size, colorJitter)))
+            .Select(_ => Render(CropDraw.Random(ref random, _pool, Size, augmentation)))
             .ToList();
     }
 

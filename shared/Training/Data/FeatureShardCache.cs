@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using FeatureInversion.Features;
 using FeatureInversion.Imaging;
 using Microsoft.Win32.SafeHandles;
@@ -38,7 +39,10 @@ public sealed class FeatureShardCache : IDisposable
         int Cols,
         int Seed,
         double ColorJitter,
-        int ShardSamples
+        int ShardSamples,
+        // Left out when off, so caches made before these existed keep their names.
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double RotationDegrees = 0,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double Photometric = 0
     );
 
     private readonly bool _deleteOnDispose;
@@ -48,7 +52,7 @@ public sealed class FeatureShardCache : IDisposable
         PhotoPool pool,
         RepresentationDescriptor representation,
         int seed,
-        double colorJitter,
+        CropAugmentation augmentation,
         int imageSize,
         FeatureShape shape,
         int shardSamples,
@@ -59,7 +63,7 @@ public sealed class FeatureShardCache : IDisposable
         Pool = pool;
         Representation = representation;
         Seed = seed;
-        ColorJitter = colorJitter;
+        Augmentation = augmentation;
         Folder = folder;
         ImageSize = imageSize;
         Shape = shape;
@@ -78,7 +82,7 @@ public sealed class FeatureShardCache : IDisposable
     /// <summary>Seed of the crops: sample j is drawn from (seed, j).</summary>
     public int Seed { get; }
 
-    public double ColorJitter { get; }
+    public CropAugmentation Augmentation { get; }
 
     public int ImageSize { get; }
 
@@ -99,7 +103,7 @@ public sealed class FeatureShardCache : IDisposable
 
     /// <summary>
     /// Opens (creating if needed) the cache of <paramref name="representation"/> features of <paramref name="size"/>-px
-    /// crops of <paramref name="pool"/> drawn with <paramref name="seed"/> and <paramref name="colorJitter"/>, holding
+    /// crops of <paramref name="pool"/> drawn with <paramref name="seed"/> and <paramref name="augmentation"/>, holding
     /// up to <paramref name="capacity"/> samples (rounded up to whole shards of <paramref name="shardSamples"/>, or
     /// fewer when the whole cache is smaller). Under <paramref name="root"/> it is kept
     /// for later runs; with none, it lives in the temp folder and is deleted on dispose.
@@ -110,7 +114,7 @@ public sealed class FeatureShardCache : IDisposable
         RepresentationDescriptor representation,
         int size,
         int seed,
-        double colorJitter,
+        CropAugmentation augmentation,
         long capacity,
         int shardSamples = 256
     )
@@ -143,8 +147,10 @@ public sealed class FeatureShardCache : IDisposable
             shape.Rows,
             shape.Cols,
             seed,
-            colorJitter,
-            shardSamples
+            augmentation.ColorJitter,
+            shardSamples,
+            augmentation.RotationDegrees,
+            augmentation.Photometric
         );
         string json = JsonSerializer.Serialize(description);
         string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
@@ -159,7 +165,7 @@ public sealed class FeatureShardCache : IDisposable
             pool,
             representation,
             seed,
-            colorJitter,
+            augmentation,
             size,
             shape,
             shardSamples,

@@ -50,7 +50,7 @@ public sealed class StreamingBatches : IDisposable
     /// <param name="size">Crop size in pixels.</param>
     /// <param name="batchSize">Crops per batch.</param>
     /// <param name="seed">Seed of the stream: with the batch number it fixes every crop.</param>
-    /// <param name="colorJitter">Probability that a crop's chroma is jittered.</param>
+    /// <param name="augmentation">How crops are varied (colour jitter, rotation, contrast and brightness).</param>
     /// <param name="producers">Loader threads (0: cores − 1, at least 1).</param>
     /// <param name="depth">Batches in the ring (0: 2 × producers + 1).</param>
     /// <param name="firstBatch">Number of the first batch (a resumed run continues the stream).</param>
@@ -60,7 +60,7 @@ public sealed class StreamingBatches : IDisposable
         int size,
         int batchSize,
         int seed,
-        double colorJitter,
+        CropAugmentation augmentation,
         int producers = 0,
         int depth = 0,
         long firstBatch = 0
@@ -69,7 +69,7 @@ public sealed class StreamingBatches : IDisposable
             size,
             batchSize,
             representation?.OutputShape(size, size),
-            FreshCropFillers(pool, representation, size, batchSize, seed, colorJitter),
+            FreshCropFillers(pool, representation, size, batchSize, seed, augmentation),
             producers > 0 ? producers : Math.Max(1, Environment.ProcessorCount - 1),
             depth,
             firstBatch,
@@ -135,12 +135,14 @@ public sealed class StreamingBatches : IDisposable
         int size,
         int batchSize,
         int seed,
-        double colorJitter
+        CropAugmentation augmentation
     )
     {
         ArgumentNullException.ThrowIfNull(pool);
+        if (augmentation.Problem() is { } problem)
+            throw new ArgumentException(problem, nameof(augmentation));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        return () => new FreshCrops(pool, representation, size, batchSize, seed, colorJitter);
+        return () => new FreshCrops(pool, representation, size, batchSize, seed, augmentation);
     }
 
     private StreamingBatches(
@@ -299,7 +301,7 @@ internal sealed class FreshCrops(
     int size,
     int batchSize,
     int seed,
-    double colorJitter
+    CropAugmentation augmentation
 ) : IBatchFiller
 {
     private readonly CropRenderer _renderer = new(size);
@@ -312,7 +314,7 @@ internal sealed class FreshCrops(
         var random = SplitMix.For(seed, k);
         for (int b = 0; b < batchSize; b++)
         {
-            var draw = CropDraw.Random(ref random, pool, size, colorJitter);
+            var draw = CropDraw.Random(ref random, pool, size, augmentation);
             _renderer.Render(pool, draw, images.Slice(b * imageLength, imageLength));
             _extractor?.Extract(_renderer.Gray, features.Slice(b * _featureLength, _featureLength));
         }

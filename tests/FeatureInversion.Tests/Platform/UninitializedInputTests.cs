@@ -44,7 +44,7 @@ public class UninitializedInputTests
             64,
             4,
             seed: 9,
-            colorJitter: 0.5,
+            augmentation: new CropAugmentation(0.5),
             producers: 2,
             depth: 2
         );
@@ -54,7 +54,7 @@ public class UninitializedInputTests
             64,
             4,
             seed: 9,
-            colorJitter: 0.5,
+            augmentation: new CropAugmentation(0.5),
             producers: 1,
             depth: 8
         );

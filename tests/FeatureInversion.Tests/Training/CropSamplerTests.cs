@@ -142,7 +142,7 @@ public class CropSamplerTests
                 64,
                 4,
                 seed: 3,
-                colorJitter: 0.5,
+                augmentation: new CropAugmentation(0.5),
                 producers: producers,
                 firstBatch: first
             );
@@ -178,7 +178,15 @@ public class CropSamplerTests
             DecoderLayout.Hog,
             () => new Broken()
         );
-        using var stream = new StreamingBatches(pool, broken, 64, 2, seed: 1, colorJitter: 0, producers: 2);
+        using var stream = new StreamingBatches(
+            pool,
+            broken,
+            64,
+            2,
+            seed: 1,
+            augmentation: new CropAugmentation(0),
+            producers: 2
+        );
         var e = Assert.Throws<InvalidOperationException>(() => stream.Take());
         Assert.Contains("extractor broke", e.Message);
     }

@@ -1,3 +1,4 @@
+using FeatureInversion.Training.Data;
 using static TorchSharp.torch;
 
 namespace FeatureInversion.Tests.Training;
@@ -18,7 +19,7 @@ public class DeepTrainingTests
             64,
             16,
             seed: 1,
-            colorJitter: 0
+            augmentation: new CropAugmentation(0)
         );
         using var encoder = (
             (FeatureInversion.Onnx.IBatchEncodable)TestData.Representations.Create("resnet18-pool5")
@@ -82,7 +83,7 @@ public class DeepTrainingTests
                 64,
                 8,
                 seed: 2,
-                colorJitter: 0
+                augmentation: new CropAugmentation(0)
             );
             AutoencoderTrainer.Train(
                 decoder,

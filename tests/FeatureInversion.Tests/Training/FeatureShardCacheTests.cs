@@ -23,7 +23,7 @@ public sealed class FeatureShardCacheTests : IDisposable
             TestData.Representation("sift-grid"),
             64,
             seed: 1,
-            colorJitter: 0,
+            augmentation: new CropAugmentation(0),
             capacity: 3,
             shardSamples: 3
         );
@@ -78,7 +78,7 @@ public sealed class FeatureShardCacheTests : IDisposable
                 sift,
                 64,
                 seed: 4,
-                colorJitter: 0.5,
+                augmentation: new CropAugmentation(0.5),
                 capacity: 48,
                 shardSamples: 8
             );
@@ -123,7 +123,7 @@ public sealed class FeatureShardCacheTests : IDisposable
             sift,
             64,
             seed: 5,
-            colorJitter: 0.5,
+            augmentation: new CropAugmentation(0.5),
             capacity: 48,
             shardSamples: 8
         );
@@ -141,7 +141,7 @@ public sealed class FeatureShardCacheTests : IDisposable
             hog,
             64,
             seed: 2,
-            colorJitter: 0,
+            augmentation: new CropAugmentation(0),
             capacity: 64,
             shardSamples: 8
         );
@@ -179,7 +179,7 @@ public sealed class FeatureShardCacheTests : IDisposable
             hog,
             64,
             seed: 2,
-            colorJitter: 0,
+            augmentation: new CropAugmentation(0),
             capacity: 2 * shards,
             shardSamples: 2
         );
@@ -212,7 +212,7 @@ public sealed class FeatureShardCacheTests : IDisposable
                 hog,
                 64,
                 seed: 2,
-                colorJitter: 0,
+                augmentation: new CropAugmentation(0),
                 capacity: 16,
                 shardSamples: 8
             )
@@ -231,7 +231,7 @@ public sealed class FeatureShardCacheTests : IDisposable
             hog,
             64,
             seed: 2,
-            colorJitter: 0,
+            augmentation: new CropAugmentation(0),
             capacity: 16,
             shardSamples: 8
         );
@@ -254,7 +254,7 @@ public sealed class FeatureShardCacheTests : IDisposable
             hog,
             64,
             seed: 2,
-            colorJitter: 0,
+            augmentation: new CropAugmentation(0),
             capacity: 16,
             shardSamples: 4
         );
@@ -284,7 +284,7 @@ public sealed class FeatureShardCacheTests : IDisposable
             broken,
             64,
             seed: 1,
-            colorJitter: 0,
+            augmentation: new CropAugmentation(0),
             capacity: 8,
             shardSamples: 4
         );
@@ -296,9 +296,9 @@ public sealed class FeatureShardCacheTests : IDisposable
         }
         Assert.False(Directory.Exists(folder)); // a cache without a folder to keep it is temporary
         Assert.Throws<ArgumentOutOfRangeException>(() =>
-            FeatureShardCache.Open(_root, pool, broken, 64, 1, 0, capacity: 0)
+            FeatureShardCache.Open(_root, pool, broken, 64, 1, default, capacity: 0)
         );
-        using var ok = FeatureShardCache.Open(_root, pool, TestData.Representation("hog"), 64, 1, 0, capacity: 4);
+        using var ok = FeatureShardCache.Open(_root, pool, TestData.Representation("hog"), 64, 1, default, capacity: 4);
         Assert.Throws<ArgumentOutOfRangeException>(() => StreamingBatches.FromCache(ok, batchSize: 2, reuse: 0.5));
     }
 

@@ -27,7 +27,14 @@ public class TrainingTests
     {
         var data = TestData.Crops("hog", 64, seed: 5);
         using var pool = TestData.Pool();
-        using var stream = new StreamingBatches(pool, TestData.Representation("hog"), 64, 16, seed: 1, colorJitter: 0);
+        using var stream = new StreamingBatches(
+            pool,
+            TestData.Representation("hog"),
+            64,
+            16,
+            seed: 1,
+            augmentation: new CropAugmentation(0)
+        );
         random.manual_seed(1);
         using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("hog"), 64, 0.125));
         double before = Loss(network, data);
@@ -60,7 +67,7 @@ public class TrainingTests
                 64,
                 8,
                 seed: 7,
-                colorJitter: 0.5,
+                augmentation: new CropAugmentation(0.5),
                 producers: producers
             );
             var taken = new List<(float[], float[])>();
@@ -96,7 +103,7 @@ public class TrainingTests
                 64,
                 8,
                 seed: 7,
-                colorJitter: 0.5,
+                augmentation: new CropAugmentation(0.5),
                 producers: producers
             );
             random.manual_seed(7);
@@ -183,7 +190,14 @@ public class TrainingTests
     {
         var data = TestData.Crops("lbp", 16, seed: 8);
         using var pool = TestData.Pool();
-        using var stream = new StreamingBatches(pool, TestData.Representation("lbp"), 64, 4, seed: 2, colorJitter: 0);
+        using var stream = new StreamingBatches(
+            pool,
+            TestData.Representation("lbp"),
+            64,
+            4,
+            seed: 2,
+            augmentation: new CropAugmentation(0)
+        );
         random.manual_seed(2);
         using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("lbp"), 64, 0.0625));
         // warm-up allocations
@@ -204,7 +218,7 @@ public class TrainingTests
             64,
             4,
             seed: 2,
-            colorJitter: 0,
+            augmentation: new CropAugmentation(0),
             producers: 1
         );
         using var network = new DecoderNetwork(DecoderArchitecture.For(TestData.Representation("hog"), 64, 0.0625));
