@@ -25,5 +25,5 @@ run hog 64 20000
 run sift-grid 64 3000 --loader-threads 2
 run sift-grid-colmap 64 3000 --loader-threads 2
 run sift-grid-opencv 64 3000 --loader-threads 2
-run lbp 64 4000
+run lbp 64 16000   # 4000 until 2026-12-06 (docs/results.md, "More steps")
 run hog 128 1500
