@@ -160,6 +160,7 @@ public class ArchitectureRules
                 "Pipeline.Telemetry",
                 "Reconstruction.Local",
                 "Training",
+                "Training.Data", // CropAugmentation: the train verb's --color-jitter, --rotate, --photometric
             ],
             ["Training"] =
             [
