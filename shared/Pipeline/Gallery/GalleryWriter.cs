@@ -38,8 +38,9 @@ public sealed class GalleryWriter(IBlobStore store, StorageOptions storage, Gall
 
     /// <summary>The wait between updates is at least this many times the last update's duration. An update serializes
     /// the whole report and renders every page, so its cost grows with the batch; at a fixed interval a batch of
-    /// 1,000 photos spent a growing share of the run re-rendering and kept up to 280 MiB more of the large-object
-    /// heap committed (docs/benchmarks.md). Scaled, the projection takes at most 1/(1 + factor) of one core.</summary>
+    /// 1,000 photos spent a growing share of the run re-rendering and kept up to 280 MiB more GC heap committed,
+    /// mostly large objects (docs/benchmarks.md). Scaled, the projection takes at most 1/(1 + factor) of one
+    /// core.</summary>
     public double CostFactor { get; init; } = 10;
 
     /// <summary>How long the next periodic update waits after one that took <paramref name="lastUpdate"/>.</summary>

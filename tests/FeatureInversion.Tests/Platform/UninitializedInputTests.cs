@@ -8,6 +8,7 @@ namespace FeatureInversion.Tests.Platform;
 /// safe only if every value is written before it is read. Buffers are pre-filled with NaN here, so a value left
 /// unwritten shows up as NaN.
 /// </summary>
+[Collection(nameof(Training.TorchRandomCollection))] // bit-exact repeats: no kernel switch may happen between them
 public class UninitializedInputTests
 {
     public static TheoryData<string> Representations =>

@@ -4,8 +4,10 @@ using static TorchSharp.torch;
 
 namespace FeatureInversion.Tests.Training;
 
-/// <summary>The tests that compare seeded runs: libtorch's default generator is process-wide, so they must not run
-/// beside other test classes that draw from it.</summary>
+/// <summary>The tests that compare seeded runs or repeated computations bit for bit: libtorch's default generator is
+/// process-wide, and so is its kernel choice, which the training step check (<c>GradientCheck</c>, before any
+/// training) and a non-finite decode's retry switch to ATen's native kernels for a moment; so they must not run beside
+/// other test classes.</summary>
 [CollectionDefinition(nameof(TorchRandomCollection), DisableParallelization = true)]
 public sealed class TorchRandomCollection;
 
