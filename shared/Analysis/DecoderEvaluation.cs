@@ -108,9 +108,7 @@ public static class DecoderEvaluation
         var r = reconstructions.Select(i => i.Planes).ToList();
         if (meanImage is not null && meanImage.Length != t[0].Length)
             throw new ArgumentException("Mean image does not have the evaluation size.");
-        string data =
-            $"{t.Count} crops ({perPhoto} per photo) of {photos.Distinct().Count()} photos in "
-            + Path.GetFileName(Path.TrimEndingDirectorySeparator(testDirectory));
+        string data = Evaluation.TestData(t.Count, perPhoto, photos.Distinct().Count(), testDirectory);
         var record = Evaluation.WithSources(Evaluation.Record(t, r, evalSize, meanImage, data, photos), testDirectory);
         double norm = record.MeanPairwiseDistance;
         var report = new EvaluationReport(

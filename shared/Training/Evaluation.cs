@@ -51,6 +51,12 @@ public static class Evaluation
         };
     }
 
+    /// <summary>What an evaluation record's <see cref="EvaluationRecord.Data"/> says: "330 crops (10 per photo) of 33
+    /// photos in test". Training and <c>evaluate --record</c> write it alike.</summary>
+    public static string TestData(int crops, int perPhoto, int photos, string testDirectory) =>
+        $"{crops} crops ({perPhoto} per photo) of {photos} photos in "
+        + Path.GetFileName(Path.TrimEndingDirectorySeparator(testDirectory));
+
     /// <summary>Mean of the per-crop errors for each photo, in order of first appearance.</summary>
     public static List<PhotoError> PerPhoto(IReadOnlyList<double> perCrop, IReadOnlyList<string> photoOfCrop) =>
         perCrop

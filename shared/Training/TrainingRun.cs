@@ -313,8 +313,7 @@ internal sealed class TrainingRun : IDisposable
     }
 
     private string TestData() =>
-        $"{_test.Count} crops ({_o.TestCropsPerPhoto} per photo) of {_testPhotos.Count} photos in "
-        + $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(_o.TestDirectory))}";
+        Evaluation.TestData(_test.Count, _o.TestCropsPerPhoto, _testPhotos.Count, _o.TestDirectory);
 
     private DecoderManifest Manifest(int steps, double seconds, double loss, EvaluationRecord? evaluation) =>
         new()

@@ -187,7 +187,9 @@ internal sealed class EvaluateVerb : IVerb
                     return 1;
                 }
                 DecoderCheckpoint.RecordEvaluation(checkpoint.FullName, report.Record!);
-                stdout.WriteLine($"evaluation recorded in {Path.Combine(checkpoint.FullName, "manifest.json")}");
+                stdout.WriteLine(
+                    $"evaluation recorded in " + $"{Path.Combine(checkpoint.FullName, Models.DecoderManifest.FileName)}"
+                );
             }
             if (report.FailedCrops.Count > 0)
             {

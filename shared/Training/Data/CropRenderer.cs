@@ -174,7 +174,9 @@ public sealed class CropRenderer
         }
     }
 
-    private static float Quantize(float v) => Math.Clamp(MathF.Round(v * 255f), 0f, 255f) * (1f / 255f);
+    /// <summary>A value in [0, 1] clamped and rounded to the nearest 8-bit level, as a decoded photo holds
+    /// it.</summary>
+    internal static float Quantize(float v) => Math.Clamp(MathF.Round(v * 255f), 0f, 255f) * (1f / 255f);
 }
 
 /// <summary>
@@ -199,7 +201,7 @@ public static class Photometric
     private static void Adjust(Span<float> channel, float contrast, float offset)
     {
         for (int k = 0; k < channel.Length; k++)
-            channel[k] = Math.Clamp(MathF.Round((contrast * channel[k] + offset) * 255f), 0f, 255f) * (1f / 255f);
+            channel[k] = CropRenderer.Quantize(contrast * channel[k] + offset);
     }
 }
 
