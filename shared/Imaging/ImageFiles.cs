@@ -229,9 +229,16 @@ public static class ImageFiles
 
     /// <summary>The whole image, upright, as planar floats (12 bytes per pixel: for the CLI's full-resolution
     /// features).</summary>
-    public static ColorImage Decode(ReadOnlyMemory<byte> bytes, string name = "image", ImageLimits? limits = null)
+    public static ColorImage Decode(
+        ReadOnlyMemory<byte> bytes,
+        string name = "image",
+        ImageLimits? limits = null,
+        DecodeMemory? memory = null
+    )
     {
-        using var image = DecodeRgb24(bytes, name, limits);
+        var header = Inspect(bytes, name, limits);
+        using var lease = memory?.Reserve(DecodeMemory.Estimate(header));
+        using var image = DecodeUpright(bytes, name, header);
         return Rgb24Pixels.ToColorImage(image);
     }
 
@@ -264,6 +271,11 @@ public static class ImageFiles
     )
     {
         var header = Inspect(bytes, name, limits);
+        return DecodeUpright(bytes, name, header);
+    }
+
+    private static Image<Rgb24> DecodeUpright(ReadOnlyMemory<byte> bytes, string name, ImageHeader header)
+    {
         var image = DecodeStored(bytes, name);
         if (header.Orientation is >= 2 and <= 8)
             image.Mutate(c => c.AutoOrient());
@@ -279,10 +291,11 @@ public static class ImageFiles
         ReadOnlyMemory<byte> bytes,
         string name,
         int size,
-        ImageLimits? limits = null
+        ImageLimits? limits = null,
+        DecodeMemory? memory = null
     )
     {
-        var (views, header) = DecodeViews(bytes, name, [size], limits);
+        var (views, header) = DecodeViews(bytes, name, [size], limits, memory);
         return (views[size], header);
     }
 
@@ -291,10 +304,11 @@ public static class ImageFiles
         ReadOnlyMemory<byte> bytes,
         string name,
         IReadOnlyCollection<int> sizes,
-        ImageLimits? limits = null
+        ImageLimits? limits = null,
+        DecodeMemory? memory = null
     )
     {
-        var upload = DecodeUpload(bytes, name, sizes, thumbnailSide: 0, limits);
+        var upload = DecodeUpload(bytes, name, sizes, thumbnailSide: 0, limits, memory: memory);
         return (upload.Views, upload.Header);
     }
 
@@ -310,10 +324,12 @@ public static class ImageFiles
         int thumbnailSide,
         ImageLimits? limits = null,
         IReadOnlyCollection<int>? wholeShortSides = null,
-        bool signature = false
+        bool signature = false,
+        DecodeMemory? memory = null
     )
     {
         var header = Inspect(bytes, name, limits);
+        using var lease = memory?.Reserve(DecodeMemory.Estimate(header)); // held while full-resolution pixels live
         using var image = DecodeStored(bytes, name);
         // The photo small and upright once when both are asked for: the signature's source is the thumbnail's size.
         var small = signature ? Fit(image, header, ImageSignature.SourceSide) : null;
@@ -365,12 +381,14 @@ public static class ImageFiles
         string name,
         int width,
         int height,
-        ImageLimits? limits = null
+        ImageLimits? limits = null,
+        DecodeMemory? memory = null
     )
     {
         if (width <= 0 || height <= 0)
             throw new ArgumentException($"Target size must be positive, got {width}x{height}.");
         var header = Inspect(bytes, name, limits);
+        using var lease = memory?.Reserve(DecodeMemory.Estimate(header));
         using var image = DecodeStored(bytes, name);
         bool turned = header.Orientation is >= 5 and <= 8; // stored with width and height swapped
         return (

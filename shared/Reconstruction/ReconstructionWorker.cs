@@ -26,7 +26,8 @@ public sealed class ReconstructionWorker(
     StorageOptions storage,
     QueueOptions queue,
     IngestionOptions ingestion,
-    ILogger<ReconstructionWorker> logger
+    ILogger<ReconstructionWorker> logger,
+    DecodeMemory? decodeMemory = null
 ) : IJobHandler
 {
     public async Task<JobOutcome> HandleAsync(string body, int deliveryCount, CancellationToken ct)
@@ -265,7 +266,8 @@ public sealed class ReconstructionWorker(
                 job.OriginalUpload,
                 reconstruction.Width,
                 reconstruction.Height,
-                ingestion.ToImageLimits()
+                ingestion.ToImageLimits(),
+                decodeMemory
             );
         }
         catch (InvalidImageException e)
@@ -456,7 +458,9 @@ public sealed class ReconstructionWorker(
         ColorImage original; // the same view ingestion makes: decoded at 3 bytes per pixel, no full-resolution floats
         try
         {
-            original = ImageFiles.DecodeView(imageBytes, job.ImageBlob, size, ingestion.ToImageLimits()).View;
+            original = ImageFiles
+                .DecodeView(imageBytes, job.ImageBlob, size, ingestion.ToImageLimits(), decodeMemory)
+                .View;
         }
         catch (InvalidImageException e)
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Models;
 using FeatureInversion.Pipeline;
@@ -69,6 +70,15 @@ internal sealed class PipelineVerb : IVerb
             + "re-identification; about 1.7 times faster)",
     };
 
+    private readonly Option<int> _decodeMemory = new("--decode-memory")
+    {
+        Description =
+            "At most this many MB of full-resolution decodes at once, estimated at 9 bytes per pixel (a photo that "
+            + "needs more is decoded alone)",
+        DefaultValueFactory = _ => new IngestionOptions().DecodeMemoryMegabytes,
+        HelpName = "MB",
+    };
+
     public PipelineVerb()
     {
         Command = new Command(
@@ -87,6 +97,7 @@ internal sealed class PipelineVerb : IVerb
             _alexNet,
             _quiet,
             _cropsOnly,
+            _decodeMemory,
         };
         Command.Validators.Add(r =>
         {
@@ -121,6 +132,7 @@ internal sealed class PipelineVerb : IVerb
             ["Pipeline:ModelCacheDirectory"] = Path.Combine(outDir, "model-cache"),
             ["Pipeline:Device"] = parse.GetValue(_device).ToString().ToLowerInvariant(),
             ["Pipeline:WholeImages"] = parse.GetValue(_cropsOnly) ? "false" : "true",
+            ["Pipeline:DecodeMemoryMegabytes"] = parse.GetValue(_decodeMemory).ToString(CultureInfo.InvariantCulture),
         };
         if (connection is null)
         {

@@ -1,4 +1,5 @@
 using FeatureInversion.Features;
+using FeatureInversion.Imaging;
 using FeatureInversion.Pipeline.Gallery;
 using FeatureInversion.Pipeline.Ingestion;
 using FeatureInversion.Pipeline.Publishing;
@@ -38,6 +39,10 @@ public static class PipelineServices
         services.TryAddSingleton(sp => JobQueueKinds.Create(sp.GetRequiredService<QueueOptions>(), sp));
         services.TryAddSingleton<ModelRegistry>();
         services.TryAddSingleton<GalleryWriter>();
+        // One per process: ingestion and the workers' whole-image scoring decode from the same memory.
+        services.TryAddSingleton(sp => new DecodeMemory(
+            (long)sp.GetRequiredService<IngestionOptions>().DecodeMemoryMegabytes << 20
+        ));
         services.AddHostedService<PipelineProvisioning>();
         return services;
     }

@@ -32,6 +32,12 @@ public sealed class IngestionOptions
     [Range(1, 268_435_456)]
     public long MaxImagePixels { get; set; } = 40_000_000;
 
+    /// <summary>At most this many megabytes of full-resolution decodes in flight at once in the process (uploads
+    /// and the workers' whole-image scoring, estimated at 9 bytes per pixel); an image that needs more is decoded
+    /// alone. Bounds a batch's peak memory (docs/benchmarks.md, "What grows with the batch").</summary>
+    [Range(16, 65536)]
+    public int DecodeMemoryMegabytes { get; set; } = 256;
+
     /// <summary>Whether every photo is also decoded whole at each decoder's working resolution, scored and
     /// re-identified among the batch's photos (docs/pipeline.md); off, only the centre square is (about 1.7 times
     /// faster on README's main job, docs/benchmarks.md). Feature files are decoded whole either way.</summary>

@@ -31,7 +31,8 @@ public sealed class IngestionService(
     StorageOptions storage,
     IngestionOptions ingestion,
     RepresentationRegistry representations,
-    ILogger<IngestionService> logger
+    ILogger<IngestionService> logger,
+    DecodeMemory? decodeMemory = null
 )
 {
     private readonly ConcurrentDictionary<string, DecoderManifest> _manifests = new();
@@ -313,7 +314,8 @@ public sealed class IngestionService(
             BlobNames.ThumbnailSide,
             Limits,
             ingestion.WholeImages ? sizes.Select(WorkingResolution.TrainedShortSide).ToList() : [],
-            signature: true
+            signature: true,
+            memory: decodeMemory
         );
         // An image smaller than a representation's cell is refused with the CLI's message (its view would be enlarged
         // from a few pixels).

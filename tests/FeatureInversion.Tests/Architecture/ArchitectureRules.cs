@@ -78,6 +78,7 @@ public class ArchitectureRules
             ["Pipeline.Hosting"] =
             [
                 "Features",
+                "Imaging",
                 "Pipeline",
                 "Pipeline.Gallery",
                 "Pipeline.Ingestion",

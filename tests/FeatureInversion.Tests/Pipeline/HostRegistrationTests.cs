@@ -52,6 +52,20 @@ public class HostRegistrationTests
         Assert.Contains("set Storage to 'azure' (Pipeline__Storage=azure)", StartupErrors(local));
     }
 
+    [Fact]
+    public void OneDecodeMemoryPerProcessSizedByTheSetting()
+    {
+        using var services = FunctionHost(("Pipeline:DecodeMemoryMegabytes", "64"));
+        var memory = services.GetRequiredService<DecodeMemory>();
+        Assert.Equal(64L << 20, memory.CapacityBytes);
+        Assert.Same(memory, services.GetRequiredService<DecodeMemory>());
+        using var defaults = FunctionHost();
+        Assert.Equal(256L << 20, defaults.GetRequiredService<DecodeMemory>().CapacityBytes);
+
+        using var tiny = FunctionHost(("Pipeline:DecodeMemoryMegabytes", "8"));
+        Assert.Contains("DecodeMemoryMegabytes", StartupErrors(tiny));
+    }
+
     /// <summary>What the host's start-up validation says, every options class at once (as ValidateOnStart runs
     /// it).</summary>
     internal static string StartupErrors(IServiceProvider services)
