@@ -8,7 +8,9 @@ using static TorchSharp.torch;
 namespace FeatureInversion.Decoders;
 
 /// <summary>
-/// A decoder on disk: a folder with <c>manifest.json</c> and <c>weights.dat</c> (TorchSharp state dictionary).
+/// A decoder on disk: a folder with <c>manifest.json</c> and <c>weights.dat</c> (TorchSharp state dictionary), or,
+/// saved for travel, the weights in half precision in parts (<see cref="HalfPrecisionWeights"/>; the manifest's digest
+/// is then its index's, which holds each part's).
 /// Loading refuses a checkpoint whose manifest does not match the representation it is asked to invert, whose
 /// representation this process does not know, whose settings differ from that representation's, or whose weights
 /// do not match the recorded digest.
@@ -26,7 +28,8 @@ public static class DecoderCheckpoint
         DecoderNetwork network,
         DecoderManifest manifest,
         string directory,
-        float[]? meanImage = null
+        float[]? meanImage = null,
+        long halfPartBytes = 0
     )
     {
         Directory.CreateDirectory(directory);
@@ -40,8 +43,18 @@ public static class DecoderCheckpoint
                 );
             ImageFiles.SavePng(new ColorImage(size, size, meanImage), Path.Combine(directory, MeanImageFileName));
         }
+        // One form per folder, so a load never finds the other form's stale weights.
         string weights = Path.Combine(directory, DecoderManifest.WeightsFileName);
-        network.save(weights);
+        if (halfPartBytes > 0)
+        {
+            weights = HalfPrecisionWeights.Save(network, directory, halfPartBytes);
+            File.Delete(Path.Combine(directory, DecoderManifest.WeightsFileName));
+        }
+        else
+        {
+            network.save(weights);
+            RemoveHalfPrecision(directory);
+        }
         var complete = manifest with
         {
             Representation = network.Spec.Representation.Name,
@@ -117,15 +130,25 @@ public static class DecoderCheckpoint
                 );
         }
         string weights = Path.Combine(directory, DecoderManifest.WeightsFileName);
+        bool half = !File.Exists(weights) && HalfPrecisionWeights.Exists(directory);
+        if (half)
+            weights = Path.Combine(directory, HalfPrecisionWeights.IndexFileName);
         if (!File.Exists(weights))
-            throw new FileNotFoundException($"{directory}: no {DecoderManifest.WeightsFileName}.", weights);
+            throw new FileNotFoundException(
+                $"{directory}: no {DecoderManifest.WeightsFileName} (nor half-precision weights, "
+                    + $"{HalfPrecisionWeights.IndexFileName}).",
+                weights
+            );
         if (!string.IsNullOrEmpty(manifest.WeightsSha256) && Sha256(weights) != manifest.WeightsSha256)
             throw new InvalidDataException(
                 $"{weights}: SHA-256 differs from the manifest; the file is corrupt or replaced."
             );
 
         var network = new DecoderNetwork(DecoderArchitecture.For(descriptor, manifest.ImageSize, manifest.Width));
-        network.load(weights);
+        if (half)
+            HalfPrecisionWeights.Load(network, directory); // each part checked against the index
+        else
+            network.load(weights);
         if (device is not null)
             network.to(device);
         return (network, manifest);
@@ -153,6 +176,15 @@ public static class DecoderCheckpoint
             return null;
         var image = ImageFiles.Load(path);
         return (image.Width == size && image.Height == size ? image : ImageFiles.Resize(image, size, size)).Planes;
+    }
+
+    private static void RemoveHalfPrecision(string directory)
+    {
+        if (!HalfPrecisionWeights.Exists(directory))
+            return;
+        foreach (string part in HalfPrecisionWeights.PartFiles(directory))
+            File.Delete(part);
+        File.Delete(Path.Combine(directory, HalfPrecisionWeights.IndexFileName));
     }
 
     private static string Sha256(string path)

@@ -72,6 +72,10 @@ public sealed record DecoderManifest
     public const string FileName = "manifest.json";
     public const string WeightsFileName = "weights.dat";
 
+    /// <summary>The index of weights saved in half precision in parts instead of <see cref="WeightsFileName"/> (a
+    /// checkpoint brought back from a GPU machine; FeatureInversion.Decoders.HalfPrecisionWeights).</summary>
+    public const string HalfWeightsIndexFileName = "weights-f16.json";
+
     /// <summary>Optional: the mean training image at the decoder's size, the baseline of the paper's Table 2.</summary>
     public const string MeanImageFileName = "mean-image.png";
 

@@ -39,6 +39,11 @@ public sealed record TrainingJobOptions
     /// <summary>With a feature cache: how often each cached crop is used, on average, while the cache grows.</summary>
     public double FeatureReuse { get; init; } = 4;
     public string? ResumeFrom { get; init; }
+
+    /// <summary>When above 0, checkpoints are saved in half precision in files of at most this many bytes
+    /// (<see cref="Decoders.HalfPrecisionWeights"/>: what travels back from a lent GPU machine).</summary>
+    public long HalfPartBytes { get; init; }
+
     public TrainingOptions Training { get; init; } = new();
 }
 

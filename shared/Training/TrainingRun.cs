@@ -296,7 +296,13 @@ internal sealed class TrainingRun : IDisposable
     {
         if (DecoderTrainer.NonFiniteParameter(network) is { } bad)
             throw new NonFiniteTrainingException(at.Steps, $"parameter {bad} is not finite");
-        DecoderCheckpoint.Save(network, Manifest(at.Steps, at.Seconds, at.Loss, null), _o.OutputDirectory, _meanImage);
+        DecoderCheckpoint.Save(
+            network,
+            Manifest(at.Steps, at.Seconds, at.Loss, null),
+            _o.OutputDirectory,
+            _meanImage,
+            _o.HalfPartBytes
+        );
         _lastCheckpoint = at.Steps;
         _log?.WriteLine($"checkpoint at step {at.Steps} -> {_o.OutputDirectory}");
     }
@@ -307,7 +313,7 @@ internal sealed class TrainingRun : IDisposable
     {
         if (DecoderTrainer.NonFiniteParameter(network) is { } nonFinite)
             throw new NonFiniteTrainingException(manifest.Training!.Steps, $"parameter {nonFinite} is not finite");
-        DecoderCheckpoint.Save(network, manifest, _o.OutputDirectory, _meanImage);
+        DecoderCheckpoint.Save(network, manifest, _o.OutputDirectory, _meanImage, _o.HalfPartBytes);
         encoder?.Network.save(Path.Combine(_o.OutputDirectory, AutoencoderCheckpoint.EncoderFileName));
         return DecoderManifest.Read(_o.OutputDirectory);
     }

@@ -111,6 +111,15 @@ internal sealed class TrainingOptionSet
             DefaultValueFactory = _ => 500,
             HelpName = "N",
         };
+    public Option<int> SaveHalf { get; } =
+        new("--save-half")
+        {
+            Description =
+                "Save checkpoints in half precision, in files of at most this many MiB (what travels back from a "
+                + "lent GPU machine; --resume and evaluate read them; 0: full precision in one file)",
+            DefaultValueFactory = _ => 0,
+            HelpName = "MIB",
+        };
     public Option<bool> Autoencoder { get; } =
         new("--autoencoder")
         {
@@ -142,6 +151,7 @@ internal sealed class TrainingOptionSet
                 Photometric,
                 EvaluateEvery,
                 CheckpointEvery,
+                SaveHalf,
                 Autoencoder,
                 Device,
                 AlexNet,
@@ -169,6 +179,7 @@ internal sealed class TrainingOptionSet
             FeatureReuse = parse.GetValue(FeatureReuse),
             CacheDirectory = parse.GetValue(Cache)?.FullName,
             ResumeFrom = parse.GetValue(Resume)?.FullName,
+            HalfPartBytes = (long)parse.GetValue(SaveHalf) << 20,
             Augmentation = new CropAugmentation(
                 parse.GetValue(ColorJitter),
                 parse.GetValue(Rotate),
@@ -186,6 +197,8 @@ internal sealed class TrainingOptionSet
                 Device = parse.GetValue(Device),
             },
         };
+        if (parse.GetValue(SaveHalf) is < 0 or > 4096)
+            throw new UsageException("--save-half takes a part size from 1 to 4096 MiB (0: full precision)");
         if (options.Augmentation.Problem() is { } augmentation)
             throw new UsageException($"--color-jitter, --rotate, --photometric: {augmentation}");
         var sizes = DecoderArchitecture.SizesFor(options.Representation);

@@ -40,10 +40,16 @@ public sealed class ModelRegistry(IBlobStore store, StorageOptions storage)
                 $"{checkpointDirectory}: version '{manifest.Version}' must start with its representation "
                     + $"'{manifest.Representation}'."
             );
-        byte[] weights = await File.ReadAllBytesAsync(
-            Path.Combine(checkpointDirectory, DecoderManifest.WeightsFileName),
-            ct
-        );
+        string weightsPath = Path.Combine(checkpointDirectory, DecoderManifest.WeightsFileName);
+        if (
+            !File.Exists(weightsPath)
+            && File.Exists(Path.Combine(checkpointDirectory, DecoderManifest.HalfWeightsIndexFileName))
+        )
+            throw new InvalidDataException(
+                $"{checkpointDirectory}: half-precision weights in parts (a checkpoint brought back from a GPU "
+                    + "machine) are not published; resume it with train --resume, which saves full precision."
+            );
+        byte[] weights = await File.ReadAllBytesAsync(weightsPath, ct);
         await store.WriteAsync(
             storage.ModelsContainer,
             BlobNames.Weights(manifest.Representation, manifest.Version),
