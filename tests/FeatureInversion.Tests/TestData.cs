@@ -53,6 +53,37 @@ internal static class TestData
             FeatureInversion.Training.Data.CropSampler.PoolSide(size)
         );
 
+    /// <summary>The smallest HOG training job that runs every phase (width 1/16, batch 4, one test crop per photo,
+    /// one loader thread, seed 3, a checkpoint every 2 steps, evaluated only at the end) on the test photos.</summary>
+    public static FeatureInversion.Training.TrainingJobOptions TinyHogJob(
+        string output,
+        int steps,
+        double learningRate = 1e-3,
+        bool resume = false,
+        long halfPartBytes = 0
+    ) =>
+        new()
+        {
+            Representation = Representation("hog"),
+            TrainDirectory = PhotosDirectory,
+            TestDirectory = PhotosDirectory,
+            OutputDirectory = output,
+            Width = 0.0625,
+            TestCropsPerPhoto = 1,
+            LoaderThreads = 1,
+            ResumeFrom = resume ? output : null,
+            HalfPartBytes = halfPartBytes,
+            Training = new FeatureInversion.Training.TrainingOptions
+            {
+                Steps = steps,
+                BatchSize = 4,
+                LearningRate = learningRate,
+                Seed = 3,
+                EvaluateEvery = 0,
+                CheckpointEvery = 2,
+            },
+        };
+
     public static ColorImage LoadPhoto(string name) => ImageFiles.Load(Path.Combine(PhotosDirectory, name));
 
     public static GrayImage LoadGray(string name) => LoadPhoto(name).ToGray();

@@ -100,26 +100,7 @@ public sealed class HalfPrecisionWeightsTests : IDisposable
     {
         string output = Path.Combine(_dir, "run");
         TrainingJobOptions Options(int steps, bool resume) =>
-            new()
-            {
-                Representation = TestData.Representation("hog"),
-                TrainDirectory = TestData.PhotosDirectory,
-                TestDirectory = TestData.PhotosDirectory,
-                OutputDirectory = output,
-                Width = 0.0625,
-                TestCropsPerPhoto = 1,
-                LoaderThreads = 1,
-                ResumeFrom = resume ? output : null,
-                HalfPartBytes = resume ? 0 : 50_000,
-                Training = new TrainingOptions
-                {
-                    Steps = steps,
-                    BatchSize = 4,
-                    Seed = 3,
-                    EvaluateEvery = 0,
-                    CheckpointEvery = 2,
-                },
-            };
+            TestData.TinyHogJob(output, steps, resume: resume, halfPartBytes: resume ? 0 : 50_000);
         TrainingJob.Run(Options(4, resume: false), TestData.Representations);
         Assert.True(HalfPrecisionWeights.PartFiles(output).Count > 1);
         Assert.False(File.Exists(Path.Combine(output, DecoderManifest.WeightsFileName)));

@@ -138,26 +138,7 @@ public class TrainingTests
         try
         {
             TrainingJobOptions Options(double lr, int steps, bool resume) =>
-                new()
-                {
-                    Representation = TestData.Representation("hog"),
-                    TrainDirectory = TestData.PhotosDirectory,
-                    TestDirectory = TestData.PhotosDirectory,
-                    OutputDirectory = output,
-                    Width = 0.0625,
-                    TestCropsPerPhoto = 1,
-                    LoaderThreads = 1,
-                    ResumeFrom = resume ? output : null,
-                    Training = new TrainingOptions
-                    {
-                        Steps = steps,
-                        BatchSize = 4,
-                        LearningRate = lr,
-                        Seed = 3,
-                        EvaluateEvery = 0,
-                        CheckpointEvery = 2,
-                    },
-                };
+                TestData.TinyHogJob(output, steps, lr, resume);
             TrainingJob.Run(Options(1e-3, 4, resume: false), TestData.Representations);
             string weights = Path.Combine(output, DecoderManifest.WeightsFileName);
             var good = File.ReadAllBytes(weights);
