@@ -34,7 +34,7 @@ public sealed class IngestionOptions
 
     /// <summary>At most this many megabytes of full-resolution decodes in flight at once in the process (uploads
     /// and the workers' whole-image scoring, estimated at 9 bytes per pixel); an image that needs more is decoded
-    /// alone. Bounds a batch's peak memory (docs/benchmarks.md, "What grows with the batch").</summary>
+    /// alone. Bounds a batch's peak memory (docs/benchmarks.md, "Decodes in flight: bounded").</summary>
     [Range(16, 65536)]
     public int DecodeMemoryMegabytes { get; set; } = 256;
 

@@ -220,6 +220,30 @@ public class LocalPipelineTests
     }
 
     [Fact]
+    public async Task HalfPrecisionCheckpointsAreNotPublished()
+    {
+        var (store, _) = Local();
+        var registry = new ModelRegistry(store, new StorageOptions());
+        string half = Path.Combine(Path.GetTempPath(), "fi-half-publish-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (network, manifest) = FeatureInversion.Decoders.DecoderCheckpoint.Load(
+                PipelineTestbed.ShippedModel("hog"),
+                TestData.Representations
+            );
+            using (network)
+                FeatureInversion.Decoders.DecoderCheckpoint.Save(network, manifest, half, halfPartBytes: 1 << 20);
+            var e = await Assert.ThrowsAsync<InvalidDataException>(() => registry.PublishAsync(half));
+            Assert.Contains("half-precision weights in parts", e.Message);
+            Assert.Null(await registry.NewestVersionAsync("hog", 64));
+        }
+        finally
+        {
+            Directory.Delete(half, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task NewJobsUseTheNewestPublishedDecoder()
     {
         var (store, _) = Local();
