@@ -44,37 +44,31 @@ public static class HalfPrecisionWeights
     public static string Save(nn.Module module, string directory, long partBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partBytes, 2);
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("half-precision parts are written little-endian");
         partBytes -= partBytes % 2; // whole values per part
         Directory.CreateDirectory(directory);
+        var state = module.state_dict();
+        var values = new Half[state.Values.Sum(t => t.numel())];
         var tensors = new List<TensorEntry>();
-        var values = new List<Half[]>();
         long offset = 0;
-        foreach (var (name, tensor) in module.state_dict())
+        foreach (var (name, tensor) in state)
         {
             if (!tensor.is_floating_point())
                 throw new InvalidDataException($"{name}: {tensor.dtype} values do not travel in half precision.");
             using var floats = tensor.detach().to(ScalarType.Float32, CPU).contiguous();
-            var half = Round(name, floats.data<float>().ToArray());
+            Round(name, floats.data<float>().ToArray(), values.AsSpan((int)offset, (int)floats.numel()));
             tensors.Add(new TensorEntry(name, tensor.shape, offset));
-            values.Add(half);
-            offset += half.Length;
+            offset += floats.numel();
         }
-        var bytes = new byte[offset * 2];
-        long at = 0;
-        foreach (var half in values)
-        {
-            System.Runtime.InteropServices.MemoryMarshal.AsBytes(half.AsSpan()).CopyTo(bytes.AsSpan((int)at));
-            at += half.Length * 2L;
-        }
-        if (!BitConverter.IsLittleEndian)
-            throw new PlatformNotSupportedException("half-precision parts are written little-endian");
 
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan());
         var parts = new List<PartEntry>();
         for (long start = 0, n = 0; start < bytes.Length || n == 0; start += partBytes, n++)
         {
-            var part = bytes.AsSpan((int)start, (int)Math.Min(partBytes, bytes.Length - start));
+            var part = bytes.Slice((int)start, (int)Math.Min(partBytes, bytes.Length - start));
             string file = PartName(n);
-            File.WriteAllBytes(Path.Combine(directory, file), part.ToArray());
+            File.WriteAllBytes(Path.Combine(directory, file), part);
             parts.Add(new PartEntry(file, part.Length, Convert.ToHexStringLower(SHA256.HashData(part))));
         }
         for (int n = parts.Count; File.Exists(Path.Combine(directory, PartName(n))); n++)
@@ -143,9 +137,8 @@ public static class HalfPrecisionWeights
         }
     }
 
-    private static Half[] Round(string name, float[] values)
+    private static void Round(string name, float[] values, Span<Half> half)
     {
-        var half = new Half[values.Length];
         for (int i = 0; i < values.Length; i++)
         {
             half[i] = (Half)values[i];
@@ -154,7 +147,6 @@ public static class HalfPrecisionWeights
                     $"{name}: value {values[i]} at {i} is beyond half precision's range (±65504) or not finite."
                 );
         }
-        return half;
     }
 
     private static string PartName(long n) => $"weights-f16.{n:D3}";

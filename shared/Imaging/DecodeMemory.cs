@@ -5,8 +5,8 @@ namespace FeatureInversion.Imaging;
 /// together (the blob trigger's 4 at a time, and the workers' whole-image scoring beside them); each holds about
 /// <see cref="BytesPerPixel"/> bytes per stored pixel while its pixels are read (3 for the pixels, up to 6 more inside
 /// ImageSharp's progressive-JPEG decoder, docs/reliability.md). Unbounded, a batch's peak memory is set by the
-/// chance that several large photos meet, which grows with the batch (docs/benchmarks.md, "What grows with the
-/// batch"). Reservations are granted in arrival order, each once it fits under <see cref="CapacityBytes"/>; one
+/// chance that several large photos meet, which grows with the batch (docs/benchmarks.md, "Decodes in flight:
+/// bounded"). Reservations are granted in arrival order, each once it fits under <see cref="CapacityBytes"/>; one
 /// larger than the capacity waits until nothing else is held and then runs alone, so every image the limits accept
 /// is still decoded.
 /// </summary>
@@ -19,8 +19,7 @@ public sealed class DecodeMemory
     private readonly object _lock = new(); // Monitor.Wait needs a monitor, not a Lock
     private long _held;
     private long _nextTicket;
-    private long _serving;
-    private int _waiting;
+    private long _serving; // tickets below it are granted; those from it to _nextTicket wait
 
     public DecodeMemory(long capacityBytes)
     {
@@ -46,7 +45,7 @@ public sealed class DecodeMemory
         get
         {
             lock (_lock)
-                return _waiting;
+                return (int)(_nextTicket - _serving);
         }
     }
 
@@ -64,10 +63,8 @@ public sealed class DecodeMemory
         lock (_lock)
         {
             long ticket = _nextTicket++;
-            _waiting++;
             while (ticket != _serving || (_held > 0 && _held + bytes > CapacityBytes))
                 Monitor.Wait(_lock);
-            _waiting--;
             _serving++;
             _held += bytes;
             PeakHeldBytes = Math.Max(PeakHeldBytes, _held);
