@@ -52,11 +52,12 @@ public static class HalfPrecisionWeights
         var values = new Half[state.Values.Sum(t => t.numel())];
         var tensors = new List<TensorEntry>();
         long offset = 0;
+        using var scope = NewDisposeScope(); // detach/to/contiguous each make a tensor
         foreach (var (name, tensor) in state)
         {
             if (!tensor.is_floating_point())
                 throw new InvalidDataException($"{name}: {tensor.dtype} values do not travel in half precision.");
-            using var floats = tensor.detach().to(ScalarType.Float32, CPU).contiguous();
+            var floats = tensor.detach().to(ScalarType.Float32, CPU).contiguous();
             Round(name, floats.data<float>().ToArray(), values.AsSpan((int)offset, (int)floats.numel()));
             tensors.Add(new TensorEntry(name, tensor.shape, offset));
             offset += floats.numel();
@@ -115,6 +116,7 @@ public static class HalfPrecisionWeights
                     + $"{string.Join(", ", extra.DefaultIfEmpty("none"))})."
             );
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope(); // the float tensor and its copy on the target's device and type
         foreach (var entry in index.Tensors)
         {
             var target = state[entry.Name];
@@ -132,8 +134,7 @@ public static class HalfPrecisionWeights
             var source = all.Slice((int)entry.Offset, (int)count);
             for (int i = 0; i < floats.Length; i++)
                 floats[i] = (float)source[i];
-            using var value = tensor(floats, entry.Shape).to(target.dtype, target.device);
-            target.copy_(value);
+            target.copy_(tensor(floats, entry.Shape).to(target.dtype, target.device));
         }
     }
 
