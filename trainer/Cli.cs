@@ -76,6 +76,7 @@ public static class Cli
             new RetrainVerb(),
             new CheckKernelsVerb(),
             new AuditVerb(),
+            new ThroughputVerb(),
         ];
 
     public static RootCommand BuildRoot()

@@ -15,7 +15,7 @@ public sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
     public const double LeakySlope = 0.2;
     // TorchSharp names the parameters after the field: checkpoints store "layers.<name>.weight".
 #pragma warning disable IDE1006
-    private readonly ModuleDict<nn.Module<Tensor, Tensor>> layers = new();
+    private readonly LayerTable layers = new();
 #pragma warning restore IDE1006
 
     public DecoderNetwork(DecoderSpec spec)
@@ -63,7 +63,7 @@ public sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
         foreach (var l in Spec.Layers)
         {
             x = l.Inputs.Count == 1 ? outputs[l.Inputs[0]] : cat(l.Inputs.Select(i => outputs[i]).ToList(), 1);
-            x = layers[l.Name] switch
+            x = layers.Get(l.Name) switch
             {
                 Linear fc => fc.call(x.flatten(1)).reshape(-1, l.OutChannels, l.OutSize, l.OutSize),
                 Conv2d conv => Platform.ChannelPadding.Conv2d(x, conv.weight!, conv.bias, l.Stride, l.Padding),
@@ -82,7 +82,7 @@ public sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
         using var noGrad = no_grad();
         foreach (var l in Spec.Layers)
         {
-            var module = layers[l.Name];
+            var module = layers.Get(l.Name);
             var (weight, bias) = module switch
             {
                 Conv2d c => (c.weight!, c.bias),

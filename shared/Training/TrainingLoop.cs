@@ -5,8 +5,9 @@ namespace FeatureInversion.Training;
 
 /// <summary>
 /// The loop both trainers share: learning-rate schedule, one optimisation step per iteration, a smoothed loss,
-/// throughput and periodic test error reported every 20 steps, periodic checkpoints. A non-finite loss or test
-/// reconstruction stops the run (<see cref="NonFiniteTrainingException"/>) before anything is saved from it.
+/// throughput and periodic test error reported every ReportEvery steps (20 by default), periodic checkpoints, an
+/// optional time limit (the steps done are returned). A non-finite loss or test reconstruction stops the run (<see
+/// cref="NonFiniteTrainingException"/>) before anything is saved from it.
 /// </summary>
 internal static class TrainingLoop
 {
@@ -32,6 +33,8 @@ internal static class TrainingLoop
         int s = startStep;
         for (; s < options.Steps && !cancel.IsCancellationRequested; s++)
         {
+            if (options.MaxSeconds > 0 && clock.Elapsed.TotalSeconds >= options.MaxSeconds && s > startStep)
+                break;
             double lr = options.LearningRateAt(s);
             foreach (var group in optimizer.ParamGroups)
                 group.LearningRate = lr;
@@ -43,7 +46,7 @@ internal static class TrainingLoop
 
             bool evaluateNow =
                 evaluate is not null && options.EvaluateEvery > 0 && (s + 1) % options.EvaluateEvery == 0;
-            if (progress is not null && ((s + 1) % 20 == 0 || evaluateNow || s + 1 == options.Steps))
+            if (progress is not null && ((s + 1) % options.ReportEvery == 0 || evaluateNow || s + 1 == options.Steps))
             {
                 double? error = null;
                 try
@@ -63,6 +66,7 @@ internal static class TrainingLoop
                         s + 1,
                         options.Steps,
                         emaLoss,
+                        value,
                         windowImages / window.Elapsed.TotalSeconds,
                         lr,
                         error

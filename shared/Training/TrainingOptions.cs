@@ -22,6 +22,15 @@ public sealed record TrainingOptions
     /// that a run stopped by a fault or a non-finite loss keeps its last finite state for <c>--resume</c>.</summary>
     public int CheckpointEvery { get; init; } = 500;
 
+    /// <summary>Report progress (smoothed loss, this step's loss, throughput) every this many steps; 1 gives every
+    /// step's loss, which a device-parity check compares.</summary>
+    public int ReportEvery { get; init; } = 20;
+
+    /// <summary>Stop after this many seconds of training (0: no limit) and finish as after the last step: evaluated
+    /// and saved, the steps done recorded, so <c>--resume</c> continues. A lent machine's time is fixed; its rate is
+    /// not known in advance.</summary>
+    public double MaxSeconds { get; init; }
+
     /// <summary>Where the networks, batches and optimiser state live (auto: CUDA when libtorch sees a GPU).</summary>
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
 
@@ -31,6 +40,10 @@ public sealed record TrainingOptions
             throw new ArgumentException("Steps, batch size and learning rate must be positive, DecayFrom in [0, 1].");
         if (CheckpointEvery < 0 || EvaluateEvery < 0)
             throw new ArgumentException("Checkpoint and evaluation intervals must be 0 (only at the end) or positive.");
+        if (ReportEvery <= 0)
+            throw new ArgumentException("The progress interval must be positive.");
+        if (!double.IsFinite(MaxSeconds) || MaxSeconds < 0)
+            throw new ArgumentException("The time limit must be 0 (none) or a positive number of seconds.");
     }
 
     /// <summary>Learning rate at a step: constant, then halved at DecayFrom and after every further 10% of the
@@ -49,6 +62,7 @@ public readonly record struct TrainingProgress(
     int Step,
     int Steps,
     double Loss,
+    double StepLoss,
     double ImagesPerSecond,
     double LearningRate,
     double? TestError

@@ -6,13 +6,16 @@ using FeatureInversion.Decoders;
 using FeatureInversion.Decoders.Inference;
 using FeatureInversion.Decoders.Platform;
 using FeatureInversion.Models;
+using TorchSharp;
 
 namespace FeatureInversion.Trainer.Verbs;
 
 /// <summary>
 /// <c>check-kernels</c>: the decoders' arithmetic against the float64 reference (<see cref="ReferenceForward"/>) and
 /// under repetition. Every decoder runs over the test crops <c>--repeat</c> times; it fails on any non-finite output,
-/// on a run that differs from the first, or on a pixel more than 1/255 from the reference (docs/platform.md).
+/// on a run that differs from the first, or on a pixel more than 1/255 from the reference (docs/platform.md). On a GPU
+/// (<c>--device cuda</c>, or auto where libtorch sees one) each decoder also runs on the CPU over the same features,
+/// and an output more than 1e-4 of the [0, 1] range from the CPU's fails it (docs/gpu.md).
 /// </summary>
 internal sealed class CheckKernelsVerb : IVerb
 {
@@ -43,6 +46,11 @@ internal sealed class CheckKernelsVerb : IVerb
         DefaultValueFactory = _ => 4,
     };
     private readonly Option<FileInfo?> _alexNet = CommonOptions.AlexNet();
+    private readonly Option<DeviceChoice> _device = CommonOptions.Device();
+
+    /// <summary>Float32 on another device against the CPU: different kernels and summation orders, the same
+    /// function; 1e-4 of the output range is far above float32 rounding and far below one 8-bit level.</summary>
+    private const double DeviceTolerance = 1e-4;
 
     public CheckKernelsVerb()
     {
@@ -58,6 +66,7 @@ internal sealed class CheckKernelsVerb : IVerb
             _repeat,
             _referenceItems,
             _alexNet,
+            _device,
         };
         Command.SetAction(Run);
     }
@@ -89,6 +98,9 @@ internal sealed class CheckKernelsVerb : IVerb
                     + $"{string.Join(", ", roots.Select(r => r.FullName))}"
             );
         var registry = CommonOptions.Registry(parse.GetValue(_alexNet));
+        var device = TorchDevices.Resolve(parse.GetValue(_device));
+        bool onCpu = device.type == TorchSharp.DeviceType.CPU;
+        stdout.WriteLine($"device: {device}{(onCpu ? "" : "; every decoder also on the CPU over the same features")}");
 
         // an ISA limit it sets (setenv) is invisible to .NET's Environment, so it reports it
         var kernels = TorchKernels.Current;
@@ -136,6 +148,14 @@ internal sealed class CheckKernelsVerb : IVerb
                     network.Spec.ImageSize,
                     perPhoto
                 );
+                // the CPU's outputs first (the float64 reference reads the weights on the CPU too), then the device's
+                var onCpuOutputs = onCpu
+                    ? null
+                    : DecoderInference.DecodeEach(network, features).Select(image => image?.Planes).ToList();
+                int compared = Math.Min(referenceItems, features.Count);
+                var expected = ReferenceForward.Run(network.Spec, network, features.Take(compared).Select(f => f.Data));
+                if (!onCpu)
+                    network.to(device);
                 List<float[]?>? first = null;
                 long nonFinite = 0;
                 double runToRun = 0;
@@ -154,8 +174,6 @@ internal sealed class CheckKernelsVerb : IVerb
                 }
                 double seconds = clock.Elapsed.TotalSeconds;
                 double reference = 0;
-                int compared = Math.Min(referenceItems, features.Count);
-                var expected = ReferenceForward.Run(network.Spec, network, features.Take(compared).Select(f => f.Data));
                 for (int i = 0; i < compared; i++)
                 {
                     if (first![i] is not { } got)
@@ -168,17 +186,30 @@ internal sealed class CheckKernelsVerb : IVerb
                 }
                 // Run to run: batches of the same size through the same kernels; oneDNN's reductions are ordered, so a
                 // difference above float32 rounding (1e-5 of the [0, 1] range) is a fault, not noise.
-                bool ok = nonFinite == 0 && reference <= 1.0 / 255 && runToRun <= 1e-5;
+                double againstCpu = 0;
+                if (onCpuOutputs is not null)
+                    for (int i = 0; i < onCpuOutputs.Count; i++)
+                        againstCpu =
+                            onCpuOutputs[i] is { } c && first![i] is { } d
+                                ? Math.Max(againstCpu, MaxDifference(d, c))
+                                : double.PositiveInfinity;
+                bool ok = nonFinite == 0 && reference <= 1.0 / 255 && runToRun <= 1e-5 && againstCpu <= DeviceTolerance;
                 if (!ok)
                     failures++;
                 totalNonFinite += nonFinite;
                 totalItems += (long)features.Count * repeat;
+                string cpuPart = onCpu
+                    ? ""
+                    : string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"against the CPU max {againstCpu:0.0e+0} (limit {DeviceTolerance:0e+0}); "
+                    );
                 stdout.WriteLine(
                     string.Create(
                         CultureInfo.InvariantCulture,
                         $"{manifest.Version}: {features.Count} crops x {repeat}: {nonFinite} non-finite; run-to-run "
                             + $"max {runToRun:0.0e+0}; float64 reference ({compared} crops) max "
-                            + $"{reference * 255:0.0000}/255; {seconds:0.0} s; {(ok ? "ok" : "FAIL")}"
+                            + $"{reference * 255:0.0000}/255; {cpuPart}{seconds:0.0} s; {(ok ? "ok" : "FAIL")}"
                     )
                 );
             }

@@ -111,6 +111,23 @@ internal sealed class TrainingOptionSet
             DefaultValueFactory = _ => 500,
             HelpName = "N",
         };
+    public Option<int> ReportEvery { get; } =
+        new("--report-every")
+        {
+            Description =
+                "A progress line every this many steps (1: every step's loss, as a device-parity check " + "compares)",
+            DefaultValueFactory = _ => 20,
+            HelpName = "N",
+        };
+    public Option<double> MaxSeconds { get; } =
+        new("--max-seconds")
+        {
+            Description =
+                "Stop training after this many seconds and finish as after the last step (evaluated, saved, "
+                + "resumable; 0: no limit)",
+            DefaultValueFactory = _ => 0,
+            HelpName = "S",
+        };
     public Option<int> SaveHalf { get; } =
         new("--save-half")
         {
@@ -151,6 +168,8 @@ internal sealed class TrainingOptionSet
                 Photometric,
                 EvaluateEvery,
                 CheckpointEvery,
+                ReportEvery,
+                MaxSeconds,
                 SaveHalf,
                 Autoencoder,
                 Device,
@@ -194,6 +213,8 @@ internal sealed class TrainingOptionSet
                 Seed = parse.GetValue(Seed),
                 EvaluateEvery = parse.GetValue(EvaluateEvery),
                 CheckpointEvery = parse.GetValue(CheckpointEvery),
+                ReportEvery = parse.GetValue(ReportEvery),
+                MaxSeconds = parse.GetValue(MaxSeconds),
                 Device = parse.GetValue(Device),
             },
         };
@@ -228,7 +249,8 @@ internal sealed class TrainingOptionSet
     private static string Step(TrainingProgress p) =>
         string.Create(
             CultureInfo.InvariantCulture,
-            $"step {p.Step}/{p.Steps}  loss {p.Loss:F5}  {p.ImagesPerSecond:F0} img/s  lr {p.LearningRate:G3}"
+            $"step {p.Step}/{p.Steps}  loss {p.Loss:F5}  {p.ImagesPerSecond:F0} img/s  lr {p.LearningRate:G3}  "
+                + $"this step {p.StepLoss:F6}"
                 + $"{(p.TestError is { } e ? $"  test error {e:F4}" : "")}"
         );
 

@@ -169,6 +169,36 @@ public class TrainingTests
     }
 
     [Fact]
+    public void ATimeLimitEndsTheRunAsALastStepWouldAndReportsEveryStepWhenAsked()
+    {
+        string output = Path.Combine(Path.GetTempPath(), $"timelimit-{Guid.NewGuid():N}");
+        try
+        {
+            var job = TestData.TinyHogJob(output, 100_000);
+            job = job with { Training = job.Training with { MaxSeconds = 1e-9, ReportEvery = 1 } };
+            var steps = new List<TrainingProgress>();
+            var manifest = TrainingJob.Run(job, TestData.Representations, new SynchronousProgress(steps.Add));
+            // at least one step runs whatever the limit; the run is then evaluated and saved with the steps done
+            Assert.Equal(1, manifest.Training!.Steps);
+            Assert.True(double.IsFinite(manifest.Evaluation!.NormalizedError));
+            Assert.Equal(1, DecoderManifest.Read(output).Training!.Steps);
+            var first = Assert.Single(steps);
+            Assert.Equal(1, first.Step);
+            Assert.Equal(first.Loss, first.StepLoss); // the smoothed loss starts at the first step's
+        }
+        finally
+        {
+            if (Directory.Exists(output))
+                Directory.Delete(output, recursive: true);
+        }
+    }
+
+    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
+    [Fact]
     public void BatchesDoNotLeakNativeTensors()
     {
         var data = TestData.Crops("lbp", 16, seed: 8);
