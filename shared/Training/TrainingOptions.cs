@@ -31,6 +31,10 @@ public sealed record TrainingOptions
     /// not known in advance.</summary>
     public double MaxSeconds { get; init; }
 
+    /// <summary>On CUDA, whether float32 convolutions and products may run in TF32 (libtorch's default for cuDNN);
+    /// off for a parity check against the CPU.</summary>
+    public bool AllowTf32 { get; init; } = true;
+
     /// <summary>Where the networks, batches and optimiser state live (auto: CUDA when libtorch sees a GPU).</summary>
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
 

@@ -38,6 +38,7 @@ internal sealed class TrainingRun : IDisposable
     {
         (_o, _progress, _log, _cancel) = (o, progress, log, cancel);
         _device = TorchDevices.Resolve(o.Training.Device);
+        TorchDevices.AllowTf32(_device, o.Training.AllowTf32);
     }
 
     private PhotoPool Pool => _pool ?? throw new InvalidOperationException("the data is not loaded");

@@ -100,6 +100,7 @@ internal sealed class CheckKernelsVerb : IVerb
         var registry = CommonOptions.Registry(parse.GetValue(_alexNet));
         var device = TorchDevices.Resolve(parse.GetValue(_device));
         bool onCpu = device.type == TorchSharp.DeviceType.CPU;
+        TorchDevices.AllowTf32(device, false); // the comparison is float32 against float32
         stdout.WriteLine($"device: {device}{(onCpu ? "" : "; every decoder also on the CPU over the same features")}");
 
         // an ISA limit it sets (setenv) is invisible to .NET's Environment, so it reports it

@@ -58,7 +58,8 @@ internal sealed class ThroughputVerb : IVerb
         stdout.WriteLine(
             gpu
                 ? $"# {device}: {cuda.device_count()} CUDA device(s), cuDNN {cuda.is_cudnn_available()}"
-                : $"# {device}: {get_num_threads()} libtorch thread(s), kernels {Decoders.Platform.TorchKernels.Current}"
+                : $"# {device}: {get_num_threads()} libtorch thread(s), kernels "
+                    + $"{Decoders.Platform.TorchKernels.Current}"
         );
         stdout.WriteLine(
             "| decoder | image | width | batch | GMAC/img | inference fp32 | inference tf32 | inference bf16 | "
@@ -129,16 +130,16 @@ internal sealed class ThroughputVerb : IVerb
             );
         }
 
-        SetTf32(gpu, false);
+        SetTf32(device, false);
         double fp32 = Infer(input),
             trainFp32 = Train();
         double? tf32 = null,
             trainTf32 = null;
         if (gpu)
         {
-            SetTf32(gpu, true);
+            SetTf32(device, true);
             (tf32, trainTf32) = (Infer(input), Train());
-            SetTf32(gpu, false);
+            SetTf32(device, false);
         }
         network.to(ScalarType.BFloat16);
         using var inputBf16 = input.to(ScalarType.BFloat16);
@@ -153,13 +154,7 @@ internal sealed class ThroughputVerb : IVerb
         );
     }
 
-    private static void SetTf32(bool gpu, bool on)
-    {
-        if (!gpu)
-            return;
-        backends.cuda.matmul.allow_tf32 = on;
-        backends.cudnn.allow_tf32 = on;
-    }
+    private static void SetTf32(Device device, bool on) => TorchDevices.AllowTf32(device, on);
 
     /// <summary>Images per second over at least <paramref name="seconds"/> after two warm-up steps; on a GPU the
     /// queue is drained every 16 batches and at the end, so the clock measures work done, not work queued.</summary>

@@ -128,6 +128,14 @@ internal sealed class TrainingOptionSet
             DefaultValueFactory = _ => 0,
             HelpName = "S",
         };
+    public Option<bool> NoTf32 { get; } =
+        new("--no-tf32")
+        {
+            Description =
+                "On CUDA, keep float32 convolutions in float32 (libtorch lets cuDNN use TF32 by default); "
+                + "for "
+                + "a parity check against the CPU",
+        };
     public Option<int> SaveHalf { get; } =
         new("--save-half")
         {
@@ -170,6 +178,7 @@ internal sealed class TrainingOptionSet
                 CheckpointEvery,
                 ReportEvery,
                 MaxSeconds,
+                NoTf32,
                 SaveHalf,
                 Autoencoder,
                 Device,
@@ -215,6 +224,7 @@ internal sealed class TrainingOptionSet
                 CheckpointEvery = parse.GetValue(CheckpointEvery),
                 ReportEvery = parse.GetValue(ReportEvery),
                 MaxSeconds = parse.GetValue(MaxSeconds),
+                AllowTf32 = !parse.GetValue(NoTf32),
                 Device = parse.GetValue(Device),
             },
         };

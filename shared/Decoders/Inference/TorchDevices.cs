@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FeatureInversion.Decoders.Inference;
@@ -25,6 +26,17 @@ public static class TorchDevices
             ),
             _ => cuda.is_available() ? CUDA : CPU,
         };
+
+    /// <summary>On CUDA, whether float32 convolutions and matrix products may use TF32 (10-bit mantissa, about 1e-3
+    /// relative): libtorch lets cuDNN's convolutions do so by default, which is faster and no longer float32. Parity
+    /// checks against the CPU turn it off (docs/gpu.md). Nothing to set on the CPU.</summary>
+    public static void AllowTf32(Device device, bool allow)
+    {
+        if (device.type != DeviceType.CUDA)
+            return;
+        backends.cudnn.allow_tf32 = allow;
+        backends.cuda.matmul.allow_tf32 = allow;
+    }
 
     /// <summary>The device a module's parameters live on (the CPU for a module without parameters).</summary>
     public static Device Of(nn.Module module) => module.parameters().FirstOrDefault()?.device ?? CPU;
