@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # One GPU round on a lent machine (issues 30 and 32), from the repository root, with .gpu/ carried
 # (scripts/gpu/pack.sh, travel.sh):
-#   1. LibTorchSharp (TorchSharp 0.107.0's native glue) built against the machine's PyTorch libtorch, file by file
-#      (a file that does not compile is left out and named; its functions are then missing), its exports compared
-#      with the NuGet build's; or taken from .gpu/lib/ when an earlier call brought it back;
+#   1. LibTorchSharp (TorchSharp 0.107.0's native glue) built against the machine's PyTorch libtorch
+#      (build-libtorchsharp.sh), its exports compared with the NuGet build's; or taken from .gpu/lib/ when an
+#      earlier call brought it back;
 #   2. parity: check-kernels on CUDA (every staged decoder against the CPU's outputs, 1e-4, and float64, 1/255;
 #      TF32 off), and 20 HOG training steps' losses on the CPU and on CUDA (TF32 off);
 #   3. throughput of the decoders (fp32, TF32, bf16) with the GPU's utilisation sampled;
@@ -53,27 +53,12 @@ PY
         log "LibTorchSharp: the one brought back from an earlier call"
     else
         log "LibTorchSharp: building against $TORCH_DIR (C++11 ABI $ABI) on $(nproc) cores"
-        mkdir -p "$WORK/native" && tar -C "$WORK/native" -xJf "$STAGE/native-src.tar.xz"
-        N=$WORK/native/TorchSharp/src/Native
-        for p in scripts/gpu/patches/*.patch; do
-            [ -f "$p" ] && (cd "$WORK/native/TorchSharp" && patch -p1 < "$OLDPWD/$p") >> "$LOGS/build.log" 2>&1
-        done
-        FLAGS="-O2 -fPIC -fvisibility=hidden -D_NO_ASYNCRTIMP -D_NO_PPLXIMP -D__LINUX__ -D_GLIBCXX_USE_CXX11_ABI=$ABI \
-            -I$N -I$N/LibTorchSharp -I$TORCH_DIR/include -I$TORCH_DIR/include/torch/csrc/api/include"
-        export FLAGS LOGS
-        ls "$N"/LibTorchSharp/*.cpp "$N"/LibTorchSharp/*.c | xargs -P "$(nproc)" -I{} sh -c \
-            'f={}; o=${f%.*}.o; case $f in *.c) c="gcc -std=c11";; *) c="g++ -std=c++17";; esac;
-             $c $FLAGS -c "$f" -o "$o" 2> "$LOGS/build-$(basename "$f").log" || { echo "left out: $(basename "$f")"; rm -f "$o"; }' \
-            | tee -a "$LOGS/build.log"
-        g++ -shared -o "$WORK/lib/libLibTorchSharp.so" "$N"/LibTorchSharp/*.o -Wl,-Bsymbolic -Wl,-Bsymbolic-functions \
-            -L"$TORCH_LIB" -Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -ltorch_cuda -lc10_cuda \
-            -Wl,-rpath,"$TORCH_LIB" >> "$LOGS/build.log" 2>&1 || log "link failed (build.log)"
-        strip --strip-unneeded "$WORK/lib/libLibTorchSharp.so" 2>/dev/null
+        bash scripts/gpu/build-libtorchsharp.sh "$STAGE/native-src.tar.xz" "$TORCH_DIR/include" "$TORCH_LIB" "$ABI" \
+            "$WORK/lib" "$LOGS" cuda
         cp "$WORK/lib/libLibTorchSharp.so" "$OUT/" 2>/dev/null
-        nm -D --defined-only "$WORK/lib/libLibTorchSharp.so" | awk '$2 == "T" { print $3 }' | sort > "$LOGS/exports.txt"
-        comm -23 "$STAGE/exports.txt" "$LOGS/exports.txt" > "$LOGS/exports-missing.txt"
-        log "LibTorchSharp built in $(( $(date +%s) - START )) s: $(wc -l < "$LOGS/exports.txt") exports," \
-            "$(wc -l < "$LOGS/exports-missing.txt") of the NuGet build's missing (exports-missing.txt)"
+        comm -23 "$STAGE/exports.txt" "$LOGS/exports.txt" > "$LOGS/exports-missing.txt" 2>/dev/null
+        log "LibTorchSharp: $(tail -1 "$LOGS/build.log"); $(wc -l < "$LOGS/exports-missing.txt") of the NuGet" \
+            "build's exports missing (exports-missing.txt)"
     fi
 fi
 [ -s "$WORK/lib/libLibTorchSharp.so" ] || { log "no LibTorchSharp: stopping"; exit 1; }
