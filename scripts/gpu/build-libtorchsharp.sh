@@ -7,12 +7,15 @@
 # Usage: build-libtorchsharp.sh SRC.tar.xz INCLUDE_ROOT LIB_DIR CXX11_ABI(0|1) OUT_DIR LOG_DIR [cuda]
 #   INCLUDE_ROOT holds torch/ and ATen/ (PyTorch: torch/include; Debian's libtorch-dev: /usr/include).
 set -uo pipefail
+# tar's -J needs xz; Python's lzma does the same where xz is not installed
+untar_xz() { if command -v xz > /dev/null; then tar -C "$2" -xJf "$1"; else python3 -c \
+    'import sys, tarfile; tarfile.open(sys.argv[1], "r:xz").extractall(sys.argv[2])' "$1" "$2"; fi; }
 here=$(cd "$(dirname "$0")" && pwd)
 src=$1 include=$2 lib=$3 abi=$4 out=$5 logs=$6 cuda=${7:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out" "$logs"
-tar -C "$work" -xJf "$src"
+untar_xz "$src" "$work"
 for p in "$here"/patches/*.patch; do
     [ -f "$p" ] && (cd "$work/TorchSharp" && patch -p1 < "$p") >> "$logs/build.log" 2>&1
 done

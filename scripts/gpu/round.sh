@@ -14,6 +14,9 @@
 # the NuGet LibTorchSharp, --device cpu, and small budgets (what cannot be dry-run: the compile, CUDA).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+# tar's -J needs xz; Python's lzma does the same where xz is not installed
+untar_xz() { if command -v xz > /dev/null; then tar -C "$2" -xJf "$1"; else python3 -c \
+    'import sys, tarfile; tarfile.open(sys.argv[1], "r:xz").extractall(sys.argv[2])' "$1" "$2"; fi; }
 : "${OUT:?set OUT to the folder that comes back}"
 STAGE=${STAGE:-.gpu}
 WORK=${WORK:-/tmp/gpu-round}
@@ -63,8 +66,8 @@ PY
 fi
 [ -s "$WORK/lib/libLibTorchSharp.so" ] || { log "no LibTorchSharp: stopping"; exit 1; }
 export LD_LIBRARY_PATH=$WORK/lib:$TORCH_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-tar -C "$WORK/app" -xJf "$STAGE/app.tar.xz"
-tar -C "$WORK/models" -xJf "$STAGE/models.tar.xz"
+untar_xz "$STAGE/app.tar.xz" "$WORK/app"
+untar_xz "$STAGE/models.tar.xz" "$WORK/models"
 APP=$WORK/app/FeatureInversion.Trainer
 PHOTOS=$STAGE/photos
 export FEATURE_INVERSION_MODELS=$WORK/models/models
