@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using FeatureInversion.Decoders.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -66,7 +66,7 @@ internal static class DecoderBenchmark
                 using var network = new DecoderNetwork(spec);
                 var input = randn(batch, spec.Input.Channels, spec.Input.Rows, spec.Input.Cols);
                 var target = rand(batch, 3, size, size);
-                double inference = Throughput(seconds, batch, () =>
+                double inference = StepRate.Measure(seconds, batch, () =>
                 {
                     using var scope = NewDisposeScope();
                     using var noGrad = no_grad();
@@ -75,7 +75,7 @@ internal static class DecoderBenchmark
                 });
                 var optimizer = optim.Adam(network.parameters(), 1e-3);
                 network.train();
-                double training = Throughput(seconds, batch, () =>
+                double training = StepRate.Measure(seconds, batch, () =>
                 {
                     using var scope = NewDisposeScope();
                     optimizer.zero_grad();
@@ -100,19 +100,5 @@ internal static class DecoderBenchmark
             }
         }
         return 0;
-    }
-
-    private static double Throughput(double seconds, int batch, Action step)
-    {
-        step();
-        step(); // warm-up: allocator and kernels
-        int images = 0;
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed.TotalSeconds < seconds || images < 3 * batch)
-        {
-            step();
-            images += batch;
-        }
-        return images / clock.Elapsed.TotalSeconds;
     }
 }

@@ -1,8 +1,8 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using FeatureInversion.Decoders;
 using FeatureInversion.Decoders.Inference;
+using FeatureInversion.Decoders.Platform;
 using FeatureInversion.Features;
 using FeatureInversion.Models;
 using TorchSharp;
@@ -58,8 +58,7 @@ internal sealed class ThroughputVerb : IVerb
         stdout.WriteLine(
             gpu
                 ? $"# {device}: {cuda.device_count()} CUDA device(s), cuDNN {cuda.is_cudnn_available()}"
-                : $"# {device}: {get_num_threads()} libtorch thread(s), kernels "
-                    + $"{Decoders.Platform.TorchKernels.Current}"
+                : $"# {device}: {get_num_threads()} libtorch thread(s), kernels " + $"{TorchKernels.Current}"
         );
         stdout.WriteLine(
             "| decoder | image | width | batch | GMAC/img | inference fp32 | inference tf32 | inference bf16 | "
@@ -100,7 +99,7 @@ internal sealed class ThroughputVerb : IVerb
         Action? sync = gpu ? () => cuda.synchronize() : null;
 
         double Infer(Tensor x) =>
-            Rate(
+            StepRate.Measure(
                 seconds,
                 (int)x.shape[0],
                 () =>
@@ -116,7 +115,7 @@ internal sealed class ThroughputVerb : IVerb
         {
             using var optimizer = optim.Adam(network.parameters(), 1e-3);
             network.train();
-            return Rate(
+            return StepRate.Measure(
                 seconds,
                 batch,
                 () =>
@@ -155,25 +154,4 @@ internal sealed class ThroughputVerb : IVerb
     }
 
     private static void SetTf32(Device device, bool on) => TorchDevices.AllowTf32(device, on);
-
-    /// <summary>Images per second over at least <paramref name="seconds"/> after two warm-up steps; on a GPU the
-    /// queue is drained every 16 batches and at the end, so the clock measures work done, not work queued.</summary>
-    private static double Rate(double seconds, int batch, Action step, Action? synchronize)
-    {
-        step();
-        step();
-        synchronize?.Invoke();
-        int images = 0,
-            batches = 0;
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed.TotalSeconds < seconds || batches < 3)
-        {
-            step();
-            images += batch;
-            if (++batches % 16 == 0)
-                synchronize?.Invoke();
-        }
-        synchronize?.Invoke();
-        return images / clock.Elapsed.TotalSeconds;
-    }
 }
