@@ -26,7 +26,25 @@ echo "azure.yaml paths and hooks: ok"
 # The Dockerfiles' projects, published as the images do (trainer and worker ReadyToRun for linux-x64; CPU libtorch
 # here: the CUDA package is not served on this machine).
 images="-r linux-x64 --self-contained false -p:PublishReadyToRun=true"
-dotnet publish functions/FeatureInversion.Functions.csproj -c Release -o .tools/publish/functions >/dev/null
-dotnet publish trainer/FeatureInversion.Trainer.csproj -c Release $images -o .tools/publish/trainer >/dev/null
-dotnet publish trainer/Worker/FeatureInversion.Worker.csproj -c Release $images -o .tools/publish/worker >/dev/null
+# dotnet writes its errors to standard output: it goes to a log whose end is shown when a publish fails. A restore
+# that could not reach the registry (NU1301) is tried once more. The outputs (half a gigabyte each with libtorch) are
+# removed once published: only whether they publish is checked here.
+publish() {
+  local name=$1 log=.tools/publish/$1.log; shift
+  mkdir -p .tools/publish
+  for attempt in 1 2; do
+    if dotnet publish "$@" -c Release -o ".tools/publish/$name" > "$log" 2>&1; then
+      rm -rf ".tools/publish/$name"
+      return 0
+    fi
+    [ "$attempt" = 1 ] && grep -q NU1301 "$log" && { echo "dotnet publish $name: registry unreachable, once more" >&2; continue; }
+    break
+  done
+  echo "dotnet publish $name failed; the end of $log:" >&2
+  tail -40 "$log" >&2
+  exit 1
+}
+publish functions functions/FeatureInversion.Functions.csproj
+publish trainer trainer/FeatureInversion.Trainer.csproj $images
+publish worker trainer/Worker/FeatureInversion.Worker.csproj $images
 echo "dotnet publish functions, trainer, worker: ok"
