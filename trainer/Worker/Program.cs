@@ -19,7 +19,10 @@ builder.Services.AddPipelineTelemetry(builder.Configuration, "feature-inversion-
 builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
 using var host = builder.Build();
 host.Services.ValidatePipelineSettings();
+
+// Resolved before Run, which disposes the host (and its services) when it returns.
+var health = host.Services.GetRequiredService<WorkerHealth>();
 host.Run();
 
 // A consumer loop that ended before shutdown stopped the host: exit non-zero so that the replica is restarted.
-return host.Services.GetRequiredService<WorkerHealth>().Current == WorkerHealth.State.Failed ? 1 : 0;
+return health.Current == WorkerHealth.State.Failed ? 1 : 0;

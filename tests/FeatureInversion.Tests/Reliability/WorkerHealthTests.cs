@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 
 namespace FeatureInversion.Tests.Reliability;
 
 /// <summary>The worker container's health endpoint, on a real worker process (what the Container Apps probes
-/// call).</summary>
+/// call), with connections arriving while it starts (HttpListener's Start had thrown then and stopped the worker)
+/// and a graceful stop at the end.</summary>
 [Trait(Tiers.Name, Tiers.Fault)]
 public class WorkerHealthTests(Xunit.Abstractions.ITestOutputHelper output) : FaultTest("fi-health-", output)
 {
@@ -24,7 +26,7 @@ public class WorkerHealthTests(Xunit.Abstractions.ITestOutputHelper output) : Fa
             ["Pipeline__Queue"] = "inprocess",
             ["Pipeline__Device"] = "cpu",
             ["Pipeline__ModelCacheDirectory"] = Path.Combine(Dir, "cache"),
-            ["Pipeline__HealthPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Pipeline__HealthPort"] = port.ToString(CultureInfo.InvariantCulture),
         };
         using var worker = Process.Start(MeasuredProcess.StartInfo("FeatureInversion.Worker.dll", [], environment))!;
         worker.OutputDataReceived += (_, e) =>
@@ -39,6 +41,30 @@ public class WorkerHealthTests(Xunit.Abstractions.ITestOutputHelper output) : Fa
         };
         worker.BeginOutputReadLine();
         worker.BeginErrorReadLine();
+        // a prober that connects and hangs up in a loop from before the port opens until the endpoint answers
+        using var storm = new CancellationTokenSource();
+        var connections = Task.Run(async () =>
+        {
+            int made = 0;
+            while (!storm.IsCancellationRequested)
+            {
+                using var socket = new System.Net.Sockets.Socket(
+                    System.Net.Sockets.AddressFamily.InterNetwork,
+                    System.Net.Sockets.SocketType.Stream,
+                    System.Net.Sockets.ProtocolType.Tcp
+                );
+                try
+                {
+                    await socket.ConnectAsync(IPAddress.Loopback, port, storm.Token);
+                    made++;
+                }
+                catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+                {
+                    await Task.Delay(1);
+                }
+            }
+            return made;
+        });
         using var http = new HttpClient
         {
             BaseAddress = new Uri($"http://127.0.0.1:{port}"),
@@ -59,15 +85,26 @@ public class WorkerHealthTests(Xunit.Abstractions.ITestOutputHelper output) : Fa
                 }
                 catch (HttpRequestException) { } // not listening yet
             }
+            storm.Cancel();
+            Output.WriteLine($"connections made while it started: {await connections}");
             Assert.Equal(HttpStatusCode.OK, ready);
             var live = await http.GetAsync("/healthz/live");
             Assert.Equal(HttpStatusCode.OK, live.StatusCode);
             Assert.Equal("Healthy", await live.Content.ReadAsStringAsync());
             Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/")).StatusCode); // nothing else is served
+
+            // SIGTERM (what the platform sends) stops it cleanly: exit code 0
+            using (var term = Process.Start("kill", ["-TERM", worker.Id.ToString(CultureInfo.InvariantCulture)]))
+                await term.WaitForExitAsync();
+            using var wait = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await worker.WaitForExitAsync(wait.Token);
+            Assert.Equal(0, worker.ExitCode);
         }
         finally
         {
-            worker.Kill();
+            storm.Cancel();
+            if (!worker.HasExited)
+                worker.Kill();
             await worker.WaitForExitAsync();
         }
     }
