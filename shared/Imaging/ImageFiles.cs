@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using FeatureInversion.Imaging.Integrity;
+using FeatureInversion.Imaging.Jpeg;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Memory;
@@ -39,6 +40,9 @@ public static class ImageFiles
     /// PNG zTXt/iTXt text would otherwise be inflated without bound) and only the first frame of GIF and TIFF (every
     /// frame of a small animated GIF is a full canvas: a 4.6 KB file reached 1.37 GB).</summary>
     private static readonly Configuration Decoding = CreateConfiguration(metadata: false);
+
+    /// <summary>The decoding configuration, for benchmarks that compare decoders as the pipeline runs them.</summary>
+    internal static Configuration DecodingConfiguration => Decoding;
 
     /// <summary>For headers: JPEG, WebP and TIFF metadata is read (their EXIF orientation); PNG's is not, so its text
     /// chunks are never inflated (a PNG's eXIf orientation is therefore not applied; docs/reliability.md).</summary>
@@ -99,7 +103,15 @@ public static class ImageFiles
 
     /// <summary>Reads the header and checks the file against the limits and for completeness; decodes no
     /// pixels.</summary>
-    public static ImageHeader Inspect(ReadOnlyMemory<byte> bytes, string name, ImageLimits? limits = null)
+    public static ImageHeader Inspect(ReadOnlyMemory<byte> bytes, string name, ImageLimits? limits = null) =>
+        Check(bytes, name, limits, walkJpeg: true);
+
+    /// <summary><see cref="Inspect"/> before a decode: a JPEG that <see cref="JpegOnePass"/> reads is walked by its
+    /// decode (<see cref="DecodeStored"/>), once.</summary>
+    private static ImageHeader InspectForDecode(ReadOnlyMemory<byte> bytes, string name, ImageLimits? limits) =>
+        Check(bytes, name, limits, walkJpeg: !JpegOnePass.Applies(bytes.Span));
+
+    private static ImageHeader Check(ReadOnlyMemory<byte> bytes, string name, ImageLimits? limits, bool walkJpeg)
     {
         limits ??= ImageLimits.Default;
         if (bytes.IsEmpty)
@@ -114,7 +126,7 @@ public static class ImageFiles
         string? problem;
         try
         {
-            problem = JpegIntegrity.Problem(bytes.Span)
+            problem = (walkJpeg ? JpegIntegrity.Problem(bytes.Span) : null)
                 ?? PngIntegrity.Problem(bytes)
                 ?? BmpIntegrity.Problem(bytes.Span)
                 ?? TiffIntegrity.Problem(bytes.Span)
@@ -215,7 +227,9 @@ public static class ImageFiles
             throw new InvalidImageException(
                 $"{name}: {stream.Length - stream.Position} bytes exceeds the {limits.MaxBytes}-byte limit."
             );
-        using var copy = new MemoryStream();
+        // A stream of known length is read into an array of that length, handed back without a copy; another grows.
+        long known = stream.CanSeek ? stream.Length - stream.Position : 0;
+        using var copy = new MemoryStream(known <= Array.MaxLength ? (int)known : 0);
         var buffer = new byte[81920];
         int n;
         while ((n = stream.Read(buffer)) > 0)
@@ -224,7 +238,7 @@ public static class ImageFiles
                 throw new InvalidImageException($"{name}: more than the {limits.MaxBytes}-byte limit.");
             copy.Write(buffer, 0, n);
         }
-        return copy.ToArray();
+        return copy.Length == copy.Capacity ? copy.GetBuffer() : copy.ToArray();
     }
 
     /// <summary>The whole image, upright, as planar floats (12 bytes per pixel: for the CLI's full-resolution
@@ -236,7 +250,7 @@ public static class ImageFiles
         DecodeMemory? memory = null
     )
     {
-        var header = Inspect(bytes, name, limits);
+        var header = InspectForDecode(bytes, name, limits);
         using var lease = memory?.Reserve(DecodeMemory.Estimate(header));
         using var image = DecodeUpright(bytes, name, header);
         return Rgb24Pixels.ToColorImage(image);
@@ -270,7 +284,7 @@ public static class ImageFiles
         ImageLimits? limits = null
     )
     {
-        var header = Inspect(bytes, name, limits);
+        var header = InspectForDecode(bytes, name, limits);
         return DecodeUpright(bytes, name, header);
     }
 
@@ -278,7 +292,12 @@ public static class ImageFiles
     {
         var image = DecodeStored(bytes, name);
         if (header.Orientation is >= 2 and <= 8)
+        {
+            // AutoOrient reads the image's own EXIF, which the one-pass JPEG decode does not carry: the header's.
+            image.Metadata.ExifProfile ??= new ExifProfile();
+            image.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)header.Orientation);
             image.Mutate(c => c.AutoOrient());
+        }
         return image;
     }
 
@@ -328,7 +347,7 @@ public static class ImageFiles
         DecodeMemory? memory = null
     )
     {
-        var header = Inspect(bytes, name, limits);
+        var header = InspectForDecode(bytes, name, limits);
         using var lease = memory?.Reserve(DecodeMemory.Estimate(header)); // held while full-resolution pixels live
         using var image = DecodeStored(bytes, name);
         // The photo small and upright once when both are asked for: the signature's source is the thumbnail's size.
@@ -387,7 +406,7 @@ public static class ImageFiles
     {
         if (width <= 0 || height <= 0)
             throw new ArgumentException($"Target size must be positive, got {width}x{height}.");
-        var header = Inspect(bytes, name, limits);
+        var header = InspectForDecode(bytes, name, limits);
         using var lease = memory?.Reserve(DecodeMemory.Estimate(header));
         using var image = DecodeStored(bytes, name);
         bool turned = header.Orientation is >= 5 and <= 8; // stored with width and height swapped
@@ -472,6 +491,14 @@ public static class ImageFiles
             bytes = packed; // legal data split into tiny IDATs, which ImageSharp fails on
         try
         {
+            if (JpegOnePass.Applies(bytes.Span))
+            {
+                var (image, problem) = JpegOnePass.Decode(bytes.Span, Decoding);
+                if (problem is not null)
+                    throw new InvalidImageException($"{name}: corrupt image data ({problem}).");
+                if (image is not null)
+                    return image;
+            }
             using var stream = AsStream(bytes);
             return Image.Load<Rgb24>(Decoding, stream);
         }

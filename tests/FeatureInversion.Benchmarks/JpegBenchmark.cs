@@ -1,14 +1,19 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using FeatureInversion.Imaging.Integrity;
+using FeatureInversion.Imaging.Jpeg;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace FeatureInversion.Benchmarks;
 
 /// <summary>
-/// What the JPEG completeness walk (<see cref="JpegIntegrity"/>) costs beside the decode it guards: per JPEG of a
-/// folder, the median time of the walk and of ImageSharp's decode to 8-bit RGB, interleaved, one thread; the walk's
-/// share of walk + decode per file and over the folder. Every file must pass the walk (a refused photo would be timed
-/// at its first error).
+/// What a JPEG costs to check and decode, the two ways (issue 28): the completeness walk (<see cref="JpegIntegrity"/>)
+/// followed by ImageSharp's decode to 8-bit RGB, as every JPEG was read before, against the one pass
+/// (<see cref="JpegOnePass"/>: the walk keeps the coefficients and makes ImageSharp's pixels from them). Per JPEG of a
+/// folder, medians of interleaved runs, one thread; the walk's own time is measured too, for its share of the old way.
+/// Every file must be complete (a refused photo would be timed at its first error); the pass must give ImageSharp's
+/// bytes for every file it decodes itself.
 /// </summary>
 internal static class JpegBenchmark
 {
@@ -42,16 +47,26 @@ internal static class JpegBenchmark
             Console.Error.WriteLine($"no JPEG files in {string.Join(", ", dirs)}");
             return 1;
         }
+        if (!JpegPixels.Supported)
+        {
+            Console.Error.WriteLine("no AVX2 here: every JPEG is read the old way, nothing to compare");
+            return 1;
+        }
         Console.WriteLine(
             $"# {RuntimeInformation.OSArchitecture}, {Environment.ProcessorCount} cores, "
                 + $"{RuntimeInformation.FrameworkDescription}; {files.Count} JPEGs; medians of interleaved runs, one "
                 + "thread"
         );
-        Console.WriteLine("| photo | pixels | progressive | walk (ms) | decode (ms) | walk share |");
-        Console.WriteLine("|---|---:|:-:|---:|---:|---:|");
+        Console.WriteLine(
+            "| photo | pixels | progressive | walk (ms) | walk + decode (ms) | one pass (ms) | one pass ÷ before |"
+        );
+        Console.WriteLine("|---|---:|:-:|---:|---:|---:|---:|");
         double walkTotal = 0,
-            decodeTotal = 0;
-        var shares = new List<double>();
+            beforeTotal = 0,
+            passTotal = 0;
+        int own = 0;
+        var ratios = new List<double>();
+        var configuration = ImageFiles.DecodingConfiguration; // the pipeline's: small pool, contiguous buffers
         foreach (var file in files)
         {
             var bytes = File.ReadAllBytes(file);
@@ -60,38 +75,70 @@ internal static class JpegBenchmark
                 Console.Error.WriteLine($"{file}: refused by the walk ({problem}); not timed");
                 return 1;
             }
+            using (var theirs = Image.Load<Rgb24>(configuration, bytes))
+            {
+                var (ours, _) = JpegOnePass.Decode(bytes, configuration);
+                using (ours)
+                {
+                    if (ours is not null && !SamePixels(ours, theirs))
+                    {
+                        Console.Error.WriteLine($"{file}: the one pass's pixels are not ImageSharp's");
+                        return 1;
+                    }
+                    own += ours is null ? 0 : 1;
+                }
+            }
             var header = ImageFiles.ReadHeader(file);
-            var (walk, decode) = Timing.MedianMilliseconds(
-                () => JpegIntegrity.Problem(bytes),
+            var (walk, _) = Timing.MedianMilliseconds(() => JpegIntegrity.Problem(bytes), () => { }, seconds / 3, 5);
+            var (before, pass) = Timing.MedianMilliseconds(
                 () =>
                 {
-                    using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(bytes);
+                    JpegIntegrity.Problem(bytes);
+                    using var image = Image.Load<Rgb24>(configuration, bytes);
+                },
+                () =>
+                {
+                    var (image, _) = JpegOnePass.Decode(bytes, configuration);
+                    image?.Dispose();
                 },
                 seconds,
                 minRuns: 5
             );
             walkTotal += walk;
-            decodeTotal += decode;
-            shares.Add(walk / (walk + decode));
+            beforeTotal += before;
+            passTotal += pass;
+            ratios.Add(pass / before);
             Console.WriteLine(
                 string.Create(
                     CultureInfo.InvariantCulture,
                     $"| {Path.GetFileName(file)} | {header.Width}x{header.Height} | "
-                        + $"{(IsProgressive(bytes) ? "yes" : "")} | {walk:0.00} | {decode:0.00} | "
-                        + $"{walk / (walk + decode):P1} |"
+                        + $"{(IsProgressive(bytes) ? "yes" : "")} | {walk:0.00} | {before:0.00} | {pass:0.00} | "
+                        + $"{pass / before:0.00} |"
                 )
             );
         }
-        shares.Sort();
+        ratios.Sort();
         Console.WriteLine(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"all {files.Count}: walk {walkTotal:0} ms, decode {decodeTotal:0} ms, walk share "
-                    + $"{walkTotal / (walkTotal + decodeTotal):P1} (per file: median {shares[shares.Count / 2]:P1}, "
-                    + $"max {shares[^1]:P1})"
+                $"all {files.Count} ({own} decoded by the pass itself, {files.Count - own} by ImageSharp after it): "
+                    + $"walk {walkTotal:0} ms, walk + decode {beforeTotal:0} ms (walk {walkTotal / beforeTotal:P1}), "
+                    + $"one pass {passTotal:0} ms: {passTotal / beforeTotal:0.00} of before (per file: median "
+                    + $"{ratios[ratios.Count / 2]:0.00}, max {ratios[^1]:0.00})"
             )
         );
         return 0;
+    }
+
+    private static bool SamePixels(Image<Rgb24> a, Image<Rgb24> b)
+    {
+        if (a.Width != b.Width || a.Height != b.Height)
+            return false;
+        var x = new byte[3 * a.Width * a.Height];
+        var y = new byte[x.Length];
+        a.CopyPixelDataTo(x);
+        b.CopyPixelDataTo(y);
+        return x.AsSpan().SequenceEqual(y);
     }
 
     /// <summary>Whether the frame header is progressive (SOF2), found by walking the segments from SOI by their

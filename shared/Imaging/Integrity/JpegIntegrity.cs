@@ -19,7 +19,7 @@ namespace FeatureInversion.Imaging.Integrity;
 /// jpeg</c> times it against the decode (docs/benchmarks.md).
 /// </para>
 /// </summary>
-public static class JpegIntegrity
+public static partial class JpegIntegrity
 {
     public static bool IsJpeg(ReadOnlySpan<byte> bytes) => bytes.Length >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8;
 
@@ -34,7 +34,7 @@ public static class JpegIntegrity
     {
         if (!IsJpeg(bytes))
             return null;
-        var state = new Parser();
+        var state = new Parser(decode: false);
         try
         {
             return state.Run(bytes);
@@ -58,6 +58,12 @@ public static class JpegIntegrity
             GridHigh;
         public bool Scanned;
         public ulong[]? NonZero; // progressive: 64 bits per block, bit k set once coefficient k is non-zero
+
+        // Decoding (JpegIntegrity.Decode.cs): the quantisation table, the DC prediction, the coefficients.
+        public int Tq,
+            Dc,
+            Scans;
+        public short[]? Coefficients;
     }
 
     private sealed class Huffman
@@ -76,9 +82,12 @@ public static class JpegIntegrity
         /// <summary>Indexed by the next <see cref="FastBits"/> bits: code length × 256 + symbol, 0 when the code is
         /// longer, <see cref="Invalid"/> when there is none.</summary>
         public readonly ushort[] Fast = new ushort[1 << FastBits];
+
+        /// <summary>More codes than the lengths have room for: decoders may read such a table differently.</summary>
+        public bool Oversubscribed;
     }
 
-    private sealed class Parser
+    private sealed partial class Parser
     {
         private readonly Huffman?[] _dc = new Huffman?[4],
             _ac = new Huffman?[4];
@@ -103,6 +112,8 @@ public static class JpegIntegrity
                 if (b[pos] != 0xFF)
                 {
                     pos++;
+                    if (_decoding)
+                        NotDecoded("stray bytes between segments"); // ImageSharp reads them its own way
                     continue;
                 } // stray bytes between segments: tolerated, as decoders do
                 while (pos < b.Length && b[pos] == 0xFF)
@@ -111,7 +122,11 @@ public static class JpegIntegrity
                     return Truncated + "no end-of-image marker";
                 byte marker = b[pos++];
                 if (marker == 0x00 || marker is >= 0xD0 and <= 0xD7 || marker == 0x01)
+                {
+                    if (_decoding)
+                        NotDecoded("stray bytes between segments");
                     continue;
+                }
                 if (marker == 0xD9)
                     return Finish();
                 if (pos + 2 > b.Length)
@@ -132,12 +147,18 @@ public static class JpegIntegrity
                     case 0xC4:
                         Tables(segment);
                         break;
+                    case 0xDB or 0xE0 or 0xEE when _decoding:
+                        DecodingSegment(marker, segment);
+                        break;
                     case 0xDD:
                         _restartInterval = segment.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(segment) : 0;
                         break;
                     case 0xDA:
                         if (_skipChecks)
+                        {
+                            NotDecoded("a frame type left to ImageSharp");
                             return null;
+                        }
                         if (!_frame)
                             throw new CorruptJpeg("corrupt image data (JPEG scan before its frame header)");
                         pos = Scan(b, segment, pos);
@@ -190,6 +211,7 @@ public static class JpegIntegrity
                     Id = s[6 + 3 * i],
                     H = h,
                     V = v,
+                    Tq = s[8 + 3 * i],
                 };
             }
             _hMax = _components.Max(c => c.H);
@@ -206,6 +228,8 @@ public static class JpegIntegrity
                     c.NonZero = new ulong[(long)c.GridWide * c.GridHigh];
             }
             _frame = true;
+            if (_decoding)
+                DecodingFrame(s[0]);
         }
 
         private void Tables(ReadOnlySpan<byte> s)
@@ -229,6 +253,7 @@ public static class JpegIntegrity
                     code += bits;
                     count += bits;
                     t.MaxCode[l] = bits > 0 ? code - 1 : -1;
+                    t.Oversubscribed |= code > 1 << l;
                     code <<= 1;
                 }
                 t.MaxCode[17] = int.MaxValue;
@@ -274,7 +299,8 @@ public static class JpegIntegrity
             }
             int ss = header[1 + 2 * ns],
                 se = header[2 + 2 * ns],
-                ah = header[3 + 2 * ns] >> 4;
+                ah = header[3 + 2 * ns] >> 4,
+                al = header[3 + 2 * ns] & 15;
             if (!_progressive)
             {
                 ss = 0;
@@ -294,46 +320,84 @@ public static class JpegIntegrity
                     throw new CorruptJpeg("corrupt image data (JPEG scan uses an undefined AC Huffman table)");
             }
 
+            if (_decoding)
+                DecodingScan(comps, dcTables, acTables);
             var bits = new BitReader(pos);
+            int mcusWide = Ceil(_width, 8 * _hMax);
             long units;
             bool interleaved = ns > 1;
             if (interleaved)
-                units = (long)Ceil(_width, 8 * _hMax) * Ceil(_height, 8 * _vMax);
+                units = (long)mcusWide * Ceil(_height, 8 * _vMax);
             else
                 units = (long)comps[0].BlocksWide * comps[0].BlocksHigh;
             int eobrun = 0;
-            long sinceRestart = 0;
+            long sinceRestart = 0,
+                mcuRow = 0,
+                mcuColumn = -1;
             for (long u = 0; u < units; u++)
             {
+                if (++mcuColumn == mcusWide)
+                    (mcuRow, mcuColumn) = (mcuRow + 1, 0);
                 if (_restartInterval > 0 && sinceRestart == _restartInterval)
                 {
+                    RunsOn(b, bits, u, atRestart: true);
                     if (!bits.Restart(b))
                         throw new CorruptJpeg(Truncated + $"scan data ends after {u} of {units} MCUs");
                     sinceRestart = 0;
                     eobrun = 0;
+                    if (_decoding)
+                        foreach (var c in _components)
+                            c.Dc = 0; // as ImageSharp: every component's prediction, not only the scan's
                 }
                 if (interleaved)
                 {
                     for (int i = 0; i < ns; i++)
                     {
                         var c = comps[i];
-                        for (int k = 0; k < c.H * c.V; k++)
-                            Block(b, ref bits, c, 0, dcTables[i], acTables[i], ss, se, refine, ref eobrun);
+                        // The blocks' places in the component's grid (used only to keep their coefficients).
+                        long first = (Streaming ? 0 : mcuRow * c.V * c.GridWide) + mcuColumn * c.H;
+                        for (int ky = 0; ky < c.V; ky++)
+                        for (int kx = 0; kx < c.H; kx++)
+                        {
+                            long index = first + ky * c.GridWide + kx;
+                            Block(b, ref bits, c, index, dcTables[i], acTables[i], ss, se, al, refine, ref eobrun);
+                        }
                     }
                 }
                 else
                 {
                     var c = comps[0];
                     long index = u / c.BlocksWide * c.GridWide + u % c.BlocksWide;
-                    Block(b, ref bits, c, index, dcTables[0], acTables[0], ss, se, refine, ref eobrun);
+                    Block(b, ref bits, c, index, dcTables[0], acTables[0], ss, se, al, refine, ref eobrun);
                 }
                 if (bits.HitMarker)
                     throw new CorruptJpeg(Truncated + $"scan data ends after {u} of {units} MCUs");
+                if (interleaved && mcuColumn == mcusWide - 1 && Streaming)
+                    McuRowDone(mcuRow);
                 sinceRestart++;
             }
+            RunsOn(b, bits, units, atRestart: false);
             foreach (var c in comps)
                 c.Scanned = true;
+            if (_decoding && eobrun != 0)
+                NotDecoded("an end-of-band run beyond its scan"); // ImageSharp carries it into the next scan
             return bits.End(b);
+        }
+
+        /// <summary>
+        /// Data left after an interval's or a scan's last MCU — more than the last byte's padding bits — means its
+        /// symbols were not the ones written (a damaged byte read as a shorter code, an inserted or deleted byte)
+        /// or the MCU count is wrong: refused like a scan that stops early. libjpeg warns of "extraneous bytes"
+        /// and decodes; ImageSharp 2.1 refused some of these files by accident of its marker reader (when the
+        /// leftover bytes held a stuffed 0xFF00 at an even offset) and decoded the rest.
+        /// </summary>
+        private static void RunsOn(ReadOnlySpan<byte> b, BitReader bits, long mcus, bool atRestart)
+        {
+            int extra = bits.Leftover(b, atRestart);
+            if (extra > 0)
+                throw new CorruptJpeg(
+                    $"corrupt image data (JPEG scan data runs on for {extra} bytes after MCU {mcus})"
+                );
         }
 
         private void Block(
@@ -345,103 +409,17 @@ public static class JpegIntegrity
             Huffman? ac,
             int ss,
             int se,
+            int al,
             bool refine,
             ref int eobrun
         )
         {
-            if (!_progressive)
-            {
+            if (_progressive) // walked and decoded by the same code: the values are kept only when decoding
+                ProgressiveBlock(b, ref bits, c, index, dc, ac, ss, se, al, refine, ref eobrun);
+            else if (_decoding)
+                SequentialDecode(b, ref bits, dc!, ac!, c, c.Coefficients.AsSpan((int)(index * 64), 64));
+            else
                 SequentialBlock(b, ref bits, dc!, ac!);
-                return;
-            }
-            if (ss == 0)
-            {
-                if (refine)
-                    bits.Skip(b, 1);
-                else
-                {
-                    int t = Decode(b, ref bits, dc!);
-                    if (t > 16)
-                        throw new CorruptJpeg("corrupt image data (JPEG DC code)");
-                    bits.Skip(b, t);
-                }
-                return;
-            }
-            ref ulong nonZero = ref c.NonZero![index];
-            if (!refine)
-            {
-                if (eobrun > 0)
-                {
-                    eobrun--;
-                    return;
-                }
-                for (int k = ss; k <= se; )
-                {
-                    int rs = Decode(b, ref bits, ac!);
-                    int r = rs >> 4,
-                        s = rs & 15;
-                    if (s == 0)
-                    {
-                        if (r < 15)
-                        {
-                            eobrun = (1 << r) - 1 + (r > 0 ? bits.Read(b, r) : 0);
-                            break;
-                        }
-                        k += 16;
-                        continue;
-                    }
-                    k += r;
-                    bits.Skip(b, s);
-                    if (k < 64)
-                        nonZero |= 1UL << k;
-                    k++;
-                }
-                return;
-            }
-            // Successive approximation of AC coefficients (T.81 G.1.2.3, as libjpeg's decode_mcu_AC_refine).
-            int kk = ss;
-            if (eobrun == 0)
-            {
-                for (; kk <= se; kk++)
-                {
-                    int rs = Decode(b, ref bits, ac!);
-                    int r = rs >> 4,
-                        s = rs & 15;
-                    if (s != 0)
-                        bits.Skip(b, 1);
-                    else if (r != 15)
-                    {
-                        eobrun = 1 << r;
-                        if (r > 0)
-                            eobrun += bits.Read(b, r);
-                        break;
-                    }
-                    for (; kk <= se; kk++)
-                    {
-                        if ((nonZero >> kk & 1) != 0)
-                            bits.Skip(b, 1);
-                        else
-                        {
-                            if (r == 0)
-                                break;
-                            r--;
-                        }
-                    }
-                    if (s != 0 && kk <= se)
-                        nonZero |= 1UL << kk;
-                }
-            }
-            if (eobrun > 0)
-            {
-                // One correction bit per coefficient of kk … se that is already non-zero.
-                if (kk <= se)
-                {
-                    ulong band = (se == 63 ? ulong.MaxValue : (1UL << (se + 1)) - 1) & ~((1UL << kk) - 1);
-                    for (int n = System.Numerics.BitOperations.PopCount(nonZero & band); n > 0; n -= 32)
-                        bits.Skip(b, Math.Min(n, 32));
-                }
-                eobrun--;
-            }
         }
 
         /// <summary>
@@ -612,6 +590,36 @@ public static class JpegIntegrity
                 Buffer |= v << (56 - Count);
                 Count += 8;
             }
+        }
+
+        /// <summary>Whole bytes of data not consumed (read ahead or not yet read) before the next marker — at the
+        /// end of a scan, the next that is not a restart marker; fill bytes (0xFF before a marker) are not
+        /// data.</summary>
+        public readonly int Leftover(ReadOnlySpan<byte> b, bool atRestart)
+        {
+            int bytes = (Count - _zeros) / 8,
+                p = _pos;
+            while (p < b.Length)
+            {
+                if (b[p] != 0xFF)
+                    p++;
+                else if (p + 1 < b.Length && b[p + 1] == 0x00)
+                    p += 2;
+                else if (p + 1 < b.Length && b[p + 1] == 0xFF)
+                {
+                    p++;
+                    continue;
+                }
+                else if (!atRestart && p + 1 < b.Length && b[p + 1] is >= 0xD0 and <= 0xD7)
+                {
+                    p += 2;
+                    continue;
+                }
+                else
+                    break;
+                bytes++;
+            }
+            return bytes;
         }
 
         /// <summary>At a restart boundary: drops the partial byte and consumes the RSTn marker; false when another

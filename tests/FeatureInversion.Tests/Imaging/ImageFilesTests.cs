@@ -11,6 +11,34 @@ public class ImageFilesTests
         Assert.Equal(0.2989f * 0.2f + 0.5870f * 0.6f + 0.1140f * 1.0f, image.ToGray()[0, 0], 1e-7f);
     }
 
+    /// <summary>A stream that hides its length, as a network download does.</summary>
+    private sealed class Unseekable(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(81920)]
+    [InlineData(200_001)]
+    public void ReadLimitedReturnsTheBytesFromWhereTheStreamStandsSeekableOrNot(int length)
+    {
+        var bytes = Enumerable.Range(0, length + 7).Select(i => (byte)(i * 31)).ToArray();
+        var limits = new ImageLimits { MaxBytes = length };
+        using var seekable = new MemoryStream(bytes) { Position = 7 };
+        Assert.Equal(bytes[7..], ImageFiles.ReadLimited(seekable, "s", limits));
+        using var unseekable = new Unseekable(bytes);
+        unseekable.ReadExactly(new byte[7]);
+        Assert.Equal(bytes[7..], ImageFiles.ReadLimited(unseekable, "u", limits));
+        // One byte over the limit is refused either way (the seekable one before reading).
+        using var over = new MemoryStream(bytes) { Position = 6 };
+        Assert.Throws<InvalidImageException>(() => ImageFiles.ReadLimited(over, "s", limits));
+        using var overUnseekable = new Unseekable(bytes);
+        overUnseekable.ReadExactly(new byte[6]);
+        Assert.Throws<InvalidImageException>(() => ImageFiles.ReadLimited(overUnseekable, "u", limits));
+    }
+
     [Fact]
     public void PngRoundTripKeepsEightBitValues()
     {
