@@ -413,12 +413,7 @@ public sealed class ReconstructionWorker(
             MeanImageError = n > 0 ? meanDistance / n : null,
             ColorGain =
                 n > 0
-                    ? (
-                        ReconstructionMetrics.Distance(
-                            original.Planes,
-                            ReconstructionMetrics.GrayAsRgb(reconstruction.Planes)
-                        ) - distance
-                    ) / n
+                    ? (ReconstructionMetrics.DistanceToGray(original.Planes, reconstruction.Planes) - distance) / n
                     : null,
             Psnr = ReconstructionMetrics.Psnr(original.Planes, reconstruction.Planes),
             Ssim = ReconstructionMetrics.Ssim(original.Planes, reconstruction.Planes, original.Width, original.Height),

@@ -50,9 +50,9 @@ public static class DecoderInference
             int n = Math.Min(batchSize, count - start);
             var input = buffer.AsSpan(0, n * itemLength);
             fill(start, input);
-            var (values, finite) = RunBatch(network, buffer, itemLength, itemShape, n, device, encode, outputSize);
+            var values = RunBatch(network, buffer, itemLength, itemShape, n, device, encode, outputSize);
             if (
-                finite.Contains(false)
+                values.Contains(null)
                 && device.type == TorchSharp.DeviceType.CPU
                 && TorchKernels.Current is { Backend: KernelBackend.OneDnn, Forced: false }
             )
@@ -62,16 +62,14 @@ public static class DecoderInference
                 var retry = TorchKernels.WithNative(() =>
                     RunBatch(network, buffer, itemLength, itemShape, n, device, encode, outputSize)
                 );
-                if (Enumerable.Range(0, n).Any(i => retry.Finite[i] && !finite[i]))
+                if (Enumerable.Range(0, n).Any(i => retry[i] is not null && values[i] is null))
                     TorchKernels.FallBack(
                         $"a decode under oneDNN gave non-finite values that the native kernels did not "
-                            + $"({finite.Count(f => !f)} of {n} items)"
+                            + $"({values.Count(v => v is null)} of {n} items)"
                     );
-                (values, finite) = retry;
+                values = retry;
             }
-            int p = values.Length / n;
-            for (int i = 0; i < n; i++)
-                results.Add(finite[i] ? values.AsSpan(i * p, p).ToArray() : null);
+            results.AddRange(values);
         }
         return results;
     }
@@ -88,9 +86,10 @@ public static class DecoderInference
         int batchSize = DefaultBatchSize
     ) => NonFiniteOutputException.ThrowIfAny(Run(network, itemShape, count, fill, encode, outputSize, batchSize));
 
-    /// <summary>One batch: decoded, checked for finiteness per item before clamping (clamp maps ±∞ into range), read
-    /// back.</summary>
-    private static (float[] Values, bool[] Finite) RunBatch(
+    /// <summary>One batch: decoded, checked for finiteness per item before clamping (clamp maps ±∞ into range), each
+    /// finite item read back into an array of its own, null for an item that is not finite (no batch-sized copy
+    /// between: a batch of whole photos is tens of MB).</summary>
+    private static float[]?[] RunBatch(
         nn.Module<Tensor, Tensor> network,
         float[] buffer,
         int itemLength,
@@ -110,7 +109,12 @@ public static class DecoderInference
         var finite = y.isfinite().flatten(1).all(1).cpu().data<bool>().ToArray();
         if (outputSize is { } size && size != y.shape[^1])
             y = nn.functional.interpolate(y, [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
-        return (y.clamp(0, 1).cpu().contiguous().data<float>().ToArray(), finite);
+        var output = y.clamp(0, 1).cpu().contiguous();
+        var values = new float[]?[n];
+        for (int i = 0; i < n; i++)
+            if (finite[i])
+                values[i] = output[i].data<float>().ToArray();
+        return values;
     }
 
     /// <summary>Decodes feature maps of the decoder's input shape into images (upsampled to <paramref

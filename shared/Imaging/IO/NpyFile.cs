@@ -25,12 +25,32 @@ public static class NpyFile
 
     public static void Write(Stream stream, ReadOnlySpan<float> data, params int[] shape)
     {
+        var header = Header(data.Length, shape);
+        stream.Write(header);
+        stream.Write(MemoryMarshal.AsBytes(data));
+    }
+
+    /// <summary>The .npy file of <see cref="Write(Stream, ReadOnlySpan{float}, int[])"/> as one array of its exact
+    /// length (a memory stream would grow by doubling, then be copied).</summary>
+    public static byte[] ToBytes(ReadOnlySpan<float> data, params int[] shape)
+    {
+        var header = Header(data.Length, shape);
+        var bytes = new byte[header.Length + (long)data.Length * sizeof(float)];
+        header.CopyTo(bytes, 0);
+        MemoryMarshal.AsBytes(data).CopyTo(bytes.AsSpan(header.Length));
+        return bytes;
+    }
+
+    /// <summary>Magic, version 1.0, header length and the header dictionary, padded to a multiple of 64
+    /// bytes.</summary>
+    private static byte[] Header(int length, int[] shape)
+    {
         ArgumentNullException.ThrowIfNull(shape);
         long count = shape.Aggregate(1L, (a, d) => d < 0 ? throw new ArgumentException("Negative dimension.") : a * d);
-        if (count != data.Length)
-            throw new ArgumentException(
-                $"Shape ({string.Join(", ", shape)}) holds {count} values, data has {data.Length}."
-            );
+        if (count != length)
+            throw new ArgumentException($"Shape ({string.Join(", ", shape)}) holds {count} values, data has {length}.");
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("Big-endian hosts are not supported.");
 
         string dims =
             shape.Length == 1
@@ -40,15 +60,15 @@ public static class NpyFile
         // Pad with spaces so that magic (6) + version (2) + length (2) + header is a multiple of 64, ending in '\n'.
         int total = 10 + dict.Length + 1;
         int padded = (total + 63) / 64 * 64;
-        var header = Encoding.ASCII.GetBytes(dict + new string(' ', padded - total) + "\n");
-
-        stream.Write(Magic);
-        stream.Write([1, 0]);
-        stream.Write([(byte)(header.Length & 0xff), (byte)(header.Length >> 8)]);
-        stream.Write(header);
-        if (!BitConverter.IsLittleEndian)
-            throw new PlatformNotSupportedException("Big-endian hosts are not supported.");
-        stream.Write(MemoryMarshal.AsBytes(data));
+        var bytes = new byte[padded];
+        Magic.CopyTo(bytes);
+        bytes[6] = 1; // version 1.0
+        bytes[8] = (byte)((padded - 10) & 0xff);
+        bytes[9] = (byte)((padded - 10) >> 8);
+        int written = Encoding.ASCII.GetBytes(dict, bytes.AsSpan(10));
+        bytes.AsSpan(10 + written, padded - 11 - written).Fill((byte)' ');
+        bytes[padded - 1] = (byte)'\n';
+        return bytes;
     }
 
     /// <summary>The most values an array may hold (256 MB of float32); larger declared shapes are refused before

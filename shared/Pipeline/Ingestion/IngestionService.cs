@@ -439,12 +439,8 @@ public sealed class IngestionService(
         };
     }
 
-    private static byte[] Npy(FeatureMap map)
-    {
-        using var stream = new MemoryStream();
-        NpyFile.Write(stream, map.Data, map.Shape.Channels, map.Shape.Rows, map.Shape.Cols);
-        return stream.ToArray();
-    }
+    private static byte[] Npy(FeatureMap map) =>
+        NpyFile.ToBytes(map.Data, map.Shape.Channels, map.Shape.Rows, map.Shape.Cols);
 
     /// <summary>
     /// The image uploaded beside a feature file, which its reconstructions are scored against: in the file's batch,

@@ -17,6 +17,25 @@ public class ReconstructionMetricsTests
         Assert.Equal(4.0, ReconstructionMetrics.MeanPairwiseDistance([a, b, c]), 12);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(15)]
+    [InlineData(1024)]
+    [InlineData(1031)]
+    [InlineData(64 * 64)]
+    [InlineData(301 * 227)]
+    public void DistanceToGrayIsTheDistanceToGrayAsRgbBitForBit(int pixels)
+    {
+        var random = new Random(pixels);
+        var target = Enumerable.Range(0, 3 * pixels).Select(_ => (float)random.NextDouble()).ToArray();
+        var rgb = Enumerable.Range(0, 3 * pixels).Select(_ => (float)random.NextDouble()).ToArray();
+        double expected = ReconstructionMetrics.Distance(target, ReconstructionMetrics.GrayAsRgb(rgb));
+        Assert.Equal(
+            BitConverter.DoubleToInt64Bits(expected),
+            BitConverter.DoubleToInt64Bits(ReconstructionMetrics.DistanceToGray(target, rgb))
+        );
+    }
+
     [Fact]
     public void PsnrAndSsimOfIdenticalAndShiftedImages()
     {

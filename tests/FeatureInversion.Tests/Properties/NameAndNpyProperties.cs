@@ -109,7 +109,7 @@ public class NameAndNpyProperties
     }
 
     [Fact]
-    public void AnyFloat32ArrayRoundTripsThroughNpy()
+    public void AnyFloat32ArrayRoundTripsThroughNpyAndToBytesWritesTheSameFile()
     {
         Gen.Int[0, 5]
             .Array[0, 4]
@@ -121,6 +121,7 @@ public class NameAndNpyProperties
                 {
                     using var stream = new MemoryStream();
                     NpyFile.Write(stream, t.data, t.shape);
+                    Assert.Equal(stream.ToArray(), NpyFile.ToBytes(t.data, t.shape));
                     stream.Position = 0;
                     var (data, shape) = NpyFile.Read(stream, "p.npy");
                     Assert.Equal(t.shape, shape);
