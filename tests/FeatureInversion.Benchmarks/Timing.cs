@@ -47,7 +47,8 @@ internal static class Timing
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
 
-    private static double Median(List<double> values)
+    /// <summary>The median (the mean of the middle two for an even count); sorts <paramref name="values"/>.</summary>
+    public static double Median(List<double> values)
     {
         values.Sort();
         int n = values.Count;
