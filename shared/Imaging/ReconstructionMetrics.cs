@@ -17,13 +17,19 @@ public static class ReconstructionMetrics
     {
         if (a.Length != b.Length)
             throw new ArgumentException($"Images differ in length: {a.Length} vs {b.Length}.");
-        double sum = 0;
+        return Math.Sqrt(AddSquaredDifferences(a, b, 0));
+    }
+
+    /// <summary><paramref name="sum"/> plus Σ (a − b)², in index order (float differences, double sum): the one loop
+    /// behind <see cref="Distance"/> and <see cref="DistanceToGray"/>, so the two agree bit for bit.</summary>
+    private static double AddSquaredDifferences(ReadOnlySpan<float> a, ReadOnlySpan<float> b, double sum)
+    {
         for (int i = 0; i < a.Length; i++)
         {
             double d = a[i] - b[i];
             sum += d * d;
         }
-        return Math.Sqrt(sum);
+        return sum;
     }
 
     /// <summary>N: the mean Euclidean distance over all unordered pairs of distinct images.</summary>
@@ -130,11 +136,7 @@ public static class ReconstructionMetrics
                     rgb.Slice(2 * plane + start, n),
                     block
                 );
-                for (int i = 0; i < n; i++)
-                {
-                    double d = t[start + i] - block[i];
-                    sum += d * d;
-                }
+                sum = AddSquaredDifferences(t.Slice(start, n), block, sum);
             }
         }
         return Math.Sqrt(sum);
