@@ -140,6 +140,8 @@ internal static class DecoderPrecisionBenchmark
             network.to(variant.Type);
         if (variant.ChannelsLast)
         {
+            // The parameters take the NHWC storage; the permuted views in between go with the scope.
+            using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             foreach (var p in network.parameters().Where(p => p.dim() == 4))
                 p.set_(ChannelsLast(p));
