@@ -13,7 +13,6 @@ import os
 import sys
 
 
-
 def pixels(path):
     """Width x height from the first SOF0/1/2 marker."""
     data = open(path, 'rb').read()
@@ -29,7 +28,11 @@ def pixels(path):
 args = sys.argv[1:]
 by_size = None
 if args[:1] == ['--by-size']:
+    if len(args) < 2 or not args[1].isdigit():
+        sys.exit('--by-size K: K, a number of sources, is missing')
     by_size, args = int(args[1]), args[2:]
+if len(args) < 3:
+    sys.exit('usage: make-photo-copies.py [--by-size K] SRC OUT N [N ...]')
 src_dir, out_dir, counts = args[0], args[1], [int(n) for n in args[2:]]
 sources = sorted(p for p in glob.glob(os.path.join(src_dir, '*')) if p.lower().endswith(('.jpg', '.jpeg')))
 if not sources:
@@ -37,7 +40,7 @@ if not sources:
 if by_size is not None:
     if not 2 <= by_size <= len(sources):
         sys.exit(f'--by-size {by_size}: between 2 and the {len(sources)} JPEGs of {src_dir}')
-    ranked = sorted(sources, key=lambda p: (pixels(p) / 1e6, p))
+    ranked = sorted(sources, key=lambda p: (pixels(p), p))
     sources = [ranked[round(i * (len(ranked) - 1) / (by_size - 1))] for i in range(by_size)]
 for n in counts:
     folder = os.path.join(out_dir, f'p{n}')
