@@ -31,6 +31,14 @@ public sealed class BatchReportBuilder(
     private readonly Dictionary<string, int> _candidateIndex = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Comparison> _comparisons = new(StringComparer.Ordinal);
 
+    // The records' thumbnails, decoded once when the record is read (by record name: an upload's photo, a result's
+    // original and reconstruction); the records are kept without their base64 text, which took 2.7 KB per thumbnail
+    // besides the 4 KB decoded, and a long batch's report state grows with its results (docs/benchmarks.md, "The
+    // peak over time").
+    private readonly Dictionary<string, float[]> _photoSignatures = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, float[]> _originalSignatures = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, float[]> _reconstructionSignatures = new(StringComparer.Ordinal);
+
     private sealed class Comparison(float[] reconstruction)
     {
         public float[] Reconstruction { get; } = reconstruction;
@@ -88,10 +96,10 @@ public sealed class BatchReportBuilder(
             switch (kind)
             {
                 case BlobKind.Ingestion:
-                    _uploads[name] = PipelineJson.Deserialize<IngestionRecord>(bytes);
+                    _uploads[name] = KeepSignature(name, PipelineJson.Deserialize<IngestionRecord>(bytes));
                     break;
                 case BlobKind.Metrics:
-                    _metrics[name] = PipelineJson.Deserialize<ResultMetrics>(bytes);
+                    _metrics[name] = KeepSignatures(name, PipelineJson.Deserialize<ResultMetrics>(bytes));
                     break;
                 case BlobKind.Failure:
                     _failures[name] = PipelineJson.Deserialize<FailureRecord>(bytes);
@@ -107,6 +115,9 @@ public sealed class BatchReportBuilder(
             _uploads.Remove(gone);
             _metrics.Remove(gone);
             _failures.Remove(gone);
+            _photoSignatures.Remove(gone);
+            _originalSignatures.Remove(gone);
+            _reconstructionSignatures.Remove(gone);
         }
         LastReads = reads;
         Sources = listing;
@@ -182,21 +193,56 @@ public sealed class BatchReportBuilder(
         _comparisons.Clear();
     }
 
+    /// <summary>An ingestion record as kept: a photo's thumbnail decoded apart (<see cref="_photoSignatures"/>, absent
+    /// when there is none or it is not one), the record without it.</summary>
+    private IngestionRecord KeepSignature(string name, IngestionRecord record)
+    {
+        _photoSignatures.Remove(name);
+        if (record is not AcceptedUpload { Signature: { } stored } accepted)
+            return record;
+        if (accepted.FeatureFile is null && ImageSignature.Decode(stored) is { } signature)
+            _photoSignatures[name] = signature;
+        return accepted with { Signature = null };
+    }
+
+    /// <summary>A result's record as kept: its original's and its reconstruction's thumbnails decoded apart, the record
+    /// without them.</summary>
+    private ResultMetrics KeepSignatures(string name, ResultMetrics metrics)
+    {
+        _originalSignatures.Remove(name);
+        _reconstructionSignatures.Remove(name);
+        if (metrics.Whole is not { } whole)
+            return metrics;
+        if (ImageSignature.Decode(whole.OriginalSignature) is { } original)
+            _originalSignatures[name] = original;
+        if (ImageSignature.Decode(whole.ReconstructionSignature) is { } reconstruction)
+            _reconstructionSignatures[name] = reconstruction;
+        return whole.OriginalSignature is null && whole.ReconstructionSignature is null
+            ? metrics
+            : metrics with
+            {
+                Whole = whole with { OriginalSignature = null, ReconstructionSignature = null },
+            };
+    }
+
     /// <summary>Candidates not met before: the batch's photos (their ingestion records' signatures) and originals
     /// uploaded beside feature files (their results' signatures), one per content id.</summary>
     private void AddCandidates()
     {
         var found = _uploads
-            .Values.OfType<AcceptedUpload>()
-            .Where(u => u.FeatureFile is null)
-            .Select(u => (Id: u.ImageId, u.Signature))
+            .Where(u => u.Value is AcceptedUpload { FeatureFile: null } && _photoSignatures.ContainsKey(u.Key))
+            .Select(u => (Id: ((AcceptedUpload)u.Value).ImageId, Signature: _photoSignatures[u.Key]))
             .Concat(
                 _metrics
-                    .Values.Where(m => m.NonFiniteField() is null && m.Whole?.OriginalSignature is not null)
-                    .Select(m => (Id: m.Whole!.OriginalImageId!, Signature: m.Whole.OriginalSignature))
+                    .Where(m =>
+                        m.Value.NonFiniteField() is null
+                        && m.Value.Whole?.OriginalImageId is not null
+                        && _originalSignatures.ContainsKey(m.Key)
+                    )
+                    .Select(m => (Id: m.Value.Whole!.OriginalImageId!, Signature: _originalSignatures[m.Key]))
             );
-        foreach (var (id, stored) in found)
-            if (id is not null && !_candidateIndex.ContainsKey(id) && ImageSignature.Decode(stored) is { } signature)
+        foreach (var (id, signature) in found)
+            if (!_candidateIndex.ContainsKey(id))
             {
                 _candidateIndex[id] = _candidates.Count;
                 _candidates.Add((id, signature));
@@ -215,7 +261,7 @@ public sealed class BatchReportBuilder(
             return null;
         if (!_comparisons.TryGetValue(metricsBlob, out var c))
         {
-            if (ImageSignature.Decode(whole.ReconstructionSignature) is not { } reconstruction)
+            if (!_reconstructionSignatures.TryGetValue(metricsBlob, out var reconstruction))
                 return null;
             _comparisons[metricsBlob] = c = new Comparison(reconstruction);
         }

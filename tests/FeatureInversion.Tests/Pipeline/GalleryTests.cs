@@ -310,6 +310,89 @@ public sealed class GalleryTests : IDisposable
         Assert.Equal(summary, incremental.Representations.Single().Reidentification);
     }
 
+    /// <summary>A result rewritten with another reconstruction (a rerun) is ranked again from its new thumbnail; the
+    /// builder keeps the thumbnails decoded apart from the records, so the new one must replace the old.</summary>
+    [Fact]
+    public async Task ARewrittenResultIsRankedAgainFromItsNewReconstruction()
+    {
+        const string batch = "rerank";
+        var store = new LocalBlobStore(_dir);
+        var options = new PipelineSettings
+        {
+            Storage = new() { Storage = "local", LocalRoot = _dir },
+        };
+        var random = new Random(11);
+        ColorImage Noise() =>
+            new(32, 32, Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)random.NextDouble()).ToArray());
+        var photos = Enumerable.Range(0, 4).Select(_ => Noise()).ToList();
+        var ids = photos.Select((_, i) => (i + 1).ToString("x32")).ToList();
+        for (int i = 0; i < photos.Count; i++)
+            await Write(
+                store,
+                options,
+                BlobNames.Ingestion($"{batch}/p{i}.jpg"),
+                PipelineJson.Serialize<IngestionRecord>(
+                    new AcceptedUpload
+                    {
+                        ImageBlob = $"{batch}/p{i}.jpg",
+                        ImageId = ids[i],
+                        Batch = batch,
+                        Jobs = [new($"{ids[i]}-{Hog}", "hog", Hog, "f")],
+                        Signature = ImageSignature.Encode(photos[i]),
+                    }
+                )
+            );
+        async Task WriteResult(int i, ColorImage reconstruction, DateTime written)
+        {
+            string name = BlobNames.Metrics(batch, ids[i], Hog);
+            await Write(
+                store,
+                options,
+                name,
+                PipelineJson.Serialize(
+                    new ResultMetrics
+                    {
+                        JobId = $"{ids[i]}-{Hog}",
+                        ImageBlob = $"{batch}/p{i}.jpg",
+                        ImageId = ids[i],
+                        Representation = "hog",
+                        DecoderVersion = Hog,
+                        ImageSize = 64,
+                        Reconstruction = "r.png",
+                        Whole = new WholeResult
+                        {
+                            Reconstruction = "w.png",
+                            OriginalImageId = ids[i],
+                            ReconstructionSignature = ImageSignature.Encode(reconstruction),
+                        },
+                    }
+                )
+            );
+            File.SetLastWriteTimeUtc(store.PathOf(options.Storage.ResultsContainer, name), written); // a new version
+        }
+        var start = DateTime.UtcNow;
+        for (int i = 0; i < photos.Count; i++)
+            await WriteResult(i, photos[i], start);
+        var builder = new BatchReportBuilder(store, options.Storage, options.Gallery, batch, NoTestSet);
+        int Rank(BatchReport report, int i) =>
+            report.Rows.Single(r => r.ImageId == ids[i]).Results.Single().Whole!.Rank!.Value;
+        var first = await builder.BuildAsync();
+        Assert.All(Enumerable.Range(0, photos.Count), i => Assert.Equal(1, Rank(first, i)));
+
+        await WriteResult(0, photos[2], start.AddMinutes(1)); // the first result now shows the third photo
+        var second = await builder.BuildAsync();
+        var shown = ImageSignature.Decode(ImageSignature.Encode(photos[2]))!;
+        int expected = ImageSignature.Rank(
+            photos
+                .Select(p => ImageSignature.Similarity(shown, ImageSignature.Decode(ImageSignature.Encode(p))!))
+                .ToList(),
+            0
+        );
+        Assert.True(expected > 1);
+        Assert.Equal(expected, Rank(second, 0));
+        Assert.All(Enumerable.Range(1, photos.Count - 1), i => Assert.Equal(1, Rank(second, i)));
+    }
+
     private static Task<FeatureInversion.Models.EvaluationRecord?> NoTestSet(
         string r,
         string v,
