@@ -11,7 +11,10 @@ namespace FeatureInversion.Benchmarks;
 /// representations written as the pipeline writes them (ingestion records, metrics, images as small files). Cases:
 /// a full rebuild (a fresh writer reads every record: what every update cost before, and what a restarted worker pays
 /// once), an update after one new result (the incremental path), an update with nothing changed, and the function
-/// app's render of one page. Medians of 5 after a warm-up.
+/// app's render of one page. Medians of 5 after a warm-up. With <c>--whole</c> each result also has its whole image
+/// and re-identification thumbnails (32 × 32, as the pipeline writes them by default since issue 25), so the report
+/// ranks every whole result among the batch's photos. Also printed: the managed memory a worker keeps for the batch
+/// (its writer after the first rebuild: the builder's records and thumbnails and the last report), per upload.
 /// </summary>
 internal static class GalleryBenchmark
 {
@@ -26,6 +29,7 @@ internal static class GalleryBenchmark
     {
         int images = Option(args, "--images") is { } n ? int.Parse(n) : 4000;
         string? connection = Option(args, "--connection");
+        bool whole = args.Contains("--whole");
         string root = Directory.CreateTempSubdirectory("fi-gallery-bench-").FullName;
         var options = connection is null
             ? new StorageOptions { Storage = "local", LocalRoot = root }
@@ -42,21 +46,25 @@ internal static class GalleryBenchmark
         {
             store.EnsureContainersAsync([options.ResultsContainer, options.ModelsContainer]).GetAwaiter().GetResult();
             const int pending = 6; // the last images' lbp results arrive during the measurement
-            var arriving = Write(store, options, "bench", images, pending).GetAwaiter().GetResult();
+            var arriving = Write(store, options, "bench", images, pending, whole).GetAwaiter().GetResult();
             string where = connection is null
                 ? "a local folder (report and static pages)"
                 : $"Azure Blob Storage API at {(store as AzureBlobStore)!.Service.Uri} (report only)";
             Console.WriteLine(
                 $"# {Environment.ProcessorCount} cores; batch of {images} uploads × {Versions.Length} representations "
-                    + $"on {where}; page size {galleryOptions.GalleryPageSize}"
+                    + $"{(whole ? "with whole images and thumbnails " : "")}on {where}; page size "
+                    + $"{galleryOptions.GalleryPageSize}"
             );
 
             var full = new List<double>();
             var incremental = new List<double>();
             var unchanged = new List<double>();
             var render = new List<double>();
+            long before = GC.GetTotalMemory(forceFullCollection: true);
             var warm = new GalleryWriter(store, options, galleryOptions);
             warm.RebuildAsync("bench").GetAwaiter().GetResult(); // warm-up and the warm writer's first (full) read
+            long kept = GC.GetTotalMemory(forceFullCollection: true) - before;
+            GC.KeepAlive(warm);
             var query = new BatchQuery(store, options, galleryOptions, warm);
             var report = query.ReportAsync("bench").GetAwaiter().GetResult()!;
             query.RenderAsync(report, 1, Ranking.Default).GetAwaiter().GetResult();
@@ -97,6 +105,10 @@ internal static class GalleryBenchmark
                 $"# full / incremental = {Median(full) / Median(incremental):F1}x; report.json {reportBytes / 1024} "
                     + $"KiB, a page {pageBytes / 1024} KiB"
             );
+            Console.WriteLine(
+                $"# kept by the writer for the batch: {kept / 1024.0 / 1024:F1} MiB managed, "
+                    + $"{kept / 1024.0 / images:F1} KiB per upload"
+            );
             return 0;
         }
         finally
@@ -120,7 +132,8 @@ internal static class GalleryBenchmark
         StorageOptions options,
         string batch,
         int images,
-        int pending
+        int pending,
+        bool whole
     )
     {
         var later = new System.Collections.Concurrent.ConcurrentBag<(string, byte[])>();
@@ -140,10 +153,23 @@ internal static class GalleryBenchmark
                 .ToList();
             await Put(BlobNames.Thumbnail(batch, id), png);
             await Put(BlobNames.Original(batch, id, 64), png);
+            // Noise thumbnails: each photo its own, each whole reconstruction its photo's with noise added
+            ColorImage Noise(ColorImage? like) =>
+                new(
+                    32,
+                    32,
+                    Enumerable
+                        .Range(0, 3 * 32 * 32)
+                        .Select(k => (like is null ? 0 : 0.8f * like.Planes[k]) + 0.2f * (float)random.NextDouble())
+                        .ToArray()
+                );
+            var photo = whole ? Noise(null) : null;
             foreach (var job in jobs)
             {
                 await Put(BlobNames.Reconstruction(batch, id, job.DecoderVersion), png);
                 await Put(BlobNames.FeatureEnergy(batch, id, job.DecoderVersion), png);
+                if (whole)
+                    await Put(BlobNames.WholeReconstruction(batch, id, job.DecoderVersion), png);
                 var metrics = PipelineJson.Serialize(
                     new ResultMetrics
                     {
@@ -161,6 +187,18 @@ internal static class GalleryBenchmark
                         Reconstruction = BlobNames.Reconstruction(batch, id, job.DecoderVersion),
                         Original = BlobNames.Original(batch, id, 64),
                         FeatureEnergy = BlobNames.FeatureEnergy(batch, id, job.DecoderVersion),
+                        Whole = photo is null
+                            ? null
+                            : new WholeResult
+                            {
+                                Reconstruction = BlobNames.WholeReconstruction(batch, id, job.DecoderVersion),
+                                Width = 96,
+                                Height = 64,
+                                OriginalImageId = id,
+                                ErrorRatio = 0.6 + 0.3 * random.NextDouble(),
+                                Ssim = 0.3,
+                                ReconstructionSignature = ImageSignature.Encode(Noise(photo)),
+                            },
                     }
                 );
                 string name = BlobNames.Metrics(batch, id, job.DecoderVersion);
@@ -181,6 +219,7 @@ internal static class GalleryBenchmark
                         Height = 480,
                         Jobs = jobs,
                         IngestedUtc = DateTimeOffset.UtcNow,
+                        Signature = photo is null ? null : ImageSignature.Encode(photo),
                     }
                 )
             );

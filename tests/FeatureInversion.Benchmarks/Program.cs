@@ -22,7 +22,7 @@ static int Usage()
         "usage: FeatureInversion.Benchmarks features [--images DIR] [--seconds S] | decoders [--seconds S] [--small] "
             + "| precision [--threads N] [--seconds S] [--rounds R] [--images DIR] [--models DIR] | kernels "
             + "[--seconds S] [--rounds R] | pipeline [--images DIR] | training rate|cache|rss|pool [...] | "
-            + "gallery [--images N] [--connection STRING] | jpeg [--images DIR]... [--seconds S] "
+            + "gallery [--images N] [--whole] [--connection STRING] | jpeg [--images DIR]... [--seconds S] "
             + "| alloc TRACE.nettrace"
     );
     return 2;
