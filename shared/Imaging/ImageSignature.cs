@@ -36,16 +36,24 @@ public static class ImageSignature
 
     /// <summary>The standardised signature of a stored thumbnail (<see cref="Encode"/>); null when it is not one
     /// (a record from another version, a damaged one).</summary>
-    public static float[]? Decode(string? stored)
+    public static float[]? Decode(string? stored) => Thumbnail(stored) is { } bytes ? FromThumbnail(bytes) : null;
+
+    /// <summary>A stored thumbnail's 32 × 32 gray bytes (<see cref="Encode"/>); null when it is not one.</summary>
+    public static byte[]? Thumbnail(string? stored)
     {
         if (stored is null)
             return null;
         var bytes = new byte[Side * Side];
-        if (!Convert.TryFromBase64String(stored, bytes, out int written) || written != bytes.Length)
-            return null;
-        var gray = new float[bytes.Length];
+        return Convert.TryFromBase64String(stored, bytes, out int written) && written == bytes.Length ? bytes : null;
+    }
+
+    /// <summary>The standardised signature of a thumbnail's bytes: what <see cref="Decode"/> gives for its text, to
+    /// the bit (a quarter of the memory kept as bytes, standardised when compared).</summary>
+    public static float[] FromThumbnail(ReadOnlySpan<byte> thumbnail)
+    {
+        var gray = new float[thumbnail.Length];
         for (int i = 0; i < gray.Length; i++)
-            gray[i] = bytes[i] / 255f;
+            gray[i] = thumbnail[i] / 255f;
         return Standardize(gray);
     }
 

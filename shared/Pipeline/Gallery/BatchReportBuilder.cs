@@ -31,17 +31,18 @@ public sealed class BatchReportBuilder(
     private readonly Dictionary<string, int> _candidateIndex = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Comparison> _comparisons = new(StringComparer.Ordinal);
 
-    // The records' thumbnails, decoded once when the record is read (by record name: an upload's photo, a result's
-    // original and reconstruction); the records are kept without their base64 text, which took 2.7 KB per thumbnail
-    // besides the 4 KB decoded, and a long batch's report state grows with its results (docs/benchmarks.md, "The
-    // peak over time").
+    // The records' thumbnails, decoded once when the record is read (by record name: an upload's photo and a result's
+    // original as the standardised signatures every result is compared with, a result's reconstruction as its 1 KB of
+    // bytes, standardised again only in a build that brings it new candidates); the records are kept without their
+    // base64 text. A long batch's report state grows with its results (docs/benchmarks.md, "The peak over time"):
+    // the text took 2.7 KB per thumbnail and a reconstruction's floats 4 KB.
     private readonly Dictionary<string, float[]> _photoSignatures = new(StringComparer.Ordinal);
     private readonly Dictionary<string, float[]> _originalSignatures = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, float[]> _reconstructionSignatures = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> _reconstructionThumbnails = new(StringComparer.Ordinal);
 
-    private sealed class Comparison(float[] reconstruction)
+    private sealed class Comparison(byte[] reconstruction)
     {
-        public float[] Reconstruction { get; } = reconstruction;
+        public byte[] Reconstruction { get; } = reconstruction;
         public double TruthSimilarity { get; set; } = double.NaN;
         public int Higher { get; set; }
         public int Met { get; set; }
@@ -117,7 +118,7 @@ public sealed class BatchReportBuilder(
             _failures.Remove(gone);
             _photoSignatures.Remove(gone);
             _originalSignatures.Remove(gone);
-            _reconstructionSignatures.Remove(gone);
+            _reconstructionThumbnails.Remove(gone);
         }
         LastReads = reads;
         Sources = listing;
@@ -210,13 +211,13 @@ public sealed class BatchReportBuilder(
     private ResultMetrics KeepSignatures(string name, ResultMetrics metrics)
     {
         _originalSignatures.Remove(name);
-        _reconstructionSignatures.Remove(name);
+        _reconstructionThumbnails.Remove(name);
         if (metrics.Whole is not { } whole)
             return metrics;
         if (ImageSignature.Decode(whole.OriginalSignature) is { } original)
             _originalSignatures[name] = original;
-        if (ImageSignature.Decode(whole.ReconstructionSignature) is { } reconstruction)
-            _reconstructionSignatures[name] = reconstruction;
+        if (ImageSignature.Thumbnail(whole.ReconstructionSignature) is { } reconstruction)
+            _reconstructionThumbnails[name] = reconstruction;
         return whole.OriginalSignature is null && whole.ReconstructionSignature is null
             ? metrics
             : metrics with
@@ -261,16 +262,19 @@ public sealed class BatchReportBuilder(
             return null;
         if (!_comparisons.TryGetValue(metricsBlob, out var c))
         {
-            if (!_reconstructionSignatures.TryGetValue(metricsBlob, out var reconstruction))
+            if (!_reconstructionThumbnails.TryGetValue(metricsBlob, out var thumbnail))
                 return null;
-            _comparisons[metricsBlob] = c = new Comparison(reconstruction);
+            _comparisons[metricsBlob] = c = new Comparison(thumbnail);
         }
+        if (c.Met == _candidates.Count)
+            return 1 + c.Higher; // no new candidate since the last build
+        var reconstruction = ImageSignature.FromThumbnail(c.Reconstruction);
         if (double.IsNaN(c.TruthSimilarity))
-            c.TruthSimilarity = ImageSignature.Similarity(c.Reconstruction, _candidates[truth].Signature);
+            c.TruthSimilarity = ImageSignature.Similarity(reconstruction, _candidates[truth].Signature);
         for (; c.Met < _candidates.Count; c.Met++)
             if (
                 c.Met != truth
-                && ImageSignature.Similarity(c.Reconstruction, _candidates[c.Met].Signature) >= c.TruthSimilarity
+                && ImageSignature.Similarity(reconstruction, _candidates[c.Met].Signature) >= c.TruthSimilarity
             )
                 c.Higher++;
         return 1 + c.Higher;
