@@ -209,15 +209,9 @@ public sealed class GalleryTests : IDisposable
     public async Task ReidentificationRanksAreTheSameBuiltAsResultsArriveOrAllAtOnce()
     {
         const string batch = "reid";
-        var store = new LocalBlobStore(_dir);
-        var options = new PipelineSettings
-        {
-            Storage = new() { Storage = "local", LocalRoot = _dir },
-        };
+        var (store, options) = ReidentificationBatch();
         var random = new Random(7);
-        ColorImage Noise() =>
-            new(32, 32, Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)random.NextDouble()).ToArray());
-        var photos = Enumerable.Range(0, 7).Select(_ => Noise()).ToList();
+        var photos = Enumerable.Range(0, 7).Select(_ => NoisePhoto(random)).ToList();
         // each result is its photo with a little noise, except the last two, which look like another photo
         var reconstructions = photos
             .Select(
@@ -232,48 +226,11 @@ public sealed class GalleryTests : IDisposable
             )
             .ToList();
         var ids = photos.Select((_, i) => (i + 1).ToString("x32")).ToList();
-        for (int i = 0; i < photos.Count; i++)
-            await Write(
-                store,
-                options,
-                BlobNames.Ingestion($"{batch}/p{i}.jpg"),
-                PipelineJson.Serialize<IngestionRecord>(
-                    new AcceptedUpload
-                    {
-                        ImageBlob = $"{batch}/p{i}.jpg",
-                        ImageId = ids[i],
-                        Batch = batch,
-                        Jobs = [new($"{ids[i]}-{Hog}", "hog", Hog, "f")],
-                        Signature = ImageSignature.Encode(photos[i]),
-                    }
-                )
-            );
+        await WritePhotosAsync(store, options, batch, ids, photos);
         var arriving = new BatchReportBuilder(store, options.Storage, options.Gallery, batch, NoTestSet);
         for (int i = 0; i < photos.Count; i++)
         {
-            await Write(
-                store,
-                options,
-                BlobNames.Metrics(batch, ids[i], Hog),
-                PipelineJson.Serialize(
-                    new ResultMetrics
-                    {
-                        JobId = $"{ids[i]}-{Hog}",
-                        ImageBlob = $"{batch}/p{i}.jpg",
-                        ImageId = ids[i],
-                        Representation = "hog",
-                        DecoderVersion = Hog,
-                        ImageSize = 64,
-                        Reconstruction = "r.png",
-                        Whole = new WholeResult
-                        {
-                            Reconstruction = "w.png",
-                            OriginalImageId = ids[i],
-                            ReconstructionSignature = ImageSignature.Encode(reconstructions[i]),
-                        },
-                    }
-                )
-            );
+            await WriteWholeResultAsync(store, options, batch, ids[i], i, reconstructions[i]);
             await arriving.BuildAsync();
         }
         var incremental = await arriving.BuildAsync();
@@ -316,58 +273,15 @@ public sealed class GalleryTests : IDisposable
     public async Task ARewrittenResultIsRankedAgainFromItsNewReconstruction()
     {
         const string batch = "rerank";
-        var store = new LocalBlobStore(_dir);
-        var options = new PipelineSettings
-        {
-            Storage = new() { Storage = "local", LocalRoot = _dir },
-        };
+        var (store, options) = ReidentificationBatch();
         var random = new Random(11);
-        ColorImage Noise() =>
-            new(32, 32, Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)random.NextDouble()).ToArray());
-        var photos = Enumerable.Range(0, 4).Select(_ => Noise()).ToList();
+        var photos = Enumerable.Range(0, 4).Select(_ => NoisePhoto(random)).ToList();
         var ids = photos.Select((_, i) => (i + 1).ToString("x32")).ToList();
-        for (int i = 0; i < photos.Count; i++)
-            await Write(
-                store,
-                options,
-                BlobNames.Ingestion($"{batch}/p{i}.jpg"),
-                PipelineJson.Serialize<IngestionRecord>(
-                    new AcceptedUpload
-                    {
-                        ImageBlob = $"{batch}/p{i}.jpg",
-                        ImageId = ids[i],
-                        Batch = batch,
-                        Jobs = [new($"{ids[i]}-{Hog}", "hog", Hog, "f")],
-                        Signature = ImageSignature.Encode(photos[i]),
-                    }
-                )
-            );
+        await WritePhotosAsync(store, options, batch, ids, photos);
         async Task WriteResult(int i, ColorImage reconstruction, DateTime written)
         {
+            await WriteWholeResultAsync(store, options, batch, ids[i], i, reconstruction);
             string name = BlobNames.Metrics(batch, ids[i], Hog);
-            await Write(
-                store,
-                options,
-                name,
-                PipelineJson.Serialize(
-                    new ResultMetrics
-                    {
-                        JobId = $"{ids[i]}-{Hog}",
-                        ImageBlob = $"{batch}/p{i}.jpg",
-                        ImageId = ids[i],
-                        Representation = "hog",
-                        DecoderVersion = Hog,
-                        ImageSize = 64,
-                        Reconstruction = "r.png",
-                        Whole = new WholeResult
-                        {
-                            Reconstruction = "w.png",
-                            OriginalImageId = ids[i],
-                            ReconstructionSignature = ImageSignature.Encode(reconstruction),
-                        },
-                    }
-                )
-            );
             File.SetLastWriteTimeUtc(store.PathOf(options.Storage.ResultsContainer, name), written); // a new version
         }
         var start = DateTime.UtcNow;
@@ -392,6 +306,81 @@ public sealed class GalleryTests : IDisposable
         Assert.Equal(expected, Rank(second, 0));
         Assert.All(Enumerable.Range(1, photos.Count - 1), i => Assert.Equal(1, Rank(second, i)));
     }
+
+    private (LocalBlobStore Store, PipelineSettings Options) ReidentificationBatch() =>
+        (
+            new LocalBlobStore(_dir),
+            new PipelineSettings
+            {
+                Storage = new() { Storage = "local", LocalRoot = _dir },
+            }
+        );
+
+    /// <summary>A 32 × 32 photo of uniform noise: any two are told apart by their thumbnails.</summary>
+    private static ColorImage NoisePhoto(Random random) =>
+        new(32, 32, Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)random.NextDouble()).ToArray());
+
+    /// <summary>The ingestion records of photos p0, p1, … of <paramref name="batch"/>, each with one HOG job and its
+    /// re-identification thumbnail.</summary>
+    private static async Task WritePhotosAsync(
+        LocalBlobStore store,
+        PipelineSettings options,
+        string batch,
+        IReadOnlyList<string> ids,
+        IReadOnlyList<ColorImage> photos
+    )
+    {
+        for (int i = 0; i < photos.Count; i++)
+            await Write(
+                store,
+                options,
+                BlobNames.Ingestion($"{batch}/p{i}.jpg"),
+                PipelineJson.Serialize<IngestionRecord>(
+                    new AcceptedUpload
+                    {
+                        ImageBlob = $"{batch}/p{i}.jpg",
+                        ImageId = ids[i],
+                        Batch = batch,
+                        Jobs = [new($"{ids[i]}-{Hog}", "hog", Hog, "f")],
+                        Signature = ImageSignature.Encode(photos[i]),
+                    }
+                )
+            );
+    }
+
+    /// <summary>Photo p<paramref name="index"/>'s HOG result with a whole image whose thumbnail is
+    /// <paramref name="reconstruction"/>'s.</summary>
+    private static Task WriteWholeResultAsync(
+        LocalBlobStore store,
+        PipelineSettings options,
+        string batch,
+        string id,
+        int index,
+        ColorImage reconstruction
+    ) =>
+        Write(
+            store,
+            options,
+            BlobNames.Metrics(batch, id, Hog),
+            PipelineJson.Serialize(
+                new ResultMetrics
+                {
+                    JobId = $"{id}-{Hog}",
+                    ImageBlob = $"{batch}/p{index}.jpg",
+                    ImageId = id,
+                    Representation = "hog",
+                    DecoderVersion = Hog,
+                    ImageSize = 64,
+                    Reconstruction = "r.png",
+                    Whole = new WholeResult
+                    {
+                        Reconstruction = "w.png",
+                        OriginalImageId = id,
+                        ReconstructionSignature = ImageSignature.Encode(reconstruction),
+                    },
+                }
+            )
+        );
 
     private static Task<FeatureInversion.Models.EvaluationRecord?> NoTestSet(
         string r,
