@@ -36,8 +36,10 @@ public sealed class BatchReportBuilder(
     // bytes, standardised again only in a build that brings it new candidates); the records are kept without their
     // base64 text. A long batch's report state grows with its results (docs/benchmarks.md, "The peak over time"):
     // the text took 2.7 KB per thumbnail and a reconstruction's floats 4 KB.
-    private readonly Dictionary<string, float[]> _photoSignatures = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, float[]> _originalSignatures = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Id, float[] Signature)> _photoSignatures = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Id, float[] Signature)> _originalSignatures = new(
+        StringComparer.Ordinal
+    );
     private readonly Dictionary<string, byte[]> _reconstructionThumbnails = new(StringComparer.Ordinal);
 
     private sealed class Comparison(byte[] reconstruction)
@@ -194,28 +196,32 @@ public sealed class BatchReportBuilder(
         _comparisons.Clear();
     }
 
-    /// <summary>An ingestion record as kept: a photo's thumbnail decoded apart (<see cref="_photoSignatures"/>, absent
-    /// when there is none or it is not one), the record without it.</summary>
+    /// <summary>An ingestion record as kept: a photo's id and thumbnail decoded apart (<see cref="_photoSignatures"/>,
+    /// absent when there is none or it is not one: the photo is then no candidate), the record without it.</summary>
     private IngestionRecord KeepSignature(string name, IngestionRecord record)
     {
         _photoSignatures.Remove(name);
         if (record is not AcceptedUpload { Signature: { } stored } accepted)
             return record;
         if (accepted.FeatureFile is null && ImageSignature.Decode(stored) is { } signature)
-            _photoSignatures[name] = signature;
+            _photoSignatures[name] = (accepted.ImageId, signature);
         return accepted with { Signature = null };
     }
 
-    /// <summary>A result's record as kept: its original's and its reconstruction's thumbnails decoded apart, the record
-    /// without them.</summary>
+    /// <summary>A result's record as kept: its original's id and thumbnail (a candidate when the record's metrics are
+    /// finite) and its reconstruction's thumbnail decoded apart, the record without them.</summary>
     private ResultMetrics KeepSignatures(string name, ResultMetrics metrics)
     {
         _originalSignatures.Remove(name);
         _reconstructionThumbnails.Remove(name);
         if (metrics.Whole is not { } whole)
             return metrics;
-        if (ImageSignature.Decode(whole.OriginalSignature) is { } original)
-            _originalSignatures[name] = original;
+        if (
+            metrics.NonFiniteField() is null
+            && whole.OriginalImageId is { } originalId
+            && ImageSignature.Decode(whole.OriginalSignature) is { } original
+        )
+            _originalSignatures[name] = (originalId, original);
         if (ImageSignature.Thumbnail(whole.ReconstructionSignature) is { } reconstruction)
             _reconstructionThumbnails[name] = reconstruction;
         return whole.OriginalSignature is null && whole.ReconstructionSignature is null
@@ -230,19 +236,7 @@ public sealed class BatchReportBuilder(
     /// uploaded beside feature files (their results' signatures), one per content id.</summary>
     private void AddCandidates()
     {
-        var found = _uploads
-            .Where(u => u.Value is AcceptedUpload { FeatureFile: null } && _photoSignatures.ContainsKey(u.Key))
-            .Select(u => (Id: ((AcceptedUpload)u.Value).ImageId, Signature: _photoSignatures[u.Key]))
-            .Concat(
-                _metrics
-                    .Where(m =>
-                        m.Value.NonFiniteField() is null
-                        && m.Value.Whole?.OriginalImageId is not null
-                        && _originalSignatures.ContainsKey(m.Key)
-                    )
-                    .Select(m => (Id: m.Value.Whole!.OriginalImageId!, Signature: _originalSignatures[m.Key]))
-            );
-        foreach (var (id, signature) in found)
+        foreach (var (id, signature) in _photoSignatures.Values.Concat(_originalSignatures.Values))
             if (!_candidateIndex.ContainsKey(id))
             {
                 _candidateIndex[id] = _candidates.Count;
