@@ -42,22 +42,19 @@ public sealed class GalleryTests : IDisposable
                 new($"{id}-{Hog}", "hog", Hog, "f"),
                 new($"{id}-{Lbp}", "lbp", Lbp, "f"),
             };
-            await Write(
+            await WriteIngestion(
                 store,
                 options,
-                BlobNames.Ingestion(blob),
-                PipelineJson.Serialize<IngestionRecord>(
-                    new AcceptedUpload
-                    {
-                        ImageBlob = blob,
-                        Batch = batch,
-                        ImageId = id,
-                        Width = 300,
-                        Height = 200,
-                        Jobs = jobs,
-                        IngestedUtc = DateTimeOffset.UtcNow,
-                    }
-                )
+                new AcceptedUpload
+                {
+                    ImageBlob = blob,
+                    Batch = batch,
+                    ImageId = id,
+                    Width = 300,
+                    Height = 200,
+                    Jobs = jobs,
+                    IngestedUtc = DateTimeOffset.UtcNow,
+                }
             );
             await Write(store, options, BlobNames.Thumbnail(batch, id), png);
             await Write(store, options, BlobNames.Original(batch, id, 64), png);
@@ -94,24 +91,25 @@ public sealed class GalleryTests : IDisposable
             }
         }
         if (refused)
-            await Write(
+            await WriteIngestion(
                 store,
                 options,
-                BlobNames.Ingestion($"{batch}/notes.txt"),
-                PipelineJson.Serialize<IngestionRecord>(
-                    new RefusedUpload
-                    {
-                        ImageBlob = $"{batch}/notes.txt",
-                        Batch = batch,
-                        Error = "notes.txt: not a recognised image format.",
-                    }
-                )
+                new RefusedUpload
+                {
+                    ImageBlob = $"{batch}/notes.txt",
+                    Batch = batch,
+                    Error = "notes.txt: not a recognised image format.",
+                }
             );
         return (store, options);
     }
 
     private static Task Write(IBlobStore store, PipelineSettings options, string name, byte[] content) =>
         store.WriteAsync(options.Storage.ResultsContainer, name, content, ContentTypes.Binary, overwrite: true);
+
+    /// <summary>An ingestion record under the name ingestion gives it, from its upload's blob.</summary>
+    private static Task WriteIngestion(IBlobStore store, PipelineSettings options, IngestionRecord record) =>
+        Write(store, options, BlobNames.Ingestion(record.ImageBlob), PipelineJson.Serialize(record));
 
     [Fact]
     public async Task TheReportSummarisesEachRepresentationRanksByRevealAndFlagsResultsNoBetterThanTheBaseline()
@@ -225,8 +223,7 @@ public sealed class GalleryTests : IDisposable
                     )
             )
             .ToList();
-        var ids = photos.Select((_, i) => (i + 1).ToString("x32")).ToList();
-        await WritePhotosAsync(store, options, batch, ids, photos);
+        var ids = await WritePhotosAsync(store, options, batch, photos);
         var arriving = new BatchReportBuilder(store, options.Storage, options.Gallery, batch, NoTestSet);
         for (int i = 0; i < photos.Count; i++)
         {
@@ -276,8 +273,7 @@ public sealed class GalleryTests : IDisposable
         var (store, options) = ReidentificationBatch();
         var random = new Random(11);
         var photos = Enumerable.Range(0, 4).Select(_ => NoisePhoto(random)).ToList();
-        var ids = photos.Select((_, i) => (i + 1).ToString("x32")).ToList();
-        await WritePhotosAsync(store, options, batch, ids, photos);
+        var ids = await WritePhotosAsync(store, options, batch, photos);
         async Task WriteResult(int i, ColorImage reconstruction, DateTime written)
         {
             await WriteWholeResultAsync(store, options, batch, ids[i], i, reconstruction);
@@ -321,31 +317,29 @@ public sealed class GalleryTests : IDisposable
         new(32, 32, Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)random.NextDouble()).ToArray());
 
     /// <summary>The ingestion records of photos p0, p1, … of <paramref name="batch"/>, each with one HOG job and its
-    /// re-identification thumbnail.</summary>
-    private static async Task WritePhotosAsync(
+    /// re-identification thumbnail; their image ids, 1, 2, … as 32 hex digits.</summary>
+    private static async Task<List<string>> WritePhotosAsync(
         LocalBlobStore store,
         PipelineSettings options,
         string batch,
-        IReadOnlyList<string> ids,
         IReadOnlyList<ColorImage> photos
     )
     {
+        var ids = photos.Select((_, i) => (i + 1).ToString("x32")).ToList();
         for (int i = 0; i < photos.Count; i++)
-            await Write(
+            await WriteIngestion(
                 store,
                 options,
-                BlobNames.Ingestion($"{batch}/p{i}.jpg"),
-                PipelineJson.Serialize<IngestionRecord>(
-                    new AcceptedUpload
-                    {
-                        ImageBlob = $"{batch}/p{i}.jpg",
-                        ImageId = ids[i],
-                        Batch = batch,
-                        Jobs = [new($"{ids[i]}-{Hog}", "hog", Hog, "f")],
-                        Signature = ImageSignature.Encode(photos[i]),
-                    }
-                )
+                new AcceptedUpload
+                {
+                    ImageBlob = $"{batch}/p{i}.jpg",
+                    ImageId = ids[i],
+                    Batch = batch,
+                    Jobs = [new($"{ids[i]}-{Hog}", "hog", Hog, "f")],
+                    Signature = ImageSignature.Encode(photos[i]),
+                }
             );
+        return ids;
     }
 
     /// <summary>Photo p<paramref name="index"/>'s HOG result with a whole image whose thumbnail is
@@ -394,18 +388,15 @@ public sealed class GalleryTests : IDisposable
         // Upload names are the uploader's choice and end up in the page (and refusal reasons quote them).
         const string hostile = "<img src=x onerror=alert(1)>\"'&.jpg";
         var (store, options) = await BatchAsync(_dir, "x<b>", [(hostile, 0.5, 0.5, 0.8)], refused: false);
-        await Write(
+        await WriteIngestion(
             store,
             options,
-            BlobNames.Ingestion("x<b>/<svg onload=alert(2)>.txt"),
-            PipelineJson.Serialize<IngestionRecord>(
-                new RefusedUpload
-                {
-                    ImageBlob = "x<b>/<svg onload=alert(2)>.txt",
-                    Batch = "x<b>",
-                    Error = "<svg onload=alert(2)>.txt: not a recognised image format.",
-                }
-            )
+            new RefusedUpload
+            {
+                ImageBlob = "x<b>/<svg onload=alert(2)>.txt",
+                Batch = "x<b>",
+                Error = "<svg onload=alert(2)>.txt: not a recognised image format.",
+            }
         );
         await new GalleryWriter(store, options.Storage, options.Gallery).RebuildAsync("x<b>");
         string html = Encoding.UTF8.GetString(
